@@ -1,0 +1,31 @@
+# The two commands in the README: `make demo` and `make test`. Both create the
+# local virtual environment on first use, so a fresh machine needs only python3.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test venv clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: $(STAMP)
+	mkdir -p out
+	$(BIN)/callscrub scrub sample_data/campaign.csv \
+		--registry sample_data/bloctel_opposition.csv \
+		--registry sample_data/company_dnc.txt \
+		--now 2026-11-23T08:00:00+01:00 \
+		--out out/clean.csv --rejects out/rejects.csv \
+		--summary-json out/summary.json
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) out .pytest_cache .hypothesis
