@@ -1,0 +1,45 @@
+"""Closed sets: exit codes and the errors that map to them.
+
+One place turns an exception into an exit code (cli.main); the core raises
+these and never exits by itself.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitStatus(IntEnum):
+    OK = 0
+    UNEXPECTED = 1
+    USAGE = 2
+    INPUT = 3
+    STALE_REGISTRY = 4
+    VERIFY_MISMATCH = 5
+    INTERRUPTED = 130
+
+
+class CallscrubError(Exception):
+    """Base of every error the tool reports as a one-line message."""
+
+    exit_status = ExitStatus.UNEXPECTED
+
+
+class UsageError(CallscrubError):
+    """The command line is inconsistent (a missing or conflicting option)."""
+
+    exit_status = ExitStatus.USAGE
+
+
+class InputError(CallscrubError):
+    """An input file, column or value cannot be used; the message says how to fix it."""
+
+    exit_status = ExitStatus.INPUT
+
+
+class RulesError(InputError):
+    """A rule set is unknown or its data file is invalid."""
+
+
+class OutputError(InputError):
+    """An output path cannot be written."""

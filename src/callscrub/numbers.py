@@ -1,0 +1,341 @@
+"""One normalisation to E.164 for every number the tool sees (campaign, registries).
+
+The same function runs on both sides of every join: a format mismatch between
+campaign and registry silently lets an opposed number through (DOMAIN 4).
+
+Design (issue #2, PERFORMANCE.md):
+- a vectorised polars path turns the common shapes (French national format,
+  ``+CC...``, ``00CC...``) into (country code, national significant number);
+  phonenumbers parses only the distinct raw values that path cannot settle;
+- French national numbers are matched against ARCEP's overseas blocks *before*
+  being given +33: ``0596 30 12 34`` is ``+596 596 30 12 34`` (DOMAIN 2.2), and a
+  ``+33`` number inside an overseas block is rewritten the same way;
+- validity and number type come from phonenumbers' own metadata, evaluated once
+  per distinct *prefix* of the number: the prefix length is the depth at which
+  every metadata pattern of that country code stops looking at the digits
+  (computed from the patterns themselves, see `_decision_depth`), so the result
+  is exactly phonenumbers' answer for every number sharing that prefix.
+"""
+
+from __future__ import annotations
+
+import re
+import re._constants as sre_c
+import re._parser as sre_parse
+from functools import lru_cache
+
+import phonenumbers
+import polars as pl
+from phonenumbers import PhoneMetadata, PhoneNumberType
+
+from callscrub.rules import RuleSet
+
+# Columns added by `normalise`; the caller joins them to its rows.
+E164 = "_e164"  # Int64 join key: the digits of +CC NSN
+CC = "_cc"
+NSN = "_nsn"
+VALID = "_valid"
+TYPE = "_type"
+TERRITORY = "_territory"  # a key of rules.territories, or null outside the rule set
+OUTPUT_COLUMNS = (E164, CC, NSN, VALID, TYPE, TERRITORY)
+
+_COUNTRY_CODES = sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE)
+_TYPE_NAMES = {v: k for k, v in vars(PhoneNumberType).items() if k.isupper()}
+_MAX_E164_DIGITS = 15
+
+# Separators people and CRMs put in numbers; "(0)" is the trunk prefix written
+# after a country code (+33 (0)6 ...), never dialled.
+_SEPARATORS = r"[\s.\-/()\u00a0\u202f]"
+_EXTENSION = r"(?i)\s*(?:;ext=|ext\.?|extension|poste|x|#)\s*\d{1,7}\s*$"
+
+
+class _Unsupported(Exception):
+    """A metadata pattern uses a construct the depth analysis does not model."""
+
+
+def _digit_set(items: list) -> frozenset[int]:
+    allowed: set[int] = set()
+    negate = False
+    for op, av in items:
+        if op is sre_c.LITERAL:
+            allowed.add(av)
+        elif op is sre_c.RANGE:
+            allowed.update(range(av[0], av[1] + 1))
+        elif op is sre_c.CATEGORY and av is sre_c.CATEGORY_DIGIT:
+            allowed.update(range(48, 58))
+        elif op is sre_c.NEGATE:
+            negate = True
+        else:
+            raise _Unsupported(op)
+    digits = frozenset(range(48, 58))
+    return digits - allowed if negate else frozenset(allowed) & digits
+
+
+def _walk(nodes: list, states: set[tuple[int, int]], limit: int) -> set[tuple[int, int]]:
+    """Advance (position, depth) states through a parsed pattern.
+
+    depth = one past the last position whose digit the pattern constrains.
+    """
+    for op, av in nodes:
+        if op is sre_c.LITERAL:
+            states = {(p + 1, p + 1) for p, _ in states}
+        elif op is sre_c.IN:
+            full = len(_digit_set(av)) == 10
+            states = {(p + 1, d if full else p + 1) for p, d in states}
+        elif op is sre_c.SUBPATTERN:
+            states = _walk(av[-1], states, limit)
+        elif op is sre_c.BRANCH:
+            states = set().union(*(_walk(branch, states, limit) for branch in av[1]))
+        elif op in (sre_c.MAX_REPEAT, sre_c.MIN_REPEAT):
+            low, high, sub = av
+            high = min(high, limit + 1)
+            out: set[tuple[int, int]] = set()
+            cur = states
+            for i in range(high + 1):
+                if i >= low:
+                    out |= cur
+                if i == high or not cur:
+                    break
+                cur = _walk(sub, cur, limit)
+            states = out
+        else:
+            raise _Unsupported(op)
+        states = {(p, d) for p, d in states if p <= limit}
+    return states
+
+
+def _pattern_depth(pattern: str, length: int, prefix_match: bool) -> int:
+    states = _walk(list(sre_parse.parse(pattern)), {(0, 0)}, length)
+    if prefix_match:  # leading_digits patterns are matched at the start only
+        return max((p for p, _ in states), default=0)
+    return max((d for p, d in states if p == length), default=0)
+
+
+def _metadata_for(cc: int) -> list:
+    regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(cc, ())
+    out = []
+    for region in regions:
+        md = PhoneMetadata.metadata_for_nongeo_region(cc) if region == "001" else PhoneMetadata.metadata_for_region(region)
+        if md is not None:
+            out.append(md)
+    return out
+
+
+_DESC_FIELDS = (
+    "general_desc", "fixed_line", "mobile", "toll_free", "premium_rate", "shared_cost",
+    "personal_number", "voip", "pager", "uan", "voicemail",
+)
+
+
+@lru_cache(maxsize=None)
+def _decision_depth(cc: int, length: int) -> int:
+    """How many leading NSN digits decide phonenumbers' validity, type and region.
+
+    For every number of `length` digits under country code `cc`, no metadata
+    pattern looks past this many digits, so one representative per prefix gives
+    phonenumbers' exact answer. Falls back on the full length (one call per
+    distinct number) when a pattern uses a construct not modelled here.
+    """
+    depth = 0
+    try:
+        for md in _metadata_for(cc):
+            for field in _DESC_FIELDS:
+                desc = getattr(md, field, None)
+                if desc is not None and desc.national_number_pattern:
+                    depth = max(depth, _pattern_depth(desc.national_number_pattern, length, False))
+            if md.leading_digits:
+                depth = max(depth, _pattern_depth(md.leading_digits, length, True))
+    except (_Unsupported, re.error, RecursionError):
+        return length
+    return min(max(depth, 1), length)
+
+
+def _phone_number(cc: int, nsn: str) -> phonenumbers.PhoneNumber:
+    zeros = len(nsn) - len(nsn.lstrip("0"))
+    return phonenumbers.PhoneNumber(
+        country_code=cc,
+        national_number=int(nsn) if nsn.strip("0") else 0,
+        italian_leading_zero=zeros > 0 or None,
+        number_of_leading_zeros=zeros if zeros > 1 else None,
+    )
+
+
+def _classify_prefixes(keys: pl.DataFrame) -> pl.DataFrame:
+    """phonenumbers' validity and type for each distinct (cc, length, prefix)."""
+    valid, types = [], []
+    for cc, length, prefix in keys.select("cc", "length", "prefix").iter_rows():
+        pn = _phone_number(cc, prefix + "0" * (length - len(prefix)))
+        ok = phonenumbers.is_valid_number(pn)
+        valid.append(ok)
+        types.append(_TYPE_NAMES.get(phonenumbers.number_type(pn), "UNKNOWN") if ok else None)
+    return keys.with_columns(pl.Series(VALID, valid, pl.Boolean), pl.Series(TYPE, types, pl.String))
+
+
+def _parse_fallback(raws: pl.Series, region: str) -> pl.DataFrame:
+    """phonenumbers.parse on distinct raw values the vectorised path left open."""
+    ccs: list[int | None] = []
+    nsns: list[str | None] = []
+    for raw in raws:
+        try:
+            pn = phonenumbers.parse(raw, region)
+        except phonenumbers.NumberParseException:
+            ccs.append(None)
+            nsns.append(None)
+            continue
+        ccs.append(pn.country_code)
+        nsns.append(phonenumbers.national_significant_number(pn))
+    return pl.DataFrame(
+        {"_raw": raws, "_fb_cc": pl.Series(ccs, dtype=pl.Int32), "_fb_nsn": pl.Series(nsns, dtype=pl.String)}
+    )
+
+
+def _block_lookup(national: pl.Expr, rules: RuleSet) -> pl.Expr:
+    """Index of the longest ARCEP overseas block matching a national-format number."""
+    by_len: dict[int, dict[str, int]] = {}
+    for i, block in enumerate(rules.blocks):
+        by_len.setdefault(len(block.prefix), {})[block.prefix] = i
+    tries = [
+        national.str.slice(0, n).replace_strict(table, default=None, return_dtype=pl.Int32)
+        for n, table in sorted(by_len.items(), reverse=True)
+    ]
+    return pl.coalesce(tries) if tries else pl.lit(None, pl.Int32)
+
+
+def normalise(raw: pl.Series, rules: RuleSet, default_region: str = "FR") -> pl.DataFrame:
+    """E.164 key, country code, NSN, validity, type and territory for each value.
+
+    Returns a frame of the same height as `raw`, columns OUTPUT_COLUMNS. A value
+    that is not a number gets a null key and `_valid` false.
+    """
+    lf = pl.LazyFrame({"_raw": raw.cast(pl.String)})
+    cleaned = (
+        pl.col("_raw").str.strip_chars().str.replace(_EXTENSION, "").str.replace_all(r"\(0\)", "")
+        .str.replace_all(_SEPARATORS, "")
+    )
+    lf = lf.with_columns(cleaned.alias("_clean"))
+    digits_only = pl.col("_clean").str.contains(r"^\+?\d+$")
+    intl = (
+        pl.when(pl.col("_clean").str.starts_with("+")).then(pl.col("_clean").str.slice(1))
+        .when(pl.col("_clean").str.starts_with("00")).then(pl.col("_clean").str.slice(2))
+    )
+    national_fr = default_region == "FR"
+    lf = lf.with_columns(
+        pl.when(digits_only).then(intl).alias("_intl"),
+        (pl.when(digits_only & pl.col("_clean").str.contains(r"^0[1-9]\d{8}$")).then(pl.col("_clean"))
+         if national_fr else pl.lit(None, pl.String)).alias("_national"),
+    )
+    # Country code of an international string: the set is prefix-free, so at
+    # most one of the 1-, 2- and 3-digit heads is a country code.
+    cc_expr = pl.coalesce(
+        [
+            pl.when(pl.col("_intl").str.slice(0, n).is_in(pl.Series([str(c) for c in _COUNTRY_CODES if len(str(c)) == n]).implode()))
+            .then(pl.col("_intl").str.slice(0, n))
+            for n in (1, 2, 3)
+        ]
+    )
+    lf = lf.with_columns(cc_expr.alias("_intl_cc"))
+    lf = lf.with_columns(
+        pl.when(pl.col("_national").is_not_null()).then(pl.lit(33))
+        .when(pl.col("_intl_cc").is_not_null()).then(pl.col("_intl_cc").cast(pl.Int32, strict=False))
+        .cast(pl.Int32).alias("_cc0"),
+        pl.when(pl.col("_national").is_not_null()).then(pl.col("_national").str.slice(1))
+        .when(pl.col("_intl_cc").is_not_null()).then(pl.col("_intl").str.slice(pl.col("_intl_cc").str.len_chars()))
+        .alias("_nsn0"),
+    )
+    df = lf.collect()
+
+    # Values the vectorised path could not settle go to phonenumbers, once each.
+    # A digit-only string with a country code but an empty NSN is simply invalid.
+    open_mask = df["_cc0"].is_null() & df["_raw"].is_not_null() & (df["_raw"].str.strip_chars() != "")
+    open_raw = df.filter(open_mask)["_raw"].unique()
+    if len(open_raw):
+        fb = _parse_fallback(open_raw, default_region)
+        df = df.join(fb, on="_raw", how="left", maintain_order="left", nulls_equal=False)
+        df = df.with_columns(
+            pl.coalesce("_cc0", "_fb_cc").alias("_cc0"), pl.coalesce("_nsn0", "_fb_nsn").alias("_nsn0")
+        ).drop("_fb_cc", "_fb_nsn")
+
+    return _canonicalise_and_classify(df.select("_cc0", "_nsn0"), rules)
+
+
+def _canonicalise_and_classify(df: pl.DataFrame, rules: RuleSet) -> pl.DataFrame:
+    blocks = rules.blocks
+    block_cc = {i: b.country_code for i, b in enumerate(blocks)}
+    block_strip = {i: b.strip for i, b in enumerate(blocks)}
+    block_terr = {i: b.territory for i, b in enumerate(blocks)}
+    fr_ccs = sorted({33} | {b.country_code for b in blocks})
+    national = pl.lit("0") + pl.col("_nsn0")
+    df = df.lazy().with_columns(
+        pl.when(pl.col("_cc0").is_in(pl.Series(fr_ccs, dtype=pl.Int32).implode()))
+        .then(_block_lookup(national, rules)).alias("_block")
+    ).with_columns(
+        # +33 inside an overseas block is that territory's own country code
+        # (DOMAIN 2.2: libphonenumber accepts +33 596... as metropolitan).
+        pl.when(pl.col("_block").is_not_null() & (pl.col("_cc0") == 33))
+        .then(pl.col("_block").replace_strict(block_cc, return_dtype=pl.Int32))
+        .otherwise(pl.col("_cc0")).alias(CC),
+        pl.when(pl.col("_block").is_not_null() & (pl.col("_cc0") == 33))
+        .then(national.str.slice(pl.col("_block").replace_strict(block_strip, return_dtype=pl.Int64)))
+        .otherwise(pl.col("_nsn0")).alias(NSN),
+    ).with_columns(
+        pl.col(NSN).str.len_chars().cast(pl.Int32).alias("_len"),
+    ).with_columns(
+        (pl.col(NSN).is_not_null() & (pl.col("_len") >= 1)
+         & ((pl.col("_len") + pl.col(CC).cast(pl.String).str.len_chars()) <= _MAX_E164_DIGITS)
+         & pl.col(NSN).str.contains(r"^\d+$")).alias("_shape_ok"),
+    ).collect()
+
+    # phonenumbers' verdict per distinct decisive prefix.
+    shapes = df.filter("_shape_ok").select(pl.col(CC).alias("cc"), pl.col("_len").alias("length")).unique()
+    depth = pl.DataFrame(
+        {
+            "cc": shapes["cc"],
+            "length": shapes["length"],
+            "_depth": [_decision_depth(c, n) for c, n in shapes.iter_rows()],
+        },
+        schema={"cc": pl.Int32, "length": pl.Int32, "_depth": pl.Int32},
+    )
+    df = df.join(depth, left_on=[CC, "_len"], right_on=["cc", "length"], how="left", maintain_order="left")
+    df = df.with_columns(pl.col(NSN).str.slice(0, pl.col("_depth")).alias("_prefix"))
+    keys = (
+        df.filter("_shape_ok")
+        .select(pl.col(CC).alias("cc"), pl.col("_len").alias("length"), pl.col("_prefix").alias("prefix"))
+        .unique()
+    )
+    verdict = _classify_prefixes(keys)
+    df = df.join(
+        verdict, left_on=[CC, "_len", "_prefix"], right_on=["cc", "length", "prefix"], how="left", maintain_order="left"
+    )
+    # An ARCEP overseas block phonenumbers does not know yet: valid, typed by
+    # its first significant digit (rule data, numbering.block_type_by_first_digit).
+    arcep_only = (
+        pl.col("_block").is_not_null() & ~pl.col(VALID).fill_null(False) & (pl.col("_len") == 9)
+        & pl.col(NSN).str.slice(0, 1).is_in(list(rules.block_type_by_first_digit))
+    )
+    df = df.with_columns(
+        (pl.col(VALID).fill_null(False) | arcep_only).alias(VALID),
+        pl.when(arcep_only)
+        .then(pl.col(NSN).str.slice(0, 1).replace_strict(rules.block_type_by_first_digit, default=None))
+        .otherwise(pl.col(TYPE)).alias(TYPE),
+    )
+    cc_terr = {cc: t for cc, t in rules.country_code_territory.items()}
+    return df.select(
+        pl.when(pl.col(VALID)).then((pl.col(CC).cast(pl.String) + pl.col(NSN)).cast(pl.Int64, strict=False))
+        .alias(E164),
+        pl.col(CC),
+        pl.col(NSN),
+        pl.col(VALID),
+        pl.col(TYPE),
+        pl.when(pl.col(VALID))
+        .then(
+            pl.coalesce(
+                pl.col("_block").replace_strict(block_terr, default=None, return_dtype=pl.String),
+                pl.col(CC).replace_strict(cc_terr, default=None, return_dtype=pl.String),
+            )
+        ).alias(TERRITORY),
+    )
+
+
+def e164_text(key: pl.Expr) -> pl.Expr:
+    """'+' and the digits of an E.164 Int64 key."""
+    return pl.lit("+") + key.cast(pl.String)

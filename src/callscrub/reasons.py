@@ -1,0 +1,28 @@
+"""The closed vocabulary of rejection reasons, in the order checks apply.
+
+A row gets the first reason that applies to it, so every rejected row has
+exactly one. Auditors and other tools rely on these exact names (issue #2).
+"""
+
+from __future__ import annotations
+
+INVALID_NUMBER = "invalid_number"
+NON_DIALABLE_TYPE = "non_dialable_type"
+OUT_OF_JURISDICTION = "out_of_jurisdiction"
+INVALID_CALL_TIME = "invalid_call_time"
+REGISTRY = "registry"
+OUTSIDE_WINDOW = "outside_window"
+NO_LEGAL_SLOT = "no_legal_slot"
+DUPLICATE = "duplicate"
+
+# Precedence: the first applicable reason wins.
+ALL_REASONS: tuple[str, ...] = (
+    INVALID_NUMBER,
+    NON_DIALABLE_TYPE,
+    OUT_OF_JURISDICTION,
+    INVALID_CALL_TIME,
+    REGISTRY,
+    OUTSIDE_WINDOW,
+    NO_LEGAL_SLOT,
+    DUPLICATE,
+)
