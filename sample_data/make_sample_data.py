@@ -105,7 +105,8 @@ def pick_national_style():
 
 
 def metro_mobile():
-    return digits("06" + rng.choice("1245678") if rng.random() < 0.75 else "07" + rng.choice("3456789"))
+    prefix = "06" + rng.choice("1245678") if rng.random() < 0.75 else "07" + rng.choice("3456789")
+    return digits(prefix)
 
 
 def make_phone(cat, i):
@@ -234,8 +235,8 @@ def build_campaign():
 
 
 def random_date():
-    start = dt.date(2016, 6, 1)  # Bloctel ran 2016-06-01 .. 2026-08-10
-    return (start + dt.timedelta(rng.randrange((dt.date(2026, 8, 10) - start).days + 1))).isoformat()
+    start, end = dt.date(2016, 6, 1), dt.date(2026, 8, 10)  # Bloctel's lifetime (DOMAIN.md 2)
+    return (start + dt.timedelta(rng.randrange((end - start).days + 1))).isoformat()
 
 
 def main():
@@ -280,7 +281,7 @@ def main():
     print(f"campaign.csv: {len(rows)} rows; bloctel_opposition.csv: {len(lines)} lines "
           f"({len(opposed)} from the campaign, {len(others)} others, 2 malformed); "
           f"company_dnc.txt: {len(dnc)} numbers (4 overseas)")
-    for label, key in (("phone category", "cat"), ("phone format", "fmt"), ("call_at kind", "slot")):
+    for label, key in (("phone category", "cat"), ("phone format", "fmt"), ("call_at", "slot")):
         counts = Counter(f"{r['cat']}/{r[key]}" if key == "fmt" else r[key] for r in rows)
         print(f"{label}: " + ", ".join(f"{k}={v}" for k, v in sorted(counts.items())))
     with_pc = [r["postal_code"] for r in rows if r["postal_code"]]
@@ -289,8 +290,7 @@ def main():
           f"{sum(pc.startswith('97') for pc in with_pc)}")
     hit = [r for r in rows if r["nat"] in opposed_set]
     print(f"campaign rows whose number is opposed: {len(hit)}, written otherwise than "
-          f"0XXXXXXXXX: {sum(r['phone'] != r['nat'] for r in hit)}, in E.164/00 form: "
-          f"{sum(not r['phone'].startswith('0') or r['phone'].startswith('00') for r in hit)}; "
+          f"0XXXXXXXXX: {sum(r['phone'] != r['nat'] for r in hit)}; "
           f"opposed overseas numbers: {sum(subscribers[n] != '33' for n in opposed)}")
 
 

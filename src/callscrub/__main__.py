@@ -1,0 +1,3 @@
+from callscrub.cli import main
+
+main()

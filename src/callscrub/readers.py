@@ -1,0 +1,147 @@
+"""Reading campaign and registry files: CSV (any of , ; tab), gzip, Parquet, stdin.
+
+The format is sniffed from the bytes, not trusted from the extension. CSV
+columns are read as text so that leading zeros and the user's own spelling of
+every value survive to the outputs. Errors name the file, the row and the fix.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import sys
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from callscrub.errors import InputError
+
+PARQUET_MAGIC = b"PAR1"
+GZIP_MAGIC = b"\x1f\x8b"
+DELIMITERS = (",", ";", "\t")
+
+
+@dataclass(frozen=True)
+class Table:
+    frame: pl.DataFrame
+    name: str  # as given by the user ("-" for stdin)
+    format: str  # "csv" or "parquet"
+    header: bool
+
+
+def read_bytes(source: str) -> bytes:
+    if source == "-":
+        return sys.stdin.buffer.read()
+    path = Path(source)
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{source}: no such file. Check the path.") from None
+    except IsADirectoryError:
+        raise InputError(f"{source}: is a directory, not a file. Name the file itself.") from None
+    except PermissionError:
+        raise InputError(f"{source}: permission denied. Make the file readable for this user.") from None
+    except OSError as exc:
+        raise InputError(f"{source}: cannot read ({exc.strerror}).") from None
+
+
+def _gunzip(data: bytes, name: str) -> bytes:
+    try:
+        return gzip.decompress(data)
+    except (EOFError, zlib.error, gzip.BadGzipFile):
+        raise InputError(f"{name}: the gzip data is truncated or corrupt. Copy or download the file again.") from None
+
+
+def decode_text(data: bytes, name: str, encoding: str | None) -> str:
+    """Text of a CSV file: BOMs honoured, UTF-8 unless told otherwise."""
+    if encoding:
+        try:
+            return data.decode(encoding)
+        except LookupError:
+            raise InputError(f"unknown encoding {encoding!r} for {name}. Use a Python codec name such as cp1252 or latin-1.") from None
+        except UnicodeDecodeError as exc:
+            row = data.count(b"\n", 0, exc.start)
+            raise InputError(f"{name}: line {row + 1} is not valid {encoding}. Check --encoding.") from None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise InputError(
+            f"{name}: line {line} is not valid UTF-8 (byte 0x{data[exc.start]:02x}). "
+            "French exports are often Windows-1252: pass --encoding cp1252."
+        ) from None
+
+
+def sniff_delimiter(first_line: str) -> str:
+    counts = {d: 0 for d in DELIMITERS}
+    quoted = False
+    for ch in first_line:
+        if ch == '"':
+            quoted = not quoted
+        elif not quoted and ch in counts:
+            counts[ch] += 1
+    best = max(DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _first_line(text: str) -> str:
+    end = text.find("\n")
+    return (text if end < 0 else text[:end]).rstrip("\r")
+
+
+def _check_header(columns: list[str], name: str) -> None:
+    seen: set[str] = set()
+    for col in columns:
+        if col in seen:
+            raise InputError(f"{name}: the header names column {col!r} twice. Rename one of them.")
+        seen.add(col)
+
+
+def _csv_frame(text: str, name: str, *, header: bool) -> pl.DataFrame:
+    if not text.strip():
+        raise InputError(f"{name}: the file is empty. Export the list again.")
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise InputError(f"{name}: line {line} holds a NUL byte; the file is binary or corrupt. Export it again as CSV.")
+    sep = sniff_delimiter(_first_line(text))
+    try:
+        frame = pl.read_csv(
+            io.StringIO(text).read().encode("utf-8"),
+            separator=sep,
+            has_header=header,
+            infer_schema=False,
+            quote_char='"',
+            truncate_ragged_lines=False,
+            raise_if_empty=False,
+        )
+    except pl.exceptions.PolarsError as exc:
+        raise InputError(f"{name}: not a readable CSV file ({_first_words(exc)}). Check quoting and that every row has the same number of fields.") from None
+    if header:
+        _check_header(frame.columns, name)
+    return frame
+
+
+def _first_words(exc: Exception) -> str:
+    """The kind of a polars error without the data it may quote."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:120]
+
+
+def read_table(source: str, *, encoding: str | None = None, header: bool = True) -> Table:
+    """A campaign-like table, format sniffed from its bytes."""
+    data = read_bytes(source)
+    name = "standard input" if source == "-" else source
+    if data.startswith(GZIP_MAGIC):
+        data = _gunzip(data, name)
+    if data.startswith(PARQUET_MAGIC):
+        try:
+            frame = pl.read_parquet(io.BytesIO(data))
+        except pl.exceptions.PolarsError as exc:
+            raise InputError(f"{name}: not a readable Parquet file ({_first_words(exc)}).") from None
+        return Table(frame, source, "parquet", True)
+    text = decode_text(data, name, encoding)
+    return Table(_csv_frame(text, name, header=header), source, "csv", header)

@@ -1,0 +1,104 @@
+"""Opposition / do-not-call registries: read an export, normalise it, keep its keys.
+
+Exports come with or without a header, in any number format, one or several
+columns. The number column is found by name, else it is the only or first
+column; a first line that parses as a phone number is data, not a header.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from callscrub import numbers
+from callscrub.errors import InputError
+from callscrub.readers import read_table
+from callscrub.rules import RuleSet
+
+NUMBER_COLUMN_NAMES = (
+    "phone", "phone_number", "telephone", "tel", "numero", "numero_telephone", "num", "number",
+    "msisdn", "e164", "mobile", "portable", "ligne", "phonenumber",
+)
+
+
+@dataclass(frozen=True)
+class Registry:
+    """The distinct E.164 keys of one registry file."""
+
+    name: str  # the file name, as shown in reasons and summaries
+    path: str
+    keys: pl.Series  # Int64, unique, sorted
+    rows: int
+    invalid_rows: int  # rows whose number could not be normalised (reported, not fatal)
+    invalid_row_numbers: tuple[int, ...]  # first few, 1-based data rows
+
+
+def _fold(name: str) -> str:
+    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower().strip()
+    return "".join(ch if ch.isalnum() else "_" for ch in text).strip("_")
+
+
+def _pick_column(columns: list[str], forced: str | None, name: str) -> str:
+    if forced:
+        if forced in columns:
+            return forced
+        raise InputError(f"{name}: no column {forced!r} (columns: {', '.join(columns)}). Fix --registry-column.")
+    folded = {_fold(c): c for c in columns}
+    for candidate in NUMBER_COLUMN_NAMES:
+        if candidate in folded:
+            return folded[candidate]
+    return columns[0]
+
+
+def load_registry(
+    source: str, rules: RuleSet, *, default_region: str, column: str | None = None, encoding: str | None = None
+) -> Registry:
+    table = read_table(source, encoding=encoding, header=False)
+    frame = table.frame
+    name = Path(source).name
+    if table.format == "csv" and frame.height:
+        # Header or data? A first row whose number cell is a valid number, or
+        # holds digits at all (a malformed number is a bad row, counted), is data.
+        first = frame.row(0)
+        header_names = [str(v) if v is not None else f"column_{i + 1}" for i, v in enumerate(first)]
+        probe_col = _pick_column(header_names, None, name) if column is None else None
+        probe_idx = header_names.index(probe_col) if probe_col else 0
+        probe = numbers.normalise(pl.Series([first[probe_idx]], dtype=pl.String), rules, default_region)
+        cell = first[probe_idx] or ""
+        is_header = column is not None or not (bool(probe[numbers.VALID][0]) or any(ch.isdigit() for ch in cell))
+        if is_header:
+            if len(set(header_names)) != len(header_names):
+                raise InputError(f"{name}: the header names a column twice. Rename it or remove the header.")
+            frame = frame.slice(1).rename(dict(zip(frame.columns, header_names)))
+    col = _pick_column(frame.columns, column, name) if frame.width else None
+    if col is None:
+        return Registry(name, source, pl.Series("key", [], pl.Int64), 0, 0, ())
+    raw = frame[col].cast(pl.String)
+    norm = numbers.normalise(raw, rules, default_region)
+    keys = norm[numbers.E164]
+    bad = norm.with_row_index("row", offset=1).filter(pl.col(numbers.E164).is_null())
+    return Registry(
+        name=name,
+        path=source,
+        keys=keys.drop_nulls().unique().sort().rename("key"),
+        rows=frame.height,
+        invalid_rows=bad.height,
+        invalid_row_numbers=tuple(bad["row"].head(5).to_list()),
+    )
+
+
+def registry_hits(keys: pl.Series, registries: list[Registry]) -> pl.DataFrame:
+    """For each key found in a registry: the first registry (in order) that lists it."""
+    if not registries:
+        return pl.DataFrame(schema={"key": pl.Int64, "registry": pl.String})
+    wanted = pl.DataFrame({"key": keys.drop_nulls().unique()})
+    found = [
+        wanted.join(pl.DataFrame({"key": r.keys}), on="key", how="semi").with_columns(
+            pl.lit(i, pl.Int32).alias("order"), pl.lit(r.name).alias("registry")
+        )
+        for i, r in enumerate(registries)
+    ]
+    return pl.concat(found).sort("order").unique("key", keep="first").drop("order")

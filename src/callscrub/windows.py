@@ -1,0 +1,135 @@
+"""Legal calling intervals per territory, and the next legal instant for each row.
+
+The legal intervals of each territory (its zones, its weekday windows, its
+holidays) are computed once, in UTC epoch seconds, over the dates a run needs;
+each row then finds its slot with one `join_asof` (issue #2: no Python per row).
+A territory with several zones gets the intersection: a slot must be legal in
+every candidate zone (DOMAIN 2.2).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import polars as pl
+
+from callscrub.holiday_calendar import holiday_table, territory_parts
+from callscrub.rules import RuleSet
+
+Interval = tuple[int, int]  # [start, end) in UTC epoch seconds
+
+
+def territory_zones(rules: RuleSet, key: str) -> tuple[str, ...]:
+    zones: list[str] = []
+    for part in territory_parts(key):
+        for z in rules.territories[part].zones:
+            if z not in zones:
+                zones.append(z)
+    return tuple(zones)
+
+
+def local_to_epoch(day: date, at: time, zone: ZoneInfo, *, latest: bool) -> int:
+    """Epoch seconds of a wall-clock time.
+
+    An ambiguous time (autumn DST) gives the later instant for a window start
+    and the earlier for a window end (`latest`), so the interval only shrinks;
+    a time in the spring gap gives the first instant after the gap.
+    """
+    naive = datetime.combine(day, time.min) + timedelta(days=1) if at == time.max else datetime.combine(day, at)
+    first = naive.replace(tzinfo=zone, fold=0)
+    second = naive.replace(tzinfo=zone, fold=1)
+    exists = first.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == naive
+    if not exists:  # spring-forward gap: the first wall-clock minute after it
+        probe = naive
+        while True:
+            probe += timedelta(minutes=1)
+            candidate = probe.replace(tzinfo=zone)
+            if candidate.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == probe:
+                return int(candidate.timestamp())
+    if first.utcoffset() != second.utcoffset():
+        return int(max(first.timestamp(), second.timestamp()) if latest else min(first.timestamp(), second.timestamp()))
+    return int(first.timestamp())
+
+
+def _zone_intervals(rules: RuleSet, zone: str, days: list[date], blocked: set[date]) -> list[Interval]:
+    tz = ZoneInfo(zone)
+    out: list[Interval] = []
+    for day in days:
+        if day in blocked:
+            continue
+        for start, end in rules.windows[day.weekday()]:
+            s = local_to_epoch(day, start, tz, latest=True)
+            e = local_to_epoch(day, end, tz, latest=False)
+            if s < e:
+                if out and out[-1][1] >= s:  # windows touching across midnight merge
+                    out[-1] = (out[-1][0], max(out[-1][1], e))
+                else:
+                    out.append((s, e))
+    return out
+
+
+def _intersect(a: list[Interval], b: list[Interval]) -> list[Interval]:
+    out: list[Interval] = []
+    i = j = 0
+    while i < len(a) and j < len(b):
+        s, e = max(a[i][0], b[j][0]), min(a[i][1], b[j][1])
+        if s < e:
+            out.append((s, e))
+        if a[i][1] < b[j][1]:
+            i += 1
+        else:
+            j += 1
+    return out
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """Legal intervals and holidays of the territories one run needs."""
+
+    intervals: pl.DataFrame  # territory, start, end (Int64 epoch seconds), sorted by end
+    holidays: pl.DataFrame  # territory, date, holiday, local
+
+
+def build_calendar(
+    rules: RuleSet, territories: list[str], first_day: date, last_day: date, *, local_holidays: bool
+) -> Calendar:
+    """Intervals over [first_day - 1, last_day + 1] in every zone's local dates."""
+    days = [first_day - timedelta(days=1) + timedelta(days=i) for i in range((last_day - first_day).days + 3)]
+    years = range(days[0].year, days[-1].year + 1)
+    hol = holiday_table(rules, territories, years, local_holidays=local_holidays)
+    rows: list[tuple[str, int, int]] = []
+    for key in territories:
+        blocked = set(hol.filter(pl.col("territory") == key)["date"].to_list())
+        legal: list[Interval] | None = None
+        for zone in territory_zones(rules, key):
+            mine = _zone_intervals(rules, zone, days, blocked)
+            legal = mine if legal is None else _intersect(legal, mine)
+        rows.extend((key, s, e) for s, e in legal or [])
+    intervals = pl.DataFrame(
+        rows, schema={"territory": pl.String, "start": pl.Int64, "end": pl.Int64}, orient="row"
+    ).sort("end")
+    return Calendar(intervals, hol)
+
+
+def next_legal(rows: pl.DataFrame, calendar: Calendar, *, at: str, territory: str) -> pl.DataFrame:
+    """Add `_slot`: the earliest legal instant at or after column `at` (epoch s).
+
+    `_slot` is null when the territory has no legal interval after `at` within
+    the calendar's span. Row order is kept.
+    """
+    left = rows.with_row_index("_ord").with_columns((pl.col(at) + 1).alias("_probe")).sort("_probe")
+    joined = left.join_asof(
+        calendar.intervals.rename({"territory": territory}),
+        left_on="_probe",
+        right_on="end",
+        by=territory,
+        strategy="forward",
+        check_sortedness=False,
+    )
+    return (
+        joined.with_columns(pl.max_horizontal(pl.col(at), pl.col("start")).alias("_slot"))
+        .sort("_ord")
+        .drop("_ord", "_probe", "start", "end")
+    )
