@@ -18,8 +18,8 @@ import polars as pl
 from callscrub import numbers, reasons
 from callscrub.errors import InputError
 from callscrub.registry import Registry, registry_hits
-from callscrub.rules import WEEKDAYS, RuleSet
-from callscrub.windows import build_calendar, next_legal, territory_zones
+from callscrub.rules import RuleSet
+from callscrub.windows import Calendar, build_calendar, iso_local, next_legal, territory_zones, with_offset
 
 # Columns the scrub adds. An input that already has them (a clean list scrubbed
 # again) has them replaced, so re-scrubbing keeps the same shape.
@@ -77,48 +77,53 @@ def _ceil_epoch(now: datetime) -> int:
     return int(ts) if ts == int(ts) else int(ts) + 1
 
 
-def parse_call_times(text: pl.Expr, campaign_tz: str) -> tuple[pl.Expr, pl.Expr]:
-    """(epoch seconds rounded up, kind) of ISO 8601 strings.
+_TIME_RE = (
+    r"^(?<date>\d{4}-\d{2}-\d{2})(?:[T ](?<hm>\d{2}:\d{2})(?<sec>:\d{2}(?:\.\d{1,9})?)?)?"
+    r"\s*(?<off>[Zz]|[+-]\d{2}(?::?\d{2})?)?$"
+)
 
-    kind: "ok", "empty", "unparseable" or "nonexistent" (a wall time skipped by
-    a DST change). Without an offset a time is wall time in `campaign_tz`; an
-    ambiguous wall time (autumn change) is read as the earlier instant.
+
+def with_call_times(lf: pl.LazyFrame, text: pl.Expr, campaign_tz: str) -> pl.LazyFrame:
+    """Add `_proposed` (epoch seconds, rounded up) and `_time_kind` from ISO 8601 text.
+
+    _time_kind: "ok", "empty", "unparseable" or "nonexistent" (a wall time
+    skipped by a DST change). Without an offset a time is wall time in
+    `campaign_tz`; an ambiguous wall time (autumn change) is the earlier instant.
+    Built in stages: one parse per row, offsets by integer arithmetic.
     """
-    s = (
-        text.str.strip_chars()
-        .str.replace(r"^(\d{4}-\d{2}-\d{2})[ T]", "${1}T")
-        .str.replace(r"(?i)z$", "+00:00")
+    lf = lf.with_columns(text.str.strip_chars().str.extract_groups(_TIME_RE).alias("_t"))
+    lf = lf.with_columns(
+        pl.concat_str(
+            pl.col("_t").struct.field("date"),
+            pl.lit("T"),
+            pl.col("_t").struct.field("hm").fill_null("00:00"),
+            pl.col("_t").struct.field("sec").fill_null(":00"),
+        ).alias("_t_text"),
+        pl.col("_t").struct.field("off").alias("_t_off"),
+        (text.is_null() | (text.str.strip_chars() == "")).alias("_t_empty"),
     )
-    has_offset = s.str.contains(r"T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?" + _OFFSET_RE)
-    naive = pl.coalesce([s.str.to_datetime(f, strict=False, time_unit="us") for f in _NAIVE_FORMATS])
-    aware = pl.coalesce(
-        [s.str.to_datetime(f, strict=False, time_unit="us", time_zone="UTC") for f in _OFFSET_FORMATS]
+    off = pl.col("_t_off")
+    lf = lf.with_columns(
+        pl.col("_t_text").str.to_datetime("%Y-%m-%dT%H:%M:%S%.f", strict=False, time_unit="us").alias("_t_naive"),
+        pl.when(off.str.to_uppercase() == "Z").then(pl.lit(0))
+        .otherwise(
+            (off.str.slice(1, 2).cast(pl.Int64, strict=False) * 3600
+             + off.str.replace(":", "").str.slice(3, 2).cast(pl.Int64, strict=False).fill_null(0) * 60)
+            * pl.when(off.str.starts_with("-")).then(-1).otherwise(1)
+        ).alias("_t_off_s"),
     )
-    local = naive.dt.replace_time_zone(campaign_tz, non_existent="null", ambiguous="earliest").dt.convert_time_zone("UTC")
-    instant = pl.when(has_offset).then(aware).otherwise(local)
-    micros = instant.dt.epoch("us")
-    epoch = (micros + 999_999) // 1_000_000
-    kind = (
-        pl.when(text.is_null() | (text.str.strip_chars() == "")).then(pl.lit("empty"))
-        .when(instant.is_not_null()).then(pl.lit("ok"))
-        .when(~has_offset & naive.is_not_null()).then(pl.lit("nonexistent"))
-        .otherwise(pl.lit("unparseable"))
+    naive_us = pl.col("_t_naive").dt.epoch("us")
+    local_us = pl.col("_t_naive").dt.replace_time_zone(campaign_tz, non_existent="null", ambiguous="earliest").dt.epoch("us")
+    lf = lf.with_columns(
+        pl.when(off.is_not_null()).then(naive_us - pl.col("_t_off_s") * 1_000_000).otherwise(local_us).alias("_t_us")
     )
-    return epoch, kind
-
-
-def _iso_in_zone(epoch: pl.Expr, zone: str) -> pl.Expr:
-    return (
-        pl.from_epoch(epoch, time_unit="s").dt.replace_time_zone("UTC").dt.convert_time_zone(zone)
-        .dt.to_string("%Y-%m-%dT%H:%M:%S%:z")
-    )
-
-
-def _per_territory(territories: list[str], make: dict[str, pl.Expr], default: pl.Expr) -> pl.Expr:
-    expr = default
-    for key in territories:
-        expr = pl.when(pl.col("_territory") == key).then(make[key]).otherwise(expr)
-    return expr
+    return lf.with_columns(
+        ((pl.col("_t_us") + 999_999) // 1_000_000).alias("_proposed"),
+        pl.when(pl.col("_t_empty")).then(pl.lit("empty"))
+        .when(pl.col("_t_us").is_not_null()).then(pl.lit("ok"))
+        .when(pl.col("_t_naive").is_not_null() & off.is_null()).then(pl.lit("nonexistent"))
+        .otherwise(pl.lit("unparseable")).alias("_time_kind"),
+    ).drop("_t", "_t_text", "_t_off", "_t_empty", "_t_naive", "_t_off_s", "_t_us")
 
 
 def _assign_territory(df: pl.DataFrame, rules: RuleSet, options: ScrubOptions) -> pl.DataFrame:
@@ -156,30 +161,24 @@ def _assign_territory(df: pl.DataFrame, rules: RuleSet, options: ScrubOptions) -
     )
 
 
-def _why_illegal(rules: RuleSet, territories: list[str]) -> pl.Expr:
-    """A sentence saying why the instant `_t0` is outside the windows."""
-    primary = {t: territory_zones(rules, t)[0] for t in territories}
-    local = _per_territory(
-        territories,
-        {t: pl.from_epoch(pl.col("_t0"), time_unit="s").dt.replace_time_zone("UTC").dt.convert_time_zone(z).dt.replace_time_zone(None) for t, z in primary.items()},
-        pl.lit(None, pl.Datetime("us")),
-    )
-    zones_txt = _per_territory(territories, {t: pl.lit("|".join(territory_zones(rules, t))) for t in territories}, pl.lit(""))
-    closed_days = [i + 1 for i, w in enumerate(rules.windows) if not w]  # polars weekday: Monday = 1
-    def hours(i: int) -> str:
-        return ", ".join(f"{s:%H:%M}-{'24:00' if e == time.max else f'{e:%H:%M}'}" for s, e in rules.windows[i])
+def _zone_columns(rules: RuleSet, territories: list[str]) -> list[pl.Expr]:
+    """`_zone0`, `_zone1`, ...: the i-th candidate zone of each row's territory."""
+    zones = {t: territory_zones(rules, t) for t in territories}
+    width = max((len(z) for z in zones.values()), default=1)
+    return [
+        pl.col("_territory").replace_strict({t: z[i] for t, z in zones.items() if len(z) > i}, default=None, return_dtype=pl.String).alias(f"_zone{i}")
+        for i in range(width)
+    ]
 
-    hours_txt = pl.lit(None, pl.String)
-    for i, _ in enumerate(WEEKDAYS):
-        hours_txt = pl.when(local.dt.weekday() == i + 1).then(pl.lit(hours(i))).otherwise(hours_txt)
-    return pl.format(
-        "{} ({}) is {}",
-        local.dt.to_string("%A %Y-%m-%d %H:%M"),
-        zones_txt,
-        pl.when(pl.col("_holiday").is_not_null()).then(pl.format("a public holiday ({})", pl.col("_holiday")))
-        .when(local.dt.weekday().is_in(closed_days)).then(pl.lit(f"not a calling day under {rules.name} ({rules.windows_source})"))
-        .otherwise(pl.format("outside calling hours ({})", hours_txt)),
-    )
+
+def _local_texts(frame: pl.DataFrame, rules: RuleSet, calendar: Calendar, at: str) -> tuple[pl.DataFrame, int]:
+    """Add `_zone{i}`, `_off{i}` (UTC offset at column `at`) for each candidate zone."""
+    territories = sorted(t for t in frame["_territory"].unique().to_list() if t is not None)
+    cols = _zone_columns(rules, territories)
+    frame = frame.with_columns(cols)
+    for i in range(len(cols)):
+        frame = with_offset(frame, calendar.offsets, at=at, zone=f"_zone{i}", out=f"_off{i}")
+    return frame, len(cols)
 
 
 def scrub(campaign: pl.DataFrame, registries: list[Registry] | None, rules: RuleSet, options: ScrubOptions) -> ScrubResult:
@@ -203,30 +202,16 @@ def scrub(campaign: pl.DataFrame, registries: list[Registry] | None, rules: Rule
     norm = numbers.normalise(base[options.phone_column], rules, options.default_region)
     df = pl.concat([base, norm], how="horizontal")
     df = _assign_territory(df, rules, options)
-
-    time_col = pl.col(options.time_column)
-    if isinstance(campaign.schema[options.time_column], pl.Datetime):
-        dtype = campaign.schema[options.time_column]
-        inst = time_col if dtype.time_zone else time_col.dt.replace_time_zone(options.campaign_tz, non_existent="null", ambiguous="earliest")  # type: ignore[union-attr]
-        epoch = (inst.dt.epoch("us") + 999_999) // 1_000_000
-        kind = pl.when(time_col.is_null()).then(pl.lit("empty")).when(epoch.is_null()).then(pl.lit("nonexistent")).otherwise(pl.lit("ok"))
-        original = time_col.cast(pl.String)
-    else:
-        epoch, kind = parse_call_times(time_col.cast(pl.String), options.campaign_tz)
-        original = time_col.cast(pl.String)
-    df = df.with_columns(epoch.alias("_proposed"), kind.alias("_time_kind"), original.alias("_original"))
-    df = df.with_columns(
-        pl.when(pl.col("_proposed") < now_s).then(pl.lit(now_s, pl.Int64)).otherwise(pl.col("_proposed")).alias("_t0")
-    )
+    df = _with_proposed(df, campaign.schema[options.time_column], options)
+    df = df.with_columns(pl.max_horizontal(pl.col("_proposed"), pl.lit(now_s, pl.Int64)).alias("_t0"))
 
     hits = registry_hits(df[numbers.E164], registries or [])
     df = df.join(hits, left_on=numbers.E164, right_on="key", how="left", maintain_order="left")
 
-    dialable = sorted(rules.dialable_types)
     too_far = pl.col("_t0") > now_s + int(MAX_LEAD.total_seconds())
     pre_reason = (
         pl.when(~pl.col(numbers.VALID)).then(pl.lit(reasons.INVALID_NUMBER))
-        .when(~pl.col(numbers.TYPE).is_in(dialable)).then(pl.lit(reasons.NON_DIALABLE_TYPE))
+        .when(~pl.col(numbers.TYPE).is_in(sorted(rules.dialable_types))).then(pl.lit(reasons.NON_DIALABLE_TYPE))
         .when(pl.col("_territory").is_null()).then(pl.lit(reasons.OUT_OF_JURISDICTION))
         .when((pl.col("_time_kind") != "ok") | too_far).then(pl.lit(reasons.INVALID_CALL_TIME))
         .when(pl.col("registry").is_not_null()).then(pl.lit(reasons.REGISTRY))
@@ -236,24 +221,27 @@ def scrub(campaign: pl.DataFrame, registries: list[Registry] | None, rules: Rule
     # Legal slots, for the rows still in play.
     live = df.filter(pl.col("_reason").is_null())
     territories = sorted(live["_territory"].unique().to_list())
-    if live.height:
-        first = datetime.fromtimestamp(live["_t0"].min(), UTC).date()  # type: ignore[arg-type]
-        last = datetime.fromtimestamp(live["_t0"].max() + horizon_s, UTC).date()  # type: ignore[operator]
-        calendar = build_calendar(rules, territories, first, last, local_holidays=options.local_holidays)
-        scheduled = next_legal(live.select("source_row", "_t0", "_territory"), calendar, at="_t0", territory="_territory")
-        df = df.join(scheduled.select("source_row", "_slot"), on="source_row", how="left", maintain_order="left")
-        holidays = calendar.holidays
-    else:
-        df = df.with_columns(pl.lit(None, pl.Int64).alias("_slot"))
-        holidays = pl.DataFrame(schema={"territory": pl.String, "date": pl.Date, "holiday": pl.String})
+    span_start = int(live["_t0"].min()) if live.height else now_s  # type: ignore[arg-type]
+    span_end = int(live["_t0"].max()) + horizon_s if live.height else now_s  # type: ignore[arg-type]
+    calendar = build_calendar(
+        rules,
+        territories,
+        datetime.fromtimestamp(span_start, UTC).date(),
+        datetime.fromtimestamp(span_end, UTC).date(),
+        local_holidays=options.local_holidays,
+        extra_zones=(options.campaign_tz,),
+    )
+    scheduled = next_legal(live.select("source_row", "_t0", "_territory"), calendar, at="_t0", territory="_territory")
+    df = df.join(scheduled.select("source_row", "_slot"), on="source_row", how="left", maintain_order="left")
 
-    legal_now = pl.col("_slot") == pl.col("_t0")
-    within = pl.col("_slot").is_not_null() & (pl.col("_slot") - pl.col("_t0") <= horizon_s)
     if options.on_illegal == "drop":
-        window_reason = pl.when(~legal_now).then(pl.lit(reasons.OUTSIDE_WINDOW))
+        window_reason = pl.when(pl.col("_slot") != pl.col("_t0")).then(pl.lit(reasons.OUTSIDE_WINDOW))
     else:
+        within = pl.col("_slot").is_not_null() & (pl.col("_slot") - pl.col("_t0") <= horizon_s)
         window_reason = pl.when(~within).then(pl.lit(reasons.NO_LEGAL_SLOT))
-    df = df.with_columns(pl.coalesce(pl.col("_reason"), window_reason).alias("_reason"))
+    df = df.with_columns(
+        pl.when(pl.col("_reason").is_null()).then(window_reason).otherwise(pl.col("_reason")).alias("_reason")
+    )
 
     # Same number at the same final slot: the lowest source_row still in play is kept.
     df = df.with_columns(
@@ -263,9 +251,9 @@ def scrub(campaign: pl.DataFrame, registries: list[Registry] | None, rules: Rule
         .then(pl.lit(reasons.DUPLICATE)).otherwise(pl.col("_reason")).alias("_reason")
     )
 
-    clean = _clean_frame(df.filter(pl.col("_reason").is_null()), input_cols, rules, options)
+    clean = _clean_frame(df.filter(pl.col("_reason").is_null()), input_cols, rules, options, calendar)
     rejected = df.filter(pl.col("_reason").is_not_null())
-    rejects = _rejects_frame(rejected, input_cols, rules, options, holidays)
+    rejects = _rejects_frame(rejected, input_cols, rules, options, calendar)
     counts = {r: int(n) for r, n in rejected.group_by("_reason").len().iter_rows()}
     return ScrubResult(
         clean=clean,
@@ -276,80 +264,128 @@ def scrub(campaign: pl.DataFrame, registries: list[Registry] | None, rules: Rule
     )
 
 
-def _clean_frame(kept: pl.DataFrame, input_cols: list[str], rules: RuleSet, options: ScrubOptions) -> pl.DataFrame:
-    territories = sorted(kept["_territory"].unique().to_list())
-    local_txt = {
-        t: pl.concat_str([_iso_in_zone(pl.col("_slot"), z) for z in territory_zones(rules, t)], separator="|")
-        for t in territories
-    }
-    tz_txt = {t: pl.lit("|".join(territory_zones(rules, t))) for t in territories}
+def _with_proposed(df: pl.DataFrame, dtype: pl.DataType, options: ScrubOptions) -> pl.DataFrame:
+    """`_proposed`, `_time_kind` and `_original` from the time column (text or Datetime)."""
+    col = pl.col(options.time_column)
+    if isinstance(dtype, pl.Datetime):  # Parquet input with a real timestamp column
+        inst = col if dtype.time_zone else col.dt.replace_time_zone(options.campaign_tz, non_existent="null", ambiguous="earliest")
+        return df.with_columns(((inst.dt.epoch("us") + 999_999) // 1_000_000).alias("_proposed")).with_columns(
+            pl.when(col.is_null()).then(pl.lit("empty")).when(pl.col("_proposed").is_null()).then(pl.lit("nonexistent"))
+            .otherwise(pl.lit("ok")).alias("_time_kind"),
+            col.cast(pl.String).alias("_original"),
+        )
+    # Fast path: the canonical naive shape (2026-12-01T10:30:00), one strict
+    # format parse; every other spelling goes through the general parser.
+    text = col.cast(pl.String)
+    fast = text.str.to_datetime("%Y-%m-%dT%H:%M:%S", strict=False, time_unit="us")
+    df = df.with_columns(text.alias("_original"), (text.str.len_bytes() == 19).alias("_fast"))
+    done = df.filter(pl.col("_fast")).with_columns(fast.alias("_naive")).with_columns(
+        ((pl.col("_naive").dt.replace_time_zone(options.campaign_tz, non_existent="null", ambiguous="earliest")
+          .dt.epoch("us") + 999_999) // 1_000_000).alias("_proposed")
+    ).with_columns(
+        pl.when(pl.col("_proposed").is_not_null()).then(pl.lit("ok"))
+        .when(pl.col("_naive").is_not_null()).then(pl.lit("nonexistent")).alias("_time_kind")
+    )
+    ok = done.filter(pl.col("_time_kind").is_not_null()).drop("_naive")
+    rest = pl.concat([df.filter(~pl.col("_fast")), done.filter(pl.col("_time_kind").is_null()).drop("_naive", "_proposed", "_time_kind")])
+    parsed = with_call_times(rest.lazy(), text, options.campaign_tz).collect()
+    return pl.concat([ok, parsed]).sort("source_row").drop("_fast")
+
+
+def _clean_frame(kept: pl.DataFrame, input_cols: list[str], rules: RuleSet, options: ScrubOptions, calendar: Calendar) -> pl.DataFrame:
+    kept = kept.with_columns(pl.lit(options.campaign_tz).alias("_campaign_zone"))
+    kept = with_offset(kept, calendar.offsets, at="_slot", zone="_campaign_zone", out="_campaign_off")
+    kept, width = _local_texts(kept, rules, calendar, "_slot")
     out = kept.with_columns(
-        _iso_in_zone(pl.col("_slot"), options.campaign_tz).alias(options.time_column),
+        iso_local(pl.col("_slot"), pl.col("_campaign_off")).alias(options.time_column),
         numbers.e164_text(pl.col(numbers.E164)).alias("phone_e164"),
         pl.col("_original").alias("original_call_at"),
         (pl.col("_proposed") != pl.col("_slot")).alias("rescheduled"),
-        _per_territory(territories, tz_txt, pl.lit(None, pl.String)).alias("callee_tz"),
-        _per_territory(territories, local_txt, pl.lit(None, pl.String)).alias("callee_local_time"),
+        pl.concat_str([pl.col(f"_zone{i}") for i in range(width)], separator="|", ignore_nulls=True).alias("callee_tz"),
+        pl.concat_str(
+            [pl.when(pl.col(f"_zone{i}").is_not_null()).then(iso_local(pl.col("_slot"), pl.col(f"_off{i}"))) for i in range(width)],
+            separator="|",
+            ignore_nulls=True,
+        ).alias("callee_local_time"),
     )
     return out.select(*input_cols, *CLEAN_EXTRA).sort("source_row")
 
 
-def _rejects_frame(
-    rej: pl.DataFrame, input_cols: list[str], rules: RuleSet, options: ScrubOptions, holidays: pl.DataFrame
-) -> pl.DataFrame:
-    territories = sorted(t for t in rej["_territory"].unique().to_list() if t is not None)
-    # Holiday (if any) on the primary zone's local date of `_t0`, for the window reasons.
-    primary = {t: territory_zones(rules, t)[0] for t in territories}
-    local_date = _per_territory(
-        territories,
-        {t: pl.from_epoch(pl.col("_t0"), time_unit="s").dt.replace_time_zone("UTC").dt.convert_time_zone(z).dt.date() for t, z in primary.items()},
-        pl.lit(None, pl.Date),
-    )
-    rej = rej.with_columns(local_date.alias("_local_date")).join(
-        holidays.select("territory", "date", pl.col("holiday").alias("_holiday")),
+def _window_detail(rej: pl.DataFrame, rules: RuleSet, options: ScrubOptions, calendar: Calendar) -> pl.DataFrame:
+    """`_window_detail`: why `_t0` is illegal, for rows rejected on the windows.
+
+    Told in the territory's first zone: its local date, and the holiday,
+    closed day or hours that forbid it.
+    """
+    window_rows = rej.filter(pl.col("_reason").is_in([reasons.OUTSIDE_WINDOW, reasons.NO_LEGAL_SLOT]))
+    if window_rows.height == 0:
+        return rej.with_columns(pl.lit(None, pl.String).alias("_window_detail"))
+    w, width = _local_texts(window_rows.select("source_row", "_territory", "_t0"), rules, calendar, "_t0")
+    w = w.with_columns(pl.from_epoch(pl.col("_t0") + pl.col("_off0"), time_unit="s").alias("_local"))
+    w = w.with_columns(pl.col("_local").dt.date().alias("_local_date"), pl.col("_local").dt.weekday().alias("_wd"))
+    w = w.join(
+        calendar.holidays.select("territory", "date", pl.col("holiday").alias("_holiday")),
         left_on=["_territory", "_local_date"],
         right_on=["territory", "date"],
         how="left",
         maintain_order="left",
     )
+
+    def hours(i: int) -> str:
+        return ", ".join(f"{s:%H:%M}-{'24:00' if e == time.max else f'{e:%H:%M}'}" for s, e in rules.windows[i])
+
+    closed_days = [i + 1 for i, win in enumerate(rules.windows) if not win]  # polars weekday: Monday = 1
+    why = (
+        pl.when(pl.col("_holiday").is_not_null()).then(pl.format("a public holiday ({})", pl.col("_holiday")))
+        .when(pl.col("_wd").is_in(closed_days)).then(pl.lit(f"not a calling day under {rules.name} ({rules.windows_source})"))
+        .otherwise(pl.format("outside calling hours ({})", pl.col("_wd").replace_strict({i + 1: hours(i) for i in range(7)}, return_dtype=pl.String)))
+    )
+    zones = pl.concat_str([pl.col(f"_zone{i}") for i in range(width)], separator="|", ignore_nulls=True)
+    w = w.select("source_row", pl.format("{} ({}) is {}", pl.col("_local").dt.to_string("%A %Y-%m-%d %H:%M"), zones, why).alias("_window_detail"))
+    return rej.join(w, on="source_row", how="left", maintain_order="left")
+
+
+def _rejects_frame(rej: pl.DataFrame, input_cols: list[str], rules: RuleSet, options: ScrubOptions, calendar: Calendar) -> pl.DataFrame:
+    rej = _window_detail(rej, rules, options, calendar)
+    rej = rej.with_columns(pl.lit(options.campaign_tz).alias("_campaign_zone"))
+    rej = with_offset(rej, calendar.offsets, at="_t0", zone="_campaign_zone", out="_campaign_off")
     horizon_txt = _human_duration(options.horizon)
     covered = ", ".join(f"+{cc}" for cc in sorted(rules.country_codes))
     time_txt = pl.col("_original").fill_null("")
+    reason = pl.col("_reason")
     detail = (
-        pl.when(pl.col("_reason") == reasons.INVALID_NUMBER).then(
+        pl.when(reason == reasons.INVALID_NUMBER).then(
             pl.when(pl.col(options.phone_column).cast(pl.String).fill_null("").str.strip_chars() == "")
             .then(pl.lit("the phone number is empty"))
             .otherwise(pl.lit(f"not a valid phone number (read with default region {options.default_region})"))
         )
-        .when(pl.col("_reason") == reasons.NON_DIALABLE_TYPE).then(
+        .when(reason == reasons.NON_DIALABLE_TYPE).then(
             pl.format("{} number: not a subscriber line that may be prospected", pl.col(numbers.TYPE).str.to_lowercase().str.replace_all("_", " "))
         )
-        .when(pl.col("_reason") == reasons.OUT_OF_JURISDICTION).then(
+        .when(reason == reasons.OUT_OF_JURISDICTION).then(
             pl.format("country code +{} is not covered by rule set {} (it covers {})", pl.col(numbers.CC), pl.lit(rules.name), pl.lit(covered))
         )
-        .when(pl.col("_reason") == reasons.INVALID_CALL_TIME).then(
+        .when(reason == reasons.INVALID_CALL_TIME).then(
             pl.when(pl.col("_time_kind") == "empty").then(pl.lit(f"{options.time_column} is empty"))
             .when(pl.col("_time_kind") == "nonexistent").then(pl.format("{} does not exist in {} (skipped by the DST change)", time_txt, pl.lit(options.campaign_tz)))
             .when(pl.col("_time_kind") == "unparseable").then(pl.format("{} is not an ISO 8601 date-time (e.g. 2026-12-01T10:30:00 or 2026-12-01T10:30:00+01:00)", time_txt))
             .otherwise(pl.format("{} is more than {} days after --now", time_txt, pl.lit(MAX_LEAD.days)))
         )
-        .when(pl.col("_reason") == reasons.REGISTRY).then(pl.format("listed in opposition registry {}", pl.col("registry")))
-        .when(pl.col("_reason") == reasons.OUTSIDE_WINDOW).then(_why_illegal(rules, territories))
-        .when(pl.col("_reason") == reasons.NO_LEGAL_SLOT).then(
+        .when(reason == reasons.REGISTRY).then(pl.format("listed in opposition registry {}", pl.col("registry")))
+        .when(reason == reasons.OUTSIDE_WINDOW).then(pl.col("_window_detail"))
+        .when(reason == reasons.NO_LEGAL_SLOT).then(
             pl.format(
                 "no legal slot within {} after {}: {}",
                 pl.lit(horizon_txt),
-                _iso_in_zone(pl.col("_t0"), options.campaign_tz),
-                _why_illegal(rules, territories),
+                iso_local(pl.col("_t0"), pl.col("_campaign_off")),
+                pl.col("_window_detail"),
             )
         )
-        .when(pl.col("_reason") == reasons.DUPLICATE).then(
-            pl.format("same number and final slot as source_row {}", pl.col("_first_row"))
-        )
+        .when(reason == reasons.DUPLICATE).then(pl.format("same number and final slot as source_row {}", pl.col("_first_row")))
     )
     out = rej.with_columns(
         numbers.e164_text(pl.col(numbers.E164)).alias("phone_e164"),
-        pl.col("_reason").alias("reason"),
+        reason.alias("reason"),
         detail.alias("detail"),
     )
     return out.select(*input_cols, *REJECT_EXTRA).sort("source_row")

@@ -84,16 +84,75 @@ def _intersect(a: list[Interval], b: list[Interval]) -> list[Interval]:
     return out
 
 
+# UTC offsets are looked up per (zone, quarter hour): every offset change in
+# the zone database falls on a quarter hour of UTC; `offset_table` checks it.
+_BUCKET = 900
+
+
+def offset_table(zones: list[str], first_s: int, last_s: int) -> pl.DataFrame:
+    """(zone, bucket, offset_s): each zone's UTC offset per quarter hour of the span."""
+    start = first_s // _BUCKET * _BUCKET - 2 * 86400
+    end = last_s // _BUCKET * _BUCKET + 2 * 86400
+    frames = []
+    grid = pl.DataFrame({"bucket": pl.int_range(start // _BUCKET, end // _BUCKET + 1, eager=True)})
+    for zone in zones:
+        def offset(at: pl.Expr, zone: str = zone) -> pl.Expr:
+            utc = pl.from_epoch(at, time_unit="s")
+            local = utc.dt.replace_time_zone("UTC").dt.convert_time_zone(zone).dt.replace_time_zone(None)
+            return (local.dt.epoch("s") - at).cast(pl.Int32)
+
+        frame = grid.with_columns(
+            pl.lit(zone).alias("zone"),
+            offset(pl.col("bucket") * _BUCKET).alias("offset_s"),
+            offset(pl.col("bucket") * _BUCKET + _BUCKET - 1).alias("_end_offset"),
+        )
+        if (frame["offset_s"] != frame["_end_offset"]).any():
+            raise RuntimeError(f"{zone}: an offset change falls inside a quarter hour; offset_table needs a finer grid")
+        frames.append(frame.drop("_end_offset"))
+    return pl.concat(frames).select("zone", "bucket", "offset_s")
+
+
+def with_offset(frame: pl.DataFrame, offsets: pl.DataFrame, *, at: str, zone: str, out: str) -> pl.DataFrame:
+    """Add column `out`: the UTC offset (s) of zone column `zone` at epoch column `at`."""
+    return frame.with_columns((pl.col(at) // _BUCKET).alias("_bucket")).join(
+        offsets.rename({"zone": zone, "offset_s": out}),
+        left_on=[zone, "_bucket"],
+        right_on=[zone, "bucket"],
+        how="left",
+        maintain_order="left",
+    ).drop("_bucket")
+
+
+def iso_local(epoch: pl.Expr, offset_s: pl.Expr) -> pl.Expr:
+    """ISO 8601 wall time with its offset, from epoch seconds and an offset."""
+    sign = pl.when(offset_s < 0).then(pl.lit("-")).otherwise(pl.lit("+"))
+    mag = offset_s.abs()
+    return pl.concat_str(
+        pl.from_epoch(epoch + offset_s, time_unit="s").dt.to_string("%Y-%m-%dT%H:%M:%S"),
+        sign,
+        (mag // 3600).cast(pl.String).str.zfill(2),
+        pl.lit(":"),
+        (mag % 3600 // 60).cast(pl.String).str.zfill(2),
+    )
+
+
 @dataclass(frozen=True)
 class Calendar:
-    """Legal intervals and holidays of the territories one run needs."""
+    """Legal intervals, holidays and UTC offsets of what one run needs."""
 
     intervals: pl.DataFrame  # territory, start, end (Int64 epoch seconds), sorted by end
     holidays: pl.DataFrame  # territory, date, holiday, local
+    offsets: pl.DataFrame  # zone, bucket, offset_s
 
 
 def build_calendar(
-    rules: RuleSet, territories: list[str], first_day: date, last_day: date, *, local_holidays: bool
+    rules: RuleSet,
+    territories: list[str],
+    first_day: date,
+    last_day: date,
+    *,
+    local_holidays: bool,
+    extra_zones: tuple[str, ...] = (),
 ) -> Calendar:
     """Intervals over [first_day - 1, last_day + 1] in every zone's local dates."""
     days = [first_day - timedelta(days=1) + timedelta(days=i) for i in range((last_day - first_day).days + 3)]
@@ -110,7 +169,10 @@ def build_calendar(
     intervals = pl.DataFrame(
         rows, schema={"territory": pl.String, "start": pl.Int64, "end": pl.Int64}, orient="row"
     ).sort("end")
-    return Calendar(intervals, hol)
+    zones = sorted({z for key in territories for z in territory_zones(rules, key)} | set(extra_zones))
+    first_s = int(datetime.combine(days[0], time.min, UTC).timestamp())
+    last_s = int(datetime.combine(days[-1], time.min, UTC).timestamp()) + 86400
+    return Calendar(intervals, hol, offset_table(zones, first_s, last_s))
 
 
 def next_legal(rows: pl.DataFrame, calendar: Calendar, *, at: str, territory: str) -> pl.DataFrame:
