@@ -25,7 +25,7 @@ from callscrub.registry import Registry, load_registry
 from callscrub.rules import load_rules
 from callscrub.scrub import ScrubOptions, scrub
 from callscrub.summary import show, summary_dict, to_json
-from callscrub.writers import atomic_path, output_format, write_frames
+from callscrub.writers import Payload, output_format, write_outputs
 
 app = typer.Typer(
     name="callscrub",
@@ -65,18 +65,24 @@ def parse_now(text: str | None, campaign_tz: str) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=ZoneInfo(campaign_tz))
 
 
-@app.callback()
-def _root(
-    version: Annotated[bool, typer.Option("--version", help="Show the version and exit.")] = False,
-) -> None:
-    if version:
+def _show_version(value: bool) -> None:
+    if value:
         typer.echo(f"callscrub {__version__}")
         raise typer.Exit(0)
 
 
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", help="Show the version and exit.", is_eager=True, callback=_show_version)
+    ] = False,
+) -> None:
+    """callscrub: scrub outbound call lists."""
+
+
 @app.command("scrub")
 def scrub_command(
-    campaign: Annotated[str, typer.Argument(help="Campaign file (.csv, .csv.gz, .parquet) or - for CSV on stdin.")],
+    campaign: Annotated[str, typer.Argument(metavar="CAMPAIGN", help="Campaign file (.csv, .csv.gz, .parquet) or - for CSV on stdin.")],
     out: Annotated[str, typer.Option("--out", help="Clean list (.csv or .parquet; - for CSV on stdout).")],
     rejects: Annotated[str, typer.Option("--rejects", help="Rejection report (.csv or .parquet; - for stdout).")],
     registry: Annotated[list[str] | None, typer.Option("--registry", help="Opposition / do-not-call export (repeatable).")] = None,
@@ -105,10 +111,12 @@ def scrub_command(
         raise UsageError("no registry given: pass --registry FILE (repeatable), or --no-registry to skip the check on purpose.")
     if registry and no_registry:
         raise UsageError("--registry and --no-registry exclude each other.")
-    if out == rejects:
-        raise UsageError("--out and --rejects name the same destination; give two different paths.")
-    for target in (out, rejects, summary_json):
-        if target and target != "-" and campaign != "-" and Path(target).resolve() == Path(campaign).resolve():
+    targets = [t for t in (out, rejects, summary_json) if t]
+    resolved = [t if t == "-" else str(Path(t).resolve()) for t in targets]
+    if len(set(resolved)) != len(resolved):
+        raise UsageError("--out, --rejects and --summary-json must name different destinations (only one may be -).")
+    for target in targets:
+        if target != "-" and campaign != "-" and Path(target).resolve() == Path(campaign).resolve():
             raise UsageError(f"{target}: would overwrite the campaign file; choose another output path.")
     for target in (out, rejects):
         output_format(target)
@@ -148,7 +156,6 @@ def scrub_command(
         result = scrub(frame, loaded, rule_set, options)
     except InputError as exc:
         raise InputError(f"{campaign}: {exc}") from None
-    write_frames([(result.clean, out), (result.rejects, rejects)])
     figures = summary_dict(
         result,
         campaign=campaign,
@@ -158,12 +165,10 @@ def scrub_command(
         elapsed=time.monotonic() - started,
         outputs={"clean": out, "rejects": rejects},
     )
+    outputs: list[tuple[Payload, str]] = [(result.clean, out), (result.rejects, rejects)]
     if summary_json:
-        if summary_json == "-":
-            sys.stdout.write(to_json(figures))
-        else:
-            with atomic_path(summary_json) as tmp:
-                tmp.write_text(to_json(figures), encoding="utf-8")
+        outputs.append((to_json(figures).encode("utf-8"), summary_json))
+    write_outputs(outputs)  # all or nothing
     if not quiet:
         show(figures)
 
@@ -176,8 +181,11 @@ def run(argv: list[str] | None = None) -> int:
     """Run the CLI; return the exit status instead of exiting."""
     args = list(sys.argv[1:] if argv is None else argv)
     try:
-        app(args=args, prog_name="callscrub", standalone_mode=False)
-        return ExitStatus.OK
+        status = app(args=args, prog_name="callscrub", standalone_mode=False)
+        if status == ExitStatus.INTERRUPTED:  # typer turns Ctrl-C into a returned 130
+            sys.stderr.write("callscrub: interrupted; no output was written.\n")
+            return ExitStatus.INTERRUPTED
+        return int(status) if isinstance(status, int) else ExitStatus.OK
     except typer.Exit as exc:
         return int(exc.exit_code)
     except typer.Abort:

@@ -43,3 +43,14 @@ class RulesError(InputError):
 
 class OutputError(InputError):
     """An output path cannot be written."""
+
+
+def describe_columns(columns: list[str]) -> str:
+    """The column names for a message, unless they look like data.
+
+    A file without a header has its first row read as names: those may be
+    phone numbers (personal data), so they are not repeated.
+    """
+    if any(sum(ch.isdigit() for ch in c) >= 6 for c in columns):
+        return "its first line looks like data, not a header: add a header line"
+    return "columns: " + ", ".join(columns)

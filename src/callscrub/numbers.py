@@ -246,8 +246,15 @@ def normalise(raw: pl.Series, rules: RuleSet, default_region: str = "FR") -> pl.
     )
     df = lf.collect()
 
+    # A national significant number that starts with 0 after a country code is
+    # either a trunk prefix written by mistake (+33 06..., which phonenumbers
+    # strips) or part of the number (Italy): phonenumbers decides.
+    df = df.with_columns(
+        pl.when(pl.col("_national").is_null() & pl.col("_nsn0").str.starts_with("0")).then(None)
+        .otherwise(pl.col("_cc0")).alias("_cc0")
+    )
+    df = df.with_columns(pl.when(pl.col("_cc0").is_not_null()).then(pl.col("_nsn0")).alias("_nsn0"))
     # Values the vectorised path could not settle go to phonenumbers, once each.
-    # A digit-only string with a country code but an empty NSN is simply invalid.
     open_mask = df["_cc0"].is_null() & df["_raw"].is_not_null() & (df["_raw"].str.strip_chars() != "")
     open_raw = df.filter(open_mask)["_raw"].unique()
     if len(open_raw):
@@ -270,6 +277,11 @@ def _canonicalise_and_classify(df: pl.DataFrame, rules: RuleSet) -> pl.DataFrame
     df = df.lazy().with_columns(
         pl.when(pl.col("_cc0").is_in(pl.Series(fr_ccs, dtype=pl.Int32).implode()))
         .then(_block_lookup(national, rules)).alias("_block")
+    ).with_columns(
+        # A block places a number only under +33 or its own country code:
+        # +596 692... is not a Réunion number.
+        pl.when((pl.col("_cc0") == 33) | (pl.col("_cc0") == pl.col("_block").replace_strict(block_cc, default=None, return_dtype=pl.Int32)))
+        .then(pl.col("_block")).alias("_block")
     ).with_columns(
         # +33 inside an overseas block is that territory's own country code
         # (DOMAIN 2.2: libphonenumber accepts +33 596... as metropolitan).

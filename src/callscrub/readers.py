@@ -7,6 +7,7 @@ every value survive to the outputs. Errors name the file, the row and the fix.
 
 from __future__ import annotations
 
+import csv
 import gzip
 import io
 import sys
@@ -118,17 +119,39 @@ def _csv_frame(text: str, name: str, *, header: bool) -> pl.DataFrame:
             truncate_ragged_lines=False,
             raise_if_empty=False,
         )
-    except pl.exceptions.PolarsError as exc:
-        raise InputError(f"{name}: not a readable CSV file ({_first_words(exc)}). Check quoting and that every row has the same number of fields.") from None
+    except pl.exceptions.PolarsError:
+        raise InputError(f"{name}: {_diagnose_csv(text, sep, header)}") from None
     if header:
         _check_header(frame.columns, name)
     return frame
 
 
 def _first_words(exc: Exception) -> str:
-    """The kind of a polars error without the data it may quote."""
+    """The kind of a polars error, cut before any data it may quote."""
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return text[:120]
+    return text.split(":")[0].split("`")[0].split('"')[0][:80].strip()
+
+
+def _diagnose_csv(text: str, sep: str, header: bool) -> str:
+    """Where and why a CSV does not parse, without quoting its data.
+
+    Only run after polars has refused the file, so its cost does not matter.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, quotechar='"', strict=True)
+    width = None
+    try:
+        for record in reader:
+            if width is None:
+                width = len(record)
+            elif record and len(record) != width:
+                row = reader.line_num - (1 if header else 0)
+                return (
+                    f"line {reader.line_num} (data row {row}) has {len(record)} fields where the first line has {width}. "
+                    "Fix that row or quote its separators."
+                )
+    except csv.Error:
+        return f"line {reader.line_num}: malformed quoting (a quote is not closed or is followed by text). Fix the quotes on that line."
+    return "not a readable CSV file. Check quoting and that every row has the same number of fields."
 
 
 def read_table(source: str, *, encoding: str | None = None, header: bool = True) -> Table:

@@ -14,7 +14,7 @@ from pathlib import Path
 import polars as pl
 
 from callscrub import numbers
-from callscrub.errors import InputError
+from callscrub.errors import InputError, describe_columns
 from callscrub.readers import read_table
 from callscrub.rules import RuleSet
 
@@ -45,11 +45,14 @@ def _pick_column(columns: list[str], forced: str | None, name: str) -> str:
     if forced:
         if forced in columns:
             return forced
-        raise InputError(f"{name}: no column {forced!r} (columns: {', '.join(columns)}). Fix --registry-column.")
+        raise InputError(f"{name}: no column {forced!r} ({describe_columns(columns)}). Fix --registry-column.")
     folded = {_fold(c): c for c in columns}
     for candidate in NUMBER_COLUMN_NAMES:
         if candidate in folded:
             return folded[candidate]
+    for f, original in folded.items():  # numero_de_telephone, tel_mobile, phone1...
+        if any(word in f for word in ("phone", "tel", "numero", "msisdn", "e164", "mobile", "number")):
+            return original
     return columns[0]
 
 
@@ -61,14 +64,15 @@ def load_registry(
     name = Path(source).name
     if table.format == "csv" and frame.height:
         # Header or data? A first row whose number cell is a valid number, or
-        # holds digits at all (a malformed number is a bad row, counted), is data.
+        # looks like one (6+ digits: a malformed number is a bad row, counted), is data.
         first = frame.row(0)
         header_names = [str(v) if v is not None else f"column_{i + 1}" for i, v in enumerate(first)]
         probe_col = _pick_column(header_names, None, name) if column is None else None
         probe_idx = header_names.index(probe_col) if probe_col else 0
         probe = numbers.normalise(pl.Series([first[probe_idx]], dtype=pl.String), rules, default_region)
         cell = first[probe_idx] or ""
-        is_header = column is not None or not (bool(probe[numbers.VALID][0]) or any(ch.isdigit() for ch in cell))
+        looks_numeric = sum(ch.isdigit() for ch in cell) >= 6
+        is_header = column is not None or not (bool(probe[numbers.VALID][0]) or looks_numeric)
         if is_header:
             if len(set(header_names)) != len(header_names):
                 raise InputError(f"{name}: the header names a column twice. Rename it or remove the header.")

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import polars as pl
 
 from callscrub import numbers, reasons
-from callscrub.errors import InputError
+from callscrub.errors import InputError, describe_columns
 from callscrub.registry import Registry, registry_hits
 from callscrub.rules import RuleSet
 from callscrub.windows import Calendar, build_calendar, iso_local, next_legal, territory_zones, with_offset
@@ -185,9 +185,7 @@ def scrub(campaign: pl.DataFrame, registries: list[Registry] | None, rules: Rule
     """Scrub a campaign frame. `registries=None` means no registry check was asked."""
     for col, flag in ((options.phone_column, "--phone-column"), (options.time_column, "--time-column")):
         if col not in campaign.columns:
-            raise InputError(
-                f"the campaign has no column {col!r} (columns: {', '.join(campaign.columns)}). Pass {flag} NAME."
-            )
+            raise InputError(f"the campaign has no column {col!r} ({describe_columns(campaign.columns)}). Pass {flag} NAME.")
     try:
         ZoneInfo(options.campaign_tz)
     except Exception:  # noqa: BLE001 - any failure means an unusable zone name
@@ -235,7 +233,7 @@ def scrub(campaign: pl.DataFrame, registries: list[Registry] | None, rules: Rule
     df = df.join(scheduled.select("source_row", "_slot"), on="source_row", how="left", maintain_order="left")
 
     if options.on_illegal == "drop":
-        window_reason = pl.when(pl.col("_slot") != pl.col("_t0")).then(pl.lit(reasons.OUTSIDE_WINDOW))
+        window_reason = pl.when((pl.col("_slot") != pl.col("_t0")).fill_null(True)).then(pl.lit(reasons.OUTSIDE_WINDOW))
     else:
         within = pl.col("_slot").is_not_null() & (pl.col("_slot") - pl.col("_t0") <= horizon_s)
         window_reason = pl.when(~within).then(pl.lit(reasons.NO_LEGAL_SLOT))
@@ -278,7 +276,7 @@ def _with_proposed(df: pl.DataFrame, dtype: pl.DataType, options: ScrubOptions) 
     # format parse; every other spelling goes through the general parser.
     text = col.cast(pl.String)
     fast = text.str.to_datetime("%Y-%m-%dT%H:%M:%S", strict=False, time_unit="us")
-    df = df.with_columns(text.alias("_original"), (text.str.len_bytes() == 19).alias("_fast"))
+    df = df.with_columns(text.alias("_original"), (text.str.len_bytes() == 19).fill_null(False).alias("_fast"))
     done = df.filter(pl.col("_fast")).with_columns(fast.alias("_naive")).with_columns(
         ((pl.col("_naive").dt.replace_time_zone(options.campaign_tz, non_existent="null", ambiguous="earliest")
           .dt.epoch("us") + 999_999) // 1_000_000).alias("_proposed")
@@ -393,8 +391,8 @@ def _rejects_frame(rej: pl.DataFrame, input_cols: list[str], rules: RuleSet, opt
 
 def _human_duration(delta: timedelta) -> str:
     secs = int(delta.total_seconds())
-    if secs % 86400 == 0:
-        return f"{secs // 86400} days"
-    if secs % 3600 == 0:
-        return f"{secs // 3600} hours"
-    return f"{secs // 60} minutes"
+    for size, unit in ((86400, "day"), (3600, "hour"), (60, "minute")):
+        if secs % size == 0 or unit == "minute":
+            n = secs // size
+            return f"{n} {unit}{'' if n == 1 else 's'}"
+    raise AssertionError("unreachable")

@@ -191,7 +191,9 @@ def next_legal(rows: pl.DataFrame, calendar: Calendar, *, at: str, territory: st
         check_sortedness=False,
     )
     return (
-        joined.with_columns(pl.max_horizontal(pl.col(at), pl.col("start")).alias("_slot"))
+        joined.with_columns(
+            pl.when(pl.col("start").is_not_null()).then(pl.max_horizontal(pl.col(at), pl.col("start"))).alias("_slot")
+        )
         .sort("_ord")
         .drop("_ord", "_probe", "start", "end")
     )

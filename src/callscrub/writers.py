@@ -11,7 +11,7 @@ import io
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
@@ -43,6 +43,9 @@ def atomic_path(target: str) -> Iterator[Path]:
         raise OutputError(f"{target}: cannot write in {directory} ({exc.strerror}). Choose a writable directory.") from None
     os.close(fd)
     tmp_path = Path(tmp)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp_path, 0o666 & ~umask)  # mkstemp's 0600 would tighten the file on every run
     try:
         yield tmp_path
         with open(tmp_path, "rb+") as fh:
@@ -55,30 +58,40 @@ def atomic_path(target: str) -> Iterator[Path]:
             tmp_path.unlink()
 
 
-def _writer(frame: pl.DataFrame, fmt: str) -> Callable[[object], None]:
-    if fmt == "parquet":
-        return lambda dest: frame.write_parquet(dest, compression="zstd", statistics=True)  # type: ignore[arg-type]
-    return lambda dest: frame.write_csv(dest, line_terminator="\n")  # type: ignore[arg-type]
+Payload = pl.DataFrame | bytes  # a frame (format by extension) or ready bytes
+
+
+def _write(payload: Payload, fmt: str, dest: object) -> None:
+    if isinstance(payload, bytes):
+        if isinstance(dest, (str, Path)):
+            Path(dest).write_bytes(payload)
+        else:
+            dest.write(payload)  # type: ignore[attr-defined]
+    elif fmt == "parquet":
+        payload.write_parquet(dest, compression="zstd", statistics=True)  # type: ignore[arg-type]
+    else:
+        payload.write_csv(dest, line_terminator="\n")  # type: ignore[arg-type]
 
 
 def render(frame: pl.DataFrame, fmt: str) -> bytes:
     """The exact bytes an output holds (used for stdout and for hashing)."""
     buf = io.BytesIO()
-    _writer(frame, fmt)(buf)
+    _write(frame, fmt, buf)
     return buf.getvalue()
 
 
-def write_frames(outputs: list[tuple[pl.DataFrame, str]]) -> None:
-    """Write every (frame, target) pair; all renames happen after all writes."""
+def write_outputs(outputs: list[tuple[Payload, str]]) -> None:
+    """Write every (payload, target); the renames happen only after every write
+    succeeded, so an error leaves no output at all. `-` goes to stdout, last."""
+    to_stdout = []
     with contextlib.ExitStack() as stack:
-        stdout_frames = []
-        for frame, target in outputs:
-            fmt = output_format(target)
+        for payload, target in outputs:
             if target == "-":
-                stdout_frames.append(frame)
+                to_stdout.append(payload)
                 continue
+            fmt = "bytes" if isinstance(payload, bytes) else output_format(target)
             tmp = stack.enter_context(atomic_path(target))
-            _writer(frame, fmt)(str(tmp))
-    for frame in stdout_frames:
-        sys.stdout.buffer.write(render(frame, "csv"))
+            _write(payload, fmt, str(tmp))
+    for payload in to_stdout:
+        sys.stdout.buffer.write(payload if isinstance(payload, bytes) else render(payload, "csv"))
         sys.stdout.buffer.flush()
