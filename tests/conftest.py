@@ -45,8 +45,22 @@ def run(
     registries: list[Registry] | None = None,
     *,
     now: datetime = NOW,
+    history: pl.DataFrame | None = None,
     **options,
 ) -> ScrubResult:
     if "horizon" in options and not isinstance(options["horizon"], timedelta):
         options["horizon"] = timedelta(days=options["horizon"])
-    return scrub(frame, registries, rules, ScrubOptions(now=now, **options))
+    return scrub(frame, registries, rules, ScrubOptions(now=now, **options), history=history)
+
+
+def history_of(rows: list[tuple[str, str, str | None]], rules: RuleSet, zone: str = "Europe/Paris") -> pl.DataFrame:
+    """History attempts from (phone, called_at, outcome) rows, read as the CLI reads them."""
+    from callscrub.history import HistoryColumns, attempts_from_frame
+
+    frame = pl.DataFrame(
+        {"phone": [r[0] for r in rows], "called_at": [r[1] for r in rows], "outcome": [r[2] for r in rows]},
+        schema={"phone": pl.String, "called_at": pl.String, "outcome": pl.String},
+    )
+    good, bad = attempts_from_frame(frame, rules, zone=zone, default_region="FR", columns=HistoryColumns(), name="history")
+    assert bad.height == 0, bad
+    return good

@@ -47,6 +47,8 @@ REASONS = {
     "outside_window",
     "no_legal_slot",
     "duplicate",
+    "refusal_lockout",
+    "attempt_cap",
 }
 CLEAN_EXTRA = ["source_row", "phone_e164", "original_call_at", "rescheduled", "callee_tz", "callee_local_time"]
 REJECT_EXTRA = ["source_row", "phone_e164", "reason", "detail"]

@@ -20,6 +20,7 @@ import typer
 
 from callscrub import __version__
 from callscrub.errors import CallscrubError, ExitStatus, InputError, UsageError
+from callscrub.history import HistoryColumns, load_history
 from callscrub.readers import read_table
 from callscrub.registry import Registry, load_registry
 from callscrub.rules import load_rules
@@ -98,6 +99,12 @@ def scrub_command(
     horizon: Annotated[str, typer.Option("--horizon", help="How far a slot may move (e.g. 14d, 36h).")] = "14d",
     local_holidays: Annotated[bool, typer.Option("--local-holidays/--no-local-holidays", help="Also block the called party's local holidays.")] = True,
     unknown_territory: Annotated[UnknownTerritory, typer.Option("--unknown-territory", help="Metropolitan number without postal code: union of metropolitan calendars (strict) or the national one.")] = UnknownTerritory.strict,
+    history: Annotated[list[str] | None, typer.Option("--history", help="Past attempts: phone, called_at, optional outcome (repeatable).")] = None,
+    history_phone_column: Annotated[str, typer.Option("--history-phone-column")] = "phone",
+    history_time_column: Annotated[str, typer.Option("--history-time-column")] = "called_at",
+    history_outcome_column: Annotated[str, typer.Option("--history-outcome-column")] = "outcome",
+    skip_bad_history: Annotated[bool, typer.Option("--skip-bad-history", help="Leave out unreadable history rows instead of stopping (counted in the summary).")] = False,
+    on_limit: Annotated[OnIllegal, typer.Option("--on-limit", help="A row over the attempt cap or in a lock-out: reject it (drop) or move it to the first slot the limits allow.")] = OnIllegal.drop,
     summary_json: Annotated[str | None, typer.Option("--summary-json", help="Write the summary figures as JSON.")] = None,
     encoding: Annotated[str | None, typer.Option("--encoding", help="Encoding of CSV inputs (default UTF-8), e.g. cp1252.")] = None,
     registry_column: Annotated[str | None, typer.Option("--registry-column", help="Name of the number column in registry files.")] = None,
@@ -140,6 +147,17 @@ def scrub_command(
             load_registry(r, rule_set, default_region=default_region, column=registry_column, encoding=encoding)
             for r in registry
         ]
+    past = None
+    if history:
+        past = load_history(
+            history,
+            rule_set,
+            zone=tz,
+            default_region=default_region.upper(),
+            columns=HistoryColumns(history_phone_column, history_time_column, history_outcome_column),
+            skip_bad=skip_bad_history,
+            encoding=encoding,
+        )
     options = ScrubOptions(
         now=now_dt,
         campaign_tz=tz,
@@ -151,15 +169,17 @@ def scrub_command(
         horizon=horizon_td,
         local_holidays=local_holidays,
         unknown_territory=unknown_territory.value,
+        on_limit=on_limit.value,
     )
     try:
-        result = scrub(frame, loaded, rule_set, options)
+        result = scrub(frame, loaded, rule_set, options, history=past.attempts if past else None)
     except InputError as exc:
         raise InputError(f"{campaign}: {exc}") from None
     figures = summary_dict(
         result,
         campaign=campaign,
         registries=loaded,
+        history=past,
         rules=rule_set,
         now=now_dt.isoformat(),
         elapsed=time.monotonic() - started,

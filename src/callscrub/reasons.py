@@ -14,6 +14,8 @@ REGISTRY = "registry"
 OUTSIDE_WINDOW = "outside_window"
 NO_LEGAL_SLOT = "no_legal_slot"
 DUPLICATE = "duplicate"
+REFUSAL_LOCKOUT = "refusal_lockout"
+ATTEMPT_CAP = "attempt_cap"
 
 # Precedence: the first applicable reason wins.
 ALL_REASONS: tuple[str, ...] = (
@@ -25,4 +27,6 @@ ALL_REASONS: tuple[str, ...] = (
     OUTSIDE_WINDOW,
     NO_LEGAL_SLOT,
     DUPLICATE,
+    REFUSAL_LOCKOUT,
+    ATTEMPT_CAP,
 )

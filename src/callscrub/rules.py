@@ -43,6 +43,22 @@ class NumberBlock:
 
 
 @dataclass(frozen=True)
+class Cap:
+    """At most `count` attempts in any window of `length` units.
+
+    unit "days": calendar days in the consumer's zone (a window of 30 days
+    covers day d to d + 29); unit "hours": a rolling window of length hours.
+    """
+
+    count: int
+    length: int
+    unit: str  # "days" or "hours"
+
+    def describe(self) -> str:
+        return f"{self.count} attempts per {self.length} {'calendar days' if self.unit == 'days' else 'hours'}"
+
+
+@dataclass(frozen=True)
 class RuleSet:
     name: str
     title: str
@@ -66,6 +82,10 @@ class RuleSet:
     postal_prefix_territory: dict[str, str]
     postal_default: str
     postal_unknown: str
+    caps: tuple[Cap, ...] = ()
+    refusal_lockout_days: int | None = None
+    refusal_outcomes: frozenset[str] = frozenset()
+    pressure_source: str = ""
 
     @property
     def country_codes(self) -> frozenset[int]:
@@ -211,7 +231,33 @@ def parse_rules(text: str, where: str) -> RuleSet:
         if terr not in territories:
             raise _fail(where, f"postal_codes.territory_by_prefix.{prefix}", f"names unknown territory {terr!r}")
 
+    caps: list[Cap] = []
+    pressure = data.get("pressure", {})
+    if not isinstance(pressure, dict):
+        raise _fail(where, "pressure", "must be a table")
+    for i, cap in enumerate(pressure.get("caps", [])):
+        key = f"pressure.caps[{i}]"
+        if not isinstance(cap, dict) or len(set(cap) & {"days", "hours"}) != 1:
+            raise _fail(where, key, "must be a table with `count` and exactly one of `days` or `hours`")
+        unit = "days" if "days" in cap else "hours"
+        count, length = cap.get("count"), cap[unit]
+        if not isinstance(count, int) or isinstance(count, bool) or count < 1:
+            raise _fail(where, key + ".count", "must be a whole number of at least 1")
+        if not isinstance(length, int) or isinstance(length, bool) or length < 1:
+            raise _fail(where, f"{key}.{unit}", "must be a whole number of at least 1")
+        caps.append(Cap(count, length, unit))
+    lockout = pressure.get("refusal_lockout_days")
+    if lockout is not None and (not isinstance(lockout, int) or isinstance(lockout, bool) or lockout < 0):
+        raise _fail(where, "pressure.refusal_lockout_days", "must be a whole number of days (0 or more)")
+    outcomes = pressure.get("refusal_outcomes", [])
+    if not isinstance(outcomes, list) or not all(isinstance(o, str) for o in outcomes):
+        raise _fail(where, "pressure.refusal_outcomes", "must be a list of strings")
+
     return RuleSet(
+        caps=tuple(caps),
+        refusal_lockout_days=lockout,
+        refusal_outcomes=frozenset(o.strip().lower() for o in outcomes),
+        pressure_source=pressure.get("source", ""),
         name=name,
         title=data.get("title", name),
         version=str(data.get("version", valid_from.isoformat())),

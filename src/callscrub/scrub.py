@@ -16,7 +16,9 @@ from zoneinfo import ZoneInfo
 import polars as pl
 
 from callscrub import numbers, reasons
+from callscrub.call_times import parse_times
 from callscrub.errors import InputError, describe_columns
+from callscrub.pressure import apply_limits
 from callscrub.registry import Registry, registry_hits
 from callscrub.rules import RuleSet
 from callscrub.windows import Calendar, build_calendar, iso_local, next_legal, territory_zones, with_offset
@@ -30,9 +32,6 @@ REJECT_EXTRA = ("source_row", "phone_e164", "reason", "detail")
 # (and beyond the years holiday data is meaningful for).
 MAX_LEAD = timedelta(days=366)
 
-_NAIVE_FORMATS = ("%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d")
-_OFFSET_FORMATS = ("%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M%z")
-_OFFSET_RE = r"(?:[+-]\d{2}(?::?\d{2})?)$"
 
 
 @dataclass(frozen=True)
@@ -47,12 +46,15 @@ class ScrubOptions:
     horizon: timedelta = timedelta(days=14)
     local_holidays: bool = True
     unknown_territory: str = "strict"  # or "national"
+    on_limit: str = "drop"  # or "reschedule"
 
     def __post_init__(self) -> None:
         if self.now.tzinfo is None:
             raise ValueError("ScrubOptions.now must be timezone-aware")
         if self.on_illegal not in ("reschedule", "drop"):
             raise ValueError("on_illegal must be 'reschedule' or 'drop'")
+        if self.on_limit not in ("reschedule", "drop"):
+            raise ValueError("on_limit must be 'reschedule' or 'drop'")
         if self.unknown_territory not in ("strict", "national"):
             raise ValueError("unknown_territory must be 'strict' or 'national'")
         if self.horizon <= timedelta(0):
@@ -75,55 +77,6 @@ class ScrubResult:
 def _ceil_epoch(now: datetime) -> int:
     ts = now.timestamp()
     return int(ts) if ts == int(ts) else int(ts) + 1
-
-
-_TIME_RE = (
-    r"^(?<date>\d{4}-\d{2}-\d{2})(?:[T ](?<hm>\d{2}:\d{2})(?<sec>:\d{2}(?:\.\d{1,9})?)?)?"
-    r"\s*(?<off>[Zz]|[+-]\d{2}(?::?\d{2})?)?$"
-)
-
-
-def with_call_times(lf: pl.LazyFrame, text: pl.Expr, campaign_tz: str) -> pl.LazyFrame:
-    """Add `_proposed` (epoch seconds, rounded up) and `_time_kind` from ISO 8601 text.
-
-    _time_kind: "ok", "empty", "unparseable" or "nonexistent" (a wall time
-    skipped by a DST change). Without an offset a time is wall time in
-    `campaign_tz`; an ambiguous wall time (autumn change) is the earlier instant.
-    Built in stages: one parse per row, offsets by integer arithmetic.
-    """
-    lf = lf.with_columns(text.str.strip_chars().str.extract_groups(_TIME_RE).alias("_t"))
-    lf = lf.with_columns(
-        pl.concat_str(
-            pl.col("_t").struct.field("date"),
-            pl.lit("T"),
-            pl.col("_t").struct.field("hm").fill_null("00:00"),
-            pl.col("_t").struct.field("sec").fill_null(":00"),
-        ).alias("_t_text"),
-        pl.col("_t").struct.field("off").alias("_t_off"),
-        (text.is_null() | (text.str.strip_chars() == "")).alias("_t_empty"),
-    )
-    off = pl.col("_t_off")
-    lf = lf.with_columns(
-        pl.col("_t_text").str.to_datetime("%Y-%m-%dT%H:%M:%S%.f", strict=False, time_unit="us").alias("_t_naive"),
-        pl.when(off.str.to_uppercase() == "Z").then(pl.lit(0))
-        .otherwise(
-            (off.str.slice(1, 2).cast(pl.Int64, strict=False) * 3600
-             + off.str.replace(":", "").str.slice(3, 2).cast(pl.Int64, strict=False).fill_null(0) * 60)
-            * pl.when(off.str.starts_with("-")).then(-1).otherwise(1)
-        ).alias("_t_off_s"),
-    )
-    naive_us = pl.col("_t_naive").dt.epoch("us")
-    local_us = pl.col("_t_naive").dt.replace_time_zone(campaign_tz, non_existent="null", ambiguous="earliest").dt.epoch("us")
-    lf = lf.with_columns(
-        pl.when(off.is_not_null()).then(naive_us - pl.col("_t_off_s") * 1_000_000).otherwise(local_us).alias("_t_us")
-    )
-    return lf.with_columns(
-        ((pl.col("_t_us") + 999_999) // 1_000_000).alias("_proposed"),
-        pl.when(pl.col("_t_empty")).then(pl.lit("empty"))
-        .when(pl.col("_t_us").is_not_null()).then(pl.lit("ok"))
-        .when(pl.col("_t_naive").is_not_null() & off.is_null()).then(pl.lit("nonexistent"))
-        .otherwise(pl.lit("unparseable")).alias("_time_kind"),
-    ).drop("_t", "_t_text", "_t_off", "_t_empty", "_t_naive", "_t_off_s", "_t_us")
 
 
 def _assign_territory(df: pl.DataFrame, rules: RuleSet, options: ScrubOptions) -> pl.DataFrame:
@@ -181,8 +134,19 @@ def _local_texts(frame: pl.DataFrame, rules: RuleSet, calendar: Calendar, at: st
     return frame, len(cols)
 
 
-def scrub(campaign: pl.DataFrame, registries: list[Registry] | None, rules: RuleSet, options: ScrubOptions) -> ScrubResult:
-    """Scrub a campaign frame. `registries=None` means no registry check was asked."""
+def scrub(
+    campaign: pl.DataFrame,
+    registries: list[Registry] | None,
+    rules: RuleSet,
+    options: ScrubOptions,
+    history: pl.DataFrame | None = None,
+) -> ScrubResult:
+    """Scrub a campaign frame.
+
+    `registries=None` means no registry check was asked. `history` holds past
+    attempts (key Int64 E.164, at Int64 epoch seconds, refused Boolean), as
+    `callscrub.history.load_history` reads them.
+    """
     for col, flag in ((options.phone_column, "--phone-column"), (options.time_column, "--time-column")):
         if col not in campaign.columns:
             raise InputError(f"the campaign has no column {col!r} ({describe_columns(campaign.columns)}). Pass {flag} NAME.")
@@ -200,7 +164,7 @@ def scrub(campaign: pl.DataFrame, registries: list[Registry] | None, rules: Rule
     norm = numbers.normalise(base[options.phone_column], rules, options.default_region)
     df = pl.concat([base, norm], how="horizontal")
     df = _assign_territory(df, rules, options)
-    df = _with_proposed(df, campaign.schema[options.time_column], options)
+    df = parse_times(df, options.time_column, options.campaign_tz)
     df = df.with_columns(pl.max_horizontal(pl.col("_proposed"), pl.lit(now_s, pl.Int64)).alias("_t0"))
 
     hits = registry_hits(df[numbers.E164], registries or [])
@@ -241,13 +205,22 @@ def scrub(campaign: pl.DataFrame, registries: list[Registry] | None, rules: Rule
         pl.when(pl.col("_reason").is_null()).then(window_reason).otherwise(pl.col("_reason")).alias("_reason")
     )
 
-    # Same number at the same final slot: the lowest source_row still in play is kept.
-    df = df.with_columns(
-        pl.when(pl.col("_reason").is_null()).then(pl.col("source_row")).min().over(numbers.E164, "_slot").alias("_first_row")
-    ).with_columns(
-        pl.when(pl.col("_reason").is_null() & (pl.col("source_row") != pl.col("_first_row")))
-        .then(pl.lit(reasons.DUPLICATE)).otherwise(pl.col("_reason")).alias("_reason")
+    df = _mark_duplicates(df)
+
+    # Contact pressure (issue #3): history plus the rows kept so far, per number.
+    live = df.filter(pl.col("_reason").is_null()).select(
+        "source_row", pl.col(numbers.E164).alias("_key"), "_territory", "_t0", "_slot"
     )
+    limits = apply_limits(
+        live, history, rules, calendar, reschedule=options.on_limit == "reschedule", horizon_s=horizon_s
+    )
+    df = df.join(limits.rename({"_slot": "_limit_slot"}), on="source_row", how="left", maintain_order="left")
+    df = df.with_columns(
+        pl.when(pl.col("_reason").is_null()).then(pl.col("_limit_reason")).otherwise(pl.col("_reason")).alias("_reason"),
+        pl.when(pl.col("_limit_slot").is_not_null()).then(pl.col("_limit_slot")).otherwise(pl.col("_slot")).alias("_slot"),
+    )
+    # A row moved by the limits may now meet another row of its number.
+    df = _mark_duplicates(df)
 
     clean = _clean_frame(df.filter(pl.col("_reason").is_null()), input_cols, rules, options, calendar)
     rejected = df.filter(pl.col("_reason").is_not_null())
@@ -262,32 +235,14 @@ def scrub(campaign: pl.DataFrame, registries: list[Registry] | None, rules: Rule
     )
 
 
-def _with_proposed(df: pl.DataFrame, dtype: pl.DataType, options: ScrubOptions) -> pl.DataFrame:
-    """`_proposed`, `_time_kind` and `_original` from the time column (text or Datetime)."""
-    col = pl.col(options.time_column)
-    if isinstance(dtype, pl.Datetime):  # Parquet input with a real timestamp column
-        inst = col if dtype.time_zone else col.dt.replace_time_zone(options.campaign_tz, non_existent="null", ambiguous="earliest")
-        return df.with_columns(((inst.dt.epoch("us") + 999_999) // 1_000_000).alias("_proposed")).with_columns(
-            pl.when(col.is_null()).then(pl.lit("empty")).when(pl.col("_proposed").is_null()).then(pl.lit("nonexistent"))
-            .otherwise(pl.lit("ok")).alias("_time_kind"),
-            col.cast(pl.String).alias("_original"),
-        )
-    # Fast path: the canonical naive shape (2026-12-01T10:30:00), one strict
-    # format parse; every other spelling goes through the general parser.
-    text = col.cast(pl.String)
-    fast = text.str.to_datetime("%Y-%m-%dT%H:%M:%S", strict=False, time_unit="us")
-    df = df.with_columns(text.alias("_original"), (text.str.len_bytes() == 19).fill_null(False).alias("_fast"))
-    done = df.filter(pl.col("_fast")).with_columns(fast.alias("_naive")).with_columns(
-        ((pl.col("_naive").dt.replace_time_zone(options.campaign_tz, non_existent="null", ambiguous="earliest")
-          .dt.epoch("us") + 999_999) // 1_000_000).alias("_proposed")
+def _mark_duplicates(df: pl.DataFrame) -> pl.DataFrame:
+    """Same number at the same final slot: the lowest source_row still in play is kept."""
+    return df.with_columns(
+        pl.when(pl.col("_reason").is_null()).then(pl.col("source_row")).min().over(numbers.E164, "_slot").alias("_first_row")
     ).with_columns(
-        pl.when(pl.col("_proposed").is_not_null()).then(pl.lit("ok"))
-        .when(pl.col("_naive").is_not_null()).then(pl.lit("nonexistent")).alias("_time_kind")
+        pl.when(pl.col("_reason").is_null() & (pl.col("source_row") != pl.col("_first_row")))
+        .then(pl.lit(reasons.DUPLICATE)).otherwise(pl.col("_reason")).alias("_reason")
     )
-    ok = done.filter(pl.col("_time_kind").is_not_null()).drop("_naive")
-    rest = pl.concat([df.filter(~pl.col("_fast")), done.filter(pl.col("_time_kind").is_null()).drop("_naive", "_proposed", "_time_kind")])
-    parsed = with_call_times(rest.lazy(), text, options.campaign_tz).collect()
-    return pl.concat([ok, parsed]).sort("source_row").drop("_fast")
 
 
 def _clean_frame(kept: pl.DataFrame, input_cols: list[str], rules: RuleSet, options: ScrubOptions, calendar: Calendar) -> pl.DataFrame:
@@ -380,6 +335,7 @@ def _rejects_frame(rej: pl.DataFrame, input_cols: list[str], rules: RuleSet, opt
             )
         )
         .when(reason == reasons.DUPLICATE).then(pl.format("same number and final slot as source_row {}", pl.col("_first_row")))
+        .when(reason.is_in([reasons.REFUSAL_LOCKOUT, reasons.ATTEMPT_CAP])).then(pl.col("_limit_detail"))
     )
     out = rej.with_columns(
         numbers.e164_text(pl.col(numbers.E164)).alias("phone_e164"),

@@ -13,6 +13,7 @@ from typing import Any, TextIO
 from rich.console import Console
 from rich.table import Table
 
+from callscrub.history import History
 from callscrub.registry import Registry
 from callscrub.rules import RuleSet
 from callscrub.scrub import ScrubResult
@@ -24,6 +25,7 @@ def summary_dict(
     campaign: str,
     registries: list[Registry] | None,
     rules: RuleSet,
+    history: History | None = None,
     now: str,
     elapsed: float,
     outputs: dict[str, str],
@@ -44,6 +46,9 @@ def summary_dict(
             for r in registries
         ],
         "registry_check": "skipped (--no-registry)" if registries is None else "done",
+        "history": None
+        if history is None
+        else {"files": history.files, "rows": history.rows, "numbers": history.numbers},
         "outputs": outputs,
         "elapsed_seconds": round(elapsed, 3),
     }
@@ -65,6 +70,11 @@ def _lines(s: dict[str, Any]) -> list[tuple[str, str]]:
         for r in s["registries"]:
             bad = f", {r['invalid_rows']:,} unusable rows" if r["invalid_rows"] else ""
             rows.append(("registry", f"{r['file']}: {r['numbers']:,} numbers{bad}"))
+    if s["history"] is not None:
+        h = s["history"]
+        skipped = sum(int(f["bad_rows_skipped"]) for f in h["files"])
+        extra = f", {skipped:,} bad rows skipped" if skipped else ""
+        rows.append(("history", f"{h['rows']:,} attempts for {h['numbers']:,} numbers{extra}"))
     rows.append(("elapsed", f"{s['elapsed_seconds']:.2f} s"))
     return rows
 

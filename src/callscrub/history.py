@@ -1,0 +1,110 @@
+"""Call history: past attempts, read and normalised like the campaign.
+
+Every row is an attempt, answered or not; an outcome among the rule set's
+refusal outcomes (refused, refus, refusal) starts a lock-out. A row whose
+number or time cannot be read is a legal risk (an attempt silently ignored),
+so it stops the run unless the user explicitly skips bad rows (issue #3).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from callscrub import numbers
+from callscrub.call_times import parse_times
+from callscrub.errors import InputError, describe_columns
+from callscrub.readers import read_table
+from callscrub.rules import RuleSet
+
+SCHEMA = {"key": pl.Int64, "at": pl.Int64, "refused": pl.Boolean}
+
+
+@dataclass(frozen=True)
+class HistoryColumns:
+    phone: str = "phone"
+    time: str = "called_at"
+    outcome: str = "outcome"
+
+
+@dataclass
+class History:
+    """Attempts as (E.164 key, epoch seconds, refused), plus what was read."""
+
+    attempts: pl.DataFrame  # SCHEMA
+    files: list[dict[str, object]] = field(default_factory=list)
+
+    @property
+    def rows(self) -> int:
+        return self.attempts.height
+
+    @property
+    def numbers(self) -> int:
+        return self.attempts["key"].n_unique()
+
+    @staticmethod
+    def empty() -> History:
+        return History(pl.DataFrame(schema=SCHEMA))
+
+
+def attempts_from_frame(
+    frame: pl.DataFrame, rules: RuleSet, *, zone: str, default_region: str, columns: HistoryColumns, name: str
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(attempts, bad rows with their 1-based row number and what is wrong)."""
+    for col, flag in ((columns.phone, "--history-phone-column"), (columns.time, "--history-time-column")):
+        if col not in frame.columns:
+            raise InputError(f"{name}: no column {col!r} ({describe_columns(frame.columns)}). Pass {flag} NAME.")
+    df = frame.with_row_index("source_row", offset=1).with_columns(pl.col("source_row").cast(pl.Int64))
+    norm = numbers.normalise(df[columns.phone], rules, default_region)
+    df = pl.concat([df, norm.select(numbers.E164)], how="horizontal")
+    df = parse_times(df, columns.time, zone)
+    if columns.outcome in frame.columns:
+        refused = pl.col(columns.outcome).cast(pl.String).str.strip_chars().str.to_lowercase().is_in(sorted(rules.refusal_outcomes))
+    else:
+        refused = pl.lit(False)
+    df = df.with_columns(refused.fill_null(False).alias("refused"))
+    bad = df.filter(pl.col(numbers.E164).is_null() | (pl.col("_time_kind") != "ok")).select(
+        "source_row",
+        pl.when(pl.col(numbers.E164).is_null()).then(pl.lit("number")).otherwise(pl.lit("time")).alias("what"),
+    )
+    good = df.filter(pl.col(numbers.E164).is_not_null() & (pl.col("_time_kind") == "ok")).select(
+        pl.col(numbers.E164).alias("key"), pl.col("_proposed").alias("at"), "refused"
+    )
+    return good, bad
+
+
+def load_history(
+    sources: list[str],
+    rules: RuleSet,
+    *,
+    zone: str,
+    default_region: str,
+    columns: HistoryColumns = HistoryColumns(),
+    skip_bad: bool = False,
+    encoding: str | None = None,
+) -> History:
+    parts = []
+    files: list[dict[str, object]] = []
+    for source in sources:
+        table = read_table(source, encoding=encoding)
+        name = Path(source).name
+        good, bad = attempts_from_frame(
+            table.frame, rules, zone=zone, default_region=default_region, columns=columns, name=name
+        )
+        if bad.height and not skip_bad:
+            first = ", ".join(str(r) for r in bad["source_row"].head(5).to_list())
+            kinds = " and ".join(
+                {"number": f"an unreadable {columns.phone}", "time": f"an unreadable {columns.time}"}[k]
+                for k in sorted(set(bad["what"].to_list()))
+            )
+            raise InputError(
+                f"{name}: {bad.height} history row(s) with {kinds} (data rows {first}"
+                f"{', ...' if bad.height > 5 else ''}). An ignored attempt is a legal risk: fix those rows, "
+                "or pass --skip-bad-history to leave them out (they are counted in the summary)."
+            )
+        parts.append(good)
+        files.append({"file": name, "rows": table.frame.height, "bad_rows_skipped": bad.height})
+    attempts = pl.concat(parts) if parts else pl.DataFrame(schema=SCHEMA)
+    return History(attempts, files)

@@ -1,0 +1,256 @@
+"""Contact pressure: attempt caps over rolling windows and the lock-out after a refusal.
+
+French law (D.223-9, issue #3): at most 4 calls or attempts per consumer in any
+30 consecutive calendar days (in the consumer's zone), and no contact for 60
+full days after a refusal. The figures are rule data (`[pressure]` in a rule
+set); this module only counts.
+
+Most numbers have a single attempt in play: they are settled with a few
+vectorised joins. Numbers with several campaign rows, or whose history lies
+after the slot, or that fail the vectorised check, are walked in Python one
+number at a time, rows in final-slot order (ties by source_row), each kept row
+counting for the next.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import polars as pl
+
+from callscrub import reasons
+from callscrub.rules import Cap, RuleSet
+from callscrub.windows import Calendar, offset_table, territory_zones, with_offset
+
+DAY = 86400
+_EPOCH_DAY = date(1970, 1, 1)
+
+
+def _day_text(day: int) -> str:
+    return (_EPOCH_DAY + timedelta(days=day)).isoformat()
+
+
+@dataclass
+class _Walker:
+    """Sequential checks for one number."""
+
+    rules: RuleSet
+    zone: ZoneInfo
+    hist_days: list[int]
+    hist_secs: list[int]
+    refusal_days: list[int]
+    kept_days: list[int]
+    kept_secs: list[int]
+
+    def day_of(self, at: int) -> int:
+        offset = datetime.fromtimestamp(at, self.zone).utcoffset()
+        return (at + int(offset.total_seconds())) // DAY  # type: ignore[union-attr]
+
+    def day_start(self, day: int) -> int:
+        local = datetime.combine(_EPOCH_DAY + timedelta(days=day), time.min).replace(tzinfo=self.zone)
+        return int(local.timestamp())
+
+    def lockout(self, day: int) -> tuple[int, int] | None:
+        """(refusal day, first allowed day) when `day` is inside a lock-out."""
+        lock = self.rules.refusal_lockout_days
+        if lock is None:
+            return None
+        i = bisect_right(self.refusal_days, day)
+        if i and day <= self.refusal_days[i - 1] + lock:
+            refusal = self.refusal_days[i - 1]
+            return refusal, refusal + lock + 1
+        return None
+
+    def cap_breach(self, cap: Cap, at: int) -> tuple[int, int, int, int] | None:
+        """(history count, kept count, window start, escape position) when one
+        more attempt at `at` would exceed the cap in some window containing it."""
+        hist, kept = (self.hist_days, self.kept_days) if cap.unit == "days" else (self.hist_secs, self.kept_secs)
+        n = cap.length if cap.unit == "days" else cap.length * 3600
+        p = self.day_of(at) if cap.unit == "days" else at
+        starts = sorted({p - n + 1, *hist[bisect_left(hist, p - n + 1):bisect_right(hist, p)],
+                         *kept[bisect_left(kept, p - n + 1):bisect_right(kept, p)]})
+        for w in starts:
+            h = bisect_right(hist, w + n - 1) - bisect_left(hist, w)
+            k = bisect_right(kept, w + n - 1) - bisect_left(kept, w)
+            if h + k + 1 > cap.count:
+                # The window holds at least one attempt; leaving it means coming
+                # after its first attempt's window ends.
+                first = min(e[bisect_left(e, w)] for e in (hist, kept) if bisect_left(e, w) < len(e))
+                return h, k, w, max(p + 1, first + n)
+        return None
+
+    def keep(self, at: int) -> None:
+        day = self.day_of(at)
+        self.kept_days.insert(bisect_right(self.kept_days, day), day)
+        self.kept_secs.insert(bisect_right(self.kept_secs, at), at)
+
+
+def _next_legal(ends: list[int], starts: list[int], at: int) -> int | None:
+    i = bisect_right(ends, at)  # first interval whose end is after `at`
+    return max(at, starts[i]) if i < len(ends) else None
+
+
+def _walk_number(
+    walker: _Walker,
+    rows: list[tuple[int, int, int]],  # (source_row, t0, slot), sorted by (slot, source_row)
+    ends: list[int],
+    starts: list[int],
+    *,
+    reschedule: bool,
+    horizon_s: int,
+) -> list[tuple[int, int | None, str | None, str | None]]:
+    out = []
+    for source_row, t0, slot in rows:
+        at: int | None = slot
+        reason = detail = None
+        while True:
+            if at is None or at - t0 > horizon_s:
+                detail = f"{detail}; no legal slot within the horizon satisfies the limits"
+                break
+            day = walker.day_of(at)
+            lock = walker.lockout(day)
+            breach = None if lock else next(
+                ((cap, b) for cap in walker.rules.caps if (b := walker.cap_breach(cap, at)) is not None), None
+            )
+            if lock is None and breach is None:
+                walker.keep(at)
+                reason = detail = None
+                break
+            if lock is not None:
+                refusal, allowed = lock
+                reason = reasons.REFUSAL_LOCKOUT
+                detail = (
+                    f"refused on {_day_text(refusal)}: no contact for {walker.rules.refusal_lockout_days} days "
+                    f"(D.223-9); calls allowed from {_day_text(allowed)}"
+                )
+                next_at = walker.day_start(allowed)
+            else:
+                cap, (h, k, w, escape) = breach  # type: ignore[misc]
+                reason = reasons.ATTEMPT_CAP
+                if cap.unit == "days":
+                    span = f"{_day_text(w)} to {_day_text(w + cap.length - 1)}"
+                    allowed_txt = _day_text(escape)
+                    next_at = walker.day_start(escape)
+                else:
+                    span = f"the {cap.length} hours from {datetime.fromtimestamp(w, walker.zone):%Y-%m-%d %H:%M}"
+                    allowed_txt = f"{datetime.fromtimestamp(escape, walker.zone):%Y-%m-%d %H:%M}"
+                    next_at = escape
+                detail = (
+                    f"attempt {h + k + 1} in {span} ({h} in history, {k} kept in this campaign); "
+                    f"cap {cap.describe()}; first allowed {allowed_txt}"
+                )
+            if not reschedule:
+                break
+            at = _next_legal(ends, starts, max(next_at, at + 1))
+        out.append((source_row, at if reason is None else None, reason, detail))
+    return out
+
+
+def apply_limits(
+    cand: pl.DataFrame,
+    history: pl.DataFrame | None,
+    rules: RuleSet,
+    calendar: Calendar,
+    *,
+    reschedule: bool,
+    horizon_s: int,
+) -> pl.DataFrame:
+    """(source_row, _slot, _limit_reason, _limit_detail) for the rows in play.
+
+    `cand` has source_row, _key, _territory, _t0 and _slot (a window-legal
+    instant). A kept row keeps or moves its _slot; a rejected one gets a reason.
+    """
+    empty_result = cand.select(
+        "source_row", "_slot", pl.lit(None, pl.String).alias("_limit_reason"), pl.lit(None, pl.String).alias("_limit_detail")
+    )
+    if not rules.caps and rules.refusal_lockout_days is None:
+        return empty_result
+    hist = (history if history is not None else pl.DataFrame(schema={"key": pl.Int64, "at": pl.Int64, "refused": pl.Boolean}))
+    hist = hist.join(cand.select(pl.col("_key").alias("key")).unique(), on="key", how="semi")
+    n_cand = cand.group_by("_key").len("_n_cand")
+    simple_keys = n_cand.filter(pl.col("_n_cand") == 1).join(
+        hist.select(pl.col("key").alias("_key")).unique(), on="_key", how="anti"
+    )
+    # A single attempt with no history can only breach a cap of 0, which rules forbid.
+    settled = cand.join(simple_keys.select("_key"), on="_key", how="semi")
+    rest = cand.join(simple_keys.select("_key"), on="_key", how="anti")
+    if rest.height == 0:
+        return empty_result
+
+    zone0 = {t: territory_zones(rules, t)[0] for t in rest["_territory"].unique().to_list()}
+    rest = rest.with_columns(pl.col("_territory").replace_strict(zone0, return_dtype=pl.String).alias("_zone"))
+    key_zone = rest.group_by("_key").agg(pl.col("_zone").first())
+    hist = hist.join(key_zone, left_on="key", right_on="_key", how="inner")
+    if hist.height:
+        offs = offset_table(sorted(set(zone0.values())), int(hist["at"].min()), int(hist["at"].max()))  # type: ignore[arg-type]
+        hist = with_offset(hist, offs, at="at", zone="_zone", out="_off").with_columns(
+            ((pl.col("at") + pl.col("_off")) // DAY).alias("day")
+        )
+    else:
+        hist = hist.with_columns(pl.lit(None, pl.Int64).alias("day"))
+    rest = with_offset(rest, calendar.offsets, at="_slot", zone="_zone", out="_off").with_columns(
+        ((pl.col("_slot") + pl.col("_off")) // DAY).alias("_day")
+    )
+
+    # Vectorised: one row in play, all history at or before its slot.
+    single = rest.join(n_cand.filter(pl.col("_n_cand") == 1), on="_key", how="semi")
+    h = hist.rename({"key": "_key"})
+    checks = single.join(h.group_by("_key").agg(pl.col("at").max().alias("_last_at")), on="_key", how="left")
+    ok = pl.col("_last_at").is_null() | (pl.col("_last_at") <= pl.col("_slot"))
+    if rules.refusal_lockout_days is not None:
+        last_refusal = h.filter("refused").group_by("_key").agg(pl.col("day").max().alias("_refusal_day"))
+        checks = checks.join(last_refusal, on="_key", how="left")
+        ok = ok & (pl.col("_refusal_day").is_null() | (pl.col("_day") > pl.col("_refusal_day") + rules.refusal_lockout_days))
+    for i, cap in enumerate(rules.caps):
+        pos, lo = ("day", pl.col("_day") - (cap.length - 1)) if cap.unit == "days" else ("at", pl.col("_slot") - cap.length * 3600 + 1)
+        counted = (
+            checks.select("_key", lo.alias("_lo")).join(h.select("_key", pos), on="_key", how="inner")
+            .filter(pl.col(pos) >= pl.col("_lo")).group_by("_key").len(f"_count{i}")
+        )
+        checks = checks.join(counted, on="_key", how="left")
+        ok = ok & (pl.col(f"_count{i}").fill_null(0) + 1 <= cap.count)
+    passed = checks.filter(ok).select("source_row", "_slot")
+    walk = rest.join(passed.select("source_row"), on="source_row", how="anti")
+
+    results: list[tuple[int, int | None, str | None, str | None]] = []
+    if walk.height:
+        intervals = {
+            t: (g["end"].to_list(), g["start"].to_list())
+            for (t,), g in calendar.intervals.sort("end").partition_by("territory", as_dict=True).items()
+        }
+        hist_by_key = {k: g.sort("at") for (k,), g in hist.partition_by("key", as_dict=True).items()} if hist.height else {}
+        for (key,), group in walk.sort("_slot", "source_row").partition_by("_key", as_dict=True, maintain_order=True).items():
+            territory = group["_territory"][0]
+            g = hist_by_key.get(key)
+            walker = _Walker(
+                rules=rules,
+                zone=ZoneInfo(zone0[territory]),
+                hist_days=sorted(g["day"].to_list()) if g is not None else [],
+                hist_secs=g["at"].to_list() if g is not None else [],
+                refusal_days=sorted(g.filter("refused")["day"].to_list()) if g is not None else [],
+                kept_days=[],
+                kept_secs=[],
+            )
+            ends, starts = intervals.get(territory, ([], []))
+            results.extend(
+                _walk_number(
+                    walker,
+                    list(group.select("source_row", "_t0", "_slot").iter_rows()),
+                    ends,
+                    starts,
+                    reschedule=reschedule,
+                    horizon_s=horizon_s,
+                )
+            )
+    walked = pl.DataFrame(
+        results,
+        schema={"source_row": pl.Int64, "_slot": pl.Int64, "_limit_reason": pl.String, "_limit_detail": pl.String},
+        orient="row",
+    )
+    done = pl.concat([settled.select("source_row", "_slot"), passed]).with_columns(
+        pl.lit(None, pl.String).alias("_limit_reason"), pl.lit(None, pl.String).alias("_limit_detail")
+    )
+    return pl.concat([done, walked]).sort("source_row")
