@@ -31,6 +31,11 @@ bloctel_opposition.csv: "numero;date_inscription", 10-digit national numbers. 15
   campaign's distinct valid subscriber numbers, in national format whatever format the
   campaign uses, plus 500 numbers not in the campaign and 2 malformed lines.
 company_dnc.txt: 40 campaign numbers not in the Bloctel file, one E.164 number a line.
+history.csv ("phone,called_at,outcome"): the dialer's past attempts for 300 campaign numbers
+  between 2026-10-01 and 2026-11-21: 1-3 attempts for most, 4 attempts in the 30 days
+  before the campaign for 40 numbers (their next call hits the 4-per-30-days cap), and a
+  refusal in the last 60 days for 25 numbers (lock-out); numbers in national or E.164 form,
+  outcomes no_answer / answered / voicemail / refused (some spelled REFUS).
 """
 
 import csv
@@ -278,9 +283,35 @@ def main():
     with open(OUT / "company_dnc.txt", "w", newline="", encoding="utf-8") as f:
         f.writelines(f"+{subscribers[n]}{n[1:]}\n" for n in dnc)
 
+    # Call history, drawn after everything above so the other files keep their bytes.
+    dnc_set = set(dnc)
+    callable_ = [n for n in free if n not in dnc_set]
+    called = rng.sample(callable_, 300)
+    history = []
+    for i, n in enumerate(called):
+        written = n if rng.random() < 0.6 else f"+{subscribers[n]}{n[1:]}"
+        if i < 40:  # four attempts within the 30 days before the campaign
+            days = sorted(rng.sample(range(40, 52), 4))
+        else:
+            days = sorted(rng.sample(range(0, 52), rng.randint(1, 3)))
+        for j, d in enumerate(days):
+            when = dt.datetime(2026, 10, 1, rng.randint(10, 19), rng.choice([0, 15, 30, 45]))
+            when += dt.timedelta(days=d)
+            outcome = rng.choice(["no_answer", "no_answer", "answered", "voicemail"])
+            if 40 <= i < 65 and j == len(days) - 1:
+                outcome = rng.choice(["refused", "REFUS"])
+                when = dt.datetime(2026, 11, rng.randint(2, 20), 11, 0)
+            history.append([written, when.isoformat(timespec="seconds"), outcome])
+    history.sort(key=lambda r: r[1])
+    with open(OUT / "history.csv", "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["phone", "called_at", "outcome"])
+        w.writerows(history)
+
     print(f"campaign.csv: {len(rows)} rows; bloctel_opposition.csv: {len(lines)} lines "
           f"({len(opposed)} from the campaign, {len(others)} others, 2 malformed); "
-          f"company_dnc.txt: {len(dnc)} numbers (4 overseas)")
+          f"company_dnc.txt: {len(dnc)} numbers (4 overseas); "
+          f"history.csv: {len(history)} attempts for {len(called)} numbers")
     for label, key in (("phone category", "cat"), ("phone format", "fmt"), ("call_at", "slot")):
         counts = Counter(f"{r['cat']}/{r[key]}" if key == "fmt" else r[key] for r in rows)
         print(f"{label}: " + ", ".join(f"{k}={v}" for k, v in sorted(counts.items())))
