@@ -6,11 +6,12 @@ commands raise, they never exit by themselves.
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 import time
 import traceback
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
@@ -23,9 +24,10 @@ from callscrub.errors import CallscrubError, ExitStatus, InputError, UsageError
 from callscrub.history import HistoryColumns, load_history
 from callscrub.readers import read_table
 from callscrub.registry import Registry, load_registry
-from callscrub.rules import load_rules
+from callscrub.explain import explain_number, pack_details, pack_summary
+from callscrub.rules import builtin_names, load_packs, load_rules, numbering_pack
 from callscrub.scrub import ScrubOptions, scrub
-from callscrub.summary import show, summary_dict, to_json
+from callscrub.summary import print_fields, print_table, show, summary_dict, to_json
 from callscrub.writers import Payload, output_format, write_outputs
 
 app = typer.Typer(
@@ -90,7 +92,7 @@ def scrub_command(
     no_registry: Annotated[bool, typer.Option("--no-registry", help="Run without any registry (shown in the summary).")] = False,
     now: Annotated[str | None, typer.Option("--now", help="The current instant, ISO 8601 (default: the clock).")] = None,
     campaign_tz: Annotated[str | None, typer.Option("--campaign-tz", help="Zone of call_at values without offset (default: the rule set's, Europe/Paris for fr).")] = None,
-    rules: Annotated[str, typer.Option("--rules", help="Rule set name or path to a TOML file.")] = "fr",
+    rules: Annotated[str, typer.Option("--rules", help="Comma-separated rule packs (names or TOML paths); each number follows the first pack covering it.")] = "fr",
     phone_column: Annotated[str, typer.Option("--phone-column")] = "phone",
     time_column: Annotated[str, typer.Option("--time-column")] = "call_at",
     postal_code_column: Annotated[str | None, typer.Option("--postal-code-column", help="Postal code column (default: postal_code when present).")] = None,
@@ -128,8 +130,9 @@ def scrub_command(
     for target in (out, rejects):
         output_format(target)
     horizon_td = parse_horizon(horizon)
-    rule_set = load_rules(rules)
-    tz = campaign_tz or rule_set.default_campaign_tz
+    packs = load_packs(rules)
+    numbering = numbering_pack(packs)
+    tz = campaign_tz or packs[0].default_campaign_tz
     try:
         ZoneInfo(tz)
     except Exception:  # noqa: BLE001
@@ -144,14 +147,14 @@ def scrub_command(
     loaded: list[Registry] | None = None
     if registry:
         loaded = [
-            load_registry(r, rule_set, default_region=default_region, column=registry_column, encoding=encoding)
+            load_registry(r, numbering, default_region=default_region, column=registry_column, encoding=encoding)
             for r in registry
         ]
     past = None
     if history:
         past = load_history(
             history,
-            rule_set,
+            packs,
             zone=tz,
             default_region=default_region.upper(),
             columns=HistoryColumns(history_phone_column, history_time_column, history_outcome_column),
@@ -172,7 +175,7 @@ def scrub_command(
         on_limit=on_limit.value,
     )
     try:
-        result = scrub(frame, loaded, rule_set, options, history=past.attempts if past else None)
+        result = scrub(frame, loaded, packs, options, history=past.attempts if past else None)
     except InputError as exc:
         raise InputError(f"{campaign}: {exc}") from None
     figures = summary_dict(
@@ -180,7 +183,7 @@ def scrub_command(
         campaign=campaign,
         registries=loaded,
         history=past,
-        rules=rule_set,
+        packs=packs,
         now=now_dt.isoformat(),
         elapsed=time.monotonic() - started,
         outputs={"clean": out, "rejects": rejects},
@@ -191,6 +194,107 @@ def scrub_command(
     write_outputs(outputs)  # all or nothing
     if not quiet:
         show(figures)
+
+
+rules_app = typer.Typer(help="Read the rule packs: what each covers, its windows, holidays, caps and sources.", no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
+
+
+def _parse_day(text: str | None) -> date:
+    if text is None:
+        return datetime.now(UTC).date()
+    try:
+        return date.fromisoformat(text[:10])
+    except ValueError:
+        raise UsageError(f"--at {text!r}: expected a date YYYY-MM-DD.") from None
+
+
+@rules_app.command("list")
+def rules_list(
+    at: Annotated[str | None, typer.Option("--at", help="Date for the version in force (default: today).")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="JSON for scripts.")] = False,
+) -> None:
+    """Built-in rule packs: name, territory, version in force, source."""
+    day = _parse_day(at)
+    packs = load_packs(",".join(builtin_names()))
+    items = [pack_summary(p, day) for p in packs]
+    if json_out:
+        sys.stdout.write(json.dumps(items, indent=2, ensure_ascii=False) + "\n")
+        return
+    print_table(f"rule packs on {day}", ["name", "territory", "version in force", "source"],
+                [[i["name"], i["territory"], i["version"], i["source"]] for i in items])
+
+
+@rules_app.command("show")
+def rules_show(
+    name: Annotated[str, typer.Argument(metavar="NAME", help="A built-in pack or a TOML path.")],
+    at: Annotated[str | None, typer.Option("--at", help="Date (default: today): version in force and holidays of its year.")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="JSON for scripts.")] = False,
+) -> None:
+    """One pack on a date: windows, holidays for the year, caps, freshness, sources."""
+    day = _parse_day(at)
+    details = pack_details(load_rules(name), day)
+    if json_out:
+        sys.stdout.write(json.dumps(details, indent=2, ensure_ascii=False) + "\n")
+        return
+    print_fields(f"{details['name']}: {details['title']}", [
+        ("territory", details["territory"]),
+        ("version in force", details["version"]),
+        ("versions", "; ".join(f"{v['label']} from {v['valid_from']}" + (f" until {v['valid_until']}" if v["valid_until"] else "") for v in details["versions"])),
+        ("source", details["source"]),
+        ("registry max age", f"{details['registry_max_age_days']} days ({details['registry_source']})" if details["registry_max_age_days"] else "none set"),
+    ])
+    if "windows" in details:
+        print_table(f"calling windows ({details['windows_source']})", ["day", "hours"], [[d, h] for d, h in details["windows"].items()])
+        caps = details["caps"] + ([f"no contact for {details['refusal_lockout_days']} days after a refusal"] if details["refusal_lockout_days"] is not None else [])
+        print_fields("contact pressure", [("limits", "; ".join(caps) or "none"), ("source", details["pressure_source"] or "-")])
+    for code, sub in details["subdivisions"].items():
+        print_fields(f"subdivision {code}", [
+            ("windows", "; ".join(f"{d} {h}" for d, h in sub["windows"].items()) or "as the pack"),
+            ("caps", "; ".join(sub["caps"]) or "as the pack"),
+            ("holidays banned", "yes" if sub["ban_holidays"] else "no"),
+            ("source", sub["source"]),
+        ])
+    print_table(f"holidays in {day.year} ({details['holidays_source'] or 'none banned'})", ["date", "holiday", "where"],
+                [[h["date"], h["name"], h["where"]] for h in details["holidays"]])
+
+
+@app.command("explain")
+def explain_command(
+    number: Annotated[str, typer.Argument(metavar="NUMBER", help="A phone number in any format.")],
+    at: Annotated[str | None, typer.Option("--at", help="Instant to check, ISO 8601 (default: now); without offset, in the pack's campaign zone.")] = None,
+    rules: Annotated[str, typer.Option("--rules", help="Comma-separated rule packs.")] = "fr",
+    postal_code: Annotated[str | None, typer.Option("--postal-code", help="The called party's postal code (places metropolitan French numbers).")] = None,
+    default_region: Annotated[str, typer.Option("--default-region")] = "FR",
+    local_holidays: Annotated[bool, typer.Option("--local-holidays/--no-local-holidays")] = True,
+    unknown_territory: Annotated[UnknownTerritory, typer.Option("--unknown-territory")] = UnknownTerritory.strict,
+    json_out: Annotated[bool, typer.Option("--json", help="JSON for scripts.")] = False,
+) -> None:
+    """E.164, type, territory and zones of NUMBER; whether --at is legal and why not; the next legal slots."""
+    packs = load_packs(rules)
+    when = parse_now(at, packs[0].default_campaign_tz)
+    result = explain_number(
+        number, packs, at=when, postal_code=postal_code, default_region=default_region.upper(),
+        local_holidays=local_holidays, unknown_territory=unknown_territory.value,
+    )
+    if json_out:
+        sys.stdout.write(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+        return
+    fields = [(k, str(result[k])) for k in ("input", "e164", "type", "region", "rule_set", "territory", "version_in_force") if result.get(k) is not None]
+    if "zones" in result:
+        fields.append(("zones", " | ".join(result["zones"])))
+    if "verdict" in result:
+        fields.append(("verdict", result["verdict"]))
+    if "legal" in result:
+        fields.append(("at", result["at"]))
+        fields += [(f"  in {z}", t) for z, t in result["local_times"].items()]
+        fields.append(("legal", "yes" if result["legal"] else "no"))
+        for f in result.get("forbidden_by", []):
+            fields.append((f"  {f['zone']}", f["why"]))
+        fields.append(("limits", "; ".join(result["limits"]) or "none"))
+    print_fields("callscrub explain", fields)
+    if result.get("next_legal_slots"):
+        print_table("next legal slots (called party's time)", ["from", "until"], [[s["from"], s["until"]] for s in result["next_legal_slots"]])
 
 
 def _wants_traceback(argv: list[str]) -> bool:

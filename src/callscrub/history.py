@@ -17,7 +17,7 @@ from callscrub import numbers
 from callscrub.call_times import parse_times
 from callscrub.errors import InputError, describe_columns
 from callscrub.readers import read_table
-from callscrub.rules import RuleSet
+from callscrub.rules import RuleSet, numbering_pack
 
 SCHEMA = {"key": pl.Int64, "at": pl.Int64, "refused": pl.Boolean}
 
@@ -49,19 +49,33 @@ class History:
         return History(pl.DataFrame(schema=SCHEMA))
 
 
+def _numbering_and_outcomes(rules: RuleSet | list[RuleSet]) -> tuple[RuleSet, frozenset[str]]:
+    packs = [rules] if isinstance(rules, RuleSet) else list(rules)
+    numbering = numbering_pack(packs)
+    outcomes = frozenset().union(*(v.refusal_outcomes for p in packs for v in p.versions))
+    return numbering, outcomes
+
+
 def attempts_from_frame(
-    frame: pl.DataFrame, rules: RuleSet, *, zone: str, default_region: str, columns: HistoryColumns, name: str
+    frame: pl.DataFrame,
+    rules: RuleSet | list[RuleSet],
+    *,
+    zone: str,
+    default_region: str,
+    columns: HistoryColumns,
+    name: str,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(attempts, bad rows with their 1-based row number and what is wrong)."""
+    numbering, outcomes = _numbering_and_outcomes(rules)
     for col, flag in ((columns.phone, "--history-phone-column"), (columns.time, "--history-time-column")):
         if col not in frame.columns:
             raise InputError(f"{name}: no column {col!r} ({describe_columns(frame.columns)}). Pass {flag} NAME.")
     df = frame.with_row_index("source_row", offset=1).with_columns(pl.col("source_row").cast(pl.Int64))
-    norm = numbers.normalise(df[columns.phone], rules, default_region)
+    norm = numbers.normalise(df[columns.phone], numbering, default_region)
     df = pl.concat([df, norm.select(numbers.E164)], how="horizontal")
     df = parse_times(df, columns.time, zone)
     if columns.outcome in frame.columns:
-        refused = pl.col(columns.outcome).cast(pl.String).str.strip_chars().str.to_lowercase().is_in(sorted(rules.refusal_outcomes))
+        refused = pl.col(columns.outcome).cast(pl.String).str.strip_chars().str.to_lowercase().is_in(sorted(outcomes))
     else:
         refused = pl.lit(False)
     df = df.with_columns(refused.fill_null(False).alias("refused"))
@@ -77,7 +91,7 @@ def attempts_from_frame(
 
 def load_history(
     sources: list[str],
-    rules: RuleSet,
+    rules: RuleSet | list[RuleSet],
     *,
     zone: str,
     default_region: str,

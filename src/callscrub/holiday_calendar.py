@@ -1,6 +1,6 @@
-"""Public holidays per territory, as one (territory, date, name) table.
+"""Public holidays per place, as one (territory, date, holiday, local) table.
 
-Built once per run from the `holidays` package and the rule set's extra
+Built once per run from the `holidays` package and the rule packs' extra
 dates, then joined; dates are never tested one by one (DOMAIN 2.1).
 """
 
@@ -11,36 +11,36 @@ from datetime import date
 import holidays as holidays_pkg
 import polars as pl
 
-from callscrub.rules import RuleSet
+from callscrub.jurisdiction import Jurisdictions
 
 SCHEMA = {"territory": pl.String, "date": pl.Date, "holiday": pl.String, "local": pl.Boolean}
 
 
-def territory_parts(key: str) -> list[str]:
-    """A composite territory ('metropole+reunion') is the union of its parts."""
-    return key.split("+")
+def holiday_table(juris: Jurisdictions, territories: list[str], years: range, *, local_holidays: bool) -> pl.DataFrame:
+    """Every blocked date of each place over `years`.
 
-
-def holiday_table(rules: RuleSet, territories: list[str], years: range, *, local_holidays: bool) -> pl.DataFrame:
-    """Every blocked date of each territory over `years`.
-
-    National holidays always; with `local_holidays`, also the territory's own
-    (subdivision holidays of the `holidays` package and the rule set's extra
-    dates). A composite territory gets the union of its parts.
+    The pack's national holidays when it bans them; the place's local holidays
+    (subdivisions and extra dates) unless `local_holidays` is off; the holidays
+    a subdivision's own rule bans (US states), always.
     """
-    national = holidays_pkg.country_holidays(rules.holiday_country, years=list(years))
     rows: list[tuple[str, date, str, bool]] = []
     for key in territories:
-        seen: dict[date, tuple[str, bool]] = {d: (name, False) for d, name in national.items()}
+        place = juris.places[key]
+        pack = juris.packs[place.pack]
+        if pack.holiday_country is None:
+            continue
+        seen: dict[date, tuple[str, bool]] = {}
+        if pack.national_holidays:
+            for d, name in holidays_pkg.country_holidays(pack.holiday_country, years=list(years)).items():
+                seen[d] = (name, False)
+        subdivs = list(place.law_subdivisions) + (list(place.local_subdivisions) if local_holidays else [])
+        for subdiv in subdivs:
+            local = holidays_pkg.country_holidays(pack.holiday_country, subdiv=subdiv, years=list(years))
+            for d, name in local.items():
+                seen.setdefault(d, (f"{name} ({subdiv})", subdiv in place.local_subdivisions))
         if local_holidays:
-            for part in territory_parts(key):
-                terr = rules.territories[part]
-                for subdiv in terr.subdivisions:
-                    local = holidays_pkg.country_holidays(rules.holiday_country, subdiv=subdiv, years=list(years))
-                    for d, name in local.items():
-                        seen.setdefault(d, (f"{name} ({terr.label})", True))
-                for month, day in terr.extra_dates:
-                    for year in years:
-                        seen.setdefault(date(year, month, day), (f"local holiday {month:02d}-{day:02d} ({terr.label})", True))
+            for month, day in place.local_extra_dates:
+                for year in years:
+                    seen.setdefault(date(year, month, day), (f"local holiday {month:02d}-{day:02d} ({place.label})", True))
         rows.extend((key, d, name, is_local) for d, (name, is_local) in seen.items())
     return pl.DataFrame(rows, schema=SCHEMA, orient="row").sort("territory", "date")

@@ -36,8 +36,9 @@ CC = "_cc"
 NSN = "_nsn"
 VALID = "_valid"
 TYPE = "_type"
-TERRITORY = "_territory"  # a key of rules.territories, or null outside the rule set
-OUTPUT_COLUMNS = (E164, CC, NSN, VALID, TYPE, TERRITORY)
+TERRITORY = "_number_territory"  # a key of the numbering pack's territories (France), else null
+REGION = "_region"  # phonenumbers' region of the number (US, CA, GP, ...)
+OUTPUT_COLUMNS = (E164, CC, NSN, VALID, TYPE, REGION, TERRITORY)
 
 _COUNTRY_CODES = sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE)
 _TYPE_NAMES = {v: k for k, v in vars(PhoneNumberType).items() if k.isupper()}
@@ -162,15 +163,19 @@ def _phone_number(cc: int, nsn: str) -> phonenumbers.PhoneNumber:
 
 def _classify_prefixes(keys: pl.DataFrame) -> pl.DataFrame:
     """phonenumbers' validity and type for each distinct (cc, length, prefix)."""
-    valid, types = [], []
+    valid, types, regions = [], [], []
     for cc, length, prefix in keys.select("cc", "length", "prefix").iter_rows():
         pn = _phone_number(cc, prefix + "0" * (length - len(prefix)))
         # number_type is UNKNOWN exactly when is_valid_number is false (both
         # resolve the region, then match the type patterns): one call, not two.
         kind = phonenumbers.number_type(pn)
-        valid.append(kind != PhoneNumberType.UNKNOWN)
-        types.append(_TYPE_NAMES[kind] if kind != PhoneNumberType.UNKNOWN else None)
-    return keys.with_columns(pl.Series(VALID, valid, pl.Boolean), pl.Series(TYPE, types, pl.String))
+        ok = kind != PhoneNumberType.UNKNOWN
+        valid.append(ok)
+        types.append(_TYPE_NAMES[kind] if ok else None)
+        regions.append(phonenumbers.region_code_for_number(pn) if ok else None)
+    return keys.with_columns(
+        pl.Series(VALID, valid, pl.Boolean), pl.Series(TYPE, types, pl.String), pl.Series(REGION, regions, pl.String)
+    )
 
 
 def _parse_fallback(raws: pl.Series, region: str) -> pl.DataFrame:
@@ -340,6 +345,7 @@ def _canonicalise_and_classify(df: pl.DataFrame, rules: RuleSet) -> pl.DataFrame
         pl.col(NSN),
         pl.col(VALID),
         pl.col(TYPE),
+        pl.col(REGION),
         pl.when(pl.col(VALID))
         .then(
             pl.coalesce(

@@ -22,8 +22,9 @@ from zoneinfo import ZoneInfo
 import polars as pl
 
 from callscrub import reasons
-from callscrub.rules import Cap, RuleSet
-from callscrub.windows import Calendar, offset_table, territory_zones, with_offset
+from callscrub.jurisdiction import Jurisdictions, Limits
+from callscrub.rules import Cap
+from callscrub.windows import Calendar, offset_table, with_offset
 
 DAY = 86400
 _EPOCH_DAY = date(1970, 1, 1)
@@ -37,7 +38,8 @@ def _day_text(day: int) -> str:
 class _Walker:
     """Sequential checks for one number."""
 
-    rules: RuleSet
+    juris: Jurisdictions
+    territory: str
     zone: ZoneInfo
     hist_days: list[int]
     hist_secs: list[int]
@@ -53,9 +55,12 @@ class _Walker:
         local = datetime.combine(_EPOCH_DAY + timedelta(days=day), time.min).replace(tzinfo=self.zone)
         return int(local.timestamp())
 
+    def limits(self, day: int) -> Limits:
+        return self.juris.limits(self.territory, _EPOCH_DAY + timedelta(days=day))
+
     def lockout(self, day: int) -> tuple[int, int] | None:
         """(refusal day, first allowed day) when `day` is inside a lock-out."""
-        lock = self.rules.refusal_lockout_days
+        lock = self.limits(day).refusal_lockout_days
         if lock is None:
             return None
         i = bisect_right(self.refusal_days, day)
@@ -111,9 +116,10 @@ def _walk_number(
                 detail = f"{detail}; no legal slot within the horizon satisfies the limits"
                 break
             day = walker.day_of(at)
+            limits = walker.limits(day)
             lock = walker.lockout(day)
             breach = None if lock else next(
-                ((cap, b) for cap in walker.rules.caps if (b := walker.cap_breach(cap, at)) is not None), None
+                ((cap, b) for cap in limits.caps if (b := walker.cap_breach(cap, at)) is not None), None
             )
             if lock is None and breach is None:
                 walker.keep(at)
@@ -123,8 +129,8 @@ def _walk_number(
                 refusal, allowed = lock
                 reason = reasons.REFUSAL_LOCKOUT
                 detail = (
-                    f"refused on {_day_text(refusal)}: no contact for {walker.rules.refusal_lockout_days} days "
-                    f"(D.223-9); calls allowed from {_day_text(allowed)}"
+                    f"refused on {_day_text(refusal)}: no contact for {limits.refusal_lockout_days} days "
+                    f"({limits.label}); calls allowed from {_day_text(allowed)}"
                 )
                 next_at = walker.day_start(allowed)
             else:
@@ -152,7 +158,7 @@ def _walk_number(
 def apply_limits(
     cand: pl.DataFrame,
     history: pl.DataFrame | None,
-    rules: RuleSet,
+    juris: Jurisdictions,
     calendar: Calendar,
     *,
     reschedule: bool,
@@ -162,13 +168,17 @@ def apply_limits(
 
     `cand` has source_row, _key, _territory, _t0 and _slot (a window-legal
     instant). A kept row keeps or moves its _slot; a rejected one gets a reason.
+    The limits are those of the pack version in force on the slot's local date.
     """
     empty_result = cand.select(
         "source_row", "_slot", pl.lit(None, pl.String).alias("_limit_reason"), pl.lit(None, pl.String).alias("_limit_detail")
     )
-    if not rules.caps and rules.refusal_lockout_days is None:
+    packs = juris.packs.values()
+    if not any(v.caps or v.refusal_lockout_days is not None for p in packs for v in p.versions) and not any(
+        sub.caps for p in packs for sub in p.subdivisions.values()
+    ):
         return empty_result
-    hist = (history if history is not None else pl.DataFrame(schema={"key": pl.Int64, "at": pl.Int64, "refused": pl.Boolean}))
+    hist = history if history is not None else pl.DataFrame(schema={"key": pl.Int64, "at": pl.Int64, "refused": pl.Boolean})
     hist = hist.join(cand.select(pl.col("_key").alias("key")).unique(), on="key", how="semi")
     n_cand = cand.group_by("_key").len("_n_cand")
     simple_keys = n_cand.filter(pl.col("_n_cand") == 1).join(
@@ -180,7 +190,7 @@ def apply_limits(
     if rest.height == 0:
         return empty_result
 
-    zone0 = {t: territory_zones(rules, t)[0] for t in rest["_territory"].unique().to_list()}
+    zone0 = {t: juris.zones(t)[0] for t in rest["_territory"].unique().to_list()}
     rest = rest.with_columns(pl.col("_territory").replace_strict(zone0, return_dtype=pl.String).alias("_zone"))
     key_zone = rest.group_by("_key").agg(pl.col("_zone").first())
     hist = hist.join(key_zone, left_on="key", right_on="_key", how="inner")
@@ -195,24 +205,44 @@ def apply_limits(
         ((pl.col("_slot") + pl.col("_off")) // DAY).alias("_day")
     )
 
-    # Vectorised: one row in play, all history at or before its slot.
+    # Vectorised: one row in play, all history at or before its slot, checked
+    # with the limits in force on its day (grouped by those limits).
     single = rest.join(n_cand.filter(pl.col("_n_cand") == 1), on="_key", how="semi")
+    pairs = single.select("_territory", "_day").unique()
+    limits_of = {
+        (t, d): juris.limits(t, _EPOCH_DAY + timedelta(days=d)) for t, d in pairs.iter_rows()
+    }
+    signatures = sorted({(lim.caps, lim.refusal_lockout_days) for lim in limits_of.values()}, key=repr)
+    sig_id = {sig: i for i, sig in enumerate(signatures)}
+    single = single.join(
+        pl.DataFrame(
+            [(t, d, sig_id[(lim.caps, lim.refusal_lockout_days)]) for (t, d), lim in limits_of.items()],
+            schema={"_territory": pl.String, "_day": pl.Int64, "_sig": pl.Int64},
+            orient="row",
+        ),
+        on=["_territory", "_day"],
+        how="left",
+    )
     h = hist.rename({"key": "_key"})
-    checks = single.join(h.group_by("_key").agg(pl.col("at").max().alias("_last_at")), on="_key", how="left")
-    ok = pl.col("_last_at").is_null() | (pl.col("_last_at") <= pl.col("_slot"))
-    if rules.refusal_lockout_days is not None:
-        last_refusal = h.filter("refused").group_by("_key").agg(pl.col("day").max().alias("_refusal_day"))
-        checks = checks.join(last_refusal, on="_key", how="left")
-        ok = ok & (pl.col("_refusal_day").is_null() | (pl.col("_day") > pl.col("_refusal_day") + rules.refusal_lockout_days))
-    for i, cap in enumerate(rules.caps):
-        pos, lo = ("day", pl.col("_day") - (cap.length - 1)) if cap.unit == "days" else ("at", pl.col("_slot") - cap.length * 3600 + 1)
-        counted = (
-            checks.select("_key", lo.alias("_lo")).join(h.select("_key", pos), on="_key", how="inner")
-            .filter(pl.col(pos) >= pl.col("_lo")).group_by("_key").len(f"_count{i}")
-        )
-        checks = checks.join(counted, on="_key", how="left")
-        ok = ok & (pl.col(f"_count{i}").fill_null(0) + 1 <= cap.count)
-    passed = checks.filter(ok).select("source_row", "_slot")
+    last_at = h.group_by("_key").agg(pl.col("at").max().alias("_last_at"))
+    passed_parts = []
+    for (caps, lockout), i in sig_id.items():
+        checks = single.filter(pl.col("_sig") == i).join(last_at, on="_key", how="left")
+        ok = pl.col("_last_at").is_null() | (pl.col("_last_at") <= pl.col("_slot"))
+        if lockout is not None:
+            last_refusal = h.filter("refused").group_by("_key").agg(pl.col("day").max().alias("_refusal_day"))
+            checks = checks.join(last_refusal, on="_key", how="left")
+            ok = ok & (pl.col("_refusal_day").is_null() | (pl.col("_day") > pl.col("_refusal_day") + lockout))
+        for j, cap in enumerate(caps):
+            pos, lo = ("day", pl.col("_day") - (cap.length - 1)) if cap.unit == "days" else ("at", pl.col("_slot") - cap.length * 3600 + 1)
+            counted = (
+                checks.select("_key", lo.alias("_lo")).join(h.select("_key", pos), on="_key", how="inner")
+                .filter(pl.col(pos) >= pl.col("_lo")).group_by("_key").len(f"_count{j}")
+            )
+            checks = checks.join(counted, on="_key", how="left")
+            ok = ok & (pl.col(f"_count{j}").fill_null(0) + 1 <= cap.count)
+        passed_parts.append(checks.filter(ok).select("source_row", "_slot"))
+    passed = pl.concat(passed_parts) if passed_parts else pl.DataFrame(schema={"source_row": pl.Int64, "_slot": pl.Int64})
     walk = rest.join(passed.select("source_row"), on="source_row", how="anti")
 
     results: list[tuple[int, int | None, str | None, str | None]] = []
@@ -226,7 +256,8 @@ def apply_limits(
             territory = group["_territory"][0]
             g = hist_by_key.get(key)
             walker = _Walker(
-                rules=rules,
+                juris=juris,
+                territory=territory,
                 zone=ZoneInfo(zone0[territory]),
                 hist_days=sorted(g["day"].to_list()) if g is not None else [],
                 hist_secs=g["at"].to_list() if g is not None else [],

@@ -20,8 +20,9 @@ from callscrub.call_times import parse_times
 from callscrub.errors import InputError, describe_columns
 from callscrub.pressure import apply_limits
 from callscrub.registry import Registry, registry_hits
-from callscrub.rules import RuleSet
-from callscrub.windows import Calendar, build_calendar, iso_local, next_legal, territory_zones, with_offset
+from callscrub.jurisdiction import Jurisdictions, route
+from callscrub.rules import RuleSet, numbering_pack
+from callscrub.windows import Calendar, build_calendar, iso_local, next_legal, with_offset
 
 # Columns the scrub adds. An input that already has them (a clean list scrubbed
 # again) has them replaced, so re-scrubbing keeps the same shape.
@@ -79,44 +80,9 @@ def _ceil_epoch(now: datetime) -> int:
     return int(ts) if ts == int(ts) else int(ts) + 1
 
 
-def _assign_territory(df: pl.DataFrame, rules: RuleSet, options: ScrubOptions) -> pl.DataFrame:
-    """Refine metropolitan numbers with the postal code column (DOMAIN 2.2).
-
-    A number whose own territory is the postal-refinable default ("metropole")
-    takes the territory of its postal code's prefix; another known prefix
-    (an overseas postal code on a metropolitan mobile) makes a composite
-    territory, legal only where both are; no usable postal code gives the
-    `unknown` territory under --unknown-territory strict.
-    """
-    col = options.postal_code_column
-    base = pl.col(numbers.TERRITORY)
-    refinable = base == rules.postal_default
-    unknown = rules.postal_unknown if options.unknown_territory == "strict" else rules.postal_default
-    if col is None or col not in df.columns:
-        return df.with_columns(pl.when(refinable).then(pl.lit(unknown)).otherwise(base).alias("_territory"))
-    pc = pl.col(col).cast(pl.String).str.strip_chars()
-    usable = pc.str.contains(r"^\d{5}$")
-    by_prefix = pl.lit(None, pl.String)
-    for prefix in sorted(rules.postal_prefix_territory, key=len):
-        by_prefix = pl.when(pc.str.starts_with(prefix)).then(pl.lit(rules.postal_prefix_territory[prefix])).otherwise(by_prefix)
-    postal_terr = pl.when(usable).then(pl.coalesce(by_prefix, pl.lit(rules.postal_default)))
-    same_zone = {
-        t for t, terr in rules.territories.items() if terr.zones == rules.territories[rules.postal_default].zones
-    }
-    composite = (
-        pl.when(postal_terr.is_in(sorted(same_zone))).then(postal_terr)
-        .otherwise(pl.lit(rules.postal_default) + pl.lit("+") + postal_terr)
-    )
-    return df.with_columns(
-        pl.when(refinable & usable).then(composite)
-        .when(refinable).then(pl.lit(unknown))
-        .otherwise(base).alias("_territory")
-    )
-
-
-def _zone_columns(rules: RuleSet, territories: list[str]) -> list[pl.Expr]:
+def _zone_columns(juris: Jurisdictions, territories: list[str]) -> list[pl.Expr]:
     """`_zone0`, `_zone1`, ...: the i-th candidate zone of each row's territory."""
-    zones = {t: territory_zones(rules, t) for t in territories}
+    zones = {t: juris.zones(t) for t in territories}
     width = max((len(z) for z in zones.values()), default=1)
     return [
         pl.col("_territory").replace_strict({t: z[i] for t, z in zones.items() if len(z) > i}, default=None, return_dtype=pl.String).alias(f"_zone{i}")
@@ -124,10 +90,10 @@ def _zone_columns(rules: RuleSet, territories: list[str]) -> list[pl.Expr]:
     ]
 
 
-def _local_texts(frame: pl.DataFrame, rules: RuleSet, calendar: Calendar, at: str) -> tuple[pl.DataFrame, int]:
+def _local_texts(frame: pl.DataFrame, juris: Jurisdictions, calendar: Calendar, at: str) -> tuple[pl.DataFrame, int]:
     """Add `_zone{i}`, `_off{i}` (UTC offset at column `at`) for each candidate zone."""
     territories = sorted(t for t in frame["_territory"].unique().to_list() if t is not None)
-    cols = _zone_columns(rules, territories)
+    cols = _zone_columns(juris, territories)
     frame = frame.with_columns(cols)
     for i in range(len(cols)):
         frame = with_offset(frame, calendar.offsets, at=at, zone=f"_zone{i}", out=f"_off{i}")
@@ -137,13 +103,15 @@ def _local_texts(frame: pl.DataFrame, rules: RuleSet, calendar: Calendar, at: st
 def scrub(
     campaign: pl.DataFrame,
     registries: list[Registry] | None,
-    rules: RuleSet,
+    rules: RuleSet | list[RuleSet],
     options: ScrubOptions,
     history: pl.DataFrame | None = None,
 ) -> ScrubResult:
     """Scrub a campaign frame.
 
-    `registries=None` means no registry check was asked. `history` holds past
+    `rules` is one rule pack or a list of them: each row follows the first
+    pack covering its number. `registries=None` means no registry check was
+    asked. `history` holds past
     attempts (key Int64 E.164, at Int64 epoch seconds, refused Boolean), as
     `callscrub.history.load_history` reads them.
     """
@@ -161,9 +129,12 @@ def scrub(
     now_s = _ceil_epoch(options.now)
     horizon_s = int(options.horizon.total_seconds())
 
-    norm = numbers.normalise(base[options.phone_column], rules, options.default_region)
+    packs = [rules] if isinstance(rules, RuleSet) else list(rules)
+    juris = Jurisdictions(packs)
+    numbering = numbering_pack(packs)
+    norm = numbers.normalise(base[options.phone_column], numbering, options.default_region)
     df = pl.concat([base, norm], how="horizontal")
-    df = _assign_territory(df, rules, options)
+    df = route(df, juris, postal_column=options.postal_code_column, unknown_territory=options.unknown_territory)
     df = parse_times(df, options.time_column, options.campaign_tz)
     df = df.with_columns(pl.max_horizontal(pl.col("_proposed"), pl.lit(now_s, pl.Int64)).alias("_t0"))
 
@@ -173,7 +144,7 @@ def scrub(
     too_far = pl.col("_t0") > now_s + int(MAX_LEAD.total_seconds())
     pre_reason = (
         pl.when(~pl.col(numbers.VALID)).then(pl.lit(reasons.INVALID_NUMBER))
-        .when(~pl.col(numbers.TYPE).is_in(sorted(rules.dialable_types))).then(pl.lit(reasons.NON_DIALABLE_TYPE))
+        .when(~_dialable(packs)).then(pl.lit(reasons.NON_DIALABLE_TYPE))
         .when(pl.col("_territory").is_null()).then(pl.lit(reasons.OUT_OF_JURISDICTION))
         .when((pl.col("_time_kind") != "ok") | too_far).then(pl.lit(reasons.INVALID_CALL_TIME))
         .when(pl.col("registry").is_not_null()).then(pl.lit(reasons.REGISTRY))
@@ -186,7 +157,7 @@ def scrub(
     span_start = int(live["_t0"].min()) if live.height else now_s  # type: ignore[arg-type]
     span_end = int(live["_t0"].max()) + horizon_s if live.height else now_s  # type: ignore[arg-type]
     calendar = build_calendar(
-        rules,
+        juris,
         territories,
         datetime.fromtimestamp(span_start, UTC).date(),
         datetime.fromtimestamp(span_end, UTC).date(),
@@ -212,7 +183,7 @@ def scrub(
         "source_row", pl.col(numbers.E164).alias("_key"), "_territory", "_t0", "_slot"
     )
     limits = apply_limits(
-        live, history, rules, calendar, reschedule=options.on_limit == "reschedule", horizon_s=horizon_s
+        live, history, juris, calendar, reschedule=options.on_limit == "reschedule", horizon_s=horizon_s
     )
     df = df.join(limits.rename({"_slot": "_limit_slot"}), on="source_row", how="left", maintain_order="left")
     df = df.with_columns(
@@ -222,9 +193,9 @@ def scrub(
     # A row moved by the limits may now meet another row of its number.
     df = _mark_duplicates(df)
 
-    clean = _clean_frame(df.filter(pl.col("_reason").is_null()), input_cols, rules, options, calendar)
+    clean = _clean_frame(df.filter(pl.col("_reason").is_null()), input_cols, juris, options, calendar)
     rejected = df.filter(pl.col("_reason").is_not_null())
-    rejects = _rejects_frame(rejected, input_cols, rules, options, calendar)
+    rejects = _rejects_frame(rejected, input_cols, juris, options, calendar)
     counts = {r: int(n) for r, n in rejected.group_by("_reason").len().iter_rows()}
     return ScrubResult(
         clean=clean,
@@ -245,10 +216,19 @@ def _mark_duplicates(df: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _clean_frame(kept: pl.DataFrame, input_cols: list[str], rules: RuleSet, options: ScrubOptions, calendar: Calendar) -> pl.DataFrame:
+def _dialable(packs: list[RuleSet]) -> pl.Expr:
+    """Whether the number's type is a subscriber line under its pack (under
+    any pack, for a number no pack covers)."""
+    expr = pl.col(numbers.TYPE).is_in(sorted(set().union(*(p.dialable_types for p in packs))))
+    for p in packs:
+        expr = pl.when(pl.col("_pack") == p.name).then(pl.col(numbers.TYPE).is_in(sorted(p.dialable_types))).otherwise(expr)
+    return expr.fill_null(False)
+
+
+def _clean_frame(kept: pl.DataFrame, input_cols: list[str], juris: Jurisdictions, options: ScrubOptions, calendar: Calendar) -> pl.DataFrame:
     kept = kept.with_columns(pl.lit(options.campaign_tz).alias("_campaign_zone"))
     kept = with_offset(kept, calendar.offsets, at="_slot", zone="_campaign_zone", out="_campaign_off")
-    kept, width = _local_texts(kept, rules, calendar, "_slot")
+    kept, width = _local_texts(kept, juris, calendar, "_slot")
     out = kept.with_columns(
         iso_local(pl.col("_slot"), pl.col("_campaign_off")).alias(options.time_column),
         numbers.e164_text(pl.col(numbers.E164)).alias("phone_e164"),
@@ -264,18 +244,18 @@ def _clean_frame(kept: pl.DataFrame, input_cols: list[str], rules: RuleSet, opti
     return out.select(*input_cols, *CLEAN_EXTRA).sort("source_row")
 
 
-def _window_detail(rej: pl.DataFrame, rules: RuleSet, options: ScrubOptions, calendar: Calendar) -> pl.DataFrame:
+def _window_detail(rej: pl.DataFrame, juris: Jurisdictions, calendar: Calendar) -> pl.DataFrame:
     """`_window_detail`: why `_t0` is illegal, for rows rejected on the windows.
 
-    Told in the territory's first zone: its local date, and the holiday,
-    closed day or hours that forbid it.
+    Told in the place's first zone: its local date, and the holiday, closed day
+    or hours (of the pack version in force that day) that forbid it.
     """
     window_rows = rej.filter(pl.col("_reason").is_in([reasons.OUTSIDE_WINDOW, reasons.NO_LEGAL_SLOT]))
     if window_rows.height == 0:
         return rej.with_columns(pl.lit(None, pl.String).alias("_window_detail"))
-    w, width = _local_texts(window_rows.select("source_row", "_territory", "_t0"), rules, calendar, "_t0")
+    w, width = _local_texts(window_rows.select("source_row", "_territory", "_t0"), juris, calendar, "_t0")
     w = w.with_columns(pl.from_epoch(pl.col("_t0") + pl.col("_off0"), time_unit="s").alias("_local"))
-    w = w.with_columns(pl.col("_local").dt.date().alias("_local_date"), pl.col("_local").dt.weekday().alias("_wd"))
+    w = w.with_columns(pl.col("_local").dt.date().alias("_local_date"))
     w = w.join(
         calendar.holidays.select("territory", "date", pl.col("holiday").alias("_holiday")),
         left_on=["_territory", "_local_date"],
@@ -283,27 +263,38 @@ def _window_detail(rej: pl.DataFrame, rules: RuleSet, options: ScrubOptions, cal
         how="left",
         maintain_order="left",
     )
-
-    def hours(i: int) -> str:
-        return ", ".join(f"{s:%H:%M}-{'24:00' if e == time.max else f'{e:%H:%M}'}" for s, e in rules.windows[i])
-
-    closed_days = [i + 1 for i, win in enumerate(rules.windows) if not win]  # polars weekday: Monday = 1
-    why = (
-        pl.when(pl.col("_holiday").is_not_null()).then(pl.format("a public holiday ({})", pl.col("_holiday")))
-        .when(pl.col("_wd").is_in(closed_days)).then(pl.lit(f"not a calling day under {rules.name} ({rules.windows_source})"))
-        .otherwise(pl.format("outside calling hours ({})", pl.col("_wd").replace_strict({i + 1: hours(i) for i in range(7)}, return_dtype=pl.String)))
-    )
+    # The rule of the day, per distinct (place, local date): few, so Python is fine.
+    texts = []
+    for territory, day in w.select("_territory", "_local_date").unique().iter_rows():
+        version = juris.version(territory, day)
+        windows = juris.windows(territory, day)
+        pack = juris.places[territory].pack
+        if version is None:
+            text = f"before the first version of rule set {pack}"
+        elif not windows:
+            text = f"not a calling day under {pack} ({version.windows_source})"
+        else:
+            hours = ", ".join(f"{s:%H:%M}-{'24:00' if e == time.max else f'{e:%H:%M}'}" for s, e in windows)
+            text = f"outside calling hours ({hours})"
+        texts.append((territory, day, text))
+    rule_text = pl.DataFrame(texts, schema={"_territory": pl.String, "_local_date": pl.Date, "_rule_text": pl.String}, orient="row")
+    w = w.join(rule_text, on=["_territory", "_local_date"], how="left", maintain_order="left")
+    why = pl.when(pl.col("_holiday").is_not_null()).then(pl.format("a public holiday ({})", pl.col("_holiday"))).otherwise(pl.col("_rule_text"))
     zones = pl.concat_str([pl.col(f"_zone{i}") for i in range(width)], separator="|", ignore_nulls=True)
     w = w.select("source_row", pl.format("{} ({}) is {}", pl.col("_local").dt.to_string("%A %Y-%m-%d %H:%M"), zones, why).alias("_window_detail"))
     return rej.join(w, on="source_row", how="left", maintain_order="left")
 
 
-def _rejects_frame(rej: pl.DataFrame, input_cols: list[str], rules: RuleSet, options: ScrubOptions, calendar: Calendar) -> pl.DataFrame:
-    rej = _window_detail(rej, rules, options, calendar)
+def _rejects_frame(rej: pl.DataFrame, input_cols: list[str], juris: Jurisdictions, options: ScrubOptions, calendar: Calendar) -> pl.DataFrame:
+    rej = _window_detail(rej, juris, calendar)
     rej = rej.with_columns(pl.lit(options.campaign_tz).alias("_campaign_zone"))
     rej = with_offset(rej, calendar.offsets, at="_t0", zone="_campaign_zone", out="_campaign_off")
     horizon_txt = _human_duration(options.horizon)
-    covered = ", ".join(f"+{cc}" for cc in sorted(rules.country_codes))
+    covered = "; ".join(
+        f"{p.name}: " + ", ".join(f"+{cc}" for cc in sorted(p.country_codes)) + (f" ({', '.join(sorted(p.regions))})" if p.regions else "")
+        for p in juris.packs.values()
+    )
+    names = ", ".join(juris.order)
     time_txt = pl.col("_original").fill_null("")
     reason = pl.col("_reason")
     detail = (
@@ -316,7 +307,7 @@ def _rejects_frame(rej: pl.DataFrame, input_cols: list[str], rules: RuleSet, opt
             pl.format("{} number: not a subscriber line that may be prospected", pl.col(numbers.TYPE).str.to_lowercase().str.replace_all("_", " "))
         )
         .when(reason == reasons.OUT_OF_JURISDICTION).then(
-            pl.format("country code +{} is not covered by rule set {} (it covers {})", pl.col(numbers.CC), pl.lit(rules.name), pl.lit(covered))
+            pl.format("+{} number ({}) is not covered by rule set(s) {} ({})", pl.col(numbers.CC), pl.col(numbers.REGION).fill_null("?"), pl.lit(names), pl.lit(covered))
         )
         .when(reason == reasons.INVALID_CALL_TIME).then(
             pl.when(pl.col("_time_kind") == "empty").then(pl.lit(f"{options.time_column} is empty"))

@@ -7,6 +7,7 @@ This is the only module that imports rich. Figures only: never a phone number.
 from __future__ import annotations
 
 import json
+from datetime import date
 import sys
 from typing import Any, TextIO
 
@@ -24,7 +25,7 @@ def summary_dict(
     *,
     campaign: str,
     registries: list[Registry] | None,
-    rules: RuleSet,
+    packs: list[RuleSet],
     history: History | None = None,
     now: str,
     elapsed: float,
@@ -32,7 +33,14 @@ def summary_dict(
 ) -> dict[str, Any]:
     return {
         "campaign": campaign,
-        "rules": {"name": rules.name, "version": rules.version},
+        "rules": [
+            {
+                "name": p.name,
+                "version": (v.label if (v := p.version_at(date.fromisoformat(now[:10]))) else None),
+                "sha256": p.sha256,
+            }
+            for p in packs
+        ],
         "now": now,
         "rows_in": result.rows_in,
         "kept": result.kept,
@@ -56,7 +64,7 @@ def summary_dict(
 
 def _lines(s: dict[str, Any]) -> list[tuple[str, str]]:
     rows = [
-        ("rules", f"{s['rules']['name']} ({s['rules']['version']})"),
+        ("rules", "; ".join(f"{r['name']} ({r['version']})" for r in s["rules"])),
         ("now", s["now"]),
         ("rows in", f"{s['rows_in']:,}"),
         ("kept", f"{s['kept']:,}"),
@@ -95,3 +103,35 @@ def show(s: dict[str, Any], stream: TextIO | None = None) -> None:
 
 def to_json(s: dict[str, Any]) -> str:
     return json.dumps(s, indent=2, sort_keys=False, ensure_ascii=False) + "\n"
+
+
+def print_table(title: str, headers: list[str], rows: list[list[str]], stream: TextIO | None = None) -> None:
+    """A table for a person: rich on a terminal, tab-separated lines otherwise."""
+    stream = stream or sys.stdout
+    if stream.isatty():
+        table = Table(title=title)
+        for h in headers:
+            table.add_column(h)
+        for r in rows:
+            table.add_row(*[str(c) for c in r])
+        Console(file=stream).print(table)
+    else:
+        stream.write(f"# {title}\n" + "\t".join(headers) + "\n")
+        for r in rows:
+            stream.write("\t".join(str(c) for c in r) + "\n")
+
+
+def print_fields(title: str, fields: list[tuple[str, str]], stream: TextIO | None = None) -> None:
+    """`key: value` lines (a two-column table on a terminal)."""
+    stream = stream or sys.stdout
+    if stream.isatty():
+        table = Table(title=title, show_header=False, box=None)
+        table.add_column(style="bold")
+        table.add_column()
+        for k, v in fields:
+            table.add_row(k, v)
+        Console(file=stream).print(table)
+    else:
+        stream.write(f"# {title}\n")
+        for k, v in fields:
+            stream.write(f"{k}: {v}\n")

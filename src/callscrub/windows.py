@@ -15,19 +15,10 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 
-from callscrub.holiday_calendar import holiday_table, territory_parts
-from callscrub.rules import RuleSet
+from callscrub.holiday_calendar import holiday_table
+from callscrub.jurisdiction import Jurisdictions
 
 Interval = tuple[int, int]  # [start, end) in UTC epoch seconds
-
-
-def territory_zones(rules: RuleSet, key: str) -> tuple[str, ...]:
-    zones: list[str] = []
-    for part in territory_parts(key):
-        for z in rules.territories[part].zones:
-            if z not in zones:
-                zones.append(z)
-    return tuple(zones)
 
 
 def local_to_epoch(day: date, at: time, zone: ZoneInfo, *, latest: bool) -> int:
@@ -53,13 +44,13 @@ def local_to_epoch(day: date, at: time, zone: ZoneInfo, *, latest: bool) -> int:
     return int(first.timestamp())
 
 
-def _zone_intervals(rules: RuleSet, zone: str, days: list[date], blocked: set[date]) -> list[Interval]:
+def _zone_intervals(juris: Jurisdictions, key: str, zone: str, days: list[date], blocked: set[date]) -> list[Interval]:
     tz = ZoneInfo(zone)
     out: list[Interval] = []
     for day in days:
         if day in blocked:
             continue
-        for start, end in rules.windows[day.weekday()]:
+        for start, end in juris.windows(key, day):
             s = local_to_epoch(day, start, tz, latest=True)
             e = local_to_epoch(day, end, tz, latest=False)
             if s < e:
@@ -146,7 +137,7 @@ class Calendar:
 
 
 def build_calendar(
-    rules: RuleSet,
+    juris: Jurisdictions,
     territories: list[str],
     first_day: date,
     last_day: date,
@@ -154,22 +145,25 @@ def build_calendar(
     local_holidays: bool,
     extra_zones: tuple[str, ...] = (),
 ) -> Calendar:
-    """Intervals over [first_day - 1, last_day + 1] in every zone's local dates."""
+    """Intervals over [first_day - 1, last_day + 1] in every zone's local dates.
+
+    Each local date takes the windows of the pack version in force that day.
+    """
     days = [first_day - timedelta(days=1) + timedelta(days=i) for i in range((last_day - first_day).days + 3)]
     years = range(days[0].year, days[-1].year + 1)
-    hol = holiday_table(rules, territories, years, local_holidays=local_holidays)
+    hol = holiday_table(juris, territories, years, local_holidays=local_holidays)
     rows: list[tuple[str, int, int]] = []
     for key in territories:
         blocked = set(hol.filter(pl.col("territory") == key)["date"].to_list())
         legal: list[Interval] | None = None
-        for zone in territory_zones(rules, key):
-            mine = _zone_intervals(rules, zone, days, blocked)
+        for zone in juris.zones(key):
+            mine = _zone_intervals(juris, key, zone, days, blocked)
             legal = mine if legal is None else _intersect(legal, mine)
         rows.extend((key, s, e) for s, e in legal or [])
     intervals = pl.DataFrame(
         rows, schema={"territory": pl.String, "start": pl.Int64, "end": pl.Int64}, orient="row"
     ).sort("end")
-    zones = sorted({z for key in territories for z in territory_zones(rules, key)} | set(extra_zones))
+    zones = sorted({z for key in territories for z in juris.zones(key)} | set(extra_zones))
     first_s = int(datetime.combine(days[0], time.min, UTC).timestamp())
     last_s = int(datetime.combine(days[-1], time.min, UTC).timestamp()) + 86400
     return Calendar(intervals, hol, offset_table(zones, first_s, last_s))

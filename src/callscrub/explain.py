@@ -1,0 +1,158 @@
+"""What the rules say about one number, one instant, or one pack: plain data
+for `callscrub explain` and `callscrub rules list/show` (rendered by summary.py).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import holidays as holidays_pkg
+import polars as pl
+
+from callscrub import numbers
+from callscrub.jurisdiction import Jurisdictions, route
+from callscrub.rules import WEEKDAYS, RuleSet, numbering_pack
+from callscrub.windows import build_calendar
+
+HORIZON_DAYS = 14
+
+
+def _hours(intervals: tuple) -> str:
+    return ", ".join(f"{s:%H:%M}-{'24:00' if e == time.max else f'{e:%H:%M}'}" for s, e in intervals) or "no calls"
+
+
+def explain_number(
+    raw: str, packs: list[RuleSet], *, at: datetime, postal_code: str | None = None, default_region: str = "FR",
+    local_holidays: bool = True, unknown_territory: str = "strict", slots: int = 5,
+) -> dict[str, Any]:
+    """E.164, type, place, zones; whether `at` is legal there and why not; the next legal slots."""
+    norm = numbers.normalise(pl.Series([raw], dtype=pl.String), numbering_pack(packs), default_region)
+    row = pl.concat([pl.DataFrame({"source_row": [1], "postal_code": [postal_code]}, schema={"source_row": pl.Int64, "postal_code": pl.String}), norm], how="horizontal")
+    juris = Jurisdictions(packs)
+    row = route(row, juris, postal_column="postal_code", unknown_territory=unknown_territory)
+    info = row.row(0, named=True)
+    out: dict[str, Any] = {
+        "input": raw,
+        "e164": f"+{info[numbers.E164]}" if info[numbers.E164] is not None else None,
+        "valid": bool(info[numbers.VALID]),
+        "type": info[numbers.TYPE],
+        "region": info[numbers.REGION],
+        "rule_set": info["_pack"],
+        "at": at.isoformat(),
+    }
+    key = info["_territory"]
+    if key is None:
+        out["verdict"] = "invalid number" if not info[numbers.VALID] else "no rule set covers this number"
+        return out
+    place = juris.places[key]
+    pack = juris.packs[place.pack]
+    out["territory"] = place.label
+    out["zones"] = list(place.zones)
+    if info[numbers.TYPE] not in pack.dialable_types:
+        out["verdict"] = f"{info[numbers.TYPE]} is not a subscriber line under {pack.name}"
+        return out
+    at_s = int(at.timestamp())
+    start_day = at.astimezone(UTC).date()
+    cal = build_calendar(juris, [key], start_day, start_day + timedelta(days=HORIZON_DAYS), local_holidays=local_holidays)
+    out["local_times"] = {z: at.astimezone(ZoneInfo(z)).isoformat() for z in place.zones}
+    intervals = cal.intervals.filter(pl.col("end") > at_s).sort("start")
+    legal = intervals.height > 0 and intervals["start"][0] <= at_s
+    out["legal"] = legal
+    if not legal:
+        reasons = []
+        for zone in place.zones:
+            local = at.astimezone(ZoneInfo(zone))
+            day = local.date()
+            holiday = cal.holidays.filter((pl.col("territory") == key) & (pl.col("date") == day))
+            version = juris.version(key, day)
+            windows = juris.windows(key, day)
+            if holiday.height:
+                why = f"public holiday: {holiday['holiday'][0]}"
+            elif version is None:
+                why = "no version of the rule set is in force that day"
+            elif not windows:
+                why = f"not a calling day ({version.windows_source}; {version.source})"
+            elif not any(s <= local.time().replace(tzinfo=None) < e for s, e in windows):
+                sub = pack.subdivisions.get(place.subdivision) if place.subdivision else None
+                source = sub.source if sub is not None and day.weekday() in sub.windows else version.source
+                why = f"outside calling hours {_hours(windows)} ({source})"
+            else:
+                why = "legal in this zone"
+            reasons.append({"zone": zone, "local_time": local.isoformat(), "why": why})
+        out["forbidden_by"] = reasons
+    tz = ZoneInfo(place.zones[0])
+    out["next_legal_slots"] = [
+        {
+            "from": datetime.fromtimestamp(max(s, at_s), tz).isoformat(),
+            "until": datetime.fromtimestamp(e, tz).isoformat(),
+        }
+        for s, e in intervals.select("start", "end").head(slots).iter_rows()
+    ]
+    version = juris.version(key, at.astimezone(tz).date())
+    limits = juris.limits(key, at.astimezone(tz).date())
+    out["version_in_force"] = version.label if version else None
+    out["limits"] = [c.describe() for c in limits.caps] + (
+        [f"no contact for {limits.refusal_lockout_days} days after a refusal"] if limits.refusal_lockout_days is not None else []
+    )
+    return out
+
+
+def pack_summary(pack: RuleSet, today: date) -> dict[str, Any]:
+    version = pack.version_at(today)
+    return {
+        "name": pack.name,
+        "title": pack.title,
+        "territory": ", ".join(f"+{cc}" for cc in sorted(pack.country_codes)) + (f" ({', '.join(sorted(pack.regions))})" if pack.regions else ""),
+        "version": version.label if version else f"none in force (first from {pack.first_version.valid_from})",
+        "source": pack.source,
+    }
+
+
+def pack_details(pack: RuleSet, at: date) -> dict[str, Any]:
+    """A readable account of a pack on a date: windows, holidays of the year, caps, freshness, sources."""
+    version = pack.version_at(at)
+    out: dict[str, Any] = pack_summary(pack, at)
+    out["at"] = at.isoformat()
+    out["versions"] = [
+        {"label": v.label, "valid_from": v.valid_from.isoformat(), "valid_until": v.valid_until.isoformat() if v.valid_until else None}
+        for v in pack.versions
+    ]
+    if version is not None:
+        out["windows"] = {day: _hours(version.windows[i]) for i, day in enumerate(WEEKDAYS)}
+        out["windows_source"] = version.windows_source
+        out["caps"] = [c.describe() for c in version.caps]
+        out["refusal_lockout_days"] = version.refusal_lockout_days
+        out["pressure_source"] = version.pressure_source
+    out["registry_max_age_days"] = pack.registry_max_age_days
+    out["registry_source"] = pack.registry_source
+    hol: list[dict[str, str]] = []
+    if pack.holiday_country and pack.national_holidays:
+        for d, name in sorted(holidays_pkg.country_holidays(pack.holiday_country, years=at.year).items()):
+            hol.append({"date": d.isoformat(), "name": name, "where": "national"})
+    for t in pack.territories.values():
+        national = holidays_pkg.country_holidays(pack.holiday_country, years=at.year) if pack.holiday_country else {}
+        for sub in t.subdivisions:
+            for d, name in sorted(holidays_pkg.country_holidays(pack.holiday_country, subdiv=sub, years=at.year).items()):
+                if d not in national:
+                    hol.append({"date": d.isoformat(), "name": name, "where": f"{t.label} (local)"})
+        for m, dd in t.extra_dates:
+            hol.append({"date": date(at.year, m, dd).isoformat(), "name": "local holiday", "where": f"{t.label} (local)"})
+    for code, sub in pack.subdivisions.items():
+        if sub.ban_holidays and pack.holiday_country:
+            for d, name in sorted(holidays_pkg.country_holidays(pack.holiday_country, subdiv=code, years=at.year).items()):
+                hol.append({"date": d.isoformat(), "name": name, "where": code})
+    seen = set()
+    out["holidays"] = [h for h in sorted(hol, key=lambda h: (h["date"], h["where"])) if not ((k := (h["date"], h["where"])) in seen or seen.add(k))]
+    out["holidays_source"] = pack.holidays_source
+    out["subdivisions"] = {
+        code: {
+            "windows": {WEEKDAYS[i]: _hours(w) for i, w in sorted(sub.windows.items())},
+            "caps": [c.describe() for c in sub.caps],
+            "ban_holidays": sub.ban_holidays,
+            "source": sub.source,
+        }
+        for code, sub in pack.subdivisions.items()
+    }
+    return out

@@ -1,0 +1,235 @@
+"""Which rules apply to a number, and where its called party is.
+
+Each row is routed to the first rule pack covering its country code (and
+region: +1 is the US or Canada), then placed: a French number by ARCEP blocks
+and postal codes (the pack's explicit territories), any other by the zones
+phonenumbers gives its prefix and, for packs with state rules, its state. A
+place is what the calendar needs: zones, holidays and which windows and caps
+apply on a given local date.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+
+import phonenumbers
+import polars as pl
+from phonenumbers import geocoder, timezone
+from phonenumbers import tzdata
+
+from callscrub import numbers
+from callscrub.rules import Cap, RuleSet, Version
+
+UNKNOWN_ZONE = "Etc/Unknown"
+
+
+@dataclass(frozen=True)
+class Place:
+    key: str
+    pack: str
+    label: str
+    zones: tuple[str, ...]
+    local_subdivisions: tuple[str, ...]  # holiday subdivisions lifted by --no-local-holidays
+    local_extra_dates: tuple[tuple[int, int], ...]
+    law_subdivisions: tuple[str, ...]  # holiday bans that are the rule itself (US states)
+    subdivision: str | None  # a key of the pack's [subdivisions], when one applies
+
+
+@dataclass(frozen=True)
+class Limits:
+    caps: tuple[Cap, ...]
+    refusal_lockout_days: int | None
+    label: str  # the version in force, for messages
+
+
+class Jurisdictions:
+    """The packs of a run and the places its rows were routed to."""
+
+    def __init__(self, packs: list[RuleSet]) -> None:
+        self.packs = {p.name: p for p in packs}
+        self.order = [p.name for p in packs]
+        self.places: dict[str, Place] = {}
+
+    def version(self, key: str, day: date) -> Version | None:
+        return self.packs[self.places[key].pack].version_at(day)
+
+    def windows(self, key: str, day: date) -> tuple:
+        """Legal local intervals of `day` for a place: its pack's version in force
+        that day, with the subdivision's windows where it sets them."""
+        place = self.places[key]
+        version = self.packs[place.pack].version_at(day)
+        if version is None:
+            return ()
+        wd = day.weekday()
+        if place.subdivision is not None:
+            sub = self.packs[place.pack].subdivisions[place.subdivision]
+            if wd in sub.windows:
+                return sub.windows[wd]
+        return version.windows[wd]
+
+    def limits(self, key: str, day: date) -> Limits:
+        place = self.places[key]
+        pack = self.packs[place.pack]
+        version = pack.version_at(day)
+        if version is None:
+            return Limits((), None, "no version in force")
+        caps = version.caps
+        if place.subdivision is not None:
+            caps = caps + pack.subdivisions[place.subdivision].caps
+        return Limits(caps, version.refusal_lockout_days, version.label)
+
+    def zones(self, key: str) -> tuple[str, ...]:
+        return self.places[key].zones
+
+    @property
+    def refusal_outcomes(self) -> frozenset[str]:
+        out: set[str] = set()
+        for p in self.packs.values():
+            for v in p.versions:
+                out |= v.refusal_outcomes
+        return frozenset(out)
+
+
+def _fr_place(pack: RuleSet, names: list[str]) -> Place:
+    parts = [pack.territories[n] for n in names]
+    zones: list[str] = []
+    subdivs: list[str] = []
+    extra: list[tuple[int, int]] = []
+    for t in parts:
+        zones += [z for z in t.zones if z not in zones]
+        subdivs += [s for s in t.subdivisions if s not in subdivs]
+        extra += [d for d in t.extra_dates if d not in extra]
+    return Place(
+        key=f"{pack.name}:{'+'.join(names)}",
+        pack=pack.name,
+        label=" and ".join(t.label for t in parts),
+        zones=tuple(zones),
+        local_subdivisions=tuple(subdivs),
+        local_extra_dates=tuple(extra),
+        law_subdivisions=(),
+        subdivision=None,
+    )
+
+
+@lru_cache(maxsize=None)
+def _tz_depth(cc: int) -> int:
+    prefix = str(cc)
+    return max((len(k) - len(prefix) for k in tzdata.TIMEZONE_DATA if k.startswith(prefix)), default=0)
+
+
+def _state_of(pn: phonenumbers.PhoneNumber, pack: RuleSet) -> str | None:
+    """The number's state or province code, from phonenumbers' geocoder."""
+    text = geocoder.description_for_number(pn, "en")
+    if not text:
+        return None
+    if len(text) > 4 and text[-4:-2] == ", ":
+        return text[-2:]
+    import holidays as holidays_pkg
+
+    country = pack.holiday_country or (list(pack.regions)[0] if pack.regions else None)
+    if country is None:
+        return None
+    try:
+        aliases = holidays_pkg.country_holidays(country).subdivisions_aliases  # type: ignore[attr-defined]
+    except (NotImplementedError, AttributeError, KeyError):
+        return None
+    return aliases.get(text)
+
+
+def _generic_places(rows: pl.DataFrame, pack: RuleSet) -> pl.DataFrame:
+    """(_cc, _prefix) -> _territory for a pack placed by phonenumbers' data."""
+    keys, places = [], []
+    reps = rows.group_by(numbers.CC, "_prefix").agg(pl.col(numbers.NSN).first()).sort(numbers.CC, "_prefix")
+    for cc, prefix, nsn in reps.iter_rows():
+        # Zones depend on the prefix only (phonenumbers' zone data is keyed on
+        # prefixes of at most this length); any valid number with it will do.
+        pn = numbers._phone_number(cc, nsn)
+        zones = tuple(z for z in timezone.time_zones_for_number(pn) if z != UNKNOWN_ZONE) or pack.fallback_zones
+        state = _state_of(pn, pack) if pack.subdivision_kind == "state" else None
+        sub = state if state in pack.subdivisions else None
+        law = (state,) if sub is not None and pack.subdivisions[sub].ban_holidays else ()
+        key = f"{pack.name}:{state or '-'}:{'|'.join(zones)}"
+        keys.append((cc, prefix, key))
+        places.append(Place(key, pack.name, f"{pack.title}{f' ({state})' if state else ''}", zones, (), (), law, sub))
+    return pl.DataFrame(keys, schema={numbers.CC: pl.Int32, "_prefix": pl.String, "_territory": pl.String}, orient="row"), places  # type: ignore[return-value]
+
+
+def route(
+    df: pl.DataFrame, juris: Jurisdictions, *, postal_column: str | None, unknown_territory: str
+) -> pl.DataFrame:
+    """Add `_pack` and `_territory` (a key of juris.places) to normalised rows.
+
+    Rows no pack covers, and invalid rows, get nulls.
+    """
+    pack_expr = pl.lit(None, pl.String)
+    for name in reversed(juris.order):
+        pack = juris.packs[name]
+        covered = pl.col(numbers.VALID) & pl.col(numbers.CC).is_in(sorted(pack.country_codes))
+        if pack.regions:
+            covered = covered & (pl.col(numbers.REGION).is_in(sorted(pack.regions)) | pl.col(numbers.REGION).is_null())
+        pack_expr = pl.when(covered).then(pl.lit(name)).otherwise(pack_expr)
+    df = df.with_columns(pack_expr.alias("_pack"), pl.lit(None, pl.String).alias("_territory"))
+
+    for name in juris.order:
+        pack = juris.packs[name]
+        mine = pl.col("_pack") == name
+        if pack.territories:
+            df = _route_explicit(df, pack, juris, mine, postal_column, unknown_territory)
+        else:
+            subset = df.filter(mine)
+            if subset.height == 0:
+                continue
+            depth = {cc: _tz_depth(cc) for cc in subset[numbers.CC].unique().to_list()}
+            subset = subset.select("source_row", numbers.CC, numbers.NSN).with_columns(
+                pl.col(numbers.NSN).str.slice(0, pl.col(numbers.CC).replace_strict(depth, return_dtype=pl.Int64)).alias("_prefix")
+            )
+            table, places = _generic_places(subset, pack)
+            for p in places:
+                juris.places[p.key] = p
+            placed = subset.join(table, on=[numbers.CC, "_prefix"], how="left").select("source_row", pl.col("_territory").alias("_t"))
+            df = df.join(placed, on="source_row", how="left", maintain_order="left").with_columns(
+                pl.coalesce("_territory", "_t").alias("_territory")
+            ).drop("_t")
+    return df
+
+
+def _route_explicit(
+    df: pl.DataFrame, pack: RuleSet, juris: Jurisdictions, mine: pl.Expr, postal_column: str | None, unknown_territory: str
+) -> pl.DataFrame:
+    """France: the number's block or country code, refined by the postal code.
+
+    A number whose own territory is the postal-refinable default (metropole)
+    takes the territory of its postal code; an overseas postal code on a
+    metropolitan number makes a composite place, legal only where both are;
+    no usable postal code gives the `unknown` territory under strict.
+    """
+    base = pl.col(numbers.TERRITORY)
+    assert pack.postal_default is not None and pack.postal_unknown is not None
+    refinable = base == pack.postal_default
+    unknown = pack.postal_unknown if unknown_territory == "strict" else pack.postal_default
+    if postal_column is None or postal_column not in df.columns:
+        names = pl.when(refinable).then(pl.lit(unknown)).otherwise(base)
+    else:
+        pc = pl.col(postal_column).cast(pl.String).str.strip_chars()
+        usable = pc.str.contains(r"^\d{5}$").fill_null(False)
+        by_prefix = pl.lit(None, pl.String)
+        for prefix in sorted(pack.postal_prefix_territory, key=len):
+            by_prefix = pl.when(pc.str.starts_with(prefix)).then(pl.lit(pack.postal_prefix_territory[prefix])).otherwise(by_prefix)
+        postal_terr = pl.coalesce(by_prefix, pl.lit(pack.postal_default))
+        home_zones = pack.territories[pack.postal_default].zones
+        same_zone = sorted(t for t, terr in pack.territories.items() if terr.zones == home_zones)
+        composite = (
+            pl.when(postal_terr.is_in(same_zone)).then(postal_terr)
+            .otherwise(pl.lit(pack.postal_default) + pl.lit("+") + postal_terr)
+        )
+        names = pl.when(refinable & usable).then(composite).when(refinable).then(pl.lit(unknown)).otherwise(base)
+    df = df.with_columns(pl.when(mine).then(names).alias("_fr_names"))
+    for combo in df["_fr_names"].drop_nulls().unique().to_list():
+        place = _fr_place(pack, combo.split("+"))
+        juris.places[place.key] = place
+    return df.with_columns(
+        pl.when(pl.col("_fr_names").is_not_null()).then(pl.lit(f"{pack.name}:") + pl.col("_fr_names"))
+        .otherwise(pl.col("_territory")).alias("_territory")
+    ).drop("_fr_names")
