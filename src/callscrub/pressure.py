@@ -75,16 +75,19 @@ class _Walker:
         hist, kept = (self.hist_days, self.kept_days) if cap.unit == "days" else (self.hist_secs, self.kept_secs)
         n = cap.length if cap.unit == "days" else cap.length * 3600
         p = self.day_of(at) if cap.unit == "days" else at
-        starts = sorted({p - n + 1, *hist[bisect_left(hist, p - n + 1):bisect_right(hist, p)],
+        # A window of n units holding p starts between p - n + 1 and p; the
+        # fullest one starts there, at p itself, or at an attempt in between.
+        starts = sorted({p - n + 1, p, *hist[bisect_left(hist, p - n + 1):bisect_right(hist, p)],
                          *kept[bisect_left(kept, p - n + 1):bisect_right(kept, p)]})
         for w in starts:
+            inside = sorted(hist[bisect_left(hist, w):bisect_right(hist, w + n - 1)]
+                            + kept[bisect_left(kept, w):bisect_right(kept, w + n - 1)])
             h = bisect_right(hist, w + n - 1) - bisect_left(hist, w)
-            k = bisect_right(kept, w + n - 1) - bisect_left(kept, w)
-            if h + k + 1 > cap.count:
-                # The window holds at least one attempt; leaving it means coming
-                # after its first attempt's window ends.
-                first = min(e[bisect_left(e, w)] for e in (hist, kept) if bisect_left(e, w) < len(e))
-                return h, k, w, max(p + 1, first + n)
+            k = len(inside) - h
+            if len(inside) + 1 > cap.count:
+                # Room comes back once the window ending at the new position has
+                # dropped the oldest len(inside) - count + 1 of these attempts.
+                return h, k, w, max(p + 1, inside[len(inside) - cap.count] + n)
         return None
 
     def keep(self, at: int) -> None:
@@ -100,20 +103,26 @@ def _next_legal(ends: list[int], starts: list[int], at: int) -> int | None:
 
 def _walk_number(
     walker: _Walker,
-    rows: list[tuple[int, int, int]],  # (source_row, t0, slot), sorted by (slot, source_row)
-    ends: list[int],
-    starts: list[int],
+    rows: list[tuple[int, str, int, int]],  # (source_row, territory, t0, slot), sorted by (slot, source_row)
+    intervals: dict[str, tuple[list[int], list[int]]],
     *,
     reschedule: bool,
     horizon_s: int,
 ) -> list[tuple[int, int | None, str | None, str | None]]:
     out = []
-    for source_row, t0, slot in rows:
+    kept_at: dict[int, int] = {}  # instant -> source_row kept there
+    for source_row, territory, t0, slot in rows:
+        walker.territory = territory  # each row keeps its own place's rules and calendar
+        ends, starts = intervals.get(territory, ([], []))
         at: int | None = slot
         reason = detail = None
         while True:
             if at is None or at - t0 > horizon_s:
                 detail = f"{detail}; no legal slot within the horizon satisfies the limits"
+                break
+            if at in kept_at:  # moved onto a call already kept for this number
+                reason = reasons.DUPLICATE
+                detail = f"same number and final slot as source_row {kept_at[at]}"
                 break
             day = walker.day_of(at)
             limits = walker.limits(day)
@@ -123,6 +132,7 @@ def _walk_number(
             )
             if lock is None and breach is None:
                 walker.keep(at)
+                kept_at[at] = source_row
                 reason = detail = None
                 break
             if lock is not None:
@@ -253,7 +263,7 @@ def apply_limits(
         }
         hist_by_key = {k: g.sort("at") for (k,), g in hist.partition_by("key", as_dict=True).items()} if hist.height else {}
         for (key,), group in walk.sort("_slot", "source_row").partition_by("_key", as_dict=True, maintain_order=True).items():
-            territory = group["_territory"][0]
+            territory = group["_territory"][0]  # days of one number are counted in one zone
             g = hist_by_key.get(key)
             walker = _Walker(
                 juris=juris,
@@ -265,13 +275,11 @@ def apply_limits(
                 kept_days=[],
                 kept_secs=[],
             )
-            ends, starts = intervals.get(territory, ([], []))
             results.extend(
                 _walk_number(
                     walker,
-                    list(group.select("source_row", "_t0", "_slot").iter_rows()),
-                    ends,
-                    starts,
+                    list(group.select("source_row", "_territory", "_t0", "_slot").iter_rows()),
+                    intervals,
                     reschedule=reschedule,
                     horizon_s=horizon_s,
                 )

@@ -190,8 +190,6 @@ def scrub(
         pl.when(pl.col("_reason").is_null()).then(pl.col("_limit_reason")).otherwise(pl.col("_reason")).alias("_reason"),
         pl.when(pl.col("_limit_slot").is_not_null()).then(pl.col("_limit_slot")).otherwise(pl.col("_slot")).alias("_slot"),
     )
-    # A row moved by the limits may now meet another row of its number.
-    df = _mark_duplicates(df)
 
     clean = _clean_frame(df.filter(pl.col("_reason").is_null()), input_cols, juris, options, calendar)
     rejected = df.filter(pl.col("_reason").is_not_null())
@@ -325,8 +323,8 @@ def _rejects_frame(rej: pl.DataFrame, input_cols: list[str], juris: Jurisdiction
                 pl.col("_window_detail"),
             )
         )
-        .when(reason == reasons.DUPLICATE).then(pl.format("same number and final slot as source_row {}", pl.col("_first_row")))
-        .when(reason.is_in([reasons.REFUSAL_LOCKOUT, reasons.ATTEMPT_CAP])).then(pl.col("_limit_detail"))
+        .when((reason == reasons.DUPLICATE) & pl.col("_limit_detail").is_null()).then(pl.format("same number and final slot as source_row {}", pl.col("_first_row")))
+        .when(pl.col("_limit_detail").is_not_null()).then(pl.col("_limit_detail"))
     )
     out = rej.with_columns(
         numbers.e164_text(pl.col(numbers.E164)).alias("phone_e164"),
