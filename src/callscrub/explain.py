@@ -73,11 +73,9 @@ def explain_number(
             elif version is None:
                 why = "no version of the rule set is in force that day"
             elif not windows:
-                why = f"not a calling day ({version.windows_source}; {version.source})"
+                why = f"not a calling day ({juris.windows_source(key, day)})"
             elif not any(s <= local.time().replace(tzinfo=None) < e for s, e in windows):
-                sub = pack.subdivisions.get(place.subdivision) if place.subdivision else None
-                source = sub.source if sub is not None and day.weekday() in sub.windows else version.source
-                why = f"outside calling hours {_hours(windows)} ({source})"
+                why = f"outside calling hours {_hours(windows)} ({juris.windows_source(key, day)})"
             else:
                 why = "legal in this zone"
             reasons.append({"zone": zone, "local_time": local.isoformat(), "why": why})

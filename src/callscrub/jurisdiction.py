@@ -69,6 +69,17 @@ class Jurisdictions:
                 return sub.windows[wd]
         return version.windows[wd]
 
+    def windows_source(self, key: str, day: date) -> str:
+        """The legal source of the windows that apply to a place on a day."""
+        place = self.places[key]
+        pack = self.packs[place.pack]
+        if place.subdivision is not None:
+            sub = pack.subdivisions[place.subdivision]
+            if day.weekday() in sub.windows:
+                return sub.source
+        version = pack.version_at(day)
+        return f"{version.windows_source}; {version.source}" if version else ""
+
     def limits(self, key: str, day: date) -> Limits:
         place = self.places[key]
         pack = self.packs[place.pack]

@@ -151,6 +151,13 @@ def _get(table: dict[str, Any], key: str, kind: type | tuple[type, ...], where: 
     return value
 
 
+def _known_keys(table: dict[str, Any], allowed: set[str], where: str, prefix: str) -> None:
+    """A key the schema does not know is a typo that would silently drop a rule."""
+    for key in table:
+        if key not in allowed:
+            raise _fail(where, f"{prefix}{key}", f"is not a known key here (known: {', '.join(sorted(allowed))})")
+
+
 def _date(value: Any, where: str, key: str) -> date:
     if isinstance(value, date):
         return value
@@ -218,16 +225,19 @@ def _version(table: Any, where: str, i: int) -> Version:
     pre = f"versions[{i}]."
     if not isinstance(table, dict):
         raise _fail(where, f"versions[{i}]", "must be a table")
+    _known_keys(table, {"label", "valid_from", "valid_until", "source", "windows", "pressure"}, where, pre)
     valid_from = _date(_get(table, "valid_from", (str, date), where, pre), where, pre + "valid_from")
     until_raw = table.get("valid_until")
     valid_until = None if until_raw is None else _date(until_raw, where, pre + "valid_until")
     if valid_until is not None and valid_until < valid_from:
         raise _fail(where, pre + "valid_until", "is before valid_from")
     win = _get(table, "windows", dict, where, pre)
+    _known_keys(win, {*WEEKDAYS, "source"}, where, pre + "windows.")
     windows = tuple(_intervals(_get(win, day, list, where, pre + "windows."), where, f"{pre}windows.{day}") for day in WEEKDAYS)
     pressure = table.get("pressure", {})
     if not isinstance(pressure, dict):
         raise _fail(where, pre + "pressure", "must be a table")
+    _known_keys(pressure, {"source", "caps", "refusal_lockout_days", "refusal_outcomes"}, where, pre + "pressure.")
     lockout = pressure.get("refusal_lockout_days")
     if lockout is not None and (not isinstance(lockout, int) or isinstance(lockout, bool) or lockout < 0):
         raise _fail(where, pre + "pressure.refusal_lockout_days", "must be a whole number of days (0 or more)")
@@ -313,6 +323,7 @@ def _subdivisions(data: dict[str, Any], where: str) -> tuple[str | None, dict[st
         pre = f"subdivisions.{code}."
         if not isinstance(t, dict):
             raise _fail(where, f"subdivisions.{code}", "must be a table")
+        _known_keys(t, {"source", "windows", "caps", "ban_holidays"}, where, pre)
         windows = {}
         for day, value in t.get("windows", {}).items():
             if day == "source":
@@ -336,6 +347,13 @@ def parse_rules(text: str, where: str) -> RuleSet:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise RulesError(f"{where}: not valid TOML ({exc}). Fix the syntax at that line.") from None
+    _known_keys(
+        data,
+        {"name", "title", "source", "default_campaign_tz", "dialable_types", "fallback_zones", "coverage", "registry",
+         "holidays", "versions", "subdivisions", "territories", "numbering", "postal_codes"},
+        where,
+        "",
+    )
     name = _get(data, "name", str, where)
     tz = _get(data, "default_campaign_tz", str, where)
     _check_zone(tz, where, "default_campaign_tz")

@@ -270,7 +270,8 @@ def _window_detail(rej: pl.DataFrame, juris: Jurisdictions, calendar: Calendar) 
         if version is None:
             text = f"before the first version of rule set {pack}"
         elif not windows:
-            text = f"not a calling day under {pack} ({version.windows_source})"
+            source = juris.windows_source(territory, day)
+            text = f"not a calling day under {pack} ({version.windows_source if source.startswith(version.windows_source) else source})"
         else:
             hours = ", ".join(f"{s:%H:%M}-{'24:00' if e == time.max else f'{e:%H:%M}'}" for s, e in windows)
             text = f"outside calling hours ({hours})"
