@@ -1,7 +1,7 @@
 """E.164 normalisation, overseas blocks, number types, prefix-table exactness, registries.
 
 Expected values come from the numbering plan (DOMAIN.md 2.2, ARCEP's block file in
-/work/shared/reference) or from phonenumbers itself used number by number, never
+tests/reference) or from phonenumbers itself used number by number, never
 from the tool's own output.
 """
 
@@ -30,7 +30,7 @@ from conftest import campaign, registry_of, run
 LEGAL_SLOT = "2026-11-24T10:00:00"  # Tuesday 10:00 Paris, no holiday
 METRO_KEY = 33612345678
 
-REFERENCE_BLOCKS = Path("/work/shared/reference/fr_overseas_number_blocks.csv")
+REFERENCE_BLOCKS = Path(__file__).parent / "reference" / "fr_overseas_number_blocks.csv"
 PACKAGED_BLOCKS = Path(__file__).resolve().parents[1] / "src" / "callscrub" / "data" / "fr_overseas_number_blocks.csv"
 
 # DOMAIN 2.2: each overseas numbering territory's own country code.

@@ -21,13 +21,12 @@ import re
 import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import polars as pl
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
@@ -39,7 +38,7 @@ from callscrub.scrub import ScrubOptions, ScrubResult, scrub
 # ---------------------------------------------------------------------------
 # Independent reference data (not callscrub's own copies)
 
-REFERENCE = Path(os.environ.get("CALLSCRUB_REFERENCE_DIR", "/work/shared/reference"))
+REFERENCE = Path(os.environ.get("CALLSCRUB_REFERENCE_DIR", Path(__file__).parent / "reference"))
 HOLIDAYS_CSV = REFERENCE / "fr_public_holidays_2025_2028.csv"
 BLOCKS_CSV = REFERENCE / "fr_overseas_number_blocks.csv"
 DISAGREEMENTS_TXT = REFERENCE / "holiday_sources_disagreements_2025_2028.txt"
@@ -391,7 +390,7 @@ class Scenario:
     def postal(self, i: int) -> str | None:
         return self.rows[i].postal if self.with_postal else None
 
-    def __repr__(self) -> str:  # what hypothesis prints for a failing example
+    def __repr__(self) -> str:
         lines = [
             f"now={self.now.isoformat()} horizon={self.horizon} on_illegal={self.on_illegal} "
             f"unknown_territory={self.unknown_territory} local_holidays={self.local_holidays} on_limit={self.on_limit}"
@@ -473,6 +472,7 @@ def registries_for(sc: Scenario, tmp: Path) -> list[Registry]:
 
 
 def run_scrub(sc: Scenario, registries: list[Registry] | None = None, frame: pl.DataFrame | None = None) -> ScrubResult:
+    note(repr(sc))  # printed with a failing example, one line per row
     return scrub(sc.frame() if frame is None else frame, registries, FR, sc.options())
 
 

@@ -24,7 +24,7 @@ import polars as pl
 import pytest
 from conftest import NOW, PARIS, campaign, run
 
-REFERENCE = Path("/work/shared/reference")
+REFERENCE = Path(__file__).parent / "reference"
 
 # One number per territory (all checked valid and placed by the ARCEP blocks).
 METRO_FIXED = "0142685300"  # Paris fixed line: +33, carries no département
