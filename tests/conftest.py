@@ -46,11 +46,85 @@ def run(
     *,
     now: datetime = NOW,
     history: pl.DataFrame | None = None,
+    consent: pl.DataFrame | None | str = "all",
     **options,
 ) -> ScrubResult:
+    """Scrub with conftest defaults. Since 2026-08-11 French slots need consent:
+    unless a test is about consent, every campaign number has a consent record
+    (consent="all"); pass consent=None for "no consent data" or a records frame."""
     if "horizon" in options and not isinstance(options["horizon"], timedelta):
         options["horizon"] = timedelta(days=options["horizon"])
-    return scrub(frame, registries, rules, ScrubOptions(now=now, **options), history=history)
+    if isinstance(consent, str):
+        consent = consent_for(frame[options.get("phone_column", "phone")], rules)
+    return scrub(frame, registries, rules, ScrubOptions(now=now, **options), history=history, consent=consent)
+
+
+def consent_for(phones: pl.Series, rules: RuleSet | list[RuleSet]) -> pl.DataFrame:
+    """Consent records, given long ago and never revoked, for every number in `phones`."""
+    from callscrub import numbers
+    from callscrub.rules import numbering_pack
+
+    packs = [rules] if isinstance(rules, RuleSet) else list(rules)
+    keys = numbers.normalise(phones.cast(pl.String), numbering_pack(packs), "FR")[numbers.E164].drop_nulls().unique()
+    return pl.DataFrame(
+        {"key": keys, "consent_at": pl.Series([0] * len(keys), dtype=pl.Int64),
+         "revoked_at": pl.Series([None] * len(keys), dtype=pl.Int64), "source": pl.Series(["test"] * len(keys), dtype=pl.String)}
+    )
+
+
+def _with_consent_file(argv: list[str], directory) -> list[str]:
+    """`callscrub scrub` argv plus --consent FILE covering the campaign's numbers."""
+    if not argv or argv[0] != "scrub" or "--consent" in argv or "--consent-column" in argv:
+        return argv
+    campaign_path = argv[1]
+    if campaign_path == "-" or campaign_path.startswith("-"):
+        return argv
+    from callscrub.errors import CallscrubError
+    from callscrub.readers import read_table
+
+    phone = argv[argv.index("--phone-column") + 1] if "--phone-column" in argv else "phone"
+    try:
+        frame = read_table(campaign_path, encoding=argv[argv.index("--encoding") + 1] if "--encoding" in argv else None).frame
+    except CallscrubError:
+        return argv  # the test is about a broken campaign: let the CLI say so
+    if phone not in frame.columns:
+        return argv
+    from callscrub import numbers
+    from callscrub.rules import load_rules
+
+    keys = numbers.normalise(frame[phone].cast(pl.String), load_rules("fr"), "FR")[numbers.E164].drop_nulls().unique()
+    path = directory / f"consent_{abs(hash(campaign_path))}.csv"
+    pl.DataFrame({"phone": ("+" + keys.cast(pl.String)), "consent_at": ["2000-01-01T00:00:00"] * len(keys)}).write_csv(path)
+    return [*argv, "--consent", str(path)]
+
+
+_AUTO_CONSENT = {"on": True}
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _campaign_numbers_have_consent(tmp_path_factory):
+    """In-process `callscrub scrub` runs get consent for every campaign number
+    (the opt-in regime applies to every slot after 2026-08-11), unless the test
+    is marked `no_auto_consent` because consent is what it tests."""
+    from callscrub import cli
+
+    real_run = cli.run
+    directory = tmp_path_factory.mktemp("consent")
+
+    def run_with_consent(argv=None):
+        args = list(argv or [])
+        return real_run(_with_consent_file(args, directory) if _AUTO_CONSENT["on"] else args)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(cli, "run", run_with_consent)
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _consent_marker(request):
+    _AUTO_CONSENT["on"] = request.node.get_closest_marker("no_auto_consent") is None
+    yield
+    _AUTO_CONSENT["on"] = True
 
 
 def history_of(rows: list[tuple[str, str, str | None]], rules: RuleSet, zone: str = "Europe/Paris") -> pl.DataFrame:

@@ -27,6 +27,7 @@ import polars as pl
 import pytest
 
 from callscrub import cli
+from conftest import _with_consent_file
 
 NOW = "2026-11-23T08:00:00+01:00"
 PARIS = ZoneInfo("Europe/Paris")
@@ -47,6 +48,9 @@ REASONS = {
     "outside_window",
     "no_legal_slot",
     "duplicate",
+    "unscreened",
+    "banned_sector",
+    "no_consent",
     "refusal_lockout",
     "attempt_cap",
 }
@@ -67,7 +71,18 @@ def read_csv(path: Path | str | bytes) -> pl.DataFrame:
 
 
 def scrub_args(campaign: Path | str, out: Path | str, rejects: Path | str, *extra: str) -> list[str]:
+    """In-process runs get consent records from conftest's autouse fixture;
+    the console-script runs below add them with `consented`."""
     return ["scrub", str(campaign), "--out", str(out), "--rejects", str(rejects), "--now", NOW, *extra]
+
+
+def consented(argv: list[str], directory: Path, campaign: Path | None = None) -> list[str]:
+    """argv plus --consent FILE covering the campaign's numbers (for subprocess runs;
+    `campaign` names the file a stdin run reads)."""
+    if campaign is None:
+        return _with_consent_file(argv, directory)
+    with_file = _with_consent_file(["scrub", str(campaign)], directory)
+    return [*argv, *with_file[2:]]
 
 
 def run_cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -314,7 +329,7 @@ def test_plain_summary_from_console_script_non_tty(tmp_path: Path) -> None:
     header, rows = sample_rows(300)
     camp = write_rows(tmp_path / "c.csv", header, rows)
     proc = subprocess.run(
-        [str(CONSOLE_SCRIPT), *scrub_args(camp, tmp_path / "clean.csv", tmp_path / "rej.csv", "--no-registry")],
+        [str(CONSOLE_SCRIPT), *consented(scrub_args(camp, tmp_path / "clean.csv", tmp_path / "rej.csv", "--no-registry"), tmp_path)],
         capture_output=True, text=True, timeout=60,
     )
     assert proc.returncode == 0, proc.stderr
@@ -842,8 +857,8 @@ def test_stdin_campaign_and_stdout_clean(tmp_path: Path) -> None:
     data = CAMPAIGN.read_bytes()
     rej = tmp_path / "rej.csv"
     proc = subprocess.run(
-        [str(CONSOLE_SCRIPT), "scrub", "-", "--out", "-", "--rejects", str(rej), "--now", NOW,
-         "--registry", str(BLOCTEL), "--registry", str(DNC)],
+        consented([str(CONSOLE_SCRIPT), "scrub", "-", "--out", "-", "--rejects", str(rej), "--now", NOW,
+                   "--registry", str(BLOCTEL), "--registry", str(DNC)], tmp_path, CAMPAIGN),
         input=data, capture_output=True, timeout=60, cwd=tmp_path,
     )
     err = proc.stderr.decode("utf-8")
@@ -864,8 +879,10 @@ def test_stdin_campaign_and_stdout_clean(tmp_path: Path) -> None:
 def test_stdin_with_semicolons_and_bom(tmp_path: Path) -> None:
     data = "\ufeffphone;call_at;offer\n0612345678;2026-12-01T10:00:00;Box TV, Netflix inclus\n".encode("utf-8")
     rej = tmp_path / "rej.csv"
+    (tmp_path / "consent.csv").write_text("phone,consent_at\n0612345678,2026-01-01T00:00:00\n", encoding="utf-8")
     proc = subprocess.run(
-        [str(CONSOLE_SCRIPT), "scrub", "-", "--out", "-", "--rejects", str(rej), "--now", NOW, "--no-registry", "-q"],
+        [str(CONSOLE_SCRIPT), "scrub", "-", "--out", "-", "--rejects", str(rej), "--now", NOW, "--no-registry", "-q",
+         "--consent", str(tmp_path / "consent.csv")],
         input=data, capture_output=True, timeout=60,
     )
     assert proc.returncode == 0, proc.stderr.decode()
@@ -913,7 +930,7 @@ def test_python_dash_m_runs_a_scrub(tmp_path: Path) -> None:
     camp = write_rows(tmp_path / "c.csv", ["phone", "call_at"], [["0612345678", "2026-12-01T10:00:00"], ["06123", "x"]])
     clean, rej = tmp_path / "clean.csv", tmp_path / "rej.csv"
     proc = subprocess.run(
-        [sys.executable, "-m", "callscrub", *scrub_args(camp, clean, rej, "--no-registry", "-q")],
+        [sys.executable, "-m", "callscrub", *consented(scrub_args(camp, clean, rej, "--no-registry", "-q"), tmp_path)],
         capture_output=True, text=True, timeout=60,
     )
     assert proc.returncode == 0, proc.stderr

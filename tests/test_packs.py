@@ -817,7 +817,7 @@ def test_rules_list_shows_six_packs_with_versions(capsys) -> None:
     assert versions == {
         "ca-crtc": "CRTC Telemarketing Rules",
         "es": "TRLGDCU 96.2 (Ley 11/2022)",
-        "fr": "D.223-9",
+        "fr": "D.223-9 and L.223-1 opt-in",  # the opt-in version, in force since 2026-08-11
         "it-assocontact": "Assocontact code",
         "uk-pecr": "PECR 2003",
         "us-tcpa": "TCPA 47 CFR 64.1200(c)(1)",

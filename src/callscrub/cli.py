@@ -20,12 +20,13 @@ from zoneinfo import ZoneInfo
 import typer
 
 from callscrub import __version__
-from callscrub.errors import CallscrubError, ExitStatus, InputError, UsageError
+from callscrub.consent import ConsentColumns, caller_id_in_ranges, load_consent, load_screened
+from callscrub.errors import CallscrubError, ExitStatus, InputError, UsageError, describe_columns
 from callscrub.history import HistoryColumns, load_history
 from callscrub.readers import read_table
 from callscrub.registry import Registry, load_registry
 from callscrub.explain import explain_number, pack_details, pack_summary
-from callscrub.rules import builtin_names, load_packs, load_rules, numbering_pack
+from callscrub.rules import RuleSet, builtin_names, load_packs, load_rules, numbering_pack
 from callscrub.scrub import ScrubOptions, scrub
 from callscrub.summary import print_fields, print_table, show, summary_dict, to_json
 from callscrub.writers import Payload, output_format, write_outputs
@@ -68,6 +69,23 @@ def parse_now(text: str | None, campaign_tz: str) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=ZoneInfo(campaign_tz))
 
 
+def _check_caller_id(caller_id: str | None, skip: bool, packs: list, numbering: RuleSet) -> str:
+    """Campaign-level check before any row is read (ARCEP décision 2022-1583)."""
+    if skip:
+        return "skipped (--no-caller-id-check)"
+    if caller_id is None:
+        return "not given"
+    for pack in packs:
+        if pack.caller_id_prefixes and not caller_id_in_ranges(caller_id, pack, numbering):
+            ranges = ", ".join(pack.caller_id_prefixes)
+            raise InputError(
+                f"--caller-id is not in the verified ranges automated calls must present under {pack.name} "
+                f"({pack.caller_id_source}; national prefixes {ranges}). Use a number from those ranges, "
+                "or --no-caller-id-check if no automated calls are made."
+            )
+    return "in the verified ranges"
+
+
 def _show_version(value: bool) -> None:
     if value:
         typer.echo(f"callscrub {__version__}")
@@ -107,6 +125,15 @@ def scrub_command(
     history_outcome_column: Annotated[str, typer.Option("--history-outcome-column")] = "outcome",
     skip_bad_history: Annotated[bool, typer.Option("--skip-bad-history", help="Leave out unreadable history rows instead of stopping (counted in the summary).")] = False,
     on_limit: Annotated[OnIllegal, typer.Option("--on-limit", help="A row over the attempt cap or in a lock-out: reject it (drop) or move it to the first slot the limits allow.")] = OnIllegal.drop,
+    consent: Annotated[list[str] | None, typer.Option("--consent", help="Consent records: phone, consent_at, optional revoked_at and source (repeatable).")] = None,
+    consent_column: Annotated[str | None, typer.Option("--consent-column", help="Campaign column with the consent date (default: consent_at when present).")] = None,
+    consent_revoked_column: Annotated[str | None, typer.Option("--consent-revoked-column", help="Campaign column with the revocation date (default: consent_revoked_at when present).")] = None,
+    contract_column: Annotated[str | None, typer.Option("--contract-column", help="Boolean column: a current contract exempts the row from registry and consent checks (default: current_contract when present).")] = None,
+    out_of_hours_column: Annotated[str | None, typer.Option("--out-of-hours-consent-column", help="Boolean column: express consent to out-of-hours calls lifts the windows (default: consent_out_of_hours when present).")] = None,
+    screened: Annotated[list[str] | None, typer.Option("--screened", help="Bloctel return file: an allow-list; numbers absent are rejected unscreened (repeatable).")] = None,
+    sector: Annotated[str | None, typer.Option("--sector", help="Campaign sector; a banned one (energy-renovation, home-adaptation) rejects every row without a current contract.")] = None,
+    caller_id: Annotated[str | None, typer.Option("--caller-id", help="The number presented to the called party; must lie in the verified ranges.")] = None,
+    no_caller_id_check: Annotated[bool, typer.Option("--no-caller-id-check", help="Skip the caller ID check (recorded in the summary).")] = False,
     summary_json: Annotated[str | None, typer.Option("--summary-json", help="Write the summary figures as JSON.")] = None,
     encoding: Annotated[str | None, typer.Option("--encoding", help="Encoding of CSV inputs (default UTF-8), e.g. cp1252.")] = None,
     registry_column: Annotated[str | None, typer.Option("--registry-column", help="Name of the number column in registry files.")] = None,
@@ -139,6 +166,11 @@ def scrub_command(
         raise UsageError(f"--campaign-tz {tz!r}: unknown time zone. Use an IANA name such as Europe/Paris.") from None
     now_dt = parse_now(now, tz)
 
+    caller_check = _check_caller_id(caller_id, no_caller_id_check, packs, numbering)
+    sectors = sorted({name for p in packs for name in p.banned_sectors})
+    if sector is not None and sector not in sectors:
+        raise UsageError(f"--sector {sector!r}: not a sector the rule packs know (banned sectors: {', '.join(sectors) or 'none'}). Leave it out for other sectors.")
+
     table = read_table(campaign, encoding=encoding)
     frame = table.frame
     if postal_code_column and postal_code_column not in frame.columns:
@@ -161,6 +193,16 @@ def scrub_command(
             skip_bad=skip_bad_history,
             encoding=encoding,
         )
+    def column(given: str | None, default: str, flag: str) -> str | None:
+        if given is not None and given not in frame.columns:
+            raise InputError(f"{campaign}: no column {given!r} for {flag} ({describe_columns(frame.columns)}).")
+        return given or (default if default in frame.columns else None)
+
+    consent_records = (
+        load_consent(consent, numbering, zone=tz, default_region=default_region.upper(), columns=ConsentColumns(), encoding=encoding)
+        if consent else None
+    )
+    screened_files = [load_screened(f, numbering, default_region=default_region.upper(), encoding=encoding) for f in screened or []]
     options = ScrubOptions(
         now=now_dt,
         campaign_tz=tz,
@@ -173,9 +215,17 @@ def scrub_command(
         local_holidays=local_holidays,
         unknown_territory=unknown_territory.value,
         on_limit=on_limit.value,
+        contract_column=column(contract_column, "current_contract", "--contract-column"),
+        out_of_hours_column=column(out_of_hours_column, "consent_out_of_hours", "--out-of-hours-consent-column"),
+        consent_column=column(consent_column, "consent_at", "--consent-column"),
+        consent_revoked_column=column(consent_revoked_column, "consent_revoked_at", "--consent-revoked-column"),
+        sector=sector,
     )
     try:
-        result = scrub(frame, loaded, packs, options, history=past.attempts if past else None)
+        result = scrub(
+            frame, loaded, packs, options, history=past.attempts if past else None,
+            consent=consent_records, screened=screened_files or None,
+        )
     except InputError as exc:
         raise InputError(f"{campaign}: {exc}") from None
     figures = summary_dict(
@@ -184,6 +234,14 @@ def scrub_command(
         registries=loaded,
         history=past,
         packs=packs,
+        checks={
+            "caller_id": caller_check,
+            "sector": sector,
+            "consent_files": [Path(c).name for c in consent or []],
+            "consent_column": options.consent_column,
+            "contract_column": options.contract_column,
+            "screened_files": [{"file": f.name, "rows": f.rows, "callable": len(f.callable_keys)} for f in screened_files],
+        },
         now=now_dt.isoformat(),
         elapsed=time.monotonic() - started,
         outputs={"clean": out, "rejects": rejects},

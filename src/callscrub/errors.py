@@ -41,6 +41,10 @@ class RulesError(InputError):
     """A rule set is unknown or its data file is invalid."""
 
 
+class ConsentRequired(InputError):
+    """A rule set requires consent and no consent data was given."""
+
+
 class OutputError(InputError):
     """An output path cannot be written."""
 

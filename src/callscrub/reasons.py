@@ -11,9 +11,12 @@ NON_DIALABLE_TYPE = "non_dialable_type"
 OUT_OF_JURISDICTION = "out_of_jurisdiction"
 INVALID_CALL_TIME = "invalid_call_time"
 REGISTRY = "registry"
+UNSCREENED = "unscreened"
 OUTSIDE_WINDOW = "outside_window"
 NO_LEGAL_SLOT = "no_legal_slot"
 DUPLICATE = "duplicate"
+BANNED_SECTOR = "banned_sector"
+NO_CONSENT = "no_consent"
 REFUSAL_LOCKOUT = "refusal_lockout"
 ATTEMPT_CAP = "attempt_cap"
 
@@ -24,9 +27,12 @@ ALL_REASONS: tuple[str, ...] = (
     OUT_OF_JURISDICTION,
     INVALID_CALL_TIME,
     REGISTRY,
+    UNSCREENED,
     OUTSIDE_WINDOW,
     NO_LEGAL_SLOT,
     DUPLICATE,
+    BANNED_SECTOR,
+    NO_CONSENT,
     REFUSAL_LOCKOUT,
     ATTEMPT_CAP,
 )

@@ -59,6 +59,15 @@ class Version:
     refusal_lockout_days: int | None
     refusal_outcomes: frozenset[str]
     pressure_source: str
+    requires_consent: bool = False
+    consent_source: str = ""
+
+
+@dataclass(frozen=True)
+class BannedSector:
+    name: str
+    since: date
+    source: str
 
 
 @dataclass(frozen=True)
@@ -120,6 +129,14 @@ class RuleSet:
     postal_prefix_territory: dict[str, str] = field(default_factory=dict)
     postal_default: str | None = None
     postal_unknown: str | None = None
+    banned_sectors: dict[str, BannedSector] = field(default_factory=dict)
+    caller_id_prefixes: tuple[str, ...] = ()
+    caller_id_source: str = ""
+
+    @property
+    def needs_consent_from(self) -> date | None:
+        """The first date from which a version requires consent, if any."""
+        return min((v.valid_from for v in self.versions if v.requires_consent), default=None)
 
     def version_at(self, day: date) -> Version | None:
         """The version in force on a local date (None before the first)."""
@@ -225,7 +242,9 @@ def _version(table: Any, where: str, i: int) -> Version:
     pre = f"versions[{i}]."
     if not isinstance(table, dict):
         raise _fail(where, f"versions[{i}]", "must be a table")
-    _known_keys(table, {"label", "valid_from", "valid_until", "source", "windows", "pressure"}, where, pre)
+    _known_keys(
+        table, {"label", "valid_from", "valid_until", "source", "windows", "pressure", "requires_consent", "consent_source"}, where, pre
+    )
     valid_from = _date(_get(table, "valid_from", (str, date), where, pre), where, pre + "valid_from")
     until_raw = table.get("valid_until")
     valid_until = None if until_raw is None else _date(until_raw, where, pre + "valid_until")
@@ -255,6 +274,8 @@ def _version(table: Any, where: str, i: int) -> Version:
         refusal_lockout_days=lockout,
         refusal_outcomes=frozenset(o.strip().lower() for o in outcomes),
         pressure_source=str(pressure.get("source", "")),
+        requires_consent=_get(table, "requires_consent", bool, where, pre) if "requires_consent" in table else False,
+        consent_source=str(table.get("consent_source", "")),
     )
 
 
@@ -350,7 +371,7 @@ def parse_rules(text: str, where: str) -> RuleSet:
     _known_keys(
         data,
         {"name", "title", "source", "default_campaign_tz", "dialable_types", "fallback_zones", "coverage", "registry",
-         "holidays", "versions", "subdivisions", "territories", "numbering", "postal_codes"},
+         "holidays", "versions", "subdivisions", "territories", "numbering", "postal_codes", "banned_sectors", "caller_id"},
         where,
         "",
     )
@@ -418,7 +439,21 @@ def parse_rules(text: str, where: str) -> RuleSet:
     elif not fallback:
         raise _fail(where, "fallback_zones", "is needed when a pack has no [territories]: the zones of numbers phonenumbers cannot place")
 
+    sectors = {}
+    for sector, t in data.get("banned_sectors", {}).items():
+        pre = f"banned_sectors.{sector}."
+        _known_keys(t, {"from", "source"}, where, pre)
+        sectors[sector] = BannedSector(sector, _date(_get(t, "from", (str, date), where, pre), where, pre + "from"), _get(t, "source", str, where, pre))
+    caller = data.get("caller_id", {})
+    _known_keys(caller, {"prefixes", "source"}, where, "caller_id.")
+    prefixes = caller.get("prefixes", [])
+    if not all(isinstance(p, str) and p.isdigit() for p in prefixes):
+        raise _fail(where, "caller_id.prefixes", "must list national-format digit prefixes such as \"0162\"")
+
     return RuleSet(
+        banned_sectors=sectors,
+        caller_id_prefixes=tuple(prefixes),
+        caller_id_source=str(caller.get("source", "")),
         name=name,
         title=str(data.get("title", name)),
         source=_get(data, "source", str, where),

@@ -17,7 +17,8 @@ import polars as pl
 
 from callscrub import numbers, reasons
 from callscrub.call_times import parse_times
-from callscrub.errors import InputError, describe_columns
+from callscrub.consent import Screened, truthy, valid_consent
+from callscrub.errors import ConsentRequired, InputError, describe_columns
 from callscrub.pressure import apply_limits
 from callscrub.registry import Registry, registry_hits
 from callscrub.jurisdiction import Jurisdictions, route
@@ -48,6 +49,12 @@ class ScrubOptions:
     local_holidays: bool = True
     unknown_territory: str = "strict"  # or "national"
     on_limit: str = "drop"  # or "reschedule"
+    # Issue #5 (France since 2026-08-11). Column names, used when present.
+    contract_column: str | None = None  # current contract: exempt from registry and consent
+    out_of_hours_column: str | None = None  # express consent to out-of-hours calls: lifts windows
+    consent_column: str | None = None  # consent timestamps in the campaign itself
+    consent_revoked_column: str | None = None
+    sector: str | None = None  # a banned sector (campaign-level)
 
     def __post_init__(self) -> None:
         if self.now.tzinfo is None:
@@ -106,14 +113,18 @@ def scrub(
     rules: RuleSet | list[RuleSet],
     options: ScrubOptions,
     history: pl.DataFrame | None = None,
+    consent: pl.DataFrame | None = None,
+    screened: list[Screened] | None = None,
 ) -> ScrubResult:
     """Scrub a campaign frame.
 
     `rules` is one rule pack or a list of them: each row follows the first
     pack covering its number. `registries=None` means no registry check was
-    asked. `history` holds past
-    attempts (key Int64 E.164, at Int64 epoch seconds, refused Boolean), as
-    `callscrub.history.load_history` reads them.
+    asked. `history` holds past attempts (key Int64 E.164, at Int64 epoch
+    seconds, refused Boolean), as `callscrub.history.load_history` reads them;
+    `consent` holds consent records (callscrub.consent.SCHEMA); `screened` the
+    Bloctel return files (allow-lists). A pack version that requires consent
+    with neither consent records nor a consent column raises ConsentRequired.
     """
     for col, flag in ((options.phone_column, "--phone-column"), (options.time_column, "--time-column")):
         if col not in campaign.columns:
@@ -138,8 +149,16 @@ def scrub(
     df = parse_times(df, options.time_column, options.campaign_tz)
     df = df.with_columns(pl.max_horizontal(pl.col("_proposed"), pl.lit(now_s, pl.Int64)).alias("_t0"))
 
+    df = df.with_columns(
+        (truthy(pl.col(options.contract_column)) if options.contract_column else pl.lit(False)).alias("_contract"),
+        (truthy(pl.col(options.out_of_hours_column)) if options.out_of_hours_column else pl.lit(False)).alias("_ooh"),
+    )
+    records = _consent_records(df, consent, numbering, options)
+    _require_consent_data(df, juris, records, now_s)
+
     hits = registry_hits(df[numbers.E164], registries or [])
     df = df.join(hits, left_on=numbers.E164, right_on="key", how="left", maintain_order="left")
+    df = _with_screening(df, screened)
 
     too_far = pl.col("_t0") > now_s + int(MAX_LEAD.total_seconds())
     pre_reason = (
@@ -147,7 +166,11 @@ def scrub(
         .when(~_dialable(packs)).then(pl.lit(reasons.NON_DIALABLE_TYPE))
         .when(pl.col("_territory").is_null()).then(pl.lit(reasons.OUT_OF_JURISDICTION))
         .when((pl.col("_time_kind") != "ok") | too_far).then(pl.lit(reasons.INVALID_CALL_TIME))
-        .when(pl.col("registry").is_not_null()).then(pl.lit(reasons.REGISTRY))
+        # A current contract exempts the row from the registry and consent
+        # checks, never from windows or contact limits (L.223-1).
+        .when(pl.col("registry").is_not_null() & ~pl.col("_contract")).then(pl.lit(reasons.REGISTRY))
+        .when(pl.col("_screen_refused").is_not_null() & ~pl.col("_contract")).then(pl.lit(reasons.REGISTRY))
+        .when(pl.col("_unscreened") & ~pl.col("_contract")).then(pl.lit(reasons.UNSCREENED))
     )
     df = df.with_columns(pre_reason.alias("_reason"))
 
@@ -166,6 +189,8 @@ def scrub(
     )
     scheduled = next_legal(live.select("source_row", "_t0", "_territory"), calendar, at="_t0", territory="_territory")
     df = df.join(scheduled.select("source_row", "_slot"), on="source_row", how="left", maintain_order="left")
+    # Express consent to out-of-hours calls lifts the day/hour windows (D.223-9).
+    df = df.with_columns(pl.when(pl.col("_ooh") & pl.col("_reason").is_null()).then(pl.col("_t0")).otherwise(pl.col("_slot")).alias("_slot"))
 
     if options.on_illegal == "drop":
         window_reason = pl.when((pl.col("_slot") != pl.col("_t0")).fill_null(True)).then(pl.lit(reasons.OUTSIDE_WINDOW))
@@ -177,6 +202,7 @@ def scrub(
     )
 
     df = _mark_duplicates(df)
+    df = _check_slot_rules(df, juris, calendar, records, options)
 
     # Contact pressure (issue #3): history plus the rows kept so far, per number.
     live = df.filter(pl.col("_reason").is_null()).select(
@@ -190,6 +216,8 @@ def scrub(
         pl.when(pl.col("_reason").is_null()).then(pl.col("_limit_reason")).otherwise(pl.col("_reason")).alias("_reason"),
         pl.when(pl.col("_limit_slot").is_not_null()).then(pl.col("_limit_slot")).otherwise(pl.col("_slot")).alias("_slot"),
     )
+    # A row the limits moved may have crossed into a version requiring consent.
+    df = _check_slot_rules(df, juris, calendar, records, options)
 
     clean = _clean_frame(df.filter(pl.col("_reason").is_null()), input_cols, juris, options, calendar)
     rejected = df.filter(pl.col("_reason").is_not_null())
@@ -202,6 +230,125 @@ def scrub(
         rescheduled=int(clean["rescheduled"].sum()),
         reason_counts={r: counts.get(r, 0) for r in reasons.ALL_REASONS},
     )
+
+
+def _consent_records(df: pl.DataFrame, consent: pl.DataFrame | None, numbering: RuleSet, options: ScrubOptions) -> pl.DataFrame | None:
+    """Consent records from files and from the campaign's own consent column(s).
+
+    None when no consent data was given at all (not the same as no record)."""
+    parts = [consent] if consent is not None else []
+    if options.consent_column:
+        given = parse_times(df.select("source_row", pl.col(options.consent_column).alias("_c")), "_c", options.campaign_tz)
+        cols = [pl.col("_proposed").alias("consent_at")]
+        if options.consent_revoked_column:
+            revoked = parse_times(df.select("source_row", pl.col(options.consent_revoked_column).alias("_r")), "_r", options.campaign_tz)
+            given = given.join(revoked.select("source_row", pl.col("_proposed").alias("revoked_at")), on="source_row")
+            cols.append("revoked_at")
+        else:
+            cols.append(pl.lit(None, pl.Int64).alias("revoked_at"))
+        own = df.select("source_row", pl.col(numbers.E164).alias("key")).join(given.select("source_row", *cols), on="source_row")
+        parts.append(
+            own.filter(pl.col("key").is_not_null() & pl.col("consent_at").is_not_null()).select(
+                "key", "consent_at", "revoked_at", pl.lit(f"campaign column {options.consent_column}").alias("source")
+            )
+        )
+    return pl.concat(parts) if parts else None
+
+
+def _require_consent_data(df: pl.DataFrame, juris: Jurisdictions, records: pl.DataFrame | None, now_s: int) -> None:
+    """Stop before scrubbing when a pack needs consent and none was given.
+
+    Rejecting every row as no_consent would look like a scrub; this is a
+    missing input (issue #5)."""
+    if records is not None:
+        return
+    today = datetime.fromtimestamp(now_s, UTC).date()
+    for name, pack in juris.packs.items():
+        start = pack.needs_consent_from
+        if start is None or not any(v.requires_consent and (v.valid_until is None or v.valid_until >= today) for v in pack.versions):
+            continue
+        if df.filter((pl.col("_pack") == name) & ~pl.col("_contract")).height:
+            version = next(v for v in pack.versions if v.requires_consent)
+            raise ConsentRequired(
+                f"rule set {name} requires consent for slots from {start} ({version.consent_source or version.source}), "
+                "and no consent data was given. Pass --consent FILE (phone, consent_at, optional revoked_at and source), "
+                "or --consent-column NAME for consent dates in the campaign; rows under a current contract "
+                "(--contract-column) are exempt."
+            )
+
+
+def _with_screening(df: pl.DataFrame, screened: list[Screened] | None) -> pl.DataFrame:
+    """`_screen_refused` (the return file that marks the number not callable)
+    and `_unscreened` (absent from every return file's callable numbers)."""
+    if not screened:
+        return df.with_columns(pl.lit(None, pl.String).alias("_screen_refused"), pl.lit(False).alias("_unscreened"))
+    callable_keys = pl.concat([s.callable_keys for s in screened]).unique()
+    refused = pl.concat(
+        [pl.DataFrame({"key": s.refused_keys, "_screen_refused": pl.Series([s.name] * len(s.refused_keys), dtype=pl.String)}) for s in screened]
+    ).unique("key", keep="first")
+    df = df.join(refused, left_on=numbers.E164, right_on="key", how="left", maintain_order="left")
+    return df.with_columns(
+        (pl.col(numbers.E164).is_not_null() & ~pl.col(numbers.E164).is_in(callable_keys.implode())).alias("_unscreened")
+    )
+
+
+def _check_slot_rules(
+    df: pl.DataFrame, juris: Jurisdictions, calendar: Calendar, records: pl.DataFrame | None, options: ScrubOptions
+) -> pl.DataFrame:
+    """Rules judged at the final slot's local date: banned sectors and consent.
+
+    Rows under a current contract are exempt from both (L.223-1)."""
+    live = df.filter(pl.col("_reason").is_null() & ~pl.col("_contract")).select(
+        "source_row", pl.col(numbers.E164).alias("_key"), "_territory", "_slot"
+    )
+    if live.height == 0:
+        return df.with_columns(pl.lit(None, pl.String).alias("_slot_detail")) if "_slot_detail" not in df.columns else df
+    zone0 = {t: juris.zones(t)[0] for t in live["_territory"].unique().to_list()}
+    live = live.with_columns(pl.col("_territory").replace_strict(zone0, return_dtype=pl.String).alias("_zone"))
+    live = with_offset(live, calendar.offsets, at="_slot", zone="_zone", out="_off").with_columns(
+        pl.from_epoch(pl.col("_slot") + pl.col("_off"), time_unit="s").dt.date().alias("_day")
+    )
+    rules_of = []
+    for territory, day in live.select("_territory", "_day").unique().iter_rows():
+        pack = juris.packs[juris.places[territory].pack]
+        version = juris.version(territory, day)
+        sector = pack.banned_sectors.get(options.sector) if options.sector else None
+        banned = sector is not None and day >= sector.since
+        rules_of.append((
+            territory, day, bool(version and version.requires_consent), f"{sector.source}" if banned else None,
+            f"rule set {pack.name} from {version.valid_from}: {version.consent_source or version.source}" if version and version.requires_consent else None,
+        ))
+    live = live.join(
+        pl.DataFrame(rules_of, schema={"_territory": pl.String, "_day": pl.Date, "_needs_consent": pl.Boolean, "_ban": pl.String, "_consent_rule": pl.String}, orient="row"),
+        on=["_territory", "_day"], how="left",
+    )
+    if records is not None:
+        live = live.join(valid_consent(live, records), on="source_row", how="left")
+    else:
+        live = live.with_columns(pl.lit(False).alias("_consent_ok"), pl.lit(0, pl.UInt32).alias("_consent_records"),
+                                 pl.lit(False).alias("_consent_later"), pl.lit(False).alias("_consent_revoked"))
+    why_no = (
+        pl.when(pl.col("_consent_records") == 0).then(pl.lit("no consent record for this number"))
+        .when(pl.col("_consent_revoked")).then(pl.lit("its consent was revoked before the slot"))
+        .when(pl.col("_consent_later")).then(pl.lit("its consent was given after the slot"))
+        .otherwise(pl.lit("no consent valid at the slot"))
+    )
+    verdict = live.select(
+        "source_row",
+        pl.when(pl.col("_ban").is_not_null()).then(pl.lit(reasons.BANNED_SECTOR))
+        .when(pl.col("_needs_consent") & ~pl.col("_consent_ok").fill_null(False)).then(pl.lit(reasons.NO_CONSENT))
+        .alias("_slot_reason"),
+        pl.when(pl.col("_ban").is_not_null()).then(pl.format("sector {} is banned outside a current contract ({})", pl.lit(options.sector), pl.col("_ban")))
+        .otherwise(pl.format("{}; consent is required ({})", why_no, pl.col("_consent_rule")))
+        .alias("_slot_detail_new"),
+    ).filter(pl.col("_slot_reason").is_not_null())
+    if "_slot_detail" not in df.columns:
+        df = df.with_columns(pl.lit(None, pl.String).alias("_slot_detail"))
+    df = df.join(verdict, on="source_row", how="left", maintain_order="left")
+    return df.with_columns(
+        pl.when(pl.col("_reason").is_null()).then(pl.col("_slot_reason")).otherwise(pl.col("_reason")).alias("_reason"),
+        pl.when(pl.col("_reason").is_null() & pl.col("_slot_reason").is_not_null()).then(pl.col("_slot_detail_new")).otherwise(pl.col("_slot_detail")).alias("_slot_detail"),
+    ).drop("_slot_reason", "_slot_detail_new")
 
 
 def _mark_duplicates(df: pl.DataFrame) -> pl.DataFrame:
@@ -314,7 +461,10 @@ def _rejects_frame(rej: pl.DataFrame, input_cols: list[str], juris: Jurisdiction
             .when(pl.col("_time_kind") == "unparseable").then(pl.format("{} is not an ISO 8601 date-time (e.g. 2026-12-01T10:30:00 or 2026-12-01T10:30:00+01:00)", time_txt))
             .otherwise(pl.format("{} is more than {} days after --now", time_txt, pl.lit(MAX_LEAD.days)))
         )
-        .when(reason == reasons.REGISTRY).then(pl.format("listed in opposition registry {}", pl.col("registry")))
+        .when((reason == reasons.REGISTRY) & pl.col("registry").is_not_null()).then(pl.format("listed in opposition registry {}", pl.col("registry")))
+        .when(reason == reasons.REGISTRY).then(pl.format("marked not callable in screened file {}", pl.col("_screen_refused")))
+        .when(reason == reasons.UNSCREENED).then(pl.lit("absent from every screened (Bloctel return) file: not screened, so not known to be callable"))
+        .when(reason.is_in([reasons.BANNED_SECTOR, reasons.NO_CONSENT])).then(pl.col("_slot_detail"))
         .when(reason == reasons.OUTSIDE_WINDOW).then(pl.col("_window_detail"))
         .when(reason == reasons.NO_LEGAL_SLOT).then(
             pl.format(

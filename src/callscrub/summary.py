@@ -27,6 +27,7 @@ def summary_dict(
     registries: list[Registry] | None,
     packs: list[RuleSet],
     history: History | None = None,
+    checks: dict[str, Any] | None = None,
     now: str,
     elapsed: float,
     outputs: dict[str, str],
@@ -57,6 +58,7 @@ def summary_dict(
         "history": None
         if history is None
         else {"files": history.files, "rows": history.rows, "numbers": history.numbers},
+        "checks": checks or {},
         "outputs": outputs,
         "elapsed_seconds": round(elapsed, 3),
     }
@@ -83,6 +85,15 @@ def _lines(s: dict[str, Any]) -> list[tuple[str, str]]:
         skipped = sum(int(f["bad_rows_skipped"]) for f in h["files"])
         extra = f", {skipped:,} bad rows skipped" if skipped else ""
         rows.append(("history", f"{h['rows']:,} attempts for {h['numbers']:,} numbers{extra}"))
+    checks = s.get("checks") or {}
+    if checks.get("consent_files") or checks.get("consent_column"):
+        rows.append(("consent", ", ".join(checks.get("consent_files") or []) or f"column {checks['consent_column']}"))
+    for f in checks.get("screened_files") or []:
+        rows.append(("screened", f"{f['file']}: {f['callable']:,} callable numbers"))
+    if checks.get("sector"):
+        rows.append(("sector", checks["sector"]))
+    if checks.get("caller_id"):
+        rows.append(("caller ID", checks["caller_id"]))
     rows.append(("elapsed", f"{s['elapsed_seconds']:.2f} s"))
     return rows
 

@@ -1,0 +1,143 @@
+"""Consent records and Bloctel return files (issue #5).
+
+Since 2026-08-11 French prospecting is opt-in (L.223-1 as rewritten by loi
+2025-594): a slot needs consent valid at the slot, given at or before it and
+not revoked at or before it, unless the row is under a current contract.
+Before that date the opposition regime applies; a Bloctel return file is the
+caller's own list sent back with opposed numbers marked or removed: an
+allow-list, where a number absent is unscreened, not clean.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from callscrub import numbers
+from callscrub.call_times import parse_times
+from callscrub.errors import InputError, describe_columns
+from callscrub.readers import read_table
+from callscrub.registry import _fold, _pick_column
+from callscrub.rules import RuleSet
+
+SCHEMA = {"key": pl.Int64, "consent_at": pl.Int64, "revoked_at": pl.Int64, "source": pl.String}
+TRUE_WORDS = ("true", "1", "yes", "y", "oui", "o", "x", "vrai")
+CALLABLE_STATUSES = ("ok", "callable", "appelable", "autorise", "autorisé", "allowed", "clean")
+STATUS_COLUMNS = ("status", "statut", "etat", "state", "resultat", "result", "code")
+
+
+def truthy(column: pl.Expr) -> pl.Expr:
+    """A yes/no column as booleans (true/1/yes/oui/x...; anything else is false)."""
+    return column.cast(pl.String).str.strip_chars().str.to_lowercase().is_in(list(TRUE_WORDS)).fill_null(False)
+
+
+@dataclass(frozen=True)
+class ConsentColumns:
+    phone: str = "phone"
+    given: str = "consent_at"
+    revoked: str = "revoked_at"
+    source: str = "source"
+
+
+def records_from_frame(
+    frame: pl.DataFrame, numbering: RuleSet, *, zone: str, default_region: str, columns: ConsentColumns, name: str
+) -> pl.DataFrame:
+    """Consent records (SCHEMA) from a table; a row that cannot be read stops the run."""
+    for col in (columns.phone, columns.given):
+        if col not in frame.columns:
+            raise InputError(f"{name}: no column {col!r} ({describe_columns(frame.columns)}). A consent file needs {columns.phone} and {columns.given}.")
+    df = frame.with_row_index("source_row", offset=1).with_columns(pl.col("source_row").cast(pl.Int64))
+    df = pl.concat([df, numbers.normalise(df[columns.phone], numbering, default_region).select(numbers.E164)], how="horizontal")
+    df = parse_times(df, columns.given, zone).rename({"_proposed": "_given", "_time_kind": "_given_kind"}).drop("_original")
+    if columns.revoked in frame.columns:
+        df = parse_times(df, columns.revoked, zone).rename({"_proposed": "_revoked", "_time_kind": "_revoked_kind"}).drop("_original")
+        revoked_bad = pl.col("_revoked_kind").is_in(["unparseable", "nonexistent"])
+    else:
+        df = df.with_columns(pl.lit(None, pl.Int64).alias("_revoked"))
+        revoked_bad = pl.lit(False)
+    bad = df.filter(pl.col(numbers.E164).is_null() | (pl.col("_given_kind") != "ok") | revoked_bad)
+    if bad.height:
+        rows = ", ".join(str(r) for r in bad["source_row"].head(5).to_list())
+        raise InputError(
+            f"{name}: {bad.height} consent row(s) without a valid number, {columns.given} or {columns.revoked} "
+            f"(data rows {rows}{', ...' if bad.height > 5 else ''}). A consent that cannot be read cannot be proven: fix those rows."
+        )
+    source = pl.col(columns.source).cast(pl.String) if columns.source in frame.columns else pl.lit(None, pl.String)
+    return df.select(
+        pl.col(numbers.E164).alias("key"), pl.col("_given").alias("consent_at"), pl.col("_revoked").alias("revoked_at"),
+        (pl.lit(f"{name}: ") + source.fill_null("")).str.strip_chars_end(": ").alias("source"),
+    )
+
+
+def load_consent(
+    sources: list[str], numbering: RuleSet, *, zone: str, default_region: str, columns: ConsentColumns, encoding: str | None
+) -> pl.DataFrame:
+    parts = [
+        records_from_frame(read_table(s, encoding=encoding).frame, numbering, zone=zone, default_region=default_region,
+                           columns=columns, name=Path(s).name)
+        for s in sources
+    ]
+    return pl.concat(parts) if parts else pl.DataFrame(schema=SCHEMA)
+
+
+def valid_consent(rows: pl.DataFrame, records: pl.DataFrame) -> pl.DataFrame:
+    """(source_row, _consent_ok, _consent_note) for rows with `_key` and `_slot`.
+
+    Valid: given at or before the slot and not revoked at or before it (a
+    revocation at the very instant of the call is taken as before it).
+    """
+    joined = rows.select("source_row", "_key", "_slot").join(records, left_on="_key", right_on="key", how="left")
+    ok = pl.col("consent_at").is_not_null() & (pl.col("consent_at") <= pl.col("_slot")) & (
+        pl.col("revoked_at").is_null() | (pl.col("revoked_at") > pl.col("_slot"))
+    )
+    return joined.group_by("source_row").agg(
+        ok.any().alias("_consent_ok"),
+        pl.col("consent_at").is_not_null().sum().alias("_consent_records"),
+        (pl.col("consent_at") > pl.col("_slot")).any().alias("_consent_later"),
+        ((pl.col("revoked_at") <= pl.col("_slot")).fill_null(False)).any().alias("_consent_revoked"),
+    )
+
+
+@dataclass(frozen=True)
+class Screened:
+    """A Bloctel return file: numbers marked callable, and those marked otherwise."""
+
+    name: str
+    callable_keys: pl.Series
+    refused_keys: pl.Series
+    rows: int
+
+
+def load_screened(source: str, numbering: RuleSet, *, default_region: str, encoding: str | None) -> Screened:
+    table = read_table(source, encoding=encoding)
+    frame = table.frame
+    name = Path(source).name
+    if frame.width == 0:
+        return Screened(name, pl.Series("key", [], pl.Int64), pl.Series("key", [], pl.Int64), 0)
+    col = _pick_column(frame.columns, None, name)
+    norm = numbers.normalise(frame[col].cast(pl.String), numbering, default_region)
+    status_col = next((c for c in frame.columns if _fold(c) in STATUS_COLUMNS and c != col), None)
+    if status_col is None:
+        ok = pl.Series([True] * frame.height)
+    else:
+        ok = frame.select(
+            pl.col(status_col).cast(pl.String).str.strip_chars().str.to_lowercase().is_in(list(CALLABLE_STATUSES)).fill_null(False)
+        ).to_series()
+    keys = norm[numbers.E164]
+    return Screened(
+        name=name,
+        callable_keys=keys.filter(ok & keys.is_not_null()).unique().rename("key"),
+        refused_keys=keys.filter(~ok & keys.is_not_null()).unique().rename("key"),
+        rows=frame.height,
+    )
+
+
+def caller_id_in_ranges(number: str, pack: RuleSet, numbering: RuleSet) -> bool:
+    """Whether a caller ID lies in the pack's verified ranges (national format prefixes)."""
+    norm = numbers.normalise(pl.Series([number], dtype=pl.String), numbering, "FR").row(0, named=True)
+    if not norm[numbers.VALID]:
+        return False
+    national = "0" + norm[numbers.NSN]
+    return any(national.startswith(p) for p in pack.caller_id_prefixes)
