@@ -19,7 +19,7 @@ from callscrub import numbers
 from callscrub.call_times import parse_times
 from callscrub.errors import InputError, describe_columns
 from callscrub.readers import read_table
-from callscrub.registry import _fold, _pick_column
+from callscrub.registry import _fold, read_number_table
 from callscrub.rules import RuleSet
 
 SCHEMA = {"key": pl.Int64, "consent_at": pl.Int64, "revoked_at": pl.Int64, "source": pl.String}
@@ -73,13 +73,14 @@ def records_from_frame(
 
 def load_consent(
     sources: list[str], numbering: RuleSet, *, zone: str, default_region: str, columns: ConsentColumns, encoding: str | None
-) -> pl.DataFrame:
+) -> tuple[pl.DataFrame, list[int]]:
+    """All records of the files, and each file's row count."""
     parts = [
         records_from_frame(read_table(s, encoding=encoding).frame, numbering, zone=zone, default_region=default_region,
                            columns=columns, name=Path(s).name)
         for s in sources
     ]
-    return pl.concat(parts) if parts else pl.DataFrame(schema=SCHEMA)
+    return (pl.concat(parts) if parts else pl.DataFrame(schema=SCHEMA)), [p.height for p in parts]
 
 
 def valid_consent(rows: pl.DataFrame, records: pl.DataFrame) -> pl.DataFrame:
@@ -94,6 +95,7 @@ def valid_consent(rows: pl.DataFrame, records: pl.DataFrame) -> pl.DataFrame:
     )
     return joined.group_by("source_row").agg(
         ok.any().alias("_consent_ok"),
+        pl.col("source").filter(pl.col("consent_at").is_not_null()).last().alias("_consent_source"),
         pl.col("consent_at").is_not_null().sum().alias("_consent_records"),
         (pl.col("consent_at") > pl.col("_slot")).any().alias("_consent_later"),
         ((pl.col("revoked_at") <= pl.col("_slot")).fill_null(False)).any().alias("_consent_revoked"),
@@ -111,14 +113,17 @@ class Screened:
 
 
 def load_screened(source: str, numbering: RuleSet, *, default_region: str, encoding: str | None) -> Screened:
-    table = read_table(source, encoding=encoding)
-    frame = table.frame
+    frame, col = read_number_table(source, numbering, default_region=default_region, encoding=encoding)
     name = Path(source).name
-    if frame.width == 0:
+    if col is None:
         return Screened(name, pl.Series("key", [], pl.Int64), pl.Series("key", [], pl.Int64), 0)
-    col = _pick_column(frame.columns, None, name)
     norm = numbers.normalise(frame[col].cast(pl.String), numbering, default_region)
-    status_col = next((c for c in frame.columns if _fold(c) in STATUS_COLUMNS and c != col), None)
+    # The status column by its name, or (no header) the column whose values are statuses.
+    status_col = next((c for c in frame.columns if _fold(c) in STATUS_COLUMNS and c != col), None) or next(
+        (c for c in frame.columns if c != col
+         and frame[c].cast(pl.String).str.strip_chars().str.to_lowercase().is_in(list(CALLABLE_STATUSES)).any()),
+        None,
+    )
     if status_col is None:
         ok = pl.Series([True] * frame.height)
     else:

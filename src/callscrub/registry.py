@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -34,6 +35,7 @@ class Registry:
     rows: int
     invalid_rows: int  # rows whose number could not be normalised (reported, not fatal)
     invalid_row_numbers: tuple[int, ...]  # first few, 1-based data rows
+    export_date: date | None = None  # when the list was obtained (freshness, issue #6)
 
 
 def _fold(name: str) -> str:
@@ -56,15 +58,19 @@ def _pick_column(columns: list[str], forced: str | None, name: str) -> str:
     return columns[0]
 
 
-def load_registry(
+def read_number_table(
     source: str, rules: RuleSet, *, default_region: str, column: str | None = None, encoding: str | None = None
-) -> Registry:
+) -> tuple[pl.DataFrame, str | None]:
+    """A list of numbers with or without a header, and its number column.
+
+    Header or data? A first row whose number cell is a valid number, or looks
+    like one (6+ digits: a malformed number is a bad row, counted), is data;
+    headerless columns are named column_1, column_2...
+    """
     table = read_table(source, encoding=encoding, header=False)
     frame = table.frame
     name = Path(source).name
     if table.format == "csv" and frame.height:
-        # Header or data? A first row whose number cell is a valid number, or
-        # looks like one (6+ digits: a malformed number is a bad row, counted), is data.
         first = frame.row(0)
         header_names = [str(v) if v is not None else f"column_{i + 1}" for i, v in enumerate(first)]
         probe_col = _pick_column(header_names, None, name) if column is None else None
@@ -72,12 +78,20 @@ def load_registry(
         probe = numbers.normalise(pl.Series([first[probe_idx]], dtype=pl.String), rules, default_region)
         cell = first[probe_idx] or ""
         looks_numeric = sum(ch.isdigit() for ch in cell) >= 6
-        is_header = column is not None or not (bool(probe[numbers.VALID][0]) or looks_numeric)
-        if is_header:
+        if column is not None or not (bool(probe[numbers.VALID][0]) or looks_numeric):
             if len(set(header_names)) != len(header_names):
                 raise InputError(f"{name}: the header names a column twice. Rename it or remove the header.")
             frame = frame.slice(1).rename(dict(zip(frame.columns, header_names)))
-    col = _pick_column(frame.columns, column, name) if frame.width else None
+        else:
+            frame = frame.rename({c: f"column_{i + 1}" for i, c in enumerate(frame.columns)})
+    return frame, (_pick_column(frame.columns, column, name) if frame.width else None)
+
+
+def load_registry(
+    source: str, rules: RuleSet, *, default_region: str, column: str | None = None, encoding: str | None = None
+) -> Registry:
+    frame, col = read_number_table(source, rules, default_region=default_region, column=column, encoding=encoding)
+    name = Path(source).name
     if col is None:
         return Registry(name, source, pl.Series("key", [], pl.Int64), 0, 0, ())
     raw = frame[col].cast(pl.String)
@@ -106,3 +120,10 @@ def registry_hits(keys: pl.Series, registries: list[Registry]) -> pl.DataFrame:
         for i, r in enumerate(registries)
     ]
     return pl.concat(found).sort("order").unique("key", keep="first").drop("order")
+
+
+def stale_registries(registries: list[Registry], max_age_days: int | None, today: date) -> list[tuple[Registry, int]]:
+    """(registry, age in days) for each registry older than the maximum age."""
+    if max_age_days is None:
+        return []
+    return [(r, (today - r.export_date).days) for r in registries if r.export_date and (today - r.export_date).days > max_age_days]
