@@ -22,7 +22,7 @@ demo: $(STAMP)
 		--registry sample_data/company_dnc.txt \
 		--history sample_data/history.csv \
 		--consent sample_data/consent.csv \
-		--now 2026-11-23T08:00:00+01:00 \
+		--now 2026-11-23T08:00:00+01:00 --registry-date 2026-11-22 \
 		--out out/clean.csv --rejects out/rejects.csv \
 		--summary-json out/summary.json
 

@@ -51,6 +51,7 @@ REASONS = {
     "unscreened",
     "banned_sector",
     "no_consent",
+    "registry_expired",
     "refusal_lockout",
     "attempt_cap",
 }

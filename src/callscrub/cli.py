@@ -6,6 +6,7 @@ commands raise, they never exit by themselves.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import sys
@@ -21,15 +22,17 @@ import typer
 
 from callscrub import __version__
 from callscrub.consent import ConsentColumns, caller_id_in_ranges, load_consent, load_screened
-from callscrub.errors import CallscrubError, ExitStatus, InputError, UsageError, describe_columns
+from callscrub.audit import InputRecord, build_manifest, describe, load_manifest, replay_args, verify
+from callscrub.audit import to_bytes as manifest_bytes
+from callscrub.errors import CallscrubError, ExitStatus, InputError, StaleRegistry, UsageError, describe_columns
 from callscrub.history import HistoryColumns, load_history
 from callscrub.readers import read_table
-from callscrub.registry import Registry, load_registry
+from callscrub.registry import Registry, load_registry, stale_registries
 from callscrub.explain import explain_number, pack_details, pack_summary
 from callscrub.rules import RuleSet, builtin_names, load_packs, load_rules, numbering_pack
 from callscrub.scrub import ScrubOptions, scrub
 from callscrub.summary import print_fields, print_table, show, summary_dict, to_json
-from callscrub.writers import Payload, output_format, write_outputs
+from callscrub.writers import Payload, output_format, sha256_file, write_outputs
 
 app = typer.Typer(
     name="callscrub",
@@ -67,6 +70,24 @@ def parse_now(text: str | None, campaign_tz: str) -> datetime:
     except ValueError:
         raise UsageError(f"--now {text!r}: expected ISO 8601, e.g. 2026-11-23T08:00:00+01:00.") from None
     return value if value.tzinfo else value.replace(tzinfo=ZoneInfo(campaign_tz))
+
+
+def _with_export_dates(registries: list[Registry], given: list[str] | None, tz: str) -> list[Registry]:
+    """Each registry's export date: --registry-date (once, or once per registry), else the file's mtime."""
+    if given and len(given) not in (1, len(registries)):
+        raise UsageError(f"--registry-date was given {len(given)} times for {len(registries)} registries: give it once, or once per --registry.")
+    out = []
+    for i, r in enumerate(registries):
+        if given:
+            text = given[0] if len(given) == 1 else given[i]
+            try:
+                d = date.fromisoformat(text[:10])
+            except ValueError:
+                raise UsageError(f"--registry-date {text!r}: expected a date YYYY-MM-DD.") from None
+        else:
+            d = datetime.fromtimestamp(Path(r.path).stat().st_mtime, ZoneInfo(tz)).date()
+        out.append(dataclasses.replace(r, export_date=d))
+    return out
 
 
 def _check_caller_id(caller_id: str | None, skip: bool, packs: list, numbering: RuleSet) -> str:
@@ -134,6 +155,10 @@ def scrub_command(
     sector: Annotated[str | None, typer.Option("--sector", help="Campaign sector; a banned one (energy-renovation, home-adaptation) rejects every row without a current contract.")] = None,
     caller_id: Annotated[str | None, typer.Option("--caller-id", help="The number presented to the called party; must lie in the verified ranges.")] = None,
     no_caller_id_check: Annotated[bool, typer.Option("--no-caller-id-check", help="Skip the caller ID check (recorded in the summary).")] = False,
+    registry_date: Annotated[list[str] | None, typer.Option("--registry-date", help="When the registries were obtained (YYYY-MM-DD): once for all, or once per --registry in order (default: each file's modification date).")] = None,
+    allow_stale_registry: Annotated[bool, typer.Option("--allow-stale-registry", help="Run even if a registry is older than the rule pack allows (recorded).")] = False,
+    manifest: Annotated[str | None, typer.Option("--manifest", help="Where to write the audit manifest (default: CLEAN.manifest.json).")] = None,
+    no_manifest: Annotated[bool, typer.Option("--no-manifest", help="Write no manifest.")] = False,
     summary_json: Annotated[str | None, typer.Option("--summary-json", help="Write the summary figures as JSON.")] = None,
     encoding: Annotated[str | None, typer.Option("--encoding", help="Encoding of CSV inputs (default UTF-8), e.g. cp1252.")] = None,
     registry_column: Annotated[str | None, typer.Option("--registry-column", help="Name of the number column in registry files.")] = None,
@@ -143,11 +168,15 @@ def scrub_command(
 ) -> None:
     """Scrub CAMPAIGN into a clean list (--out) and a rejection report (--rejects)."""
     started = time.monotonic()
+    started_at = datetime.now(UTC)
+    if manifest and no_manifest:
+        raise UsageError("--manifest and --no-manifest exclude each other.")
+    manifest_path = None if no_manifest else (manifest or (f"{out}.manifest.json" if out != "-" else None))
     if not registry and not no_registry:
         raise UsageError("no registry given: pass --registry FILE (repeatable), or --no-registry to skip the check on purpose.")
     if registry and no_registry:
         raise UsageError("--registry and --no-registry exclude each other.")
-    targets = [t for t in (out, rejects, summary_json) if t]
+    targets = [t for t in (out, rejects, summary_json, manifest if not no_manifest else None) if t]
     resolved = [t if t == "-" else str(Path(t).resolve()) for t in targets]
     if len(set(resolved)) != len(resolved):
         raise UsageError("--out, --rejects and --summary-json must name different destinations (only one may be -).")
@@ -182,6 +211,20 @@ def scrub_command(
             load_registry(r, numbering, default_region=default_region, column=registry_column, encoding=encoding)
             for r in registry
         ]
+    if loaded:
+        loaded = _with_export_dates(loaded, registry_date, tz)
+        today = now_dt.astimezone(ZoneInfo(tz)).date()
+        limits = [(p.registry_max_age_days, p.name) for p in packs if p.registry_max_age_days is not None]
+        if limits and not allow_stale_registry:
+            max_age, pack_name = min(limits)
+            stale = stale_registries(loaded, max_age, today)
+            if stale:
+                r, age = stale[0]
+                raise StaleRegistry(
+                    f"{r.path}: the registry was obtained on {r.export_date}, {age} days before {today}; rule set "
+                    f"{pack_name} allows {max_age} days. Download a current export, give its date with --registry-date, "
+                    "or pass --allow-stale-registry (recorded in the manifest)."
+                )
     past = None
     if history:
         past = load_history(
@@ -198,9 +241,9 @@ def scrub_command(
             raise InputError(f"{campaign}: no column {given!r} for {flag} ({describe_columns(frame.columns)}).")
         return given or (default if default in frame.columns else None)
 
-    consent_records = (
+    consent_records, consent_rows = (
         load_consent(consent, numbering, zone=tz, default_region=default_region.upper(), columns=ConsentColumns(), encoding=encoding)
-        if consent else None
+        if consent else (None, [])
     )
     screened_files = [load_screened(f, numbering, default_region=default_region.upper(), encoding=encoding) for f in screened or []]
     options = ScrubOptions(
@@ -249,7 +292,45 @@ def scrub_command(
     outputs: list[tuple[Payload, str]] = [(result.clean, out), (result.rejects, rejects)]
     if summary_json:
         outputs.append((to_json(figures).encode("utf-8"), summary_json))
-    write_outputs(outputs)  # all or nothing
+
+    def with_manifest(digests: dict[str, tuple[str, int]]) -> list[tuple[bytes, str]]:
+        if manifest_path is None:
+            return []
+        inputs = [InputRecord("campaign", campaign, table.sha256, table.size, frame.height, {})]
+        for r in loaded or []:
+            digest, size = sha256_file(r.path)
+            inputs.append(InputRecord("registry", r.path, digest, size, r.rows, {
+                "export_date": r.export_date.isoformat() if r.export_date else None,
+                "age_days": (now_dt.astimezone(ZoneInfo(tz)).date() - r.export_date).days if r.export_date else None,
+                "unusable_rows": r.invalid_rows,
+            }))
+        for path, f in zip(history or [], past.files if past else []):
+            inputs.append(InputRecord("history", path, *sha256_file(path), int(f["rows"]), {"bad_rows_skipped": f["bad_rows_skipped"]}))
+        for path, rows in zip(consent or [], consent_rows):
+            inputs.append(InputRecord("consent", path, *sha256_file(path), rows, {}))
+        for path, f in zip(screened or [], screened_files):
+            inputs.append(InputRecord("screened", path, *sha256_file(path), f.rows, {}))
+        outs = []
+        for role, target, frame_out in (("clean", out, result.clean), ("rejects", rejects, result.rejects)):
+            digest, size = digests[target]
+            outs.append({"role": role, "path": target, "resolved": target if target == "-" else str(Path(target).resolve()),
+                         "format": output_format(target), "sha256": digest, "size": size, "rows": frame_out.height})
+        replay = replay_args(
+            _CURRENT_ARGV, {"campaign": [campaign], "registry": list(registry or []), "history": list(history or []),
+                            "consent": list(consent or []), "screened": list(screened or [])},
+            {"clean": out, "rejects": rejects}, now_dt.isoformat(),
+            [r.export_date.isoformat() for r in loaded or [] if r.export_date],
+        )
+        doc = build_manifest(
+            argv=list(_CURRENT_ARGV), now=now_dt.isoformat(), packs=figures["rules"], inputs=inputs, outputs=outs,
+            counts={k: figures[k] for k in ("rows_in", "kept", "rescheduled", "rejected", "rejected_by_reason")},
+            options={"allow_stale_registry": allow_stale_registry, "registry_check": figures["registry_check"],
+                     **{k: v for k, v in figures["checks"].items() if k in ("caller_id", "sector")}},
+            replay=replay, started=started_at, finished=datetime.now(UTC),
+        )
+        return [(manifest_bytes(doc), manifest_path)]
+
+    write_outputs(outputs, with_manifest)  # all or nothing, manifest included
     if not quiet:
         show(figures)
 
@@ -355,6 +436,32 @@ def explain_command(
         print_table("next legal slots (called party's time)", ["from", "until"], [[s["from"], s["until"]] for s in result["next_legal_slots"]])
 
 
+@app.command("verify")
+def verify_command(
+    manifest_file: Annotated[str, typer.Argument(metavar="MANIFEST", help="A manifest written by callscrub scrub.")],
+    inputs_dir: Annotated[str | None, typer.Option("--inputs-dir", help="Where to look for the inputs if they moved.")] = None,
+    strict_versions: Annotated[bool, typer.Option("--strict-versions", help="Fail when package versions differ from the recorded ones.")] = False,
+) -> None:
+    """Check every input's hash, replay the scrub and compare the outputs byte for byte."""
+    checked = verify(
+        manifest_file, inputs_dir=inputs_dir, strict_versions=strict_versions,
+        run=lambda argv: run(argv), warn=lambda text: sys.stderr.write(f"callscrub: warning: {text}\n"),
+    )
+    for line in checked:
+        sys.stderr.write(f"{line}\n")
+    sys.stderr.write("verified: the outputs are reproduced byte for byte\n")
+
+
+manifest_app = typer.Typer(help="Read audit manifests.", no_args_is_help=True)
+app.add_typer(manifest_app, name="manifest")
+
+
+@manifest_app.command("show")
+def manifest_show(manifest_file: Annotated[str, typer.Argument(metavar="MANIFEST")]) -> None:
+    """A readable summary of a manifest."""
+    print_fields(f"manifest {manifest_file}", describe(load_manifest(manifest_file)))
+
+
 def _wants_traceback(argv: list[str]) -> bool:
     return "--traceback" in argv
 
@@ -362,6 +469,18 @@ def _wants_traceback(argv: list[str]) -> bool:
 def run(argv: list[str] | None = None) -> int:
     """Run the CLI; return the exit status instead of exiting."""
     args = list(sys.argv[1:] if argv is None else argv)
+    global _CURRENT_ARGV
+    previous, _CURRENT_ARGV = _CURRENT_ARGV, args
+    try:
+        return _run(args)
+    finally:
+        _CURRENT_ARGV = previous
+
+
+_CURRENT_ARGV: list[str] = []  # the arguments of the running command, for its manifest
+
+
+def _run(args: list[str]) -> int:
     try:
         status = app(args=args, prog_name="callscrub", standalone_mode=False)
         if status == ExitStatus.INTERRUPTED:  # typer turns Ctrl-C into a returned 130

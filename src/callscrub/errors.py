@@ -41,6 +41,12 @@ class RulesError(InputError):
     """A rule set is unknown or its data file is invalid."""
 
 
+class StaleRegistry(CallscrubError):
+    """A registry export is older than the rule pack allows."""
+
+    exit_status = ExitStatus.STALE_REGISTRY
+
+
 class ConsentRequired(InputError):
     """A rule set requires consent and no consent data was given."""
 

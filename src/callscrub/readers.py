@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import hashlib
 import io
 import sys
 import zlib
@@ -30,6 +31,8 @@ class Table:
     name: str  # as given by the user ("-" for stdin)
     format: str  # "csv" or "parquet"
     header: bool
+    sha256: str = ""  # of the bytes read (the manifest records inputs by hash)
+    size: int = 0
 
 
 def read_bytes(source: str) -> bytes:
@@ -157,6 +160,7 @@ def _diagnose_csv(text: str, sep: str, header: bool) -> str:
 def read_table(source: str, *, encoding: str | None = None, header: bool = True) -> Table:
     """A campaign-like table, format sniffed from its bytes."""
     data = read_bytes(source)
+    digest, size = hashlib.sha256(data).hexdigest(), len(data)
     name = "standard input" if source == "-" else source
     if data.startswith(GZIP_MAGIC):
         data = _gunzip(data, name)
@@ -165,6 +169,6 @@ def read_table(source: str, *, encoding: str | None = None, header: bool = True)
             frame = pl.read_parquet(io.BytesIO(data))
         except pl.exceptions.PolarsError as exc:
             raise InputError(f"{name}: not a readable Parquet file ({_first_words(exc)}).") from None
-        return Table(frame, source, "parquet", True)
+        return Table(frame, source, "parquet", True, digest, size)
     text = decode_text(data, name, encoding)
-    return Table(_csv_frame(text, name, header=header), source, "csv", header)
+    return Table(_csv_frame(text, name, header=header), source, "csv", header, digest, size)

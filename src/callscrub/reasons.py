@@ -17,6 +17,7 @@ NO_LEGAL_SLOT = "no_legal_slot"
 DUPLICATE = "duplicate"
 BANNED_SECTOR = "banned_sector"
 NO_CONSENT = "no_consent"
+REGISTRY_EXPIRED = "registry_expired"
 REFUSAL_LOCKOUT = "refusal_lockout"
 ATTEMPT_CAP = "attempt_cap"
 
@@ -33,6 +34,7 @@ ALL_REASONS: tuple[str, ...] = (
     DUPLICATE,
     BANNED_SECTOR,
     NO_CONSENT,
+    REGISTRY_EXPIRED,
     REFUSAL_LOCKOUT,
     ATTEMPT_CAP,
 )

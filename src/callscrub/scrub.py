@@ -202,7 +202,7 @@ def scrub(
     )
 
     df = _mark_duplicates(df)
-    df = _check_slot_rules(df, juris, calendar, records, options)
+    df = _check_slot_rules(df, juris, calendar, records, options, registries)
 
     # Contact pressure (issue #3): history plus the rows kept so far, per number.
     live = df.filter(pl.col("_reason").is_null()).select(
@@ -217,7 +217,7 @@ def scrub(
         pl.when(pl.col("_limit_slot").is_not_null()).then(pl.col("_limit_slot")).otherwise(pl.col("_slot")).alias("_slot"),
     )
     # A row the limits moved may have crossed into a version requiring consent.
-    df = _check_slot_rules(df, juris, calendar, records, options)
+    df = _check_slot_rules(df, juris, calendar, records, options, registries)
 
     clean = _clean_frame(df.filter(pl.col("_reason").is_null()), input_cols, juris, options, calendar)
     rejected = df.filter(pl.col("_reason").is_not_null())
@@ -293,11 +293,20 @@ def _with_screening(df: pl.DataFrame, screened: list[Screened] | None) -> pl.Dat
 
 
 def _check_slot_rules(
-    df: pl.DataFrame, juris: Jurisdictions, calendar: Calendar, records: pl.DataFrame | None, options: ScrubOptions
+    df: pl.DataFrame,
+    juris: Jurisdictions,
+    calendar: Calendar,
+    records: pl.DataFrame | None,
+    options: ScrubOptions,
+    registries: list[Registry] | None,
 ) -> pl.DataFrame:
-    """Rules judged at the final slot's local date: banned sectors and consent.
+    """Rules judged at the final slot's local date: banned sectors, consent and
+    the registries' validity (a list obtained on D is valid up to D + the
+    pack's maximum age, DOMAIN 4: judged against the date of the call).
 
-    Rows under a current contract are exempt from both (L.223-1)."""
+    Rows under a current contract are exempt from all three (L.223-1)."""
+    dated = [r.export_date for r in registries or [] if r.export_date is not None]
+    oldest = min(dated) if dated else None
     live = df.filter(pl.col("_reason").is_null() & ~pl.col("_contract")).select(
         "source_row", pl.col(numbers.E164).alias("_key"), "_territory", "_slot"
     )
@@ -314,18 +323,26 @@ def _check_slot_rules(
         version = juris.version(territory, day)
         sector = pack.banned_sectors.get(options.sector) if options.sector else None
         banned = sector is not None and day >= sector.since
+        expired = None
+        if oldest is not None and pack.registry_max_age_days is not None and (day - oldest).days > pack.registry_max_age_days:
+            expired = (
+                f"the oldest registry, obtained {oldest}, is valid {pack.registry_max_age_days} days under {pack.name} "
+                f"(until {oldest + timedelta(days=pack.registry_max_age_days)}); the slot is on {day}. Scrub again with a newer export"
+            )
         rules_of.append((
             territory, day, bool(version and version.requires_consent), f"{sector.source}" if banned else None,
             f"rule set {pack.name} from {version.valid_from}: {version.consent_source or version.source}" if version and version.requires_consent else None,
+            expired,
         ))
     live = live.join(
-        pl.DataFrame(rules_of, schema={"_territory": pl.String, "_day": pl.Date, "_needs_consent": pl.Boolean, "_ban": pl.String, "_consent_rule": pl.String}, orient="row"),
+        pl.DataFrame(rules_of, schema={"_territory": pl.String, "_day": pl.Date, "_needs_consent": pl.Boolean, "_ban": pl.String, "_consent_rule": pl.String, "_expired": pl.String}, orient="row"),
         on=["_territory", "_day"], how="left",
     )
     if records is not None:
         live = live.join(valid_consent(live, records), on="source_row", how="left")
     else:
         live = live.with_columns(pl.lit(False).alias("_consent_ok"), pl.lit(0, pl.UInt32).alias("_consent_records"),
+                                 pl.lit(None, pl.String).alias("_consent_source"),
                                  pl.lit(False).alias("_consent_later"), pl.lit(False).alias("_consent_revoked"))
     why_no = (
         pl.when(pl.col("_consent_records") == 0).then(pl.lit("no consent record for this number"))
@@ -333,12 +350,17 @@ def _check_slot_rules(
         .when(pl.col("_consent_later")).then(pl.lit("its consent was given after the slot"))
         .otherwise(pl.lit("no consent valid at the slot"))
     )
+    why_no = pl.when(pl.col("_consent_source").is_not_null() & (pl.col("_consent_source") != "")).then(
+        pl.format("{} (record: {})", why_no, pl.col("_consent_source"))
+    ).otherwise(why_no)
     verdict = live.select(
         "source_row",
         pl.when(pl.col("_ban").is_not_null()).then(pl.lit(reasons.BANNED_SECTOR))
         .when(pl.col("_needs_consent") & ~pl.col("_consent_ok").fill_null(False)).then(pl.lit(reasons.NO_CONSENT))
+        .when(pl.col("_expired").is_not_null()).then(pl.lit(reasons.REGISTRY_EXPIRED))
         .alias("_slot_reason"),
         pl.when(pl.col("_ban").is_not_null()).then(pl.format("sector {} is banned outside a current contract ({})", pl.lit(options.sector), pl.col("_ban")))
+        .when(~(pl.col("_needs_consent") & ~pl.col("_consent_ok").fill_null(False))).then(pl.col("_expired"))
         .otherwise(pl.format("{}; consent is required ({})", why_no, pl.col("_consent_rule")))
         .alias("_slot_detail_new"),
     ).filter(pl.col("_slot_reason").is_not_null())
@@ -464,7 +486,7 @@ def _rejects_frame(rej: pl.DataFrame, input_cols: list[str], juris: Jurisdiction
         .when((reason == reasons.REGISTRY) & pl.col("registry").is_not_null()).then(pl.format("listed in opposition registry {}", pl.col("registry")))
         .when(reason == reasons.REGISTRY).then(pl.format("marked not callable in screened file {}", pl.col("_screen_refused")))
         .when(reason == reasons.UNSCREENED).then(pl.lit("absent from every screened (Bloctel return) file: not screened, so not known to be callable"))
-        .when(reason.is_in([reasons.BANNED_SECTOR, reasons.NO_CONSENT])).then(pl.col("_slot_detail"))
+        .when(reason.is_in([reasons.BANNED_SECTOR, reasons.NO_CONSENT, reasons.REGISTRY_EXPIRED])).then(pl.col("_slot_detail"))
         .when(reason == reasons.OUTSIDE_WINDOW).then(pl.col("_window_detail"))
         .when(reason == reasons.NO_LEGAL_SLOT).then(
             pl.format(

@@ -7,11 +7,12 @@ file at the same path is left as it was (issue #2).
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import os
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import polars as pl
@@ -80,18 +81,44 @@ def render(frame: pl.DataFrame, fmt: str) -> bytes:
     return buf.getvalue()
 
 
-def write_outputs(outputs: list[tuple[Payload, str]]) -> None:
+def write_outputs(
+    outputs: list[tuple[Payload, str]],
+    finalize: Callable[[dict[str, tuple[str, int]]], list[tuple[bytes, str]]] | None = None,
+) -> dict[str, tuple[str, int]]:
     """Write every (payload, target); the renames happen only after every write
-    succeeded, so an error leaves no output at all. `-` goes to stdout, last."""
-    to_stdout = []
+    succeeded, so an error leaves no output at all. `-` goes to stdout, last.
+
+    `finalize` gets each target's (sha256, size) and returns more payloads
+    written in the same all-or-nothing step (the manifest). Returns the digests.
+    """
+    digests: dict[str, tuple[str, int]] = {}
+    to_stdout: list[bytes] = []
     with contextlib.ExitStack() as stack:
         for payload, target in outputs:
             if target == "-":
-                to_stdout.append(payload)
+                data = payload if isinstance(payload, bytes) else render(payload, "csv")
+                digests[target] = (hashlib.sha256(data).hexdigest(), len(data))
+                to_stdout.append(data)
                 continue
             fmt = "bytes" if isinstance(payload, bytes) else output_format(target)
             tmp = stack.enter_context(atomic_path(target))
             _write(payload, fmt, str(tmp))
-    for payload in to_stdout:
-        sys.stdout.buffer.write(payload if isinstance(payload, bytes) else render(payload, "csv"))
+            digests[target] = sha256_file(tmp)
+        for data, target in finalize(digests) if finalize else []:
+            tmp = stack.enter_context(atomic_path(target))
+            tmp.write_bytes(data)
+    for data in to_stdout:
+        sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
+    return digests
+
+
+def sha256_file(path: str | Path) -> tuple[str, int]:
+    """(SHA-256 hex, size) of a file, read in chunks."""
+    h = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+            size += len(chunk)
+    return h.hexdigest(), size
