@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import inspect
 import os
 import re
 import tempfile
@@ -25,7 +26,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import polars as pl
-import pytest
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
@@ -41,9 +41,8 @@ from callscrub.scrub import ScrubOptions, ScrubResult, scrub
 REFERENCE = Path(os.environ.get("CALLSCRUB_REFERENCE_DIR", Path(__file__).parent / "reference"))
 HOLIDAYS_CSV = REFERENCE / "fr_public_holidays_2025_2028.csv"
 BLOCKS_CSV = REFERENCE / "fr_overseas_number_blocks.csv"
-DISAGREEMENTS_TXT = REFERENCE / "holiday_sources_disagreements_2025_2028.txt"
-if not (HOLIDAYS_CSV.exists() and BLOCKS_CSV.exists() and DISAGREEMENTS_TXT.exists()):
-    pytest.skip(f"reference data not found in {REFERENCE} (set CALLSCRUB_REFERENCE_DIR)", allow_module_level=True)
+# Missing data is an error, not a skip: a skipped module hides every invariant.
+assert HOLIDAYS_CSV.exists() and BLOCKS_CSV.exists(), f"reference data not found in {REFERENCE} (set CALLSCRUB_REFERENCE_DIR)"
 
 FR = load_rules("fr")
 PARIS = ZoneInfo("Europe/Paris")
@@ -57,27 +56,24 @@ def _load_etalab() -> dict[str, frozenset[date]]:
     return {k: frozenset(v) for k, v in out.items()}
 
 
-def _load_disputed() -> dict[str, frozenset[date]]:
-    """Dates where etalab, python-holidays and date-holidays disagree, per etalab zone.
-
-    The tool may block these by design (conservative); they are never
-    *required* to be blocked, nor required to be callable.
-    """
-    out: dict[str, set[date]] = {}
-    zone = None
-    for line in DISAGREEMENTS_TXT.read_text(encoding="utf-8").splitlines():
-        head = re.match(r"^== (.+?) / ", line)
-        if head:
-            zone = head.group(1)
-            continue
-        day = re.match(r"^\s+(\d{4}-\d{2}-\d{2})\s", line)
-        if day and zone:
-            out.setdefault(zone, set()).add(date.fromisoformat(day.group(1)))
-    return {k: frozenset(v) for k, v in out.items()}
+# Days that etalab does not list but python `holidays` or date-holidays do
+# (shared/reference/holiday_sources_disagreements_2025_2028.txt): Good Friday
+# and Victor Schoelcher day overseas, Mi-Careme in Guadeloupe, Saint-Martin's
+# 27 May. The tool may block them by design (conservative, DOMAIN 2.1); they are
+# never *required* to be blocked, nor required to be callable.
+_YEARS = range(2025, 2029)
+_GOOD_FRIDAY = tuple(date.fromisoformat(d) for d in ("2025-04-18", "2026-04-03", "2027-03-26", "2028-04-14"))
+_MI_CAREME = tuple(date.fromisoformat(d) for d in ("2025-03-27", "2026-03-12", "2027-03-04", "2028-03-23"))
+_SCHOELCHER = tuple(date(y, 7, 21) for y in _YEARS)
+DISPUTED: dict[str, frozenset[date]] = {
+    "Guadeloupe": frozenset(_GOOD_FRIDAY + _MI_CAREME + _SCHOELCHER),
+    "Martinique": frozenset(_GOOD_FRIDAY + _SCHOELCHER),
+    "Saint-Barthélémy": frozenset(_GOOD_FRIDAY),
+    "Saint-Martin": frozenset(tuple(date(y, 5, 27) for y in _YEARS) + _SCHOELCHER),
+}
 
 
 ETALAB = _load_etalab()
-DISPUTED = _load_disputed()
 
 # ARCEP block prefix -> iso of the territory ("GP|MF|BL", "MQ", ...)
 with BLOCKS_CSV.open(encoding="utf-8") as _fh:
@@ -102,6 +98,7 @@ TERRITORIES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "PM": (("Saint-Pierre-et-Miquelon",), ("America/Miquelon",)),
 }
 WINDOWS = ((time(10), time(13)), (time(14), time(20)))  # D.223-9, half-open
+OPT_IN_FROM = date(2026, 8, 11)  # prospecting needs prior consent from this date (DOMAIN 2)
 
 
 def arcep_block(national: str) -> str | None:
@@ -370,6 +367,8 @@ class Scenario:
     registry_raw: list[str] = field(default_factory=list)
     registry_e164: frozenset[str] = frozenset()
     registry_file: str | None = None  # None: in memory; "plain" / "header": a CSV file
+    # Consent records (issue #5: opt-in from 2026-08-11): (E.164, given, revoked or None).
+    consent: list[tuple[str, datetime, datetime | None]] = field(default_factory=list)
 
     def frame(self) -> pl.DataFrame:
         data: dict[str, list] = {"phone": [r.phone for r in self.rows], "call_at": [r.call_at for r in self.rows]}
@@ -387,6 +386,24 @@ class Scenario:
             on_limit=self.on_limit,
         )
 
+    def consent_frame(self) -> pl.DataFrame:
+        def epoch(dt: datetime | None) -> int | None:
+            return None if dt is None else int(dt.timestamp())
+
+        return pl.DataFrame(
+            {
+                "key": [int(e[1:]) for e, _, _ in self.consent],
+                "consent_at": [epoch(g) for _, g, _ in self.consent],
+                "revoked_at": [epoch(r) for _, _, r in self.consent],
+                "source": ["test"] * len(self.consent),
+            },
+            schema={"key": pl.Int64, "consent_at": pl.Int64, "revoked_at": pl.Int64, "source": pl.String},
+        )
+
+    def consent_valid_at(self, e164: str, slot: datetime) -> bool:
+        """Given at or before the slot and not revoked at or before it."""
+        return any(e == e164 and g <= slot and (r is None or r > slot) for e, g, r in self.consent)
+
     def postal(self, i: int) -> str | None:
         return self.rows[i].postal if self.with_postal else None
 
@@ -400,7 +417,30 @@ class Scenario:
             lines.append(f"  row {i}: phone={r.phone!r} call_at={r.call_at!r}{pc} [{r.spec.kind} {r.spec.e164}]")
         if self.registry_raw or self.registry_file:
             lines.append(f"  registry ({self.registry_file or 'memory'}): {self.registry_raw!r}")
+        for e164, given, revoked in self.consent:
+            lines.append(f"  consent {e164}: given {given.isoformat()}, revoked {revoked.isoformat() if revoked else None}")
         return "Scenario(\n" + "\n".join(lines) + "\n)"
+
+
+LONG_AGO = datetime(2026, 1, 1, tzinfo=UTC)
+CONSENT_CHOICES: tuple[tuple[datetime, datetime | None] | None, ...] = (
+    None,  # no record
+    (LONG_AGO, None),
+    (datetime(2026, 12, 15, 12, 0, tzinfo=UTC), None),  # given during the campaign span
+    (LONG_AGO, datetime(2027, 2, 1, tzinfo=UTC)),  # revoked during it
+    (datetime(2027, 4, 1, tzinfo=UTC), None),
+)
+
+
+def draw_consent(draw: st.DrawFn, rows: list[Row], *, every: bool) -> list[tuple[str, datetime, datetime | None]]:
+    """Consent for every number long ago (so that other invariants are tested), or a mix."""
+    numbers = sorted({r.spec.e164 for r in rows if r.spec.e164 is not None})
+    out = []
+    for e164 in numbers:
+        choice = (LONG_AGO, None) if every else draw(st.sampled_from(CONSENT_CHOICES))
+        if choice is not None:
+            out.append((e164, *choice))
+    return out
 
 
 @st.composite
@@ -424,6 +464,7 @@ def scenarios(draw: st.DrawFn, *, max_rows: int = 10, registry: bool = False) ->
         local_holidays=draw(st.sampled_from((True, True, False))),
         on_limit=draw(st.sampled_from(("drop", "drop", "reschedule"))),
     )
+    sc.consent = draw_consent(draw, rows, every=draw(st.sampled_from((True, True, True, False))))
     if registry:
         listed: dict[str, str] = {}
         for r in rows:
@@ -449,6 +490,7 @@ def pressure_scenarios(draw: st.DrawFn) -> Scenario:
             fmt = draw(st.integers(0, N_FORMATS - 1))
             rows.append(Row(render(spec, fmt), f"{d}T{t:%H:%M}", None, spec, fmt))
     return Scenario(
+        consent=draw_consent(draw, rows, every=True),
         rows=list(draw(st.permutations(rows))),
         with_postal=False,
         now=datetime(2026, 11, 23, 8, 0, tzinfo=PARIS),
@@ -471,9 +513,14 @@ def registries_for(sc: Scenario, tmp: Path) -> list[Registry]:
     return [load_registry(str(path), FR, default_region="FR")]
 
 
+# Consent records are an argument of scrub once issue #5 (opt-in from 2026-08-11) is in.
+HAS_CONSENT = "consent" in inspect.signature(scrub).parameters
+
+
 def run_scrub(sc: Scenario, registries: list[Registry] | None = None, frame: pl.DataFrame | None = None) -> ScrubResult:
     note(repr(sc))  # printed with a failing example, one line per row
-    return scrub(sc.frame() if frame is None else frame, registries, FR, sc.options())
+    extra = {"consent": sc.consent_frame()} if HAS_CONSENT else {}
+    return scrub(sc.frame() if frame is None else frame, registries, FR, sc.options(), **extra)
 
 
 # CALLSCRUB_PROPERTY_SCALE=10 runs ten times the examples (a longer hunt for bugs).
@@ -593,6 +640,8 @@ def check_kept_row(sc: Scenario, rec: dict) -> None:
     assert rec["rescheduled"] == (slot != proposed), f"row {i + 1}: rescheduled={rec['rescheduled']}"
     if sc.on_illegal == "drop" and sc.on_limit == "drop":
         assert slot == start, f"row {i + 1}: on_illegal=drop moved {start} to {slot}"
+    if HAS_CONSENT and slot.date() >= OPT_IN_FROM:  # L.223-1 as rewritten by loi 2025-594
+        assert sc.consent_valid_at(rec["phone_e164"], slot), f"row {i + 1} {rec['phone_e164']} kept at {slot} without consent valid then"
 
 
 @settings(max_examples=examples(100), **PROPERTY)

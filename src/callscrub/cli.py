@@ -30,6 +30,7 @@ from callscrub.readers import read_table
 from callscrub.registry import Registry, load_registry, stale_registries
 from callscrub.explain import explain_number, pack_details, pack_summary
 from callscrub.rules import RuleSet, builtin_names, load_packs, load_rules, numbering_pack
+from callscrub.snapshot import build_snapshot, load_snapshot, snapshot_metadata
 from callscrub.scrub import ScrubOptions, scrub
 from callscrub.summary import print_fields, print_table, show, summary_dict, to_json
 from callscrub.writers import Payload, output_format, sha256_file, write_outputs
@@ -84,6 +85,8 @@ def _with_export_dates(registries: list[Registry], given: list[str] | None, tz: 
                 d = date.fromisoformat(text[:10])
             except ValueError:
                 raise UsageError(f"--registry-date {text!r}: expected a date YYYY-MM-DD.") from None
+        elif r.export_date is not None:  # a snapshot carries its exports' date
+            d = r.export_date
         else:
             d = datetime.fromtimestamp(Path(r.path).stat().st_mtime, ZoneInfo(tz)).date()
         out.append(dataclasses.replace(r, export_date=d))
@@ -208,7 +211,8 @@ def scrub_command(
     loaded: list[Registry] | None = None
     if registry:
         loaded = [
-            load_registry(r, numbering, default_region=default_region, column=registry_column, encoding=encoding)
+            load_snapshot(r) if snapshot_metadata(r) is not None
+            else load_registry(r, numbering, default_region=default_region, column=registry_column, encoding=encoding)
             for r in registry
         ]
     if loaded:
@@ -450,6 +454,34 @@ def verify_command(
     for line in checked:
         sys.stderr.write(f"{line}\n")
     sys.stderr.write("verified: the outputs are reproduced byte for byte\n")
+
+
+registry_app = typer.Typer(help="Registry snapshots: compile exports once, scrub against them many times.", no_args_is_help=True)
+app.add_typer(registry_app, name="registry")
+
+
+@registry_app.command("build")
+def registry_build(
+    out: Annotated[str, typer.Argument(metavar="OUT.parquet", help="The snapshot to write.")],
+    sources: Annotated[list[str], typer.Option("--from", help="An export or an earlier snapshot (repeatable).")],
+    changes: Annotated[list[str] | None, typer.Option("--changes", help="A change list: additions and deletions (repeatable, applied in order).")] = None,
+    export_date: Annotated[str | None, typer.Option("--export-date", help="When the exports were obtained (default: the oldest file date).")] = None,
+    default_region: Annotated[str, typer.Option("--default-region")] = "FR",
+    encoding: Annotated[str | None, typer.Option("--encoding")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+) -> None:
+    """Compile registry exports into a snapshot: unique, sorted Int64 E.164 keys plus metadata."""
+    if not out.lower().endswith(".parquet"):
+        raise UsageError(f"{out}: a snapshot is a Parquet file; name it .parquet.")
+    day = None if export_date is None else _parse_day(export_date)
+    built = build_snapshot(out, sources, list(changes or []), load_rules("fr"), default_region=default_region.upper(),
+                           export_date=day, encoding=encoding)
+    write_outputs([(built["bytes"], out)])
+    if not quiet:
+        meta = built["meta"]
+        print_fields(f"snapshot {out}", [("numbers", f"{meta['numbers']:,}"), ("export date", str(meta["export_date"]))]
+                     + [(s["file"], ", ".join(f"{k} {v}" for k, v in s.items() if k not in ("file", "sha256", "sources"))) for s in meta["sources"]],
+                     stream=sys.stderr)
 
 
 manifest_app = typer.Typer(help="Read audit manifests.", no_args_is_help=True)

@@ -1,0 +1,130 @@
+"""Registry snapshots: exports compiled once into sorted Int64 E.164 keys (issue #7).
+
+A national registry holds tens or hundreds of millions of numbers; normalising
+it on every scrub is wasted work. `callscrub registry build` reads one or more
+exports (any format a scrub reads), normalises them once and writes a Parquet
+file with one sorted, unique Int64 column `e164` plus metadata: source files,
+their SHA-256, export dates, row counts and rows rejected as invalid. Change
+lists (additions and deletions, as the US and Canadian registries publish them)
+are applied on top of an earlier snapshot. A scrub recognises a snapshot by its
+metadata and skips normalisation.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from callscrub import numbers
+from callscrub.errors import InputError
+from callscrub.readers import PARQUET_MAGIC
+from callscrub.registry import Registry, read_number_table
+from callscrub.rules import RuleSet
+from callscrub.writers import sha256_file
+
+META_KEY = "callscrub_snapshot"
+KEY = "e164"
+DELETE_WORDS = ("d", "del", "delete", "deleted", "deletion", "remove", "removed", "-", "suppression", "supprime")
+ADD_WORDS = ("a", "add", "added", "addition", "insert", "+", "ajout")
+ACTION_COLUMNS = ("action", "change", "operation", "op", "type", "mouvement")
+
+
+def snapshot_metadata(source: str) -> dict[str, Any] | None:
+    """The snapshot metadata of a file, or None when it is not a snapshot."""
+    try:
+        with open(source, "rb") as fh:
+            if fh.read(4) != PARQUET_MAGIC:
+                return None
+    except OSError:
+        return None
+    try:
+        meta = pl.read_parquet_metadata(source)
+    except Exception:  # noqa: BLE001 - not readable as Parquet: not a snapshot
+        return None
+    return json.loads(meta[META_KEY]) if META_KEY in meta else None
+
+
+def load_snapshot(source: str) -> Registry:
+    meta = snapshot_metadata(source)
+    assert meta is not None
+    keys = pl.read_parquet(source, columns=[KEY])[KEY]
+    return Registry(
+        name=Path(source).name,
+        path=source,
+        keys=keys.set_sorted().rename("key"),  # read_parquet drops the sorted flag (PERFORMANCE.md)
+        rows=int(meta["numbers"]),
+        invalid_rows=0,
+        invalid_row_numbers=(),
+        export_date=date.fromisoformat(meta["export_date"]) if meta.get("export_date") else None,
+    )
+
+
+def _action_keys(source: str, numbering: RuleSet, default_region: str, encoding: str | None) -> tuple[pl.Series, pl.Series, dict[str, Any]]:
+    """(additions, deletions, source record) of a change list."""
+    frame, col = read_number_table(source, numbering, default_region=default_region, encoding=encoding)
+    name = Path(source).name
+    if col is None:
+        return pl.Series([], dtype=pl.Int64), pl.Series([], dtype=pl.Int64), {"file": name, "rows": 0}
+    keys = numbers.normalise(frame[col].cast(pl.String), numbering, default_region)[numbers.E164]
+    action_col = next((c for c in frame.columns if c.lower() in ACTION_COLUMNS and c != col), None)
+    if action_col is not None:
+        action = frame[action_col].cast(pl.String).str.strip_chars().str.to_lowercase()
+        unknown = action.filter(~action.is_in(list(DELETE_WORDS + ADD_WORDS)))
+        if len(unknown):
+            raise InputError(f"{name}: column {action_col!r} holds {len(unknown)} value(s) that are neither an addition nor a deletion (use add / delete).")
+        is_delete = action.is_in(list(DELETE_WORDS))
+    else:
+        # Without an action column the file is all one kind: FTC and CRTC name them.
+        deletes = "del" in name.lower() or "remov" in name.lower() or "suppr" in name.lower()
+        is_delete = pl.Series([deletes] * frame.height)
+    valid = keys.is_not_null()
+    record = {"file": name, "sha256": sha256_file(source)[0], "rows": frame.height,
+              "invalid_rows": int((~valid).sum()), "added": int((valid & ~is_delete).sum()), "deleted": int((valid & is_delete).sum())}
+    return keys.filter(valid & ~is_delete), keys.filter(valid & is_delete), record
+
+
+def build_snapshot(
+    out: str, sources: list[str], changes: list[str], numbering: RuleSet, *, default_region: str,
+    export_date: date | None, encoding: str | None = None,
+) -> dict[str, Any]:
+    """Compile exports (or an earlier snapshot) and change lists into a snapshot; return its metadata."""
+    parts: list[pl.Series] = []
+    records: list[dict[str, Any]] = []
+    dates: list[date] = []
+    for source in sources:
+        meta = snapshot_metadata(source)
+        if meta is not None:
+            parts.append(pl.read_parquet(source, columns=[KEY])[KEY])
+            records.append({"file": Path(source).name, "sha256": sha256_file(source)[0], "snapshot": True,
+                            "numbers": meta["numbers"], "sources": meta["sources"]})
+            if meta.get("export_date"):
+                dates.append(date.fromisoformat(meta["export_date"]))
+            continue
+        frame, col = read_number_table(source, numbering, default_region=default_region, encoding=encoding)
+        keys = numbers.normalise(frame[col].cast(pl.String), numbering, default_region)[numbers.E164] if col else pl.Series([], dtype=pl.Int64)
+        parts.append(keys.drop_nulls())
+        records.append({"file": Path(source).name, "sha256": sha256_file(source)[0], "rows": frame.height,
+                        "invalid_rows": int(keys.null_count()),
+                        "modified": datetime.fromtimestamp(Path(source).stat().st_mtime).date().isoformat()})
+        dates.append(export_date or datetime.fromtimestamp(Path(source).stat().st_mtime).date())
+    keys = pl.concat(parts).cast(pl.Int64).unique() if parts else pl.Series(KEY, [], pl.Int64)
+    for change in changes:
+        added, deleted, record = _action_keys(change, numbering, default_region, encoding)
+        # Deletions first, then additions: a number deleted and re-added in one list stays listed.
+        keys = pl.concat([keys.filter(~keys.is_in(deleted.implode())), added]).unique()
+        records.append({**record, "change_list": True})
+    keys = keys.sort().rename(KEY)
+    meta = {
+        "format": 1,
+        "numbers": len(keys),
+        "export_date": (export_date or (min(dates) if dates else None)).isoformat() if (export_date or dates) else None,
+        "sources": records,
+    }
+    buf = io.BytesIO()
+    pl.DataFrame({KEY: keys}).write_parquet(buf, compression="zstd", statistics=True, metadata={META_KEY: json.dumps(meta)})
+    return {"bytes": buf.getvalue(), "meta": meta}
