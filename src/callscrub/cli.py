@@ -6,6 +6,7 @@ commands raise, they never exit by themselves.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import re
@@ -30,6 +31,7 @@ from callscrub.readers import read_table
 from callscrub.registry import Registry, load_registry, stale_registries
 from callscrub.explain import explain_number, pack_details, pack_summary
 from callscrub.rules import RuleSet, builtin_names, load_packs, load_rules, numbering_pack
+from callscrub.safety import excel_safe, install_signal_handlers, output_lock
 from callscrub.snapshot import build_snapshot, load_snapshot, snapshot_metadata
 from callscrub.scrub import ScrubOptions, scrub
 from callscrub.summary import print_fields, print_table, show, summary_dict, to_json
@@ -162,6 +164,8 @@ def scrub_command(
     allow_stale_registry: Annotated[bool, typer.Option("--allow-stale-registry", help="Run even if a registry is older than the rule pack allows (recorded).")] = False,
     manifest: Annotated[str | None, typer.Option("--manifest", help="Where to write the audit manifest (default: CLEAN.manifest.json).")] = None,
     no_manifest: Annotated[bool, typer.Option("--no-manifest", help="Write no manifest.")] = False,
+    wait_lock: Annotated[float, typer.Option("--wait-lock", help="Seconds to wait when another run is writing the same outputs (default 0: fail at once).")] = 0.0,
+    excel_safe_: Annotated[bool, typer.Option("--excel-safe", help="CSV outputs: prefix cells a spreadsheet would run as formulas with a quote.")] = False,
     summary_json: Annotated[str | None, typer.Option("--summary-json", help="Write the summary figures as JSON.")] = None,
     encoding: Annotated[str | None, typer.Option("--encoding", help="Encoding of CSV inputs (default UTF-8), e.g. cp1252.")] = None,
     registry_column: Annotated[str | None, typer.Option("--registry-column", help="Name of the number column in registry files.")] = None,
@@ -203,140 +207,149 @@ def scrub_command(
     if sector is not None and sector not in sectors:
         raise UsageError(f"--sector {sector!r}: not a sector the rule packs know (banned sectors: {', '.join(sectors) or 'none'}). Leave it out for other sectors.")
 
-    table = read_table(campaign, encoding=encoding)
-    frame = table.frame
-    if postal_code_column and postal_code_column not in frame.columns:
-        raise InputError(f"{campaign}: no column {postal_code_column!r} for --postal-code-column (columns: {', '.join(frame.columns)}).")
-    postal = postal_code_column or ("postal_code" if "postal_code" in frame.columns else None)
-    loaded: list[Registry] | None = None
-    if registry:
-        loaded = [
-            load_snapshot(r) if snapshot_metadata(r) is not None
-            else load_registry(r, numbering, default_region=default_region, column=registry_column, encoding=encoding)
-            for r in registry
-        ]
-    if loaded:
-        loaded = _with_export_dates(loaded, registry_date, tz)
-        today = now_dt.astimezone(ZoneInfo(tz)).date()
-        limits = [(p.registry_max_age_days, p.name) for p in packs if p.registry_max_age_days is not None]
-        if limits and not allow_stale_registry:
-            max_age, pack_name = min(limits)
-            stale = stale_registries(loaded, max_age, today)
-            if stale:
-                r, age = stale[0]
-                raise StaleRegistry(
-                    f"{r.path}: the registry was obtained on {r.export_date}, {age} days before {today}; rule set "
-                    f"{pack_name} allows {max_age} days. Download a current export, give its date with --registry-date, "
-                    "or pass --allow-stale-registry (recorded in the manifest)."
-                )
-    past = None
-    if history:
-        past = load_history(
-            history,
-            packs,
-            zone=tz,
+    # Two runs writing the same outputs (overlapping cron jobs): the second
+    # waits up to --wait-lock seconds, then fails cleanly.
+    with contextlib.ExitStack() as locks:
+        for target in sorted({out, rejects}):
+            locks.enter_context(output_lock(target, wait_lock))
+        table = read_table(campaign, encoding=encoding)
+        frame = table.frame
+        if postal_code_column and postal_code_column not in frame.columns:
+            raise InputError(f"{campaign}: no column {postal_code_column!r} for --postal-code-column (columns: {', '.join(frame.columns)}).")
+        postal = postal_code_column or ("postal_code" if "postal_code" in frame.columns else None)
+        loaded: list[Registry] | None = None
+        if registry:
+            loaded = [
+                load_snapshot(r) if snapshot_metadata(r) is not None
+                else load_registry(r, numbering, default_region=default_region, column=registry_column, encoding=encoding)
+                for r in registry
+            ]
+        if loaded:
+            loaded = _with_export_dates(loaded, registry_date, tz)
+            today = now_dt.astimezone(ZoneInfo(tz)).date()
+            limits = [(p.registry_max_age_days, p.name) for p in packs if p.registry_max_age_days is not None]
+            if limits and not allow_stale_registry:
+                max_age, pack_name = min(limits)
+                stale = stale_registries(loaded, max_age, today)
+                if stale:
+                    r, age = stale[0]
+                    raise StaleRegistry(
+                        f"{r.path}: the registry was obtained on {r.export_date}, {age} days before {today}; rule set "
+                        f"{pack_name} allows {max_age} days. Download a current export, give its date with --registry-date, "
+                        "or pass --allow-stale-registry (recorded in the manifest)."
+                    )
+        past = None
+        if history:
+            past = load_history(
+                history,
+                packs,
+                zone=tz,
+                default_region=default_region.upper(),
+                columns=HistoryColumns(history_phone_column, history_time_column, history_outcome_column),
+                skip_bad=skip_bad_history,
+                encoding=encoding,
+            )
+        def column(given: str | None, default: str, flag: str) -> str | None:
+            if given is not None and given not in frame.columns:
+                raise InputError(f"{campaign}: no column {given!r} for {flag} ({describe_columns(frame.columns)}).")
+            return given or (default if default in frame.columns else None)
+
+        consent_records, consent_rows = (
+            load_consent(consent, numbering, zone=tz, default_region=default_region.upper(), columns=ConsentColumns(), encoding=encoding)
+            if consent else (None, [])
+        )
+        screened_files = [load_screened(f, numbering, default_region=default_region.upper(), encoding=encoding) for f in screened or []]
+        options = ScrubOptions(
+            now=now_dt,
+            campaign_tz=tz,
+            phone_column=phone_column,
+            time_column=time_column,
+            postal_code_column=postal,
             default_region=default_region.upper(),
-            columns=HistoryColumns(history_phone_column, history_time_column, history_outcome_column),
-            skip_bad=skip_bad_history,
-            encoding=encoding,
+            on_illegal=on_illegal.value,
+            horizon=horizon_td,
+            local_holidays=local_holidays,
+            unknown_territory=unknown_territory.value,
+            on_limit=on_limit.value,
+            contract_column=column(contract_column, "current_contract", "--contract-column"),
+            out_of_hours_column=column(out_of_hours_column, "consent_out_of_hours", "--out-of-hours-consent-column"),
+            consent_column=column(consent_column, "consent_at", "--consent-column"),
+            consent_revoked_column=column(consent_revoked_column, "consent_revoked_at", "--consent-revoked-column"),
+            sector=sector,
         )
-    def column(given: str | None, default: str, flag: str) -> str | None:
-        if given is not None and given not in frame.columns:
-            raise InputError(f"{campaign}: no column {given!r} for {flag} ({describe_columns(frame.columns)}).")
-        return given or (default if default in frame.columns else None)
+        try:
+            result = scrub(
+                frame, loaded, packs, options, history=past.attempts if past else None,
+                consent=consent_records, screened=screened_files or None,
+            )
+        except InputError as exc:
+            raise InputError(f"{campaign}: {exc}") from None
+        figures = summary_dict(
+            result,
+            campaign=campaign,
+            registries=loaded,
+            history=past,
+            packs=packs,
+            checks={
+                "caller_id": caller_check,
+                "sector": sector,
+                "consent_files": [Path(c).name for c in consent or []],
+                "consent_column": options.consent_column,
+                "contract_column": options.contract_column,
+                "screened_files": [{"file": f.name, "rows": f.rows, "callable": len(f.callable_keys)} for f in screened_files],
+            },
+            now=now_dt.isoformat(),
+            elapsed=time.monotonic() - started,
+            outputs={"clean": out, "rejects": rejects},
+        )
+        clean_out, rejects_out = result.clean, result.rejects
+        if excel_safe_:
+            clean_out = excel_safe(clean_out) if output_format(out) == "csv" else clean_out
+            rejects_out = excel_safe(rejects_out) if output_format(rejects) == "csv" else rejects_out
+        outputs: list[tuple[Payload, str]] = [(clean_out, out), (rejects_out, rejects)]
+        if summary_json:
+            outputs.append((to_json(figures).encode("utf-8"), summary_json))
 
-    consent_records, consent_rows = (
-        load_consent(consent, numbering, zone=tz, default_region=default_region.upper(), columns=ConsentColumns(), encoding=encoding)
-        if consent else (None, [])
-    )
-    screened_files = [load_screened(f, numbering, default_region=default_region.upper(), encoding=encoding) for f in screened or []]
-    options = ScrubOptions(
-        now=now_dt,
-        campaign_tz=tz,
-        phone_column=phone_column,
-        time_column=time_column,
-        postal_code_column=postal,
-        default_region=default_region.upper(),
-        on_illegal=on_illegal.value,
-        horizon=horizon_td,
-        local_holidays=local_holidays,
-        unknown_territory=unknown_territory.value,
-        on_limit=on_limit.value,
-        contract_column=column(contract_column, "current_contract", "--contract-column"),
-        out_of_hours_column=column(out_of_hours_column, "consent_out_of_hours", "--out-of-hours-consent-column"),
-        consent_column=column(consent_column, "consent_at", "--consent-column"),
-        consent_revoked_column=column(consent_revoked_column, "consent_revoked_at", "--consent-revoked-column"),
-        sector=sector,
-    )
-    try:
-        result = scrub(
-            frame, loaded, packs, options, history=past.attempts if past else None,
-            consent=consent_records, screened=screened_files or None,
-        )
-    except InputError as exc:
-        raise InputError(f"{campaign}: {exc}") from None
-    figures = summary_dict(
-        result,
-        campaign=campaign,
-        registries=loaded,
-        history=past,
-        packs=packs,
-        checks={
-            "caller_id": caller_check,
-            "sector": sector,
-            "consent_files": [Path(c).name for c in consent or []],
-            "consent_column": options.consent_column,
-            "contract_column": options.contract_column,
-            "screened_files": [{"file": f.name, "rows": f.rows, "callable": len(f.callable_keys)} for f in screened_files],
-        },
-        now=now_dt.isoformat(),
-        elapsed=time.monotonic() - started,
-        outputs={"clean": out, "rejects": rejects},
-    )
-    outputs: list[tuple[Payload, str]] = [(result.clean, out), (result.rejects, rejects)]
-    if summary_json:
-        outputs.append((to_json(figures).encode("utf-8"), summary_json))
+        def with_manifest(digests: dict[str, tuple[str, int]]) -> list[tuple[bytes, str]]:
+            if manifest_path is None:
+                return []
+            inputs = [InputRecord("campaign", campaign, table.sha256, table.size, frame.height, {})]
+            for r in loaded or []:
+                digest, size = sha256_file(r.path)
+                inputs.append(InputRecord("registry", r.path, digest, size, r.rows, {
+                    "export_date": r.export_date.isoformat() if r.export_date else None,
+                    "age_days": (now_dt.astimezone(ZoneInfo(tz)).date() - r.export_date).days if r.export_date else None,
+                    "unusable_rows": r.invalid_rows,
+                }))
+            for path, f in zip(history or [], past.files if past else []):
+                inputs.append(InputRecord("history", path, *sha256_file(path), int(f["rows"]), {"bad_rows_skipped": f["bad_rows_skipped"]}))
+            for path, rows in zip(consent or [], consent_rows):
+                inputs.append(InputRecord("consent", path, *sha256_file(path), rows, {}))
+            for path, f in zip(screened or [], screened_files):
+                inputs.append(InputRecord("screened", path, *sha256_file(path), f.rows, {}))
+            outs = []
+            for role, target, frame_out in (("clean", out, clean_out), ("rejects", rejects, rejects_out)):
+                digest, size = digests[target]
+                outs.append({"role": role, "path": target, "resolved": target if target == "-" else str(Path(target).resolve()),
+                             "format": output_format(target), "sha256": digest, "size": size, "rows": frame_out.height})
+            replay = replay_args(
+                _CURRENT_ARGV, {"campaign": [campaign], "registry": list(registry or []), "history": list(history or []),
+                                "consent": list(consent or []), "screened": list(screened or [])},
+                {"clean": out, "rejects": rejects}, now_dt.isoformat(),
+                [r.export_date.isoformat() for r in loaded or [] if r.export_date],
+            )
+            doc = build_manifest(
+                argv=list(_CURRENT_ARGV), now=now_dt.isoformat(), packs=figures["rules"], inputs=inputs, outputs=outs,
+                counts={k: figures[k] for k in ("rows_in", "kept", "rescheduled", "rejected", "rejected_by_reason")},
+                options={"allow_stale_registry": allow_stale_registry, "registry_check": figures["registry_check"],
+                         **{k: v for k, v in figures["checks"].items() if k in ("caller_id", "sector")}},
+                replay=replay, started=started_at, finished=datetime.now(UTC),
+            )
+            return [(manifest_bytes(doc), manifest_path)]
 
-    def with_manifest(digests: dict[str, tuple[str, int]]) -> list[tuple[bytes, str]]:
-        if manifest_path is None:
-            return []
-        inputs = [InputRecord("campaign", campaign, table.sha256, table.size, frame.height, {})]
-        for r in loaded or []:
-            digest, size = sha256_file(r.path)
-            inputs.append(InputRecord("registry", r.path, digest, size, r.rows, {
-                "export_date": r.export_date.isoformat() if r.export_date else None,
-                "age_days": (now_dt.astimezone(ZoneInfo(tz)).date() - r.export_date).days if r.export_date else None,
-                "unusable_rows": r.invalid_rows,
-            }))
-        for path, f in zip(history or [], past.files if past else []):
-            inputs.append(InputRecord("history", path, *sha256_file(path), int(f["rows"]), {"bad_rows_skipped": f["bad_rows_skipped"]}))
-        for path, rows in zip(consent or [], consent_rows):
-            inputs.append(InputRecord("consent", path, *sha256_file(path), rows, {}))
-        for path, f in zip(screened or [], screened_files):
-            inputs.append(InputRecord("screened", path, *sha256_file(path), f.rows, {}))
-        outs = []
-        for role, target, frame_out in (("clean", out, result.clean), ("rejects", rejects, result.rejects)):
-            digest, size = digests[target]
-            outs.append({"role": role, "path": target, "resolved": target if target == "-" else str(Path(target).resolve()),
-                         "format": output_format(target), "sha256": digest, "size": size, "rows": frame_out.height})
-        replay = replay_args(
-            _CURRENT_ARGV, {"campaign": [campaign], "registry": list(registry or []), "history": list(history or []),
-                            "consent": list(consent or []), "screened": list(screened or [])},
-            {"clean": out, "rejects": rejects}, now_dt.isoformat(),
-            [r.export_date.isoformat() for r in loaded or [] if r.export_date],
-        )
-        doc = build_manifest(
-            argv=list(_CURRENT_ARGV), now=now_dt.isoformat(), packs=figures["rules"], inputs=inputs, outputs=outs,
-            counts={k: figures[k] for k in ("rows_in", "kept", "rescheduled", "rejected", "rejected_by_reason")},
-            options={"allow_stale_registry": allow_stale_registry, "registry_check": figures["registry_check"],
-                     **{k: v for k, v in figures["checks"].items() if k in ("caller_id", "sector")}},
-            replay=replay, started=started_at, finished=datetime.now(UTC),
-        )
-        return [(manifest_bytes(doc), manifest_path)]
-
-    write_outputs(outputs, with_manifest)  # all or nothing, manifest included
-    if not quiet:
-        show(figures)
+        write_outputs(outputs, with_manifest)  # all or nothing, manifest included
+        if not quiet:
+            show(figures)
 
 
 rules_app = typer.Typer(help="Read the rule packs: what each covers, its windows, holidays, caps and sources.", no_args_is_help=True)
@@ -550,4 +563,5 @@ def _run(args: list[str]) -> int:
 
 
 def main() -> None:
+    install_signal_handlers()
     sys.exit(run())

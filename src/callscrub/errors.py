@@ -17,6 +17,7 @@ class ExitStatus(IntEnum):
     STALE_REGISTRY = 4
     VERIFY_MISMATCH = 5
     INTERRUPTED = 130
+    TERMINATED = 143
 
 
 class CallscrubError(Exception):
