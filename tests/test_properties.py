@@ -101,6 +101,17 @@ WINDOWS = ((time(10), time(13)), (time(14), time(20)))  # D.223-9, half-open
 OPT_IN_FROM = date(2026, 8, 11)  # prospecting needs prior consent from this date (DOMAIN 2)
 
 
+def territory_info(territory: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(etalab zones, IANA zones) of a territory; 'a+b' is the union of both."""
+    etalab: list[str] = []
+    zones: list[str] = []
+    for part in territory.split("+"):
+        e, z = TERRITORIES[part]
+        etalab += [x for x in e if x not in etalab]
+        zones += [x for x in z if x not in zones]
+    return tuple(etalab), tuple(zones)
+
+
 def arcep_block(national: str) -> str | None:
     """Longest ARCEP overseas block that a national-format number falls in."""
     for n in range(len(national), 3, -1):
@@ -129,6 +140,11 @@ def territory_of(e164: str, postal: str | None, unknown_territory: str) -> str |
             return ARCEP[block]
         pc = (postal or "").strip()
         if re.fullmatch(r"[0-9]{5}", pc):
+            # An overseas postal code on a metropolitan number: legal in both places.
+            overseas = {"971": "GP|MF|BL", "977": "GP|MF|BL", "978": "GP|MF|BL", "972": "MQ", "973": "GF",
+                        "974": "RE", "975": "PM", "976": "YT"}.get(pc[:3])
+            if overseas:
+                return f"metro+{overseas}"
             return "alsace" if pc[:2] in ("57", "67", "68") else "metro"
         return "metro_unknown" if unknown_territory == "strict" else "metro"
     for national in ["0" + nsn] + (["0508" + nsn] if cc == 508 else []):
@@ -139,7 +155,7 @@ def territory_of(e164: str, postal: str | None, unknown_territory: str) -> str |
 
 
 def blocked_days(territory: str, local_holidays: bool, *, with_disputed: bool) -> frozenset[date]:
-    etalab_zones = TERRITORIES[territory][0] if local_holidays else ("Métropole",)
+    etalab_zones = territory_info(territory)[0] if local_holidays else ("Métropole",)
     days: set[date] = set()
     for z in etalab_zones:
         days |= ETALAB[z]
@@ -620,9 +636,9 @@ def check_kept_row(sc: Scenario, rec: dict) -> None:
 
     territory = territory_of(rec["phone_e164"], sc.postal(i), sc.unknown_territory)
     assert territory is not None, f"row {i + 1} kept outside the French plan: {rec['phone_e164']}"
-    zones = set(TERRITORIES[territory][1]) | set(rec["callee_tz"].split("|"))
-    assert set(TERRITORIES[territory][1]) <= set(rec["callee_tz"].split("|")), (
-        f"row {i + 1} {rec['phone_e164']}: callee_tz {rec['callee_tz']} misses {TERRITORIES[territory][1]}"
+    zones = set(territory_info(territory)[1]) | set(rec["callee_tz"].split("|"))
+    assert set(territory_info(territory)[1]) <= set(rec["callee_tz"].split("|")), (
+        f"row {i + 1} {rec['phone_e164']}: callee_tz {rec['callee_tz']} misses {territory_info(territory)[1]}"
     )
     blocked = blocked_days(territory, sc.local_holidays, with_disputed=False)
     why = why_illegal(slot, zones, blocked)
@@ -680,7 +696,7 @@ def test_slots_are_the_earliest_legal_and_rejections_are_warranted(sc: Scenario)
         start = max(proposed, now)
         if slot <= start:
             continue
-        zones = set(TERRITORIES[territory][1]) | set(rec["callee_tz"].split("|"))
+        zones = set(territory_info(territory)[1]) | set(rec["callee_tz"].split("|"))
         for candidate in [start] + [h for h in whole_hours_between(start, slot) if h < slot]:
             assert not surely_legal(candidate, territory, zones), (
                 f"row {i + 1} {rec['phone_e164']} ({territory}) moved from {start} to {rec['call_at']}, "
@@ -695,7 +711,7 @@ def test_slots_are_the_earliest_legal_and_rejections_are_warranted(sc: Scenario)
         assert proposed is not None, f"row {i + 1} judged on windows with an unusable call time {sc.rows[i].call_at!r}"
         territory = territory_of(rec["phone_e164"], sc.postal(i), sc.unknown_territory)
         assert territory is not None, rec
-        zones = set(TERRITORIES[territory][1])
+        zones = set(territory_info(territory)[1])
         start = max(proposed, now)
         candidates = [start]
         if rec["reason"] == "no_legal_slot":

@@ -109,7 +109,8 @@ def replay_args(argv: list[str], inputs: dict[str, list[str]], outputs: dict[str
             continue
         if arg == "scrub" and not out:
             out.append(arg)
-        elif not arg.startswith("-") and not seen_campaign and out == ["scrub"]:
+        elif not seen_campaign and arg == inputs["campaign"][0]:
+            # The campaign is the one positional argument, wherever it stands.
             out.append(f"{INPUT}0")
             seen_campaign = True
         else:
@@ -255,7 +256,7 @@ def verify(manifest_path: str, *, inputs_dir: str | None, strict_versions: bool,
     return checked
 
 
-def describe(manifest: dict[str, Any]) -> list[tuple[str, str]]:
+def describe(manifest: dict[str, Any], path: str = "MANIFEST") -> list[tuple[str, str]]:
     """A readable account of a manifest, for `callscrub manifest show`."""
     rows = [
         ("tool", f"callscrub {manifest['tool']['version']}"),
@@ -267,7 +268,8 @@ def describe(manifest: dict[str, Any]) -> list[tuple[str, str]]:
     for i in manifest["inputs"]:
         extra = ""
         if i["role"] == "registry":
-            extra = f", exported {i.get('export_date')} ({i.get('age_days')} days old)"
+            age = i.get("age_days")
+            extra = f", exported {i.get('export_date')} ({age} day{'' if age == 1 else 's'} old)"
         rows.append((i["role"], f"{i['path']}: {i['rows']:,} rows, {i['size']:,} bytes, sha256 {i['sha256'][:12]}...{extra}"))
     for o in manifest["outputs"]:
         rows.append((f"output {o['role']}", f"{o['path']}: {o['rows']:,} rows, sha256 {o['sha256'][:12]}..."))
@@ -277,5 +279,5 @@ def describe(manifest: dict[str, Any]) -> list[tuple[str, str]]:
     for k, v in manifest.get("options", {}).items():
         if v is not None:
             rows.append((k.replace("_", " "), str(v)))
-    rows.append(("replay", "callscrub verify " + "MANIFEST"))
+    rows.append(("replay", f"callscrub verify {path}"))
     return rows

@@ -34,7 +34,7 @@ from callscrub.rules import RuleSet, builtin_names, load_packs, load_rules, numb
 from callscrub.safety import excel_safe, install_signal_handlers, output_lock
 from callscrub.snapshot import build_snapshot, load_snapshot, snapshot_metadata
 from callscrub.scrub import ScrubOptions, scrub
-from callscrub.summary import print_fields, print_table, show, summary_dict, to_json
+from callscrub.summary import print_fields, print_table, progress, show, summary_dict, to_json
 from callscrub.writers import Payload, output_format, sha256_file, write_outputs
 
 app = typer.Typer(
@@ -183,13 +183,15 @@ def scrub_command(
         raise UsageError("no registry given: pass --registry FILE (repeatable), or --no-registry to skip the check on purpose.")
     if registry and no_registry:
         raise UsageError("--registry and --no-registry exclude each other.")
-    targets = [t for t in (out, rejects, summary_json, manifest if not no_manifest else None) if t]
+    targets = [t for t in (out, rejects, summary_json, manifest_path) if t]
     resolved = [t if t == "-" else str(Path(t).resolve()) for t in targets]
     if len(set(resolved)) != len(resolved):
-        raise UsageError("--out, --rejects and --summary-json must name different destinations (only one may be -).")
+        raise UsageError("--out, --rejects, --summary-json and the manifest must name different destinations (only one may be -).")
+    inputs = [campaign, *(registry or []), *(history or []), *(consent or []), *(screened or [])]
     for target in targets:
-        if target != "-" and campaign != "-" and Path(target).resolve() == Path(campaign).resolve():
-            raise UsageError(f"{target}: would overwrite the campaign file; choose another output path.")
+        for source in inputs:
+            if target != "-" and source != "-" and Path(target).resolve() == Path(source).resolve():
+                raise UsageError(f"{target}: would overwrite an input file; choose another output path.")
     for target in (out, rejects):
         output_format(target)
     horizon_td = parse_horizon(horizon)
@@ -212,6 +214,8 @@ def scrub_command(
     with contextlib.ExitStack() as locks:
         for target in sorted({out, rejects}):
             locks.enter_context(output_lock(target, wait_lock))
+        phase = locks.enter_context(progress(sys.stderr.isatty() and not quiet))
+        phase("reading the campaign")
         table = read_table(campaign, encoding=encoding)
         frame = table.frame
         if postal_code_column and postal_code_column not in frame.columns:
@@ -280,10 +284,11 @@ def scrub_command(
         try:
             result = scrub(
                 frame, loaded, packs, options, history=past.attempts if past else None,
-                consent=consent_records, screened=screened_files or None,
+                consent=consent_records, screened=screened_files or None, on_phase=phase,
             )
         except InputError as exc:
             raise InputError(f"{campaign}: {exc}") from None
+        phase("writing outputs")
         figures = summary_dict(
             result,
             campaign=campaign,
@@ -504,7 +509,7 @@ app.add_typer(manifest_app, name="manifest")
 @manifest_app.command("show")
 def manifest_show(manifest_file: Annotated[str, typer.Argument(metavar="MANIFEST")]) -> None:
     """A readable summary of a manifest."""
-    print_fields(f"manifest {manifest_file}", describe(load_manifest(manifest_file)))
+    print_fields(f"manifest {manifest_file}", describe(load_manifest(manifest_file), manifest_file))
 
 
 def _wants_traceback(argv: list[str]) -> bool:

@@ -9,6 +9,7 @@ that applies, so every input row ends in exactly one of `clean` or `rejects`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -115,6 +116,7 @@ def scrub(
     history: pl.DataFrame | None = None,
     consent: pl.DataFrame | None = None,
     screened: list[Screened] | None = None,
+    on_phase: Callable[[str], None] = lambda _phase: None,
 ) -> ScrubResult:
     """Scrub a campaign frame.
 
@@ -143,6 +145,7 @@ def scrub(
     packs = [rules] if isinstance(rules, RuleSet) else list(rules)
     juris = Jurisdictions(packs)
     numbering = numbering_pack(packs)
+    on_phase("normalising numbers")
     norm = numbers.normalise(base[options.phone_column], numbering, options.default_region)
     df = pl.concat([base, norm], how="horizontal")
     df = route(df, juris, postal_column=options.postal_code_column, unknown_territory=options.unknown_territory)
@@ -156,6 +159,7 @@ def scrub(
     records = _consent_records(df, consent, numbering, options)
     _require_consent_data(df, juris, records, now_s)
 
+    on_phase("joining registries")
     hits = registry_hits(df[numbers.E164], registries or [])
     df = df.join(hits, left_on=numbers.E164, right_on="key", how="left", maintain_order="left")
     df = _with_screening(df, screened)
@@ -175,6 +179,7 @@ def scrub(
     df = df.with_columns(pre_reason.alias("_reason"))
 
     # Legal slots, for the rows still in play.
+    on_phase("scheduling legal slots")
     live = df.filter(pl.col("_reason").is_null())
     territories = sorted(live["_territory"].unique().to_list())
     span_start = int(live["_t0"].min()) if live.height else now_s  # type: ignore[arg-type]
@@ -205,6 +210,7 @@ def scrub(
     df = _check_slot_rules(df, juris, calendar, records, options, registries)
 
     # Contact pressure (issue #3): history plus the rows kept so far, per number.
+    on_phase("applying contact limits")
     live = df.filter(pl.col("_reason").is_null()).select(
         "source_row", pl.col(numbers.E164).alias("_key"), "_territory", "_t0", "_slot"
     )
@@ -219,6 +225,7 @@ def scrub(
     # A row the limits moved may have crossed into a version requiring consent.
     df = _check_slot_rules(df, juris, calendar, records, options, registries)
 
+    on_phase("formatting outputs")
     clean = _clean_frame(df.filter(pl.col("_reason").is_null()), input_cols, juris, options, calendar)
     rejected = df.filter(pl.col("_reason").is_not_null())
     rejects = _rejects_frame(rejected, input_cols, juris, options, calendar)

@@ -6,7 +6,9 @@ This is the only module that imports rich. Figures only: never a phone number.
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Callable, Iterator
 from datetime import date
 import sys
 from typing import Any, TextIO
@@ -146,3 +148,15 @@ def print_fields(title: str, fields: list[tuple[str, str]], stream: TextIO | Non
         stream.write(f"# {title}\n")
         for k, v in fields:
             stream.write(f"{k}: {v}\n")
+
+
+@contextlib.contextmanager
+def progress(enabled: bool) -> Iterator[Callable[[str], None]]:
+    """A spinner naming the current phase, on a terminal only (never in cron
+    logs, never with --quiet). Yields a callback taking the phase's name."""
+    if not enabled:
+        yield lambda _phase: None
+        return
+    console = Console(file=sys.stderr)
+    with console.status("starting") as status:
+        yield lambda phase: status.update(phase)
