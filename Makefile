@@ -5,7 +5,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test venv clean
+.PHONY: demo test venv clean fuzz bench
+
+FUZZ_SECONDS ?= 60
+BENCH_ROWS ?= 1000000
+BENCH_REGISTRY ?= 5000000
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +32,16 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# Coverage-guided fuzzing of the number normaliser and the CSV reader, for a
+# bounded time; new cases land in tests/fuzz/corpus/ and become regression tests.
+fuzz: $(STAMP)
+	$(BIN)/python -m pip install --quiet atheris
+	$(BIN)/python tests/fuzz/fuzz_inputs.py tests/fuzz/corpus -max_total_time=$(FUZZ_SECONDS)
+
+# The benchmark at a size that finishes in a few minutes (see README, Performance).
+bench: $(STAMP)
+	$(BIN)/python bench/run.py --rows $(BENCH_ROWS) --registry $(BENCH_REGISTRY) --json bench/results.json
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .hypothesis
