@@ -1,0 +1,115 @@
+"""Registry snapshots (issue #7): build, change lists, metadata, and scrubbing against them."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from callscrub import cli
+from callscrub.snapshot import KEY, META_KEY, snapshot_metadata
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "sample_data"
+NOW = "2026-11-23T08:00:00+01:00"
+
+
+def build(tmp_path: Path, name: str, *args: str) -> tuple[int, Path]:
+    out = tmp_path / name
+    return cli.run(["registry", "build", str(out), *args, "--export-date", "2026-11-22", "-q"]), out
+
+
+def keys_of(path: Path) -> list[int]:
+    return pl.read_parquet(path)[KEY].to_list()
+
+
+def test_build_from_every_format_dedupes_and_sorts(tmp_path: Path) -> None:
+    (tmp_path / "a.csv").write_text("numero;date\n0612345678;2026-01-01\n06 12 34 56 78;2026-01-02\n0596301234;2026-01-03\n", encoding="utf-8")
+    (tmp_path / "b.txt").write_text("+33612345679\n+33612345678\n", encoding="utf-8")
+    (tmp_path / "c.csv.gz").write_bytes(gzip.compress(b"phone\n0033 6 12 34 56 70\n"))
+    pl.DataFrame({"msisdn": ["+262692123456"]}).write_parquet(tmp_path / "d.parquet")
+    code, out = build(tmp_path, "snap.parquet", *(x for f in ("a.csv", "b.txt", "c.csv.gz", "d.parquet") for x in ("--from", str(tmp_path / f))))
+    assert code == 0
+    # 0612345678 three times, in three formats: one key; Martinique and Réunion with their own codes.
+    assert keys_of(out) == sorted([33612345670, 33612345678, 33612345679, 262692123456, 596596301234])
+    assert pl.read_parquet(out).schema[KEY] == pl.Int64
+
+
+def test_invalid_rows_are_counted_and_metadata_is_complete(tmp_path: Path) -> None:
+    src = tmp_path / "bloctel.csv"
+    src.write_text("numero;date\n0612345678;2026-01-01\nn/a;2026-01-02\n;2026-01-03\n0612345679;2026-01-04\n", encoding="utf-8")
+    code, out = build(tmp_path, "snap.parquet", "--from", str(src))
+    assert code == 0
+    meta = snapshot_metadata(str(out))
+    assert meta is not None and meta["numbers"] == 2 and meta["export_date"] == "2026-11-22"
+    (record,) = meta["sources"]
+    assert record["file"] == "bloctel.csv" and record["rows"] == 4 and record["invalid_rows"] == 2
+    assert record["sha256"] == hashlib.sha256(src.read_bytes()).hexdigest()
+    assert META_KEY in pl.read_parquet_metadata(out)
+
+
+def test_change_lists_add_delete_and_delete_then_readd(tmp_path: Path) -> None:
+    base = tmp_path / "base.csv"
+    base.write_text("0612345601\n0612345602\n0612345603\n", encoding="utf-8")
+    code, first = build(tmp_path, "v1.parquet", "--from", str(base))
+    assert code == 0
+    (tmp_path / "changes.csv").write_text(
+        "phone,action\n0612345604,add\n0612345601,delete\n0612345602,D\n", encoding="utf-8"
+    )
+    (tmp_path / "deletions_2.txt").write_text("0612345603\n", encoding="utf-8")  # named: all deletions
+    (tmp_path / "additions_3.txt").write_text("0612345602\n", encoding="utf-8")  # deleted above, re-added
+    code, second = build(tmp_path, "v2.parquet", "--from", str(first), "--changes", str(tmp_path / "changes.csv"),
+                         "--changes", str(tmp_path / "deletions_2.txt"), "--changes", str(tmp_path / "additions_3.txt"))
+    assert code == 0
+    assert keys_of(second) == [33612345602, 33612345604]
+    meta = snapshot_metadata(str(second))
+    assert meta is not None
+    kinds = [(s["file"], s.get("added"), s.get("deleted")) for s in meta["sources"] if s.get("change_list")]
+    assert kinds == [("changes.csv", 1, 2), ("deletions_2.txt", 0, 1), ("additions_3.txt", 1, 0)]
+    assert meta["sources"][0]["snapshot"] is True
+
+
+def test_a_change_list_with_an_unknown_action_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "base.csv").write_text("0612345601\n", encoding="utf-8")
+    (tmp_path / "changes.csv").write_text("phone,action\n0612345604,maybe\n", encoding="utf-8")
+    code, _ = build(tmp_path, "v.parquet", "--from", str(tmp_path / "base.csv"), "--changes", str(tmp_path / "changes.csv"))
+    assert code == 3
+    assert "changes.csv" in capsys.readouterr().err
+
+
+def test_snapshot_must_be_parquet(tmp_path: Path) -> None:
+    (tmp_path / "base.csv").write_text("0612345601\n", encoding="utf-8")
+    code, _ = build(tmp_path, "snap.csv", "--from", str(tmp_path / "base.csv"))
+    assert code == 2
+
+
+def test_scrub_against_snapshot_equals_scrub_against_exports(tmp_path: Path) -> None:
+    code, snap = build(tmp_path, "snap.parquet", "--from", str(SAMPLE / "bloctel_opposition.csv"), "--from", str(SAMPLE / "company_dnc.txt"))
+    assert code == 0
+    common = [str(SAMPLE / "campaign.csv"), "--history", str(SAMPLE / "history.csv"), "--consent", str(SAMPLE / "consent.csv"),
+              "--now", NOW, "--registry-date", "2026-11-22", "-q", "--no-manifest"]
+    assert cli.run(["scrub", *common, "--registry", str(SAMPLE / "bloctel_opposition.csv"), "--registry", str(SAMPLE / "company_dnc.txt"),
+                    "--out", str(tmp_path / "raw_clean.csv"), "--rejects", str(tmp_path / "raw_rej.csv")]) == 0
+    assert cli.run(["scrub", *common, "--registry", str(snap),
+                    "--out", str(tmp_path / "snap_clean.csv"), "--rejects", str(tmp_path / "snap_rej.csv")]) == 0
+    assert (tmp_path / "raw_clean.csv").read_bytes() == (tmp_path / "snap_clean.csv").read_bytes()
+    raw = pl.read_csv(tmp_path / "raw_rej.csv", infer_schema=False)
+    via = pl.read_csv(tmp_path / "snap_rej.csv", infer_schema=False)
+    # Same rows, same reasons; only the registry's name in the detail differs.
+    assert raw.select("source_row", "reason").equals(via.select("source_row", "reason"))
+    assert (raw["reason"] == "registry").sum() > 0
+
+
+def test_snapshot_export_date_sets_freshness(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "base.csv").write_text("0612345601\n", encoding="utf-8")
+    out = tmp_path / "old.parquet"
+    assert cli.run(["registry", "build", str(out), "--from", str(tmp_path / "base.csv"), "--export-date", "2026-10-01", "-q"]) == 0
+    code = cli.run(["scrub", str(SAMPLE / "campaign.csv"), "--registry", str(out), "--now", NOW,
+                    "--out", str(tmp_path / "c.csv"), "--rejects", str(tmp_path / "r.csv"), "-q"])
+    assert code == 4  # 53 days old under fr's 30
+    assert "2026-10-01" in capsys.readouterr().err
+    assert json.loads(json.dumps(snapshot_metadata(str(out))))["export_date"] == "2026-10-01"
