@@ -14,6 +14,7 @@ counting for the next.
 
 from __future__ import annotations
 
+import itertools
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -261,29 +262,30 @@ def apply_limits(
             t: (g["end"].to_list(), g["start"].to_list())
             for (t,), g in calendar.intervals.sort("end").partition_by("territory", as_dict=True).items()
         }
-        hist_by_key = {k: g.sort("at") for (k,), g in hist.partition_by("key", as_dict=True).items()} if hist.height else {}
-        for (key,), group in walk.sort("_slot", "source_row").partition_by("_key", as_dict=True, maintain_order=True).items():
-            territory = group["_territory"][0]  # days of one number are counted in one zone
-            g = hist_by_key.get(key)
+        # Per-number lists built once by polars; the walk itself touches only Python lists
+        # (a polars call per number costs more than the walk).
+        hist_by_key: dict[int, tuple[list[int], list[int], list[int]]] = {}
+        if hist.height:
+            agg = hist.sort("at").group_by("key").agg(
+                pl.col("day").sort(), pl.col("at"), pl.col("day").filter(pl.col("refused")).sort().alias("refusals")
+            )
+            hist_by_key = {k: (d, a, r) for k, d, a, r in agg.select("key", "day", "at", "refusals").iter_rows()}
+        ordered = walk.sort("_key", "_slot", "source_row").select("_key", "source_row", "_territory", "_t0", "_slot")
+        for key, group in itertools.groupby(ordered.iter_rows(), key=lambda row: row[0]):
+            rows = [r[1:] for r in group]
+            territory = rows[0][1]  # days of one number are counted in one zone
+            days, ats, refusals = hist_by_key.get(key, ([], [], []))
             walker = _Walker(
                 juris=juris,
                 territory=territory,
                 zone=ZoneInfo(zone0[territory]),
-                hist_days=sorted(g["day"].to_list()) if g is not None else [],
-                hist_secs=g["at"].to_list() if g is not None else [],
-                refusal_days=sorted(g.filter("refused")["day"].to_list()) if g is not None else [],
+                hist_days=list(days),
+                hist_secs=list(ats),
+                refusal_days=list(refusals),
                 kept_days=[],
                 kept_secs=[],
             )
-            results.extend(
-                _walk_number(
-                    walker,
-                    list(group.select("source_row", "_territory", "_t0", "_slot").iter_rows()),
-                    intervals,
-                    reschedule=reschedule,
-                    horizon_s=horizon_s,
-                )
-            )
+            results.extend(_walk_number(walker, rows, intervals, reschedule=reschedule, horizon_s=horizon_s))
     walked = pl.DataFrame(
         results,
         schema={"source_row": pl.Int64, "_slot": pl.Int64, "_limit_reason": pl.String, "_limit_detail": pl.String},

@@ -218,12 +218,14 @@ def scrub(
         live, history, juris, calendar, reschedule=options.on_limit == "reschedule", horizon_s=horizon_s
     )
     df = df.join(limits.rename({"_slot": "_limit_slot"}), on="source_row", how="left", maintain_order="left")
+    moved = (pl.col("_limit_slot") != pl.col("_slot")).fill_null(False)
+    df = df.with_columns(moved.alias("_moved_by_limits"))
     df = df.with_columns(
         pl.when(pl.col("_reason").is_null()).then(pl.col("_limit_reason")).otherwise(pl.col("_reason")).alias("_reason"),
         pl.when(pl.col("_limit_slot").is_not_null()).then(pl.col("_limit_slot")).otherwise(pl.col("_slot")).alias("_slot"),
     )
     # A row the limits moved may have crossed into a version requiring consent.
-    df = _check_slot_rules(df, juris, calendar, records, options, registries)
+    df = _check_slot_rules(df, juris, calendar, records, options, registries, only=pl.col("_moved_by_limits"))
 
     on_phase("formatting outputs")
     clean = _clean_frame(df.filter(pl.col("_reason").is_null()), input_cols, juris, options, calendar)
@@ -306,6 +308,7 @@ def _check_slot_rules(
     records: pl.DataFrame | None,
     options: ScrubOptions,
     registries: list[Registry] | None,
+    only: pl.Expr | None = None,
 ) -> pl.DataFrame:
     """Rules judged at the final slot's local date: banned sectors, consent and
     the registries' validity (a list obtained on D is valid up to D + the
@@ -314,7 +317,7 @@ def _check_slot_rules(
     Rows under a current contract are exempt from all three (L.223-1)."""
     dated = [r.export_date for r in registries or [] if r.export_date is not None]
     oldest = min(dated) if dated else None
-    live = df.filter(pl.col("_reason").is_null() & ~pl.col("_contract")).select(
+    live = df.filter(pl.col("_reason").is_null() & ~pl.col("_contract") & (only if only is not None else pl.lit(True))).select(
         "source_row", pl.col(numbers.E164).alias("_key"), "_territory", "_slot"
     )
     if live.height == 0:
