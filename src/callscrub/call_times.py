@@ -46,6 +46,12 @@ def with_call_times(lf: pl.LazyFrame, text: pl.Expr, campaign_tz: str) -> pl.Laz
             * pl.when(off.str.starts_with("-")).then(-1).otherwise(1)
         ).alias("_t_off_s"),
     )
+    # An offset beyond +-14:00 or with 60+ minutes is not a real UTC offset.
+    bad_offset = off.is_not_null() & (
+        (off.str.slice(1, 2).cast(pl.Int64, strict=False).fill_null(99) > 14)
+        | (off.str.replace(":", "").str.slice(3, 2).cast(pl.Int64, strict=False).fill_null(0) >= 60)
+    ) & (off.str.to_uppercase() != "Z")
+    lf = lf.with_columns(pl.when(bad_offset).then(None).otherwise(pl.col("_t_naive")).alias("_t_naive"))
     naive_us = pl.col("_t_naive").dt.epoch("us")
     local_us = pl.col("_t_naive").dt.replace_time_zone(campaign_tz, non_existent="null", ambiguous="earliest").dt.epoch("us")
     lf = lf.with_columns(

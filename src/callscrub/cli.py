@@ -219,7 +219,7 @@ def scrub_command(
         table = read_table(campaign, encoding=encoding)
         frame = table.frame
         if postal_code_column and postal_code_column not in frame.columns:
-            raise InputError(f"{campaign}: no column {postal_code_column!r} for --postal-code-column (columns: {', '.join(frame.columns)}).")
+            raise InputError(f"{campaign}: no column {postal_code_column!r} for --postal-code-column ({describe_columns(frame.columns)}).")
         postal = postal_code_column or ("postal_code" if "postal_code" in frame.columns else None)
         loaded: list[Registry] | None = None
         if registry:
@@ -352,7 +352,7 @@ def scrub_command(
             )
             return [(manifest_bytes(doc), manifest_path)]
 
-        write_outputs(outputs, with_manifest)  # all or nothing, manifest included
+        write_outputs(outputs, with_manifest, [manifest_path] if manifest_path else [])  # all or nothing, manifest included
         if not quiet:
             show(figures)
 

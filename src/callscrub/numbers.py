@@ -214,12 +214,18 @@ def normalise(raw: pl.Series, rules: RuleSet, default_region: str = "FR") -> pl.
     Returns a frame of the same height as `raw`, columns OUTPUT_COLUMNS. A value
     that is not a number gets a null key and `_valid` false.
     """
+    if raw.dtype.is_float():  # a phone column stored as floats (612345678.0)
+        raw = pl.select(pl.when(raw == raw.round(0)).then(raw.cast(pl.Int64, strict=False))).to_series()
     lf = pl.LazyFrame({"_raw": raw.cast(pl.String)})
     cleaned = (
         pl.col("_raw").str.strip_chars().str.replace(_EXTENSION, "").str.replace_all(r"\(0\)", "")
         .str.replace_all(_SEPARATORS, "")
     )
     lf = lf.with_columns(cleaned.alias("_clean"))
+    # Letters left once an extension is removed are a placeholder (06 12 XX XX XX)
+    # or a vanity spelling, not digits: phonenumbers would turn them into keypad
+    # digits and call a stranger.
+    lf = lf.with_columns(pl.when(pl.col("_clean").str.contains(r"[A-Za-z]")).then(None).otherwise(pl.col("_raw")).alias("_raw"))
     digits_only = pl.col("_clean").str.contains(r"^\+?\d+$")
     intl = (
         pl.when(pl.col("_clean").str.starts_with("+")).then(pl.col("_clean").str.slice(1))

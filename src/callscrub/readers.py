@@ -125,7 +125,12 @@ def _csv_frame(text: str, name: str, *, header: bool) -> pl.DataFrame:
     except pl.exceptions.PolarsError:
         raise InputError(f"{name}: {_diagnose_csv(text, sep, header)}") from None
     if header:
-        _check_header(frame.columns, name)
+        # polars renames duplicate names and keeps doubled quotes in names: the
+        # header is read again with the csv module, which does neither.
+        names = next(csv.reader(io.StringIO(text, newline=""), delimiter=sep, quotechar='"'), [])
+        _check_header(names, name)
+        if len(names) == frame.width and names != frame.columns:
+            frame = frame.rename(dict(zip(frame.columns, names)))
     return frame
 
 

@@ -10,6 +10,7 @@ import contextlib
 import hashlib
 import io
 import os
+import signal
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
@@ -31,9 +32,8 @@ def output_format(target: str) -> str:
     raise OutputError(f"{target}: unknown output format. Name the file .csv or .parquet, or use - for CSV on stdout.")
 
 
-@contextlib.contextmanager
-def atomic_path(target: str) -> Iterator[Path]:
-    """A temporary path to write; renamed onto `target` only on success."""
+def _temp_for(target: str) -> Path:
+    """A new temporary file beside `target` (same file system, so the rename is atomic)."""
     final = Path(target)
     directory = final.parent if str(final.parent) else Path(".")
     if not directory.is_dir():
@@ -41,22 +41,46 @@ def atomic_path(target: str) -> Iterator[Path]:
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".part", dir=directory)
     except OSError as exc:
-        raise OutputError(f"{target}: cannot write in {directory} ({exc.strerror}). Choose a writable directory.") from None
-    os.close(fd)
+        raise OutputError(f"{target}: cannot write in {directory} ({exc.strerror or exc}). Choose a writable directory.") from None
     tmp_path = Path(tmp)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp_path, 0o666 & ~umask)  # mkstemp's 0600 would tighten the file on every run
     try:
-        yield tmp_path
-        with open(tmp_path, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp_path, final)
+        os.close(fd)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp_path, 0o666 & ~umask)  # mkstemp's 0600 would tighten the file on every run
+    except BaseException:
+        tmp_path.unlink(missing_ok=True)
+        raise
+    return tmp_path
+
+
+@contextlib.contextmanager
+def _staged(targets: list[str]) -> Iterator[list[Path]]:
+    """Temporary files for `targets`; on success all are fsynced, then all renamed
+    with SIGINT/SIGTERM held back, so the set is all old or all new. On any
+    error or interruption every temporary file is removed."""
+    temps: list[Path] = []
+    try:
+        for t in targets:
+            temps.append(_temp_for(t))
+        yield temps
+        for tmp in temps:
+            with open(tmp, "rb+") as fh:
+                os.fsync(fh.fileno())
+        blocked = {signal.SIGINT, signal.SIGTERM}
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
+        try:
+            for tmp, target in zip(temps, targets):
+                os.replace(tmp, target)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
     except OSError as exc:
-        raise OutputError(f"{target}: cannot write ({exc.strerror}). Check free space and permissions.") from None
+        raise OutputError(f"{targets[len(temps) - 1] if temps else targets[0]}: cannot write ({exc.strerror or exc}). Check free space and permissions.") from None
+    except pl.exceptions.PolarsError as exc:
+        raise OutputError(f"{targets[0]}: cannot write ({str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__}). Check free space and permissions.") from None
     finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp_path.unlink()
+        for tmp in temps:
+            tmp.unlink(missing_ok=True)
 
 
 Payload = pl.DataFrame | bytes  # a frame (format by extension) or ready bytes
@@ -84,29 +108,35 @@ def render(frame: pl.DataFrame, fmt: str) -> bytes:
 def write_outputs(
     outputs: list[tuple[Payload, str]],
     finalize: Callable[[dict[str, tuple[str, int]]], list[tuple[bytes, str]]] | None = None,
+    finalize_targets: list[str] | None = None,
 ) -> dict[str, tuple[str, int]]:
-    """Write every (payload, target); the renames happen only after every write
-    succeeded, so an error leaves no output at all. `-` goes to stdout, last.
+    """Write every (payload, target) all or nothing: every temporary file is
+    written and fsynced before any is renamed. `-` goes to stdout, last.
 
-    `finalize` gets each target's (sha256, size) and returns more payloads
-    written in the same all-or-nothing step (the manifest). Returns the digests.
+    `finalize` gets each target's (sha256, size) and returns more payloads for
+    `finalize_targets` (the manifest), written in the same step. Returns the digests.
     """
     digests: dict[str, tuple[str, int]] = {}
     to_stdout: list[bytes] = []
-    with contextlib.ExitStack() as stack:
-        for payload, target in outputs:
-            if target == "-":
-                data = payload if isinstance(payload, bytes) else render(payload, "csv")
-                digests[target] = (hashlib.sha256(data).hexdigest(), len(data))
-                to_stdout.append(data)
-                continue
+    files = [(p, t) for p, t in outputs if t != "-"]
+    for payload, target in outputs:
+        if target == "-":
+            data = payload if isinstance(payload, bytes) else render(payload, "csv")
+            digests[target] = (hashlib.sha256(data).hexdigest(), len(data))
+            to_stdout.append(data)
+    later = list(finalize_targets or [])
+    with _staged([t for _, t in files] + later) as temps:
+        for (payload, target), tmp in zip(files, temps):
             fmt = "bytes" if isinstance(payload, bytes) else output_format(target)
-            tmp = stack.enter_context(atomic_path(target))
-            _write(payload, fmt, str(tmp))
+            try:
+                _write(payload, fmt, str(tmp))
+            except (OSError, pl.exceptions.PolarsError) as exc:
+                why = getattr(exc, "strerror", None) or (str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__)
+                raise OutputError(f"{target}: cannot write ({why}). Check free space and permissions.") from None
             digests[target] = sha256_file(tmp)
-        for data, target in finalize(digests) if finalize else []:
-            tmp = stack.enter_context(atomic_path(target))
-            tmp.write_bytes(data)
+        extra = dict((t, d) for d, t in (finalize(digests) if finalize else []))
+        for target, tmp in zip(later, temps[len(files):]):
+            tmp.write_bytes(extra[target])
     for data in to_stdout:
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
