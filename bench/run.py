@@ -1,0 +1,303 @@
+"""Benchmark `callscrub scrub` against the polars reference (and, optionally, a hand-written script).
+
+    python bench/run.py --rows N --registry M [--runs 3] [--formats csv,parquet]
+                        [--json bench/results.json] [--workdir DIR] [--seed 1]
+                        [--handwritten [--handwritten-rows K] [--handwritten-limit S]]
+                        [--profile]
+
+1. Generates the data with bench/generate.py into --workdir (default
+   bench/data/r{N}_m{M}_s{seed}) unless a complete set for the same parameters is there.
+2. For each run and each format (CSV in -> CSV out, Parquet in -> Parquet out), times the
+   whole `callscrub scrub` process, then bench/reference.py on the same format. Scrub and
+   reference alternate, so both see the same machine load. Each timing goes through a
+   fresh wrapper process (`run.py --measure -- CMD...`) that starts CMD, waits for it and
+   reads `getrusage(RUSAGE_CHILDREN)`: wall time, CPU time and peak RSS of that one run.
+3. Prints one table (medians over the runs) and writes it, with every run, to --json.
+
+--handwritten also times bench/handwritten.py (csv + phonenumbers per row) once on the
+first min(N, 1 000 000) CSV rows, within --handwritten-limit seconds; its rate is rows
+done / seconds. --profile runs one extra CSV scrub under cProfile and prints the top
+callscrub functions by cumulative time (not part of the timings).
+
+The scrub command is the README's, with the benchmark's clock and registry date:
+    callscrub scrub CAMPAIGN --registry registry.csv --history history.csv
+        --consent consent.csv --now 2026-12-13T08:00:00+01:00 --registry-date 2026-12-12
+        --out OUT --rejects REJ --quiet --no-manifest
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+VENV_BIN = ROOT / ".venv" / "bin"
+PYTHON = str(VENV_BIN / "python") if (VENV_BIN / "python").exists() else sys.executable
+CALLSCRUB = str(VENV_BIN / "callscrub") if (VENV_BIN / "callscrub").exists() else "callscrub"
+NOW = "2026-12-13T08:00:00+01:00"
+REGISTRY_DATE = "2026-12-12"
+EXT = {"csv": "csv", "parquet": "parquet"}
+
+
+# ---------------------------------------------------------------------------- measuring
+def measure_child(cmd: list[str], log: Path | None) -> dict:
+    """Run cmd (this process is the fresh wrapper); wall, CPU and peak RSS of that child."""
+    out = open(log, "wb") if log else subprocess.DEVNULL
+    load = os.getloadavg()[0]
+    t0 = time.perf_counter()
+    rc = subprocess.call(cmd, stdout=out, stderr=subprocess.STDOUT)
+    wall = time.perf_counter() - t0
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {"wall_s": round(wall, 3), "cpu_s": round(ru.ru_utime + ru.ru_stime, 3),
+            "peak_rss_mib": round(ru.ru_maxrss / 1024, 1), "returncode": rc, "load_before": round(load, 2)}
+
+
+def measure(cmd: list[str], log: Path) -> dict:
+    """Time cmd in a fresh wrapper process, so that ru_maxrss covers this run only."""
+    wrapper = [sys.executable, str(Path(__file__).resolve()), "--measure", str(log), "--", *cmd]
+    done = subprocess.run(wrapper, capture_output=True, text=True, check=True)
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    if result["returncode"] != 0:
+        tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+        raise SystemExit(f"command failed ({result['returncode']}): {' '.join(cmd)}\n{tail}")
+    return result
+
+
+# ---------------------------------------------------------------------------- commands
+def scrub_cmd(data: Path, fmt: str, out: Path) -> list[str]:
+    return [
+        CALLSCRUB, "scrub", str(data / f"campaign.{EXT[fmt]}"),
+        "--registry", str(data / "registry.csv"),
+        "--history", str(data / "history.csv"),
+        "--consent", str(data / "consent.csv"),
+        "--now", NOW, "--registry-date", REGISTRY_DATE,
+        "--out", str(out / f"clean.{EXT[fmt]}"), "--rejects", str(out / f"rejects.{EXT[fmt]}"),
+        "--quiet", "--no-manifest",
+    ]
+
+
+def reference_cmd(data: Path, fmt: str, out: Path) -> list[str]:
+    return [PYTHON, str(HERE / "reference.py"), "--data", str(data), "--format", fmt, "--out", str(out)]
+
+
+def handwritten_cmd(data: Path, out: Path, rows: int, limit: float) -> list[str]:
+    return [PYTHON, str(HERE / "handwritten.py"), str(data / "campaign.csv"), str(data / "registry.csv"),
+            "--out", str(out), "--max-rows", str(rows), "--time-limit", str(limit), "--report", str(out / "report.json")]
+
+
+def ensure_data(data: Path, rows: int, registry: int, seed: int) -> dict:
+    stamp = data / "generated.json"
+    if stamp.exists():
+        info = json.loads(stamp.read_text())
+        if (info.get("rows"), info.get("registry"), info.get("seed"), info.get("format")) == (rows, registry, seed, "both"):
+            print(f"data: {data} (already generated)", file=sys.stderr)
+            return info
+    print(f"data: generating {rows:,} rows x {registry:,} registry into {data} ...", file=sys.stderr)
+    t0 = time.perf_counter()
+    subprocess.run([PYTHON, str(HERE / "generate.py"), "--rows", str(rows), "--registry", str(registry),
+                    "--seed", str(seed), "--out", str(data), "--format", "both"], check=True, stdout=subprocess.DEVNULL)
+    print(f"data: generated in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+    return json.loads(stamp.read_text())
+
+
+def output_counts(path_kept: Path, path_rejected: Path, reason_column: str | None) -> dict:
+    """Row counts of a run's outputs (read after the timings), and callscrub's reasons."""
+    import polars as pl
+
+    def scan(p: Path) -> pl.LazyFrame:
+        return pl.scan_parquet(p) if p.suffix == ".parquet" else pl.scan_csv(p, infer_schema=False)
+
+    counts = {"kept": scan(path_kept).select(pl.len()).collect().item(),
+              "rejected": scan(path_rejected).select(pl.len()).collect().item()}
+    if reason_column:
+        reasons = scan(path_rejected).group_by(reason_column).len().sort("len", descending=True).collect()
+        counts["reasons"] = dict(reasons.iter_rows())
+    return counts
+
+
+# ---------------------------------------------------------------------------- profile
+def profile_scrub(data: Path, work: Path) -> str:
+    import io
+    import pstats
+
+    out = work / "profile"
+    out.mkdir(parents=True, exist_ok=True)
+    prof = out / "scrub_csv.prof"
+    cmd = scrub_cmd(data, "csv", out)
+    cmd = [PYTHON, "-m", "cProfile", "-o", str(prof), "-m", "callscrub", *cmd[1:]]
+    subprocess.run(cmd, check=True)
+    buf = io.StringIO()
+    stats = pstats.Stats(str(prof), stream=buf)
+    stats.sort_stats("cumulative").print_stats(r"callscrub", 25)
+    return buf.getvalue()
+
+
+# ---------------------------------------------------------------------------- report
+def summarise(runs: list[dict]) -> dict:
+    walls = [r["wall_s"] for r in runs]
+    return {
+        "wall_s": round(statistics.median(walls), 3),
+        "wall_min_s": round(min(walls), 3),
+        "wall_max_s": round(max(walls), 3),
+        "cpu_s": round(statistics.median(r["cpu_s"] for r in runs), 3),
+        "peak_rss_mib": round(statistics.median(r["peak_rss_mib"] for r in runs), 1),
+    }
+
+
+def table(rows: list[dict]) -> str:
+    head = ["what", "format", "rows", "wall s (median)", "min-max", "rows/s", "CPU s", "peak RSS MiB", "wall / ref", "RSS / ref"]
+    lines = []
+    for r in rows:
+        lines.append([
+            r["what"], r["format"], f"{r['rows']:,}", f"{r['wall_s']:.2f}", f"{r['wall_min_s']:.2f}-{r['wall_max_s']:.2f}",
+            f"{r['rows_per_s']:,.0f}", f"{r['cpu_s']:.1f}", f"{r['peak_rss_mib']:,.0f}",
+            "-" if r.get("wall_ratio") is None else f"{r['wall_ratio']:.1f}x",
+            "-" if r.get("rss_ratio") is None else f"{r['rss_ratio']:.1f}x",
+        ])
+    widths = [max(len(h), *(len(l[i]) for l in lines)) for i, h in enumerate(head)]
+    fmt = lambda cells: "| " + " | ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths))) + " |"
+    return "\n".join([fmt(head), "|" + "|".join("-" * (w + 2) for w in widths) + "|", *map(fmt, lines)])
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--measure"]:  # the wrapper process
+        log, sep, cmd = argv[1], argv[2], argv[3:]
+        assert sep == "--" and cmd
+        print(json.dumps(measure_child(cmd, Path(log))))
+        return 0
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rows", type=int, required=True)
+    ap.add_argument("--registry", type=int, required=True)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--formats", default="csv,parquet", help="comma-separated: csv, parquet")
+    ap.add_argument("--json", type=Path, default=HERE / "results.json")
+    ap.add_argument("--workdir", type=Path, default=None, help="data and outputs (default bench/data/r{N}_m{M}_s{seed})")
+    ap.add_argument("--handwritten", action="store_true", help="also time bench/handwritten.py")
+    ap.add_argument("--handwritten-rows", type=int, default=None, help="default min(N, 1 000 000)")
+    ap.add_argument("--handwritten-limit", type=float, default=300.0, help="seconds allowed to the hand-written script")
+    ap.add_argument("--profile", action="store_true", help="also profile one CSV scrub with cProfile")
+    ap.add_argument("--keep-outputs", action="store_true", help="keep the scrub and reference outputs")
+    args = ap.parse_args(argv)
+    formats = [f.strip() for f in args.formats.split(",") if f.strip()]
+    if not formats or any(f not in EXT for f in formats):
+        ap.error("--formats takes csv and/or parquet")
+    data = (args.workdir or HERE / "data" / f"r{args.rows}_m{args.registry}_s{args.seed}").resolve()
+    info = ensure_data(data, args.rows, args.registry, args.seed)
+    runs_dir = data / "runs"
+    shutil.rmtree(runs_dir, ignore_errors=True)
+
+    raw: dict[tuple[str, str], list[dict]] = {}
+    counts: dict[tuple[str, str], dict] = {}
+    for run in range(1, args.runs + 1):
+        for fmt in formats:
+            for what, make in (("callscrub", scrub_cmd), ("reference", reference_cmd)):
+                out = runs_dir / f"{what}_{fmt}"
+                shutil.rmtree(out, ignore_errors=True)
+                out.mkdir(parents=True)
+                result = measure(make(data, fmt, out), runs_dir / f"{what}_{fmt}_{run}.log")
+                raw.setdefault((what, fmt), []).append(result)
+                print(f"run {run}/{args.runs} {what:9} {fmt:7}: {result['wall_s']:7.2f} s wall, {result['cpu_s']:7.1f} s CPU, "
+                      f"{result['peak_rss_mib']:7.0f} MiB (load {result['load_before']})", file=sys.stderr)
+                if run == args.runs:
+                    if what == "callscrub":
+                        counts[(what, fmt)] = output_counts(out / f"clean.{EXT[fmt]}", out / f"rejects.{EXT[fmt]}", "reason")
+                    else:
+                        counts[(what, fmt)] = output_counts(out / f"kept.{EXT[fmt]}", out / f"rejected.{EXT[fmt]}", None)
+
+    rows = []
+    for fmt in formats:
+        ref = summarise(raw[("reference", fmt)])
+        for what in ("callscrub", "reference"):
+            s = summarise(raw[(what, fmt)])
+            rows.append({
+                "what": what, "format": f"{fmt} -> {fmt}", "rows": args.rows, **s,
+                "rows_per_s": args.rows / s["wall_s"],
+                "wall_ratio": s["wall_s"] / ref["wall_s"], "rss_ratio": s["peak_rss_mib"] / ref["peak_rss_mib"],
+                "outputs": counts[(what, fmt)], "runs": raw[(what, fmt)],
+            })
+
+    hand = None
+    if args.handwritten:
+        n = args.handwritten_rows or min(args.rows, 1_000_000)
+        out = runs_dir / "handwritten"
+        out.mkdir(parents=True, exist_ok=True)
+        result = measure(handwritten_cmd(data, out, n, args.handwritten_limit), runs_dir / "handwritten.log")
+        report = json.loads((out / "report.json").read_text())
+        done = report["campaign_rows"]
+        reg_rate = report["registry_rows"] / report["registry_seconds"] if report["registry_seconds"] else None
+        camp_rate = done / report["campaign_seconds"] if report["campaign_seconds"] and done else None
+        estimate = (args.registry / reg_rate if reg_rate else 0) + (n / camp_rate if camp_rate else 0) if reg_rate and camp_rate else None
+        hand = {
+            "what": "handwritten", "format": "csv -> csv", "rows": done, **summarise([result]),
+            "rows_per_s": done / result["wall_s"] if done else 0.0,
+            "wall_ratio": None, "rss_ratio": None, "report": report, "runs": [result],
+            "registry_rows_per_s": reg_rate, "campaign_rows_per_s": camp_rate,
+            "estimated_full_s": estimate, "asked_rows": n,
+        }
+        if "csv" in formats:
+            ref = summarise(raw[("reference", "csv")])
+            # Per-row cost against the reference's per-row cost (different row counts).
+            hand["wall_ratio"] = (hand["wall_s"] / max(done, 1)) / (ref["wall_s"] / args.rows) if done else None
+            hand["rss_ratio"] = hand["peak_rss_mib"] / ref["peak_rss_mib"]
+        rows.append(hand)
+
+    print()
+    print(f"callscrub benchmark: {args.rows:,} campaign rows x {args.registry:,} registry numbers, "
+          f"{args.runs} runs, median (machine: {os.cpu_count()} CPUs, load avg {os.getloadavg()[0]:.1f})")
+    print(table(rows))
+    if hand:
+        r = hand["report"]
+        print(f"handwritten: registry {r['registry_rows']:,} lines in {r['registry_seconds']:.1f} s "
+              f"({'all' if r['registry_done'] else 'stopped by the time limit'}), campaign {r['campaign_rows']:,} rows in "
+              f"{r['campaign_seconds']:.1f} s ({'done' if r['campaign_done'] else 'stopped by the time limit'}); "
+              f"rates: registry {hand['registry_rows_per_s'] or 0:,.0f} lines/s, campaign {hand['campaign_rows_per_s'] or 0:,.0f} rows/s; "
+              f"its 'wall / ref' compares seconds per row." +
+              (f" Estimated for the full {args.registry:,} + {hand['asked_rows']:,} rows: {hand['estimated_full_s']:.0f} s."
+               if hand["estimated_full_s"] else ""))
+    for fmt in formats:
+        c = counts[("callscrub", fmt)]
+        print(f"callscrub {fmt}: kept {c['kept']:,}, rejected {c['rejected']:,} "
+              f"({', '.join(f'{k} {v:,}' for k, v in c['reasons'].items())}); "
+              f"reference: kept {counts[('reference', fmt)]['kept']:,}, rejected {counts[('reference', fmt)]['rejected']:,}")
+
+    profile = profile_scrub(data, runs_dir) if args.profile else None
+    if profile:
+        print("\ncProfile of one CSV scrub (callscrub functions, cumulative):")
+        print(profile)
+
+    doc = {
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
+        "parameters": {"rows": args.rows, "registry": args.registry, "seed": args.seed, "runs": args.runs,
+                       "formats": formats, "now": NOW, "registry_date": REGISTRY_DATE, "workdir": str(data)},
+        "data": info,
+        "scrub_command": " ".join(scrub_cmd(data, "csv", Path("OUT"))),
+        "results": rows,
+        "profile": profile,
+    }
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(doc, indent=2) + "\n")
+    print(f"\nwritten: {args.json}", file=sys.stderr)
+    if not args.keep_outputs:
+        for p in runs_dir.iterdir():
+            if p.is_dir():
+                shutil.rmtree(p)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
