@@ -1,0 +1,76 @@
+"""The benchmark's data generator (bench/generate.py, issue #7): deterministic, and its mix
+matches its spec. Speed itself is measured by bench/run.py, never asserted here."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+GENERATE = ROOT / "bench" / "generate.py"
+ROWS, REGISTRY = 20_000, 50_000
+FILES = ("campaign.csv", "campaign.parquet", "registry.csv", "history.csv", "consent.csv")
+
+
+def generate(out: Path, seed: int) -> dict:
+    subprocess.run([sys.executable, str(GENERATE), "--rows", str(ROWS), "--registry", str(REGISTRY),
+                    "--seed", str(seed), "--out", str(out)], check=True, capture_output=True, timeout=300)
+    return json.loads((out / "generated.json").read_text(encoding="utf-8"))
+
+
+def digests(out: Path) -> dict[str, str]:
+    return {f: hashlib.sha256((out / f).read_bytes()).hexdigest() for f in FILES}
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path, dict]:
+    a, b, c = (tmp_path_factory.mktemp(n) for n in ("a", "b", "c"))
+    meta = generate(a, 7)
+    generate(b, 7)
+    generate(c, 8)
+    return a, b, c, meta
+
+
+def test_same_seed_same_bytes(runs) -> None:
+    a, b, _, _ = runs
+    assert digests(a) == digests(b)
+
+
+def test_another_seed_other_bytes(runs) -> None:
+    a, _, c, _ = runs
+    assert digests(a)["campaign.csv"] != digests(c)["campaign.csv"]
+
+
+def test_mix_matches_the_spec(runs) -> None:
+    # Issue #7: about 60 % metropolitan mobiles in national format, 15 % E.164,
+    # 10 % landlines, 5 % overseas, 3 % invalid, 2 % premium / toll-free, 5 % duplicates.
+    a, _, _, meta = runs
+    share = {k: v / ROWS for k, v in meta["categories"].items()}
+    expected = {"mobile": 0.60, "e164": 0.15, "landline": 0.10, "overseas": 0.05, "invalid": 0.03, "premium": 0.02, "repeat": 0.05}
+    for k, v in expected.items():
+        assert abs(share[k] - v) <= 0.02, (k, share[k])
+    campaign = pl.read_csv(a / "campaign.csv", infer_schema=False)
+    assert campaign.height == ROWS
+    assert {"phone", "call_at", "postal_code"} <= set(campaign.columns)
+    assert 0.4 <= campaign["postal_code"].is_not_null().mean() <= 0.6  # a postal code on half the rows
+    # About 20 % of the campaign's distinct valid numbers are on the registry.
+    assert 0.15 <= meta["registry_from_campaign"] / meta["distinct_dialable_numbers"] <= 0.25
+    assert meta["keys_differing_from_intended"] == 0
+    registry = pl.read_csv(a / "registry.csv", separator=";", infer_schema=False)
+    assert registry.height == REGISTRY and registry.columns[0] == "numero"
+    assert registry["numero"].str.contains(r"^0\d{9}$").all()  # Bloctel style: national format
+
+
+def test_slots_cover_nights_weekends_and_a_holiday(runs) -> None:
+    a, _, _, _ = runs
+    at = pl.read_csv(a / "campaign.csv", infer_schema=False)["call_at"].str.to_datetime("%Y-%m-%dT%H:%M:%S", strict=False).drop_nulls()
+    assert (at.dt.weekday() >= 6).any()  # weekends
+    assert (at.dt.hour() < 8).any() and (at.dt.hour() >= 20).any()  # nights and evenings
+    assert (at.dt.date().cast(pl.String) == "2026-12-25").any()  # a public holiday
+    assert (at.max() - at.min()).days <= 15  # two weeks
