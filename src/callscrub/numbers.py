@@ -161,20 +161,32 @@ def _phone_number(cc: int, nsn: str) -> phonenumbers.PhoneNumber:
     )
 
 
-def _classify_prefixes(keys: pl.DataFrame) -> pl.DataFrame:
-    """phonenumbers' validity and type for each distinct (cc, length, prefix)."""
-    valid, types, regions = [], [], []
-    for cc, length, prefix in keys.select("cc", "length", "prefix").iter_rows():
+# phonenumbers' verdict per (cc, length, decisive prefix), shared by every
+# normalisation in the process (campaign, registries, history, consent).
+_VERDICTS: dict[tuple[int, int, str], tuple[bool, str | None, str | None]] = {}
+
+
+def _verdict(cc: int, length: int, prefix: str) -> tuple[bool, str | None, str | None]:
+    key = (cc, length, prefix)
+    found = _VERDICTS.get(key)
+    if found is None:
         pn = _phone_number(cc, prefix + "0" * (length - len(prefix)))
         # number_type is UNKNOWN exactly when is_valid_number is false (both
         # resolve the region, then match the type patterns): one call, not two.
         kind = phonenumbers.number_type(pn)
         ok = kind != PhoneNumberType.UNKNOWN
-        valid.append(ok)
-        types.append(_TYPE_NAMES[kind] if ok else None)
-        regions.append(phonenumbers.region_code_for_number(pn) if ok else None)
+        found = (ok, _TYPE_NAMES[kind] if ok else None, phonenumbers.region_code_for_number(pn) if ok else None)
+        _VERDICTS[key] = found
+    return found
+
+
+def _classify_prefixes(keys: pl.DataFrame) -> pl.DataFrame:
+    """phonenumbers' validity, type and region for each distinct (cc, length, prefix)."""
+    verdicts = [_verdict(cc, length, prefix) for cc, length, prefix in keys.select("cc", "length", "prefix").iter_rows()]
     return keys.with_columns(
-        pl.Series(VALID, valid, pl.Boolean), pl.Series(TYPE, types, pl.String), pl.Series(REGION, regions, pl.String)
+        pl.Series(VALID, [v[0] for v in verdicts], pl.Boolean),
+        pl.Series(TYPE, [v[1] for v in verdicts], pl.String),
+        pl.Series(REGION, [v[2] for v in verdicts], pl.String),
     )
 
 
