@@ -3,7 +3,7 @@
     python bench/run.py --rows N --registry M [--runs 3] [--formats csv,parquet]
                         [--json bench/results.json] [--workdir DIR] [--seed 1]
                         [--handwritten [--handwritten-rows K] [--handwritten-limit S]]
-                        [--profile]
+                        [--snapshot] [--profile]
 
 1. Generates the data with bench/generate.py into --workdir (default
    bench/data/r{N}_m{M}_s{seed}) unless a complete set for the same parameters is there.
@@ -13,6 +13,10 @@
    fresh wrapper process (`run.py --measure -- CMD...`) that starts CMD, waits for it and
    reads `getrusage(RUSAGE_CHILDREN)`: wall time, CPU time and peak RSS of that one run.
 3. Prints one table (medians over the runs) and writes it, with every run, to --json.
+
+--snapshot also times the scrub against a registry snapshot (`callscrub registry build`,
+built once, outside the timings) instead of registry.csv: the same scrub without
+normalising the registry on every run.
 
 --handwritten also times bench/handwritten.py (csv + phonenumbers per row) once on the
 first min(N, 1 000 000) CSV rows, within --handwritten-limit seconds; its rate is rows
@@ -48,6 +52,7 @@ CALLSCRUB = str(VENV_BIN / "callscrub") if (VENV_BIN / "callscrub").exists() els
 NOW = "2026-12-13T08:00:00+01:00"
 REGISTRY_DATE = "2026-12-12"
 EXT = {"csv": "csv", "parquet": "parquet"}
+SNAPSHOT = "registry_snapshot.parquet"
 
 
 # ---------------------------------------------------------------------------- measuring
@@ -75,16 +80,38 @@ def measure(cmd: list[str], log: Path) -> dict:
 
 
 # ---------------------------------------------------------------------------- commands
-def scrub_cmd(data: Path, fmt: str, out: Path) -> list[str]:
+def scrub_cmd(data: Path, fmt: str, out: Path, registry: str = "registry.csv") -> list[str]:
     return [
         CALLSCRUB, "scrub", str(data / f"campaign.{EXT[fmt]}"),
-        "--registry", str(data / "registry.csv"),
+        "--registry", str(data / registry),
         "--history", str(data / "history.csv"),
         "--consent", str(data / "consent.csv"),
         "--now", NOW, "--registry-date", REGISTRY_DATE,
         "--out", str(out / f"clean.{EXT[fmt]}"), "--rejects", str(out / f"rejects.{EXT[fmt]}"),
         "--quiet", "--no-manifest",
     ]
+
+
+def snapshot_cmd(data: Path, fmt: str, out: Path) -> list[str]:
+    return scrub_cmd(data, fmt, out, SNAPSHOT)
+
+
+def ensure_snapshot(data: Path) -> None:
+    snap = data / SNAPSHOT
+    if snap.exists() and snap.stat().st_mtime >= (data / "registry.csv").stat().st_mtime:
+        return
+    t0 = time.perf_counter()
+    subprocess.run([CALLSCRUB, "registry", "build", str(snap), "--from", str(data / "registry.csv"),
+                    "--export-date", REGISTRY_DATE, "--quiet"], check=True)
+    print(f"snapshot: built {snap.name} in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+
+
+def git_state() -> dict:
+    """The commit and uncommitted changes of the code under test (src/)."""
+    def git(*a: str) -> str:
+        r = subprocess.run(["git", "-C", str(ROOT), *a], capture_output=True, text=True)
+        return r.stdout.strip() if r.returncode == 0 else ""
+    return {"commit": git("rev-parse", "--short", "HEAD"), "src_changes": git("status", "--porcelain", "--", "src")}
 
 
 def reference_cmd(data: Path, fmt: str, out: Path) -> list[str]:
@@ -189,6 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--handwritten", action="store_true", help="also time bench/handwritten.py")
     ap.add_argument("--handwritten-rows", type=int, default=None, help="default min(N, 1 000 000)")
     ap.add_argument("--handwritten-limit", type=float, default=300.0, help="seconds allowed to the hand-written script")
+    ap.add_argument("--snapshot", action="store_true", help="also time the scrub against a registry snapshot")
     ap.add_argument("--profile", action="store_true", help="also profile one CSV scrub with cProfile")
     ap.add_argument("--keep-outputs", action="store_true", help="keep the scrub and reference outputs")
     args = ap.parse_args(argv)
@@ -197,23 +225,27 @@ def main(argv: list[str] | None = None) -> int:
         ap.error("--formats takes csv and/or parquet")
     data = (args.workdir or HERE / "data" / f"r{args.rows}_m{args.registry}_s{args.seed}").resolve()
     info = ensure_data(data, args.rows, args.registry, args.seed)
+    if args.snapshot:
+        ensure_snapshot(data)
     runs_dir = data / "runs"
     shutil.rmtree(runs_dir, ignore_errors=True)
+    code_before = git_state()
+    variants = [("callscrub", scrub_cmd)] + ([("callscrub+snapshot", snapshot_cmd)] if args.snapshot else []) + [("reference", reference_cmd)]
 
     raw: dict[tuple[str, str], list[dict]] = {}
     counts: dict[tuple[str, str], dict] = {}
     for run in range(1, args.runs + 1):
         for fmt in formats:
-            for what, make in (("callscrub", scrub_cmd), ("reference", reference_cmd)):
+            for what, make in variants:
                 out = runs_dir / f"{what}_{fmt}"
                 shutil.rmtree(out, ignore_errors=True)
                 out.mkdir(parents=True)
                 result = measure(make(data, fmt, out), runs_dir / f"{what}_{fmt}_{run}.log")
                 raw.setdefault((what, fmt), []).append(result)
-                print(f"run {run}/{args.runs} {what:9} {fmt:7}: {result['wall_s']:7.2f} s wall, {result['cpu_s']:7.1f} s CPU, "
+                print(f"run {run}/{args.runs} {what:18} {fmt:7}: {result['wall_s']:7.2f} s wall, {result['cpu_s']:7.1f} s CPU, "
                       f"{result['peak_rss_mib']:7.0f} MiB (load {result['load_before']})", file=sys.stderr)
                 if run == args.runs:
-                    if what == "callscrub":
+                    if what.startswith("callscrub"):
                         counts[(what, fmt)] = output_counts(out / f"clean.{EXT[fmt]}", out / f"rejects.{EXT[fmt]}", "reason")
                     else:
                         counts[(what, fmt)] = output_counts(out / f"kept.{EXT[fmt]}", out / f"rejected.{EXT[fmt]}", None)
@@ -221,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for fmt in formats:
         ref = summarise(raw[("reference", fmt)])
-        for what in ("callscrub", "reference"):
+        for what, _ in variants:
             s = summarise(raw[(what, fmt)])
             rows.append({
                 "what": what, "format": f"{fmt} -> {fmt}", "rows": args.rows, **s,
@@ -255,8 +287,11 @@ def main(argv: list[str] | None = None) -> int:
             hand["rss_ratio"] = hand["peak_rss_mib"] / ref["peak_rss_mib"]
         rows.append(hand)
 
+    code_after = git_state()
+    if code_after != code_before:
+        print(f"WARNING: the code under test changed during the runs: {code_before} -> {code_after}", file=sys.stderr)
     print()
-    print(f"callscrub benchmark: {args.rows:,} campaign rows x {args.registry:,} registry numbers, "
+    print(f"callscrub benchmark (commit {code_before['commit']}{', src modified' if code_before['src_changes'] else ''}): {args.rows:,} campaign rows x {args.registry:,} registry numbers, "
           f"{args.runs} runs, median (machine: {os.cpu_count()} CPUs, load avg {os.getloadavg()[0]:.1f})")
     print(table(rows))
     if hand:
@@ -273,6 +308,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"callscrub {fmt}: kept {c['kept']:,}, rejected {c['rejected']:,} "
               f"({', '.join(f'{k} {v:,}' for k, v in c['reasons'].items())}); "
               f"reference: kept {counts[('reference', fmt)]['kept']:,}, rejected {counts[('reference', fmt)]['rejected']:,}")
+        snap = counts.get(("callscrub+snapshot", fmt))
+        if snap is not None and snap != c:
+            print(f"NOTE: with the snapshot, callscrub {fmt} gave other counts: {snap}")
 
     profile = profile_scrub(data, runs_dir) if args.profile else None
     if profile:
@@ -285,6 +323,7 @@ def main(argv: list[str] | None = None) -> int:
         "parameters": {"rows": args.rows, "registry": args.registry, "seed": args.seed, "runs": args.runs,
                        "formats": formats, "now": NOW, "registry_date": REGISTRY_DATE, "workdir": str(data)},
         "data": info,
+        "code": {"before": code_before, "after": code_after},
         "scrub_command": " ".join(scrub_cmd(data, "csv", Path("OUT"))),
         "results": rows,
         "profile": profile,
