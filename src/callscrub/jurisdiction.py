@@ -16,8 +16,6 @@ from functools import lru_cache
 
 import phonenumbers
 import polars as pl
-from phonenumbers import geocoder, timezone
-from phonenumbers import tzdata
 
 from callscrub import numbers
 from callscrub.rules import Cap, RuleSet, Version
@@ -126,12 +124,16 @@ def _fr_place(pack: RuleSet, names: list[str]) -> Place:
 
 @lru_cache(maxsize=None)
 def _tz_depth(cc: int) -> int:
+    from phonenumbers import tzdata  # large data: loaded only when a non-French pack needs it
+
     prefix = str(cc)
     return max((len(k) - len(prefix) for k in tzdata.TIMEZONE_DATA if k.startswith(prefix)), default=0)
 
 
 def _state_of(pn: phonenumbers.PhoneNumber, pack: RuleSet) -> str | None:
     """The number's state or province code, from phonenumbers' geocoder."""
+    from phonenumbers import geocoder  # ~0.7 s to import: only for packs with state rules
+
     text = geocoder.description_for_number(pn, "en")
     if not text:
         return None
@@ -157,6 +159,8 @@ def _generic_places(rows: pl.DataFrame, pack: RuleSet) -> pl.DataFrame:
         # Zones depend on the prefix only (phonenumbers' zone data is keyed on
         # prefixes of at most this length); any valid number with it will do.
         pn = numbers._phone_number(cc, nsn)
+        from phonenumbers import timezone
+
         zones = tuple(z for z in timezone.time_zones_for_number(pn) if z != UNKNOWN_ZONE) or pack.fallback_zones
         state = _state_of(pn, pack) if pack.subdivision_kind == "state" else None
         sub = state if state in pack.subdivisions else None
