@@ -316,8 +316,6 @@ def scrub_command(
             outputs.append((to_json(figures).encode("utf-8"), summary_json))
 
         def with_manifest(digests: dict[str, tuple[str, int]]) -> list[tuple[bytes, str]]:
-            if manifest_path is None:
-                return []
             inputs = [InputRecord("campaign", campaign, table.sha256, table.size, frame.height, {})]
             for r in loaded or []:
                 digest, size = sha256_file(r.path)
@@ -352,7 +350,8 @@ def scrub_command(
             )
             return [(manifest_bytes(doc), manifest_path)]
 
-        write_outputs(outputs, with_manifest, [manifest_path] if manifest_path else [])  # all or nothing, manifest included
+        # All or nothing, the manifest included; outputs are hashed only when a manifest is written.
+        write_outputs(outputs, with_manifest if manifest_path else None, [manifest_path] if manifest_path else [])
         if not quiet:
             show(figures)
 

@@ -74,10 +74,8 @@ def _staged(targets: list[str]) -> Iterator[list[Path]]:
                 os.replace(tmp, target)
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, old)
-    except OSError as exc:
-        raise OutputError(f"{targets[len(temps) - 1] if temps else targets[0]}: cannot write ({exc.strerror or exc}). Check free space and permissions.") from None
-    except pl.exceptions.PolarsError as exc:
-        raise OutputError(f"{targets[0]}: cannot write ({str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__}). Check free space and permissions.") from None
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        raise OutputError(f"{targets[len(temps) - 1] if temps else targets[0]}: cannot write ({_why(exc)}). Check free space and permissions.") from None
     finally:
         for tmp in temps:
             tmp.unlink(missing_ok=True)
@@ -122,7 +120,8 @@ def write_outputs(
     for payload, target in outputs:
         if target == "-":
             data = payload if isinstance(payload, bytes) else render(payload, "csv")
-            digests[target] = (hashlib.sha256(data).hexdigest(), len(data))
+            if finalize:
+                digests[target] = (hashlib.sha256(data).hexdigest(), len(data))
             to_stdout.append(data)
     later = list(finalize_targets or [])
     with _staged([t for _, t in files] + later) as temps:
@@ -131,9 +130,9 @@ def write_outputs(
             try:
                 _write(payload, fmt, str(tmp))
             except (OSError, pl.exceptions.PolarsError) as exc:
-                why = getattr(exc, "strerror", None) or (str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__)
-                raise OutputError(f"{target}: cannot write ({why}). Check free space and permissions.") from None
-            digests[target] = sha256_file(tmp)
+                raise OutputError(f"{target}: cannot write ({_why(exc)}). Check free space and permissions.") from None
+            if finalize:  # hashing a large output is only worth it for the manifest
+                digests[target] = sha256_file(tmp)
         extra = dict((t, d) for d, t in (finalize(digests) if finalize else []))
         for target, tmp in zip(later, temps[len(files):]):
             tmp.write_bytes(extra[target])
@@ -141,6 +140,12 @@ def write_outputs(
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
     return digests
+
+
+def _why(exc: BaseException) -> str:
+    """The OS reason of a write error, or the first line of polars' message."""
+    text = str(exc)
+    return getattr(exc, "strerror", None) or (text.splitlines()[0][:120] if text else type(exc).__name__)
 
 
 def sha256_file(path: str | Path) -> tuple[str, int]:
