@@ -55,6 +55,16 @@ def _temp_for(target: str) -> Path:
 
 
 @contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """SIGINT and SIGTERM wait until the block ends (then their handlers run)."""
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+@contextlib.contextmanager
 def _staged(targets: list[str]) -> Iterator[list[Path]]:
     """Temporary files for `targets`; on success all are fsynced, then all renamed
     with SIGINT/SIGTERM held back, so the set is all old or all new. On any
@@ -62,18 +72,17 @@ def _staged(targets: list[str]) -> Iterator[list[Path]]:
     temps: list[Path] = []
     try:
         for t in targets:
-            temps.append(_temp_for(t))
+            # A signal between creating the file and recording it would leave it behind:
+            # hold signals back until it is in `temps` (the handler runs on unblocking).
+            with _signals_held():
+                temps.append(_temp_for(t))
         yield temps
         for tmp in temps:
             with open(tmp, "rb+") as fh:
                 os.fsync(fh.fileno())
-        blocked = {signal.SIGINT, signal.SIGTERM}
-        old = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
-        try:
+        with _signals_held():
             for tmp, target in zip(temps, targets):
                 os.replace(tmp, target)
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, old)
     except (OSError, pl.exceptions.PolarsError) as exc:
         raise OutputError(f"{targets[len(temps) - 1] if temps else targets[0]}: cannot write ({_why(exc)}). Check free space and permissions.") from None
     finally:

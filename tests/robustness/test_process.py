@@ -24,7 +24,7 @@ import polars as pl
 import pytest
 
 from callscrub import cli, writers
-from callscrub.safety import Terminated
+from callscrub.safety import Terminated, install_signal_handlers
 
 from ._support import (
     CONSOLE_SCRIPT,
@@ -228,6 +228,29 @@ def test_signal_right_after_the_temp_file_is_created_leaves_no_part_file(tmp_pat
     monkeypatch.setattr(writers.os, "chmod", chmod)
     res = scrub(write_csv(tmp_path / "campaign.csv", OTHER), tmp_path)
     assert res.code == 130, res.err
+    assert_untouched(earlier, tmp_path)
+
+
+def test_real_sigterm_as_the_rejects_temp_file_appears_leaves_no_part_file(tmp_path: Path, monkeypatch) -> None:
+    """The race CI once hit: SIGTERM lands just after the REJECTS temporary file
+    is created and before the writer has recorded it for clean-up."""
+    earlier = earlier_outputs(tmp_path)
+    real_mkstemp = writers.tempfile.mkstemp
+
+    def mkstemp(*args, **kwargs):
+        fd, name = real_mkstemp(*args, **kwargs)
+        if os.path.basename(name).startswith(".rejects.csv."):
+            os.kill(os.getpid(), signal.SIGTERM)  # delivered now unless held back
+        return fd, name
+
+    monkeypatch.setattr(writers.tempfile, "mkstemp", mkstemp)
+    previous = signal.getsignal(signal.SIGTERM)
+    install_signal_handlers()  # as `callscrub` does at start-up
+    try:
+        res = scrub(write_csv(tmp_path / "campaign.csv", OTHER), tmp_path)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert res.code == 143, res.err
     assert_untouched(earlier, tmp_path)
 
 
