@@ -614,6 +614,33 @@ def test_decision_depth_is_conservative(cc, length):
         assert len(verdicts) == 1, (cc, length, depth, prefix, verdicts)
 
 
+@pytest.mark.parametrize(("cc", "length"), [(33, 9), (262, 9), (590, 9), (596, 9), (44, 10), (39, 10), (34, 9)])
+def test_decisive_prefixes_give_phonenumbers_answer_for_every_completion(cc, length):
+    """The shorter prefixes the tree refinement picks decide validity, type and
+    region on their own: random numbers extending one all get the same verdict."""
+    depth = numbers._decision_depth(cc, length)
+    rng = random.Random(cc * 1000 + length)
+
+    def rand(n: int) -> str:
+        return "".join(rng.choice("0123456789") for _ in range(n))
+
+    prefixes = [rand(depth) for _ in range(4000)]
+    if cc == 33:  # every mobile prefix, as a national campaign holds them
+        prefixes += [f"{n:05d}" for n in range(60000, 80000)]
+    decisive = numbers._decisive(cc, length, prefixes)
+    assert all(p.startswith(d) for p, d in zip(prefixes, decisive))
+    for d in sorted(set(decisive)):
+        verdicts = set()
+        for _ in range(6):
+            pn = pn_of(cc, d + rand(length - len(d)))
+            ok, kind = pn_verdict(pn)
+            verdicts.add((ok, kind, phonenumbers.region_code_for_number(pn) if ok else None))
+        assert len(verdicts) == 1, (cc, length, d, verdicts)
+    if cc == 33:  # mobiles (06, 07) are settled by three digits, not five
+        assert len(set(decisive)) * 4 < len(set(prefixes))
+        assert max(len(d) for p, d in zip(prefixes, decisive) if p[0] in "67") <= 3
+
+
 # --------------------------------------------------------------------------- property
 
 _ALPHABET = st.sampled_from(list("0123456789") * 4 + list(" .-+()/") + list("abcxyzEXT;=#") + ["\u00a0", "\t"])
@@ -636,6 +663,23 @@ def test_normalise_never_raises_and_keys_carry_their_country_code(fr, values):
     # The same value always gets the same answer, whatever else is in the batch.
     solo = [numbers.normalise(pl.Series([v], dtype=pl.String), fr, "FR").row(0) for v in values[:1]]
     assert solo == [out.row(0)]
+
+
+def _cleaned_by_regex(value: str) -> str:
+    """The full cleaning, written out here with the standard re module."""
+    text = value.strip()
+    text = re.sub(r"(?i)\s*(?:;ext=|ext\.?|extension|poste|x|#)\s*\d{1,7}\s*$", "", text, count=1)
+    text = text.replace("(0)", "")
+    return re.sub(r"[\s.\-/()\u00a0\u202f]", "", text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(_ALPHABET, max_size=25), min_size=1, max_size=30))
+def test_quick_cleaning_agrees_with_the_full_regex_cleaning(values):
+    """Values settled by removing the usual separators literally get the same
+    cleaned text as values that go through the full regex treatment."""
+    got = numbers._cleaned(pl.Series(values, dtype=pl.String)).to_list()
+    assert got == [_cleaned_by_regex(v) for v in values]
 
 
 # --------------------------------------------------------------------------- registries

@@ -47,6 +47,8 @@ _MAX_E164_DIGITS = 15
 # Separators people and CRMs put in numbers; "(0)" is the trunk prefix written
 # after a country code (+33 (0)6 ...), never dialled.
 _SEPARATORS = r"[\s.\-/()\u00a0\u202f]"
+# The usual ones, removed literally first (a subset of _SEPARATORS).
+_QUICK_SEPARATORS = [" ", ".", "-", "/"]
 _EXTENSION = r"(?i)\s*(?:;ext=|ext\.?|extension|poste|x|#)\s*\d{1,7}\s*$"
 
 
@@ -72,21 +74,25 @@ def _digit_set(items: list) -> frozenset[int]:
     return digits - allowed if negate else frozenset(allowed) & digits
 
 
-def _walk(nodes: list, states: set[tuple[int, int]], limit: int) -> set[tuple[int, int]]:
+def _walk(nodes: list, states: set[tuple[int, int]], limit: int, known: tuple[int, ...] = ()) -> set[tuple[int, int]]:
     """Advance (position, depth) states through a parsed pattern.
 
     depth = one past the last position whose digit the pattern constrains.
+    `known` holds the first digits (as code points) every number considered
+    starts with: paths that contradict them are dropped.
     """
+    k = len(known)
     for op, av in nodes:
         if op is sre_c.LITERAL:
-            states = {(p + 1, p + 1) for p, _ in states}
+            states = {(p + 1, p + 1) for p, _ in states if p >= k or known[p] == av}
         elif op is sre_c.IN:
-            full = len(_digit_set(av)) == 10
-            states = {(p + 1, d if full else p + 1) for p, d in states}
+            allowed = _digit_set(av)
+            full = len(allowed) == 10
+            states = {(p + 1, d if full else p + 1) for p, d in states if p >= k or known[p] in allowed}
         elif op is sre_c.SUBPATTERN:
-            states = _walk(av[-1], states, limit)
+            states = _walk(av[-1], states, limit, known)
         elif op is sre_c.BRANCH:
-            states = set().union(*(_walk(branch, states, limit) for branch in av[1]))
+            states = set().union(*(_walk(branch, states, limit, known) for branch in av[1]))
         elif op in (sre_c.MAX_REPEAT, sre_c.MIN_REPEAT):
             low, high, sub = av
             high = min(high, limit + 1)
@@ -97,7 +103,7 @@ def _walk(nodes: list, states: set[tuple[int, int]], limit: int) -> set[tuple[in
                     out |= cur
                 if i == high or not cur:
                     break
-                cur = _walk(sub, cur, limit)
+                cur = _walk(sub, cur, limit, known)
             states = out
         else:
             raise _Unsupported(op)
@@ -105,8 +111,13 @@ def _walk(nodes: list, states: set[tuple[int, int]], limit: int) -> set[tuple[in
     return states
 
 
-def _pattern_depth(pattern: str, length: int, prefix_match: bool) -> int:
-    states = _walk(list(sre_parse.parse(pattern)), {(0, 0)}, length)
+@lru_cache(maxsize=None)
+def _parsed(pattern: str) -> list:
+    return list(sre_parse.parse(pattern))
+
+
+def _pattern_depth(pattern: str, length: int, prefix_match: bool, known: tuple[int, ...] = ()) -> int:
+    states = _walk(_parsed(pattern), {(0, 0)}, length, known)
     if prefix_match:  # leading_digits patterns are matched at the start only
         return max((p for p, _ in states), default=0)
     return max((d for p, d in states if p == length), default=0)
@@ -128,6 +139,25 @@ _DESC_FIELDS = (
 )
 
 
+def _patterns(cc: int) -> list[tuple[str, bool]]:
+    """(pattern, matched as a prefix only) of every metadata pattern of `cc`."""
+    out = []
+    for md in _metadata_for(cc):
+        for field in _DESC_FIELDS:
+            desc = getattr(md, field, None)
+            if desc is not None and desc.national_number_pattern:
+                out.append((desc.national_number_pattern, False))
+        if md.leading_digits:  # leading_digits patterns are matched at the start only
+            out.append((md.leading_digits, True))
+    return out
+
+
+def _depth_given(cc: int, length: int, known: str) -> int:
+    """How many leading digits decide the answer for numbers starting with `known`."""
+    codes = tuple(map(ord, known))
+    return max((_pattern_depth(pat, length, prefix, codes) for pat, prefix in _patterns(cc)), default=0)
+
+
 @lru_cache(maxsize=None)
 def _decision_depth(cc: int, length: int) -> int:
     """How many leading NSN digits decide phonenumbers' validity, type and region.
@@ -137,18 +167,60 @@ def _decision_depth(cc: int, length: int) -> int:
     phonenumbers' exact answer. Falls back on the full length (one call per
     distinct number) when a pattern uses a construct not modelled here.
     """
-    depth = 0
     try:
-        for md in _metadata_for(cc):
-            for field in _DESC_FIELDS:
-                desc = getattr(md, field, None)
-                if desc is not None and desc.national_number_pattern:
-                    depth = max(depth, _pattern_depth(desc.national_number_pattern, length, False))
-            if md.leading_digits:
-                depth = max(depth, _pattern_depth(md.leading_digits, length, True))
+        depth = _depth_given(cc, length, "")
     except (_Unsupported, re.error, RecursionError):
         return length
     return min(max(depth, 1), length)
+
+
+# A node of the prefix tree is worth analysing when the phonenumbers calls it
+# may save cost more than the analysis: one call costs about as much as walking
+# ~15 characters of metadata pattern (measured: ~30 us against ~2 us per char).
+_PATTERN_CHARS_PER_CALL = 15
+
+
+@lru_cache(maxsize=None)
+def _pattern_chars(cc: int) -> int:
+    return sum(len(pat) for pat, _ in _patterns(cc))
+
+
+@lru_cache(maxsize=None)
+def _settles(cc: int, length: int, known: str) -> bool:
+    """Whether the digits `known` alone decide the answer for every number of `length`."""
+    try:
+        return _depth_given(cc, length, known) <= len(known)
+    except (_Unsupported, re.error, RecursionError):
+        return False
+
+
+def _decisive(cc: int, length: int, prefixes: list[str]) -> list[str]:
+    """For each prefix of `_decision_depth(cc, length)` digits, a prefix of it
+    that already decides the answer, often much shorter (06 12 34 x: 061).
+
+    Mobiles, landlines and premium ranges share the first digits, so the depth
+    valid for all of them is larger than what most branches need: the tree of
+    prefixes is refined where numbers are many, so each branch stops as soon as
+    its own digits settle it. Either prefix gives phonenumbers' exact answer.
+    """
+    depth = _decision_depth(cc, length)
+    worth = max(1, _pattern_chars(cc) // _PATTERN_CHARS_PER_CALL)
+    found: dict[str, str] = {}
+
+    def refine(node: str, items: list[str]) -> None:
+        if len(node) >= depth or len(items) <= worth:
+            found.update((p, p) for p in items)
+        elif _settles(cc, length, node):
+            found.update((p, node) for p in items)
+        else:
+            groups: dict[str, list[str]] = {}
+            for p in items:
+                groups.setdefault(p[len(node)], []).append(p)
+            for digit, group in groups.items():
+                refine(node + digit, group)
+
+    refine("", sorted(set(prefixes)))
+    return [found[p] for p in prefixes]
 
 
 def _phone_number(cc: int, nsn: str) -> phonenumbers.PhoneNumber:
@@ -182,7 +254,15 @@ def _verdict(cc: int, length: int, prefix: str) -> tuple[bool, str | None, str |
 
 def _classify_prefixes(keys: pl.DataFrame) -> pl.DataFrame:
     """phonenumbers' validity, type and region for each distinct (cc, length, prefix)."""
-    verdicts = [_verdict(cc, length, prefix) for cc, length, prefix in keys.select("cc", "length", "prefix").iter_rows()]
+    rows = keys.select("cc", "length", "prefix").rows()
+    by_shape: dict[tuple[int, int], list[int]] = {}
+    for i, (cc, length, _) in enumerate(rows):
+        by_shape.setdefault((cc, length), []).append(i)
+    decisive = [""] * len(rows)
+    for (cc, length), idx in by_shape.items():
+        for i, prefix in zip(idx, _decisive(cc, length, [rows[i][2] for i in idx])):
+            decisive[i] = prefix
+    verdicts = [_verdict(cc, length, decisive[i]) for i, (cc, length, _) in enumerate(rows)]
     return keys.with_columns(
         pl.Series(VALID, [v[0] for v in verdicts], pl.Boolean),
         pl.Series(TYPE, [v[1] for v in verdicts], pl.String),
@@ -220,6 +300,24 @@ def _block_lookup(national: pl.Expr, rules: RuleSet) -> pl.Expr:
     return pl.coalesce(tries) if tries else pl.lit(None, pl.Int32)
 
 
+def _cleaned(raw: pl.Series) -> pl.Series:
+    """`raw` without spaces, separators, the written trunk prefix "(0)" and an extension.
+
+    Most values only hold digits, spaces, dots or dashes: removing those
+    literally settles them (a value left with anything but digits and a leading
+    "+" takes the full regex treatment, a few times slower, on its own).
+    """
+    quick = raw.str.replace_many(_QUICK_SEPARATORS, [""] * len(_QUICK_SEPARATORS))
+    slow = (~quick.str.contains(r"^\+?\d+$")).fill_null(False).arg_true()
+    if len(slow) == 0:
+        return quick
+    full = (
+        raw.gather(slow).str.strip_chars().str.replace(_EXTENSION, "").str.replace_all(r"\(0\)", "")
+        .str.replace_all(_SEPARATORS, "")
+    )
+    return quick.scatter(slow, full)
+
+
 def normalise(raw: pl.Series, rules: RuleSet, default_region: str = "FR") -> pl.DataFrame:
     """E.164 key, country code, NSN, validity, type and territory for each value.
 
@@ -228,12 +326,8 @@ def normalise(raw: pl.Series, rules: RuleSet, default_region: str = "FR") -> pl.
     """
     if raw.dtype.is_float():  # a phone column stored as floats (612345678.0)
         raw = pl.select(pl.when(raw == raw.round(0)).then(raw.cast(pl.Int64, strict=False))).to_series()
-    lf = pl.LazyFrame({"_raw": raw.cast(pl.String)})
-    cleaned = (
-        pl.col("_raw").str.strip_chars().str.replace(_EXTENSION, "").str.replace_all(r"\(0\)", "")
-        .str.replace_all(_SEPARATORS, "")
-    )
-    lf = lf.with_columns(cleaned.alias("_clean"))
+    raw = raw.cast(pl.String)
+    lf = pl.LazyFrame({"_raw": raw, "_clean": _cleaned(raw)})
     # Letters left once an extension is removed are a placeholder (06 12 XX XX XX)
     # or a vanity spelling, not digits: phonenumbers would turn them into keypad
     # digits and call a stranger.
