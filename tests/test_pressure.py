@@ -38,7 +38,7 @@ from conftest import PARIS, campaign, history_of, run
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from callscrub import cli
+from callscrub import cli, pressure
 from callscrub.rules import load_rules
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -647,6 +647,24 @@ def test_property_reschedule_never_exceeds_limits(fr, case):
     for k in range(3):
         if any(drop[i][0] == "kept" for i, r in enumerate(rows, 1) if r[0] == k):
             assert any(resched[i][0] == "kept" for i, r in enumerate(rows, 1) if r[0] == k)
+
+
+@settings(max_examples=40, **PROPERTY)
+@given(pressure_cases(), st.sampled_from(["drop", "reschedule"]))
+def test_property_vectorised_clearance_changes_nothing(fr, case, on_limit):
+    """Numbers with several rows cleared without a walk get exactly what the
+    walk gives them: same slots, reasons and details."""
+    rows, history = case
+    frame, h = _frames(rows, history)
+    fast = run(fr, frame, history=h, on_limit=on_limit)
+    real = pressure._clearly_within_limits
+    pressure._clearly_within_limits = lambda multi, h, sig_id: multi.clear().select("source_row", "_slot")
+    try:
+        walked = run(fr, frame, history=h, on_limit=on_limit)
+    finally:
+        pressure._clearly_within_limits = real
+    assert fast.clean.equals(walked.clean)
+    assert fast.rejects.equals(walked.rejects)
 
 
 # --------------------------------------------------------------------------- 7. CLI

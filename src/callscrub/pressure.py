@@ -5,11 +5,11 @@ French law (D.223-9, issue #3): at most 4 calls or attempts per consumer in any
 full days after a refusal. The figures are rule data (`[pressure]` in a rule
 set); this module only counts.
 
-Most numbers have a single attempt in play: they are settled with a few
-vectorised joins. Numbers with several campaign rows, or whose history lies
-after the slot, or that fail the vectorised check, are walked in Python one
-number at a time, rows in final-slot order (ties by source_row), each kept row
-counting for the next.
+Most numbers have a single attempt in play, or a few that together stay
+clearly within every limit: they are settled with vectorised joins. The
+others (history near the cap, a refusal, rows in several places) are walked
+in Python one number at a time, rows in final-slot order (ties by
+source_row), each kept row counting for the next.
 """
 
 from __future__ import annotations
@@ -166,6 +166,50 @@ def _walk_number(
     return out
 
 
+def _clearly_within_limits(multi: pl.DataFrame, h: pl.DataFrame, sig_id: dict) -> pl.DataFrame:
+    """(source_row, _slot) of the rows of numbers with several rows in play that
+    every limit lets through as they are, without walking them.
+
+    Sufficient, not exact: one place and one set of limits for all the rows of
+    the number, every row after the lock-out of the last refusal, and for each
+    cap, the history attempts near the rows plus the rows themselves fit in
+    one window (then no window can hold more). Numbers it cannot clear are walked.
+    """
+    per_key = (
+        multi.group_by("_key").agg(
+            pl.len().alias("_n"),
+            pl.col("_territory").n_unique().alias("_places"),
+            pl.col("_sig").n_unique().alias("_sigs"),
+            pl.col("_sig").first(),
+            pl.col("_day").min().alias("_day_lo"),
+            pl.col("_day").max().alias("_day_hi"),
+            pl.col("_slot").min().alias("_at_lo"),
+            pl.col("_slot").max().alias("_at_hi"),
+        ).filter((pl.col("_places") == 1) & (pl.col("_sigs") == 1))
+    )
+    cleared = []
+    for (caps, lockout), i in sig_id.items():
+        checks = per_key.filter(pl.col("_sig") == i)
+        ok = pl.lit(True)
+        if lockout is not None:
+            last_refusal = h.filter("refused").group_by("_key").agg(pl.col("day").max().alias("_refusal_day"))
+            checks = checks.join(last_refusal, on="_key", how="left")
+            ok = ok & (pl.col("_refusal_day").is_null() | (pl.col("_day_lo") > pl.col("_refusal_day") + lockout))
+        for j, cap in enumerate(caps):
+            # Any window holding a row lies within [lo - n + 1, hi + n - 1].
+            pos, lo, hi, n = ("day", "_day_lo", "_day_hi", cap.length) if cap.unit == "days" else ("at", "_at_lo", "_at_hi", cap.length * 3600)
+            near = (
+                checks.select("_key", (pl.col(lo) - (n - 1)).alias("_lo"), (pl.col(hi) + (n - 1)).alias("_hi"))
+                .join(h.select("_key", pos), on="_key", how="inner")
+                .filter(pl.col(pos).is_between(pl.col("_lo"), pl.col("_hi"))).group_by("_key").len(f"_near{j}")
+            )
+            checks = checks.join(near, on="_key", how="left")
+            ok = ok & (pl.col(f"_near{j}").fill_null(0) + pl.col("_n") <= cap.count)
+        cleared.append(checks.filter(ok).select("_key"))
+    keys = pl.concat(cleared) if cleared else pl.DataFrame(schema={"_key": pl.Int64})
+    return multi.join(keys, on="_key", how="semi").select("source_row", "_slot")
+
+
 def apply_limits(
     cand: pl.DataFrame,
     history: pl.DataFrame | None,
@@ -216,16 +260,14 @@ def apply_limits(
         ((pl.col("_slot") + pl.col("_off")) // DAY).alias("_day")
     )
 
-    # Vectorised: one row in play, all history at or before its slot, checked
-    # with the limits in force on its day (grouped by those limits).
-    single = rest.join(n_cand.filter(pl.col("_n_cand") == 1), on="_key", how="semi")
-    pairs = single.select("_territory", "_day").unique()
+    # Vectorised: rows checked with the limits in force on their day (grouped by those limits).
+    pairs = rest.select("_territory", "_day").unique()
     limits_of = {
         (t, d): juris.limits(t, _EPOCH_DAY + timedelta(days=d)) for t, d in pairs.iter_rows()
     }
     signatures = sorted({(lim.caps, lim.refusal_lockout_days) for lim in limits_of.values()}, key=repr)
     sig_id = {sig: i for i, sig in enumerate(signatures)}
-    single = single.join(
+    rest = rest.join(
         pl.DataFrame(
             [(t, d, sig_id[(lim.caps, lim.refusal_lockout_days)]) for (t, d), lim in limits_of.items()],
             schema={"_territory": pl.String, "_day": pl.Int64, "_sig": pl.Int64},
@@ -235,6 +277,8 @@ def apply_limits(
         how="left",
     )
     h = hist.rename({"key": "_key"})
+    # One row in play, all history at or before its slot: exact.
+    single = rest.join(n_cand.filter(pl.col("_n_cand") == 1), on="_key", how="semi")
     last_at = h.group_by("_key").agg(pl.col("at").max().alias("_last_at"))
     passed_parts = []
     for (caps, lockout), i in sig_id.items():
@@ -253,7 +297,8 @@ def apply_limits(
             checks = checks.join(counted, on="_key", how="left")
             ok = ok & (pl.col(f"_count{j}").fill_null(0) + 1 <= cap.count)
         passed_parts.append(checks.filter(ok).select("source_row", "_slot"))
-    passed = pl.concat(passed_parts) if passed_parts else pl.DataFrame(schema={"source_row": pl.Int64, "_slot": pl.Int64})
+    passed_parts.append(_clearly_within_limits(rest.join(n_cand.filter(pl.col("_n_cand") > 1), on="_key", how="semi"), h, sig_id))
+    passed = pl.concat(passed_parts)
     walk = rest.join(passed.select("source_row"), on="source_row", how="anti")
 
     results: list[tuple[int, int | None, str | None, str | None]] = []
