@@ -113,3 +113,17 @@ def test_snapshot_export_date_sets_freshness(tmp_path: Path, capsys: pytest.Capt
     assert code == 4  # 53 days old under fr's 30
     assert "2026-10-01" in capsys.readouterr().err
     assert json.loads(json.dumps(snapshot_metadata(str(out))))["export_date"] == "2026-10-01"
+
+
+def test_registry_lookup_names_the_first_listing_registry_even_from_unsorted_keys():
+    """Lookups binary-search the keys: a Registry built by hand with unsorted
+    keys is sorted on creation, so no listed number slips through."""
+    from callscrub.registry import Registry, registry_hits
+
+    a = Registry("a.csv", "a.csv", pl.Series("key", [33600000005, 33600000001, 33600000003]), 3, 0, ())
+    b = Registry("b.csv", "b.csv", pl.Series("key", [33600000004, 33600000003]), 2, 0, ())
+    empty = Registry("c.csv", "c.csv", pl.Series("key", [], pl.Int64), 0, 0, ())
+    campaign = pl.Series([33600000001, 33600000002, 33600000003, 33600000004, None, 33600000003, 99], dtype=pl.Int64)
+    hits = registry_hits(campaign, [empty, a, b])
+    assert dict(hits.iter_rows()) == {33600000001: "a.csv", 33600000003: "a.csv", 33600000004: "b.csv"}
+    assert dict(registry_hits(campaign, [b, a]).iter_rows())[33600000003] == "b.csv"

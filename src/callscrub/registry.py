@@ -37,6 +37,12 @@ class Registry:
     invalid_row_numbers: tuple[int, ...]  # first few, 1-based data rows
     export_date: date | None = None  # when the list was obtained (freshness, issue #6)
 
+    def __post_init__(self) -> None:
+        # Lookups binary-search the keys (registry_hits): whoever built this
+        # registry, unsorted keys would let listed numbers through.
+        if not self.keys.is_sorted():
+            object.__setattr__(self, "keys", self.keys.sort())
+
 
 def _fold(name: str) -> str:
     text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower().strip()
@@ -112,14 +118,21 @@ def registry_hits(keys: pl.Series, registries: list[Registry]) -> pl.DataFrame:
     """For each key found in a registry: the first registry (in order) that lists it."""
     if not registries:
         return pl.DataFrame(schema={"key": pl.Int64, "registry": pl.String})
-    wanted = pl.DataFrame({"key": keys.drop_nulls().unique()})
-    found = [
-        wanted.join(pl.DataFrame({"key": r.keys}), on="key", how="semi").with_columns(
-            pl.lit(i, pl.Int32).alias("order"), pl.lit(r.name).alias("registry")
-        )
-        for i, r in enumerate(registries)
-    ]
-    return pl.concat(found).sort("order").unique("key", keep="first").drop("order")
+    wanted = keys.drop_nulls().unique().sort()
+    registry = pl.Series("registry", [None] * len(wanted), dtype=pl.String)
+    for r in reversed(registries):  # the first registry listing a key names it
+        registry = pl.select(pl.when(_listed(wanted, r.keys)).then(pl.lit(r.name)).otherwise(registry)).to_series()
+    return pl.DataFrame({"key": wanted, "registry": registry}).filter(pl.col("registry").is_not_null())
+
+
+def _listed(wanted: pl.Series, keys: pl.Series) -> pl.Series:
+    """Whether each of `wanted` is in `keys` (sorted, unique): a binary search
+    per wanted key, so a registry of hundreds of millions of numbers is never
+    hashed (PERFORMANCE.md: the registry is the large side)."""
+    if len(keys) == 0:
+        return pl.Series([False] * len(wanted), dtype=pl.Boolean)
+    pos = keys.search_sorted(wanted, side="left").clip(0, len(keys) - 1)
+    return keys.gather(pos) == wanted
 
 
 def stale_registries(registries: list[Registry], max_age_days: int | None, today: date) -> list[tuple[Registry, int]]:

@@ -83,6 +83,16 @@ class ScrubResult:
         return self.clean.height
 
 
+def _attach(df: pl.DataFrame, part: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    """`columns` of `part` (some of df's rows, by source_row) set on df's rows,
+    null on the others. df holds source_row 1..n in order, so a row's position
+    is source_row - 1: no join, and df's other columns are not copied."""
+    at = part["source_row"] - 1
+    return df.with_columns(
+        pl.repeat(None, df.height, dtype=part.schema[c], eager=True).alias(c).scatter(at, part[c]) for c in columns
+    )
+
+
 def _ceil_epoch(now: datetime) -> int:
     ts = now.timestamp()
     return int(ts) if ts == int(ts) else int(ts) + 1
@@ -161,7 +171,10 @@ def scrub(
 
     on_phase("joining registries")
     hits = registry_hits(df[numbers.E164], registries or [])
-    df = df.join(hits, left_on=numbers.E164, right_on="key", how="left", maintain_order="left")
+    # Only the key column goes through the join; the result is set beside the other columns.
+    df = df.with_columns(
+        df.select(numbers.E164).join(hits, left_on=numbers.E164, right_on="key", how="left", maintain_order="left")["registry"]
+    )
     df = _with_screening(df, screened)
 
     too_far = pl.col("_t0") > now_s + int(MAX_LEAD.total_seconds())
@@ -193,7 +206,7 @@ def scrub(
         extra_zones=(options.campaign_tz,),
     )
     scheduled = next_legal(live.select("source_row", "_t0", "_territory"), calendar, at="_t0", territory="_territory")
-    df = df.join(scheduled.select("source_row", "_slot"), on="source_row", how="left", maintain_order="left")
+    df = _attach(df, scheduled, ["_slot"])
     # Express consent to out-of-hours calls lifts the day/hour windows (D.223-9).
     df = df.with_columns(pl.when(pl.col("_ooh") & pl.col("_reason").is_null()).then(pl.col("_t0")).otherwise(pl.col("_slot")).alias("_slot"))
 
@@ -217,7 +230,7 @@ def scrub(
     limits = apply_limits(
         live, history, juris, calendar, reschedule=options.on_limit == "reschedule", horizon_s=horizon_s
     )
-    df = df.join(limits.rename({"_slot": "_limit_slot"}), on="source_row", how="left", maintain_order="left")
+    df = _attach(df, limits.rename({"_slot": "_limit_slot"}), ["_limit_slot", "_limit_reason", "_limit_detail"])
     moved = (pl.col("_limit_slot") != pl.col("_slot")).fill_null(False)
     df = df.with_columns(moved.alias("_moved_by_limits"))
     df = df.with_columns(
@@ -376,7 +389,7 @@ def _check_slot_rules(
     ).filter(pl.col("_slot_reason").is_not_null())
     if "_slot_detail" not in df.columns:
         df = df.with_columns(pl.lit(None, pl.String).alias("_slot_detail"))
-    df = df.join(verdict, on="source_row", how="left", maintain_order="left")
+    df = _attach(df, verdict, ["_slot_reason", "_slot_detail_new"])
     return df.with_columns(
         pl.when(pl.col("_reason").is_null()).then(pl.col("_slot_reason")).otherwise(pl.col("_reason")).alias("_reason"),
         pl.when(pl.col("_reason").is_null() & pl.col("_slot_reason").is_not_null()).then(pl.col("_slot_detail_new")).otherwise(pl.col("_slot_detail")).alias("_slot_detail"),

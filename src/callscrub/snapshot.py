@@ -53,10 +53,12 @@ def load_snapshot(source: str) -> Registry:
     meta = snapshot_metadata(source)
     assert meta is not None
     keys = pl.read_parquet(source, columns=[KEY])[KEY]
+    if keys.dtype != pl.Int64:
+        raise InputError(f"{source}: not a valid snapshot (its keys are {keys.dtype}, not Int64). Rebuild it with `callscrub registry build`.")
     return Registry(
         name=Path(source).name,
         path=source,
-        keys=keys.set_sorted().rename("key"),  # read_parquet drops the sorted flag (PERFORMANCE.md)
+        keys=keys.rename("key"),  # sorted when built; Registry checks (a scan, no copy)
         rows=int(meta["numbers"]),
         invalid_rows=0,
         invalid_row_numbers=(),
