@@ -7,10 +7,12 @@ every value survive to the outputs. Errors name the file, the row and the fix.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
 import hashlib
 import io
+import re
 import sys
 import zlib
 from dataclasses import dataclass
@@ -23,6 +25,9 @@ from callscrub.errors import InputError
 PARQUET_MAGIC = b"PAR1"
 GZIP_MAGIC = b"\x1f\x8b"
 DELIMITERS = (",", ";", "\t")
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+ASCII_SPACE = re.compile(rb"[\t-\r\x1c- ]*")  # the ASCII characters str.isspace() accepts
+CHUNK = 1 << 14  # bytes decoded at a time to check UTF-8 (small chunks measured fastest)
 
 
 @dataclass(frozen=True)
@@ -68,7 +73,7 @@ def decode_text(data: bytes, name: str, encoding: str | None) -> str:
         except UnicodeDecodeError as exc:
             row = data.count(b"\n", 0, exc.start)
             raise InputError(f"{name}: line {row + 1} is not valid {encoding}. Check --encoding.") from None
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if data.startswith(UTF16_BOMS):
         return data.decode("utf-16")
     try:
         return data.decode("utf-8-sig")
@@ -78,6 +83,35 @@ def decode_text(data: bytes, name: str, encoding: str | None) -> str:
             f"{name}: line {line} is not valid UTF-8 (byte 0x{data[exc.start]:02x}). "
             "French exports are often Windows-1252: pass --encoding cp1252."
         ) from None
+
+
+def utf8_text(data: bytes, name: str, encoding: str | None) -> tuple[bytes, int]:
+    """The text of a CSV file (as decode_text reads it) as UTF-8 bytes, and the
+    offset where it starts in them.
+
+    UTF-8 files, the usual case, are checked a slice at a time and returned as
+    they are, past their BOM: no decoded copy of the file is made. Other
+    encodings are transcoded. The errors are decode_text's either way.
+    """
+    if not encoding:
+        codec = "utf-16" if data.startswith(UTF16_BOMS) else "utf-8-sig"
+    else:
+        try:
+            codec = codecs.lookup(encoding).name
+        except LookupError:
+            codec = ""  # decode_text words the error
+    if codec in ("utf-8", "utf-8-sig"):
+        start = 3 if codec == "utf-8-sig" and data.startswith(codecs.BOM_UTF8) else 0
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        view = memoryview(data)
+        try:
+            for i in range(start, len(data), CHUNK):
+                decoder.decode(view[i : i + CHUNK])
+            decoder.decode(b"", final=True)
+            return data, start
+        except UnicodeDecodeError:
+            pass  # decode_text raises the error with its line number
+    return decode_text(data, name, encoding).encode("utf-8"), 0
 
 
 def sniff_delimiter(first_line: str) -> str:
@@ -92,9 +126,36 @@ def sniff_delimiter(first_line: str) -> str:
     return best if counts[best] else ","
 
 
-def _first_line(text: str) -> str:
-    end = text.find("\n")
-    return (text if end < 0 else text[:end]).rstrip("\r")
+def _first_line(data: bytes, start: int) -> str:
+    end = data.find(b"\n", start)
+    return data[start : None if end < 0 else end].decode("utf-8").rstrip("\r")
+
+
+def _is_blank(data: bytes, start: int) -> bool:
+    """Whether the text is only white space, as `not text.strip()` would say."""
+    end = ASCII_SPACE.match(data, start).end()
+    if end == len(data):
+        return True
+    if data[end] < 0x80 or not data[end : end + 4].decode("utf-8", "ignore")[:1].isspace():
+        return False
+    return not data[start:].decode("utf-8").strip()  # starts with a no-break space or such: rare
+
+
+def _header_names(data: bytes, start: int, sep: str) -> list[str]:
+    """The first record, read with the csv module from the first bytes only.
+
+    The prefix is decoded and grown until the record ends before its end, so a
+    quoted header spanning lines reads as it would from the whole text.
+    """
+    size = 1 << 16
+    while True:
+        end = start + size
+        head = codecs.getincrementaldecoder("utf-8")().decode(memoryview(data)[start:end], final=end >= len(data))
+        buf = io.StringIO(head, newline="")
+        names = next(csv.reader(buf, delimiter=sep, quotechar='"'), [])
+        if end >= len(data) or buf.tell() < len(head):
+            return names
+        size *= 4
 
 
 def _check_header(columns: list[str], name: str) -> None:
@@ -105,16 +166,22 @@ def _check_header(columns: list[str], name: str) -> None:
         seen.add(col)
 
 
-def _csv_frame(text: str, name: str, *, header: bool) -> pl.DataFrame:
-    if not text.strip():
+def _csv_frame(data: bytes, start: int, name: str, *, header: bool) -> pl.DataFrame:
+    """The frame of UTF-8 CSV text: data[start:] (utf8_text's answer)."""
+    if _is_blank(data, start):
         raise InputError(f"{name}: the file is empty. Export the list again.")
-    if "\x00" in text:
-        line = text.count("\n", 0, text.index("\x00")) + 1
+    nul = data.find(b"\x00", start)
+    if nul >= 0:
+        line = data.count(b"\n", start, nul) + 1
         raise InputError(f"{name}: line {line} holds a NUL byte; the file is binary or corrupt. Export it again as CSV.")
-    sep = sniff_delimiter(_first_line(text))
+    sep = sniff_delimiter(_first_line(data, start))
+    # polars skips a leading UTF-8 BOM itself, so it is handed the bytes as they
+    # are; a second BOM must come first, as when the text was decoded and encoded
+    # again (polars then skipped it too): only that rare case pays for a copy.
+    source = data[start:] if start and data.startswith(codecs.BOM_UTF8, start) else data
     try:
         frame = pl.read_csv(
-            io.StringIO(text).read().encode("utf-8"),
+            source,
             separator=sep,
             has_header=header,
             infer_schema=False,
@@ -123,11 +190,11 @@ def _csv_frame(text: str, name: str, *, header: bool) -> pl.DataFrame:
             raise_if_empty=False,
         )
     except pl.exceptions.PolarsError:
-        raise InputError(f"{name}: {_diagnose_csv(text, sep, header)}") from None
+        raise InputError(f"{name}: {_diagnose_csv(data[start:].decode('utf-8'), sep, header)}") from None
     if header:
         # polars renames duplicate names and keeps doubled quotes in names: the
         # header is read again with the csv module, which does neither.
-        names = next(csv.reader(io.StringIO(text, newline=""), delimiter=sep, quotechar='"'), [])
+        names = _header_names(data, start, sep)
         _check_header(names, name)
         if len(names) == frame.width and names != frame.columns:
             frame = frame.rename(dict(zip(frame.columns, names)))
@@ -175,5 +242,5 @@ def read_table(source: str, *, encoding: str | None = None, header: bool = True)
         except pl.exceptions.PolarsError as exc:
             raise InputError(f"{name}: not a readable Parquet file ({_first_words(exc)}).") from None
         return Table(frame, source, "parquet", True, digest, size)
-    text = decode_text(data, name, encoding)
-    return Table(_csv_frame(text, name, header=header), source, "csv", header, digest, size)
+    data, start = utf8_text(data, name, encoding)
+    return Table(_csv_frame(data, start, name, header=header), source, "csv", header, digest, size)

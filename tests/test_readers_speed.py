@@ -1,0 +1,47 @@
+"""readers.read_table hands polars the UTF-8 bytes as read (issue #7): the cases
+where that path could differ from decoding the whole text first."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from callscrub.errors import InputError
+from callscrub.readers import read_table
+
+BOM = b"\xef\xbb\xbf"
+
+
+def _read(tmp_path: Path, data: bytes, **kw):
+    path = tmp_path / "f.csv"
+    path.write_bytes(data)
+    return read_table(str(path), **kw)
+
+
+def test_bom_is_dropped_unless_the_encoding_is_plain_utf8(tmp_path: Path) -> None:
+    assert _read(tmp_path, BOM + b"phone,call_at\n1,2\n").frame.columns == ["phone", "call_at"]
+    assert _read(tmp_path, BOM + b"phone,call_at\n1,2\n", encoding="utf-8").frame.columns == ["\ufeffphone", "call_at"]
+    # polars skips the BOM left after the first, as when the text was decoded first
+    assert _read(tmp_path, BOM + BOM + b"0611\n", header=False).frame.rows() == [("0611",)]
+
+
+def test_header_longer_than_the_prefix_read_for_it(tmp_path: Path) -> None:
+    long = "x\n" * 35_000  # a quoted name of 70 kB, across lines (the csv module stops at 128 kB)
+    table = _read(tmp_path, f'"{long}",b,b2\n1,2,3\n'.encode())
+    assert table.frame.columns == [long, "b", "b2"] and table.frame.rows() == [("1", "2", "3")]
+
+
+def test_unicode_white_space_only_is_empty(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="is empty"):
+        _read(tmp_path, BOM + " \u00a0\n\u2028\r\n".encode())
+    assert _read(tmp_path, "\u00a0phone\n1\n".encode()).frame.columns == ["\u00a0phone"]
+
+
+def test_errors_name_the_line_past_the_first_slices(tmp_path: Path) -> None:
+    rows = b"0612345678,x\n" * 5000  # 65 kB: beyond the first slice checked
+    with pytest.raises(InputError, match=r"line 5002 is not valid UTF-8 \(byte 0xe9\)"):
+        _read(tmp_path, b"phone,note\n" + rows + b"06,H\xe9l\xe8ne\n")
+    with pytest.raises(InputError, match="line 5002 holds a NUL byte"):
+        _read(tmp_path, BOM + b"phone,note\n" + rows + b"06,a\x00\n")
+    assert _read(tmp_path, b"phone;note\n06;H\xe9l\xe8ne\n", encoding="cp1252").frame.rows() == [("06", "Hélène")]
