@@ -47,6 +47,10 @@ _MAX_E164_DIGITS = 15
 # Separators people and CRMs put in numbers; "(0)" is the trunk prefix written
 # after a country code (+33 (0)6 ...), never dialled.
 _SEPARATORS = r"[\s.\-/()\u00a0\u202f]"
+# Whether bare French NSNs (no 0, + or 00) are settled without phonenumbers
+# (tests switch it off to compare with phonenumbers' own reading).
+_BARE_FRENCH = True
+
 # The usual ones, removed literally first (a subset of _SEPARATORS).
 _QUICK_SEPARATORS = [" ", ".", "-", "/"]
 _EXTENSION = r"(?i)\s*(?:;ext=|ext\.?|extension|poste|x|#)\s*\d{1,7}\s*$"
@@ -252,21 +256,39 @@ def _verdict(cc: int, length: int, prefix: str) -> tuple[bool, str | None, str |
     return found
 
 
-def _classify_prefixes(keys: pl.DataFrame) -> pl.DataFrame:
-    """phonenumbers' validity, type and region for each distinct (cc, length, prefix)."""
-    rows = keys.select("cc", "length", "prefix").rows()
-    by_shape: dict[tuple[int, int], list[int]] = {}
-    for i, (cc, length, _) in enumerate(rows):
-        by_shape.setdefault((cc, length), []).append(i)
-    decisive = [""] * len(rows)
-    for (cc, length), idx in by_shape.items():
-        for i, prefix in zip(idx, _decisive(cc, length, [rows[i][2] for i in idx])):
-            decisive[i] = prefix
-    verdicts = [_verdict(cc, length, decisive[i]) for i, (cc, length, _) in enumerate(rows)]
-    return keys.with_columns(
-        pl.Series(VALID, [v[0] for v in verdicts], pl.Boolean),
-        pl.Series(TYPE, [v[1] for v in verdicts], pl.String),
-        pl.Series(REGION, [v[2] for v in verdicts], pl.String),
+# Integer keys for (cc, length, NSN): band = cc * _BANDS + length, key = band * _BAND_SIZE + NSN.
+# An E.164 number has at most 15 digits, so NSN < 10^14 and the largest key,
+# (999 * 18 + 17) * 10^15, fits an unsigned 64-bit integer.
+_BANDS = 18
+_BAND_SIZE = 10**15
+
+
+def _verdict_ranges(numbers_: pl.DataFrame) -> pl.DataFrame:
+    """(start, VALID, TYPE, REGION) sorted by start: one row per decisive
+    prefix of the numbers given (columns _band, _nsn_int); the verdict holds
+    for every key from its start up to the next start."""
+    shapes = numbers_.select("_band").unique()["_band"].to_list()
+    cut = {band: 10 ** (band % _BANDS - _decision_depth(band // _BANDS, band % _BANDS)) for band in shapes}
+    prefixes = (
+        numbers_.select("_band", (pl.col("_nsn_int") // pl.col("_band").replace_strict(cut, return_dtype=pl.UInt64)).alias("_p"))
+        .unique().sort("_band", "_p")
+    )
+    starts: list[int] = []
+    verdicts: list[tuple[bool, str | None, str | None]] = []
+    for (band,), group in prefixes.group_by("_band", maintain_order=True):
+        cc, length = divmod(band, _BANDS)  # type: ignore[operator]
+        depth = _decision_depth(cc, length)
+        decisive = _decisive(cc, length, [f"{p:0{depth}d}" for p in group["_p"]])
+        for prefix in dict.fromkeys(decisive):  # sorted already, each once
+            starts.append(band * _BAND_SIZE + int(prefix or "0") * 10 ** (length - len(prefix)))
+            verdicts.append(_verdict(cc, length, prefix))
+    return pl.DataFrame(
+        {
+            "start": pl.Series(starts, dtype=pl.UInt64),
+            VALID: pl.Series([v[0] for v in verdicts], dtype=pl.Boolean),
+            TYPE: pl.Series([v[1] for v in verdicts], dtype=pl.String),
+            REGION: pl.Series([v[2] for v in verdicts], dtype=pl.String),
+        }
     )
 
 
@@ -337,11 +359,16 @@ def normalise(raw: pl.Series, rules: RuleSet, default_region: str = "FR") -> pl.
         pl.when(pl.col("_clean").str.starts_with("+")).then(pl.col("_clean").str.slice(1))
         .when(pl.col("_clean").str.starts_with("00")).then(pl.col("_clean").str.slice(2))
     )
-    national_fr = default_region == "FR"
+    # French national format (06 12 34 56 78) when the default region is FR.
+    # Digits with no leading 0, + or 00 are read by phonenumbers as a French
+    # NSN as they stand (612345678 -> +33 612345678), except when they start
+    # with 33, which it may read as a country code: those go to phonenumbers.
+    nsn_fr = pl.when(digits_only & pl.col("_clean").str.contains(r"^0[1-9]\d{8}$")).then(pl.col("_clean").str.slice(1))
+    if _BARE_FRENCH:
+        nsn_fr = nsn_fr.when(pl.col("_clean").str.contains(r"^[1-9]\d{1,16}$") & ~pl.col("_clean").str.starts_with("33")).then(pl.col("_clean"))
     lf = lf.with_columns(
         pl.when(digits_only).then(intl).alias("_intl"),
-        (pl.when(digits_only & pl.col("_clean").str.contains(r"^0[1-9]\d{8}$")).then(pl.col("_clean"))
-         if national_fr else pl.lit(None, pl.String)).alias("_national"),
+        (nsn_fr if default_region == "FR" else pl.lit(None, pl.String)).alias("_nsn_fr"),
     )
     # Country code of an international string: the set is prefix-free, so at
     # most one of the 1-, 2- and 3-digit heads is a country code.
@@ -354,10 +381,10 @@ def normalise(raw: pl.Series, rules: RuleSet, default_region: str = "FR") -> pl.
     )
     lf = lf.with_columns(cc_expr.alias("_intl_cc"))
     lf = lf.with_columns(
-        pl.when(pl.col("_national").is_not_null()).then(pl.lit(33))
+        pl.when(pl.col("_nsn_fr").is_not_null()).then(pl.lit(33))
         .when(pl.col("_intl_cc").is_not_null()).then(pl.col("_intl_cc").cast(pl.Int32, strict=False))
         .cast(pl.Int32).alias("_cc0"),
-        pl.when(pl.col("_national").is_not_null()).then(pl.col("_national").str.slice(1))
+        pl.when(pl.col("_nsn_fr").is_not_null()).then(pl.col("_nsn_fr"))
         .when(pl.col("_intl_cc").is_not_null()).then(pl.col("_intl").str.slice(pl.col("_intl_cc").str.len_chars()))
         .alias("_nsn0"),
     )
@@ -367,7 +394,7 @@ def normalise(raw: pl.Series, rules: RuleSet, default_region: str = "FR") -> pl.
     # either a trunk prefix written by mistake (+33 06..., which phonenumbers
     # strips) or part of the number (Italy): phonenumbers decides.
     df = df.with_columns(
-        pl.when(pl.col("_national").is_null() & pl.col("_nsn0").str.starts_with("0")).then(None)
+        pl.when(pl.col("_nsn_fr").is_null() & pl.col("_nsn0").str.starts_with("0")).then(None)
         .otherwise(pl.col("_cc0")).alias("_cc0")
     )
     df = df.with_columns(pl.when(pl.col("_cc0").is_not_null()).then(pl.col("_nsn0")).alias("_nsn0"))
@@ -416,26 +443,23 @@ def _canonicalise_and_classify(df: pl.DataFrame, rules: RuleSet) -> pl.DataFrame
          & pl.col(NSN).str.contains(r"^\d+$")).alias("_shape_ok"),
     ).collect()
 
-    # phonenumbers' verdict per distinct decisive prefix.
-    shapes = df.filter("_shape_ok").select(pl.col(CC).alias("cc"), pl.col("_len").alias("length")).unique()
-    depth = pl.DataFrame(
-        {
-            "cc": shapes["cc"],
-            "length": shapes["length"],
-            "_depth": [_decision_depth(c, n) for c, n in shapes.iter_rows()],
-        },
-        schema={"cc": pl.Int32, "length": pl.Int32, "_depth": pl.Int32},
+    # phonenumbers' verdict per decisive prefix. A number is an integer key:
+    # its (cc, length) band, then its NSN; each decisive prefix covers one
+    # range of keys, so a binary search finds every row's verdict.
+    shape_ok = pl.col("_shape_ok")
+    df = df.with_columns(
+        pl.when(shape_ok).then(pl.col(NSN).cast(pl.UInt64, strict=False)).alias("_nsn_int"),
+        pl.when(shape_ok).then(pl.col(CC).cast(pl.UInt64) * _BANDS + pl.col("_len").cast(pl.UInt64)).alias("_band"),
     )
-    df = df.join(depth, left_on=[CC, "_len"], right_on=["cc", "length"], how="left", maintain_order="left")
-    df = df.with_columns(pl.col(NSN).str.slice(0, pl.col("_depth")).alias("_prefix"))
-    keys = (
-        df.filter("_shape_ok")
-        .select(pl.col(CC).alias("cc"), pl.col("_len").alias("length"), pl.col("_prefix").alias("prefix"))
-        .unique()
-    )
-    verdict = _classify_prefixes(keys)
-    df = df.join(
-        verdict, left_on=[CC, "_len", "_prefix"], right_on=["cc", "length", "prefix"], how="left", maintain_order="left"
+    leaves = _verdict_ranges(df.filter(shape_ok).select("_band", "_nsn_int"))
+    key = pl.col("_band") * _BAND_SIZE + pl.col("_nsn_int")
+    if leaves.height:
+        at = leaves["start"].search_sorted(df.select(key.fill_null(0)).to_series(), side="right").cast(pl.Int64) - 1
+        found = leaves.drop("start").select(pl.all().gather(at.clip(0)))
+    else:  # no number has a usable shape
+        found = leaves.drop("start").clear(df.height)
+    df = df.with_columns(
+        pl.when(shape_ok).then(found[c]).alias(c) for c in (VALID, TYPE, REGION)
     )
     # An ARCEP overseas block phonenumbers does not know yet: valid, typed by
     # its first significant digit (rule data, numbering.block_type_by_first_digit).
@@ -451,8 +475,9 @@ def _canonicalise_and_classify(df: pl.DataFrame, rules: RuleSet) -> pl.DataFrame
     )
     cc_terr = {cc: t for cc, t in rules.country_code_territory.items()}
     return df.select(
-        pl.when(pl.col(VALID)).then((pl.col(CC).cast(pl.String) + pl.col(NSN)).cast(pl.Int64, strict=False))
-        .alias(E164),
+        pl.when(pl.col(VALID)).then(
+            pl.col(CC).cast(pl.Int64) * pl.lit(10, pl.Int64).pow(pl.col("_len")) + pl.col("_nsn_int").cast(pl.Int64)
+        ).alias(E164),
         pl.col(CC),
         pl.col(NSN),
         pl.col(VALID),
