@@ -141,7 +141,7 @@ def _is_blank(data: bytes, start: int) -> bool:
     return not data[start:].decode("utf-8").strip()  # starts with a no-break space or such: rare
 
 
-def _header_names(data: bytes, start: int, sep: str) -> list[str]:
+def _header_names(data: bytes, start: int, sep: str, name: str) -> list[str]:
     """The first record, read with the csv module from the first bytes only.
 
     The prefix is decoded and grown until the record ends before its end, so a
@@ -152,7 +152,13 @@ def _header_names(data: bytes, start: int, sep: str) -> list[str]:
         end = start + size
         head = codecs.getincrementaldecoder("utf-8")().decode(memoryview(data)[start:end], final=end >= len(data))
         buf = io.StringIO(head, newline="")
-        names = next(csv.reader(buf, delimiter=sep, quotechar='"'), [])
+        try:
+            names = next(csv.reader(buf, delimiter=sep, quotechar='"'), [])
+        except csv.Error:  # e.g. a name over the csv module's field size limit (128 KiB)
+            raise InputError(
+                f"{name}: the header line cannot be read (a column name over {csv.field_size_limit() // 1024} KiB, "
+                "or broken quoting). Fix the first line of the file."
+            ) from None
         if end >= len(data) or buf.tell() < len(head):
             return names
         size *= 4
@@ -194,7 +200,7 @@ def _csv_frame(data: bytes, start: int, name: str, *, header: bool) -> pl.DataFr
     if header:
         # polars renames duplicate names and keeps doubled quotes in names: the
         # header is read again with the csv module, which does neither.
-        names = _header_names(data, start, sep)
+        names = _header_names(data, start, sep, name)
         _check_header(names, name)
         if len(names) == frame.width and names != frame.columns:
             frame = frame.rename(dict(zip(frame.columns, names)))
