@@ -211,9 +211,13 @@ def _decisive(cc: int, length: int, prefixes: list[str]) -> list[str]:
     worth = max(1, _pattern_chars(cc) // _PATTERN_CHARS_PER_CALL)
     found: dict[str, str] = {}
 
+    provisional: dict[str, str] = {}  # few numbers: the full-depth prefix, not remembered
+
     def refine(node: str, items: list[str]) -> None:
-        if len(node) >= depth or len(items) <= worth:
+        if len(node) >= depth:
             found.update((p, p) for p in items)
+        elif len(items) <= worth:
+            provisional.update((p, p) for p in items)
         elif _settles(cc, length, node):
             found.update((p, node) for p in items)
         else:
@@ -223,8 +227,15 @@ def _decisive(cc: int, length: int, prefixes: list[str]) -> list[str]:
             for digit, group in groups.items():
                 refine(node + digit, group)
 
-    refine("", sorted(set(prefixes)))
-    return [found[p] for p in prefixes]
+    known = _DECISIVE.setdefault((cc, length), {})
+    refine("", sorted({p for p in prefixes if p not in known}))
+    known.update(found)
+    return [known.get(p) or provisional[p] for p in prefixes]
+
+
+# Decisive prefixes found so far, per (cc, length), shared by every
+# normalisation in the process (campaign, history, consent).
+_DECISIVE: dict[tuple[int, int], dict[str, str]] = {}
 
 
 def _phone_number(cc: int, nsn: str) -> phonenumbers.PhoneNumber:
@@ -365,7 +376,7 @@ def normalise(raw: pl.Series, rules: RuleSet, default_region: str = "FR") -> pl.
     # with 33, which it may read as a country code: those go to phonenumbers.
     nsn_fr = pl.when(digits_only & pl.col("_clean").str.contains(r"^0[1-9]\d{8}$")).then(pl.col("_clean").str.slice(1))
     if _BARE_FRENCH:
-        nsn_fr = nsn_fr.when(pl.col("_clean").str.contains(r"^[1-9]\d{1,16}$") & ~pl.col("_clean").str.starts_with("33")).then(pl.col("_clean"))
+        nsn_fr = nsn_fr.when(pl.col("_clean").str.contains(r"^[1-9]\d{2,16}$") & ~pl.col("_clean").str.starts_with("33")).then(pl.col("_clean"))
     lf = lf.with_columns(
         pl.when(digits_only).then(intl).alias("_intl"),
         (nsn_fr if default_region == "FR" else pl.lit(None, pl.String)).alias("_nsn_fr"),

@@ -419,19 +419,32 @@ def _clean_frame(kept: pl.DataFrame, input_cols: list[str], juris: Jurisdictions
     kept = kept.with_columns(pl.lit(options.campaign_tz).alias("_campaign_zone"))
     kept = with_offset(kept, calendar.offsets, at="_slot", zone="_campaign_zone", out="_campaign_off")
     kept, width = _local_texts(kept, juris, calendar, "_slot")
+    kept = kept.with_columns(
+        _iso_by_distinct(kept, "_slot", "_campaign_off").alias("_iso_campaign"),
+        *(_iso_by_distinct(kept, "_slot", f"_off{i}").alias(f"_iso{i}") for i in range(width)),
+    )
     out = kept.with_columns(
-        iso_local(pl.col("_slot"), pl.col("_campaign_off")).alias(options.time_column),
+        pl.col("_iso_campaign").alias(options.time_column),
         numbers.e164_text(pl.col(numbers.E164)).alias("phone_e164"),
         pl.col("_original").alias("original_call_at"),
         (pl.col("_proposed") != pl.col("_slot")).alias("rescheduled"),
         pl.concat_str([pl.col(f"_zone{i}") for i in range(width)], separator="|", ignore_nulls=True).alias("callee_tz"),
         pl.concat_str(
-            [pl.when(pl.col(f"_zone{i}").is_not_null()).then(iso_local(pl.col("_slot"), pl.col(f"_off{i}"))) for i in range(width)],
+            [pl.when(pl.col(f"_zone{i}").is_not_null()).then(pl.col(f"_iso{i}")) for i in range(width)],
             separator="|",
             ignore_nulls=True,
         ).alias("callee_local_time"),
     )
     return out.select(*input_cols, *CLEAN_EXTRA).sort("source_row")
+
+
+def _iso_by_distinct(frame: pl.DataFrame, epoch: str, offset: str) -> pl.Series:
+    """iso_local of each row, formatted once per distinct (instant, offset):
+    slots repeat (a campaign proposes a few thousand instants), and formatting
+    a date-time costs far more than a join on two integers."""
+    keys = frame.select(epoch, offset)
+    distinct = keys.unique().with_columns(iso_local(pl.col(epoch), pl.col(offset)).alias("_iso"))
+    return keys.join(distinct, on=[epoch, offset], how="left", maintain_order="left", nulls_equal=True)["_iso"]
 
 
 def _window_detail(rej: pl.DataFrame, juris: Jurisdictions, calendar: Calendar) -> pl.DataFrame:
@@ -480,6 +493,7 @@ def _rejects_frame(rej: pl.DataFrame, input_cols: list[str], juris: Jurisdiction
     rej = _window_detail(rej, juris, calendar)
     rej = rej.with_columns(pl.lit(options.campaign_tz).alias("_campaign_zone"))
     rej = with_offset(rej, calendar.offsets, at="_t0", zone="_campaign_zone", out="_campaign_off")
+    rej = rej.with_columns(_iso_by_distinct(rej, "_t0", "_campaign_off").alias("_iso_t0"))
     horizon_txt = _human_duration(options.horizon)
     covered = "; ".join(
         f"{p.name}: " + ", ".join(f"+{cc}" for cc in sorted(p.country_codes)) + (f" ({', '.join(sorted(p.regions))})" if p.regions else "")
@@ -515,7 +529,7 @@ def _rejects_frame(rej: pl.DataFrame, input_cols: list[str], juris: Jurisdiction
             pl.format(
                 "no legal slot within {} after {}: {}",
                 pl.lit(horizon_txt),
-                iso_local(pl.col("_t0"), pl.col("_campaign_off")),
+                pl.col("_iso_t0"),
                 pl.col("_window_detail"),
             )
         )
