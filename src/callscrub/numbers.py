@@ -321,13 +321,18 @@ def _parse_fallback(raws: pl.Series, region: str) -> pl.DataFrame:
     )
 
 
-def _block_lookup(national: pl.Expr, rules: RuleSet) -> pl.Expr:
-    """Index of the longest ARCEP overseas block matching a national-format number."""
-    by_len: dict[int, dict[str, int]] = {}
+def _block_lookup(rules: RuleSet) -> pl.Expr:
+    """Index of the longest ARCEP overseas block matching the national form
+    ("0" + NSN) of a number, computed on the NSN as an integer (`_int0`, `_len0`)."""
+    by_len: dict[int, dict[int, int]] = {}  # NSN digits of the block -> {prefix as int: block}
     for i, block in enumerate(rules.blocks):
-        by_len.setdefault(len(block.prefix), {})[block.prefix] = i
+        by_len.setdefault(len(block.prefix) - 1, {})[int(block.prefix[1:])] = i
+    # Blocks start 0[1-9]: an NSN starting with 0 is in none (its int would hide the 0).
+    usable = ~pl.col("_nsn0").str.starts_with("0")
     tries = [
-        national.str.slice(0, n).replace_strict(table, default=None, return_dtype=pl.Int32)
+        pl.when(usable & (pl.col("_len0") >= n))
+        .then((pl.col("_int0") // pl.lit(10, pl.UInt64).pow((pl.col("_len0") - n).clip(0)))
+              .replace_strict(table, default=None, return_dtype=pl.Int32))
         for n, table in sorted(by_len.items(), reverse=True)
     ]
     return pl.coalesce(tries) if tries else pl.lit(None, pl.Int32)
@@ -428,10 +433,15 @@ def _canonicalise_and_classify(df: pl.DataFrame, rules: RuleSet) -> pl.DataFrame
     block_strip = {i: b.strip for i, b in enumerate(blocks)}
     block_terr = {i: b.territory for i, b in enumerate(blocks)}
     fr_ccs = sorted({33} | {b.country_code for b in blocks})
-    national = pl.lit("0") + pl.col("_nsn0")
+    remapped = pl.col("_block").is_not_null() & (pl.col("_cc0") == 33)
+    # Digits of the national form dropped beyond its leading 0 (Saint-Pierre: 0508 -> 3).
+    dropped = pl.when(remapped).then(pl.col("_block").replace_strict(block_strip, return_dtype=pl.Int32) - 1).otherwise(0)
     df = df.lazy().with_columns(
+        pl.col("_nsn0").str.len_chars().cast(pl.Int32).alias("_len0"),
+        pl.when(pl.col("_nsn0").str.contains(r"^\d+$")).then(pl.col("_nsn0").cast(pl.UInt64, strict=False)).alias("_int0"),
+    ).with_columns(
         pl.when(pl.col("_cc0").is_in(pl.Series(fr_ccs, dtype=pl.Int32).implode()))
-        .then(_block_lookup(national, rules)).alias("_block")
+        .then(_block_lookup(rules)).alias("_block")
     ).with_columns(
         # A block places a number only under +33 or its own country code:
         # +596 692... is not a Réunion number.
@@ -440,18 +450,17 @@ def _canonicalise_and_classify(df: pl.DataFrame, rules: RuleSet) -> pl.DataFrame
     ).with_columns(
         # +33 inside an overseas block is that territory's own country code
         # (DOMAIN 2.2: libphonenumber accepts +33 596... as metropolitan).
-        pl.when(pl.col("_block").is_not_null() & (pl.col("_cc0") == 33))
-        .then(pl.col("_block").replace_strict(block_cc, return_dtype=pl.Int32))
+        pl.when(remapped).then(pl.col("_block").replace_strict(block_cc, return_dtype=pl.Int32))
         .otherwise(pl.col("_cc0")).alias(CC),
-        pl.when(pl.col("_block").is_not_null() & (pl.col("_cc0") == 33))
-        .then(national.str.slice(pl.col("_block").replace_strict(block_strip, return_dtype=pl.Int64)))
-        .otherwise(pl.col("_nsn0")).alias(NSN),
+        dropped.alias("_dropped"),
     ).with_columns(
-        pl.col(NSN).str.len_chars().cast(pl.Int32).alias("_len"),
+        pl.when(pl.col("_dropped") > 0).then(pl.col("_nsn0").str.slice(pl.col("_dropped"))).otherwise(pl.col("_nsn0")).alias(NSN),
+        (pl.col("_len0") - pl.col("_dropped")).alias("_len"),
     ).with_columns(
-        (pl.col(NSN).is_not_null() & (pl.col("_len") >= 1)
-         & ((pl.col("_len") + pl.col(CC).cast(pl.String).str.len_chars()) <= _MAX_E164_DIGITS)
-         & pl.col(NSN).str.contains(r"^\d+$")).alias("_shape_ok"),
+        (pl.col("_int0").is_not_null() & (pl.col("_len") >= 1)
+         & ((pl.col("_len") + pl.col(CC).cast(pl.String).str.len_chars()) <= _MAX_E164_DIGITS)).alias("_shape_ok"),
+    ).with_columns(
+        pl.when(pl.col("_shape_ok")).then(pl.col("_int0") % pl.lit(10, pl.UInt64).pow(pl.col("_len").clip(0))).alias("_nsn_int"),
     ).collect()
 
     # phonenumbers' verdict per decisive prefix. A number is an integer key:
@@ -459,7 +468,6 @@ def _canonicalise_and_classify(df: pl.DataFrame, rules: RuleSet) -> pl.DataFrame
     # range of keys, so a binary search finds every row's verdict.
     shape_ok = pl.col("_shape_ok")
     df = df.with_columns(
-        pl.when(shape_ok).then(pl.col(NSN).cast(pl.UInt64, strict=False)).alias("_nsn_int"),
         pl.when(shape_ok).then(pl.col(CC).cast(pl.UInt64) * _BANDS + pl.col("_len").cast(pl.UInt64)).alias("_band"),
     )
     leaves = _verdict_ranges(df.filter(shape_ok).select("_band", "_nsn_int"))
