@@ -678,8 +678,11 @@ def _cleaned_by_regex(value: str) -> str:
 def test_quick_cleaning_agrees_with_the_full_regex_cleaning(values):
     """Values settled by removing the usual separators literally get the same
     cleaned text as values that go through the full regex treatment."""
-    got = numbers._cleaned(pl.Series(values, dtype=pl.String)).to_list()
-    assert got == [_cleaned_by_regex(v) for v in values]
+    got = numbers._cleaned(pl.Series(values, dtype=pl.String))
+    expected = [_cleaned_by_regex(v) for v in values]
+    assert got["_clean"].to_list() == expected
+    assert got["_digits"].to_list() == [re.fullmatch(r"\+?[0-9]+", e) is not None for e in expected]
+    assert got["_letters"].to_list() == [re.search(r"[A-Za-z]", e) is not None for e in expected]
 
 
 @settings(max_examples=150, deadline=None)

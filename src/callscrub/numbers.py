@@ -338,22 +338,28 @@ def _block_lookup(rules: RuleSet) -> pl.Expr:
     return pl.coalesce(tries) if tries else pl.lit(None, pl.Int32)
 
 
-def _cleaned(raw: pl.Series) -> pl.Series:
-    """`raw` without spaces, separators, the written trunk prefix "(0)" and an extension.
+def _cleaned(raw: pl.Series) -> pl.DataFrame:
+    """`_clean`: `raw` without spaces, separators, the written trunk prefix "(0)"
+    and an extension; `_digits`: whether that is digits after an optional "+";
+    `_letters`: whether it holds letters.
 
     Most values only hold digits, spaces, dots or dashes: removing those
     literally settles them (a value left with anything but digits and a leading
     "+" takes the full regex treatment, a few times slower, on its own).
     """
     quick = raw.str.replace_many(_QUICK_SEPARATORS, [""] * len(_QUICK_SEPARATORS))
-    slow = (~quick.str.contains(r"^\+?\d+$")).fill_null(False).arg_true()
-    if len(slow) == 0:
-        return quick
-    full = (
-        raw.gather(slow).str.strip_chars().str.replace(_EXTENSION, "").str.replace_all(r"\(0\)", "")
-        .str.replace_all(_SEPARATORS, "")
-    )
-    return quick.scatter(slow, full)
+    digits = quick.str.contains(r"^\+?\d+$").fill_null(False)
+    letters = pl.repeat(False, len(raw), dtype=pl.Boolean, eager=True)
+    slow = (~digits).arg_true()
+    if len(slow):
+        full = (
+            raw.gather(slow).str.strip_chars().str.replace(_EXTENSION, "").str.replace_all(r"\(0\)", "")
+            .str.replace_all(_SEPARATORS, "")
+        )
+        quick.scatter(slow, full)
+        digits.scatter(slow, full.str.contains(r"^\+?\d+$").fill_null(False))
+        letters.scatter(slow, full.str.contains(r"[A-Za-z]").fill_null(False))
+    return pl.DataFrame({"_clean": quick, "_digits": digits, "_letters": letters})
 
 
 def normalise(raw: pl.Series, rules: RuleSet, default_region: str = "FR") -> pl.DataFrame:
@@ -365,23 +371,28 @@ def normalise(raw: pl.Series, rules: RuleSet, default_region: str = "FR") -> pl.
     if raw.dtype.is_float():  # a phone column stored as floats (612345678.0)
         raw = pl.select(pl.when(raw == raw.round(0)).then(raw.cast(pl.Int64, strict=False))).to_series()
     raw = raw.cast(pl.String)
-    lf = pl.LazyFrame({"_raw": raw, "_clean": _cleaned(raw)})
+    lf = pl.concat([pl.DataFrame({"_raw": raw}), _cleaned(raw)], how="horizontal").lazy()
     # Letters left once an extension is removed are a placeholder (06 12 XX XX XX)
     # or a vanity spelling, not digits: phonenumbers would turn them into keypad
     # digits and call a stranger.
-    lf = lf.with_columns(pl.when(pl.col("_clean").str.contains(r"[A-Za-z]")).then(None).otherwise(pl.col("_raw")).alias("_raw"))
-    digits_only = pl.col("_clean").str.contains(r"^\+?\d+$")
+    lf = lf.with_columns(pl.when(pl.col("_letters")).then(None).otherwise(pl.col("_raw")).alias("_raw"))
+    clean = pl.col("_clean")
+    digits_only = pl.col("_digits")  # ^\+?\d+$
     intl = (
-        pl.when(pl.col("_clean").str.starts_with("+")).then(pl.col("_clean").str.slice(1))
-        .when(pl.col("_clean").str.starts_with("00")).then(pl.col("_clean").str.slice(2))
+        pl.when(clean.str.starts_with("+")).then(clean.str.slice(1))
+        .when(clean.str.starts_with("00")).then(clean.str.slice(2))
     )
-    # French national format (06 12 34 56 78) when the default region is FR.
-    # Digits with no leading 0, + or 00 are read by phonenumbers as a French
-    # NSN as they stand (612345678 -> +33 612345678), except when they start
-    # with 33, which it may read as a country code: those go to phonenumbers.
-    nsn_fr = pl.when(digits_only & pl.col("_clean").str.contains(r"^0[1-9]\d{8}$")).then(pl.col("_clean").str.slice(1))
+    # French national format (06 12 34 56 78, ^0[1-9]\d{8}$) when the default
+    # region is FR. Digits with no leading 0, + or 00 (^[1-9]\d{2,16}$) are read
+    # by phonenumbers as a French NSN as they stand (612345678 -> +33
+    # 612345678), except when they start with 33, which it may read as a
+    # country code: those go to phonenumbers.
+    unsigned = digits_only & ~clean.str.starts_with("+")
+    nsn_fr = pl.when(unsigned & (clean.str.len_bytes() == 10) & clean.str.starts_with("0") & ~clean.str.starts_with("00")).then(clean.str.slice(1))
     if _BARE_FRENCH:
-        nsn_fr = nsn_fr.when(pl.col("_clean").str.contains(r"^[1-9]\d{2,16}$") & ~pl.col("_clean").str.starts_with("33")).then(pl.col("_clean"))
+        nsn_fr = nsn_fr.when(
+            unsigned & ~clean.str.starts_with("0") & clean.str.len_bytes().is_between(3, 17) & ~clean.str.starts_with("33")
+        ).then(clean)
     lf = lf.with_columns(
         pl.when(digits_only).then(intl).alias("_intl"),
         (nsn_fr if default_region == "FR" else pl.lit(None, pl.String)).alias("_nsn_fr"),
@@ -438,7 +449,8 @@ def _canonicalise_and_classify(df: pl.DataFrame, rules: RuleSet) -> pl.DataFrame
     dropped = pl.when(remapped).then(pl.col("_block").replace_strict(block_strip, return_dtype=pl.Int32) - 1).otherwise(0)
     df = df.lazy().with_columns(
         pl.col("_nsn0").str.len_chars().cast(pl.Int32).alias("_len0"),
-        pl.when(pl.col("_nsn0").str.contains(r"^\d+$")).then(pl.col("_nsn0").cast(pl.UInt64, strict=False)).alias("_int0"),
+        # The NSN as an integer; the cast also reads "+12", which no NSN holds.
+        pl.when(~pl.col("_nsn0").str.starts_with("+")).then(pl.col("_nsn0").cast(pl.UInt64, strict=False)).alias("_int0"),
     ).with_columns(
         pl.when(pl.col("_cc0").is_in(pl.Series(fr_ccs, dtype=pl.Int32).implode()))
         .then(_block_lookup(rules)).alias("_block")
