@@ -127,3 +127,18 @@ def test_registry_lookup_names_the_first_listing_registry_even_from_unsorted_key
     hits = registry_hits(campaign, [empty, a, b])
     assert dict(hits.iter_rows()) == {33600000001: "a.csv", 33600000003: "a.csv", 33600000004: "b.csv"}
     assert dict(registry_hits(campaign, [b, a]).iter_rows())[33600000003] == "b.csv"
+
+
+def test_keys_normalised_slice_by_slice_are_the_keys_of_one_normalisation(monkeypatch):
+    """Registries are normalised a slice at a time (memory): slicing changes no key."""
+    from callscrub import numbers
+    from callscrub.rules import load_rules
+
+    fr = load_rules("fr")
+    values = pl.Series(["0612345678", "+33 6 12 34 56 79", None, "0596 30 12 34", "bad", "0800 123 456", "06.12.34.56.80"] * 3)
+    whole = numbers.normalise(values, fr, "FR")[numbers.E164]
+    monkeypatch.setattr(numbers, "KEY_SLICE_ROWS", 4)
+    sliced = numbers.e164_keys(values, fr, "FR")
+    assert sliced.to_list() == whole.to_list()
+    assert sliced.null_count() == 2 * 3  # None and "bad"
+    assert sliced[0] == 33612345678 and sliced[3] == 596596301234

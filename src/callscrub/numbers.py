@@ -524,6 +524,20 @@ def _canonicalise_and_classify(df: pl.DataFrame, rules: RuleSet) -> pl.DataFrame
     )
 
 
+# Rows normalised at once when only keys are wanted (registries): bounds the
+# intermediate columns of a 50 M-number export to those of one slice.
+KEY_SLICE_ROWS = 2_000_000
+
+
+def e164_keys(raw: pl.Series, rules: RuleSet, default_region: str = "FR") -> pl.Series:
+    """The E.164 key of each value (null when not a valid number), slice by slice."""
+    parts = [
+        normalise(raw.slice(start, KEY_SLICE_ROWS), rules, default_region)[E164]
+        for start in range(0, len(raw), KEY_SLICE_ROWS)
+    ]
+    return pl.concat(parts, rechunk=True) if parts else pl.Series(E164, [], pl.Int64)
+
+
 def e164_text(key: pl.Expr) -> pl.Expr:
     """'+' and the digits of an E.164 Int64 key."""
     return pl.lit("+") + key.cast(pl.String)

@@ -100,10 +100,8 @@ def load_registry(
     name = Path(source).name
     if col is None:
         return Registry(name, source, pl.Series("key", [], pl.Int64), 0, 0, ())
-    raw = frame[col].cast(pl.String)
-    norm = numbers.normalise(raw, rules, default_region)
-    keys = norm[numbers.E164]
-    bad = norm.with_row_index("row", offset=1).filter(pl.col(numbers.E164).is_null())
+    keys = numbers.e164_keys(frame[col].cast(pl.String), rules, default_region)
+    bad = keys.to_frame().with_row_index("row", offset=1).filter(pl.col(numbers.E164).is_null())
     return Registry(
         name=name,
         path=source,

@@ -72,7 +72,7 @@ def _action_keys(source: str, numbering: RuleSet, default_region: str, encoding:
     name = Path(source).name
     if col is None:
         return pl.Series([], dtype=pl.Int64), pl.Series([], dtype=pl.Int64), {"file": name, "rows": 0}
-    keys = numbers.normalise(frame[col].cast(pl.String), numbering, default_region)[numbers.E164]
+    keys = numbers.e164_keys(frame[col].cast(pl.String), numbering, default_region)
     action_col = next((c for c in frame.columns if c.lower() in ACTION_COLUMNS and c != col), None)
     if action_col is not None:
         action = frame[action_col].cast(pl.String).str.strip_chars().str.to_lowercase()
@@ -108,7 +108,7 @@ def build_snapshot(
                 dates.append(date.fromisoformat(meta["export_date"]))
             continue
         frame, col = read_number_table(source, numbering, default_region=default_region, encoding=encoding)
-        keys = numbers.normalise(frame[col].cast(pl.String), numbering, default_region)[numbers.E164] if col else pl.Series([], dtype=pl.Int64)
+        keys = numbers.e164_keys(frame[col].cast(pl.String), numbering, default_region) if col else pl.Series([], dtype=pl.Int64)
         parts.append(keys.drop_nulls())
         records.append({"file": Path(source).name, "sha256": sha256_file(source)[0], "rows": frame.height,
                         "invalid_rows": int(keys.null_count()),
