@@ -113,7 +113,7 @@ class Screened:
 
 
 def load_screened(source: str, numbering: RuleSet, *, default_region: str, encoding: str | None) -> Screened:
-    frame, col = read_number_table(source, numbering, default_region=default_region, encoding=encoding)
+    frame, col, _ = read_number_table(source, numbering, default_region=default_region, encoding=encoding)
     name = Path(source).name
     if col is None:
         return Screened(name, pl.Series("key", [], pl.Int64), pl.Series("key", [], pl.Int64), 0)

@@ -66,8 +66,8 @@ def _pick_column(columns: list[str], forced: str | None, name: str) -> str:
 
 def read_number_table(
     source: str, rules: RuleSet, *, default_region: str, column: str | None = None, encoding: str | None = None
-) -> tuple[pl.DataFrame, str | None]:
-    """A list of numbers with or without a header, and its number column.
+) -> tuple[pl.DataFrame, str | None, str]:
+    """A list of numbers with or without a header, its number column and the SHA-256 of the file.
 
     Header or data? A first row whose number cell is a valid number, or looks
     like one (6+ digits: a malformed number is a bad row, counted), is data;
@@ -90,13 +90,13 @@ def read_number_table(
             frame = frame.slice(1).rename(dict(zip(frame.columns, header_names)))
         else:
             frame = frame.rename({c: f"column_{i + 1}" for i, c in enumerate(frame.columns)})
-    return frame, (_pick_column(frame.columns, column, name) if frame.width else None)
+    return frame, (_pick_column(frame.columns, column, name) if frame.width else None), table.sha256
 
 
 def load_registry(
     source: str, rules: RuleSet, *, default_region: str, column: str | None = None, encoding: str | None = None
 ) -> Registry:
-    frame, col = read_number_table(source, rules, default_region=default_region, column=column, encoding=encoding)
+    frame, col, _ = read_number_table(source, rules, default_region=default_region, column=column, encoding=encoding)
     name = Path(source).name
     if col is None:
         return Registry(name, source, pl.Series("key", [], pl.Int64), 0, 0, ())

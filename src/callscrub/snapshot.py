@@ -68,7 +68,7 @@ def load_snapshot(source: str) -> Registry:
 
 def _action_keys(source: str, numbering: RuleSet, default_region: str, encoding: str | None) -> tuple[pl.Series, pl.Series, dict[str, Any]]:
     """(additions, deletions, source record) of a change list."""
-    frame, col = read_number_table(source, numbering, default_region=default_region, encoding=encoding)
+    frame, col, digest = read_number_table(source, numbering, default_region=default_region, encoding=encoding)
     name = Path(source).name
     if col is None:
         return pl.Series([], dtype=pl.Int64), pl.Series([], dtype=pl.Int64), {"file": name, "rows": 0}
@@ -85,7 +85,7 @@ def _action_keys(source: str, numbering: RuleSet, default_region: str, encoding:
         deletes = "del" in name.lower() or "remov" in name.lower() or "suppr" in name.lower()
         is_delete = pl.Series([deletes] * frame.height)
     valid = keys.is_not_null()
-    record = {"file": name, "sha256": sha256_file(source)[0], "rows": frame.height,
+    record = {"file": name, "sha256": digest, "rows": frame.height,
               "invalid_rows": int((~valid).sum()), "added": int((valid & ~is_delete).sum()), "deleted": int((valid & is_delete).sum())}
     return keys.filter(valid & ~is_delete), keys.filter(valid & is_delete), record
 
@@ -107,10 +107,10 @@ def build_snapshot(
             if meta.get("export_date"):
                 dates.append(date.fromisoformat(meta["export_date"]))
             continue
-        frame, col = read_number_table(source, numbering, default_region=default_region, encoding=encoding)
+        frame, col, digest = read_number_table(source, numbering, default_region=default_region, encoding=encoding)
         keys = numbers.e164_keys(frame[col].cast(pl.String), numbering, default_region) if col else pl.Series([], dtype=pl.Int64)
         parts.append(keys.drop_nulls())
-        records.append({"file": Path(source).name, "sha256": sha256_file(source)[0], "rows": frame.height,
+        records.append({"file": Path(source).name, "sha256": digest, "rows": frame.height,
                         "invalid_rows": int(keys.null_count()),
                         "modified": datetime.fromtimestamp(Path(source).stat().st_mtime).date().isoformat()})
         dates.append(export_date or datetime.fromtimestamp(Path(source).stat().st_mtime).date())
