@@ -81,6 +81,44 @@ def parse_times(df: pl.DataFrame, column: str, zone: str) -> pl.DataFrame:
             .otherwise(pl.lit("ok")).alias("_time_kind"),
             col.cast(pl.String).alias("_original"),
         )
+    # Issue #7: a campaign repeats a few thousand distinct times; each is
+    # parsed once and every row takes its result by position.
+    text = df[column].cast(pl.String)
+    codes, distinct = factorize(text)
+    parsed = _parse_text(pl.DataFrame({"_original": distinct}).with_row_index("source_row"), "_original", zone)
+    out = df.with_columns(
+        text.alias("_original"),
+        parsed["_proposed"].gather(codes).alias("_proposed"),
+        parsed["_time_kind"].gather(codes).alias("_time_kind"),
+    )
+    source_row = df["source_row"]
+    if source_row.null_count() or not source_row.is_sorted():  # the row order of the per-row parse
+        out = out.sort("source_row")
+    return out
+
+
+def factorize(values: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """(codes, distinct) with distinct[codes[i]] == values[i] (nulls included).
+
+    Values are told apart by their 64-bit hash, an integer key much cheaper
+    than the text; the result is checked row by row, and on a hash collision
+    the values themselves are the key.
+    """
+    hashes = values.hash()
+    table = pl.DataFrame({"value": values, "hash": hashes}).unique("hash", keep="any")
+    codes = hashes.replace_strict(
+        table["hash"], pl.int_range(0, table.height, dtype=pl.UInt32, eager=True), return_dtype=pl.UInt32
+    )
+    if table["value"].gather(codes).eq_missing(values).all():
+        return codes, table["value"]
+    table = pl.DataFrame({"value": values.unique()}).with_row_index("code")
+    codes = pl.DataFrame({"value": values}).join(table, on="value", how="left", maintain_order="left", nulls_equal=True)["code"]
+    return codes, table["value"]
+
+
+def _parse_text(df: pl.DataFrame, column: str, zone: str) -> pl.DataFrame:
+    """`parse_times` for a text column, row by row (vectorised)."""
+    col = pl.col(column)
     # Fast path: the canonical naive shape (2026-12-01T10:30:00), one strict
     # format parse; every other spelling goes through the general parser.
     text = col.cast(pl.String)

@@ -18,6 +18,7 @@ import phonenumbers
 import polars as pl
 
 from callscrub import numbers
+from callscrub.call_times import factorize
 from callscrub.rules import Cap, RuleSet, Version
 
 UNKNOWN_ZONE = "Etc/Unknown"
@@ -139,22 +140,29 @@ def _state_of(pn: phonenumbers.PhoneNumber, pack: RuleSet) -> str | None:
         return None
     if len(text) > 4 and text[-4:-2] == ", ":
         return text[-2:]
-    import holidays as holidays_pkg
-
     country = pack.holiday_country or (list(pack.regions)[0] if pack.regions else None)
     if country is None:
         return None
+    aliases = _subdivision_aliases(country)
+    return None if aliases is None else aliases.get(text)
+
+
+@lru_cache(maxsize=None)
+def _subdivision_aliases(country: str) -> dict[str, str] | None:
+    """python-holidays' subdivision names of a country (building its calendar
+    costs ~0.5 ms: once per country, not once per prefix)."""
+    import holidays as holidays_pkg
+
     try:
-        aliases = holidays_pkg.country_holidays(country).subdivisions_aliases  # type: ignore[attr-defined]
+        return holidays_pkg.country_holidays(country).subdivisions_aliases  # type: ignore[attr-defined]
     except (NotImplementedError, AttributeError, KeyError):
         return None
-    return aliases.get(text)
 
 
 def _generic_places(rows: pl.DataFrame, pack: RuleSet) -> pl.DataFrame:
     """(_cc, _prefix) -> _territory for a pack placed by phonenumbers' data."""
     keys, places = [], []
-    reps = rows.group_by(numbers.CC, "_prefix").agg(pl.col(numbers.NSN).first()).sort(numbers.CC, "_prefix")
+    reps = rows.group_by(numbers.CC, "_route_prefix").agg(pl.col(numbers.NSN).first()).sort(numbers.CC, "_route_prefix")
     for cc, prefix, nsn in reps.iter_rows():
         # Zones depend on the prefix only (phonenumbers' zone data is keyed on
         # prefixes of at most this length); any valid number with it will do.
@@ -168,7 +176,7 @@ def _generic_places(rows: pl.DataFrame, pack: RuleSet) -> pl.DataFrame:
         key = f"{pack.name}:{state or '-'}:{'|'.join(zones)}"
         keys.append((cc, prefix, key))
         places.append(Place(key, pack.name, f"{pack.title}{f' ({state})' if state else ''}", zones, (), (), law, sub))
-    return pl.DataFrame(keys, schema={numbers.CC: pl.Int32, "_prefix": pl.String, "_territory": pl.String}, orient="row"), places  # type: ignore[return-value]
+    return pl.DataFrame(keys, schema={numbers.CC: pl.Int32, "_route_prefix": pl.String, "_territory": pl.String}, orient="row"), places  # type: ignore[return-value]
 
 
 def route(
@@ -177,6 +185,9 @@ def route(
     """Add `_pack` and `_territory` (a key of juris.places) to normalised rows.
 
     Rows no pack covers, and invalid rows, get nulls.
+
+    Issue #7: the text work (postal codes, prefixes) runs on distinct values
+    only; each row then takes its result by one lookup, with no Python per row.
     """
     pack_expr = pl.lit(None, pl.String)
     for name in reversed(juris.order):
@@ -193,21 +204,26 @@ def route(
         if pack.territories:
             df = _route_explicit(df, pack, juris, mine, postal_column, unknown_territory)
         else:
-            subset = df.filter(mine)
-            if subset.height == 0:
-                continue
-            depth = {cc: _tz_depth(cc) for cc in subset[numbers.CC].unique().to_list()}
-            subset = subset.select("source_row", numbers.CC, numbers.NSN).with_columns(
-                pl.col(numbers.NSN).str.slice(0, pl.col(numbers.CC).replace_strict(depth, return_dtype=pl.Int64)).alias("_prefix")
-            )
-            table, places = _generic_places(subset, pack)
-            for p in places:
-                juris.places[p.key] = p
-            placed = subset.join(table, on=[numbers.CC, "_prefix"], how="left").select("source_row", pl.col("_territory").alias("_t"))
-            df = df.join(placed, on="source_row", how="left", maintain_order="left").with_columns(
-                pl.coalesce("_territory", "_t").alias("_territory")
-            ).drop("_t")
+            df = _route_generic(df, pack, juris, mine)
     return df
+
+
+def _route_generic(df: pl.DataFrame, pack: RuleSet, juris: Jurisdictions, mine: pl.Expr) -> pl.DataFrame:
+    """A pack placed by phonenumbers' data: once per distinct (country code,
+    prefix), then one join of the rows on that small table."""
+    ccs = df.select(pl.col(numbers.CC).filter(mine).unique())[numbers.CC].to_list()
+    if not ccs:
+        return df
+    depth = {cc: _tz_depth(cc) for cc in ccs}
+    prefix = pl.col(numbers.NSN).str.slice(0, pl.col(numbers.CC).replace_strict(depth, default=None, return_dtype=pl.Int64))
+    df = df.with_columns(pl.when(mine).then(prefix).alias("_route_prefix"))
+    rows = df.lazy().filter(mine).select(numbers.CC, numbers.NSN, "_route_prefix").collect()
+    table, places = _generic_places(rows, pack)
+    for p in places:
+        juris.places[p.key] = p
+    return df.join(
+        table.rename({"_territory": "_route_t"}), on=[numbers.CC, "_route_prefix"], how="left", maintain_order="left"
+    ).with_columns(pl.coalesce("_territory", "_route_t").alias("_territory")).drop("_route_prefix", "_route_t")
 
 
 def _route_explicit(
@@ -219,15 +235,27 @@ def _route_explicit(
     takes the territory of its postal code; an overseas postal code on a
     metropolitan number makes a composite place, legal only where both are;
     no usable postal code gives the `unknown` territory under strict.
+
+    Issue #7: the text work runs once per distinct postal code (a few
+    thousand) and per number territory; each row then takes its place by
+    position in that small table.
     """
-    base = pl.col(numbers.TERRITORY)
     assert pack.postal_default is not None and pack.postal_unknown is not None
-    refinable = base == pack.postal_default
     unknown = pack.postal_unknown if unknown_territory == "strict" else pack.postal_default
-    if postal_column is None or postal_column not in df.columns:
-        names = pl.when(refinable).then(pl.lit(unknown)).otherwise(base)
-    else:
-        pc = pl.col(postal_column).cast(pl.String).str.strip_chars()
+    territory = df[numbers.TERRITORY].cast(pl.String)
+    # Each row gets a position in `table`, the few places it can be given:
+    # first its number territory's own place (an Enum's code is the position
+    # in `bases`), then, from len(bases) on, that of a refinable number by
+    # its postal code.
+    bases = sorted(pack.territories)
+    base_code = territory.cast(pl.Enum(bases), strict=False).to_physical()
+    if base_code.null_count() != territory.null_count():  # a territory the pack does not list
+        bases = sorted(territory.drop_nulls().unique().to_list())
+        base_code = territory.cast(pl.Enum(bases), strict=False).to_physical()
+    table = [f"{pack.name}:{b}" for b in bases]
+    if postal_column is not None and postal_column in df.columns:
+        postal_code, distinct = factorize(df[postal_column].cast(pl.String))
+        pc = pl.col("_code").str.strip_chars()
         usable = pc.str.contains(r"^\d{5}$").fill_null(False)
         by_prefix = pl.lit(None, pl.String)
         for prefix in sorted(pack.postal_prefix_territory, key=len):
@@ -239,12 +267,21 @@ def _route_explicit(
             pl.when(postal_terr.is_in(same_zone)).then(postal_terr)
             .otherwise(pl.lit(pack.postal_default) + pl.lit("+") + postal_terr)
         )
-        names = pl.when(refinable & usable).then(composite).when(refinable).then(pl.lit(unknown)).otherwise(base)
-    df = df.with_columns(pl.when(mine).then(names).alias("_fr_names"))
-    for combo in df["_fr_names"].drop_nulls().unique().to_list():
-        place = _fr_place(pack, combo.split("+"))
+        # Per distinct postal code; a null one is not usable.
+        table += pl.DataFrame({"_code": distinct}).select(
+            pl.lit(f"{pack.name}:") + pl.when(usable).then(composite).otherwise(pl.lit(unknown))
+        ).to_series().to_list()
+        refined = postal_code.cast(pl.Int64) + len(bases)
+    else:
+        table.append(f"{pack.name}:{unknown}")
+        refined = pl.repeat(len(bases), df.height, dtype=pl.Int64, eager=True)
+    position = base_code.cast(pl.Int64)
+    if pack.postal_default in bases:
+        refinable = position == bases.index(pack.postal_default)
+        position = pl.select(pl.when(refinable).then(refined).otherwise(position)).to_series()
+    position = df.select(pl.when(mine).then(pl.lit(position))).to_series()
+    for i in position.drop_nulls().unique().to_list():
+        place = _fr_place(pack, table[i][len(pack.name) + 1:].split("+"))
         juris.places[place.key] = place
-    return df.with_columns(
-        pl.when(pl.col("_fr_names").is_not_null()).then(pl.lit(f"{pack.name}:") + pl.col("_fr_names"))
-        .otherwise(pl.col("_territory")).alias("_territory")
-    ).drop("_fr_names")
+    places = pl.Series(table, dtype=pl.String).gather(position)
+    return df.with_columns(pl.coalesce(places, pl.col("_territory")).alias("_territory"))

@@ -104,14 +104,52 @@ def offset_table(zones: list[str], first_s: int, last_s: int) -> pl.DataFrame:
 
 
 def with_offset(frame: pl.DataFrame, offsets: pl.DataFrame, *, at: str, zone: str, out: str) -> pl.DataFrame:
-    """Add column `out`: the UTC offset (s) of zone column `zone` at epoch column `at`."""
-    return frame.with_columns((pl.col(at) // _BUCKET).alias("_bucket")).join(
-        offsets.rename({"zone": zone, "offset_s": out}),
-        left_on=[zone, "_bucket"],
-        right_on=[zone, "bucket"],
-        how="left",
-        maintain_order="left",
-    ).drop("_bucket")
+    """Add column `out`: the UTC offset (s) of zone column `zone` at epoch column `at`.
+
+    An `offset_table` holds each zone's quarter hours as one unbroken run, so
+    a row's offset is read by position in it (issue #7: no join on the zone
+    text per row). Any other table is joined on (zone, quarter hour).
+    """
+    dense = _dense_offsets(offsets)
+    if dense is None or frame.schema[at] not in (pl.Int8, pl.Int16, pl.Int32, pl.Int64) or frame.schema[zone] != pl.String:
+        return frame.with_columns((pl.col(at) // _BUCKET).alias("_bucket")).join(
+            offsets.rename({"zone": zone, "offset_s": out}),
+            left_on=[zone, "_bucket"],
+            right_on=[zone, "bucket"],
+            how="left",
+            maintain_order="left",
+        ).drop("_bucket")
+    names, first, count, start, flat = dense
+    # The zone's position among the table's zones (null when it has none):
+    # an Enum's physical code is exactly that position.
+    index = frame[zone].cast(pl.Enum(names), strict=False).to_physical()
+    rel = frame[at].cast(pl.Int64) // _BUCKET - first.gather(index)
+    inside = (rel >= 0) & (rel < count.gather(index))
+    position = pl.select(pl.when(inside).then(start.gather(index) + rel)).to_series()
+    return frame.with_columns(flat.gather(position).alias(out))
+
+
+def _dense_offsets(offsets: pl.DataFrame) -> tuple[list[str], pl.Series, pl.Series, pl.Series, pl.Series] | None:
+    """(zones, first bucket, bucket count, start position, offsets in (zone, bucket) order),
+    when every zone's buckets are distinct and consecutive; else None."""
+    if (
+        offsets.schema["zone"] != pl.String
+        or not offsets.schema["bucket"].is_integer()
+        or offsets["zone"].null_count()
+        or offsets["bucket"].null_count()
+    ):
+        return None
+    spans = offsets.group_by("zone").agg(
+        pl.col("bucket").cast(pl.Int64).min().alias("first"),
+        pl.col("bucket").cast(pl.Int64).max().alias("last"),
+        pl.len().cast(pl.Int64).alias("count"),
+        pl.col("bucket").n_unique().cast(pl.Int64).alias("distinct"),
+    ).sort("zone")
+    if not ((spans["count"] == spans["distinct"]) & (spans["last"] - spans["first"] + 1 == spans["count"])).all():
+        return None
+    flat = offsets.sort("zone", "bucket")["offset_s"]
+    start = spans["count"].cum_sum() - spans["count"]
+    return spans["zone"].to_list(), spans["first"], spans["count"], start, flat
 
 
 def iso_local(epoch: pl.Expr, offset_s: pl.Expr) -> pl.Expr:
