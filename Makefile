@@ -41,7 +41,7 @@ fuzz: $(STAMP)
 
 # The benchmark at a size that finishes in a few minutes (see README, Performance).
 bench: $(STAMP)
-	$(BIN)/python bench/run.py --rows $(BENCH_ROWS) --registry $(BENCH_REGISTRY) --json bench/results.json
+	$(BIN)/python bench/run.py --rows $(BENCH_ROWS) --registry $(BENCH_REGISTRY) --snapshot --json bench/results.json
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .hypothesis

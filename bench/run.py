@@ -96,14 +96,13 @@ def snapshot_cmd(data: Path, fmt: str, out: Path) -> list[str]:
     return scrub_cmd(data, fmt, out, SNAPSHOT)
 
 
-def ensure_snapshot(data: Path) -> None:
+def build_snapshot(data: Path, runs_dir: Path) -> dict:
+    """Build the registry snapshot from the national-format export, timed like a scrub."""
     snap = data / SNAPSHOT
-    if snap.exists() and snap.stat().st_mtime >= (data / "registry.csv").stat().st_mtime:
-        return
-    t0 = time.perf_counter()
-    subprocess.run([CALLSCRUB, "registry", "build", str(snap), "--from", str(data / "registry.csv"),
-                    "--export-date", REGISTRY_DATE, "--quiet"], check=True)
-    print(f"snapshot: built {snap.name} in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+    result = measure([CALLSCRUB, "registry", "build", str(snap), "--from", str(data / "registry.csv"),
+                      "--export-date", REGISTRY_DATE, "--quiet"], runs_dir / "registry_build.log")
+    print(f"snapshot: built {snap.name} in {result['wall_s']:.1f} s, {result['peak_rss_mib']:.0f} MiB", file=sys.stderr)
+    return result
 
 
 def git_state() -> dict:
@@ -225,10 +224,10 @@ def main(argv: list[str] | None = None) -> int:
         ap.error("--formats takes csv and/or parquet")
     data = (args.workdir or HERE / "data" / f"r{args.rows}_m{args.registry}_s{args.seed}").resolve()
     info = ensure_data(data, args.rows, args.registry, args.seed)
-    if args.snapshot:
-        ensure_snapshot(data)
     runs_dir = data / "runs"
     shutil.rmtree(runs_dir, ignore_errors=True)
+    runs_dir.mkdir(parents=True)
+    snapshot_build = build_snapshot(data, runs_dir) if args.snapshot else None
     code_before = git_state()
     variants = [("callscrub", scrub_cmd)] + ([("callscrub+snapshot", snapshot_cmd)] if args.snapshot else []) + [("reference", reference_cmd)]
 
@@ -294,6 +293,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"callscrub benchmark (commit {code_before['commit']}{', src modified' if code_before['src_changes'] else ''}): {args.rows:,} campaign rows x {args.registry:,} registry numbers, "
           f"{args.runs} runs, median (machine: {os.cpu_count()} CPUs, load avg {os.getloadavg()[0]:.1f})")
     print(table(rows))
+    if snapshot_build:
+        print(f"registry build ({args.registry:,} national-format lines -> snapshot): {snapshot_build['wall_s']:.1f} s wall, "
+              f"{snapshot_build['peak_rss_mib']:.0f} MiB peak RSS")
     if hand:
         r = hand["report"]
         print(f"handwritten: registry {r['registry_rows']:,} lines in {r['registry_seconds']:.1f} s "
@@ -326,6 +328,7 @@ def main(argv: list[str] | None = None) -> int:
         "code": {"before": code_before, "after": code_after},
         "scrub_command": " ".join(scrub_cmd(data, "csv", Path("OUT"))),
         "results": rows,
+        "snapshot_build": snapshot_build and {"registry": args.registry, **snapshot_build},
         "profile": profile,
     }
     args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -667,6 +667,25 @@ def test_property_vectorised_clearance_changes_nothing(fr, case, on_limit):
     assert fast.rejects.equals(walked.rejects)
 
 
+@settings(max_examples=40, **PROPERTY)
+@given(pressure_cases(), st.lists(st.sampled_from(["", "75011", "97400", "97100", "97300"]), min_size=10, max_size=10))
+def test_property_vectorised_clearance_with_rows_in_several_places(fr, case, postals):
+    """Rows of one number in different places (an overseas postal code on some
+    rows only: their days fall in other zones) get what the walk gives them."""
+    rows, history = case
+    frame, h = _frames(rows, history)
+    frame = frame.with_columns(pl.Series("postal_code", postals[: frame.height], dtype=pl.String))
+    fast = run(fr, frame, history=h, on_limit="drop")
+    real = pressure._clearly_within_limits
+    pressure._clearly_within_limits = lambda multi, h, sig_id: multi.clear().select("source_row", "_slot")
+    try:
+        walked = run(fr, frame, history=h, on_limit="drop")
+    finally:
+        pressure._clearly_within_limits = real
+    assert fast.clean.equals(walked.clean)
+    assert fast.rejects.equals(walked.rejects)
+
+
 # --------------------------------------------------------------------------- 7. CLI
 
 

@@ -170,8 +170,8 @@ def _clearly_within_limits(multi: pl.DataFrame, h: pl.DataFrame, sig_id: dict) -
     """(source_row, _slot) of the rows of numbers with several rows in play that
     every limit lets through as they are, without walking them.
 
-    Sufficient, not exact: one place and one set of limits for all the rows of
-    the number, every row after the lock-out of the last refusal, and for each
+    Sufficient, not exact: one set of limits for all the rows of the number,
+    every row after the lock-out of the last refusal, and for each
     cap, the history attempts near the rows plus the rows themselves fit in
     one window (then no window can hold more). Numbers it cannot clear are walked.
     """
@@ -185,7 +185,12 @@ def _clearly_within_limits(multi: pl.DataFrame, h: pl.DataFrame, sig_id: dict) -
             pl.col("_day").max().alias("_day_hi"),
             pl.col("_slot").min().alias("_at_lo"),
             pl.col("_slot").max().alias("_at_hi"),
-        ).filter((pl.col("_places") == 1) & (pl.col("_sigs") == 1))
+        ).filter(pl.col("_sigs") == 1)
+        # Rows in several places (a postal code on some rows only): the walk
+        # counts days in one of their zones, which may put a row or a past
+        # attempt one local day off (and the history's zone is another row's):
+        # two days of margin keep the bound safe.
+        .with_columns(pl.when(pl.col("_places") > 1).then(2).otherwise(0).alias("_margin"))
     )
     cleared = []
     for (caps, lockout), i in sig_id.items():
@@ -194,12 +199,15 @@ def _clearly_within_limits(multi: pl.DataFrame, h: pl.DataFrame, sig_id: dict) -
         if lockout is not None:
             last_refusal = h.filter("refused").group_by("_key").agg(pl.col("day").max().alias("_refusal_day"))
             checks = checks.join(last_refusal, on="_key", how="left")
-            ok = ok & (pl.col("_refusal_day").is_null() | (pl.col("_day_lo") > pl.col("_refusal_day") + lockout))
+            ok = ok & (pl.col("_refusal_day").is_null() | (pl.col("_day_lo") - pl.col("_margin") > pl.col("_refusal_day") + lockout))
         for j, cap in enumerate(caps):
             # Any window holding a row lies within [lo - n + 1, hi + n - 1].
-            pos, lo, hi, n = ("day", "_day_lo", "_day_hi", cap.length) if cap.unit == "days" else ("at", "_at_lo", "_at_hi", cap.length * 3600)
+            pos, lo, hi, n, margin = (
+                ("day", "_day_lo", "_day_hi", cap.length, pl.col("_margin")) if cap.unit == "days"
+                else ("at", "_at_lo", "_at_hi", cap.length * 3600, pl.lit(0))  # instants: no zone involved
+            )
             near = (
-                checks.select("_key", (pl.col(lo) - (n - 1)).alias("_lo"), (pl.col(hi) + (n - 1)).alias("_hi"))
+                checks.select("_key", (pl.col(lo) - (n - 1) - margin).alias("_lo"), (pl.col(hi) + (n - 1) + margin).alias("_hi"))
                 .join(h.select("_key", pos), on="_key", how="inner")
                 .filter(pl.col(pos).is_between(pl.col("_lo"), pl.col("_hi"))).group_by("_key").len(f"_near{j}")
             )
