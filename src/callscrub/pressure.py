@@ -319,7 +319,8 @@ def apply_limits(
         # (a polars call per number costs more than the walk).
         hist_by_key: dict[int, tuple[list[int], list[int], list[int]]] = {}
         if hist.height:
-            agg = hist.sort("at").group_by("key").agg(
+            walked_hist = hist.join(walk.select(pl.col("_key").alias("key")).unique(), on="key", how="semi")
+            agg = walked_hist.sort("at").group_by("key").agg(
                 pl.col("day").sort(), pl.col("at"), pl.col("day").filter(pl.col("refused")).sort().alias("refusals")
             )
             hist_by_key = {k: (d, a, r) for k, d, a, r in agg.select("key", "day", "at", "refusals").iter_rows()}
