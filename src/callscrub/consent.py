@@ -49,7 +49,7 @@ def records_from_frame(
         if col not in frame.columns:
             raise InputError(f"{name}: no column {col!r} ({describe_columns(frame.columns)}). A consent file needs {columns.phone} and {columns.given}.")
     df = frame.with_row_index("source_row", offset=1).with_columns(pl.col("source_row").cast(pl.Int64))
-    df = pl.concat([df, numbers.normalise(df[columns.phone], numbering, default_region).select(numbers.E164)], how="horizontal")
+    df = df.with_columns(numbers.e164_keys(df[columns.phone], numbering, default_region))
     df = parse_times(df, columns.given, zone).rename({"_proposed": "_given", "_time_kind": "_given_kind"}).drop("_original")
     if columns.revoked in frame.columns:
         df = parse_times(df, columns.revoked, zone).rename({"_proposed": "_revoked", "_time_kind": "_revoked_kind"}).drop("_original")

@@ -71,8 +71,7 @@ def attempts_from_frame(
         if col not in frame.columns:
             raise InputError(f"{name}: no column {col!r} ({describe_columns(frame.columns)}). Pass {flag} NAME.")
     df = frame.with_row_index("source_row", offset=1).with_columns(pl.col("source_row").cast(pl.Int64))
-    norm = numbers.normalise(df[columns.phone], numbering, default_region)
-    df = pl.concat([df, norm.select(numbers.E164)], how="horizontal")
+    df = df.with_columns(numbers.e164_keys(df[columns.phone], numbering, default_region))
     df = parse_times(df, columns.time, zone)
     if columns.outcome in frame.columns:
         refused = pl.col(columns.outcome).cast(pl.String).str.strip_chars().str.to_lowercase().is_in(sorted(outcomes))
