@@ -356,10 +356,19 @@ def _cleaned(raw: pl.Series) -> pl.DataFrame:
             raw.gather(slow).str.strip_chars().str.replace(_EXTENSION, "").str.replace_all(r"\(0\)", "")
             .str.replace_all(_SEPARATORS, "")
         )
-        quick.scatter(slow, full)
-        digits.scatter(slow, full.str.contains(r"^\+?\d+$").fill_null(False))
-        letters.scatter(slow, full.str.contains(r"[A-Za-z]").fill_null(False))
+        quick = _replaced(quick, slow, full)
+        digits = _replaced(digits, slow, full.str.contains(r"^\+?\d+$").fill_null(False))
+        letters = _replaced(letters, slow, full.str.contains(r"[A-Za-z]").fill_null(False))
     return pl.DataFrame({"_clean": quick, "_digits": digits, "_letters": letters})
+
+
+def _replaced(base: pl.Series, at: pl.Series, values: pl.Series) -> pl.Series:
+    """`base` with the values at positions `at` replaced by `values`. Done by a
+    gather from both: scattering into a string column can leave polars'
+    string views broken (a panic later, seen in polars 2.1)."""
+    index = pl.int_range(len(base), dtype=pl.Int64, eager=True)
+    index.scatter(at, pl.int_range(len(base), len(base) + len(values), dtype=pl.Int64, eager=True))
+    return pl.concat([base, values.cast(base.dtype)]).gather(index).alias(base.name)
 
 
 def normalise(raw: pl.Series, rules: RuleSet, default_region: str = "FR") -> pl.DataFrame:
@@ -556,9 +565,9 @@ def _keys_of(raw: pl.Series, rules: RuleSet, default_region: str) -> pl.Series:
     if len(at_plain):
         nsn = nsn_all.gather(at_plain)
         direct = pl.DataFrame({"_cc0": pl.repeat(33, len(nsn), dtype=pl.Int32, eager=True), "_nsn0": nsn})
-        keys.scatter(at_plain, _canonicalise_and_classify(direct, rules)[E164])
+        keys = _replaced(keys, at_plain, _canonicalise_and_classify(direct, rules)[E164])
     if len(at_other):
-        keys.scatter(at_other, normalise(raw.gather(at_other), rules, default_region)[E164])
+        keys = _replaced(keys, at_other, normalise(raw.gather(at_other), rules, default_region)[E164])
     return keys
 
 

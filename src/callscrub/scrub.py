@@ -87,10 +87,11 @@ def _attach(df: pl.DataFrame, part: pl.DataFrame, columns: list[str]) -> pl.Data
     """`columns` of `part` (some of df's rows, by source_row) set on df's rows,
     null on the others. df holds source_row 1..n in order, so a row's position
     is source_row - 1: no join, and df's other columns are not copied."""
-    at = part["source_row"] - 1
-    return df.with_columns(
-        pl.repeat(None, df.height, dtype=part.schema[c], eager=True).alias(c).scatter(at, part[c]) for c in columns
-    )
+    # Each row's position in `part` (null when absent), then a gather per column
+    # (scattering into a string column can leave polars' string views broken).
+    where = pl.repeat(None, df.height, dtype=pl.Int64, eager=True)
+    where.scatter(part["source_row"] - 1, pl.int_range(part.height, dtype=pl.Int64, eager=True))
+    return df.with_columns(part[c].gather(where).alias(c) for c in columns)
 
 
 def _ceil_epoch(now: datetime) -> int:
