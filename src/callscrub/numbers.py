@@ -11,10 +11,15 @@ Design (issue #2, PERFORMANCE.md):
   being given +33: ``0596 30 12 34`` is ``+596 596 30 12 34`` (DOMAIN 2.2), and a
   ``+33`` number inside an overseas block is rewritten the same way;
 - validity and number type come from phonenumbers' own metadata, evaluated once
-  per distinct *prefix* of the number: the prefix length is the depth at which
-  every metadata pattern of that country code stops looking at the digits
-  (computed from the patterns themselves, see `_decision_depth`), so the result
-  is exactly phonenumbers' answer for every number sharing that prefix.
+  per distinct *decisive prefix* of the number: the depth at which every
+  metadata pattern of that country code stops looking at the digits (computed
+  from the patterns themselves, see `_decision_depth`), refined per branch
+  where numbers are many (`_decisive`: 06 and 07 need three digits), so the
+  result is exactly phonenumbers' answer for every number sharing that prefix;
+  each row finds its prefix by a binary search over integer keys;
+- registries, history and consent need only the key: `e164_keys` normalises
+  them a slice at a time, plain 0612345678 / +33612345678 values straight to
+  the canonical step.
 """
 
 from __future__ import annotations
