@@ -699,15 +699,6 @@ def test_bare_digits_read_without_phonenumbers_as_phonenumbers_reads_them(fr, va
     assert fast.equals(slow)
 
 
-@settings(max_examples=100, deadline=None)
-@given(st.lists(st.one_of(st.none(), st.text(_ALPHABET, max_size=14), st.from_regex(r"0[0-9]{9}|[0-9]{10}|0[0-9 ]{9}|\+33[0-9]{9}|\+33[0-9+ ]{9}|\+3[0-9]{10}", fullmatch=True)), min_size=1, max_size=30))
-def test_registry_keys_are_the_normalised_keys(fr, values):
-    """Registries take plain national values straight to the canonical step:
-    the keys are exactly those of the full normalisation."""
-    series = pl.Series(values, dtype=pl.String)
-    assert numbers.e164_keys(series, fr, "FR").to_list() == numbers.normalise(series, fr, "FR")[numbers.E164].to_list()
-
-
 # --------------------------------------------------------------------------- registries
 
 

@@ -18,8 +18,8 @@ Design (issue #2, PERFORMANCE.md):
   result is exactly phonenumbers' answer for every number sharing that prefix;
   each row finds its prefix by a binary search over integer keys;
 - registries, history and consent need only the key: `e164_keys` normalises
-  them a slice at a time, plain 0612345678 / +33612345678 values straight to
-  the canonical step.
+  them a slice at a time, so that a 50 M-number export never holds every
+  intermediate column at once.
 """
 
 from __future__ import annotations
@@ -546,34 +546,10 @@ KEY_SLICE_ROWS = 2_000_000
 def e164_keys(raw: pl.Series, rules: RuleSet, default_region: str = "FR") -> pl.Series:
     """The E.164 key of each value (null when not a valid number), slice by slice."""
     parts = [
-        _keys_of(raw.slice(start, KEY_SLICE_ROWS), rules, default_region)
+        normalise(raw.slice(start, KEY_SLICE_ROWS), rules, default_region)[E164]
         for start in range(0, len(raw), KEY_SLICE_ROWS)
     ]
     return pl.concat(parts, rechunk=True) if parts else pl.Series(E164, [], pl.Int64)
-
-
-def _keys_of(raw: pl.Series, rules: RuleSet, default_region: str) -> pl.Series:
-    """`normalise(raw)[E164]`, with plain French numbers (0612345678 as in a
-    Bloctel export, or +33612345678: nothing to clean) taken straight to the
-    canonical step: +33, overseas blocks, phonenumbers' verdict."""
-    if default_region != "FR" or raw.dtype != pl.String:  # numbers stored as numbers: normalise reads them
-        return normalise(raw, rules, default_region)[E164]
-    national = (raw.str.len_bytes() == 10) & raw.str.starts_with("0")  # 0612345678
-    e164 = (raw.str.len_bytes() == 12) & raw.str.starts_with("+33")  # +33612345678
-    nsn_all = pl.select(pl.when(national).then(raw.str.slice(1)).when(e164).then(raw.str.slice(3))).to_series()
-    # Nine digits, the first not 0 (a cast would also read a sign).
-    plain = (
-        ~nsn_all.str.starts_with("0") & ~nsn_all.str.starts_with("+") & nsn_all.cast(pl.UInt64, strict=False).is_not_null()
-    ).fill_null(False)
-    at_plain, at_other = plain.arg_true(), (~plain).arg_true()
-    keys = pl.repeat(None, len(raw), dtype=pl.Int64, eager=True).alias(E164)
-    if len(at_plain):
-        nsn = nsn_all.gather(at_plain)
-        direct = pl.DataFrame({"_cc0": pl.repeat(33, len(nsn), dtype=pl.Int32, eager=True), "_nsn0": nsn})
-        keys = _replaced(keys, at_plain, _canonicalise_and_classify(direct, rules)[E164])
-    if len(at_other):
-        keys = _replaced(keys, at_other, normalise(raw.gather(at_other), rules, default_region)[E164])
-    return keys
 
 
 def e164_text(key: pl.Expr) -> pl.Expr:
