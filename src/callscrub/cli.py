@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import json
 import re
 import sys
 import time
@@ -379,7 +378,7 @@ def rules_list(
     packs = load_packs(",".join(builtin_names()))
     items = [pack_summary(p, day) for p in packs]
     if json_out:
-        sys.stdout.write(json.dumps(items, indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(to_json(items))
         return
     print_table(f"rule packs on {day}", ["name", "territory", "version in force", "source"],
                 [[i["name"], i["territory"], i["version"], i["source"]] for i in items])
@@ -395,7 +394,7 @@ def rules_show(
     day = _parse_day(at)
     details = pack_details(load_rules(name), day)
     if json_out:
-        sys.stdout.write(json.dumps(details, indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(to_json(details))
         return
     print_fields(f"{details['name']}: {details['title']}", [
         ("territory", details["territory"]),
@@ -438,7 +437,7 @@ def explain_command(
         local_holidays=local_holidays, unknown_territory=unknown_territory.value,
     )
     if json_out:
-        sys.stdout.write(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(to_json(result))
         return
     fields = [(k, str(result[k])) for k in ("input", "e164", "type", "region", "rule_set", "territory", "version_in_force") if result.get(k) is not None]
     if "zones" in result:

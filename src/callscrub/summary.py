@@ -114,7 +114,7 @@ def show(s: dict[str, Any], stream: TextIO | None = None) -> None:
             stream.write(f"{key.strip()}: {value}\n")
 
 
-def to_json(s: dict[str, Any]) -> str:
+def to_json(s: Any) -> str:
     return json.dumps(s, indent=2, sort_keys=False, ensure_ascii=False) + "\n"
 
 
