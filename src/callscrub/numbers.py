@@ -519,6 +519,8 @@ def _canonicalise_and_classify(df: pl.DataFrame, rules: RuleSet) -> pl.DataFrame
         .otherwise(pl.col(TYPE)).alias(TYPE),
     )
     cc_terr = {cc: t for cc, t in rules.country_code_territory.items()}
+    # One chunk per column: polars 2.1's string functions can index out of
+    # bounds (a panic) on columns split in differing chunks once filtered.
     return df.select(
         pl.when(pl.col(VALID)).then(
             pl.col(CC).cast(pl.Int64) * pl.lit(10, pl.Int64).pow(pl.col("_len")) + pl.col("_nsn_int").cast(pl.Int64)
@@ -535,7 +537,7 @@ def _canonicalise_and_classify(df: pl.DataFrame, rules: RuleSet) -> pl.DataFrame
                 pl.col(CC).replace_strict(cc_terr, default=None, return_dtype=pl.String),
             )
         ).alias(TERRITORY),
-    )
+    ).rechunk()
 
 
 # Rows normalised at once when only keys are wanted (registries): bounds the
