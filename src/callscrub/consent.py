@@ -84,22 +84,53 @@ def load_consent(
 
 
 def valid_consent(rows: pl.DataFrame, records: pl.DataFrame) -> pl.DataFrame:
-    """(source_row, _consent_ok, _consent_note) for rows with `_key` and `_slot`.
+    """For rows with `_key` and `_slot`, in their order: `_consent_ok`,
+    `_consent_source` (the source of the number's last record),
+    `_consent_records`, `_consent_later`, `_consent_revoked`.
 
     Valid: given at or before the slot and not revoked at or before it (a
     revocation at the very instant of the call is taken as before it).
+
+    Most numbers have one record or none: their row reads it by a binary
+    search over the records sorted by key. Numbers with several records are
+    grouped, on those rows alone.
     """
-    joined = rows.select("source_row", "_key", "_slot").join(records, left_on="_key", right_on="key", how="left")
-    ok = pl.col("consent_at").is_not_null() & (pl.col("consent_at") <= pl.col("_slot")) & (
-        pl.col("revoked_at").is_null() | (pl.col("revoked_at") > pl.col("_slot"))
+    by_key = records.with_row_index("_record").sort("key", maintain_order=True)
+    keys = by_key["key"]
+    lo = keys.search_sorted(rows["_key"], side="left")
+    count = (keys.search_sorted(rows["_key"], side="right") - lo).cast(pl.UInt32)
+    one = by_key.select(pl.all().gather(lo.clip(0, max(by_key.height - 1, 0)))) if by_key.height else by_key.clear(rows.height)
+    single = pl.DataFrame({"_slot": rows["_slot"], "_n": count, "consent_at": one["consent_at"], "revoked_at": one["revoked_at"], "source": one["source"]})
+    found = pl.col("_n") == 1
+    out = single.select(
+        (found & (pl.col("consent_at") <= pl.col("_slot")) & (pl.col("revoked_at").is_null() | (pl.col("revoked_at") > pl.col("_slot")))).fill_null(False).alias("_consent_ok"),
+        pl.when(found).then(pl.col("source")).alias("_consent_source"),
+        pl.col("_n").alias("_consent_records"),
+        (found & (pl.col("consent_at") > pl.col("_slot"))).fill_null(False).alias("_consent_later"),
+        (found & (pl.col("revoked_at") <= pl.col("_slot"))).fill_null(False).alias("_consent_revoked"),
     )
-    return joined.group_by("source_row").agg(
-        ok.any().alias("_consent_ok"),
-        pl.col("source").filter(pl.col("consent_at").is_not_null()).last().alias("_consent_source"),
-        pl.col("consent_at").is_not_null().sum().alias("_consent_records"),
-        (pl.col("consent_at") > pl.col("_slot")).any().alias("_consent_later"),
-        ((pl.col("revoked_at") <= pl.col("_slot")).fill_null(False)).any().alias("_consent_revoked"),
-    )
+    several = (count > 1).arg_true()
+    if len(several):
+        many = rows.select("_key", "_slot").gather(several).with_row_index("_i")
+        ok = (pl.col("consent_at") <= pl.col("_slot")) & (pl.col("revoked_at").is_null() | (pl.col("revoked_at") > pl.col("_slot")))
+        grouped = (
+            many.join(by_key.sort("_record"), left_on="_key", right_on="key", how="inner", maintain_order="right")
+            .group_by("_i")
+            .agg(
+                ok.any().alias("_consent_ok"),
+                pl.col("source").last().alias("_consent_source"),
+                pl.len().cast(pl.UInt32).alias("_consent_records"),
+                (pl.col("consent_at") > pl.col("_slot")).any().alias("_consent_later"),
+                (pl.col("revoked_at") <= pl.col("_slot")).fill_null(False).any().alias("_consent_revoked"),
+            )
+            .sort("_i")
+        )
+        where = pl.repeat(None, rows.height, dtype=pl.Int64, eager=True)
+        where.scatter(several, pl.int_range(len(several), dtype=pl.Int64, eager=True))
+        out = out.with_columns(
+            pl.when(where.is_not_null()).then(grouped[c].gather(where)).otherwise(out[c]).alias(c) for c in out.columns
+        )
+    return out
 
 
 @dataclass(frozen=True)

@@ -194,7 +194,8 @@ def scrub(
 
     # Legal slots, for the rows still in play.
     on_phase("scheduling legal slots")
-    live = df.filter(pl.col("_reason").is_null())
+    # Select, then filter: filtering the whole frame would copy every CRM column.
+    live = df.select("source_row", "_t0", "_territory", "_reason").filter(pl.col("_reason").is_null())
     territories = sorted(live["_territory"].unique().to_list())
     span_start = int(live["_t0"].min()) if live.height else now_s  # type: ignore[arg-type]
     span_end = int(live["_t0"].max()) + horizon_s if live.height else now_s  # type: ignore[arg-type]
@@ -225,9 +226,9 @@ def scrub(
 
     # Contact pressure (issue #3): history plus the rows kept so far, per number.
     on_phase("applying contact limits")
-    live = df.filter(pl.col("_reason").is_null()).select(
-        "source_row", pl.col(numbers.E164).alias("_key"), "_territory", "_t0", "_slot"
-    )
+    live = df.select(
+        "source_row", pl.col(numbers.E164).alias("_key"), "_territory", "_t0", "_slot", "_reason"
+    ).filter(pl.col("_reason").is_null()).drop("_reason")
     limits = apply_limits(
         live, history, juris, calendar, reschedule=options.on_limit == "reschedule", horizon_s=horizon_s
     )
@@ -242,8 +243,15 @@ def scrub(
     df = _check_slot_rules(df, juris, calendar, records, options, registries, only=pl.col("_moved_by_limits"))
 
     on_phase("formatting outputs")
-    clean = _clean_frame(df.filter(pl.col("_reason").is_null()), input_cols, juris, options, calendar)
-    rejected = df.filter(pl.col("_reason").is_not_null())
+    # Each output filters only the columns it is built from (the frame is in
+    # source_row order, and a filter keeps it).
+    kept_cols = [*input_cols, "source_row", numbers.E164, "_territory", "_original", "_proposed", "_slot"]
+    clean = _clean_frame(df.select(*kept_cols, "_reason").filter(pl.col("_reason").is_null()), input_cols, juris, options, calendar)
+    rejected = df.select(
+        *input_cols, "source_row", numbers.E164, numbers.TYPE, numbers.CC, numbers.REGION, "_territory", "_original",
+        "_time_kind", "_t0", "registry", "_screen_refused", "_reason", "_slot_detail", "_first_row", "_limit_detail",
+    ).filter(pl.col("_reason").is_not_null())
+    del df
     rejects = _rejects_frame(rejected, input_cols, juris, options, calendar)
     counts = {r: int(n) for r, n in rejected.group_by("_reason").len().iter_rows()}
     return ScrubResult(
@@ -331,9 +339,10 @@ def _check_slot_rules(
     Rows under a current contract are exempt from all three (L.223-1)."""
     dated = [r.export_date for r in registries or [] if r.export_date is not None]
     oldest = min(dated) if dated else None
-    live = df.filter(pl.col("_reason").is_null() & ~pl.col("_contract") & (only if only is not None else pl.lit(True))).select(
-        "source_row", pl.col(numbers.E164).alias("_key"), "_territory", "_slot"
-    )
+    live = df.select(
+        "source_row", pl.col(numbers.E164).alias("_key"), "_territory", "_slot",
+        (pl.col("_reason").is_null() & ~pl.col("_contract") & (only if only is not None else pl.lit(True))).alias("_live"),
+    ).filter("_live").drop("_live")
     if live.height == 0:
         return df.with_columns(pl.lit(None, pl.String).alias("_slot_detail")) if "_slot_detail" not in df.columns else df
     zone0 = {t: juris.zones(t)[0] for t in live["_territory"].unique().to_list()}
@@ -363,7 +372,7 @@ def _check_slot_rules(
         on=["_territory", "_day"], how="left",
     )
     if records is not None:
-        live = live.join(valid_consent(live, records), on="source_row", how="left")
+        live = pl.concat([live, valid_consent(live, records)], how="horizontal")
     else:
         live = live.with_columns(pl.lit(False).alias("_consent_ok"), pl.lit(0, pl.UInt32).alias("_consent_records"),
                                  pl.lit(None, pl.String).alias("_consent_source"),
@@ -398,12 +407,20 @@ def _check_slot_rules(
 
 
 def _mark_duplicates(df: pl.DataFrame) -> pl.DataFrame:
-    """Same number at the same final slot: the lowest source_row still in play is kept."""
+    """Same number at the same final slot: the lowest source_row still in play
+    is kept; the others get `_first_row`, the row they repeat.
+
+    Only numbers that occur more than once among the rows in play can repeat
+    a slot: the (number, slot) groups are formed on those alone."""
+    live = df.select("source_row", numbers.E164, "_slot", "_reason").filter(pl.col("_reason").is_null())
+    repeats = (
+        live.filter(pl.col(numbers.E164).is_duplicated())
+        .with_columns(pl.col("source_row").min().over(numbers.E164, "_slot").alias("_first_row"))
+        .filter(pl.col("source_row") != pl.col("_first_row"))
+    )
+    df = _attach(df, repeats, ["_first_row"])
     return df.with_columns(
-        pl.when(pl.col("_reason").is_null()).then(pl.col("source_row")).min().over(numbers.E164, "_slot").alias("_first_row")
-    ).with_columns(
-        pl.when(pl.col("_reason").is_null() & (pl.col("source_row") != pl.col("_first_row")))
-        .then(pl.lit(reasons.DUPLICATE)).otherwise(pl.col("_reason")).alias("_reason")
+        pl.when(pl.col("_first_row").is_not_null()).then(pl.lit(reasons.DUPLICATE)).otherwise(pl.col("_reason")).alias("_reason")
     )
 
 
@@ -436,7 +453,7 @@ def _clean_frame(kept: pl.DataFrame, input_cols: list[str], juris: Jurisdictions
             ignore_nulls=True,
         ).alias("callee_local_time"),
     )
-    return out.select(*input_cols, *CLEAN_EXTRA).sort("source_row")
+    return out.select(*input_cols, *CLEAN_EXTRA)
 
 
 def _iso_by_distinct(frame: pl.DataFrame, epoch: str, offset: str) -> pl.Series:
@@ -542,7 +559,7 @@ def _rejects_frame(rej: pl.DataFrame, input_cols: list[str], juris: Jurisdiction
         reason.alias("reason"),
         detail.alias("detail"),
     )
-    return out.select(*input_cols, *REJECT_EXTRA).sort("source_row")
+    return out.select(*input_cols, *REJECT_EXTRA)
 
 
 def _human_duration(delta: timedelta) -> str:
