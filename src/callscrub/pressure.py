@@ -5,9 +5,9 @@ French law (D.223-9, issue #3): at most 4 calls or attempts per consumer in any
 full days after a refusal. The figures are rule data (`[pressure]` in a rule
 set); this module only counts.
 
-Most numbers have a single attempt in play, or a few that together stay
-clearly within every limit: they are settled with vectorised joins. The
-others (history near the cap, a refusal, rows in several places) are walked
+Most numbers have a single attempt in play and no history: nothing to
+check. Numbers with a few attempts that together stay clearly within every
+limit are settled with vectorised joins. The others (history near the cap, a refusal, rows in several places) are walked
 in Python one number at a time, rows in final-slot order (ties by
 source_row), each kept row counting for the next.
 """
@@ -227,31 +227,30 @@ def apply_limits(
     reschedule: bool,
     horizon_s: int,
 ) -> pl.DataFrame:
-    """(source_row, _slot, _limit_reason, _limit_detail) for the rows in play.
+    """(source_row, _slot, _limit_reason, _limit_detail) for the rows in play
+    the limits move or reject; a row of `cand` not in it keeps its `_slot`.
 
     `cand` has source_row, _key, _territory, _t0 and _slot (a window-legal
     instant). A kept row keeps or moves its _slot; a rejected one gets a reason.
     The limits are those of the pack version in force on the slot's local date.
     """
-    empty_result = cand.select(
-        "source_row", "_slot", pl.lit(None, pl.String).alias("_limit_reason"), pl.lit(None, pl.String).alias("_limit_detail")
-    )
+    schema = {"source_row": pl.Int64, "_slot": pl.Int64, "_limit_reason": pl.String, "_limit_detail": pl.String}
+    nothing = pl.DataFrame(schema=schema)
     packs = juris.packs.values()
     if not any(v.caps or v.refusal_lockout_days is not None for p in packs for v in p.versions) and not any(
         sub.caps for p in packs for sub in p.subdivisions.values()
     ):
-        return empty_result
+        return nothing
     hist = history if history is not None else pl.DataFrame(schema={"key": pl.Int64, "at": pl.Int64, "refused": pl.Boolean})
-    hist = hist.join(cand.select(pl.col("_key").alias("key")).unique(), on="key", how="semi")
-    n_cand = cand.group_by("_key").len("_n_cand")
-    simple_keys = n_cand.filter(pl.col("_n_cand") == 1).join(
-        hist.select(pl.col("key").alias("_key")).unique(), on="_key", how="anti"
-    )
-    # A single attempt with no history can only breach a cap of 0, which rules forbid.
-    settled = cand.join(simple_keys.select("_key"), on="_key", how="semi")
-    rest = cand.join(simple_keys.select("_key"), on="_key", how="anti")
+    # A single attempt with no history can only breach a cap of 0, which rules
+    # forbid: only numbers with several rows in play or a history are checked.
+    # (Two hash passes over the keys, not a group-by and joins on every row.)
+    keys = cand["_key"]
+    rest = cand.filter(keys.is_duplicated() | keys.is_in(hist["key"].unique().implode()))
     if rest.height == 0:
-        return empty_result
+        return nothing
+    hist = hist.join(rest.select(pl.col("_key").alias("key")).unique(), on="key", how="semi")
+    n_cand = rest.group_by("_key").len("_n_cand")
 
     zone0 = {t: juris.zones(t)[0] for t in rest["_territory"].unique().to_list()}
     rest = rest.with_columns(pl.col("_territory").replace_strict(zone0, return_dtype=pl.String).alias("_zone"))
@@ -340,12 +339,11 @@ def apply_limits(
                 kept_secs=[],
             )
             results.extend(_walk_number(walker, rows, intervals, reschedule=reschedule, horizon_s=horizon_s))
-    walked = pl.DataFrame(
-        results,
-        schema={"source_row": pl.Int64, "_slot": pl.Int64, "_limit_reason": pl.String, "_limit_detail": pl.String},
-        orient="row",
+    walked = pl.DataFrame(results, schema=schema, orient="row")
+    # Only the rows whose outcome differs from their window-legal slot.
+    before = walk.select("source_row", pl.col("_slot").alias("_was"))
+    return (
+        walked.join(before, on="source_row", how="left")
+        .filter(pl.col("_limit_reason").is_not_null() | (pl.col("_slot") != pl.col("_was")).fill_null(True))
+        .drop("_was").sort("source_row")
     )
-    done = pl.concat([settled.select("source_row", "_slot"), passed]).with_columns(
-        pl.lit(None, pl.String).alias("_limit_reason"), pl.lit(None, pl.String).alias("_limit_detail")
-    )
-    return pl.concat([done, walked]).sort("source_row")
