@@ -813,3 +813,42 @@ def test_demo_run_on_sample_data(tmp_path, capsys):
         (pl.col("given") <= pl.col("slot")) & (pl.col("revoked").is_null() | (pl.col("revoked") > pl.col("slot")))
     )["source_row"].unique()
     assert set(kept["source_row"].to_list()) == set(covered.to_list())
+
+
+# --- valid_consent against the rule stated as a join and a group-by -----------------
+# valid_consent reads a number's only record by a binary search and groups
+# only the numbers with several; this plain statement of the rule checks both.
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from callscrub.consent import valid_consent  # noqa: E402
+
+
+def _consent_by_grouping(rows: pl.DataFrame, records: pl.DataFrame) -> pl.DataFrame:
+    joined = rows.with_row_index("_i").join(records, left_on="_key", right_on="key", how="left", maintain_order="left_right")
+    ok = pl.col("consent_at").is_not_null() & (pl.col("consent_at") <= pl.col("_slot")) & (
+        pl.col("revoked_at").is_null() | (pl.col("revoked_at") > pl.col("_slot"))
+    )
+    return joined.group_by("_i", maintain_order=True).agg(
+        ok.any().alias("_consent_ok"),
+        pl.col("source").filter(pl.col("consent_at").is_not_null()).last().alias("_consent_source"),
+        pl.col("consent_at").is_not_null().sum().alias("_consent_records"),
+        (pl.col("consent_at") > pl.col("_slot")).any().alias("_consent_later"),
+        ((pl.col("revoked_at") <= pl.col("_slot")).fill_null(False)).any().alias("_consent_revoked"),
+    ).drop("_i")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    rows=st.lists(st.tuples(st.integers(1, 6), st.integers(0, 10)), max_size=12),
+    records=st.lists(st.tuples(st.integers(1, 6), st.integers(0, 10), st.one_of(st.none(), st.integers(0, 10))), max_size=12),
+)
+def test_valid_consent_matches_the_rule_grouped_per_row(rows, records):
+    """Every row's verdict, record count and last source are those of all its
+    number's records: none, one (binary search) or several (grouped)."""
+    frame = pl.DataFrame(rows, schema={"_key": pl.Int64, "_slot": pl.Int64}, orient="row")
+    recs = pl.DataFrame(
+        [(k, c, r, f"record {i}") for i, (k, c, r) in enumerate(records)],
+        schema={"key": pl.Int64, "consent_at": pl.Int64, "revoked_at": pl.Int64, "source": pl.String}, orient="row",
+    )
+    assert valid_consent(frame, recs).to_dicts() == _consent_by_grouping(frame, recs).to_dicts()
