@@ -130,7 +130,7 @@ def test_registry_lookup_names_the_first_listing_registry_even_from_unsorted_key
 
 
 def test_keys_normalised_slice_by_slice_are_the_keys_of_one_normalisation(monkeypatch):
-    """Registries are normalised a slice at a time (memory): slicing changes no key."""
+    """Registries and campaigns are normalised a slice at a time (memory): slicing changes no key or column."""
     from callscrub import numbers
     from callscrub.rules import load_rules
 
@@ -142,3 +142,5 @@ def test_keys_normalised_slice_by_slice_are_the_keys_of_one_normalisation(monkey
     assert sliced.to_list() == whole.to_list()
     assert sliced.null_count() == 2 * 3  # None and "bad"
     assert sliced[0] == 33612345678 and sliced[3] == 596596301234
+    # The campaign's normalisation is sliced the same way: every column unchanged.
+    assert numbers.normalise(values, fr, "FR").to_dicts() == numbers._normalise(values, fr, "FR").to_dicts()

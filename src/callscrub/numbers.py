@@ -285,16 +285,20 @@ def _verdict_ranges(numbers_: pl.DataFrame) -> pl.DataFrame:
     for every key from its start up to the next start."""
     shapes = numbers_.select("_band").unique()["_band"].to_list()
     cut = {band: 10 ** (band % _BANDS - _decision_depth(band // _BANDS, band % _BANDS)) for band in shapes}
-    prefixes = (
-        numbers_.select("_band", (pl.col("_nsn_int") // pl.col("_band").replace_strict(cut, return_dtype=pl.UInt64)).alias("_p"))
-        .unique().sort("_band", "_p")
-    )
+    # Each number's prefix as the key of the first number sharing it: one
+    # integer column to make distinct and sort, not two.
+    size = pl.col("_band").replace_strict(cut, return_dtype=pl.UInt64)
+    firsts = numbers_.select(pl.col("_band") * _BAND_SIZE + pl.col("_nsn_int") // size * size).to_series().unique().sort()
+    by_band: dict[int, list[int]] = {}
+    for first in firsts.to_list():
+        band, nsn = divmod(first, _BAND_SIZE)
+        by_band.setdefault(band, []).append(nsn // cut[band])
     starts: list[int] = []
     verdicts: list[tuple[bool, str | None, str | None]] = []
-    for (band,), group in prefixes.group_by("_band", maintain_order=True):
-        cc, length = divmod(band, _BANDS)  # type: ignore[operator]
+    for band, group in by_band.items():
+        cc, length = divmod(band, _BANDS)
         depth = _decision_depth(cc, length)
-        decisive = _decisive(cc, length, [f"{p:0{depth}d}" for p in group["_p"]])
+        decisive = _decisive(cc, length, [f"{p:0{depth}d}" for p in group])
         for prefix in dict.fromkeys(decisive):  # sorted already, each once
             starts.append(band * _BAND_SIZE + int(prefix or "0") * 10 ** (length - len(prefix)))
             verdicts.append(_verdict(cc, length, prefix))
@@ -380,8 +384,19 @@ def normalise(raw: pl.Series, rules: RuleSet, default_region: str = "FR") -> pl.
     """E.164 key, country code, NSN, validity, type and territory for each value.
 
     Returns a frame of the same height as `raw`, columns OUTPUT_COLUMNS. A value
-    that is not a number gets a null key and `_valid` false.
+    that is not a number gets a null key and `_valid` false. Long columns are
+    normalised KEY_SLICE_ROWS values at a time: the dozen intermediate columns
+    of 10 M values would cost gigabytes at once.
     """
+    if len(raw) > KEY_SLICE_ROWS:
+        return pl.concat(
+            [_normalise(raw.slice(start, KEY_SLICE_ROWS), rules, default_region) for start in range(0, len(raw), KEY_SLICE_ROWS)],
+            rechunk=True,
+        )
+    return _normalise(raw, rules, default_region)
+
+
+def _normalise(raw: pl.Series, rules: RuleSet, default_region: str) -> pl.DataFrame:
     if raw.dtype.is_float():  # a phone column stored as floats (612345678.0)
         raw = pl.select(pl.when(raw == raw.round(0)).then(raw.cast(pl.Int64, strict=False))).to_series()
     raw = raw.cast(pl.String)
@@ -540,15 +555,15 @@ def _canonicalise_and_classify(df: pl.DataFrame, rules: RuleSet) -> pl.DataFrame
     ).rechunk()
 
 
-# Rows normalised at once when only keys are wanted (registries): bounds the
-# intermediate columns of a 50 M-number export to those of one slice.
+# Values normalised at once: bounds the intermediate columns of a 10 M-row
+# campaign or a 50 M-number export to those of one slice.
 KEY_SLICE_ROWS = 2_000_000
 
 
 def e164_keys(raw: pl.Series, rules: RuleSet, default_region: str = "FR") -> pl.Series:
     """The E.164 key of each value (null when not a valid number), slice by slice."""
     parts = [
-        normalise(raw.slice(start, KEY_SLICE_ROWS), rules, default_region)[E164]
+        _normalise(raw.slice(start, KEY_SLICE_ROWS), rules, default_region)[E164]
         for start in range(0, len(raw), KEY_SLICE_ROWS)
     ]
     return pl.concat(parts, rechunk=True) if parts else pl.Series(E164, [], pl.Int64)
