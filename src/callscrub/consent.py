@@ -93,13 +93,25 @@ def valid_consent(rows: pl.DataFrame, records: pl.DataFrame) -> pl.DataFrame:
 
     Most numbers have one record or none: their row reads it by a binary
     search over the records sorted by key. Numbers with several records are
-    grouped, on those rows alone.
+    grouped, on those rows alone (their count comes from the grouping).
     """
     by_key = records.with_row_index("_record").sort("key", maintain_order=True)
     keys = by_key["key"]
-    lo = keys.search_sorted(rows["_key"], side="left")
-    count = (keys.search_sorted(rows["_key"], side="right") - lo).cast(pl.UInt32)
-    one = by_key.select(pl.all().gather(lo.clip(0, max(by_key.height - 1, 0)))) if by_key.height else by_key.clear(rows.height)
+    wanted = rows["_key"]
+    if by_key.height:
+        # Searched in key order (a binary search is ~5x faster on sorted
+        # queries), then put back in row order.
+        order = wanted.arg_sort()
+        lo = pl.repeat(0, len(wanted), dtype=pl.Int64, eager=True)
+        lo.scatter(order, keys.search_sorted(wanted.gather(order), side="left").cast(pl.Int64))
+        last = by_key.height - 1
+        hit = (keys.gather(lo.clip(0, last)) == wanted).fill_null(False) & (lo <= last)
+        again = hit & (lo < last) & (keys.gather((lo + 1).clip(0, last)) == wanted).fill_null(False)
+        count = pl.select(pl.when(again).then(2).when(hit).then(1).otherwise(0).cast(pl.UInt32)).to_series()
+        one = by_key.select(pl.all().gather(lo.clip(0, last)))
+    else:
+        count = pl.repeat(0, len(wanted), dtype=pl.UInt32, eager=True)
+        one = by_key.clear(rows.height)
     single = pl.DataFrame({"_slot": rows["_slot"], "_n": count, "consent_at": one["consent_at"], "revoked_at": one["revoked_at"], "source": one["source"]})
     found = pl.col("_n") == 1
     out = single.select(
