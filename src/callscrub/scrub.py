@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import polars as pl
@@ -30,6 +30,8 @@ from callscrub.windows import Calendar, build_calendar, iso_local, next_legal, w
 # again) has them replaced, so re-scrubbing keeps the same shape.
 CLEAN_EXTRA = ("source_row", "phone_e164", "original_call_at", "rescheduled", "callee_tz", "callee_local_time")
 REJECT_EXTRA = ("source_row", "phone_e164", "reason", "detail")
+
+_EPOCH_DATE = date(1970, 1, 1)
 
 # A slot further than this after `now` is a data error, not a campaign
 # (and beyond the years holiday data is meaningful for).
@@ -345,13 +347,19 @@ def _check_slot_rules(
     ).filter("_live").drop("_live")
     if live.height == 0:
         return df.with_columns(pl.lit(None, pl.String).alias("_slot_detail")) if "_slot_detail" not in df.columns else df
-    zone0 = {t: juris.zones(t)[0] for t in live["_territory"].unique().to_list()}
+    territories = sorted(live["_territory"].unique().to_list())
+    zone0 = {t: juris.zones(t)[0] for t in territories}
     live = live.with_columns(pl.col("_territory").replace_strict(zone0, return_dtype=pl.String).alias("_zone"))
-    live = with_offset(live, calendar.offsets, at="_slot", zone="_zone", out="_off").with_columns(
-        pl.from_epoch(pl.col("_slot") + pl.col("_off"), time_unit="s").dt.date().alias("_day")
-    )
-    rules_of = []
-    for territory, day in live.select("_territory", "_day").unique().iter_rows():
+    live = with_offset(live, calendar.offsets, at="_slot", zone="_zone", out="_off")
+    # The rules of a row depend on its (place, local date) only: one integer
+    # key per pair, the rules worked out per distinct pair (few), and each row
+    # reads its flags by that key; texts are read for the rejected rows only.
+    place = pl.col("_territory").cast(pl.Enum(territories)).to_physical().cast(pl.Int64)
+    live = live.with_columns((place * 2**32 + (pl.col("_slot") + pl.col("_off")) // 86400).alias("_pair")).drop("_zone", "_off")
+    pairs: list[int] = []
+    rules_of: list[tuple[bool, str | None, str | None, str | None]] = []
+    for pair in live["_pair"].unique().drop_nulls().to_list():
+        territory, day = territories[pair >> 32], _EPOCH_DATE + timedelta(days=pair & (2**32 - 1))
         pack = juris.packs[juris.places[territory].pack]
         version = juris.version(territory, day)
         sector = pack.banned_sectors.get(options.sector) if options.sector else None
@@ -362,21 +370,44 @@ def _check_slot_rules(
                 f"the oldest registry, obtained {oldest}, is valid {pack.registry_max_age_days} days under {pack.name} "
                 f"(until {oldest + timedelta(days=pack.registry_max_age_days)}); the slot is on {day}. Scrub again with a newer export"
             )
+        pairs.append(pair)
         rules_of.append((
-            territory, day, bool(version and version.requires_consent), f"{sector.source}" if banned else None,
+            bool(version and version.requires_consent), f"{sector.source}" if banned else None,
             f"rule set {pack.name} from {version.valid_from}: {version.consent_source or version.source}" if version and version.requires_consent else None,
             expired,
         ))
-    live = live.join(
-        pl.DataFrame(rules_of, schema={"_territory": pl.String, "_day": pl.Date, "_needs_consent": pl.Boolean, "_ban": pl.String, "_consent_rule": pl.String, "_expired": pl.String}, orient="row"),
-        on=["_territory", "_day"], how="left",
+    pair_keys = pl.Series(pairs, dtype=pl.Int64)
+
+    def of_pair(i: int, dtype: pl.DataType) -> pl.Expr:
+        return pl.col("_pair").replace_strict(pair_keys, pl.Series([r[i] for r in rules_of], dtype=dtype), default=None, return_dtype=dtype)
+
+    live = live.with_columns(
+        of_pair(0, pl.Boolean()).fill_null(False).alias("_needs_consent"),
+        of_pair(1, pl.String()).is_not_null().alias("_banned"),
+        of_pair(3, pl.String()).is_not_null().alias("_is_expired"),
     )
-    if records is not None:
-        live = pl.concat([live, valid_consent(live, records)], how="horizontal")
+    checked = live.filter("_needs_consent")
+    if records is not None and checked.height:
+        consent = pl.concat([checked.select("source_row"), valid_consent(checked, records)], how="horizontal")
     else:
-        live = live.with_columns(pl.lit(False).alias("_consent_ok"), pl.lit(0, pl.UInt32).alias("_consent_records"),
-                                 pl.lit(None, pl.String).alias("_consent_source"),
-                                 pl.lit(False).alias("_consent_later"), pl.lit(False).alias("_consent_revoked"))
+        consent = checked.select(
+            "source_row", pl.lit(False).alias("_consent_ok"), pl.lit(0, pl.UInt32).alias("_consent_records"),
+            pl.lit(None, pl.String).alias("_consent_source"), pl.lit(False).alias("_consent_later"), pl.lit(False).alias("_consent_revoked"),
+        )
+    # Each live row's position in `checked` (null when it needs no consent).
+    where = pl.repeat(None, live.height, dtype=pl.Int64, eager=True)
+    where.scatter(live["_needs_consent"].arg_true(), pl.int_range(checked.height, dtype=pl.Int64, eager=True))
+    live = live.with_columns(consent["_consent_ok"].gather(where))
+    no_consent = pl.col("_needs_consent") & ~pl.col("_consent_ok").fill_null(False)
+    rejected = live.with_columns(
+        pl.when(pl.col("_banned")).then(pl.lit(reasons.BANNED_SECTOR))
+        .when(no_consent).then(pl.lit(reasons.NO_CONSENT))
+        .when(pl.col("_is_expired")).then(pl.lit(reasons.REGISTRY_EXPIRED))
+        .alias("_slot_reason"),
+    ).filter(pl.col("_slot_reason").is_not_null())
+    rejected = rejected.join(consent.drop("_consent_ok"), on="source_row", how="left", maintain_order="left").with_columns(
+        of_pair(1, pl.String()).alias("_ban"), of_pair(2, pl.String()).alias("_consent_rule"), of_pair(3, pl.String()).alias("_expired"),
+    )
     why_no = (
         pl.when(pl.col("_consent_records") == 0).then(pl.lit("no consent record for this number"))
         .when(pl.col("_consent_revoked")).then(pl.lit("its consent was revoked before the slot"))
@@ -386,17 +417,14 @@ def _check_slot_rules(
     why_no = pl.when(pl.col("_consent_source").is_not_null() & (pl.col("_consent_source") != "")).then(
         pl.format("{} (record: {})", why_no, pl.col("_consent_source"))
     ).otherwise(why_no)
-    verdict = live.select(
+    verdict = rejected.select(
         "source_row",
-        pl.when(pl.col("_ban").is_not_null()).then(pl.lit(reasons.BANNED_SECTOR))
-        .when(pl.col("_needs_consent") & ~pl.col("_consent_ok").fill_null(False)).then(pl.lit(reasons.NO_CONSENT))
-        .when(pl.col("_expired").is_not_null()).then(pl.lit(reasons.REGISTRY_EXPIRED))
-        .alias("_slot_reason"),
-        pl.when(pl.col("_ban").is_not_null()).then(pl.format("sector {} is banned outside a current contract ({})", pl.lit(options.sector), pl.col("_ban")))
-        .when(~(pl.col("_needs_consent") & ~pl.col("_consent_ok").fill_null(False))).then(pl.col("_expired"))
+        "_slot_reason",
+        pl.when(pl.col("_banned")).then(pl.format("sector {} is banned outside a current contract ({})", pl.lit(options.sector), pl.col("_ban")))
+        .when(~no_consent).then(pl.col("_expired"))
         .otherwise(pl.format("{}; consent is required ({})", why_no, pl.col("_consent_rule")))
         .alias("_slot_detail_new"),
-    ).filter(pl.col("_slot_reason").is_not_null())
+    )
     if "_slot_detail" not in df.columns:
         df = df.with_columns(pl.lit(None, pl.String).alias("_slot_detail"))
     df = _attach(df, verdict, ["_slot_reason", "_slot_detail_new"])
