@@ -462,24 +462,39 @@ def _dialable(packs: list[RuleSet]) -> pl.Expr:
 
 
 def _clean_frame(kept: pl.DataFrame, input_cols: list[str], juris: Jurisdictions, options: ScrubOptions, calendar: Calendar) -> pl.DataFrame:
-    kept = kept.with_columns(pl.lit(options.campaign_tz).alias("_campaign_zone"))
-    kept = with_offset(kept, calendar.offsets, at="_slot", zone="_campaign_zone", out="_campaign_off")
-    kept, width = _local_texts(kept, juris, calendar, "_slot")
-    kept = kept.with_columns(
-        _iso_by_distinct(kept, "_slot", "_campaign_off").alias("_iso_campaign"),
-        *(_iso_by_distinct(kept, "_slot", f"_off{i}").alias(f"_iso{i}") for i in range(width)),
+    # The texts depend on (place, slot) only: a campaign has a few thousand
+    # slots and a few places, so they are formatted once per distinct pair and
+    # each row reads them by one integer key (slots are within MAX_LEAD of now,
+    # well under 2^34 s).
+    territories = sorted(t for t in kept["_territory"].unique().to_list() if t is not None)
+    place = pl.col("_territory").cast(pl.Enum(territories)).to_physical().cast(pl.Int64)
+    key = (place * 2**34 + pl.col("_slot")).alias("_pair")
+    keys = kept.select(key)["_pair"]
+    texts = kept.select(key, "_territory", "_slot").unique("_pair").drop_nulls("_pair")
+    texts = texts.with_columns(pl.lit(options.campaign_tz).alias("_campaign_zone"))
+    texts = with_offset(texts, calendar.offsets, at="_slot", zone="_campaign_zone", out="_campaign_off")
+    texts, width = _local_texts(texts, juris, calendar, "_slot")
+    texts = texts.select(
+        "_pair",
+        iso_local(pl.col("_slot"), pl.col("_campaign_off")).alias("_iso_campaign"),
+        pl.concat_str([pl.col(f"_zone{i}") for i in range(width)], separator="|", ignore_nulls=True).alias("_callee_tz"),
+        pl.concat_str(
+            [pl.when(pl.col(f"_zone{i}").is_not_null()).then(iso_local(pl.col("_slot"), pl.col(f"_off{i}"))) for i in range(width)],
+            separator="|",
+            ignore_nulls=True,
+        ).alias("_callee_local"),
     )
+
+    def text(column: str) -> pl.Series:
+        return keys.replace_strict(texts["_pair"], texts[column], default=None, return_dtype=pl.String)
+
     out = kept.with_columns(
-        pl.col("_iso_campaign").alias(options.time_column),
+        text("_iso_campaign").alias(options.time_column),
         numbers.e164_text(pl.col(numbers.E164)).alias("phone_e164"),
         pl.col("_original").alias("original_call_at"),
         (pl.col("_proposed") != pl.col("_slot")).alias("rescheduled"),
-        pl.concat_str([pl.col(f"_zone{i}") for i in range(width)], separator="|", ignore_nulls=True).alias("callee_tz"),
-        pl.concat_str(
-            [pl.when(pl.col(f"_zone{i}").is_not_null()).then(pl.col(f"_iso{i}")) for i in range(width)],
-            separator="|",
-            ignore_nulls=True,
-        ).alias("callee_local_time"),
+        text("_callee_tz").alias("callee_tz"),
+        text("_callee_local").alias("callee_local_time"),
     )
     return out.select(*input_cols, *CLEAN_EXTRA)
 
