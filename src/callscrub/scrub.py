@@ -565,45 +565,51 @@ def _rejects_frame(rej: pl.DataFrame, input_cols: list[str], juris: Jurisdiction
     )
     names = ", ".join(juris.order)
     time_txt = pl.col("_original").fill_null("")
-    reason = pl.col("_reason")
-    detail = (
-        pl.when(reason == reasons.INVALID_NUMBER).then(
-            pl.when(pl.col(options.phone_column).cast(pl.String).fill_null("").str.strip_chars() == "")
-            .then(pl.lit("the phone number is empty"))
-            .otherwise(pl.lit(f"not a valid phone number (read with default region {options.default_region})"))
-        )
-        .when(reason == reasons.NON_DIALABLE_TYPE).then(
-            pl.format("{} number: not a subscriber line that may be prospected", pl.col(numbers.TYPE).str.to_lowercase().str.replace_all("_", " "))
-        )
-        .when(reason == reasons.OUT_OF_JURISDICTION).then(
-            pl.format("+{} number ({}) is not covered by rule set(s) {} ({})", pl.col(numbers.CC), pl.col(numbers.REGION).fill_null("?"), pl.lit(names), pl.lit(covered))
-        )
-        .when(reason == reasons.INVALID_CALL_TIME).then(
-            pl.when(pl.col("_time_kind") == "empty").then(pl.lit(f"{options.time_column} is empty"))
-            .when(pl.col("_time_kind") == "nonexistent").then(pl.format("{} does not exist in {} (skipped by the DST change)", time_txt, pl.lit(options.campaign_tz)))
-            .when(pl.col("_time_kind") == "unparseable").then(pl.format("{} is not an ISO 8601 date-time (e.g. 2026-12-01T10:30:00 or 2026-12-01T10:30:00+01:00)", time_txt))
-            .otherwise(pl.format("{} is more than {} days after --now", time_txt, pl.lit(MAX_LEAD.days)))
-        )
-        .when((reason == reasons.REGISTRY) & pl.col("registry").is_not_null()).then(pl.format("listed in opposition registry {}", pl.col("registry")))
-        .when(reason == reasons.REGISTRY).then(pl.format("marked not callable in screened file {}", pl.col("_screen_refused")))
-        .when(reason == reasons.UNSCREENED).then(pl.lit("absent from every screened (Bloctel return) file: not screened, so not known to be callable"))
-        .when(reason.is_in([reasons.BANNED_SECTOR, reasons.NO_CONSENT, reasons.REGISTRY_EXPIRED])).then(pl.col("_slot_detail"))
-        .when(reason == reasons.OUTSIDE_WINDOW).then(pl.col("_window_detail"))
-        .when(reason == reasons.NO_LEGAL_SLOT).then(
-            pl.format(
-                "no legal slot within {} after {}: {}",
-                pl.lit(horizon_txt),
-                pl.col("_iso_t0"),
-                pl.col("_window_detail"),
-            )
-        )
-        .when((reason == reasons.DUPLICATE) & pl.col("_limit_detail").is_null()).then(pl.format("same number and final slot as source_row {}", pl.col("_first_row")))
-        .when(pl.col("_limit_detail").is_not_null()).then(pl.col("_limit_detail"))
+    # The detail of each reason, computed on that reason's rows only (a
+    # when/then chain would build every branch's text for every row).
+    detail_of = {
+        reasons.INVALID_NUMBER: pl.when(pl.col(options.phone_column).cast(pl.String).fill_null("").str.strip_chars() == "")
+        .then(pl.lit("the phone number is empty"))
+        .otherwise(pl.lit(f"not a valid phone number (read with default region {options.default_region})")),
+        reasons.NON_DIALABLE_TYPE: pl.format(
+            "{} number: not a subscriber line that may be prospected", pl.col(numbers.TYPE).str.to_lowercase().str.replace_all("_", " ")
+        ),
+        reasons.OUT_OF_JURISDICTION: pl.format(
+            "+{} number ({}) is not covered by rule set(s) {} ({})", pl.col(numbers.CC), pl.col(numbers.REGION).fill_null("?"), pl.lit(names), pl.lit(covered)
+        ),
+        reasons.INVALID_CALL_TIME: pl.when(pl.col("_time_kind") == "empty").then(pl.lit(f"{options.time_column} is empty"))
+        .when(pl.col("_time_kind") == "nonexistent").then(pl.format("{} does not exist in {} (skipped by the DST change)", time_txt, pl.lit(options.campaign_tz)))
+        .when(pl.col("_time_kind") == "unparseable").then(pl.format("{} is not an ISO 8601 date-time (e.g. 2026-12-01T10:30:00 or 2026-12-01T10:30:00+01:00)", time_txt))
+        .otherwise(pl.format("{} is more than {} days after --now", time_txt, pl.lit(MAX_LEAD.days))),
+        reasons.REGISTRY: pl.when(pl.col("registry").is_not_null()).then(pl.format("listed in opposition registry {}", pl.col("registry")))
+        .otherwise(pl.format("marked not callable in screened file {}", pl.col("_screen_refused"))),
+        reasons.UNSCREENED: pl.lit("absent from every screened (Bloctel return) file: not screened, so not known to be callable"),
+        reasons.BANNED_SECTOR: pl.col("_slot_detail"),
+        reasons.NO_CONSENT: pl.col("_slot_detail"),
+        reasons.REGISTRY_EXPIRED: pl.col("_slot_detail"),
+        reasons.OUTSIDE_WINDOW: pl.col("_window_detail"),
+        reasons.NO_LEGAL_SLOT: pl.format("no legal slot within {} after {}: {}", pl.lit(horizon_txt), pl.col("_iso_t0"), pl.col("_window_detail")),
+        reasons.DUPLICATE: pl.when(pl.col("_limit_detail").is_null())
+        .then(pl.format("same number and final slot as source_row {}", pl.col("_first_row"))).otherwise(pl.col("_limit_detail")),
+    }
+    by_reason = rej["_reason"]
+    narrow = rej.select(
+        options.phone_column, numbers.TYPE, numbers.CC, numbers.REGION, "_time_kind", "_original", "registry", "_screen_refused",
+        "_slot_detail", "_window_detail", "_iso_t0", "_limit_detail", "_first_row",
     )
+    positions, texts = [], []
+    for value in by_reason.unique().to_list():
+        at = (by_reason == value).arg_true()
+        positions.append(at)
+        texts.append(narrow.gather(at).select(detail_of.get(value, pl.col("_limit_detail")).cast(pl.String).alias("detail"))["detail"])
+    where = pl.repeat(0, rej.height, dtype=pl.Int64, eager=True)
+    if positions:
+        where.scatter(pl.concat(positions), pl.int_range(rej.height, dtype=pl.Int64, eager=True))
+    detail = pl.concat(texts) if texts else pl.Series("detail", [], pl.String)
     out = rej.with_columns(
         numbers.e164_text(pl.col(numbers.E164)).alias("phone_e164"),
-        reason.alias("reason"),
-        detail.alias("detail"),
+        pl.col("_reason").alias("reason"),
+        detail.gather(where).alias("detail"),
     )
     return out.select(*input_cols, *REJECT_EXTRA)
 
