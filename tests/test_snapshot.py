@@ -118,15 +118,16 @@ def test_snapshot_export_date_sets_freshness(tmp_path: Path, capsys: pytest.Capt
 def test_registry_lookup_names_the_first_listing_registry_even_from_unsorted_keys():
     """Lookups binary-search the keys: a Registry built by hand with unsorted
     keys is sorted on creation, so no listed number slips through."""
-    from callscrub.registry import Registry, registry_hits
+    from callscrub.registry import Registry, registry_of
 
     a = Registry("a.csv", "a.csv", pl.Series("key", [33600000005, 33600000001, 33600000003]), 3, 0, ())
     b = Registry("b.csv", "b.csv", pl.Series("key", [33600000004, 33600000003]), 2, 0, ())
     empty = Registry("c.csv", "c.csv", pl.Series("key", [], pl.Int64), 0, 0, ())
     campaign = pl.Series([33600000001, 33600000002, 33600000003, 33600000004, None, 33600000003, 99], dtype=pl.Int64)
-    hits = registry_hits(campaign, [empty, a, b])
-    assert dict(hits.iter_rows()) == {33600000001: "a.csv", 33600000003: "a.csv", 33600000004: "b.csv"}
-    assert dict(registry_hits(campaign, [b, a]).iter_rows())[33600000003] == "b.csv"
+    # Names come back in the campaign's order, duplicates and nulls included.
+    assert registry_of(campaign, [empty, a, b]).to_list() == ["a.csv", None, "a.csv", "b.csv", None, "a.csv", None]
+    assert registry_of(campaign, [b, a]).to_list() == ["a.csv", None, "b.csv", "b.csv", None, "b.csv", None]
+    assert registry_of(campaign, []).to_list() == [None] * 7
 
 
 def test_keys_normalised_slice_by_slice_are_the_keys_of_one_normalisation(monkeypatch):

@@ -38,7 +38,7 @@ class Registry:
     export_date: date | None = None  # when the list was obtained (freshness, issue #6)
 
     def __post_init__(self) -> None:
-        # Lookups binary-search the keys (registry_hits): whoever built this
+        # Lookups binary-search the keys (registry_of): whoever built this
         # registry, unsorted keys would let listed numbers through.
         if not self.keys.is_sorted():
             object.__setattr__(self, "keys", self.keys.sort())
@@ -112,15 +112,22 @@ def load_registry(
     )
 
 
-def registry_hits(keys: pl.Series, registries: list[Registry]) -> pl.DataFrame:
-    """For each key found in a registry: the first registry (in order) that lists it."""
-    if not registries:
-        return pl.DataFrame(schema={"key": pl.Int64, "registry": pl.String})
-    wanted = keys.drop_nulls().unique().sort()
-    registry = pl.Series("registry", [None] * len(wanted), dtype=pl.String)
+def registry_of(keys: pl.Series, registries: list[Registry]) -> pl.Series:
+    """For each key, in order: the first registry (in order) that lists it, else null.
+
+    The keys are searched in sorted order (a binary search is ~5x faster on
+    sorted queries) and the names put back in the keys' order: no distinct
+    step and no join back on the key."""
+    if not registries or len(keys) == 0:
+        return pl.Series("registry", [None] * len(keys), dtype=pl.String)
+    order = keys.arg_sort(nulls_last=True)
+    in_order = keys.gather(order)
+    name = pl.Series("registry", [None] * len(keys), dtype=pl.String)
     for r in reversed(registries):  # the first registry listing a key names it
-        registry = pl.select(pl.when(_listed(wanted, r.keys)).then(pl.lit(r.name)).otherwise(registry)).to_series()
-    return pl.DataFrame({"key": wanted, "registry": registry}).filter(pl.col("registry").is_not_null())
+        name = pl.select(pl.when(_listed(in_order, r.keys)).then(pl.lit(r.name)).otherwise(name)).to_series()
+    back = pl.repeat(0, len(keys), dtype=pl.Int64, eager=True)
+    back.scatter(order, pl.int_range(len(keys), dtype=pl.Int64, eager=True))
+    return name.gather(back).alias("registry")
 
 
 def _listed(wanted: pl.Series, keys: pl.Series) -> pl.Series:
@@ -130,7 +137,7 @@ def _listed(wanted: pl.Series, keys: pl.Series) -> pl.Series:
     if len(keys) == 0:
         return pl.Series([False] * len(wanted), dtype=pl.Boolean)
     pos = keys.search_sorted(wanted, side="left").clip(0, len(keys) - 1)
-    return keys.gather(pos) == wanted
+    return (keys.gather(pos) == wanted).fill_null(False)
 
 
 def stale_registries(registries: list[Registry], max_age_days: int | None, today: date) -> list[tuple[Registry, int]]:

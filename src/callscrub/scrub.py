@@ -21,7 +21,7 @@ from callscrub.call_times import parse_times
 from callscrub.consent import Screened, truthy, valid_consent
 from callscrub.errors import ConsentRequired, InputError, describe_columns
 from callscrub.pressure import apply_limits
-from callscrub.registry import Registry, registry_hits
+from callscrub.registry import Registry, registry_of
 from callscrub.jurisdiction import Jurisdictions, route
 from callscrub.rules import RuleSet, numbering_pack
 from callscrub.windows import Calendar, build_calendar, iso_local, next_legal, with_offset
@@ -173,11 +173,7 @@ def scrub(
     _require_consent_data(df, juris, records, now_s)
 
     on_phase("joining registries")
-    hits = registry_hits(df[numbers.E164], registries or [])
-    # Only the key column goes through the join; the result is set beside the other columns.
-    df = df.with_columns(
-        df.select(numbers.E164).join(hits, left_on=numbers.E164, right_on="key", how="left", maintain_order="left")["registry"]
-    )
+    df = df.with_columns(registry_of(df[numbers.E164], registries or []))
     df = _with_screening(df, screened)
 
     too_far = pl.col("_t0") > now_s + int(MAX_LEAD.total_seconds())
