@@ -444,25 +444,25 @@ def _normalise(raw: pl.Series, rules: RuleSet, default_region: str) -> pl.DataFr
         .when(pl.col("_intl_cc").is_not_null()).then(pl.col("_intl").str.slice(pl.col("_intl_cc").str.len_chars()))
         .alias("_nsn0"),
     )
-    df = lf.collect()
-
     # A national significant number that starts with 0 after a country code is
     # either a trunk prefix written by mistake (+33 06..., which phonenumbers
     # strips) or part of the number (Italy): phonenumbers decides.
-    df = df.with_columns(
+    lf = lf.with_columns(
         pl.when(pl.col("_nsn_fr").is_null() & pl.col("_nsn0").str.starts_with("0")).then(None)
         .otherwise(pl.col("_cc0")).alias("_cc0")
     )
-    df = df.with_columns(pl.when(pl.col("_cc0").is_not_null()).then(pl.col("_nsn0")).alias("_nsn0"))
-    # Values the vectorised path could not settle go to phonenumbers, once each.
-    open_mask = df["_cc0"].is_null() & df["_raw"].is_not_null() & (df["_raw"].str.strip_chars() != "")
-    open_raw = df.filter(open_mask)["_raw"].unique()
-    if len(open_raw):
-        fb = _parse_fallback(open_raw, default_region)
-        df = df.join(fb, on="_raw", how="left", maintain_order="left", nulls_equal=False)
-        df = df.with_columns(
-            pl.coalesce("_cc0", "_fb_cc").alias("_cc0"), pl.coalesce("_nsn0", "_fb_nsn").alias("_nsn0")
-        ).drop("_fb_cc", "_fb_nsn")
+    lf = lf.with_columns(pl.when(pl.col("_cc0").is_not_null()).then(pl.col("_nsn0")).alias("_nsn0"))
+    df = lf.select("_raw", "_cc0", "_nsn0").collect()
+    # Values the vectorised path could not settle go to phonenumbers, once each
+    # (looked at on their rows only: a few percent).
+    open_at = (df["_cc0"].is_null() & df["_raw"].is_not_null()).arg_true()
+    raws = df["_raw"].gather(open_at)
+    blank = raws.str.strip_chars() == ""
+    open_at, raws = open_at.filter(~blank), raws.filter(~blank)
+    if len(raws):
+        fb = _parse_fallback(raws.unique(), default_region)
+        found = pl.DataFrame({"_raw": raws}).join(fb, on="_raw", how="left", maintain_order="left")
+        df = pl.DataFrame({"_cc0": _replaced(df["_cc0"], open_at, found["_fb_cc"]), "_nsn0": _replaced(df["_nsn0"], open_at, found["_fb_nsn"])})
 
     return _canonicalise_and_classify(df.select("_cc0", "_nsn0"), rules)
 
