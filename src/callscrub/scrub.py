@@ -161,6 +161,7 @@ def scrub(
     on_phase("normalising numbers")
     norm = numbers.normalise(base[options.phone_column], numbering, options.default_region)
     df = pl.concat([base, norm], how="horizontal")
+    del base, norm  # df holds what is needed; dropped columns should not stay alive through other names
     df = route(df, juris, postal_column=options.postal_code_column, unknown_territory=options.unknown_territory)
     df = parse_times(df, options.time_column, options.campaign_tz)
     df = df.with_columns(pl.max_horizontal(pl.col("_proposed"), pl.lit(now_s, pl.Int64)).alias("_t0"))
@@ -208,6 +209,7 @@ def scrub(
     )
     scheduled = next_legal(live.select("source_row", "_t0", "_territory"), calendar, at="_t0", territory="_territory")
     df = _attach(df, scheduled, ["_slot"])
+    del live, scheduled
     # Express consent to out-of-hours calls lifts the day/hour windows (D.223-9).
     df = df.with_columns(pl.when(pl.col("_ooh") & pl.col("_reason").is_null()).then(pl.col("_t0")).otherwise(pl.col("_slot")).alias("_slot"))
 
@@ -232,6 +234,7 @@ def scrub(
         live, history, juris, calendar, reschedule=options.on_limit == "reschedule", horizon_s=horizon_s
     )
     df = _attach(df, limits.rename({"_slot": "_limit_slot"}), ["_limit_slot", "_limit_reason", "_limit_detail"])
+    del live, limits
     moved = (pl.col("_limit_slot") != pl.col("_slot")).fill_null(False)
     df = df.with_columns(moved.alias("_moved_by_limits"))
     df = df.with_columns(
