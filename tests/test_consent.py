@@ -388,6 +388,18 @@ def test_two_screened_files_combine(fr, tmp_path):
     assert "retour_2.csv" in detail_of(result, 3)
 
 
+def test_every_unscreened_row_gets_its_detail(fr, tmp_path):
+    # Several rows share the one fixed text: each gets it (a literal detail once
+    # came back as a single value for the whole reason and the scrub crashed).
+    bloctel = _screened(tmp_path, fr, "retour.csv", f"numero;statut\n{A};OK\n")
+    frame = campaign([(A, "2026-08-10T11:00:00"), (B, "2026-08-10T11:00:00"), (C, "2026-08-10T11:00:00"), ("0633333333", "2026-08-10T11:00:00")])
+    result = run_screened(fr, frame, [bloctel])
+    assert reasons_by_row(result) == {2: "unscreened", 3: "unscreened", 4: "unscreened"}
+    assert {detail_of(result, r) for r in (2, 3, 4)} == {
+        "absent from every screened (Bloctel return) file: not screened, so not known to be callable"
+    }
+
+
 def test_unscreened_is_distinct_from_registry_and_contract_exempts_it(fr, tmp_path):
     bloctel = _screened(tmp_path, fr, "retour.csv", f"numero;statut\n{B};OPPOSE\n")
     frame = campaign([(A, "2026-08-10T11:00:00"), (B, "2026-08-10T11:00:00")], current_contract=["true", "true"])

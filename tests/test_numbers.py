@@ -147,6 +147,17 @@ def test_format_variants_all_hit_a_national_format_registry(fr):
     assert all("bloctel.csv" in d for d in res.rejects["detail"].to_list())
 
 
+def test_a_crm_column_named_registry_is_kept_as_it_is(fr):
+    # The registry match is an internal column: a CRM's own "registry" column
+    # goes through to both outputs unchanged (it was once overwritten).
+    reg = registry_of("bloctel.csv", ["0612345678"], fr)
+    frame = campaign([("0612345678", LEGAL_SLOT), ("0698765432", LEGAL_SLOT)], registry=["crm-a", "crm-b"])
+    res = run(fr, frame, [reg])
+    assert res.rejects.select("registry", "reason").rows() == [("crm-a", reasons.REGISTRY)]
+    assert "bloctel.csv" in res.rejects["detail"].item()
+    assert res.clean["registry"].to_list() == ["crm-b"]
+
+
 @pytest.mark.parametrize("raw", SAME_MOBILE)
 def test_each_format_alone_is_rejected_by_registry(fr, raw):
     reg = registry_of("bloctel.csv", ["0612345678"], fr)

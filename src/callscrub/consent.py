@@ -95,7 +95,9 @@ def valid_consent(rows: pl.DataFrame, records: pl.DataFrame) -> pl.DataFrame:
     search over the records sorted by key. Numbers with several records are
     grouped, on those rows alone (their count comes from the grouping).
     """
-    by_key = records.with_row_index("_record").sort("key", maintain_order=True)
+    # A record without a consent date proves nothing (files never hold one;
+    # a frame given to the library may).
+    by_key = records.filter(pl.col("consent_at").is_not_null()).with_row_index("_record").sort("key", maintain_order=True)
     keys = by_key["key"]
     wanted = rows["_key"]
     if by_key.height:

@@ -174,7 +174,8 @@ def scrub(
     _require_consent_data(df, juris, records, now_s)
 
     on_phase("joining registries")
-    df = df.with_columns(registry_of(df[numbers.E164], registries or []))
+    # "_registry": a CRM column may well be called "registry".
+    df = df.with_columns(registry_of(df[numbers.E164], registries or []).alias("_registry"))
     df = _with_screening(df, screened)
 
     too_far = pl.col("_t0") > now_s + int(MAX_LEAD.total_seconds())
@@ -185,7 +186,7 @@ def scrub(
         .when((pl.col("_time_kind") != "ok") | too_far).then(pl.lit(reasons.INVALID_CALL_TIME))
         # A current contract exempts the row from the registry and consent
         # checks, never from windows or contact limits (L.223-1).
-        .when(pl.col("registry").is_not_null() & ~pl.col("_contract")).then(pl.lit(reasons.REGISTRY))
+        .when(pl.col("_registry").is_not_null() & ~pl.col("_contract")).then(pl.lit(reasons.REGISTRY))
         .when(pl.col("_screen_refused").is_not_null() & ~pl.col("_contract")).then(pl.lit(reasons.REGISTRY))
         .when(pl.col("_unscreened") & ~pl.col("_contract")).then(pl.lit(reasons.UNSCREENED))
     )
@@ -252,7 +253,7 @@ def scrub(
     clean = _clean_frame(df.select(*kept_cols, "_reason").filter(pl.col("_reason").is_null()), input_cols, juris, options, calendar)
     rejected = df.select(
         *input_cols, "source_row", numbers.E164, numbers.TYPE, numbers.CC, numbers.REGION, "_territory", "_original",
-        "_time_kind", "_t0", "registry", "_screen_refused", "_reason", "_slot_detail", "_first_row", "_limit_detail",
+        "_time_kind", "_t0", "_registry", "_screen_refused", "_reason", "_slot_detail", "_first_row", "_limit_detail",
     ).filter(pl.col("_reason").is_not_null())
     del df
     rejects = _rejects_frame(rejected, input_cols, juris, options, calendar)
@@ -582,7 +583,7 @@ def _rejects_frame(rej: pl.DataFrame, input_cols: list[str], juris: Jurisdiction
         .when(pl.col("_time_kind") == "nonexistent").then(pl.format("{} does not exist in {} (skipped by the DST change)", time_txt, pl.lit(options.campaign_tz)))
         .when(pl.col("_time_kind") == "unparseable").then(pl.format("{} is not an ISO 8601 date-time (e.g. 2026-12-01T10:30:00 or 2026-12-01T10:30:00+01:00)", time_txt))
         .otherwise(pl.format("{} is more than {} days after --now", time_txt, pl.lit(MAX_LEAD.days))),
-        reasons.REGISTRY: pl.when(pl.col("registry").is_not_null()).then(pl.format("listed in opposition registry {}", pl.col("registry")))
+        reasons.REGISTRY: pl.when(pl.col("_registry").is_not_null()).then(pl.format("listed in opposition registry {}", pl.col("_registry")))
         .otherwise(pl.format("marked not callable in screened file {}", pl.col("_screen_refused"))),
         reasons.UNSCREENED: pl.lit("absent from every screened (Bloctel return) file: not screened, so not known to be callable"),
         reasons.BANNED_SECTOR: pl.col("_slot_detail"),
@@ -595,14 +596,15 @@ def _rejects_frame(rej: pl.DataFrame, input_cols: list[str], juris: Jurisdiction
     }
     by_reason = rej["_reason"]
     narrow = rej.select(
-        options.phone_column, numbers.TYPE, numbers.CC, numbers.REGION, "_time_kind", "_original", "registry", "_screen_refused",
+        options.phone_column, numbers.TYPE, numbers.CC, numbers.REGION, "_time_kind", "_original", "_registry", "_screen_refused",
         "_slot_detail", "_window_detail", "_iso_t0", "_limit_detail", "_first_row",
     )
     positions, texts = [], []
     for value in by_reason.unique().to_list():
         at = (by_reason == value).arg_true()
         positions.append(at)
-        texts.append(narrow.gather(at).select(detail_of.get(value, pl.col("_limit_detail")).cast(pl.String).alias("detail"))["detail"])
+        # with_columns, not select: a literal detail (UNSCREENED) is one text for every row.
+        texts.append(narrow.gather(at).with_columns(detail_of.get(value, pl.col("_limit_detail")).cast(pl.String).alias("detail"))["detail"])
     where = pl.repeat(0, rej.height, dtype=pl.Int64, eager=True)
     if positions:
         where.scatter(pl.concat(positions), pl.int_range(rej.height, dtype=pl.Int64, eager=True))
