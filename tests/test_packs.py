@@ -974,3 +974,25 @@ def test_sample_scrub_under_fr_unchanged_by_other_packs(tmp_path: Path, capsys) 
     assert clean_fr.count(b"\n") > 100 and rejects_fr.count(b"\n") > 100  # a real run, not two empty files
     assert outputs["all"][0] == clean_fr
     assert outputs["all"][1] == rejects_fr
+
+
+def test_italian_rows_past_the_registry_validity_are_each_rejected_with_the_dates():
+    """No pack here needs consent (no consent data at all): every row past the
+    15-day validity of the RPO list gets registry_expired and its own detail."""
+    import dataclasses
+    from datetime import date
+    from zoneinfo import ZoneInfo
+
+    import polars as pl
+
+    from callscrub.registry import Registry
+
+    it = load_rules("it-assocontact")
+    registry = dataclasses.replace(Registry("rpo.csv", "rpo.csv", pl.Series("key", [39399999999]), 1, 0, ()), export_date=date(2026, 6, 1))
+    frame = campaign([("+39 312 345 6789", "2026-07-20T10:00:00"), ("+39 320 123 4567", "2026-07-20T10:00:00"), ("+39 333 765 4321", "2026-07-21T10:00:00")])
+    result = run(it, frame, [registry], now=datetime(2026, 7, 1, 8, tzinfo=ZoneInfo("Europe/Rome")), consent=None, campaign_tz="Europe/Rome")
+    assert result.clean.height == 0
+    assert result.rejects["reason"].to_list() == ["registry_expired"] * 3
+    details = result.rejects["detail"].to_list()
+    assert all("obtained 2026-06-01, is valid 15 days under it-assocontact (until 2026-06-16)" in d for d in details)
+    assert [d.split("the slot is on ")[1][:10] for d in details] == ["2026-07-20", "2026-07-20", "2026-07-21"]

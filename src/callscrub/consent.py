@@ -83,10 +83,12 @@ def load_consent(
     return (pl.concat(parts) if parts else pl.DataFrame(schema=SCHEMA)), [p.height for p in parts]
 
 
-def valid_consent(rows: pl.DataFrame, records: pl.DataFrame) -> pl.DataFrame:
+def valid_consent(rows: pl.DataFrame, records: pl.DataFrame, *, verdict_only: bool = False) -> pl.DataFrame:
     """For rows with `_key` and `_slot`, in their order: `_consent_ok`,
     `_consent_source` (the source of the number's last record),
-    `_consent_records`, `_consent_later`, `_consent_revoked`.
+    `_consent_records`, `_consent_later`, `_consent_revoked`; only
+    `_consent_ok` with `verdict_only` (the others word a rejection: a scrub
+    asks for them on its rejected rows alone).
 
     Valid: given at or before the slot and not revoked at or before it (a
     revocation at the very instant of the call is taken as before it).
@@ -110,11 +112,13 @@ def valid_consent(rows: pl.DataFrame, records: pl.DataFrame) -> pl.DataFrame:
         hit = (keys.gather(lo.clip(0, last)) == wanted).fill_null(False) & (lo <= last)
         again = hit & (lo < last) & (keys.gather((lo + 1).clip(0, last)) == wanted).fill_null(False)
         count = pl.select(pl.when(again).then(2).when(hit).then(1).otherwise(0).cast(pl.UInt32)).to_series()
-        one = by_key.select(pl.all().gather(lo.clip(0, last)))
+        read = ["consent_at", "revoked_at"] + ([] if verdict_only else ["source"])
+        one = by_key.select(pl.col(read).gather(lo.clip(0, last)))
     else:
         count = pl.repeat(0, len(wanted), dtype=pl.UInt32, eager=True)
         one = by_key.clear(rows.height)
-    single = pl.DataFrame({"_slot": rows["_slot"], "_n": count, "consent_at": one["consent_at"], "revoked_at": one["revoked_at"], "source": one["source"]})
+    single = pl.DataFrame({"_slot": rows["_slot"], "_n": count, "consent_at": one["consent_at"], "revoked_at": one["revoked_at"],
+                           "source": pl.repeat(None, rows.height, dtype=pl.String, eager=True) if verdict_only else one["source"]})
     found = pl.col("_n") == 1
     out = single.select(
         (found & (pl.col("consent_at") <= pl.col("_slot")) & (pl.col("revoked_at").is_null() | (pl.col("revoked_at") > pl.col("_slot")))).fill_null(False).alias("_consent_ok"),
@@ -144,7 +148,7 @@ def valid_consent(rows: pl.DataFrame, records: pl.DataFrame) -> pl.DataFrame:
         out = out.with_columns(
             pl.when(where.is_not_null()).then(grouped[c].gather(where)).otherwise(out[c]).alias(c) for c in out.columns
         )
-    return out
+    return out.select("_consent_ok") if verdict_only else out
 
 
 @dataclass(frozen=True)

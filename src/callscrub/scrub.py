@@ -390,16 +390,13 @@ def _check_slot_rules(
     )
     checked = live.filter("_needs_consent")
     if records is not None and checked.height:
-        consent = pl.concat([checked.select("source_row"), valid_consent(checked, records)], how="horizontal")
+        consent_ok = valid_consent(checked, records, verdict_only=True)["_consent_ok"]
     else:
-        consent = checked.select(
-            "source_row", pl.lit(False).alias("_consent_ok"), pl.lit(0, pl.UInt32).alias("_consent_records"),
-            pl.lit(None, pl.String).alias("_consent_source"), pl.lit(False).alias("_consent_later"), pl.lit(False).alias("_consent_revoked"),
-        )
+        consent_ok = pl.repeat(False, checked.height, dtype=pl.Boolean, eager=True).alias("_consent_ok")
     # Each live row's position in `checked` (null when it needs no consent).
     where = pl.repeat(None, live.height, dtype=pl.Int64, eager=True)
     where.scatter(live["_needs_consent"].arg_true(), pl.int_range(checked.height, dtype=pl.Int64, eager=True))
-    live = live.with_columns(consent["_consent_ok"].gather(where))
+    live = live.with_columns(consent_ok.gather(where))
     no_consent = pl.col("_needs_consent") & ~pl.col("_consent_ok").fill_null(False)
     rejected = live.with_columns(
         pl.when(pl.col("_banned")).then(pl.lit(reasons.BANNED_SECTOR))
@@ -407,7 +404,15 @@ def _check_slot_rules(
         .when(pl.col("_is_expired")).then(pl.lit(reasons.REGISTRY_EXPIRED))
         .alias("_slot_reason"),
     ).filter(pl.col("_slot_reason").is_not_null())
-    rejected = rejected.join(consent.drop("_consent_ok"), on="source_row", how="left", maintain_order="left").with_columns(
+    # What words a consent rejection, looked up for the rejected rows only.
+    if records is not None and rejected.height:
+        consent = valid_consent(rejected, records).drop("_consent_ok")
+    else:
+        consent = rejected.with_columns(  # with_columns: the literals take the frame's height
+            pl.lit(0, pl.UInt32).alias("_consent_records"), pl.lit(None, pl.String).alias("_consent_source"),
+            pl.lit(False).alias("_consent_later"), pl.lit(False).alias("_consent_revoked"),
+        ).select("_consent_records", "_consent_source", "_consent_later", "_consent_revoked")
+    rejected = pl.concat([rejected, consent], how="horizontal").with_columns(
         of_pair(1, pl.String()).alias("_ban"), of_pair(2, pl.String()).alias("_consent_rule"), of_pair(3, pl.String()).alias("_expired"),
     )
     why_no = (
