@@ -937,3 +937,41 @@ def test_python_dash_m_runs_a_scrub(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert read_csv(clean)["source_row"].to_list() == ["1"]
     assert read_csv(rej)["reason"].to_list() == ["invalid_number"]
+
+
+@pytest.mark.parametrize("slice_rows", [1, 7, 100])
+def test_outputs_written_a_slice_at_a_time_are_the_same_bytes(sample_run: dict, tmp_path: Path, monkeypatch, slice_rows: int) -> None:
+    """CSV outputs are built and written a slice of input rows at a time
+    (memory at 10 M rows): any slice size gives the same files as one slice."""
+    from callscrub import scrub as scrub_module
+
+    monkeypatch.setattr(scrub_module, "OUTPUT_SLICE_ROWS", slice_rows)
+    clean, rejects, summary = tmp_path / "clean.csv", tmp_path / "rejects.csv", tmp_path / "summary.json"
+    code, _ = run_quietly(
+        scrub_args(CAMPAIGN, clean, rejects, "--registry", str(BLOCTEL), "--registry", str(DNC), "--summary-json", str(summary))
+    )
+    assert code == sample_run["code"] == 0
+    assert clean.read_bytes() == sample_run["clean"].read_bytes()
+    assert rejects.read_bytes() == sample_run["rejects"].read_bytes()
+    figures, expected = json.loads(summary.read_text()), json.loads(sample_run["summary"].read_text())
+    assert {k: figures[k] for k in ("rows_in", "kept", "rescheduled", "rejected", "rejected_by_reason")} == {
+        k: expected[k] for k in ("rows_in", "kept", "rescheduled", "rejected", "rejected_by_reason")
+    }
+
+
+def test_library_parts_of_any_size_join_into_the_whole_frames() -> None:
+    """ScrubResult.clean / .rejects equal their parts joined, for any slice size;
+    every call yields at least one (maybe empty) part, so CSV always has a header."""
+    from conftest import campaign, run
+
+    from callscrub.rules import load_rules
+
+    rows = [("0612345678", "2026-11-24T10:00:00"), ("bad", "2026-11-24T10:00:00"), ("0612345678", "2026-11-24T10:00:00"),
+            ("+33 7 81 23 45 67", "2026-11-24T23:00:00"), ("0596 30 12 34", "2026-11-25T10:00:00")]
+    result = run(load_rules("fr"), campaign(rows))
+    assert result.kept + result.rejected == len(rows) and result.kept == result.clean.height
+    for size in (1, 2, 4, 100):
+        assert pl.concat(list(result.clean_parts(size))).equals(result.clean)
+        assert pl.concat(list(result.rejects_parts(size))).equals(result.rejects)
+    empty = run(load_rules("fr"), campaign([]))
+    assert [p.height for p in empty.clean_parts()] == [0] and [p.height for p in empty.rejects_parts()] == [0]

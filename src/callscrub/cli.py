@@ -12,12 +12,14 @@ import re
 import sys
 import time
 import traceback
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
+import polars as pl
 import typer
 
 from callscrub import __version__
@@ -34,7 +36,7 @@ from callscrub.safety import excel_safe, install_signal_handlers, output_lock
 from callscrub.snapshot import build_snapshot, load_snapshot, snapshot_metadata
 from callscrub.scrub import ScrubOptions, scrub
 from callscrub.summary import print_fields, print_table, progress, show, summary_dict, to_json
-from callscrub.writers import Payload, output_format, sha256_file, write_outputs
+from callscrub.writers import Parts, Payload, output_format, sha256_file, write_outputs
 
 app = typer.Typer(
     name="callscrub",
@@ -306,11 +308,13 @@ def scrub_command(
             elapsed=time.monotonic() - started,
             outputs={"clean": out, "rejects": rejects},
         )
-        clean_out, rejects_out = result.clean, result.rejects
-        if excel_safe_:
-            clean_out = excel_safe(clean_out) if output_format(out) == "csv" else clean_out
-            rejects_out = excel_safe(rejects_out) if output_format(rejects) == "csv" else rejects_out
-        outputs: list[tuple[Payload, str]] = [(clean_out, out), (rejects_out, rejects)]
+        def payload(parts: Callable[[], Iterator[pl.DataFrame]], target: str) -> Payload:
+            # CSV is written a slice of rows at a time (memory); --excel-safe applies to CSV only.
+            if output_format(target) != "csv":
+                return pl.concat(list(parts()))
+            return Parts((lambda: (excel_safe(p) for p in parts())) if excel_safe_ else parts)
+
+        outputs: list[tuple[Payload, str]] = [(payload(result.clean_parts, out), out), (payload(result.rejects_parts, rejects), rejects)]
         if summary_json:
             outputs.append((to_json(figures).encode("utf-8"), summary_json))
 
@@ -330,10 +334,10 @@ def scrub_command(
             for path, f in zip(screened or [], screened_files):
                 inputs.append(InputRecord("screened", path, *sha256_file(path), f.rows, {}))
             outs = []
-            for role, target, frame_out in (("clean", out, clean_out), ("rejects", rejects, rejects_out)):
+            for role, target, rows in (("clean", out, result.kept), ("rejects", rejects, result.rejected)):
                 digest, size = digests[target]
                 outs.append({"role": role, "path": target, "resolved": target if target == "-" else str(Path(target).resolve()),
-                             "format": output_format(target), "sha256": digest, "size": size, "rows": frame_out.height})
+                             "format": output_format(target), "sha256": digest, "size": size, "rows": rows})
             replay = replay_args(
                 _CURRENT_ARGV, {"campaign": [campaign], "registry": list(registry or []), "history": list(history or []),
                                 "consent": list(consent or []), "screened": list(screened or [])},

@@ -9,8 +9,9 @@ that applies, so every input row ends in exactly one of `clean` or `rejects`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -72,17 +73,43 @@ class ScrubOptions:
             raise ValueError("horizon must be positive")
 
 
+# Source rows per output slice: `clean_parts`/`rejects_parts` build the outputs
+# this many input rows at a time, so a writer never holds a whole output.
+OUTPUT_SLICE_ROWS = 1_000_000
+
+
 @dataclass
 class ScrubResult:
-    clean: pl.DataFrame
-    rejects: pl.DataFrame
+    """The outcome of a scrub. `clean` and `rejects` are whole frames (built on
+    first use); `clean_parts()` and `rejects_parts()` give the same rows as
+    consecutive frames, a slice of input rows at a time, for writing large
+    outputs without holding them whole."""
+
     rows_in: int
+    kept: int
     rescheduled: int
     reason_counts: dict[str, int] = field(default_factory=dict)
+    _parts: Callable[[str, int], Iterator[pl.DataFrame]] | None = field(default=None, repr=False)
 
     @property
-    def kept(self) -> int:
-        return self.clean.height
+    def rejected(self) -> int:
+        return self.rows_in - self.kept
+
+    def clean_parts(self, rows: int | None = None) -> Iterator[pl.DataFrame]:
+        """The clean list as consecutive frames (at least one, maybe empty)."""
+        return self._parts("clean", rows or OUTPUT_SLICE_ROWS)  # type: ignore[misc]
+
+    def rejects_parts(self, rows: int | None = None) -> Iterator[pl.DataFrame]:
+        """The rejection report as consecutive frames (at least one, maybe empty)."""
+        return self._parts("rejects", rows or OUTPUT_SLICE_ROWS)  # type: ignore[misc]
+
+    @cached_property
+    def clean(self) -> pl.DataFrame:
+        return pl.concat(list(self.clean_parts()))
+
+    @cached_property
+    def rejects(self) -> pl.DataFrame:
+        return pl.concat(list(self.rejects_parts()))
 
 
 def _attach(df: pl.DataFrame, part: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
@@ -247,23 +274,34 @@ def scrub(
     df = df.drop("_limit_slot", "_limit_reason", "_moved_by_limits")
 
     on_phase("formatting outputs")
-    # Each output filters only the columns it is built from (the frame is in
-    # source_row order, and a filter keeps it).
+    # The outputs are built on demand, a slice of input rows at a time, from
+    # the columns they read (the frame is in source_row order, and each slice
+    # and filter keeps it).
     kept_cols = [*input_cols, "source_row", numbers.E164, "_territory", "_original", "_proposed", "_slot"]
-    clean = _clean_frame(df.select(*kept_cols, "_reason").filter(pl.col("_reason").is_null()), input_cols, juris, options, calendar)
-    rejected = df.select(
+    reject_cols = [
         *input_cols, "source_row", numbers.E164, numbers.TYPE, numbers.CC, numbers.REGION, "_territory", "_original",
         "_time_kind", "_t0", "_registry", "_screen_refused", "_reason", "_slot_detail", "_first_row", "_limit_detail",
-    ).filter(pl.col("_reason").is_not_null())
+    ]
+    final = df.select(*dict.fromkeys([*kept_cols, *reject_cols]))
     del df
-    rejects = _rejects_frame(rejected, input_cols, juris, options, calendar)
-    counts = {r: int(n) for r, n in rejected.group_by("_reason").len().iter_rows()}
+    counts = {r: int(n) for r, n in final.group_by("_reason").len().iter_rows() if r is not None}
+    kept = final.select(pl.col("_reason").is_null().sum()).item()
+    rescheduled = final.select((pl.col("_reason").is_null() & (pl.col("_proposed") != pl.col("_slot"))).sum()).item()
+
+    def parts(which: str, rows: int) -> Iterator[pl.DataFrame]:
+        for start in range(0, max(final.height, 1), rows):
+            part = final.slice(start, rows)
+            if which == "clean":
+                yield _clean_frame(part.select(*kept_cols, "_reason").filter(pl.col("_reason").is_null()), input_cols, juris, options, calendar)
+            else:
+                yield _rejects_frame(part.select(reject_cols).filter(pl.col("_reason").is_not_null()), input_cols, juris, options, calendar)
+
     return ScrubResult(
-        clean=clean,
-        rejects=rejects,
         rows_in=campaign.height,
-        rescheduled=int(clean["rescheduled"].sum()),
+        kept=int(kept),
+        rescheduled=int(rescheduled),
         reason_counts={r: counts.get(r, 0) for r in reasons.ALL_REASONS},
+        _parts=parts,
     )
 
 

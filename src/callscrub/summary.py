@@ -48,7 +48,7 @@ def summary_dict(
         "rows_in": result.rows_in,
         "kept": result.kept,
         "rescheduled": result.rescheduled,
-        "rejected": result.rejects.height,
+        "rejected": result.rejected,
         "rejected_by_reason": result.reason_counts,
         "registries": None
         if registries is None

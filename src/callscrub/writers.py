@@ -90,7 +90,19 @@ def _staged(targets: list[str]) -> Iterator[list[Path]]:
             tmp.unlink(missing_ok=True)
 
 
-Payload = pl.DataFrame | bytes  # a frame (format by extension) or ready bytes
+class Parts:
+    """An output given as consecutive frames (at least one): CSV is written a
+    part at a time, so the whole output is never held; other formats take
+    them joined."""
+
+    def __init__(self, parts: Callable[[], Iterator[pl.DataFrame]]) -> None:
+        self._parts = parts
+
+    def __iter__(self) -> Iterator[pl.DataFrame]:
+        return iter(self._parts())
+
+
+Payload = pl.DataFrame | bytes | Parts  # a frame or its parts (format by extension), or ready bytes
 
 
 def _write(payload: Payload, fmt: str, dest: object) -> None:
@@ -99,13 +111,20 @@ def _write(payload: Payload, fmt: str, dest: object) -> None:
             Path(dest).write_bytes(payload)
         else:
             dest.write(payload)  # type: ignore[attr-defined]
+    elif isinstance(payload, Parts):
+        if fmt != "csv":
+            _write(pl.concat(list(payload)), fmt, dest)
+            return
+        with open(dest, "wb") if isinstance(dest, (str, Path)) else contextlib.nullcontext(dest) as fh:
+            for i, part in enumerate(payload):
+                part.write_csv(fh, include_header=i == 0, line_terminator="\n")  # type: ignore[arg-type]
     elif fmt == "parquet":
         payload.write_parquet(dest, compression="zstd", statistics=True)  # type: ignore[arg-type]
     else:
         payload.write_csv(dest, line_terminator="\n")  # type: ignore[arg-type]
 
 
-def render(frame: pl.DataFrame, fmt: str) -> bytes:
+def render(frame: pl.DataFrame | Parts, fmt: str) -> bytes:
     """The exact bytes an output holds (used for stdout and for hashing)."""
     buf = io.BytesIO()
     _write(frame, fmt, buf)
