@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from callscrub.positions import factorize
+
 _TIME_RE = (
     r"^(?<date>\d{4}-\d{2}-\d{2})(?:[T ](?<hm>\d{2}:\d{2})(?<sec>:\d{2}(?:\.\d{1,9})?)?)?"
     r"\s*(?<off>[Zz]|[+-]\d{2}(?::?\d{2})?)?$"
@@ -95,25 +97,6 @@ def parse_times(df: pl.DataFrame, column: str, zone: str) -> pl.DataFrame:
     if source_row.null_count() or not source_row.is_sorted():  # the row order of the per-row parse
         out = out.sort("source_row")
     return out
-
-
-def factorize(values: pl.Series) -> tuple[pl.Series, pl.Series]:
-    """(codes, distinct) with distinct[codes[i]] == values[i] (nulls included).
-
-    Values are told apart by their 64-bit hash, an integer key much cheaper
-    than the text; the result is checked row by row, and on a hash collision
-    the values themselves are the key.
-    """
-    hashes = values.hash()
-    table = pl.DataFrame({"value": values, "hash": hashes}).unique("hash", keep="any")
-    codes = hashes.replace_strict(
-        table["hash"], pl.int_range(0, table.height, dtype=pl.UInt32, eager=True), return_dtype=pl.UInt32
-    )
-    if table["value"].gather(codes).eq_missing(values).all():
-        return codes, table["value"]
-    table = pl.DataFrame({"value": values.unique()}).with_row_index("code")
-    codes = pl.DataFrame({"value": values}).join(table, on="value", how="left", maintain_order="left", nulls_equal=True)["code"]
-    return codes, table["value"]
 
 
 def _parse_text(df: pl.DataFrame, column: str, zone: str) -> pl.DataFrame:

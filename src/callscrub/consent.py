@@ -18,6 +18,7 @@ import polars as pl
 from callscrub import numbers
 from callscrub.call_times import parse_times
 from callscrub.errors import InputError, describe_columns
+from callscrub.positions import subset_index
 from callscrub.readers import read_table
 from callscrub.registry import _fold, read_number_table
 from callscrub.rules import RuleSet
@@ -143,8 +144,7 @@ def valid_consent(rows: pl.DataFrame, records: pl.DataFrame, *, verdict_only: bo
             )
             .sort("_i")
         )
-        where = pl.repeat(None, rows.height, dtype=pl.Int64, eager=True)
-        where.scatter(several, pl.int_range(len(several), dtype=pl.Int64, eager=True))
+        where = subset_index(rows.height, several)
         out = out.with_columns(
             pl.when(where.is_not_null()).then(grouped[c].gather(where)).otherwise(out[c]).alias(c) for c in out.columns
         )

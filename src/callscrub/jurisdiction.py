@@ -18,7 +18,7 @@ import phonenumbers
 import polars as pl
 
 from callscrub import numbers
-from callscrub.call_times import factorize
+from callscrub.positions import factorize
 from callscrub.rules import Cap, RuleSet, Version
 
 UNKNOWN_ZONE = "Etc/Unknown"

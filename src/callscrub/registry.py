@@ -16,6 +16,7 @@ import polars as pl
 
 from callscrub import numbers
 from callscrub.errors import InputError, describe_columns
+from callscrub.positions import subset_index
 from callscrub.readers import read_table
 from callscrub.rules import RuleSet
 
@@ -117,7 +118,8 @@ def registry_of(keys: pl.Series, registries: list[Registry]) -> pl.Series:
 
     The keys are searched in sorted order (a binary search is ~5x faster on
     sorted queries); the registry's position, not its name, is put back in the
-    keys' order, and named at the end: no distinct step, no join back on the key."""
+    keys' order (the sort order's inverse), and named at the end: no distinct
+    step, no join back on the key."""
     if not registries or len(keys) == 0:
         return pl.repeat(None, len(keys), dtype=pl.String, eager=True).alias("registry")
     order = keys.arg_sort(nulls_last=True)
@@ -125,9 +127,8 @@ def registry_of(keys: pl.Series, registries: list[Registry]) -> pl.Series:
     which = pl.repeat(None, len(keys), dtype=pl.Int32, eager=True)
     for i in reversed(range(len(registries))):  # the first registry listing a key names it
         which = pl.select(pl.when(_listed(in_order, registries[i].keys)).then(pl.lit(i, pl.Int32)).otherwise(which)).to_series()
-    back = order.arg_sort()  # the inverse permutation
     names = {i: r.name for i, r in enumerate(registries)}
-    return which.gather(back).replace_strict(names, default=None, return_dtype=pl.String).alias("registry")
+    return which.gather(subset_index(len(keys), order)).replace_strict(names, default=None, return_dtype=pl.String).alias("registry")
 
 
 def _listed(wanted: pl.Series, keys: pl.Series) -> pl.Series:
@@ -135,7 +136,7 @@ def _listed(wanted: pl.Series, keys: pl.Series) -> pl.Series:
     per wanted key, so a registry of hundreds of millions of numbers is never
     hashed (PERFORMANCE.md: the registry is the large side)."""
     if len(keys) == 0:
-        return pl.Series([False] * len(wanted), dtype=pl.Boolean)
+        return pl.repeat(False, len(wanted), dtype=pl.Boolean, eager=True)
     pos = keys.search_sorted(wanted, side="left").clip(0, len(keys) - 1)
     return (keys.gather(pos) == wanted).fill_null(False)
 

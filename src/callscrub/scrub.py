@@ -21,6 +21,7 @@ from callscrub import numbers, reasons
 from callscrub.call_times import parse_times
 from callscrub.consent import Screened, truthy, valid_consent
 from callscrub.errors import ConsentRequired, InputError, describe_columns
+from callscrub.positions import subset_index
 from callscrub.pressure import apply_limits
 from callscrub.registry import Registry, registry_of
 from callscrub.jurisdiction import Jurisdictions, route
@@ -116,10 +117,7 @@ def _attach(df: pl.DataFrame, part: pl.DataFrame, columns: list[str]) -> pl.Data
     """`columns` of `part` (some of df's rows, by source_row) set on df's rows,
     null on the others. df holds source_row 1..n in order, so a row's position
     is source_row - 1: no join, and df's other columns are not copied."""
-    # Each row's position in `part` (null when absent), then a gather per column
-    # (scattering into a string column can leave polars' string views broken).
-    where = pl.repeat(None, df.height, dtype=pl.Int64, eager=True)
-    where.scatter(part["source_row"] - 1, pl.int_range(part.height, dtype=pl.Int64, eager=True))
+    where = subset_index(df.height, part["source_row"] - 1)
     return df.with_columns(part[c].gather(where).alias(c) for c in columns)
 
 
@@ -431,10 +429,7 @@ def _check_slot_rules(
         consent_ok = valid_consent(checked, records, verdict_only=True)["_consent_ok"]
     else:
         consent_ok = pl.repeat(False, checked.height, dtype=pl.Boolean, eager=True).alias("_consent_ok")
-    # Each live row's position in `checked` (null when it needs no consent).
-    where = pl.repeat(None, live.height, dtype=pl.Int64, eager=True)
-    where.scatter(live["_needs_consent"].arg_true(), pl.int_range(checked.height, dtype=pl.Int64, eager=True))
-    live = live.with_columns(consent_ok.gather(where))
+    live = live.with_columns(consent_ok.gather(subset_index(live.height, live["_needs_consent"].arg_true())))
     no_consent = pl.col("_needs_consent") & ~pl.col("_consent_ok").fill_null(False)
     rejected = live.with_columns(
         pl.when(pl.col("_banned")).then(pl.lit(reasons.BANNED_SECTOR))
@@ -648,14 +643,12 @@ def _rejects_frame(rej: pl.DataFrame, input_cols: list[str], juris: Jurisdiction
         positions.append(at)
         # with_columns, not select: a literal detail (UNSCREENED) is one text for every row.
         texts.append(narrow.gather(at).with_columns(detail_of.get(value, pl.col("_limit_detail")).cast(pl.String).alias("detail"))["detail"])
-    where = pl.repeat(0, rej.height, dtype=pl.Int64, eager=True)
-    if positions:
-        where.scatter(pl.concat(positions), pl.int_range(rej.height, dtype=pl.Int64, eager=True))
     detail = pl.concat(texts) if texts else pl.Series("detail", [], pl.String)
     out = rej.with_columns(
         numbers.e164_text(pl.col(numbers.E164)).alias("phone_e164"),
         pl.col("_reason").alias("reason"),
-        detail.gather(where).alias("detail"),
+        # The reasons' rows together are every row: put back in row order.
+        detail.gather(subset_index(rej.height, pl.concat(positions) if positions else pl.Series([], dtype=pl.Int64))).alias("detail"),
     )
     return out.select(*input_cols, *REJECT_EXTRA)
 

@@ -1,0 +1,46 @@
+"""Rows to small tables and back, by position (issue #7).
+
+Work on 10 M rows is done once per distinct value or on the few rows that
+need it, then every row takes its result by position: `factorize` gives each
+row the position of its value among the distinct ones; `subset_index` gives
+each row its position in a subset taken out of the frame (null for the rows
+left out), so a subset's results are put back with one gather. Scattering
+the results themselves is avoided: in polars 2.1 a scatter into a string
+column can leave its views broken (a panic later).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+
+def factorize(values: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """(codes, distinct) with distinct[codes[i]] == values[i] (nulls included).
+
+    Values are told apart by their 64-bit hash, an integer key much cheaper
+    than the text; the result is checked row by row, and on a hash collision
+    the values themselves are the key.
+    """
+    hashes = values.hash()
+    table = pl.DataFrame({"value": values, "hash": hashes}).unique("hash", keep="any")
+    codes = hashes.replace_strict(
+        table["hash"], pl.int_range(0, table.height, dtype=pl.UInt32, eager=True), return_dtype=pl.UInt32
+    )
+    if table["value"].gather(codes).eq_missing(values).all():
+        return codes, table["value"]
+    table = pl.DataFrame({"value": values.unique()}).with_row_index("code")
+    codes = pl.DataFrame({"value": values}).join(table, on="value", how="left", maintain_order="left", nulls_equal=True)["code"]
+    return codes, table["value"]
+
+
+def subset_index(height: int, at: pl.Series) -> pl.Series:
+    """For each of `height` rows, its position in the subset of rows taken at
+    positions `at` (in that order), or null when it is not in it.
+
+    `values.gather(subset_index(n, at))` puts values computed on the subset
+    back on all n rows; with `at` a permutation, this is its inverse.
+    """
+    index = pl.repeat(None, height, dtype=pl.Int64, eager=True)
+    if len(at):
+        index.scatter(at, pl.int_range(len(at), dtype=pl.Int64, eager=True))
+    return index
