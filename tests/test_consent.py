@@ -863,4 +863,6 @@ def test_valid_consent_matches_the_rule_grouped_per_row(rows, records):
         [(k, c, r, f"record {i}") for i, (k, c, r) in enumerate(records)],
         schema={"key": pl.Int64, "consent_at": pl.Int64, "revoked_at": pl.Int64, "source": pl.String}, orient="row",
     )
-    assert valid_consent(frame, recs).to_dicts() == _consent_by_grouping(frame, recs).to_dicts()
+    full = valid_consent(frame, recs)
+    assert full.to_dicts() == _consent_by_grouping(frame, recs).to_dicts()
+    assert valid_consent(frame, recs, verdict_only=True).to_dicts() == full.select("_consent_ok").to_dicts()

@@ -117,12 +117,13 @@ def valid_consent(rows: pl.DataFrame, records: pl.DataFrame, *, verdict_only: bo
         one = by_key.select(pl.col(read).gather(lo.clip(0, last)))
     else:
         count = pl.repeat(0, len(wanted), dtype=pl.UInt32, eager=True)
-        one = by_key.clear(rows.height)
-    single = pl.DataFrame({"_slot": rows["_slot"], "_n": count, "consent_at": one["consent_at"], "revoked_at": one["revoked_at"],
-                           "source": pl.repeat(None, rows.height, dtype=pl.String, eager=True) if verdict_only else one["source"]})
+        one = by_key.select("consent_at", "revoked_at", "source").clear(rows.height)
+    single = pl.concat([pl.DataFrame({"_slot": rows["_slot"], "_n": count}), one], how="horizontal")
     found = pl.col("_n") == 1
-    out = single.select(
-        (found & (pl.col("consent_at") <= pl.col("_slot")) & (pl.col("revoked_at").is_null() | (pl.col("revoked_at") > pl.col("_slot")))).fill_null(False).alias("_consent_ok"),
+    valid = (pl.col("consent_at") <= pl.col("_slot")) & (pl.col("revoked_at").is_null() | (pl.col("revoked_at") > pl.col("_slot")))
+    ok = found & valid
+    out = single.select(ok.fill_null(False).alias("_consent_ok")) if verdict_only else single.select(
+        ok.fill_null(False).alias("_consent_ok"),
         pl.when(found).then(pl.col("source")).alias("_consent_source"),
         pl.col("_n").alias("_consent_records"),
         (found & (pl.col("consent_at") > pl.col("_slot"))).fill_null(False).alias("_consent_later"),
@@ -131,12 +132,11 @@ def valid_consent(rows: pl.DataFrame, records: pl.DataFrame, *, verdict_only: bo
     several = (count > 1).arg_true()
     if len(several):
         many = rows.select("_key", "_slot").gather(several).with_row_index("_i")
-        ok = (pl.col("consent_at") <= pl.col("_slot")) & (pl.col("revoked_at").is_null() | (pl.col("revoked_at") > pl.col("_slot")))
         grouped = (
             many.join(by_key.sort("_record"), left_on="_key", right_on="key", how="inner", maintain_order="right")
             .group_by("_i")
             .agg(
-                ok.any().alias("_consent_ok"),
+                valid.any().alias("_consent_ok"),
                 pl.col("source").last().alias("_consent_source"),
                 pl.len().cast(pl.UInt32).alias("_consent_records"),
                 (pl.col("consent_at") > pl.col("_slot")).any().alias("_consent_later"),
@@ -148,7 +148,7 @@ def valid_consent(rows: pl.DataFrame, records: pl.DataFrame, *, verdict_only: bo
         out = out.with_columns(
             pl.when(where.is_not_null()).then(grouped[c].gather(where)).otherwise(out[c]).alias(c) for c in out.columns
         )
-    return out.select("_consent_ok") if verdict_only else out
+    return out
 
 
 @dataclass(frozen=True)
