@@ -309,10 +309,9 @@ def scrub_command(
             outputs={"clean": out, "rejects": rejects},
         )
         def payload(parts: Callable[[], Iterator[pl.DataFrame]], target: str) -> Payload:
-            # CSV is written a slice of rows at a time (memory); --excel-safe applies to CSV only.
-            if output_format(target) != "csv":
-                return pl.concat(list(parts()))
-            return Parts((lambda: (excel_safe(p) for p in parts())) if excel_safe_ else parts)
+            # Written a slice of rows at a time (CSV); --excel-safe applies to CSV only.
+            safe = excel_safe_ and output_format(target) == "csv"
+            return Parts((lambda: (excel_safe(p) for p in parts())) if safe else parts)
 
         outputs: list[tuple[Payload, str]] = [(payload(result.clean_parts, out), out), (payload(result.rejects_parts, rejects), rejects)]
         if summary_json:
