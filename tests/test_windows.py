@@ -415,7 +415,10 @@ def test_no_legal_slot_within_horizon(fr):
     # Sat 2026-11-28 11:00: the next legal instant, Mon 10:00, is 47 h away > 1 day.
     row = rejected(scrub_one(fr, METRO_FIXED, "2026-11-28T11:00:00", horizon=1))
     assert row["reason"] == "no_legal_slot"
-    assert "within 1 day" in row["detail"]
+    # The proposed instant is told in the campaign's zone, then why it is illegal.
+    assert row["detail"].startswith(
+        "no legal slot within 1 day after 2026-11-28T11:00:00+01:00: Saturday 2026-11-28 11:00 (Europe/Paris) is not a calling day"
+    )
 
 
 @pytest.mark.parametrize(

@@ -121,6 +121,12 @@ def _attach(df: pl.DataFrame, part: pl.DataFrame, columns: list[str]) -> pl.Data
     return df.with_columns(part[c].gather(where).alias(c) for c in columns)
 
 
+def _place_code(territories: list[str]) -> pl.Expr:
+    """Each row's place as its position in `territories` (sorted, distinct): the
+    high part of the integer keys rules and texts are looked up by."""
+    return pl.col("_territory").cast(pl.Enum(territories)).to_physical().cast(pl.Int64)
+
+
 def _ceil_epoch(now: datetime) -> int:
     ts = now.timestamp()
     return int(ts) if ts == int(ts) else int(ts) + 1
@@ -392,8 +398,7 @@ def _check_slot_rules(
     # The rules of a row depend on its (place, local date) only: one integer
     # key per pair, the rules worked out per distinct pair (few), and each row
     # reads its flags by that key; texts are read for the rejected rows only.
-    place = pl.col("_territory").cast(pl.Enum(territories)).to_physical().cast(pl.Int64)
-    live = live.with_columns((place * 2**32 + (pl.col("_slot") + pl.col("_off")) // 86400).alias("_pair")).drop("_zone", "_off")
+    live = live.with_columns((_place_code(territories) * 2**32 + (pl.col("_slot") + pl.col("_off")) // 86400).alias("_pair")).drop("_zone", "_off")
     pairs: list[int] = []
     rules_of: list[tuple[bool, str | None, str | None, str | None]] = []
     for pair in live["_pair"].unique().drop_nulls().to_list():
@@ -507,8 +512,7 @@ def _clean_frame(kept: pl.DataFrame, input_cols: list[str], juris: Jurisdictions
     # each row reads them by one integer key (slots are within MAX_LEAD of now,
     # well under 2^34 s).
     territories = sorted(t for t in kept["_territory"].unique().to_list() if t is not None)
-    place = pl.col("_territory").cast(pl.Enum(territories)).to_physical().cast(pl.Int64)
-    key = (place * 2**34 + pl.col("_slot")).alias("_pair")
+    key = (_place_code(territories) * 2**34 + pl.col("_slot")).alias("_pair")
     keys = kept.select(key)["_pair"]
     texts = kept.select(key, "_territory", "_slot").unique("_pair").drop_nulls("_pair")
     texts = texts.with_columns(pl.lit(options.campaign_tz).alias("_campaign_zone"))
@@ -595,9 +599,6 @@ def _window_detail(rej: pl.DataFrame, juris: Jurisdictions, calendar: Calendar) 
 
 def _rejects_frame(rej: pl.DataFrame, input_cols: list[str], juris: Jurisdictions, options: ScrubOptions, calendar: Calendar) -> pl.DataFrame:
     rej = _window_detail(rej, juris, calendar)
-    rej = rej.with_columns(pl.lit(options.campaign_tz).alias("_campaign_zone"))
-    rej = with_offset(rej, calendar.offsets, at="_t0", zone="_campaign_zone", out="_campaign_off")
-    rej = rej.with_columns(_iso_by_distinct(rej, "_t0", "_campaign_off").alias("_iso_t0"))
     horizon_txt = _human_duration(options.horizon)
     covered = "; ".join(
         f"{p.name}: " + ", ".join(f"+{cc}" for cc in sorted(p.country_codes)) + (f" ({', '.join(sorted(p.regions))})" if p.regions else "")
@@ -635,14 +636,19 @@ def _rejects_frame(rej: pl.DataFrame, input_cols: list[str], juris: Jurisdiction
     by_reason = rej["_reason"]
     narrow = rej.select(
         options.phone_column, numbers.TYPE, numbers.CC, numbers.REGION, "_time_kind", "_original", "_registry", "_screen_refused",
-        "_slot_detail", "_window_detail", "_iso_t0", "_limit_detail", "_first_row",
+        "_slot_detail", "_window_detail", "_t0", "_limit_detail", "_first_row",
     )
     positions, texts = [], []
     for value in by_reason.unique().to_list():
         at = (by_reason == value).arg_true()
         positions.append(at)
+        rows = narrow.gather(at)
+        if value == reasons.NO_LEGAL_SLOT:  # the proposed instant, in the campaign's zone
+            rows = with_offset(rows.with_columns(pl.lit(options.campaign_tz).alias("_campaign_zone")), calendar.offsets,
+                               at="_t0", zone="_campaign_zone", out="_campaign_off")
+            rows = rows.with_columns(_iso_by_distinct(rows, "_t0", "_campaign_off").alias("_iso_t0"))
         # with_columns, not select: a literal detail (UNSCREENED) is one text for every row.
-        texts.append(narrow.gather(at).with_columns(detail_of.get(value, pl.col("_limit_detail")).cast(pl.String).alias("detail"))["detail"])
+        texts.append(rows.with_columns(detail_of.get(value, pl.col("_limit_detail")).cast(pl.String).alias("detail"))["detail"])
     detail = pl.concat(texts) if texts else pl.Series("detail", [], pl.String)
     out = rej.with_columns(
         numbers.e164_text(pl.col(numbers.E164)).alias("phone_e164"),
