@@ -7,9 +7,10 @@ set); this module only counts.
 
 Most numbers have a single attempt in play and no history: nothing to
 check. Numbers with a few attempts that together stay clearly within every
-limit are settled with vectorised joins. The others (history near the cap, a refusal, rows in several places) are walked
-in Python one number at a time, rows in final-slot order (ties by
-source_row), each kept row counting for the next.
+limit are settled with vectorised joins. The others (history near the cap, a
+refusal, rows in several places) are walked in Python one number at a time,
+rows in final-slot order (ties by source_row), each kept row counting for the
+next.
 """
 
 from __future__ import annotations
