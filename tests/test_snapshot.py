@@ -9,6 +9,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from callscrub import cli
 from callscrub.snapshot import KEY, META_KEY, snapshot_metadata
@@ -116,7 +118,7 @@ def test_snapshot_export_date_sets_freshness(tmp_path: Path, capsys: pytest.Capt
 
 
 def test_registry_lookup_names_the_first_listing_registry_even_from_unsorted_keys():
-    """Lookups binary-search the keys: a Registry built by hand with unsorted
+    """Lookups merge with the sorted keys: a Registry built by hand with unsorted
     keys is sorted on creation, so no listed number slips through."""
     from callscrub.registry import Registry, registry_of
 
@@ -128,6 +130,23 @@ def test_registry_lookup_names_the_first_listing_registry_even_from_unsorted_key
     assert registry_of(campaign, [empty, a, b]).to_list() == ["a.csv", None, "a.csv", "b.csv", None, "a.csv", None]
     assert registry_of(campaign, [b, a]).to_list() == ["a.csv", None, "b.csv", "b.csv", None, "b.csv", None]
     assert registry_of(campaign, []).to_list() == [None] * 7
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    campaign=st.lists(st.one_of(st.none(), st.integers(0, 40)), max_size=60),
+    listed=st.lists(st.lists(st.integers(0, 40), max_size=30), min_size=1, max_size=3),
+)
+def test_registry_lookup_is_the_first_registry_listing_each_key(campaign, listed):
+    """registry_of merges sorted distinct keys with each registry: for every
+    key, in the campaign's order, it must name the first registry listing it,
+    as the rule says it one key at a time (small values: many hits, repeats,
+    keys below, between and above a registry's)."""
+    from callscrub.registry import Registry, registry_of
+
+    registries = [Registry(f"r{i}.csv", f"r{i}.csv", pl.Series("key", sorted(set(k)), pl.Int64), len(set(k)), 0, ()) for i, k in enumerate(listed)]
+    expected = [next((f"r{i}.csv" for i, k in enumerate(listed) if key is not None and key in k), None) for key in campaign]
+    assert registry_of(pl.Series(campaign, dtype=pl.Int64), registries).to_list() == expected
 
 
 def test_keys_normalised_slice_by_slice_are_the_keys_of_one_normalisation(monkeypatch):
