@@ -52,3 +52,26 @@ def test_header_name_over_the_csv_field_limit_is_a_clear_error(tmp_path: Path) -
     the file and the fix, not a traceback."""
     with pytest.raises(InputError, match=r"f\.csv: the header line cannot be read .*Fix the first line"):
         _read(tmp_path, b'phone,"' + b"n" * 200_000 + b'"\n0611,x\n')
+
+
+@pytest.mark.parametrize("kind", ["csv", "gzip", "parquet"])
+def test_digest_is_of_the_bytes_as_read_and_only_when_asked(tmp_path: Path, kind: str) -> None:
+    """The manifest records an input by the SHA-256 of its file (compressed
+    bytes for gzip, hashed in a thread while the frame is parsed); a read that
+    does not ask for it (no manifest) does not hash at all."""
+    import gzip
+    import hashlib
+
+    import polars as pl
+
+    path = tmp_path / "f"
+    text = b"phone,call_at\n0612345678,2026-12-01T10:00:00\n"
+    if kind == "parquet":
+        pl.read_csv(text, infer_schema=False).write_parquet(path)
+    else:
+        path.write_bytes(gzip.compress(text) if kind == "gzip" else text)
+    table = read_table(str(path), digest=True)
+    assert table.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert table.size == path.stat().st_size
+    assert table.frame.rows() == [("0612345678", "2026-12-01T10:00:00")]
+    assert read_table(str(path)).sha256 == ""

@@ -217,7 +217,7 @@ def scrub_command(
             locks.enter_context(output_lock(target, wait_lock))
         phase = locks.enter_context(progress(sys.stderr.isatty() and not quiet))
         phase("reading the campaign")
-        table = read_table(campaign, encoding=encoding)
+        table = read_table(campaign, encoding=encoding, digest=manifest_path is not None)
         frame = table.frame
         if postal_code_column and postal_code_column not in frame.columns:
             raise InputError(f"{campaign}: no column {postal_code_column!r} for --postal-code-column ({describe_columns(frame.columns)}).")

@@ -65,15 +65,16 @@ def _pick_column(columns: list[str], forced: str | None, name: str) -> str:
 
 
 def read_number_table(
-    source: str, rules: RuleSet, *, default_region: str, column: str | None = None, encoding: str | None = None
+    source: str, rules: RuleSet, *, default_region: str, column: str | None = None, encoding: str | None = None, digest: bool = False,
 ) -> tuple[pl.DataFrame, str | None, str]:
-    """A list of numbers with or without a header, its number column and the SHA-256 of the file.
+    """A list of numbers with or without a header, its number column and (when
+    asked by `digest`) the SHA-256 of the file.
 
     Header or data? A first row whose number cell is a valid number, or looks
     like one (6+ digits: a malformed number is a bad row, counted), is data;
     headerless columns are named column_1, column_2...
     """
-    table = read_table(source, encoding=encoding, header=False)
+    table = read_table(source, encoding=encoding, header=False, digest=digest)
     frame = table.frame
     name = Path(source).name
     if table.format == "csv" and frame.height:

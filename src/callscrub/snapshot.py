@@ -68,7 +68,7 @@ def load_snapshot(source: str) -> Registry:
 
 def _action_keys(source: str, numbering: RuleSet, default_region: str, encoding: str | None) -> tuple[pl.Series, pl.Series, dict[str, Any]]:
     """(additions, deletions, source record) of a change list."""
-    frame, col, digest = read_number_table(source, numbering, default_region=default_region, encoding=encoding)
+    frame, col, digest = read_number_table(source, numbering, default_region=default_region, encoding=encoding, digest=True)
     name = Path(source).name
     if col is None:
         return pl.Series([], dtype=pl.Int64), pl.Series([], dtype=pl.Int64), {"file": name, "rows": 0}
@@ -107,7 +107,7 @@ def build_snapshot(
             if meta.get("export_date"):
                 dates.append(date.fromisoformat(meta["export_date"]))
             continue
-        frame, col, digest = read_number_table(source, numbering, default_region=default_region, encoding=encoding)
+        frame, col, digest = read_number_table(source, numbering, default_region=default_region, encoding=encoding, digest=True)
         keys = numbers.e164_keys(frame[col].cast(pl.String), numbering, default_region) if col else pl.Series([], dtype=pl.Int64)
         parts.append(keys.drop_nulls())
         records.append({"file": Path(source).name, "sha256": digest, "rows": frame.height,
