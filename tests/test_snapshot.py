@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from callscrub import cli
+from callscrub.errors import ExitStatus
 from callscrub.snapshot import KEY, META_KEY, snapshot_metadata
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -136,17 +137,68 @@ def test_registry_lookup_names_the_first_listing_registry_even_from_unsorted_key
 @given(
     campaign=st.lists(st.one_of(st.none(), st.integers(0, 40)), max_size=60),
     listed=st.lists(st.lists(st.integers(0, 40), max_size=30), min_size=1, max_size=3),
+    on_disk=st.lists(st.booleans(), min_size=3, max_size=3),
+    batch=st.integers(1, 6),
 )
-def test_registry_lookup_is_the_first_registry_listing_each_key(campaign, listed):
-    """registry_of merges sorted distinct keys with each registry: for every
-    key, in the campaign's order, it must name the first registry listing it,
-    as the rule says it one key at a time (small values: many hits, repeats,
-    keys below, between and above a registry's)."""
+def test_registry_lookup_is_the_first_registry_listing_each_key(campaign, listed, on_disk, batch):
+    """registry_of merges sorted distinct keys with each registry, a batch at
+    a time for a snapshot left on disk: for every key, in the campaign's order,
+    it must name the first registry listing it, as the rule says it one key at
+    a time (small values: many hits, repeats, keys below, between and above a
+    batch's; batches of 1 to 6 keys)."""
+    import tempfile
+    from unittest import mock
+
+    from callscrub import registry as registry_module
     from callscrub.registry import Registry, registry_of
 
-    registries = [Registry(f"r{i}.csv", f"r{i}.csv", pl.Series("key", sorted(set(k)), pl.Int64), len(set(k)), 0, ()) for i, k in enumerate(listed)]
-    expected = [next((f"r{i}.csv" for i, k in enumerate(listed) if key is not None and key in k), None) for key in campaign]
-    assert registry_of(pl.Series(campaign, dtype=pl.Int64), registries).to_list() == expected
+    with tempfile.TemporaryDirectory() as tmp, mock.patch.object(registry_module, "SNAPSHOT_BATCH_KEYS", batch):
+        registries = []
+        for i, k in enumerate(listed):
+            keys = pl.Series("key", sorted(set(k)), pl.Int64)
+            if on_disk[i]:
+                path = f"{tmp}/r{i}.parquet"
+                pl.DataFrame({KEY: keys}).write_parquet(path, row_group_size=max(1, batch // 2 or 1))
+                registries.append(Registry(f"r{i}.csv", path, keys.clear(), len(keys), 0, (), snapshot=path, snapshot_numbers=len(keys)))
+            else:
+                registries.append(Registry(f"r{i}.csv", f"r{i}.csv", keys, len(keys), 0, ()))
+        expected = [next((f"r{i}.csv" for i, k in enumerate(listed) if key is not None and key in k), None) for key in campaign]
+        assert registry_of(pl.Series(campaign, dtype=pl.Int64), registries).to_list() == expected
+        assert [r.numbers for r in registries] == [len(set(k)) for k in listed]
+
+
+def test_scrub_against_a_snapshot_read_in_small_batches_is_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A snapshot's keys are read a batch at a time (never held whole): with
+    batches of 3 keys the outputs are those of one batch."""
+    from callscrub import registry as registry_module
+
+    code, snap = build(tmp_path, "snap.parquet", "--from", str(SAMPLE / "bloctel_opposition.csv"), "--from", str(SAMPLE / "company_dnc.txt"))
+    assert code == 0
+    common = [str(SAMPLE / "campaign.csv"), "--registry", str(snap), "--history", str(SAMPLE / "history.csv"),
+              "--consent", str(SAMPLE / "consent.csv"), "--now", NOW, "-q", "--no-manifest"]
+    assert cli.run(["scrub", *common, "--out", str(tmp_path / "one.csv"), "--rejects", str(tmp_path / "one_rej.csv")]) == 0
+    monkeypatch.setattr(registry_module, "SNAPSHOT_BATCH_KEYS", 3)
+    assert cli.run(["scrub", *common, "--out", str(tmp_path / "many.csv"), "--rejects", str(tmp_path / "many_rej.csv")]) == 0
+    assert (tmp_path / "one.csv").read_bytes() == (tmp_path / "many.csv").read_bytes()
+    assert (tmp_path / "one_rej.csv").read_bytes() == (tmp_path / "many_rej.csv").read_bytes()
+    assert b"registry" in (tmp_path / "many_rej.csv").read_bytes()
+
+
+def test_a_snapshot_whose_keys_do_not_ascend_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Lookups merge with the keys in file order: a snapshot edited by hand
+    with keys out of order would let listed numbers through, so it stops the
+    scrub as bad input, naming the file and the fix."""
+    code, snap = build(tmp_path, "snap.parquet", "--from", str(SAMPLE / "bloctel_opposition.csv"))
+    assert code == 0
+    meta = pl.read_parquet_metadata(snap)
+    keys = pl.read_parquet(snap)[KEY]
+    pl.DataFrame({KEY: keys.reverse()}).write_parquet(tmp_path / "edited.parquet", metadata=meta)
+    capsys.readouterr()
+    code = cli.run(["scrub", str(SAMPLE / "campaign.csv"), "--registry", str(tmp_path / "edited.parquet"), "--now", NOW,
+                    "--out", str(tmp_path / "c.csv"), "--rejects", str(tmp_path / "r.csv"), "-q"])
+    err = capsys.readouterr().err
+    assert code == ExitStatus.INPUT and "edited.parquet" in err and "not in ascending order" in err and "registry build" in err
+    assert not (tmp_path / "c.csv").exists()
 
 
 def test_keys_normalised_slice_by_slice_are_the_keys_of_one_normalisation(monkeypatch):

@@ -8,6 +8,7 @@ column; a first line that parses as a phone number is data, not a header.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -25,23 +26,51 @@ NUMBER_COLUMN_NAMES = (
 )
 
 
+# Snapshot keys read at a time when a registry is looked up (40 MB): a 250 M-number
+# snapshot is never held whole.
+SNAPSHOT_BATCH_KEYS = 5_000_000
+
+
 @dataclass(frozen=True)
 class Registry:
-    """The distinct E.164 keys of one registry file."""
+    """The distinct E.164 keys of one registry file: in memory (`keys`), or
+    left in a snapshot file (`snapshot`) and read in sorted batches when looked up."""
 
     name: str  # the file name, as shown in reasons and summaries
     path: str
-    keys: pl.Series  # Int64, unique, sorted
+    keys: pl.Series  # Int64, unique, sorted (empty when `snapshot` is set)
     rows: int
     invalid_rows: int  # rows whose number could not be normalised (reported, not fatal)
     invalid_row_numbers: tuple[int, ...]  # first few, 1-based data rows
     export_date: date | None = None  # when the list was obtained (freshness, issue #6)
+    snapshot: str | None = None  # a snapshot file holding the keys (one sorted Int64 column)
+    snapshot_numbers: int = 0  # how many keys it holds
 
     def __post_init__(self) -> None:
         # Lookups merge with the sorted keys (registry_of): whoever built this
         # registry, unsorted keys would let listed numbers through.
         if not self.keys.is_sorted():
             object.__setattr__(self, "keys", self.keys.sort())
+
+    @property
+    def numbers(self) -> int:
+        return self.snapshot_numbers if self.snapshot is not None else len(self.keys)
+
+    def key_batches(self) -> Iterator[pl.Series]:
+        """The keys in ascending order, a batch at a time. A snapshot's batches
+        are checked to ascend (a file edited by hand, or not a snapshot of
+        ours, would otherwise let listed numbers through)."""
+        if self.snapshot is None:
+            yield self.keys
+            return
+        last = None
+        for frame in pl.scan_parquet(self.snapshot).collect_batches(chunk_size=SNAPSHOT_BATCH_KEYS, maintain_order=True):
+            batch = frame.to_series(0)
+            if batch.null_count() or not batch.is_sorted() or (last is not None and len(batch) and batch[0] <= last):
+                raise InputError(f"{self.path}: the snapshot's keys are not in ascending order. Rebuild it with `callscrub registry build`.")
+            if len(batch):
+                last = batch[-1]
+                yield batch
 
 
 def _fold(name: str) -> str:
@@ -116,28 +145,31 @@ def load_registry(
 def registry_of(keys: pl.Series, registries: list[Registry]) -> pl.Series:
     """For each key, in order: the first registry (in order) that lists it, else null.
 
-    The distinct keys, sorted, are merged with each registry's sorted keys
-    (`_listed`); each key then looks its own up among the few listed ones by
-    hash. No sort of the keys' rows and no inverse permutation: 3x faster than
-    a binary search per row at 10 M keys against 50 M."""
+    The distinct keys, sorted, are merged with each registry's sorted keys, a
+    batch at a time (`_listed`); each key then looks its own up among the few
+    listed ones by hash. No sort of the keys' rows and no inverse permutation:
+    3x faster than a binary search per row at 10 M keys against 50 M."""
     if not registries or len(keys) == 0:
         return pl.repeat(None, len(keys), dtype=pl.String, eager=True).alias("registry")
     distinct = keys.drop_nulls().unique().sort()
     name = pl.lit(None, pl.String)
     for registry in reversed(registries):  # the first registry listing a key names it
-        name = pl.when(pl.col("key").is_in(_listed(distinct, registry.keys).implode())).then(pl.lit(registry.name)).otherwise(name)
+        listed = pl.concat([_listed(distinct, batch) for batch in registry.key_batches()] or [distinct.clear()])
+        name = pl.when(pl.col("key").is_in(listed.implode())).then(pl.lit(registry.name)).otherwise(name)
     return pl.DataFrame({"key": keys}).select(name.alias("registry")).to_series()
 
 
 def _listed(wanted: pl.Series, keys: pl.Series) -> pl.Series:
     """The values of `wanted` (sorted, distinct) that are in `keys` (sorted,
-    unique): one merge of the two sorted columns (an as-of join), so a registry
-    of hundreds of millions of numbers is never hashed (PERFORMANCE.md: the
-    registry is the large side)."""
+    unique): one merge of the two sorted columns (an as-of join) over the
+    wanted values within the keys' range, so a registry of hundreds of
+    millions of numbers is never hashed (PERFORMANCE.md: the registry is the
+    large side)."""
+    keys = keys.drop_nulls()  # none in a registry built here; free when so
     if len(keys) == 0 or len(wanted) == 0:
         return wanted.clear()
-    left = pl.DataFrame({"key": wanted}).with_columns(pl.col("key").set_sorted())
-    keys = keys.drop_nulls()  # none in a registry built here; free when so
+    low, high = wanted.search_sorted(keys[0], side="left"), wanted.search_sorted(keys[-1], side="right")
+    left = pl.DataFrame({"key": wanted.slice(low, high - low)}).with_columns(pl.col("key").set_sorted())
     right = pl.DataFrame({"key": keys, "_at": keys}).with_columns(pl.col("key").set_sorted())
     merged = left.join_asof(right, on="key", strategy="backward", check_sortedness=False)
     return merged.filter(pl.col("_at") == pl.col("key"))["key"]

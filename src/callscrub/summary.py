@@ -53,7 +53,7 @@ def summary_dict(
         "registries": None
         if registries is None
         else [
-            {"file": r.name, "rows": r.rows, "numbers": len(r.keys), "invalid_rows": r.invalid_rows}
+            {"file": r.name, "rows": r.rows, "numbers": r.numbers, "invalid_rows": r.invalid_rows}
             for r in registries
         ],
         "registry_check": "skipped (--no-registry)" if registries is None else "done",
