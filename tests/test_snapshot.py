@@ -184,6 +184,24 @@ def test_scrub_against_a_snapshot_read_in_small_batches_is_the_same(tmp_path: Pa
     assert b"registry" in (tmp_path / "many_rej.csv").read_bytes()
 
 
+def test_a_snapshot_damaged_past_its_metadata_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The keys are read when looked up, after the metadata: bytes damaged in
+    the key data stop the scrub as bad input naming the file, with no output."""
+    code, snap = build(tmp_path, "snap.parquet", "--from", str(SAMPLE / "bloctel_opposition.csv"))
+    assert code == 0
+    data = bytearray(snap.read_bytes())
+    data[4:24] = b"\xff" * 20  # the first column chunk starts right after the magic
+    damaged = tmp_path / "damaged.parquet"
+    damaged.write_bytes(bytes(data))
+    assert snapshot_metadata(str(damaged)) is not None
+    capsys.readouterr()
+    code = cli.run(["scrub", str(SAMPLE / "campaign.csv"), "--registry", str(damaged), "--now", NOW,
+                    "--out", str(tmp_path / "c.csv"), "--rejects", str(tmp_path / "r.csv"), "-q"])
+    err = capsys.readouterr().err
+    assert code == ExitStatus.INPUT and "damaged.parquet" in err and "cannot be read" in err and "Traceback" not in err
+    assert not (tmp_path / "c.csv").exists()
+
+
 def test_a_snapshot_whose_keys_do_not_ascend_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Lookups merge with the keys in file order: a snapshot edited by hand
     with keys out of order would let listed numbers through, so it stops the

@@ -64,7 +64,15 @@ class Registry:
             yield self.keys
             return
         last = None
-        for frame in pl.scan_parquet(self.snapshot).collect_batches(chunk_size=SNAPSHOT_BATCH_KEYS, maintain_order=True):
+        batches = pl.scan_parquet(self.snapshot).collect_batches(chunk_size=SNAPSHOT_BATCH_KEYS, maintain_order=True)
+        while True:
+            try:  # read here, not when the scrub started: a file damaged past its metadata fails now
+                frame = next(batches, None)
+            except (OSError, pl.exceptions.PolarsError) as exc:
+                first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:100]
+                raise InputError(f"{self.path}: the snapshot's keys cannot be read ({first}). Rebuild it with `callscrub registry build`.") from None
+            if frame is None:
+                return
             batch = frame.to_series(0)
             if batch.null_count() or not batch.is_sorted() or (last is not None and len(batch) and batch[0] <= last):
                 raise InputError(f"{self.path}: the snapshot's keys are not in ascending order. Rebuild it with `callscrub registry build`.")
