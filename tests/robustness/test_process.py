@@ -328,11 +328,10 @@ def test_two_runs_on_the_same_outputs_never_interleave(medium: Path, tmp_path: P
         assert b.code == 3 and "--wait-lock" in one_line(b.err)
         assert_untouched(earlier, tmp_path)  # B wrote nothing and A has not written yet
 
-        started = time.monotonic()
+        # A still holds the lock as C starts. No bound on how long C waits: that
+        # depends on how fast A runs here; the outputs below show the order.
         c = scrub(other, tmp_path, "--wait-lock", "120", "-q")
-        waited = time.monotonic() - started
         _, a_err = a.communicate(timeout=60)
-    assert waited >= 0.5, "C did not wait for A's lock"
     assert a.returncode == 0, a_err
     assert c.code == 0, c.err
 
