@@ -100,7 +100,10 @@ def valid_consent(rows: pl.DataFrame, records: pl.DataFrame, *, verdict_only: bo
     """
     # A record without a consent date proves nothing (files never hold one;
     # a frame given to the library may).
-    by_key = records.filter(pl.col("consent_at").is_not_null()).with_row_index("_record").sort("key", maintain_order=True)
+    # Only the columns read (the source words rejections); a scrub hands the
+    # records sorted by key already, which the sort then only checks.
+    read = ["consent_at", "revoked_at"] + ([] if verdict_only else ["source"])
+    by_key = records.select("key", *read).filter(pl.col("consent_at").is_not_null()).with_row_index("_record").sort("key", maintain_order=True)
     keys = by_key["key"]
     wanted = rows["_key"]
     if by_key.height:
@@ -113,11 +116,10 @@ def valid_consent(rows: pl.DataFrame, records: pl.DataFrame, *, verdict_only: bo
         hit = (keys.gather(lo.clip(0, last)) == wanted).fill_null(False) & (lo <= last)
         again = hit & (lo < last) & (keys.gather((lo + 1).clip(0, last)) == wanted).fill_null(False)
         count = pl.select(pl.when(again).then(2).when(hit).then(1).otherwise(0).cast(pl.UInt32)).to_series()
-        read = ["consent_at", "revoked_at"] + ([] if verdict_only else ["source"])
         one = by_key.select(pl.col(read).gather(lo.clip(0, last)))
     else:
         count = pl.repeat(0, len(wanted), dtype=pl.UInt32, eager=True)
-        one = by_key.select("consent_at", "revoked_at", "source").clear(rows.height)
+        one = by_key.select(read).clear(rows.height)
     single = pl.concat([pl.DataFrame({"_slot": rows["_slot"], "_n": count}), one], how="horizontal")
     found = pl.col("_n") == 1
     valid = (pl.col("consent_at") <= pl.col("_slot")) & (pl.col("revoked_at").is_null() | (pl.col("revoked_at") > pl.col("_slot")))
@@ -135,13 +137,13 @@ def valid_consent(rows: pl.DataFrame, records: pl.DataFrame, *, verdict_only: bo
         grouped = (
             many.join(by_key.sort("_record"), left_on="_key", right_on="key", how="inner", maintain_order="right")
             .group_by("_i")
-            .agg(
-                valid.any().alias("_consent_ok"),
-                pl.col("source").last().alias("_consent_source"),
-                pl.len().cast(pl.UInt32).alias("_consent_records"),
-                (pl.col("consent_at") > pl.col("_slot")).any().alias("_consent_later"),
-                (pl.col("revoked_at") <= pl.col("_slot")).fill_null(False).any().alias("_consent_revoked"),
-            )
+            .agg(expr.alias(name) for name, expr in {
+                "_consent_ok": valid.any(),
+                "_consent_source": pl.col("source").last(),
+                "_consent_records": pl.len().cast(pl.UInt32),
+                "_consent_later": (pl.col("consent_at") > pl.col("_slot")).any(),
+                "_consent_revoked": (pl.col("revoked_at") <= pl.col("_slot")).fill_null(False).any(),
+            }.items() if name in out.columns)
             .sort("_i")
         )
         where = subset_index(rows.height, several)

@@ -329,7 +329,9 @@ def _consent_records(df: pl.DataFrame, consent: pl.DataFrame | None, numbering: 
                 "key", "consent_at", "revoked_at", pl.lit(f"campaign column {options.consent_column}").alias("source")
             )
         )
-    return pl.concat(parts) if parts else None
+    # Sorted by key once (stable: a number's records keep their order), so
+    # valid_consent's sorts by key, at each check, find them sorted.
+    return pl.concat(parts).sort("key", maintain_order=True) if parts else None
 
 
 def _require_consent_data(df: pl.DataFrame, juris: Jurisdictions, records: pl.DataFrame | None, now_s: int) -> None:
@@ -398,7 +400,7 @@ def _check_slot_rules(
     # The rules of a row depend on its (place, local date) only: one integer
     # key per pair, the rules worked out per distinct pair (few), and each row
     # reads its flags by that key; texts are read for the rejected rows only.
-    live = live.with_columns((_place_code(territories) * 2**32 + (pl.col("_slot") + pl.col("_off")) // 86400).alias("_pair")).drop("_zone", "_off")
+    live = live.with_columns((_place_code(territories) * 2**32 + (pl.col("_slot") + pl.col("_off")) // 86400).alias("_pair")).drop("_zone", "_off", "_territory")
     pairs: list[int] = []
     rules_of: list[tuple[bool, str | None, str | None, str | None]] = []
     for pair in live["_pair"].unique().drop_nulls().to_list():
@@ -429,7 +431,7 @@ def _check_slot_rules(
         of_pair(1, pl.String()).is_not_null().alias("_banned"),
         of_pair(3, pl.String()).is_not_null().alias("_is_expired"),
     )
-    checked = live.filter("_needs_consent")
+    checked = live.select("_key", "_slot", "_needs_consent").filter("_needs_consent")  # what valid_consent reads, not every column
     if records is not None and checked.height:
         consent_ok = valid_consent(checked, records, verdict_only=True)["_consent_ok"]
     else:
