@@ -710,6 +710,26 @@ def test_bare_digits_read_without_phonenumbers_as_phonenumbers_reads_them(fr, va
     assert fast.equals(slow)
 
 
+FRENCH_SHAPES = (
+    r"0[0-9]{9}|\+33[0-9]{9}|0033[0-9]{9}|\+33[0-9]{8,10}|0[0-9]{8,10}"  # the lane's shapes, and one digit off
+    r"|0[1-9]( [0-9]{2}){4}|0[1-9](\.[0-9]{2}){4}|\+33 [1-9]( [0-9]{2}){4}|\+330[0-9]{9}"  # written with separators, a trunk 0
+    r"|0(262|269|590|594|596|639|690|692|693|694|696|508)[0-9]{6}|\+33(262|590|596|639|692|700)[0-9]{6}"  # overseas blocks
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(values=st.lists(st.from_regex(FRENCH_SHAPES, fullmatch=True), min_size=1, max_size=40), region=st.sampled_from(["FR", "BE"]))
+def test_french_lane_gives_the_general_paths_answer(fr, values, region):
+    """Metropolitan French numbers of the usual shapes are read from one
+    integer by two tables (verdict per decisive prefix, overseas blocks); every
+    output column must be what the general path gives the same values, keys
+    alone included (registries, history, consent), for any default region."""
+    raw = pl.Series(values, dtype=pl.String)
+    general = numbers._general(raw, numbers._cleaned(raw), fr, region, keys_only=False)
+    assert numbers._normalise(raw, fr, region).equals(general)
+    assert numbers._normalise(raw, fr, region, keys_only=True).equals(general.select(numbers.E164))
+
+
 # --------------------------------------------------------------------------- registries
 
 

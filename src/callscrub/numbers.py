@@ -396,11 +396,115 @@ def normalise(raw: pl.Series, rules: RuleSet, default_region: str = "FR") -> pl.
     return _normalise(raw, rules, default_region)
 
 
-def _normalise(raw: pl.Series, rules: RuleSet, default_region: str) -> pl.DataFrame:
+def _normalise(raw: pl.Series, rules: RuleSet, default_region: str, keys_only: bool = False) -> pl.DataFrame:
+    """OUTPUT_COLUMNS of each value (E164 alone with `keys_only`)."""
     if raw.dtype.is_float():  # a phone column stored as floats (612345678.0)
         raw = pl.select(pl.when(raw == raw.round(0)).then(raw.cast(pl.Int64, strict=False))).to_series()
     raw = raw.cast(pl.String)
-    lf = pl.concat([pl.DataFrame({"_raw": raw}), _cleaned(raw)], how="horizontal").lazy()
+    cleaned = _cleaned(raw)
+    # Metropolitan French numbers in their usual shapes, most of any list here,
+    # are read from one integer by two table lookups; the others take the
+    # general path on their own rows.
+    french = _french_lane(cleaned, rules, default_region == "FR", keys_only)
+    if french is None:
+        return _general(raw, cleaned, rules, default_region, keys_only)
+    rest = french["_fast"].not_().arg_true()
+    french = french.drop("_fast")
+    if len(rest) == 0:
+        return french
+    general = _general(raw.gather(rest), cleaned.gather(rest), rules, default_region, keys_only)
+    return pl.DataFrame([_replaced(french[c], rest, general[c]) for c in french.columns])
+
+
+# The NSN length of metropolitan French numbers, read by `_french_lane`.
+_FR_LENGTH = 9
+
+
+@lru_cache(maxsize=8)
+def _dense_blocks(prefixes: tuple[str, ...], width: int) -> pl.Series:
+    """For each NSN prefix of `width` digits (its value as index), the index of
+    the longest block (national-form prefixes, in order) it starts with, else null."""
+    table: list[int | None] = [None] * 10**width
+    for i in sorted(range(len(prefixes)), key=lambda i: len(prefixes[i])):  # longer blocks overwrite shorter ones
+        digits = prefixes[i][1:]
+        scale = 10 ** (width - len(digits))
+        table[int(digits) * scale : (int(digits) + 1) * scale] = [i] * scale
+    return pl.Series(table, dtype=pl.UInt32)
+
+
+@lru_cache(maxsize=8)
+def _dense_verdicts(cc: int, length: int) -> tuple[int, pl.Series, pl.DataFrame]:
+    """(depth, codes, verdicts): phonenumbers' verdict for every NSN of `length`
+    digits (first digit 1-9) under `cc`, as `verdicts[codes[first depth digits]]`.
+
+    Exact: the decision depth is where every metadata pattern stops looking at
+    the digits (`_decision_depth`), and each prefix's verdict is that of its
+    decisive prefix, as on the general path."""
+    depth = _decision_depth(cc, length)
+    first = 10 ** (depth - 1)
+    decisive = _decisive(cc, length, [str(p) for p in range(first, 10**depth)])
+    distinct = sorted(set(decisive))
+    index = {p: i for i, p in enumerate(distinct)}
+    codes = pl.Series([None] * first + [index[p] for p in decisive], dtype=pl.UInt32)
+    verdicts = [_verdict(cc, length, p) for p in distinct]
+    return depth, codes, pl.DataFrame(
+        {
+            VALID: pl.Series([v[0] for v in verdicts], dtype=pl.Boolean),
+            TYPE: pl.Series([v[1] for v in verdicts], dtype=pl.String),
+            REGION: pl.Series([v[2] for v in verdicts], dtype=pl.String),
+        }
+    )
+
+
+def _french_lane(cleaned: pl.DataFrame, rules: RuleSet, national: bool, keys_only: bool) -> pl.DataFrame | None:
+    """OUTPUT_COLUMNS (E164 alone with `keys_only`) and `_fast` for every value;
+    the columns hold the answer on `_fast` rows only: the cleaned value is
+    +33 NSN, 0033 NSN or (`national`: default region FR) 0 NSN, the NSN has 9
+    digits, the first 1-9, and no overseas block holds it. That is the answer
+    the general path gives them (same verdicts, block-free, +33). None when
+    its tables would be too large (10^6 entries at most)."""
+    cc = 33
+    widths = [len(b.prefix) - 1 for b in rules.blocks]
+    depth = _decision_depth(cc, _FR_LENGTH)
+    if (widths and max(widths) > 6) or depth > 6:
+        return None
+    clean = pl.col("_clean")
+    size = clean.str.len_bytes()
+    value = pl.when(pl.col("_digits") & (size <= 13)).then(clean.cast(pl.UInt64, strict=False))
+    base = cc * 10**_FR_LENGTH
+    nsn = pl.when((size == 12) & clean.str.starts_with("+33")).then(value - base).when((size == 13) & clean.str.starts_with("0033")).then(value - base)
+    if national:
+        nsn = nsn.when((size == 10) & clean.str.starts_with("0")).then(value)
+    frame = cleaned.lazy().select(nsn.alias("_n")).with_columns(
+        pl.when(pl.col("_n").is_between(10 ** (_FR_LENGTH - 1), 10**_FR_LENGTH - 1)).then(pl.col("_n")).alias("_n")
+    )
+    if widths:
+        width = max(widths)
+        blocks = _dense_blocks(tuple(b.prefix for b in rules.blocks), width)
+        frame = frame.with_columns(pl.when(pl.lit(blocks).gather(pl.col("_n") // 10 ** (_FR_LENGTH - width)).is_null()).then(pl.col("_n")).alias("_n"))
+    depth, codes, verdicts = _dense_verdicts(cc, _FR_LENGTH)
+    frame = frame.with_columns(pl.lit(codes).gather(pl.col("_n") // 10 ** (_FR_LENGTH - depth)).alias("_code")).collect()
+    valid = verdicts[VALID].gather(frame["_code"])
+    fast = frame["_n"].is_not_null()
+    out = {E164: pl.select(pl.when(valid).then(frame["_n"].cast(pl.Int64) + base)).to_series().alias(E164)}
+    if not keys_only:
+        territory = rules.country_code_territory.get(cc)
+        out |= {
+            CC: pl.repeat(cc, len(fast), dtype=pl.Int32, eager=True).alias(CC),
+            NSN: frame["_n"].cast(pl.String).alias(NSN),
+            VALID: valid.fill_null(False).alias(VALID),
+            TYPE: verdicts[TYPE].gather(frame["_code"]).alias(TYPE),
+            REGION: verdicts[REGION].gather(frame["_code"]).alias(REGION),
+            TERRITORY: pl.select(pl.when(valid).then(pl.lit(territory, pl.String))).to_series().alias(TERRITORY),
+        }
+    return pl.DataFrame([*out.values(), fast.alias("_fast")])
+
+
+def _general(raw: pl.Series, cleaned: pl.DataFrame, rules: RuleSet, default_region: str, keys_only: bool) -> pl.DataFrame:
+    """OUTPUT_COLUMNS of any value (E164 alone with `keys_only`): the shapes
+    read as strings, phonenumbers parsing (once per distinct value) those no
+    rule here settles."""
+    lf = pl.concat([pl.DataFrame({"_raw": raw}), cleaned], how="horizontal").lazy()
     # Letters left once an extension is removed are a placeholder (06 12 XX XX XX)
     # or a vanity spelling, not digits: phonenumbers would turn them into keypad
     # digits and call a stranger.
@@ -464,10 +568,10 @@ def _normalise(raw: pl.Series, rules: RuleSet, default_region: str) -> pl.DataFr
         found = pl.DataFrame({"_raw": raws}).join(fb, on="_raw", how="left", maintain_order="left")
         df = pl.DataFrame({"_cc0": _replaced(df["_cc0"], open_at, found["_fb_cc"]), "_nsn0": _replaced(df["_nsn0"], open_at, found["_fb_nsn"])})
 
-    return _canonicalise_and_classify(df.select("_cc0", "_nsn0"), rules)
+    return _canonicalise_and_classify(df.select("_cc0", "_nsn0"), rules, keys_only)
 
 
-def _canonicalise_and_classify(df: pl.DataFrame, rules: RuleSet) -> pl.DataFrame:
+def _canonicalise_and_classify(df: pl.DataFrame, rules: RuleSet, keys_only: bool = False) -> pl.DataFrame:
     blocks = rules.blocks
     block_cc = {i: b.country_code for i, b in enumerate(blocks)}
     block_strip = {i: b.strip for i, b in enumerate(blocks)}
@@ -536,10 +640,13 @@ def _canonicalise_and_classify(df: pl.DataFrame, rules: RuleSet) -> pl.DataFrame
     cc_terr = {cc: t for cc, t in rules.country_code_territory.items()}
     # One chunk per column: polars 2.1's string functions can index out of
     # bounds (a panic) on columns split in differing chunks once filtered.
+    key = pl.when(pl.col(VALID)).then(
+        pl.col(CC).cast(pl.Int64) * pl.lit(10, pl.Int64).pow(pl.col("_len")) + pl.col("_nsn_int").cast(pl.Int64)
+    ).alias(E164)
+    if keys_only:
+        return df.select(key).rechunk()
     return df.select(
-        pl.when(pl.col(VALID)).then(
-            pl.col(CC).cast(pl.Int64) * pl.lit(10, pl.Int64).pow(pl.col("_len")) + pl.col("_nsn_int").cast(pl.Int64)
-        ).alias(E164),
+        key,
         pl.col(CC),
         pl.col(NSN),
         pl.col(VALID),
@@ -563,7 +670,7 @@ KEY_SLICE_ROWS = 2_000_000
 def e164_keys(raw: pl.Series, rules: RuleSet, default_region: str = "FR") -> pl.Series:
     """The E.164 key of each value (null when not a valid number), slice by slice."""
     parts = [
-        _normalise(raw.slice(start, KEY_SLICE_ROWS), rules, default_region)[E164]
+        _normalise(raw.slice(start, KEY_SLICE_ROWS), rules, default_region, keys_only=True)[E164]
         for start in range(0, len(raw), KEY_SLICE_ROWS)
     ]
     return pl.concat(parts, rechunk=True) if parts else pl.Series(E164, [], pl.Int64)
