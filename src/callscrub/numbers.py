@@ -437,17 +437,28 @@ def _dense_verdicts(cc: int, length: int) -> tuple[int, pl.Series, pl.DataFrame]
     """(depth, codes, verdicts): phonenumbers' verdict for every NSN of `length`
     digits (first digit 1-9) under `cc`, as `verdicts[codes[first depth digits]]`.
 
-    Exact: the decision depth is where every metadata pattern stops looking at
-    the digits (`_decision_depth`), and each prefix's verdict is that of its
-    decisive prefix, as on the general path."""
+    Exact: the prefix tree is walked down to where the digits settle the answer
+    (`_settles`) or to the decision depth, where every metadata pattern has
+    stopped looking (`_decision_depth`); each node reached gives its verdict to
+    every prefix under it. Below a node with few completions, they are asked
+    one by one (cheaper than analysing the patterns), as `_decisive` does."""
     depth = _decision_depth(cc, length)
-    first = 10 ** (depth - 1)
-    decisive = _decisive(cc, length, [str(p) for p in range(first, 10**depth)])
-    distinct = sorted(set(decisive))
-    index = {p: i for i, p in enumerate(distinct)}
-    codes = pl.Series([None] * first + [index[p] for p in decisive], dtype=pl.UInt32)
-    verdicts = [_verdict(cc, length, p) for p in distinct]
-    return depth, codes, pl.DataFrame(
+    worth = max(1, _pattern_chars(cc) // _PATTERN_CHARS_PER_CALL)
+    codes: list[int | None] = [None] * 10**depth
+    verdicts: list[tuple[bool, str | None, str | None]] = []
+
+    def walk(node: str) -> None:
+        span = 10 ** (depth - len(node))
+        if span == 1 or (span > worth and _settles(cc, length, node)):
+            codes[int(node) * span : (int(node) + 1) * span] = [len(verdicts)] * span
+            verdicts.append(_verdict(cc, length, node))
+            return
+        for digit in "0123456789":
+            walk(node + digit)
+
+    for digit in "123456789":
+        walk(digit)
+    return depth, pl.Series(codes, dtype=pl.UInt32), pl.DataFrame(
         {
             VALID: pl.Series([v[0] for v in verdicts], dtype=pl.Boolean),
             TYPE: pl.Series([v[1] for v in verdicts], dtype=pl.String),
