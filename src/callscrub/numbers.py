@@ -413,7 +413,11 @@ def _normalise(raw: pl.Series, rules: RuleSet, default_region: str, keys_only: b
     if len(rest) == 0:
         return french
     general = _general(raw.gather(rest), cleaned.gather(rest), rules, default_region, keys_only)
-    return pl.DataFrame([_replaced(french[c], rest, general[c]) for c in french.columns])
+    return pl.DataFrame([
+        # Numbers are scattered in place; strings gathered (see _replaced).
+        french[c].scatter(rest, general[c]) if french[c].dtype != pl.String else _replaced(french[c], rest, general[c])
+        for c in french.columns
+    ])
 
 
 # The NSN length of metropolitan French numbers, read by `_french_lane`.
