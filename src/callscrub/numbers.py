@@ -17,9 +17,14 @@ Design (issue #2, PERFORMANCE.md):
   where numbers are many (`_decisive`: 06 and 07 need three digits), so the
   result is exactly phonenumbers' answer for every number sharing that prefix;
   each row finds its prefix by a binary search over integer keys;
+- metropolitan French numbers in their usual shapes (0X XX XX XX XX, +33 X...,
+  0033 X... with a 9-digit NSN outside the overseas blocks), most of any list
+  here, skip all of that: their NSN is read as one integer and two tables
+  built once per process give the overseas block (none) and phonenumbers'
+  verdict (per 5-digit prefix, from the same decisive prefixes): `_french_lane`;
 - registries, history and consent need only the key: `e164_keys` normalises
-  them a slice at a time, so that a 50 M-number export never holds every
-  intermediate column at once.
+  them a slice at a time, keys alone, so that a 50 M-number export never
+  holds every intermediate column at once.
 """
 
 from __future__ import annotations
