@@ -710,6 +710,16 @@ def test_bare_digits_read_without_phonenumbers_as_phonenumbers_reads_them(fr, va
     assert fast.equals(slow)
 
 
+def test_numbers_whose_answer_is_settled_by_no_digit_are_read(fr):
+    """Some (country code, length) pairs are settled before any digit (all
+    invalid, say): their decisive prefix is empty, and several such numbers
+    in one list crashed the scrub (KeyError) before this was fixed."""
+    values = ["+9312345", "+9322345", "+9332345", "+9342345", "+500855453", "+500254993", "+500354993"]
+    out = numbers.normalise(pl.Series(values, dtype=pl.String), fr, "FR")
+    for value, valid in zip(values, out[numbers.VALID].to_list()):
+        assert valid == phonenumbers.is_valid_number(phonenumbers.parse(value)), value
+
+
 FRENCH_SHAPES = (
     r"0[0-9]{9}|\+33[0-9]{9}|0033[0-9]{9}|\+33[0-9]{8,10}|0[0-9]{8,10}"  # the lane's shapes, and one digit off
     r"|0[1-9]( [0-9]{2}){4}|0[1-9](\.[0-9]{2}){4}|\+33 [1-9]( [0-9]{2}){4}|\+330[0-9]{9}"  # written with separators, a trunk 0

@@ -21,7 +21,8 @@ Design (issue #2, PERFORMANCE.md):
   0033 X... with a 9-digit NSN outside the overseas blocks), most of any list
   here, skip all of that: their NSN is read as one integer and two tables
   built once per process give the overseas block (none) and phonenumbers'
-  verdict (per 5-digit prefix, from the same decisive prefixes): `_french_lane`;
+  verdict (per prefix of the decision depth, found by the same analysis of
+  the metadata): `_french_lane`;
 - registries, history and consent need only the key: `e164_keys` normalises
   them a slice at a time, keys alone, so that a 50 M-number export never
   holds every intermediate column at once.
@@ -240,7 +241,7 @@ def _decisive(cc: int, length: int, prefixes: list[str]) -> list[str]:
     known = _DECISIVE.setdefault((cc, length), {})
     refine("", sorted({p for p in prefixes if p not in known}))
     known.update(found)
-    return [known.get(p) or provisional[p] for p in prefixes]
+    return [known[p] if p in known else provisional[p] for p in prefixes]  # "" is a decisive prefix too (settled at the root)
 
 
 # Decisive prefixes found so far, per (cc, length), shared by every
