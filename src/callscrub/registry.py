@@ -29,6 +29,7 @@ NUMBER_COLUMN_NAMES = (
 # Snapshot keys read at a time when a registry is looked up (40 MB): a 250 M-number
 # snapshot is never held whole.
 SNAPSHOT_BATCH_KEYS = 5_000_000
+SNAPSHOT_KEY = "e164"  # a snapshot's key column (callscrub.snapshot writes it)
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ class Registry:
     invalid_rows: int  # rows whose number could not be normalised (reported, not fatal)
     invalid_row_numbers: tuple[int, ...]  # first few, 1-based data rows
     export_date: date | None = None  # when the list was obtained (freshness, issue #6)
-    snapshot: str | None = None  # a snapshot file holding the keys (one sorted Int64 column)
+    snapshot: str | None = None  # a snapshot file holding the keys (sorted Int64 column SNAPSHOT_KEY)
     snapshot_numbers: int = 0  # how many keys it holds
 
     def __post_init__(self) -> None:
@@ -64,7 +65,7 @@ class Registry:
             yield self.keys
             return
         last = None
-        batches = pl.scan_parquet(self.snapshot).collect_batches(chunk_size=SNAPSHOT_BATCH_KEYS, maintain_order=True)
+        batches = pl.scan_parquet(self.snapshot).select(SNAPSHOT_KEY).collect_batches(chunk_size=SNAPSHOT_BATCH_KEYS, maintain_order=True)
         while True:
             try:  # read here, not when the scrub started: a file damaged past its metadata fails now
                 frame = next(batches, None)
@@ -75,7 +76,7 @@ class Registry:
                 return
             batch = frame.to_series(0)
             if batch.null_count() or not batch.is_sorted() or (last is not None and len(batch) and batch[0] <= last):
-                raise InputError(f"{self.path}: the snapshot's keys are not in ascending order. Rebuild it with `callscrub registry build`.")
+                raise InputError(f"{self.path}: the snapshot's keys are not all present and in ascending order. Rebuild it with `callscrub registry build`.")
             if len(batch):
                 last = batch[-1]
                 yield batch

@@ -23,12 +23,12 @@ import polars as pl
 from callscrub import numbers
 from callscrub.errors import InputError
 from callscrub.readers import PARQUET_MAGIC
-from callscrub.registry import Registry, read_number_table
+from callscrub.registry import SNAPSHOT_KEY, Registry, read_number_table
 from callscrub.rules import RuleSet
 from callscrub.writers import sha256_file
 
 META_KEY = "callscrub_snapshot"
-KEY = "e164"
+KEY = SNAPSHOT_KEY
 DELETE_WORDS = ("d", "del", "delete", "deleted", "deletion", "remove", "removed", "-", "suppression", "supprime")
 ADD_WORDS = ("a", "add", "added", "addition", "insert", "+", "ajout")
 ACTION_COLUMNS = ("action", "change", "operation", "op", "type", "mouvement")
