@@ -245,8 +245,9 @@ def read_table(source: str, *, encoding: str | None = None, header: bool = True,
     data = read_bytes(source)
     size = len(data)
     hashed: list[str] = []
-    hasher = threading.Thread(target=lambda raw=data: hashed.append(hashlib.sha256(raw).hexdigest()), daemon=True)
-    if digest:
+    # Made only when asked: the thread holds the bytes read until it ends.
+    hasher = threading.Thread(target=lambda raw=data: hashed.append(hashlib.sha256(raw).hexdigest()), daemon=True) if digest else None
+    if hasher:
         hasher.start()
     try:
         name = "standard input" if source == "-" else source
@@ -262,6 +263,6 @@ def read_table(source: str, *, encoding: str | None = None, header: bool = True,
             data, start = utf8_text(data, name, encoding)
             frame, fmt = _csv_frame(data, start, name, header=header), "csv"
     finally:
-        if digest:
+        if hasher:
             hasher.join()
     return Table(frame, source, fmt, header if fmt == "csv" else True, hashed[0] if digest else "", size)
