@@ -159,7 +159,7 @@ def test_registry_lookup_is_the_first_registry_listing_each_key(campaign, listed
             if on_disk[i]:
                 path = f"{tmp}/r{i}.parquet"
                 pl.DataFrame({KEY: keys}).write_parquet(path, row_group_size=max(1, batch // 2 or 1))
-                registries.append(Registry(f"r{i}.csv", path, keys.clear(), len(keys), 0, (), snapshot=path, snapshot_numbers=len(keys)))
+                registries.append(Registry(f"r{i}.csv", path, keys.clear(), len(keys), 0, (), snapshot=path))
             else:
                 registries.append(Registry(f"r{i}.csv", f"r{i}.csv", keys, len(keys), 0, ()))
         expected = [next((f"r{i}.csv" for i, k in enumerate(listed) if key is not None and key in k), None) for key in campaign]

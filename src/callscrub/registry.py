@@ -45,7 +45,6 @@ class Registry:
     invalid_row_numbers: tuple[int, ...]  # first few, 1-based data rows
     export_date: date | None = None  # when the list was obtained (freshness, issue #6)
     snapshot: str | None = None  # a snapshot file holding the keys (sorted Int64 column SNAPSHOT_KEY)
-    snapshot_numbers: int = 0  # how many keys it holds
 
     def __post_init__(self) -> None:
         # Lookups merge with the sorted keys (registry_of): whoever built this
@@ -55,7 +54,8 @@ class Registry:
 
     @property
     def numbers(self) -> int:
-        return self.snapshot_numbers if self.snapshot is not None else len(self.keys)
+        """Distinct numbers listed (a snapshot's rows are its distinct keys)."""
+        return self.rows if self.snapshot is not None else len(self.keys)
 
     def key_batches(self) -> Iterator[pl.Series]:
         """The keys in ascending order, a batch at a time. A snapshot's batches

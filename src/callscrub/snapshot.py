@@ -66,7 +66,6 @@ def load_snapshot(source: str) -> Registry:
         invalid_row_numbers=(),
         export_date=date.fromisoformat(meta["export_date"]) if meta.get("export_date") else None,
         snapshot=source,
-        snapshot_numbers=int(meta["numbers"]),
     )
 
 
