@@ -362,8 +362,14 @@ def _cleaned(raw: pl.Series) -> pl.DataFrame:
     literally settles them (a value left with anything but digits and a leading
     "+" takes the full regex treatment, a few times slower, on its own).
     """
-    quick = raw.str.replace_many(_QUICK_SEPARATORS, [""] * len(_QUICK_SEPARATORS))
-    digits = quick.str.contains(r"^\+?\d+$").fill_null(False)
+    # Lazy: the engine splits the column between the cores (half the time of eager calls).
+    quick_digits = (
+        pl.LazyFrame({"_clean": raw})
+        .select(pl.col("_clean").str.replace_many(_QUICK_SEPARATORS, [""] * len(_QUICK_SEPARATORS)))
+        .with_columns(pl.col("_clean").str.contains(r"^\+?\d+$").fill_null(False).alias("_digits"))
+        .collect()
+    )
+    quick, digits = quick_digits["_clean"], quick_digits["_digits"]
     letters = pl.repeat(False, len(raw), dtype=pl.Boolean, eager=True)
     slow = (~digits).arg_true()
     if len(slow):
@@ -372,8 +378,8 @@ def _cleaned(raw: pl.Series) -> pl.DataFrame:
             .str.replace_all(_SEPARATORS, "")
         )
         quick = _replaced(quick, slow, full)
-        digits = _replaced(digits, slow, full.str.contains(r"^\+?\d+$").fill_null(False))
-        letters = _replaced(letters, slow, full.str.contains(r"[A-Za-z]").fill_null(False))
+        digits = digits.scatter(slow, full.str.contains(r"^\+?\d+$").fill_null(False))
+        letters = letters.scatter(slow, full.str.contains(r"[A-Za-z]").fill_null(False))
     return pl.DataFrame({"_clean": quick, "_digits": digits, "_letters": letters})
 
 
@@ -383,7 +389,7 @@ def _replaced(base: pl.Series, at: pl.Series, values: pl.Series) -> pl.Series:
     string views broken (a panic later, seen in polars 2.1)."""
     index = pl.int_range(len(base), dtype=pl.Int64, eager=True)
     index.scatter(at, pl.int_range(len(base), len(base) + len(values), dtype=pl.Int64, eager=True))
-    return pl.concat([base, values.cast(base.dtype)]).gather(index).alias(base.name)
+    return pl.concat([base, values.cast(base.dtype)], rechunk=True).gather(index).alias(base.name)
 
 
 def normalise(raw: pl.Series, rules: RuleSet, default_region: str = "FR") -> pl.DataFrame:
@@ -411,18 +417,26 @@ def _normalise(raw: pl.Series, rules: RuleSet, default_region: str, keys_only: b
     # Metropolitan French numbers in their usual shapes, most of any list here,
     # are read from one integer by two table lookups; the others take the
     # general path on their own rows.
-    french = _french_lane(cleaned, rules, default_region == "FR", keys_only)
-    if french is None:
+    lane = _french_lane(cleaned, rules, default_region == "FR")
+    if lane is None:
         return _general(raw, cleaned, rules, default_region, keys_only)
-    rest = french["_fast"].not_().arg_true()
-    french = french.drop("_fast")
-    if len(rest) == 0:
-        return french
+    rows, table = lane
+    rest = rows["_n"].is_null().arg_true()
     general = _general(raw.gather(rest), cleaned.gather(rest), rules, default_region, keys_only)
+    valid = table[VALID].gather(rows["_code"])
+    e164 = pl.select(pl.when(valid).then(rows["_n"].cast(pl.Int64) + 33 * 10**_FR_LENGTH)).to_series().alias(E164).scatter(rest, general[E164])
+    if keys_only:
+        return pl.DataFrame([e164])
+    # Numbers are scattered in place, the NSN text gathered (see _replaced);
+    # the verdict columns are read by each row's line in `table` followed by
+    # `general`'s rows (off the lane): a gather from a small table.
+    line = rows["_code"].cast(pl.Int64).scatter(rest, pl.int_range(table.height, table.height + len(rest), dtype=pl.Int64, eager=True))
+    verdicts = pl.concat([table, general.select(table.columns)], rechunk=True).select(pl.all().gather(line))
     return pl.DataFrame([
-        # Numbers are scattered in place; strings gathered (see _replaced).
-        french[c].scatter(rest, general[c]) if french[c].dtype != pl.String else _replaced(french[c], rest, general[c])
-        for c in french.columns
+        e164,
+        pl.repeat(33, len(line), dtype=pl.Int32, eager=True).alias(CC).scatter(rest, general[CC]),
+        _replaced(rows["_n"].cast(pl.String).alias(NSN), rest, general[NSN]),
+        verdicts[VALID], verdicts[TYPE], verdicts[REGION], verdicts[TERRITORY],
     ])
 
 
@@ -477,13 +491,14 @@ def _dense_verdicts(cc: int, length: int) -> tuple[int, pl.Series, pl.DataFrame]
     )
 
 
-def _french_lane(cleaned: pl.DataFrame, rules: RuleSet, national: bool, keys_only: bool) -> pl.DataFrame | None:
-    """OUTPUT_COLUMNS (E164 alone with `keys_only`) and `_fast` for every value;
-    the columns hold the answer on `_fast` rows only: the cleaned value is
-    +33 NSN, 0033 NSN or (`national`: default region FR) 0 NSN, the NSN has 9
-    digits, the first 1-9, and no overseas block holds it. That is the answer
-    the general path gives them (same verdicts, block-free, +33). None when
-    its tables would be too large (10^6 entries at most)."""
+def _french_lane(cleaned: pl.DataFrame, rules: RuleSet, national: bool) -> tuple[pl.DataFrame, pl.DataFrame] | None:
+    """(rows, table): `_n`, the NSN of every value on the lane (else null),
+    and `_code`, its line in `table` (VALID, TYPE, REGION, TERRITORY). A
+    value is on the lane when the cleaned value is +33 NSN, 0033 NSN or
+    (`national`: default region FR) 0 NSN, the NSN has 9 digits, the first
+    1-9, and no overseas block holds it; its answer is the general path's
+    (same verdicts, block-free, +33). None when the tables would be too
+    large (10^6 entries at most)."""
     cc = 33
     widths = [len(b.prefix) - 1 for b in rules.blocks]
     depth = _decision_depth(cc, _FR_LENGTH)
@@ -504,21 +519,10 @@ def _french_lane(cleaned: pl.DataFrame, rules: RuleSet, national: bool, keys_onl
         blocks = _dense_blocks(tuple(b.prefix for b in rules.blocks), width)
         frame = frame.with_columns(pl.when(pl.lit(blocks).gather(pl.col("_n") // 10 ** (_FR_LENGTH - width)).is_null()).then(pl.col("_n")).alias("_n"))
     depth, codes, verdicts = _dense_verdicts(cc, _FR_LENGTH)
-    frame = frame.with_columns(pl.lit(codes).gather(pl.col("_n") // 10 ** (_FR_LENGTH - depth)).alias("_code")).collect()
-    valid = verdicts[VALID].gather(frame["_code"])
-    fast = frame["_n"].is_not_null()
-    out = {E164: pl.select(pl.when(valid).then(frame["_n"].cast(pl.Int64) + base)).to_series().alias(E164)}
-    if not keys_only:
-        territory = rules.country_code_territory.get(cc)
-        out |= {
-            CC: pl.repeat(cc, len(fast), dtype=pl.Int32, eager=True).alias(CC),
-            NSN: frame["_n"].cast(pl.String).alias(NSN),
-            VALID: valid.fill_null(False).alias(VALID),
-            TYPE: verdicts[TYPE].gather(frame["_code"]).alias(TYPE),
-            REGION: verdicts[REGION].gather(frame["_code"]).alias(REGION),
-            TERRITORY: pl.select(pl.when(valid).then(pl.lit(territory, pl.String))).to_series().alias(TERRITORY),
-        }
-    return pl.DataFrame([*out.values(), fast.alias("_fast")])
+    rows = frame.with_columns(pl.lit(codes).gather(pl.col("_n") // 10 ** (_FR_LENGTH - depth)).alias("_code")).collect()
+    territory = rules.country_code_territory.get(cc)
+    table = verdicts.with_columns(pl.when(pl.col(VALID)).then(pl.lit(territory, pl.String)).alias(TERRITORY))
+    return rows, table
 
 
 def _general(raw: pl.Series, cleaned: pl.DataFrame, rules: RuleSet, default_region: str, keys_only: bool) -> pl.DataFrame:
