@@ -6,7 +6,7 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from callscrub.positions import factorize, subset_index
+from callscrub.positions import factorize, repeated, subset_index
 
 
 @settings(max_examples=100, deadline=None)
@@ -34,3 +34,12 @@ def test_factorize_codes_point_at_each_value(values):
     codes, distinct = factorize(series)
     assert distinct.gather(codes).to_list() == values
     assert distinct.n_unique() == len(distinct)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.integers(-3, 6), st.integers(-(2**63), 2**63 - 1)), max_size=40))
+def test_repeated_marks_the_keys_that_occur_more_than_once(values):
+    """Counted one value at a time: a key (nulls as one value) is repeated when it occurs twice or more."""
+    got = repeated(pl.Series("k", values, dtype=pl.Int64))
+    assert got.to_list() == [values.count(v) > 1 for v in values]
+    assert got.name == "k"

@@ -16,13 +16,18 @@ Guyane -03:00; Réunion +04:00; Mayotte +03:00; Saint-Pierre-et-Miquelon
 from __future__ import annotations
 
 import csv
+from types import SimpleNamespace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from conftest import NOW, PARIS, campaign, run
+
+from callscrub.windows import _next_legal_rows, next_legal
 
 REFERENCE = Path(__file__).parent / "reference"
 
@@ -632,3 +637,41 @@ def test_reference_holidays_are_blocked(reference_outcomes, zone_key):
     local_only = [d for d in days if d not in REF_HOLIDAYS["Métropole"]]
     got = reference_outcomes.get((zone_key, False), {})
     assert {d: got.get(d) for d in local_only} == {d: _ten_local(zone_key, d) for d in local_only}
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    intervals=st.lists(st.tuples(st.sampled_from(["a", "b", "c"]), st.integers(0, 40), st.integers(1, 12)), max_size=12),
+    # Instants repeat (within a place and across places), as a campaign's do.
+    rows=st.lists(st.tuples(st.one_of(st.sampled_from(["a", "b", "c", "d"]), st.none()), st.one_of(st.sampled_from([2, 9, 17, 30, 44]), st.integers(0, 45), st.none())), max_size=40),
+    outside=st.sampled_from([None, "before 1970", "after 2514"]),
+)
+def test_next_legal_per_distinct_instant_is_the_row_by_row_answer(intervals, rows, outside):
+    """Slots are found once per distinct (place, instant), one integer key,
+    and read back by each row; the answer must be the row-by-row as-of
+    join's: nulls, unknown places, and instants out of the key's range (the
+    row-by-row path then) included. Intervals are disjoint per place, as
+    calendars are."""
+    spans: list[tuple[str, int, int]] = []
+    for place, start, length in sorted(intervals):
+        if not any(p == place and start < e and s < start + length for p, s, e in spans):
+            spans.append((place, start, start + length))
+    calendar = SimpleNamespace(intervals=pl.DataFrame(spans, schema={"territory": pl.String, "start": pl.Int64, "end": pl.Int64}, orient="row").sort("end"))
+
+    def instant(t: int | None) -> int | None:
+        if t is not None and outside == "before 1970" and t < 3:
+            return t - 10
+        if t is not None and outside == "after 2514" and t > 42:
+            return t + 2**34
+        return t
+
+    frame = pl.DataFrame(
+        [(i, p, instant(t)) for i, (p, t) in enumerate(rows)],
+        schema={"source_row": pl.Int64, "_territory": pl.String, "_t0": pl.Int64}, orient="row",
+    )
+    got = next_legal(frame, calendar, at="_t0", territory="_territory")
+    assert got.equals(_next_legal_rows(frame, calendar, at="_t0", territory="_territory"))
+    for (place, t), slot in zip(rows, got["_slot"].to_list()):  # the slot itself, from the spans
+        t = instant(t)
+        legal = [max(t, s) for p, s, e in spans if p == place and t is not None and e > t]
+        assert slot == (min(legal) if legal else None)

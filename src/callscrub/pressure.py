@@ -25,6 +25,7 @@ import polars as pl
 
 from callscrub import reasons
 from callscrub.jurisdiction import Jurisdictions, Limits
+from callscrub.positions import repeated
 from callscrub.rules import Cap
 from callscrub.windows import Calendar, offset_table, with_offset
 
@@ -245,9 +246,9 @@ def apply_limits(
     hist = history if history is not None else pl.DataFrame(schema={"key": pl.Int64, "at": pl.Int64, "refused": pl.Boolean})
     # A single attempt with no history can only breach a cap of 0, which rules
     # forbid: only numbers with several rows in play or a history are checked.
-    # (Two hash passes over the keys, not a group-by and joins on every row.)
+    # (A sort and a hash pass over the keys, not a group-by and joins on every row.)
     keys = cand["_key"]
-    rest = cand.filter(keys.is_duplicated() | keys.is_in(hist["key"].unique().implode()))
+    rest = cand.filter(repeated(keys) | keys.is_in(hist["key"].unique().implode()))
     if rest.height == 0:
         return nothing
     hist = hist.join(rest.select(pl.col("_key").alias("key")).unique(), on="key", how="semi")

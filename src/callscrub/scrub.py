@@ -21,7 +21,7 @@ from callscrub import numbers, reasons
 from callscrub.call_times import parse_times
 from callscrub.consent import Screened, truthy, valid_consent
 from callscrub.errors import ConsentRequired, InputError, describe_columns
-from callscrub.positions import subset_index
+from callscrub.positions import repeated, subset_index
 from callscrub.pressure import apply_limits
 from callscrub.registry import Registry, registry_of
 from callscrub.jurisdiction import Jurisdictions, route
@@ -489,7 +489,7 @@ def _mark_duplicates(df: pl.DataFrame) -> pl.DataFrame:
     a slot: the (number, slot) groups are formed on those alone."""
     live = df.select("source_row", numbers.E164, "_slot", "_reason").filter(pl.col("_reason").is_null())
     repeats = (
-        live.filter(pl.col(numbers.E164).is_duplicated())
+        live.filter(repeated(live[numbers.E164]))
         .with_columns(pl.col("source_row").min().over(numbers.E164, "_slot").alias("_first_row"))
         .filter(pl.col("source_row") != pl.col("_first_row"))
     )

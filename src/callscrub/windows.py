@@ -213,6 +213,23 @@ def next_legal(rows: pl.DataFrame, calendar: Calendar, *, at: str, territory: st
     `_slot` is null when the territory has no legal interval after `at` within
     the calendar's span. Row order is kept.
     """
+    lo, hi = rows.select(pl.col(at).min().alias("lo"), pl.col(at).max().alias("hi")).row(0) if rows.height else (None, None)
+    if lo is None or lo < 0 or hi >= 2**34:
+        return _next_legal_rows(rows, calendar, at=at, territory=territory)
+    # A campaign proposes a few thousand instants in a few places: the slot is
+    # found once per distinct (place, instant), as one integer key, and every
+    # row reads its own by hash (a sort of every row, twice, cost 3x more).
+    places = sorted(rows[territory].drop_nulls().unique().to_list())
+    key = (pl.col(territory).cast(pl.Enum(places)).to_physical().cast(pl.Int64) * 2**34 + pl.col(at)).alias("_pair")
+    distinct = _next_legal_rows(
+        rows.select(key, territory, at).unique("_pair").drop_nulls("_pair"), calendar, at=at, territory=territory
+    )
+    slots = rows.select(key).to_series().replace_strict(distinct["_pair"], distinct["_slot"], default=None, return_dtype=pl.Int64)
+    return rows.with_columns(slots.alias("_slot"))
+
+
+def _next_legal_rows(rows: pl.DataFrame, calendar: Calendar, *, at: str, territory: str) -> pl.DataFrame:
+    """next_legal by a sort and an as-of join of every row."""
     left = rows.with_row_index("_ord").with_columns((pl.col(at) + 1).alias("_probe")).sort("_probe")
     joined = left.join_asof(
         calendar.intervals.rename({"territory": territory}),
