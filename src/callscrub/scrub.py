@@ -113,6 +113,15 @@ class ScrubResult:
         return pl.concat(list(self.rejects_parts()))
 
 
+# A row's reason, one of a closed vocabulary: an Enum holds it in a byte per
+# row, where text took 16 (a 10 M-row column is rewritten at each check).
+REASON = pl.Enum(reasons.ALL_REASONS)
+
+
+def _code(reason: str) -> pl.Expr:
+    return pl.lit(reason, REASON)
+
+
 def _attach(df: pl.DataFrame, part: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
     """`columns` of `part` (some of df's rows, by source_row) set on df's rows,
     null on the others. df holds source_row 1..n in order, so a row's position
@@ -211,15 +220,15 @@ def scrub(
 
     too_far = pl.col("_t0") > now_s + int(MAX_LEAD.total_seconds())
     pre_reason = (
-        pl.when(~pl.col(numbers.VALID)).then(pl.lit(reasons.INVALID_NUMBER))
-        .when(~_dialable(packs)).then(pl.lit(reasons.NON_DIALABLE_TYPE))
-        .when(pl.col("_territory").is_null()).then(pl.lit(reasons.OUT_OF_JURISDICTION))
-        .when((pl.col("_time_kind") != "ok") | too_far).then(pl.lit(reasons.INVALID_CALL_TIME))
+        pl.when(~pl.col(numbers.VALID)).then(_code(reasons.INVALID_NUMBER))
+        .when(~_dialable(packs)).then(_code(reasons.NON_DIALABLE_TYPE))
+        .when(pl.col("_territory").is_null()).then(_code(reasons.OUT_OF_JURISDICTION))
+        .when((pl.col("_time_kind") != "ok") | too_far).then(_code(reasons.INVALID_CALL_TIME))
         # A current contract exempts the row from the registry and consent
         # checks, never from windows or contact limits (L.223-1).
-        .when(pl.col("_registry").is_not_null() & ~pl.col("_contract")).then(pl.lit(reasons.REGISTRY))
-        .when(pl.col("_screen_refused").is_not_null() & ~pl.col("_contract")).then(pl.lit(reasons.REGISTRY))
-        .when(pl.col("_unscreened") & ~pl.col("_contract")).then(pl.lit(reasons.UNSCREENED))
+        .when(pl.col("_registry").is_not_null() & ~pl.col("_contract")).then(_code(reasons.REGISTRY))
+        .when(pl.col("_screen_refused").is_not_null() & ~pl.col("_contract")).then(_code(reasons.REGISTRY))
+        .when(pl.col("_unscreened") & ~pl.col("_contract")).then(_code(reasons.UNSCREENED))
     )
     # Columns no later step reads are dropped (each costs ~160 MB at 10 M rows).
     df = df.with_columns(pre_reason.alias("_reason")).drop(numbers.NSN, numbers.VALID, numbers.TERRITORY, "_pack", "_unscreened")
@@ -246,10 +255,10 @@ def scrub(
     df = df.with_columns(pl.when(pl.col("_ooh") & pl.col("_reason").is_null()).then(pl.col("_t0")).otherwise(pl.col("_slot")).alias("_slot"))
 
     if options.on_illegal == "drop":
-        window_reason = pl.when((pl.col("_slot") != pl.col("_t0")).fill_null(True)).then(pl.lit(reasons.OUTSIDE_WINDOW))
+        window_reason = pl.when((pl.col("_slot") != pl.col("_t0")).fill_null(True)).then(_code(reasons.OUTSIDE_WINDOW))
     else:
         within = pl.col("_slot").is_not_null() & (pl.col("_slot") - pl.col("_t0") <= horizon_s)
-        window_reason = pl.when(~within).then(pl.lit(reasons.NO_LEGAL_SLOT))
+        window_reason = pl.when(~within).then(_code(reasons.NO_LEGAL_SLOT))
     df = df.with_columns(
         pl.when(pl.col("_reason").is_null()).then(window_reason).otherwise(pl.col("_reason")).alias("_reason")
     )
@@ -270,7 +279,7 @@ def scrub(
     moved = (pl.col("_limit_slot") != pl.col("_slot")).fill_null(False)
     df = df.with_columns(moved.alias("_moved_by_limits"))
     df = df.with_columns(
-        pl.when(pl.col("_reason").is_null()).then(pl.col("_limit_reason")).otherwise(pl.col("_reason")).alias("_reason"),
+        pl.when(pl.col("_reason").is_null()).then(pl.col("_limit_reason").cast(REASON)).otherwise(pl.col("_reason")).alias("_reason"),
         pl.when(pl.col("_limit_slot").is_not_null()).then(pl.col("_limit_slot")).otherwise(pl.col("_slot")).alias("_slot"),
     )
     # A row the limits moved may have crossed into a version requiring consent.
@@ -439,9 +448,9 @@ def _check_slot_rules(
     live = live.with_columns(consent_ok.gather(subset_index(live.height, live["_needs_consent"].arg_true())))
     no_consent = pl.col("_needs_consent") & ~pl.col("_consent_ok").fill_null(False)
     rejected = live.with_columns(
-        pl.when(pl.col("_banned")).then(pl.lit(reasons.BANNED_SECTOR))
-        .when(no_consent).then(pl.lit(reasons.NO_CONSENT))
-        .when(pl.col("_is_expired")).then(pl.lit(reasons.REGISTRY_EXPIRED))
+        pl.when(pl.col("_banned")).then(_code(reasons.BANNED_SECTOR))
+        .when(no_consent).then(_code(reasons.NO_CONSENT))
+        .when(pl.col("_is_expired")).then(_code(reasons.REGISTRY_EXPIRED))
         .alias("_slot_reason"),
     ).filter(pl.col("_slot_reason").is_not_null())
     # What words a consent rejection, looked up for the rejected rows only.
@@ -495,7 +504,7 @@ def _mark_duplicates(df: pl.DataFrame) -> pl.DataFrame:
     )
     df = _attach(df, repeats, ["_first_row"])
     return df.with_columns(
-        pl.when(pl.col("_first_row").is_not_null()).then(pl.lit(reasons.DUPLICATE)).otherwise(pl.col("_reason")).alias("_reason")
+        pl.when(pl.col("_first_row").is_not_null()).then(_code(reasons.DUPLICATE)).otherwise(pl.col("_reason")).alias("_reason")
     )
 
 
@@ -654,7 +663,7 @@ def _rejects_frame(rej: pl.DataFrame, input_cols: list[str], juris: Jurisdiction
     detail = pl.concat(texts) if texts else pl.Series("detail", [], pl.String)
     out = rej.with_columns(
         numbers.e164_text(pl.col(numbers.E164)).alias("phone_e164"),
-        pl.col("_reason").alias("reason"),
+        pl.col("_reason").cast(pl.String).alias("reason"),
         # The reasons' rows together are every row: put back in row order.
         detail.gather(subset_index(rej.height, pl.concat(positions) if positions else pl.Series([], dtype=pl.Int64))).alias("detail"),
     )
