@@ -662,6 +662,31 @@ def test_existing_clean_untouched_when_registry_missing(small_campaign: Path, tm
     assert not part_files(tmp_path)
 
 
+def test_inputs_read_at_once_report_the_error_a_sequential_read_would(small_campaign: Path, tmp_path: Path, capsys) -> None:
+    """The inputs are read in threads at once; the error reported is still the
+    first in reading order (campaign, registries, then the registries' age,
+    history, consent), whichever load fails first."""
+    clean, rej = tmp_path / "clean.csv", tmp_path / "rej.csv"
+    missing = {name: tmp_path / f"missing_{name}.csv" for name in ("campaign", "registry", "history", "consent")}
+
+    def first_error(campaign: Path, *extra: str) -> tuple[int, str]:
+        code, _, err = run_cli(scrub_args(campaign, clean, rej, *extra), capsys)
+        return code, one_error_line(err)
+
+    late = ("--history", str(missing["history"]), "--consent", str(missing["consent"]))
+    code, line = first_error(missing["campaign"], "--registry", str(missing["registry"]), *late)
+    assert code == 3 and "missing_campaign" in line and "missing_registry" not in line
+    code, line = first_error(small_campaign, "--registry", str(missing["registry"]), *late)
+    assert code == 3 and "missing_registry" in line and "missing_history" not in line
+    code, line = first_error(small_campaign, "--registry", str(DNC), "--registry-date", "2020-01-01", *late)
+    assert code == 4 and "2020-01-01" in line
+    code, line = first_error(small_campaign, "--registry", str(DNC), *late)
+    assert code == 3 and "missing_history" in line and "missing_consent" not in line
+    code, line = first_error(small_campaign, "--registry", str(DNC), "--consent", str(missing["consent"]))
+    assert code == 3 and "missing_consent" in line
+    assert not clean.exists() and not rej.exists() and not part_files(tmp_path)
+
+
 def test_failure_while_writing_leaves_no_partial_output(
     small_campaign: Path, tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
 ) -> None:
