@@ -403,16 +403,22 @@ def _check_slot_rules(
     if live.height == 0:
         return df.with_columns(pl.lit(None, pl.String).alias("_slot_detail")) if "_slot_detail" not in df.columns else df
     territories = sorted(live["_territory"].unique().to_list())
-    zone0 = {t: juris.zones(t)[0] for t in territories}
-    live = live.with_columns(pl.col("_territory").replace_strict(zone0, return_dtype=pl.String).alias("_zone"))
-    live = with_offset(live, calendar.offsets, at="_slot", zone="_zone", out="_off")
-    # The rules of a row depend on its (place, local date) only: one integer
-    # key per pair, the rules worked out per distinct pair (few), and each row
-    # reads its flags by that key; texts are read for the rejected rows only.
-    live = live.with_columns((_place_code(territories) * 2**32 + (pl.col("_slot") + pl.col("_off")) // 86400).alias("_pair")).drop("_zone", "_off", "_territory")
+    # The rules of a row depend on its (place, local date) only. A campaign
+    # has a few thousand (place, slot) pairs: the local date is worked out
+    # once per pair (one integer key: slots are within MAX_LEAD of now, well
+    # under 2^34 s), the rules once per (place, date) `_pair`, and each row
+    # reads its flags by its pair's line; texts are read for the rejected
+    # rows only.
+    live = live.with_columns((_place_code(territories) * 2**34 + pl.col("_slot")).alias("_at")).drop("_territory")
+    slots = live.select("_at").unique()
+    slots = slots.with_columns((pl.col("_at") // 2**34).alias("_place"), (pl.col("_at") % 2**34).alias("_slot"))
+    zone0 = {i: juris.zones(t)[0] for i, t in enumerate(territories)}
+    slots = slots.with_columns(pl.col("_place").replace_strict(zone0, return_dtype=pl.String).alias("_zone"))
+    slots = with_offset(slots, calendar.offsets, at="_slot", zone="_zone", out="_off")
+    slots = slots.select("_at", (pl.col("_place") * 2**32 + (pl.col("_slot") + pl.col("_off")) // 86400).alias("_pair"))
     pairs: list[int] = []
     rules_of: list[tuple[bool, str | None, str | None, str | None]] = []
-    for pair in live["_pair"].unique().drop_nulls().to_list():
+    for pair in slots["_pair"].unique().drop_nulls().to_list():
         territory, day = territories[pair >> 32], _EPOCH_DATE + timedelta(days=pair & (2**32 - 1))
         pack = juris.packs[juris.places[territory].pack]
         version = juris.version(territory, day)
@@ -435,11 +441,13 @@ def _check_slot_rules(
     def of_pair(i: int, dtype: pl.DataType) -> pl.Expr:
         return pl.col("_pair").replace_strict(pair_keys, pl.Series([r[i] for r in rules_of], dtype=dtype), default=None, return_dtype=dtype)
 
-    live = live.with_columns(
+    slots = slots.with_columns(
         of_pair(0, pl.Boolean()).fill_null(False).alias("_needs_consent"),
         of_pair(1, pl.String()).is_not_null().alias("_banned"),
         of_pair(3, pl.String()).is_not_null().alias("_is_expired"),
     )
+    line = live["_at"].replace_strict(slots["_at"], pl.int_range(slots.height, dtype=pl.UInt32, eager=True), return_dtype=pl.UInt32)
+    live = pl.concat([live.drop("_at"), slots.drop("_at").select(pl.all().gather(line))], how="horizontal")
     checked = live.select("_key", "_slot", "_needs_consent").filter("_needs_consent")  # what valid_consent reads, not every column
     if records is not None and checked.height:
         consent_ok = valid_consent(checked, records, verdict_only=True)["_consent_ok"]
@@ -540,8 +548,11 @@ def _clean_frame(kept: pl.DataFrame, input_cols: list[str], juris: Jurisdictions
         ).alias("_callee_local"),
     )
 
+    # Each row's line in `texts`, found once by hash; the texts are gathered by it.
+    line = keys.replace_strict(texts["_pair"], pl.int_range(texts.height, dtype=pl.UInt32, eager=True), default=None, return_dtype=pl.UInt32)
+
     def text(column: str) -> pl.Series:
-        return keys.replace_strict(texts["_pair"], texts[column], default=None, return_dtype=pl.String)
+        return texts[column].gather(line)
 
     out = kept.with_columns(
         text("_iso_campaign").alias(options.time_column),
