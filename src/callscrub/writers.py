@@ -10,9 +10,11 @@ import contextlib
 import hashlib
 import io
 import os
+import queue
 import signal
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -105,6 +107,67 @@ class Parts:
 Payload = pl.DataFrame | bytes | Parts  # a frame or its parts (format by extension), or ready bytes
 
 
+class _BuiltAhead:
+    """The frames of several Parts, in order, each built by a worker thread
+    while the caller writes the previous one: building and writing then share
+    the cores. One frame at most is built ahead (a semaphore), so memory holds
+    two frames, not the whole output. The worker only computes: files are
+    touched by the caller's thread alone, so an interruption leaves nothing
+    for the worker to clean up (it stops before its next frame)."""
+
+    _END = object()
+
+    def __init__(self, payloads: list[Parts]) -> None:
+        self._queue: queue.Queue = queue.Queue()
+        self._room = threading.Semaphore(1)
+        self._stop = threading.Event()
+        self._handed = 0
+        threading.Thread(target=self._build, args=(payloads,), daemon=True).start()
+
+    def _build(self, payloads: list[Parts]) -> None:
+        i = 0
+        try:
+            for i, payload in enumerate(payloads):
+                frames = iter(payload)
+                while self._wait_for_room():  # room is made when the caller takes the previous frame
+                    frame = next(frames, self._END)
+                    self._queue.put((i, True, frame))
+                    if frame is self._END:
+                        break
+                else:
+                    return
+        except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
+            self._queue.put((i, False, exc))
+
+    def _wait_for_room(self) -> bool:
+        while not self._stop.is_set():
+            if self._room.acquire(timeout=0.1):
+                return True
+        return False
+
+    def next_payload(self) -> Parts:
+        """The next payload's frames (the payloads are read in their order,
+        once; frames an earlier payload's reader left are skipped)."""
+        mine = self._handed
+        self._handed += 1
+
+        def frames() -> Iterator[pl.DataFrame]:
+            while True:
+                i, ok, item = self._queue.get()
+                if not ok:
+                    raise item
+                self._room.release()
+                if i < mine:
+                    continue
+                if item is self._END:
+                    return
+                yield item
+        return Parts(frames)
+
+    def close(self) -> None:
+        self._stop.set()
+
+
 def _write(payload: Payload, fmt: str, dest: object) -> None:
     if isinstance(payload, bytes):
         if isinstance(dest, (str, Path)):
@@ -152,7 +215,9 @@ def write_outputs(
                 digests[target] = (hashlib.sha256(data).hexdigest(), len(data))
             to_stdout.append(data)
     later = list(finalize_targets or [])
-    with _staged([t for _, t in files] + later) as temps:
+    ahead = _BuiltAhead([p for p, _ in files if isinstance(p, Parts)])
+    files = [(ahead.next_payload() if isinstance(p, Parts) else p, t) for p, t in files]
+    with contextlib.closing(ahead), _staged([t for _, t in files] + later) as temps:
         for (payload, target), tmp in zip(files, temps):
             fmt = "bytes" if isinstance(payload, bytes) else output_format(target)
             try:

@@ -1,0 +1,80 @@
+"""writers.py: outputs given as parts are built one part ahead, in a worker thread, while the previous part is written."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from callscrub.errors import OutputError
+from callscrub.writers import Parts, _BuiltAhead, write_outputs
+
+
+def frames(tag: str, n: int, built: list[str] | None = None, fail_at: int | None = None):
+    """A Parts of n one-row frames; each frame's name is recorded in `built` when made."""
+    def parts():
+        for i in range(n):
+            if fail_at == i:
+                raise pl.exceptions.ComputeError(f"{tag} part {i} cannot be built")
+            if built is not None:
+                built.append(f"{tag}{i}")
+            yield pl.DataFrame({"part": [f"{tag}{i}"]})
+    return Parts(parts)
+
+
+def test_parts_come_back_in_order_for_each_payload():
+    ahead = _BuiltAhead([frames("a", 3), frames("b", 0), frames("c", 2)])
+    got = [[f["part"][0] for f in ahead.next_payload()] for _ in range(3)]
+    ahead.close()
+    assert got == [["a0", "a1", "a2"], [], ["c0", "c1"]]
+
+
+def test_at_most_one_part_is_built_ahead_of_the_reader():
+    built: list[str] = []
+    ahead = _BuiltAhead([frames("a", 4, built), frames("b", 3, built)])
+    taken = 0
+    for payload in (ahead.next_payload(), ahead.next_payload()):
+        for _ in payload:
+            taken += 1
+            threading.Event().wait(0.05)  # time for the worker to run ahead if it could
+            assert len(built) <= taken + 1
+    ahead.close()
+    assert built == ["a0", "a1", "a2", "a3", "b0", "b1", "b2"]
+
+
+def test_a_part_that_cannot_be_built_raises_in_the_reader_after_the_parts_before_it():
+    ahead = _BuiltAhead([frames("a", 2), frames("b", 3, fail_at=1)])
+    assert [f["part"][0] for f in ahead.next_payload()] == ["a0", "a1"]
+    got = []
+    with pytest.raises(pl.exceptions.ComputeError, match="b part 1"):
+        for f in ahead.next_payload():
+            got.append(f["part"][0])
+    ahead.close()
+    assert got == ["b0"]
+
+
+def test_a_reader_that_stops_early_does_not_shift_the_next_payload():
+    ahead = _BuiltAhead([frames("a", 3), frames("b", 2)])
+    first = iter(ahead.next_payload())
+    assert next(first)["part"][0] == "a0"  # a1, a2 are never read
+    assert [f["part"][0] for f in ahead.next_payload()] == ["b0", "b1"]
+    ahead.close()
+
+
+def test_a_part_that_cannot_be_built_leaves_no_output_and_no_temporary_file(tmp_path: Path):
+    clean, rejects = tmp_path / "clean.csv", tmp_path / "rejects.csv"
+    rejects.write_bytes(b"earlier\n")
+    with pytest.raises(OutputError, match="rejects.csv"):
+        write_outputs([(frames("a", 3), str(clean)), (frames("b", 3, fail_at=2), str(rejects))])
+    assert not clean.exists()
+    assert rejects.read_bytes() == b"earlier\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rejects.csv"]
+
+
+def test_parts_are_written_whole_and_in_order(tmp_path: Path):
+    clean, rejects = tmp_path / "clean.csv", tmp_path / "rejects.csv"
+    write_outputs([(frames("a", 3), str(clean)), (frames("b", 2), str(rejects))])
+    assert clean.read_text() == "part\na0\na1\na2\n"
+    assert rejects.read_text() == "part\nb0\nb1\n"
