@@ -301,11 +301,13 @@ def scrub(
     kept = final.select(pl.col("_reason").is_null().sum()).item()
     rescheduled = final.select((pl.col("_reason").is_null() & (pl.col("_proposed") != pl.col("_slot"))).sum()).item()
 
+    slot_texts = _slot_texts(final, juris, options, calendar)
+
     def parts(which: str, rows: int) -> Iterator[pl.DataFrame]:
         for start in range(0, max(final.height, 1), rows):
             part = final.slice(start, rows)
             if which == "clean":
-                yield _clean_frame(part.select(*kept_cols, "_reason").filter(pl.col("_reason").is_null()), input_cols, juris, options, calendar)
+                yield _clean_frame(part.select(*kept_cols, "_reason").filter(pl.col("_reason").is_null()), input_cols, options, slot_texts)
             else:
                 yield _rejects_frame(part.select(reject_cols).filter(pl.col("_reason").is_not_null()), input_cols, juris, options, calendar)
 
@@ -525,19 +527,20 @@ def _dialable(packs: list[RuleSet]) -> pl.Expr:
     return expr.fill_null(False)
 
 
-def _clean_frame(kept: pl.DataFrame, input_cols: list[str], juris: Jurisdictions, options: ScrubOptions, calendar: Calendar) -> pl.DataFrame:
-    # The texts depend on (place, slot) only: a campaign has a few thousand
-    # slots and a few places, so they are formatted once per distinct pair and
-    # each row reads them by one integer key (slots are within MAX_LEAD of now,
-    # well under 2^34 s).
-    territories = sorted(t for t in kept["_territory"].unique().to_list() if t is not None)
+def _slot_texts(final: pl.DataFrame, juris: Jurisdictions, options: ScrubOptions, calendar: Calendar) -> tuple[list[str], pl.DataFrame]:
+    """(territories, texts): the clean list's texts of each (place, slot) pair
+    of its rows, by the pair's integer key `_pair` (the place's position in
+    `territories`, then the slot: slots are within MAX_LEAD of now, well under
+    2^34 s). A campaign has a few thousand slots and a few places: the texts
+    are formatted once per pair for the whole list, and each row reads them
+    by its pair."""
+    territories = sorted(t for t in final["_territory"].unique().to_list() if t is not None)
     key = (_place_code(territories) * 2**34 + pl.col("_slot")).alias("_pair")
-    keys = kept.select(key)["_pair"]
-    texts = kept.select(key, "_territory", "_slot").unique("_pair").drop_nulls("_pair")
+    texts = final.lazy().filter(pl.col("_reason").is_null()).select(key, "_territory", "_slot").unique("_pair").drop_nulls("_pair").collect()
     texts = texts.with_columns(pl.lit(options.campaign_tz).alias("_campaign_zone"))
     texts = with_offset(texts, calendar.offsets, at="_slot", zone="_campaign_zone", out="_campaign_off")
     texts, width = _local_texts(texts, juris, calendar, "_slot")
-    texts = texts.select(
+    return territories, texts.select(
         "_pair",
         iso_local(pl.col("_slot"), pl.col("_campaign_off")).alias("_iso_campaign"),
         pl.concat_str([pl.col(f"_zone{i}") for i in range(width)], separator="|", ignore_nulls=True).alias("_callee_tz"),
@@ -548,6 +551,10 @@ def _clean_frame(kept: pl.DataFrame, input_cols: list[str], juris: Jurisdictions
         ).alias("_callee_local"),
     )
 
+
+def _clean_frame(kept: pl.DataFrame, input_cols: list[str], options: ScrubOptions, slot_texts: tuple[list[str], pl.DataFrame]) -> pl.DataFrame:
+    territories, texts = slot_texts
+    keys = kept.select((_place_code(territories) * 2**34 + pl.col("_slot")).alias("_pair"))["_pair"]
     # Each row's line in `texts`, found once by hash; the texts are gathered by it.
     line = keys.replace_strict(texts["_pair"], pl.int_range(texts.height, dtype=pl.UInt32, eager=True), default=None, return_dtype=pl.UInt32)
 
