@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
+import time
 from pathlib import Path
 
 import polars as pl
@@ -78,3 +81,34 @@ def test_parts_are_written_whole_and_in_order(tmp_path: Path):
     write_outputs([(frames("a", 3), str(clean)), (frames("b", 2), str(rejects))])
     assert clean.read_text() == "part\na0\na1\na2\n"
     assert rejects.read_text() == "part\nb0\nb1\n"
+
+
+def test_signals_are_held_whichever_thread_receives_them():
+    """A process signal may be handed to any thread (polars keeps a pool);
+    Python then runs the handler in the main thread. Inside the held block
+    it must not run; it runs once the block ends."""
+    pl.DataFrame({"a": list(range(100_000))}).sort("a")  # polars' threads exist
+    from callscrub.writers import _signals_held
+    seen: list[str] = []
+    with pytest.raises(KeyboardInterrupt):
+        with _signals_held():
+            os.kill(os.getpid(), signal.SIGINT)
+            deadline = time.monotonic() + 0.3
+            while time.monotonic() < deadline:  # bytecode runs: a pending handler would run here
+                pass
+            seen.append("block finished")
+    assert seen == ["block finished"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_signals_arrive_from_another_thread_while_held():
+    from callscrub.writers import _signals_held
+    seen: list[str] = []
+    with pytest.raises(KeyboardInterrupt):
+        with _signals_held():
+            sender = threading.Thread(target=lambda: os.kill(os.getpid(), signal.SIGINT))
+            sender.start()
+            sender.join()
+            time.sleep(0.2)
+            seen.append("block finished")
+    assert seen == ["block finished"]

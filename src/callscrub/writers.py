@@ -58,12 +58,28 @@ def _temp_for(target: str) -> Path:
 
 @contextlib.contextmanager
 def _signals_held() -> Iterator[None]:
-    """SIGINT and SIGTERM wait until the block ends (then their handlers run)."""
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    """SIGINT and SIGTERM wait until the block ends (then their handlers run).
+
+    Python runs signal handlers in the main thread, whichever thread the OS
+    hands a signal to (polars' threads, the loading and building ones), so
+    masking the main thread's signals did not hold them back: the handlers
+    are swapped for one that notes the signal, and each noted signal is
+    raised again once the handlers are back. Outside the main thread, where
+    handlers can be neither set nor run, nothing is held."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    noted: list[int] = []
+    old = {s: h for s in (signal.SIGINT, signal.SIGTERM) if (h := signal.getsignal(s)) is not None}
+    for s in old:
+        signal.signal(s, lambda signum, _frame: noted.append(signum))
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        for s, handler in old.items():
+            signal.signal(s, handler)
+        for signum in dict.fromkeys(noted):
+            signal.raise_signal(signum)
 
 
 @contextlib.contextmanager
