@@ -675,3 +675,25 @@ def test_next_legal_per_distinct_instant_is_the_row_by_row_answer(intervals, row
         t = instant(t)
         legal = [max(t, s) for p, s, e in spans if p == place and t is not None and e > t]
         assert slot == (min(legal) if legal else None)
+
+
+def test_slots_after_2514_are_what_they_are_800_years_earlier(fr):
+    """Slots are keyed as integers with their place; past 2^34 epoch seconds
+    (the year 2514) the keys must stay exact. The Gregorian calendar repeats
+    every 400 years, weekdays included, and so do these zones' rules: late
+    November holds no movable holiday, so 2826 must give 2026's answers,
+    800 years on (it crashed once the slot keys were taken apart)."""
+    times = ["2026-11-24T09:00:00", "2026-11-24T19:30:00", "2026-11-24T12:30:00", "2026-11-27T19:00:00"]
+    phones = [METRO_MOBILE, RE_MOBILE, GP_MOBILE, YT_FIXED]
+    rows = [(p, t) for p in phones for t in times]
+    later = [(p, t.replace("2026", "2826")) for p, t in rows]
+    now_later = NOW.replace(year=NOW.year + 800)
+    res, res_later = run(fr, campaign(rows)), run(fr, campaign(later), now=now_later)
+    assert res.clean.height >= 12  # most rows kept (two times of one number may meet on one slot)
+    assert res_later.reason_counts == res.reason_counts
+    assert res_later.rejects["source_row"].to_list() == res.rejects["source_row"].to_list()
+    texts = ["call_at", "callee_local_time", "original_call_at"]
+    assert res_later.clean.select(texts).to_dicts() == [
+        {k: v.replace("2026", "2826") for k, v in row.items()} for row in res.clean.select(texts).to_dicts()
+    ]
+    assert res.clean["callee_tz"].to_list() == res_later.clean["callee_tz"].to_list()

@@ -407,13 +407,13 @@ def _check_slot_rules(
     territories = sorted(live["_territory"].unique().to_list())
     # The rules of a row depend on its (place, local date) only. A campaign
     # has a few thousand (place, slot) pairs: the local date is worked out
-    # once per pair (one integer key: slots are within MAX_LEAD of now, well
-    # under 2^34 s), the rules once per (place, date) `_pair`, and each row
-    # reads its flags by its pair's line; texts are read for the rejected
-    # rows only.
-    live = live.with_columns((_place_code(territories) * 2**34 + pl.col("_slot")).alias("_at")).drop("_territory")
+    # once per pair (`_slot_key`), the rules once per (place, date) `_pair`,
+    # and each row reads its flags by its pair's line; texts are read for the
+    # rejected rows only.
+    since = int(live["_slot"].min())  # type: ignore[arg-type]
+    live = live.with_columns(_slot_key(territories, since).alias("_at")).drop("_territory")
     slots = live.select("_at").unique()
-    slots = slots.with_columns((pl.col("_at") // 2**34).alias("_place"), (pl.col("_at") % 2**34).alias("_slot"))
+    slots = slots.with_columns((pl.col("_at") // 2**34).alias("_place"), (pl.col("_at") % 2**34 + since).alias("_slot"))
     zone0 = {i: juris.zones(t)[0] for i, t in enumerate(territories)}
     slots = slots.with_columns(pl.col("_place").replace_strict(zone0, return_dtype=pl.String).alias("_zone"))
     slots = with_offset(slots, calendar.offsets, at="_slot", zone="_zone", out="_off")
@@ -491,12 +491,16 @@ def _check_slot_rules(
         .otherwise(pl.format("{}; consent is required ({})", why_no, pl.col("_consent_rule")))
         .alias("_slot_detail_new"),
     )
-    if "_slot_detail" not in df.columns:
-        df = df.with_columns(pl.lit(None, pl.String).alias("_slot_detail"))
+    # The verdict's rows were all still in play (no reason yet): each takes its
+    # reason and detail, the other rows keep theirs.
+    first = "_slot_detail" not in df.columns
+    if verdict.height == 0:
+        return df.with_columns(pl.lit(None, pl.String).alias("_slot_detail")) if first else df
     df = _attach(df, verdict, ["_slot_reason", "_slot_detail_new"])
     return df.with_columns(
-        pl.when(pl.col("_reason").is_null()).then(pl.col("_slot_reason")).otherwise(pl.col("_reason")).alias("_reason"),
-        pl.when(pl.col("_reason").is_null() & pl.col("_slot_reason").is_not_null()).then(pl.col("_slot_detail_new")).otherwise(pl.col("_slot_detail")).alias("_slot_detail"),
+        pl.coalesce("_reason", "_slot_reason").alias("_reason"),
+        # Before the first check no row has a detail: the new ones are all there is.
+        (pl.col("_slot_detail_new") if first else pl.coalesce("_slot_detail_new", "_slot_detail")).alias("_slot_detail"),
     ).drop("_slot_reason", "_slot_detail_new")
 
 
@@ -527,20 +531,28 @@ def _dialable(packs: list[RuleSet]) -> pl.Expr:
     return expr.fill_null(False)
 
 
-def _slot_texts(final: pl.DataFrame, juris: Jurisdictions, options: ScrubOptions, calendar: Calendar) -> tuple[list[str], pl.DataFrame]:
-    """(territories, texts): the clean list's texts of each (place, slot) pair
-    of its rows, by the pair's integer key `_pair` (the place's position in
-    `territories`, then the slot: slots are within MAX_LEAD of now, well under
-    2^34 s). A campaign has a few thousand slots and a few places: the texts
-    are formatted once per pair for the whole list, and each row reads them
-    by its pair."""
+def _slot_key(territories: list[str], since: int) -> pl.Expr:
+    """Each row's (place, slot) as one integer: the place's position in
+    `territories` times 2^34, plus the slot's distance from `since` (at most
+    the earliest slot). A scrub's slots lie within MAX_LEAD and the horizon
+    of now, far under 2^34 s (544 years) apart, so the key is exact and can
+    be taken apart, whatever the date."""
+    return _place_code(territories) * 2**34 + (pl.col("_slot") - since)
+
+
+def _slot_texts(final: pl.DataFrame, juris: Jurisdictions, options: ScrubOptions, calendar: Calendar) -> tuple[list[str], int, pl.DataFrame]:
+    """(territories, since, texts): the clean list's texts of each (place,
+    slot) pair of its rows, by the pair's `_slot_key` `_pair`. A campaign has
+    a few thousand slots and a few places: the texts are formatted once per
+    pair for the whole list, and each row reads them by its pair."""
     territories = sorted(t for t in final["_territory"].unique().to_list() if t is not None)
-    key = (_place_code(territories) * 2**34 + pl.col("_slot")).alias("_pair")
+    since = final.lazy().filter(pl.col("_reason").is_null()).select(pl.col("_slot").min()).collect().item() or 0
+    key = _slot_key(territories, since).alias("_pair")
     texts = final.lazy().filter(pl.col("_reason").is_null()).select(key, "_territory", "_slot").unique("_pair").drop_nulls("_pair").collect()
     texts = texts.with_columns(pl.lit(options.campaign_tz).alias("_campaign_zone"))
     texts = with_offset(texts, calendar.offsets, at="_slot", zone="_campaign_zone", out="_campaign_off")
     texts, width = _local_texts(texts, juris, calendar, "_slot")
-    return territories, texts.select(
+    return territories, since, texts.select(
         "_pair",
         iso_local(pl.col("_slot"), pl.col("_campaign_off")).alias("_iso_campaign"),
         pl.concat_str([pl.col(f"_zone{i}") for i in range(width)], separator="|", ignore_nulls=True).alias("_callee_tz"),
@@ -552,9 +564,9 @@ def _slot_texts(final: pl.DataFrame, juris: Jurisdictions, options: ScrubOptions
     )
 
 
-def _clean_frame(kept: pl.DataFrame, input_cols: list[str], options: ScrubOptions, slot_texts: tuple[list[str], pl.DataFrame]) -> pl.DataFrame:
-    territories, texts = slot_texts
-    keys = kept.select((_place_code(territories) * 2**34 + pl.col("_slot")).alias("_pair"))["_pair"]
+def _clean_frame(kept: pl.DataFrame, input_cols: list[str], options: ScrubOptions, slot_texts: tuple[list[str], int, pl.DataFrame]) -> pl.DataFrame:
+    territories, since, texts = slot_texts
+    keys = kept.select(_slot_key(territories, since).alias("_pair"))["_pair"]
     # Each row's line in `texts`, found once by hash; the texts are gathered by it.
     line = keys.replace_strict(texts["_pair"], pl.int_range(texts.height, dtype=pl.UInt32, eager=True), default=None, return_dtype=pl.UInt32)
 
