@@ -527,6 +527,13 @@ def test_neither_registry_nor_no_registry(small_campaign: Path, tmp_path: Path, 
     one_error_line(err)
 
 
+def test_two_inputs_from_stdin_is_a_usage_error(tmp_path: Path, capsys) -> None:
+    """The inputs are read at once: two of them on stdin could not be told apart."""
+    code, _, err = run_cli(scrub_args("-", tmp_path / "clean.csv", tmp_path / "rej.csv", "--registry", "-"), capsys)
+    _assert_usage_error(code, err, tmp_path, "stdin")
+    one_error_line(err)
+
+
 def test_registry_and_no_registry_together(small_campaign: Path, tmp_path: Path, capsys) -> None:
     code, _, err = run_cli(
         scrub_args(small_campaign, tmp_path / "clean.csv", tmp_path / "rej.csv", "--registry", str(DNC), "--no-registry"),

@@ -221,6 +221,8 @@ def scrub_command(
     if len(set(resolved)) != len(resolved):
         raise UsageError("--out, --rejects, --summary-json and the manifest must name different destinations (only one may be -).")
     inputs = [campaign, *(registry or []), *(history or []), *(consent or []), *(screened or [])]
+    if inputs.count("-") > 1:  # the files are read at once: which one would get stdin is chance
+        raise UsageError("only one input can be read from stdin (-); give the others as files.")
     for target in targets:
         for source in inputs:
             if target != "-" and source != "-" and Path(target).resolve() == Path(source).resolve():
