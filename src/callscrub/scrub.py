@@ -10,9 +10,11 @@ that applies, so every input row ends in exactly one of `clean` or `rejects`.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 import polars as pl
@@ -38,6 +40,7 @@ _EPOCH_DATE = date(1970, 1, 1)
 # A slot further than this after `now` is a data error, not a campaign
 # (and beyond the years holiday data is meaningful for).
 MAX_LEAD = timedelta(days=366)
+T = TypeVar("T")
 
 
 
@@ -122,6 +125,15 @@ def _code(reason: str) -> pl.Expr:
     return pl.lit(reason, REASON)
 
 
+def _begun(work: Callable[..., T], *args: object) -> Callable[[], T]:
+    """`work(*args)` started in a thread now: calling the result waits for it
+    and returns its value, or raises its error."""
+    pool = ThreadPoolExecutor(max_workers=1)
+    future = pool.submit(work, *args)
+    pool.shutdown(wait=False)
+    return future.result
+
+
 def _attach(df: pl.DataFrame, part: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
     """`columns` of `part` (some of df's rows, by source_row) set on df's rows,
     null on the others. df holds source_row 1..n in order, so a row's position
@@ -199,11 +211,17 @@ def scrub(
     juris = Jurisdictions(packs)
     numbering = numbering_pack(packs)
     on_phase("normalising numbers")
+    # Steps that are mostly polars work on one core run beside each other:
+    # the call times are parsed while the numbers are normalised, the registry
+    # lookup runs while the rows are routed. Each result is taken where the
+    # step stood, so an error surfaces in the same order as before.
+    times = _begun(parse_times, base.select("source_row", options.time_column), options.time_column, options.campaign_tz)
     norm = numbers.normalise(base[options.phone_column], numbering, options.default_region)
     df = pl.concat([base, norm], how="horizontal")
     del base, norm  # df holds what is needed; dropped columns should not stay alive through other names
+    listed = _begun(registry_of, df[numbers.E164], registries or [])
     df = route(df, juris, postal_column=options.postal_code_column, unknown_territory=options.unknown_territory)
-    df = parse_times(df, options.time_column, options.campaign_tz)
+    df = pl.concat([df, times().drop("source_row", options.time_column)], how="horizontal")
     df = df.with_columns(pl.max_horizontal(pl.col("_proposed"), pl.lit(now_s, pl.Int64)).alias("_t0"))
 
     df = df.with_columns(
@@ -215,7 +233,7 @@ def scrub(
 
     on_phase("joining registries")
     # "_registry": a CRM column may well be called "registry".
-    df = df.with_columns(registry_of(df[numbers.E164], registries or []).alias("_registry"))
+    df = df.with_columns(listed().alias("_registry"))
     df = _with_screening(df, screened)
 
     too_far = pl.col("_t0") > now_s + int(MAX_LEAD.total_seconds())
