@@ -10,14 +10,13 @@ import contextlib
 import dataclasses
 import re
 import sys
-import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
 import polars as pl
@@ -25,6 +24,7 @@ import typer
 
 from callscrub import __version__
 from callscrub.consent import ConsentColumns, caller_id_in_ranges, load_consent, load_screened
+from callscrub.background import begun
 from callscrub.audit import InputRecord, build_manifest, describe, load_manifest, replay_args, verify
 from callscrub.audit import to_bytes as manifest_bytes
 from callscrub.errors import CallscrubError, ExitStatus, InputError, StaleRegistry, UsageError, describe_columns
@@ -95,37 +95,6 @@ def _with_export_dates(registries: list[Registry], given: list[str] | None, tz: 
             d = datetime.fromtimestamp(Path(r.path).stat().st_mtime, ZoneInfo(tz)).date()
         out.append(dataclasses.replace(r, export_date=d))
     return out
-
-
-class _Loads:
-    """Input files read at once, each in its thread: reading and normalising
-    are mostly polars work, which releases the GIL, and run on one core at a
-    time each, so the machine's cores are shared instead of taking turns.
-
-    Each result is taken in the order a run one file after another would
-    read them, its error raised there: the first error reported, and the
-    checks between reads (a stale registry), are those of that order. A
-    load still running when an error stops the run is left to finish in
-    its daemon thread (it writes nothing)."""
-
-    def __init__(self, jobs: dict[str, Callable[[], object]]) -> None:
-        self._results: dict[str, tuple[bool, object]] = {}
-        self._threads = {name: threading.Thread(target=self._run, args=(name, job), daemon=True) for name, job in jobs.items()}
-        for thread in self._threads.values():
-            thread.start()
-
-    def _run(self, name: str, job: Callable[[], object]) -> None:
-        try:
-            self._results[name] = (True, job())
-        except BaseException as exc:  # noqa: BLE001 - raised again by take()
-            self._results[name] = (False, exc)
-
-    def take(self, name: str) -> Any:
-        self._threads[name].join()
-        ok, value = self._results.pop(name)
-        if not ok:
-            raise value  # type: ignore[misc]
-        return value
 
 
 def _check_caller_id(caller_id: str | None, skip: bool, packs: list, numbering: RuleSet) -> str:
@@ -252,7 +221,9 @@ def scrub_command(
         phase = locks.enter_context(progress(sys.stderr.isatty() and not quiet))
         phase("reading the campaign")
         history_columns = HistoryColumns(history_phone_column, history_time_column, history_outcome_column)
-        loads = _Loads({
+        # Read at once, each in its thread; taken in the order a run one file
+        # after another read them, so the first error reported is that order's.
+        loads = {name: begun(job) for name, job in {
             "campaign": lambda: read_table(campaign, encoding=encoding, digest=manifest_path is not None),
             "registries": lambda: [
                 load_snapshot(r) if snapshot_metadata(r) is not None
@@ -267,13 +238,13 @@ def scrub_command(
                 consent or [], numbering, zone=tz, default_region=default_region.upper(), columns=ConsentColumns(), encoding=encoding,
             ) if consent else (None, []),
             "screened": lambda: [load_screened(f, numbering, default_region=default_region.upper(), encoding=encoding) for f in screened or []],
-        })
-        table = loads.take("campaign")
+        }.items()}
+        table = loads["campaign"]()
         frame = table.frame
         if postal_code_column and postal_code_column not in frame.columns:
             raise InputError(f"{campaign}: no column {postal_code_column!r} for --postal-code-column ({describe_columns(frame.columns)}).")
         postal = postal_code_column or ("postal_code" if "postal_code" in frame.columns else None)
-        loaded: list[Registry] | None = loads.take("registries") if registry else None
+        loaded: list[Registry] | None = loads["registries"]() if registry else None
         if loaded:
             loaded = _with_export_dates(loaded, registry_date, tz)
             today = now_dt.astimezone(ZoneInfo(tz)).date()
@@ -288,14 +259,14 @@ def scrub_command(
                         f"{pack_name} allows {max_age} days. Download a current export, give its date with --registry-date, "
                         "or pass --allow-stale-registry (recorded in the manifest)."
                     )
-        past = loads.take("history")
+        past = loads["history"]()
         def column(given: str | None, default: str, flag: str) -> str | None:
             if given is not None and given not in frame.columns:
                 raise InputError(f"{campaign}: no column {given!r} for {flag} ({describe_columns(frame.columns)}).")
             return given or (default if default in frame.columns else None)
 
-        consent_records, consent_rows = loads.take("consent")
-        screened_files = loads.take("screened")
+        consent_records, consent_rows = loads["consent"]()
+        screened_files = loads["screened"]()
         options = ScrubOptions(
             now=now_dt,
             campaign_tz=tz,

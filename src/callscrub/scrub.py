@@ -10,16 +10,15 @@ that applies, so every input row ends in exactly one of `clean` or `rejects`.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 import polars as pl
 
 from callscrub import numbers, reasons
+from callscrub.background import begun
 from callscrub.call_times import parse_times
 from callscrub.consent import Screened, truthy, valid_consent
 from callscrub.errors import ConsentRequired, InputError, describe_columns
@@ -40,7 +39,6 @@ _EPOCH_DATE = date(1970, 1, 1)
 # A slot further than this after `now` is a data error, not a campaign
 # (and beyond the years holiday data is meaningful for).
 MAX_LEAD = timedelta(days=366)
-T = TypeVar("T")
 
 
 
@@ -125,15 +123,6 @@ def _code(reason: str) -> pl.Expr:
     return pl.lit(reason, REASON)
 
 
-def _begun(work: Callable[..., T], *args: object) -> Callable[[], T]:
-    """`work(*args)` started in a thread now: calling the result waits for it
-    and returns its value, or raises its error."""
-    pool = ThreadPoolExecutor(max_workers=1)
-    future = pool.submit(work, *args)
-    pool.shutdown(wait=False)
-    return future.result
-
-
 def _attach(df: pl.DataFrame, part: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
     """`columns` of `part` (some of df's rows, by source_row) set on df's rows,
     null on the others. df holds source_row 1..n in order, so a row's position
@@ -215,11 +204,11 @@ def scrub(
     # the call times are parsed while the numbers are normalised, the registry
     # lookup runs while the rows are routed. Each result is taken where the
     # step stood, so an error surfaces in the same order as before.
-    times = _begun(parse_times, base.select("source_row", options.time_column), options.time_column, options.campaign_tz)
+    times = begun(parse_times, base.select("source_row", options.time_column), options.time_column, options.campaign_tz)
     norm = numbers.normalise(base[options.phone_column], numbering, options.default_region)
     df = pl.concat([base, norm], how="horizontal")
     del base, norm  # df holds what is needed; dropped columns should not stay alive through other names
-    listed = _begun(registry_of, df[numbers.E164], registries or [])
+    listed = begun(registry_of, df[numbers.E164], registries or [])
     df = route(df, juris, postal_column=options.postal_code_column, unknown_territory=options.unknown_territory)
     df = pl.concat([df, times().drop("source_row", options.time_column)], how="horizontal")
     df = df.with_columns(pl.max_horizontal(pl.col("_proposed"), pl.lit(now_s, pl.Int64)).alias("_t0"))
