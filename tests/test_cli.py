@@ -704,19 +704,26 @@ def test_failure_while_writing_leaves_no_partial_output(
     previous_clean, previous_rej = b"old clean\n", b"old rejects\n"
     clean.write_bytes(previous_clean)
     rej.write_bytes(previous_rej)
-    real_write = writers._write
-    calls = {"n": 0}
+    real_open = writers._open_temp
+    opened: list[str] = []
 
-    def flaky_write(payload, fmt, dest):
-        calls["n"] += 1
-        if calls["n"] == 1:
-            return real_write(payload, fmt, dest)
-        Path(dest).write_bytes(b"half,written\n")
-        raise OSError(28, "No space left on device")
+    class Full(io.RawIOBase):
+        def writable(self) -> bool:
+            return True
 
-    monkeypatch.setattr(writers, "_write", flaky_write)
+        def write(self, data) -> int:
+            raise OSError(28, "No space left on device")
+
+    def flaky_open(path: Path):
+        opened.append(path.name)
+        if len(opened) == 1:
+            return real_open(path)
+        path.write_bytes(b"half,written\n")
+        return Full()
+
+    monkeypatch.setattr(writers, "_open_temp", flaky_open)
     code, _, err = run_cli(scrub_args(small_campaign, clean, rej, "--no-registry"), capsys)
-    assert calls["n"] == 2
+    assert [name.split(".")[1] for name in opened] == ["clean", "rej"]
     assert code == 3
     one_error_line(err)
     assert clean.read_bytes() == previous_clean

@@ -27,43 +27,58 @@ def frames(tag: str, n: int, built: list[str] | None = None, fail_at: int | None
     return Parts(parts)
 
 
-def test_parts_come_back_in_order_for_each_payload():
+def names(ahead: _BuiltAhead) -> list[str]:
+    return [f"{i}:{frame['part'][0]}" for i, frame in ahead]
+
+
+def test_parts_come_a_part_of_each_payload_in_turn():
     ahead = _BuiltAhead([frames("a", 3), frames("b", 0), frames("c", 2)])
-    got = [[f["part"][0] for f in ahead.next_payload()] for _ in range(3)]
+    got = names(ahead)
     ahead.close()
-    assert got == [["a0", "a1", "a2"], [], ["c0", "c1"]]
+    assert got == ["0:a0", "2:c0", "0:a1", "2:c1", "0:a2"]
 
 
 def test_at_most_one_part_is_built_ahead_of_the_reader():
     built: list[str] = []
     ahead = _BuiltAhead([frames("a", 4, built), frames("b", 3, built)])
     taken = 0
-    for payload in (ahead.next_payload(), ahead.next_payload()):
-        for _ in payload:
-            taken += 1
-            threading.Event().wait(0.05)  # time for the worker to run ahead if it could
-            assert len(built) <= taken + 1
+    for _ in ahead:
+        taken += 1
+        threading.Event().wait(0.05)  # time for the worker to run ahead if it could
+        assert len(built) <= taken + 1
     ahead.close()
-    assert built == ["a0", "a1", "a2", "a3", "b0", "b1", "b2"]
+    assert built == ["a0", "b0", "a1", "b1", "a2", "b2", "a3"]
 
 
 def test_a_part_that_cannot_be_built_raises_in_the_reader_after_the_parts_before_it():
     ahead = _BuiltAhead([frames("a", 2), frames("b", 3, fail_at=1)])
-    assert [f["part"][0] for f in ahead.next_payload()] == ["a0", "a1"]
     got = []
     with pytest.raises(pl.exceptions.ComputeError, match="b part 1"):
-        for f in ahead.next_payload():
+        for i, f in ahead:
             got.append(f["part"][0])
     ahead.close()
-    assert got == ["b0"]
+    assert got == ["a0", "b0", "a1"]
+    assert ahead.failed == 1
 
 
-def test_a_reader_that_stops_early_does_not_shift_the_next_payload():
-    ahead = _BuiltAhead([frames("a", 3), frames("b", 2)])
-    first = iter(ahead.next_payload())
-    assert next(first)["part"][0] == "a0"  # a1, a2 are never read
-    assert [f["part"][0] for f in ahead.next_payload()] == ["b0", "b1"]
+def test_a_closed_builder_builds_no_more():
+    built: list[str] = []
+    ahead = _BuiltAhead([frames("a", 5, built)])
+    next(iter(ahead))
     ahead.close()
+    threading.Event().wait(0.3)  # the worker sees the stop within 0.1 s
+    assert built in (["a0"], ["a0", "a1"])  # at most the one it was building
+
+
+def test_outputs_in_parts_are_built_a_slice_of_each_in_turn(tmp_path: Path):
+    """The clean and rejects parts of a slice are built one after the other
+    (they share the slice's carried columns); Parquet takes its parts joined."""
+    built: list[str] = []
+    clean, rejects = tmp_path / "clean.csv", tmp_path / "rejects.parquet"
+    write_outputs([(frames("a", 3, built), str(clean)), (frames("b", 2, built), str(rejects))])
+    assert built == ["a0", "b0", "a1", "b1", "a2"]
+    assert clean.read_text() == "part\na0\na1\na2\n"
+    assert pl.read_parquet(rejects)["part"].to_list() == ["b0", "b1"]
 
 
 def test_a_part_that_cannot_be_built_leaves_no_output_and_no_temporary_file(tmp_path: Path):

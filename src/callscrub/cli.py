@@ -35,7 +35,7 @@ from callscrub.explain import explain_number, pack_details, pack_summary
 from callscrub.rules import RuleSet, builtin_names, load_packs, load_rules, numbering_pack
 from callscrub.safety import excel_safe, install_signal_handlers, output_lock
 from callscrub.snapshot import build_snapshot, load_snapshot, snapshot_metadata
-from callscrub.scrub import ScrubOptions, scrub
+from callscrub.scrub import ScrubOptions, scrub, split_campaign
 from callscrub.summary import print_fields, print_table, progress, show, summary_dict, to_json
 from callscrub.writers import Parts, Payload, output_format, sha256_file, write_outputs
 
@@ -239,8 +239,11 @@ def scrub_command(
             ) if consent else (None, []),
             "screened": lambda: [load_screened(f, numbering, default_region=default_region.upper(), encoding=encoding) for f in screened or []],
         }.items()}
-        table = loads["campaign"]()
+        # Popped: no reference to the whole campaign outlives the split below.
+        table = loads.pop("campaign")()
         frame = table.frame
+        campaign_record = InputRecord("campaign", campaign, table.sha256, table.size, frame.height, {})
+        del table
         if postal_code_column and postal_code_column not in frame.columns:
             raise InputError(f"{campaign}: no column {postal_code_column!r} for --postal-code-column ({describe_columns(frame.columns)}).")
         postal = postal_code_column or ("postal_code" if "postal_code" in frame.columns else None)
@@ -285,10 +288,13 @@ def scrub_command(
             consent_revoked_column=column(consent_revoked_column, "consent_revoked_at", "--consent-revoked-column"),
             sector=sector,
         )
+        # The columns no check reads (CRM columns) are held compressed until
+        # the outputs are written, not parsed through the whole scrub.
+        frame, carried = split_campaign(frame, options)
         try:
             result = scrub(
                 frame, loaded, packs, options, history=past.attempts if past else None,
-                consent=consent_records, screened=screened_files or None, on_phase=phase,
+                consent=consent_records, screened=screened_files or None, on_phase=phase, carried=carried,
             )
         except InputError as exc:
             raise InputError(f"{campaign}: {exc}") from None
@@ -321,7 +327,7 @@ def scrub_command(
             outputs.append((to_json(figures).encode("utf-8"), summary_json))
 
         def with_manifest(digests: dict[str, tuple[str, int]]) -> list[tuple[bytes, str]]:
-            inputs = [InputRecord("campaign", campaign, table.sha256, table.size, frame.height, {})]
+            inputs = [campaign_record]
             for r in loaded or []:
                 digest, size = sha256_file(r.path)
                 inputs.append(InputRecord("registry", r.path, digest, size, r.rows, {

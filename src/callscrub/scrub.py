@@ -20,6 +20,7 @@ import polars as pl
 from callscrub import numbers, reasons
 from callscrub.background import begun
 from callscrub.call_times import parse_times
+from callscrub.carried import Carried
 from callscrub.consent import Screened, truthy, valid_consent
 from callscrub.errors import ConsentRequired, InputError, describe_columns
 from callscrub.positions import repeated, subset_index
@@ -33,6 +34,7 @@ from callscrub.windows import Calendar, build_calendar, iso_local, next_legal, w
 # again) has them replaced, so re-scrubbing keeps the same shape.
 CLEAN_EXTRA = ("source_row", "phone_e164", "original_call_at", "rescheduled", "callee_tz", "callee_local_time")
 REJECT_EXTRA = ("source_row", "phone_e164", "reason", "detail")
+_DERIVED = frozenset(CLEAN_EXTRA) | frozenset(REJECT_EXTRA)
 
 _EPOCH_DATE = date(1970, 1, 1)
 
@@ -171,6 +173,7 @@ def scrub(
     consent: pl.DataFrame | None = None,
     screened: list[Screened] | None = None,
     on_phase: Callable[[str], None] = lambda _phase: None,
+    carried: Carried | None = None,
 ) -> ScrubResult:
     """Scrub a campaign frame.
 
@@ -181,6 +184,8 @@ def scrub(
     `consent` holds consent records (callscrub.consent.SCHEMA); `screened` the
     Bloctel return files (allow-lists). A pack version that requires consent
     with neither consent records nor a consent column raises ConsentRequired.
+    `carried` holds campaign columns the scrub does not read, kept out of its
+    working memory and put back in the outputs (see split_campaign).
     """
     for col, flag in ((options.phone_column, "--phone-column"), (options.time_column, "--time-column")):
         if col not in campaign.columns:
@@ -190,9 +195,12 @@ def scrub(
     except Exception:  # noqa: BLE001 - any failure means an unusable zone name
         raise InputError(f"unknown time zone {options.campaign_tz!r} for --campaign-tz. Use an IANA name such as Europe/Paris.") from None
 
-    derived = set(CLEAN_EXTRA) | set(REJECT_EXTRA)
-    input_cols = [c for c in campaign.columns if c not in derived]
-    base = campaign.select(input_cols).with_row_index("source_row", offset=1).with_columns(pl.col("source_row").cast(pl.Int64))
+    if carried is not None and (carried.height != campaign.height or set(carried.columns) & set(campaign.columns)):
+        raise ValueError("carried columns must be other columns of the campaign's rows")
+    input_cols = [c for c in (carried.order if carried is not None else campaign.columns) if c not in _DERIVED]
+    # The input columns held in `campaign` (the others are carried).
+    own_cols = [c for c in input_cols if c in campaign.columns]
+    base = campaign.select(own_cols).with_row_index("source_row", offset=1).with_columns(pl.col("source_row").cast(pl.Int64))
     now_s = _ceil_epoch(options.now)
     horizon_s = int(options.horizon.total_seconds())
 
@@ -296,13 +304,14 @@ def scrub(
     on_phase("formatting outputs")
     # The outputs are built on demand, a slice of input rows at a time, from
     # the columns they read (the frame is in source_row order, and each slice
-    # and filter keeps it).
-    kept_cols = [*input_cols, "source_row", numbers.E164, "_territory", "_original", "_proposed", "_slot"]
+    # and filter keeps it), with the carried columns of the same rows.
+    kept_cols = [*own_cols, "source_row", numbers.E164, "_territory", "_original", "_proposed", "_slot"]
     reject_cols = [
-        *input_cols, "source_row", numbers.E164, numbers.TYPE, numbers.CC, numbers.REGION, "_territory", "_original",
+        *own_cols, "source_row", numbers.E164, numbers.TYPE, numbers.CC, numbers.REGION, "_territory", "_original",
         "_time_kind", "_t0", "_registry", "_screen_refused", "_reason", "_slot_detail", "_first_row", "_limit_detail",
     ]
     final = df.select(*dict.fromkeys([*kept_cols, *reject_cols]))
+    carried_cols = carried.columns if carried is not None else []
     del df
     counts = {r: int(n) for r, n in final.group_by("_reason").len().iter_rows() if r is not None}
     kept = final.select(pl.col("_reason").is_null().sum()).item()
@@ -313,10 +322,12 @@ def scrub(
     def parts(which: str, rows: int) -> Iterator[pl.DataFrame]:
         for start in range(0, max(final.height, 1), rows):
             part = final.slice(start, rows)
+            if carried is not None:
+                part = pl.concat([part, carried.slice(start, rows)], how="horizontal")
             if which == "clean":
-                yield _clean_frame(part.select(*kept_cols, "_reason").filter(pl.col("_reason").is_null()), input_cols, options, slot_texts)
+                yield _clean_frame(part.select(*kept_cols, *carried_cols, "_reason").filter(pl.col("_reason").is_null()), input_cols, options, slot_texts)
             else:
-                yield _rejects_frame(part.select(reject_cols).filter(pl.col("_reason").is_not_null()), input_cols, juris, options, calendar)
+                yield _rejects_frame(part.select(*reject_cols, *carried_cols).filter(pl.col("_reason").is_not_null()), input_cols, juris, options, calendar)
 
     return ScrubResult(
         rows_in=campaign.height,
@@ -325,6 +336,24 @@ def scrub(
         reason_counts={r: counts.get(r, 0) for r in reasons.ALL_REASONS},
         _parts=parts,
     )
+
+
+def split_campaign(campaign: pl.DataFrame, options: ScrubOptions) -> tuple[pl.DataFrame, Carried | None]:
+    """The campaign's columns the scrub reads, and the others as `Carried`
+    (None when there are none): CRM columns, passed through to the outputs
+    unread, held compressed instead of parsed through the whole scrub.
+    `scrub(read, ..., carried=carried)` gives the outputs of `scrub(campaign, ...)`.
+
+    The caller should let go of `campaign` (the carried columns are freed
+    once compressed, unless it still holds them)."""
+    read = {
+        options.phone_column, options.time_column, options.postal_code_column, options.contract_column,
+        options.out_of_hours_column, options.consent_column, options.consent_revoked_column,
+    }
+    others = [c for c in campaign.columns if c not in read and c not in _DERIVED]
+    if not others:
+        return campaign, None
+    return campaign.drop(others), Carried(campaign.select(others), campaign.columns, OUTPUT_SLICE_ROWS)
 
 
 def _consent_records(df: pl.DataFrame, consent: pl.DataFrame | None, numbering: RuleSet, options: ScrubOptions) -> pl.DataFrame | None:

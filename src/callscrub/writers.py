@@ -16,6 +16,7 @@ import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
+from typing import BinaryIO
 from pathlib import Path
 
 import polars as pl
@@ -124,12 +125,19 @@ Payload = pl.DataFrame | bytes | Parts  # a frame or its parts (format by extens
 
 
 class _BuiltAhead:
-    """The frames of several Parts, in order, each built by a worker thread
-    while the caller writes the previous one: building and writing then share
-    the cores. One frame at most is built ahead (a semaphore), so memory holds
-    two frames, not the whole output. The worker only computes: files are
-    touched by the caller's thread alone, so an interruption leaves nothing
-    for the worker to clean up (it stops before its next frame)."""
+    """The frames of several Parts, a part of each in turn (the first part of
+    every payload, then the second of every one, ...), each built by a worker
+    thread while the caller writes the previous one: building and writing then
+    share the cores. One frame at most is built ahead (a semaphore), so memory
+    holds two frames, not the whole output.
+
+    In turn, because a scrub's outputs are slices of the same input rows: the
+    clean and rejects parts of a slice built one after the other share their
+    work (the slice's carried columns are unpacked once, see carried.py).
+    The worker only computes: files are touched by the caller's thread alone,
+    so an interruption leaves nothing for the worker to clean up (it stops
+    before its next frame). Iterate once; `failed` is the payload whose part
+    could not be built, once that error is raised."""
 
     _END = object()
 
@@ -137,21 +145,26 @@ class _BuiltAhead:
         self._queue: queue.Queue = queue.Queue()
         self._room = threading.Semaphore(1)
         self._stop = threading.Event()
-        self._handed = 0
+        self.failed: int | None = None
         threading.Thread(target=self._build, args=(payloads,), daemon=True).start()
 
     def _build(self, payloads: list[Parts]) -> None:
         i = 0
         try:
-            for i, payload in enumerate(payloads):
-                frames = iter(payload)
-                while self._wait_for_room():  # room is made when the caller takes the previous frame
+            live = [(i, iter(payload)) for i, payload in enumerate(payloads)]
+            while live:
+                going = []
+                for i, frames in live:
+                    if not self._wait_for_room():  # room is made when the caller takes the previous frame
+                        return
                     frame = next(frames, self._END)
-                    self._queue.put((i, True, frame))
                     if frame is self._END:
-                        break
-                else:
-                    return
+                        self._room.release()  # nothing was queued
+                        continue
+                    self._queue.put((i, True, frame))
+                    going.append((i, frames))
+                live = going
+            self._queue.put((None, True, self._END))
         except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
             self._queue.put((i, False, exc))
 
@@ -161,42 +174,41 @@ class _BuiltAhead:
                 return True
         return False
 
-    def next_payload(self) -> Parts:
-        """The next payload's frames (the payloads are read in their order,
-        once; frames an earlier payload's reader left are skipped)."""
-        mine = self._handed
-        self._handed += 1
-
-        def frames() -> Iterator[pl.DataFrame]:
-            while True:
-                i, ok, item = self._queue.get()
-                if not ok:
-                    raise item
-                self._room.release()
-                if i < mine:
-                    continue
-                if item is self._END:
-                    return
-                yield item
-        return Parts(frames)
+    def __iter__(self) -> Iterator[tuple[int, pl.DataFrame]]:
+        """(payload index, frame), in the order built."""
+        while True:
+            i, ok, item = self._queue.get()
+            if not ok:
+                self.failed = i
+                raise item
+            if item is self._END:
+                return
+            self._room.release()
+            yield i, item
 
     def close(self) -> None:
         self._stop.set()
 
 
+def _open_temp(path: Path) -> BinaryIO:
+    """An output's temporary file, opened for writing: every output file is
+    opened here (the tests make the disk full here)."""
+    return open(path, "wb")
+
+
 def _write(payload: Payload, fmt: str, dest: object) -> None:
+    if isinstance(dest, (str, Path)):
+        with _open_temp(Path(dest)) as fh:
+            _write(payload, fmt, fh)
+        return
     if isinstance(payload, bytes):
-        if isinstance(dest, (str, Path)):
-            Path(dest).write_bytes(payload)
-        else:
-            dest.write(payload)  # type: ignore[attr-defined]
+        dest.write(payload)  # type: ignore[attr-defined]
     elif isinstance(payload, Parts):
         if fmt != "csv":
             _write(pl.concat(list(payload)), fmt, dest)
             return
-        with open(dest, "wb") if isinstance(dest, (str, Path)) else contextlib.nullcontext(dest) as fh:
-            for i, part in enumerate(payload):
-                part.write_csv(fh, include_header=i == 0, line_terminator="\n")  # type: ignore[arg-type]
+        for i, part in enumerate(payload):
+            part.write_csv(dest, include_header=i == 0, line_terminator="\n")  # type: ignore[arg-type]
     elif fmt == "parquet":
         payload.write_parquet(dest, compression="zstd", statistics=True)  # type: ignore[arg-type]
     else:
@@ -231,16 +243,23 @@ def write_outputs(
                 digests[target] = (hashlib.sha256(data).hexdigest(), len(data))
             to_stdout.append(data)
     later = list(finalize_targets or [])
-    ahead = _BuiltAhead([p for p, _ in files if isinstance(p, Parts)])
-    files = [(ahead.next_payload() if isinstance(p, Parts) else p, t) for p, t in files]
+    in_parts = [k for k, (p, _) in enumerate(files) if isinstance(p, Parts)]
+    ahead = _BuiltAhead([files[k][0] for k in in_parts])  # type: ignore[misc]
     with contextlib.closing(ahead), _staged([t for _, t in files] + later) as temps:
-        for (payload, target), tmp in zip(files, temps):
-            fmt = "bytes" if isinstance(payload, bytes) else output_format(target)
-            try:
-                _write(payload, fmt, str(tmp))
-            except (OSError, pl.exceptions.PolarsError) as exc:
-                raise OutputError(f"{target}: cannot write ({_why(exc)}). Check free space and permissions.") from None
-            if finalize:  # hashing a large output is only worth it for the manifest
+        k = 0
+        try:
+            for k, (payload, target) in enumerate(files):
+                if not isinstance(payload, Parts):
+                    _write(payload, "bytes" if isinstance(payload, bytes) else output_format(target), str(temps[k]))
+            _write_parts(ahead, [(k, output_format(files[k][1]), temps[k]) for k in in_parts])
+        except (OSError, pl.exceptions.PolarsError, _PartError) as exc:
+            if ahead.failed is not None:
+                k = in_parts[ahead.failed]
+            elif isinstance(exc, _PartError):
+                k, exc = exc.args
+            raise OutputError(f"{files[k][1]}: cannot write ({_why(exc)}). Check free space and permissions.") from None
+        if finalize:  # hashing a large output is only worth it for the manifest
+            for (_, target), tmp in zip(files, temps):
                 digests[target] = sha256_file(tmp)
         extra = dict((t, d) for d, t in (finalize(digests) if finalize else []))
         for target, tmp in zip(later, temps[len(files):]):
@@ -249,6 +268,46 @@ def write_outputs(
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
     return digests
+
+
+class _PartError(Exception):
+    """Writing a part failed: args are (the output's index, the OSError or polars error)."""
+
+
+def _write_parts(ahead: _BuiltAhead, targets: list[tuple[int, str, Path]]) -> None:
+    """Write the frames of `ahead` (built a part of each payload in turn) to
+    `targets` (output index, format, temporary file), in the order built: a
+    CSV part is written as it comes; other formats take their parts joined."""
+    with contextlib.ExitStack() as stack:
+        handles: dict[int, BinaryIO] = {}
+        for j, (k, fmt, tmp) in enumerate(targets):
+            if fmt == "csv":
+                try:
+                    handles[j] = stack.enter_context(_open_temp(tmp))
+                except OSError as exc:
+                    raise _PartError(k, exc) from None
+        held: dict[int, list[pl.DataFrame]] = {j: [] for j in range(len(targets)) if j not in handles}
+        started: set[int] = set()
+        for j, frame in ahead:
+            try:
+                if j in handles:
+                    frame.write_csv(handles[j], include_header=j not in started, line_terminator="\n")
+                    started.add(j)
+                else:
+                    held[j].append(frame)
+            except (OSError, pl.exceptions.PolarsError) as exc:
+                raise _PartError(targets[j][0], exc) from None
+        for j, fh in handles.items():  # closed here, so that an error flushing names its output
+            try:
+                fh.close()
+            except OSError as exc:
+                raise _PartError(targets[j][0], exc) from None
+    for j, frames in held.items():
+        k, fmt, tmp = targets[j]
+        try:
+            _write(pl.concat(frames), fmt, str(tmp))
+        except (OSError, pl.exceptions.PolarsError) as exc:
+            raise _PartError(k, exc) from None
 
 
 def _why(exc: BaseException) -> str:

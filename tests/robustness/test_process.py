@@ -12,6 +12,7 @@ import contextlib
 import csv
 import errno
 import fcntl
+import io
 import os
 import signal
 import subprocess
@@ -58,8 +59,10 @@ def big_campaign(path: Path, rows: int) -> Path:
 
 @pytest.fixture(scope="module")
 def large(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Long enough that a run is still reading or scrubbing a second after it locked its outputs."""
-    return big_campaign(tmp_path_factory.mktemp("large") / "large.csv", 600_000)
+    """Long enough that a run is still reading or scrubbing a second after it
+    locked its outputs (600,000 rows took 1.8 s in all once the scrub got
+    faster, and a SIGINT then came during the interpreter's exit)."""
+    return big_campaign(tmp_path_factory.mktemp("large") / "large.csv", 2_000_000)
 
 
 @pytest.fixture(scope="module")
@@ -402,15 +405,25 @@ def test_permission_denied_creating_the_temp_file_is_an_input_error(tmp_path: Pa
 @pytest.mark.parametrize("failing", ["clean.csv", "rejects.csv"])
 def test_disk_full_while_writing_leaves_the_earlier_outputs(failing: str, tmp_path: Path, monkeypatch) -> None:
     earlier = earlier_outputs(tmp_path)
-    real_write = writers._write
+    real_open = writers._open_temp
 
-    def write(payload, fmt, dest):
-        if os.path.basename(str(dest)).startswith(f".{failing}."):
-            Path(dest).write_bytes(b"phone,call_at\n0612")  # half a file, then the disk is full
+    class Full(io.RawIOBase):
+        """Half a file, then the disk is full."""
+
+        def __init__(self, path: Path) -> None:
+            super().__init__()
+            path.write_bytes(b"phone,call_at\n0612")
+
+        def writable(self) -> bool:
+            return True
+
+        def write(self, data) -> int:
             raise OSError(errno.ENOSPC, "No space left on device")
-        return real_write(payload, fmt, dest)
 
-    monkeypatch.setattr(writers, "_write", write)
+    def open_temp(path: Path):
+        return Full(path) if path.name.startswith(f".{failing}.") else real_open(path)
+
+    monkeypatch.setattr(writers, "_open_temp", open_temp)
     res = scrub(write_csv(tmp_path / "campaign.csv", OTHER), tmp_path)
     assert res.code == 3, res.err
     line = one_line(res.err)
@@ -422,14 +435,12 @@ def test_disk_full_while_writing_leaves_the_earlier_outputs(failing: str, tmp_pa
 def test_real_disk_full_error_is_an_input_error_naming_the_output(target: str, tmp_path: Path, monkeypatch) -> None:
     """The writers really write into /dev/full (ENOSPC from the OS, raised by polars
     or Python as each does): exit 3 naming the output, whatever the format."""
-    real_write = writers._write
+    real_open = writers._open_temp
 
-    def write(payload, fmt, dest):
-        if os.path.basename(str(dest)).startswith(f".{target}."):
-            return real_write(payload, fmt, "/dev/full")
-        return real_write(payload, fmt, dest)
+    def open_temp(path: Path):
+        return real_open(Path("/dev/full")) if path.name.startswith(f".{target}.") else real_open(path)
 
-    monkeypatch.setattr(writers, "_write", write)
+    monkeypatch.setattr(writers, "_open_temp", open_temp)
     campaign = write_csv(tmp_path / "campaign.csv", SMALL)
     extra = ("--summary-json", str(tmp_path / "summary.json")) if target == "summary.json" else ()
     res = scrub(campaign, tmp_path, *extra, out=target if target != "summary.json" else "clean.csv")
