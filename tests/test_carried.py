@@ -59,7 +59,7 @@ def test_split_campaign_gives_the_same_outputs(fr, monkeypatch, slice_rows: int)
     options = ScrubOptions(now=NOW)
     consent = consent_for(CAMPAIGN["phone"], fr)
     whole = scrub(CAMPAIGN, None, fr, options, consent=consent)
-    read, carried = split_campaign(CAMPAIGN, options)
+    read, carried = split_campaign(CAMPAIGN, options.columns_read)
     assert read.columns == ["phone", "call_at", "postal_code", "phone_e164"]
     assert carried is not None and carried.columns == ["customer_id", "note", "registry"]
     split = scrub(read, None, fr, options, consent=consent, carried=carried)
@@ -74,17 +74,20 @@ def test_split_campaign_gives_the_same_outputs(fr, monkeypatch, slice_rows: int)
 def test_split_keeps_every_column_a_check_reads(fr) -> None:
     frame = CAMPAIGN.with_columns(pl.lit("yes").alias("current_contract"), pl.lit("no").alias("ooh"))
     options = ScrubOptions(now=NOW, contract_column="current_contract", out_of_hours_column="ooh", postal_code_column=None)
-    read, carried = split_campaign(frame, options)
+    read, carried = split_campaign(frame, options.columns_read)
     assert set(read.columns) == {"phone", "call_at", "current_contract", "ooh", "phone_e164"}
     assert carried is not None and "postal_code" in carried.columns
-    only_read, nothing = split_campaign(frame.select("phone", "call_at"), options)
+    only_read, nothing = split_campaign(frame.select("phone", "call_at"), options.columns_read)
     assert nothing is None and only_read.columns == ["phone", "call_at"]
 
 
 def test_carried_columns_must_be_other_columns_of_the_same_rows(fr) -> None:
     options = ScrubOptions(now=NOW)
-    read, carried = split_campaign(CAMPAIGN, options)
+    read, carried = split_campaign(CAMPAIGN, options.columns_read)
     with pytest.raises(ValueError):
         scrub(read.head(3), None, fr, options, carried=carried)
     with pytest.raises(ValueError):
         scrub(CAMPAIGN, None, fr, options, carried=carried)
+    narrow, postal_carried = split_campaign(CAMPAIGN, {"phone", "call_at"})
+    with pytest.raises(ValueError, match="postal_code"):  # a column a check reads cannot be carried
+        scrub(narrow, None, fr, options, carried=postal_carried)

@@ -27,7 +27,7 @@ def expected_line(data: bytes) -> int:
     try:
         data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        return data.count(b"\n", 0, exc.start) + 1
+        return exc.object.count(b"\n", 0, exc.start) + 1  # exc.start counts past the BOM
     raise AssertionError("the bytes are valid UTF-8")
 
 

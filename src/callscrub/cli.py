@@ -29,12 +29,13 @@ from callscrub.audit import InputRecord, build_manifest, describe, load_manifest
 from callscrub.audit import to_bytes as manifest_bytes
 from callscrub.errors import CallscrubError, ExitStatus, InputError, StaleRegistry, UsageError, describe_columns
 from callscrub.history import HistoryColumns, load_history
-from callscrub.readers import read_table
+from callscrub.readers import Table, read_table
 from callscrub.registry import Registry, load_registry, stale_registries
 from callscrub.explain import explain_number, pack_details, pack_summary
 from callscrub.rules import RuleSet, builtin_names, load_packs, load_rules, numbering_pack
 from callscrub.safety import excel_safe, install_signal_handlers, output_lock
 from callscrub.snapshot import build_snapshot, load_snapshot, snapshot_metadata
+from callscrub.carried import Carried
 from callscrub.scrub import ScrubOptions, scrub, split_campaign
 from callscrub.summary import print_fields, print_table, progress, show, summary_dict, to_json
 from callscrub.writers import Parts, Payload, output_format, sha256_file, write_outputs
@@ -221,10 +222,26 @@ def scrub_command(
         phase = locks.enter_context(progress(sys.stderr.isatty() and not quiet))
         phase("reading the campaign")
         history_columns = HistoryColumns(history_phone_column, history_time_column, history_outcome_column)
+        # The optional columns a check reads: (given, default when present, flag).
+        optional = {
+            "contract": (contract_column, "current_contract", "--contract-column"),
+            "out_of_hours": (out_of_hours_column, "consent_out_of_hours", "--out-of-hours-consent-column"),
+            "consent": (consent_column, "consent_at", "--consent-column"),
+            "consent_revoked": (consent_revoked_column, "consent_revoked_at", "--consent-revoked-column"),
+        }
+        may_read = {phone_column, time_column, postal_code_column or "postal_code", *(g or d for g, d, _ in optional.values())}
+
+        def read_campaign() -> tuple[Table, Carried | None]:
+            # The columns no check reads (CRM columns) are held compressed from
+            # here to the outputs, not parsed through the loads and the scrub.
+            table = read_table(campaign, encoding=encoding, digest=manifest_path is not None)
+            frame, carried = split_campaign(table.frame, may_read)
+            return dataclasses.replace(table, frame=frame), carried
+
         # Read at once, each in its thread; taken in the order a run one file
         # after another read them, so the first error reported is that order's.
         loads = {name: begun(job) for name, job in {
-            "campaign": lambda: read_table(campaign, encoding=encoding, digest=manifest_path is not None),
+            "campaign": read_campaign,
             "registries": lambda: [
                 load_snapshot(r) if snapshot_metadata(r) is not None
                 else load_registry(r, numbering, default_region=default_region, column=registry_column, encoding=encoding)
@@ -239,13 +256,11 @@ def scrub_command(
             ) if consent else (None, []),
             "screened": lambda: [load_screened(f, numbering, default_region=default_region.upper(), encoding=encoding) for f in screened or []],
         }.items()}
-        # Popped: no reference to the whole campaign outlives the split below.
-        table = loads.pop("campaign")()
+        table, carried = loads["campaign"]()
         frame = table.frame
-        campaign_record = InputRecord("campaign", campaign, table.sha256, table.size, frame.height, {})
-        del table
+        columns = carried.order if carried is not None else frame.columns  # the file's, for messages
         if postal_code_column and postal_code_column not in frame.columns:
-            raise InputError(f"{campaign}: no column {postal_code_column!r} for --postal-code-column ({describe_columns(frame.columns)}).")
+            raise InputError(f"{campaign}: no column {postal_code_column!r} for --postal-code-column ({describe_columns(columns)}).")
         postal = postal_code_column or ("postal_code" if "postal_code" in frame.columns else None)
         loaded: list[Registry] | None = loads["registries"]() if registry else None
         if loaded:
@@ -265,7 +280,7 @@ def scrub_command(
         past = loads["history"]()
         def column(given: str | None, default: str, flag: str) -> str | None:
             if given is not None and given not in frame.columns:
-                raise InputError(f"{campaign}: no column {given!r} for {flag} ({describe_columns(frame.columns)}).")
+                raise InputError(f"{campaign}: no column {given!r} for {flag} ({describe_columns(columns)}).")
             return given or (default if default in frame.columns else None)
 
         consent_records, consent_rows = loads["consent"]()
@@ -282,15 +297,12 @@ def scrub_command(
             local_holidays=local_holidays,
             unknown_territory=unknown_territory.value,
             on_limit=on_limit.value,
-            contract_column=column(contract_column, "current_contract", "--contract-column"),
-            out_of_hours_column=column(out_of_hours_column, "consent_out_of_hours", "--out-of-hours-consent-column"),
-            consent_column=column(consent_column, "consent_at", "--consent-column"),
-            consent_revoked_column=column(consent_revoked_column, "consent_revoked_at", "--consent-revoked-column"),
+            contract_column=column(*optional["contract"]),
+            out_of_hours_column=column(*optional["out_of_hours"]),
+            consent_column=column(*optional["consent"]),
+            consent_revoked_column=column(*optional["consent_revoked"]),
             sector=sector,
         )
-        # The columns no check reads (CRM columns) are held compressed until
-        # the outputs are written, not parsed through the whole scrub.
-        frame, carried = split_campaign(frame, options)
         try:
             result = scrub(
                 frame, loaded, packs, options, history=past.attempts if past else None,
@@ -327,7 +339,7 @@ def scrub_command(
             outputs.append((to_json(figures).encode("utf-8"), summary_json))
 
         def with_manifest(digests: dict[str, tuple[str, int]]) -> list[tuple[bytes, str]]:
-            inputs = [campaign_record]
+            inputs = [InputRecord("campaign", campaign, table.sha256, table.size, frame.height, {})]
             for r in loaded or []:
                 digest, size = sha256_file(r.path)
                 inputs.append(InputRecord("registry", r.path, digest, size, r.rows, {

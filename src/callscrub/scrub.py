@@ -9,7 +9,7 @@ that applies, so every input row ends in exactly one of `clean` or `rejects`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from datetime import UTC, date, datetime, time, timedelta
@@ -75,6 +75,16 @@ class ScrubOptions:
             raise ValueError("unknown_territory must be 'strict' or 'national'")
         if self.horizon <= timedelta(0):
             raise ValueError("horizon must be positive")
+
+    @property
+    def columns_read(self) -> set[str]:
+        """The campaign columns the scrub reads (the others are passed through)."""
+        return {
+            c for c in (
+                self.phone_column, self.time_column, self.postal_code_column, self.contract_column,
+                self.out_of_hours_column, self.consent_column, self.consent_revoked_column,
+            ) if c is not None
+        }
 
 
 # Source rows per output slice: `clean_parts`/`rejects_parts` build the outputs
@@ -189,7 +199,7 @@ def scrub(
     """
     for col, flag in ((options.phone_column, "--phone-column"), (options.time_column, "--time-column")):
         if col not in campaign.columns:
-            raise InputError(f"the campaign has no column {col!r} ({describe_columns(campaign.columns)}). Pass {flag} NAME.")
+            raise InputError(f"the campaign has no column {col!r} ({describe_columns(carried.order if carried else campaign.columns)}). Pass {flag} NAME.")
     try:
         ZoneInfo(options.campaign_tz)
     except Exception:  # noqa: BLE001 - any failure means an unusable zone name
@@ -197,6 +207,8 @@ def scrub(
 
     if carried is not None and (carried.height != campaign.height or set(carried.columns) & set(campaign.columns)):
         raise ValueError("carried columns must be other columns of the campaign's rows")
+    if carried is not None and options.columns_read & set(carried.columns):
+        raise ValueError(f"columns the scrub reads are carried: {sorted(options.columns_read & set(carried.columns))}")
     input_cols = [c for c in (carried.order if carried is not None else campaign.columns) if c not in _DERIVED]
     # The input columns held in `campaign` (the others are carried).
     own_cols = [c for c in input_cols if c in campaign.columns]
@@ -245,8 +257,16 @@ def scrub(
         .when(pl.col("_screen_refused").is_not_null() & ~pl.col("_contract")).then(_code(reasons.REGISTRY))
         .when(pl.col("_unscreened") & ~pl.col("_contract")).then(_code(reasons.UNSCREENED))
     )
-    # Columns no later step reads are dropped (each costs ~160 MB at 10 M rows).
+    # Columns no later step reads are dropped (each costs ~160 MB at 10 M rows);
+    # those only the details of these rejections read are kept for their rows.
     df = df.with_columns(pre_reason.alias("_reason")).drop(numbers.NSN, numbers.VALID, numbers.TERRITORY, "_pack", "_unscreened")
+    noted = [numbers.TYPE, numbers.CC, numbers.REGION, "_registry", "_screen_refused"]
+    pre_details = (
+        df.select("source_row", *noted, "_reason")
+        .filter(pl.col("_reason").is_in([reasons.NON_DIALABLE_TYPE, reasons.OUT_OF_JURISDICTION, reasons.REGISTRY]))
+        .drop("_reason")
+    )
+    df = df.drop(noted)
 
     # Legal slots, for the rows still in play.
     on_phase("scheduling legal slots")
@@ -278,8 +298,8 @@ def scrub(
         pl.when(pl.col("_reason").is_null()).then(window_reason).otherwise(pl.col("_reason")).alias("_reason")
     )
 
-    df = _mark_duplicates(df)
-    df = _check_slot_rules(df, juris, calendar, records, options, registries)
+    df, first_rows = _mark_duplicates(df)
+    df, slot_details = _check_slot_rules(df, juris, calendar, records, options, registries)
 
     # Contact pressure (issue #3): history plus the rows kept so far, per number.
     on_phase("applying contact limits")
@@ -289,28 +309,31 @@ def scrub(
     limits = apply_limits(
         live, history, juris, calendar, reschedule=options.on_limit == "reschedule", horizon_s=horizon_s
     )
-    df = _attach(df, limits.rename({"_slot": "_limit_slot"}), ["_limit_slot", "_limit_reason", "_limit_detail"])
+    df = _attach(df, limits.select("source_row", pl.col("_slot").alias("_limit_slot"), pl.col("_limit_reason").cast(REASON)), ["_limit_slot", "_limit_reason"])
+    limit_details = limits.select("source_row", "_limit_detail").filter(pl.col("_limit_detail").is_not_null())
     del live, limits
     moved = (pl.col("_limit_slot") != pl.col("_slot")).fill_null(False)
     df = df.with_columns(moved.alias("_moved_by_limits"))
     df = df.with_columns(
-        pl.when(pl.col("_reason").is_null()).then(pl.col("_limit_reason").cast(REASON)).otherwise(pl.col("_reason")).alias("_reason"),
+        pl.when(pl.col("_reason").is_null()).then(pl.col("_limit_reason")).otherwise(pl.col("_reason")).alias("_reason"),
         pl.when(pl.col("_limit_slot").is_not_null()).then(pl.col("_limit_slot")).otherwise(pl.col("_slot")).alias("_slot"),
     )
     # A row the limits moved may have crossed into a version requiring consent.
-    df = _check_slot_rules(df, juris, calendar, records, options, registries, only=pl.col("_moved_by_limits"))
+    df, moved_details = _check_slot_rules(df, juris, calendar, records, options, registries, only=pl.col("_moved_by_limits"))
     df = df.drop("_limit_slot", "_limit_reason", "_moved_by_limits")
+    # The rejected rows' details, each table for its rows only (a row has one
+    # slot detail: the second check judged rows the first did not reject).
+    slot_details = pl.concat([d for d in (slot_details, moved_details) if d is not None] or [pl.DataFrame(schema={"source_row": pl.Int64})], how="diagonal")
+    side = [d for d in (pre_details, first_rows, slot_details, limit_details) if d.height]
 
     on_phase("formatting outputs")
     # The outputs are built on demand, a slice of input rows at a time, from
     # the columns they read (the frame is in source_row order, and each slice
     # and filter keeps it), with the carried columns of the same rows.
     kept_cols = [*own_cols, "source_row", numbers.E164, "_territory", "_original", "_proposed", "_slot"]
-    reject_cols = [
-        *own_cols, "source_row", numbers.E164, numbers.TYPE, numbers.CC, numbers.REGION, "_territory", "_original",
-        "_time_kind", "_t0", "_registry", "_screen_refused", "_reason", "_slot_detail", "_first_row", "_limit_detail",
-    ]
+    reject_cols = [*own_cols, "source_row", numbers.E164, "_territory", "_original", "_time_kind", "_t0", "_reason"]
     final = df.select(*dict.fromkeys([*kept_cols, *reject_cols]))
+    detail_schema = {**DETAIL_SCHEMA, numbers.TYPE: pl.String, numbers.CC: pl.Int32, numbers.REGION: pl.String}
     carried_cols = carried.columns if carried is not None else []
     del df
     counts = {r: int(n) for r, n in final.group_by("_reason").len().iter_rows() if r is not None}
@@ -327,7 +350,8 @@ def scrub(
             if which == "clean":
                 yield _clean_frame(part.select(*kept_cols, *carried_cols, "_reason").filter(pl.col("_reason").is_null()), input_cols, options, slot_texts)
             else:
-                yield _rejects_frame(part.select(*reject_cols, *carried_cols).filter(pl.col("_reason").is_not_null()), input_cols, juris, options, calendar)
+                rejected = part.select(*reject_cols, *carried_cols).filter(pl.col("_reason").is_not_null())
+                yield _rejects_frame(_with_details(rejected, side, detail_schema), input_cols, juris, options, calendar)
 
     return ScrubResult(
         rows_in=campaign.height,
@@ -338,18 +362,16 @@ def scrub(
     )
 
 
-def split_campaign(campaign: pl.DataFrame, options: ScrubOptions) -> tuple[pl.DataFrame, Carried | None]:
-    """The campaign's columns the scrub reads, and the others as `Carried`
-    (None when there are none): CRM columns, passed through to the outputs
-    unread, held compressed instead of parsed through the whole scrub.
-    `scrub(read, ..., carried=carried)` gives the outputs of `scrub(campaign, ...)`.
+def split_campaign(campaign: pl.DataFrame, read: Iterable[str | None]) -> tuple[pl.DataFrame, Carried | None]:
+    """The campaign's columns in `read` (at least the options' `columns_read`),
+    and the others as `Carried` (None when there are none): CRM columns,
+    passed through to the outputs unread, held compressed instead of parsed
+    through the whole scrub. `scrub(read, ..., carried=carried)` gives the
+    outputs of `scrub(campaign, ...)`.
 
     The caller should let go of `campaign` (the carried columns are freed
     once compressed, unless it still holds them)."""
-    read = {
-        options.phone_column, options.time_column, options.postal_code_column, options.contract_column,
-        options.out_of_hours_column, options.consent_column, options.consent_revoked_column,
-    }
+    read = set(read)
     others = [c for c in campaign.columns if c not in read and c not in _DERIVED]
     if not others:
         return campaign, None
@@ -426,12 +448,14 @@ def _check_slot_rules(
     options: ScrubOptions,
     registries: list[Registry] | None,
     only: pl.Expr | None = None,
-) -> pl.DataFrame:
+) -> tuple[pl.DataFrame, pl.DataFrame | None]:
     """Rules judged at the final slot's local date: banned sectors, consent and
     the registries' validity (a list obtained on D is valid up to D + the
     pack's maximum age, DOMAIN 4: judged against the date of the call).
 
-    Rows under a current contract are exempt from all three (L.223-1)."""
+    Rows under a current contract are exempt from all three (L.223-1).
+    Returns df with the rejected rows' reasons, and their details
+    (source_row, _slot_detail), or None when it rejected none."""
     dated = [r.export_date for r in registries or [] if r.export_date is not None]
     oldest = min(dated) if dated else None
     live = df.select(
@@ -439,7 +463,7 @@ def _check_slot_rules(
         (pl.col("_reason").is_null() & ~pl.col("_contract") & (only if only is not None else pl.lit(True))).alias("_live"),
     ).filter("_live").drop("_live")
     if live.height == 0:
-        return df.with_columns(pl.lit(None, pl.String).alias("_slot_detail")) if "_slot_detail" not in df.columns else df
+        return df, None
     territories = sorted(live["_territory"].unique().to_list())
     # The rules of a row depend on its (place, local date) only. A campaign
     # has a few thousand (place, slot) pairs: the local date is worked out
@@ -528,21 +552,39 @@ def _check_slot_rules(
         .alias("_slot_detail_new"),
     )
     # The verdict's rows were all still in play (no reason yet): each takes its
-    # reason and detail, the other rows keep theirs.
-    first = "_slot_detail" not in df.columns
+    # reason; the details stay with the verdict's rows (a full-height text
+    # column is 0.2 GiB at 10 M rows, however few rows have one).
     if verdict.height == 0:
-        return df.with_columns(pl.lit(None, pl.String).alias("_slot_detail")) if first else df
-    df = _attach(df, verdict, ["_slot_reason", "_slot_detail_new"])
-    return df.with_columns(
-        pl.coalesce("_reason", "_slot_reason").alias("_reason"),
-        # Before the first check no row has a detail: the new ones are all there is.
-        (pl.col("_slot_detail_new") if first else pl.coalesce("_slot_detail_new", "_slot_detail")).alias("_slot_detail"),
-    ).drop("_slot_reason", "_slot_detail_new")
+        return df, None
+    df = _attach(df, verdict, ["_slot_reason"])
+    df = df.with_columns(pl.coalesce("_reason", "_slot_reason").alias("_reason")).drop("_slot_reason")
+    return df, verdict.select("source_row", pl.col("_slot_detail_new").alias("_slot_detail"))
 
 
-def _mark_duplicates(df: pl.DataFrame) -> pl.DataFrame:
+# The rejected rows' details kept beside the scrub's frame, for their rows only.
+DETAIL_SCHEMA: dict[str, pl.DataType] = {
+    "_registry": pl.String(), "_screen_refused": pl.String(), "_first_row": pl.Int64(), "_slot_detail": pl.String(), "_limit_detail": pl.String(),
+}
+
+
+def _with_details(rows: pl.DataFrame, side: list[pl.DataFrame], schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    """`rows` with the columns of `schema` from the side tables (each a few
+    rows by source_row, unique), null where none holds the row."""
+    for table in side:
+        lo, hi = rows["source_row"].min(), rows["source_row"].max()
+        if lo is None:
+            break
+        part = table.filter(pl.col("source_row").is_between(lo, hi))
+        rows = rows.join(part, on="source_row", how="left", maintain_order="left")
+    return rows.with_columns(pl.lit(None, dtype).alias(c) for c, dtype in schema.items() if c not in rows.columns).with_columns(
+        pl.col(c).cast(dtype) for c, dtype in schema.items()
+    )
+
+
+def _mark_duplicates(df: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Same number at the same final slot: the lowest source_row still in play
-    is kept; the others get `_first_row`, the row they repeat.
+    is kept; the others are rejected, and returned with `_first_row`, the row
+    they repeat (source_row, _first_row).
 
     Only numbers that occur more than once among the rows in play can repeat
     a slot: the (number, slot) groups are formed on those alone."""
@@ -553,9 +595,10 @@ def _mark_duplicates(df: pl.DataFrame) -> pl.DataFrame:
         .filter(pl.col("source_row") != pl.col("_first_row"))
     )
     df = _attach(df, repeats, ["_first_row"])
-    return df.with_columns(
+    df = df.with_columns(
         pl.when(pl.col("_first_row").is_not_null()).then(_code(reasons.DUPLICATE)).otherwise(pl.col("_reason")).alias("_reason")
-    )
+    ).drop("_first_row")
+    return df, repeats.select("source_row", "_first_row")
 
 
 def _dialable(packs: list[RuleSet]) -> pl.Expr:
