@@ -75,13 +75,19 @@ def records_from_frame(
 def load_consent(
     sources: list[str], numbering: RuleSet, *, zone: str, default_region: str, columns: ConsentColumns, encoding: str | None
 ) -> tuple[pl.DataFrame, list[int]]:
-    """All records of the files, and each file's row count."""
+    """All records of the files, sorted by key (stably: a number's records
+    keep the files' order), and each file's row count.
+
+    Sorted here, in the loading thread: the scrub's own sort by key then finds
+    them sorted and copies nothing (a second copy of 7.8 M records was 0.3 GiB
+    held through the scrub)."""
     parts = [
         records_from_frame(read_table(s, encoding=encoding).frame, numbering, zone=zone, default_region=default_region,
                            columns=columns, name=Path(s).name)
         for s in sources
     ]
-    return (pl.concat(parts) if parts else pl.DataFrame(schema=SCHEMA)), [p.height for p in parts]
+    records = pl.concat(parts).sort("key", maintain_order=True) if parts else pl.DataFrame(schema=SCHEMA)
+    return records, [p.height for p in parts]
 
 
 def valid_consent(rows: pl.DataFrame, records: pl.DataFrame, *, verdict_only: bool = False) -> pl.DataFrame:

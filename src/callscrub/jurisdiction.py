@@ -189,13 +189,15 @@ def route(
     Issue #7: the text work (postal codes, prefixes) runs on distinct values
     only; each row then takes its result by one lookup, with no Python per row.
     """
-    pack_expr = pl.lit(None, pl.String)
+    # An Enum of the packs' names: a byte a row, where text took 16 (0.15 GiB at 10 M rows).
+    pack_names = pl.Enum(list(juris.order))
+    pack_expr = pl.lit(None, pack_names)
     for name in reversed(juris.order):
         pack = juris.packs[name]
         covered = pl.col(numbers.VALID) & pl.col(numbers.CC).is_in(sorted(pack.country_codes))
         if pack.regions:
             covered = covered & (pl.col(numbers.REGION).is_in(sorted(pack.regions)) | pl.col(numbers.REGION).is_null())
-        pack_expr = pl.when(covered).then(pl.lit(name)).otherwise(pack_expr)
+        pack_expr = pl.when(covered).then(pl.lit(name, pack_names)).otherwise(pack_expr)
     df = df.with_columns(pack_expr.alias("_pack"), pl.lit(None, pl.String).alias("_territory"))
 
     for name in juris.order:

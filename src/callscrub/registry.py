@@ -157,14 +157,18 @@ def registry_of(keys: pl.Series, registries: list[Registry]) -> pl.Series:
     The distinct keys, sorted, are merged with each registry's sorted keys, a
     batch at a time (`_listed`); each key then looks its own up among the few
     listed ones by hash. No sort of the keys' rows and no inverse permutation:
-    3x faster than a binary search per row at 10 M keys against 50 M."""
+    3x faster than a binary search per row at 10 M keys against 50 M.
+
+    The names are an Enum: a byte or so a row, where text took 16 (0.15 GiB
+    at 10 M rows, held while the rows are routed)."""
+    names = pl.Enum(list(dict.fromkeys(r.name for r in registries)))
     if not registries or len(keys) == 0:
-        return pl.repeat(None, len(keys), dtype=pl.String, eager=True).alias("registry")
+        return pl.repeat(None, len(keys), dtype=names, eager=True).alias("registry")
     distinct = keys.drop_nulls().unique().sort()
-    name = pl.lit(None, pl.String)
+    name = pl.lit(None, names)
     for registry in reversed(registries):  # the first registry listing a key names it
         listed = pl.concat([_listed(distinct, batch) for batch in registry.key_batches()] or [distinct.clear()])
-        name = pl.when(pl.col("key").is_in(listed.implode())).then(pl.lit(registry.name)).otherwise(name)
+        name = pl.when(pl.col("key").is_in(listed.implode())).then(pl.lit(registry.name, names)).otherwise(name)
     return pl.DataFrame({"key": keys}).select(name.alias("registry")).to_series()
 
 
