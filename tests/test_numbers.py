@@ -866,3 +866,34 @@ def test_loaded_registry_blocks_campaign_in_another_format(fr, tmp_path):
                             ("+33 6 12 34 56 79", LEGAL_SLOT)]), [reg])
     assert res.rejects["reason"].to_list() == [reasons.REGISTRY, reasons.REGISTRY]
     assert res.clean["phone_e164"].to_list() == ["+33612345679"]
+
+
+def test_compact_form_is_the_full_form_narrower(fr, sample, monkeypatch):
+    """normalise(compact=True), the scrub's: the same values without the NSN
+    (nsn_of_key gives it back from the key) and with type, region and
+    territory as Categorical; routing reads either form alike."""
+    from callscrub.jurisdiction import Jurisdictions, route
+    from callscrub.rules import load_packs
+
+    cases, _ = sample
+    raw = pl.Series(
+        ["+" + d for d, *_ in cases] + SAME_MOBILE + INVALID + ["0596 30 12 34", "0262 26 12 34", "0690 12 34 56", "+39 06 1234 5678", None],
+        dtype=pl.String,
+    )
+    monkeypatch.setattr(numbers, "KEY_SLICE_ROWS", 7_001)  # several slices, joined a column at a time
+    full = numbers.normalise(raw, fr, "FR")
+    compact = numbers.normalise(raw, fr, "FR", compact=True)
+    assert numbers.NSN not in compact.columns
+    assert all(compact[c].dtype == pl.Categorical for c in (numbers.TYPE, numbers.REGION, numbers.TERRITORY))
+    assert compact.equals(full.drop(numbers.NSN).with_columns(pl.col(numbers.TYPE, numbers.REGION, numbers.TERRITORY).cast(pl.Categorical)))
+    assert all(full[c].n_chunks() == 1 for c in full.columns)
+    valid = full.filter(numbers.VALID)
+    assert valid.select((numbers.nsn_of_key() == pl.col(numbers.NSN)).all()).item()
+    packs = load_packs("fr,us-tcpa,uk-pecr,it-assocontact,es,ca-crtc")
+    postal = pl.Series("postal_code", ["67000", "97200", None, " 75001", "x"] * (len(raw) // 5) + [None] * (len(raw) % 5))
+    routed = [
+        route(pl.concat([pl.DataFrame([postal]), form], how="horizontal"), Jurisdictions(packs), postal_column="postal_code", unknown_territory="strict")
+        for form in (full, compact)
+    ]
+    assert routed[0]["_territory"].equals(routed[1]["_territory"]) and routed[0]["_pack"].equals(routed[1]["_pack"])
+    assert routed[0]["_territory"].drop_nulls().str.starts_with("us-tcpa").any()  # generic routing was exercised

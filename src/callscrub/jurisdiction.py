@@ -18,7 +18,7 @@ import phonenumbers
 import polars as pl
 
 from callscrub import numbers
-from callscrub.positions import factorize
+from callscrub.positions import factorize, subset_index
 from callscrub.rules import Cap, RuleSet, Version
 
 UNKNOWN_ZONE = "Etc/Unknown"
@@ -217,9 +217,15 @@ def _route_generic(df: pl.DataFrame, pack: RuleSet, juris: Jurisdictions, mine: 
     if not ccs:
         return df
     depth = {cc: _tz_depth(cc) for cc in ccs}
-    prefix = pl.col(numbers.NSN).str.slice(0, pl.col(numbers.CC).replace_strict(depth, default=None, return_dtype=pl.Int64))
-    df = df.with_columns(pl.when(mine).then(prefix).alias("_route_prefix"))
-    rows = df.lazy().filter(mine).select(numbers.CC, numbers.NSN, "_route_prefix").collect()
+    # The pack's rows alone, with their NSN (from the key when normalise left it out).
+    where = df.select(mine.fill_null(False)).to_series().arg_true()
+    rows = df.select(numbers.CC, numbers.NSN if numbers.NSN in df.columns else numbers.E164).gather(where)
+    if numbers.NSN not in rows.columns:
+        rows = rows.with_columns(numbers.nsn_of_key().alias(numbers.NSN))
+    rows = rows.with_columns(
+        pl.col(numbers.NSN).str.slice(0, pl.col(numbers.CC).replace_strict(depth, default=None, return_dtype=pl.Int64)).alias("_route_prefix")
+    )
+    df = df.with_columns(rows["_route_prefix"].gather(subset_index(df.height, where)).alias("_route_prefix"))
     table, places = _generic_places(rows, pack)
     for p in places:
         juris.places[p.key] = p
@@ -244,7 +250,7 @@ def _route_explicit(
     """
     assert pack.postal_default is not None and pack.postal_unknown is not None
     unknown = pack.postal_unknown if unknown_territory == "strict" else pack.postal_default
-    territory = df[numbers.TERRITORY].cast(pl.String)
+    territory = df[numbers.TERRITORY]  # text, or Categorical (numbers.normalise's compact form)
     # Each row gets a position in `table`, the few places it can be given:
     # first its number territory's own place (an Enum's code is the position
     # in `bases`), then, from len(bases) on, that of a refinable number by

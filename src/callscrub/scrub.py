@@ -225,7 +225,7 @@ def scrub(
     # lookup runs while the rows are routed. Each result is taken where the
     # step stood, so an error surfaces in the same order as before.
     times = begun(parse_times, base.select("source_row", options.time_column), options.time_column, options.campaign_tz)
-    norm = numbers.normalise(base[options.phone_column], numbering, options.default_region)
+    norm = numbers.normalise(base[options.phone_column], numbering, options.default_region, compact=True)
     df = pl.concat([base, norm], how="horizontal")
     del base, norm  # df holds what is needed; dropped columns should not stay alive through other names
     listed = begun(registry_of, df[numbers.E164], registries or [])
@@ -259,7 +259,7 @@ def scrub(
     )
     # Columns no later step reads are dropped (each costs ~160 MB at 10 M rows);
     # those only the details of these rejections read are kept for their rows.
-    df = df.with_columns(pre_reason.alias("_reason")).drop(numbers.NSN, numbers.VALID, numbers.TERRITORY, "_pack", "_unscreened")
+    df = df.with_columns(pre_reason.alias("_reason")).drop(numbers.VALID, numbers.TERRITORY, "_pack", "_unscreened")
     noted = [numbers.TYPE, numbers.CC, numbers.REGION, "_registry", "_screen_refused"]
     pre_details = (
         df.select("source_row", *noted, "_reason")
