@@ -292,4 +292,6 @@ def _route_explicit(
         place = _fr_place(pack, table[i][len(pack.name) + 1:].split("+"))
         juris.places[place.key] = place
     places = pl.Series(table, dtype=pl.String).gather(position)
+    if df["_territory"].null_count() == df.height:  # the first pack placed: nothing to keep (a text pass saved)
+        return df.with_columns(places.alias("_territory"))
     return df.with_columns(pl.coalesce(places, pl.col("_territory")).alias("_territory"))
