@@ -109,3 +109,48 @@ def test_a_file_that_changes_while_it_is_read_is_an_error(tmp_path: Path, monkey
     monkeypatch.setattr(readers.pl, "read_csv", appending)
     with pytest.raises(InputError, match="changed while it was read"):
         read_table(str(path), digest=True)
+
+
+@pytest.mark.parametrize("name", ["campaign[1].csv", "a*.csv", "what?.csv"])
+def test_a_file_name_is_never_a_pattern(tmp_path: Path, name: str) -> None:
+    """polars reads a path as a glob unless told not to: campaign[1].csv was
+    read as campaign1.csv, a*.csv as every file it matches."""
+    for other in ("campaign1.csv", "abc.csv", "whatX.csv"):
+        (tmp_path / other).write_bytes(b"phone,call_at\n0699999999,2026-12-01T10:00:00\n")
+    path = tmp_path / name
+    path.write_bytes(b"phone,call_at\n0612345678,2026-12-01T10:00:00\n")
+    table = read_table(str(path), digest=True)
+    assert table.frame.rows() == [("0612345678", "2026-12-01T10:00:00")]
+    assert table.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_the_errors_keep_their_order_with_a_header_too_long_to_read(tmp_path: Path) -> None:
+    """An unreadable header (a name over the csv module's 128 KiB) is worded
+    by the bytes path, after the NUL it finds first."""
+    path = tmp_path / "campaign.csv"
+    path.write_bytes(b"phone," + b"x" * 200_000 + b"\n0612345678,a\n0612\x00,b\n")
+    assert _read_csv_file(str(path), header=True, digest=False) is None
+    with pytest.raises(InputError, match="line 3 holds a NUL byte"):
+        read_table(str(path))
+
+
+def test_a_headerless_first_line_longer_than_the_head_is_split_on_its_own_separator(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(readers, "HEAD", 64)
+    path = tmp_path / "registry.txt"
+    path.write_bytes(b"a," * 20 + b"b;" * 60 + b"c\n1;2\n")
+    assert _read_csv_file(str(path), header=False, digest=False) is None
+    assert read_table(str(path), header=False).frame.equals(_read_bytes_table(str(path), encoding=None, header=False, digest=False).frame)
+
+
+def test_a_change_that_makes_the_parse_fail_is_a_change(tmp_path: Path, monkeypatch) -> None:
+    path = tmp_path / "campaign.csv"
+    usual_file(path)
+
+    def truncating(source, **kwargs):
+        with open(path, "r+b") as fh:  # cut mid-record while polars reads
+            fh.truncate(100)
+        raise pl.exceptions.ComputeError("unexpected end of file")
+
+    monkeypatch.setattr(readers.pl, "read_csv", truncating)
+    with pytest.raises(InputError, match="changed while it was read"):
+        read_table(str(path))

@@ -246,3 +246,19 @@ def test_keys_normalised_slice_by_slice_are_the_keys_of_one_normalisation(monkey
     assert sliced[0] == 33612345678 and sliced[3] == 596596301234
     # The campaign's normalisation is sliced the same way: every column unchanged.
     assert numbers.normalise(values, fr, "FR").to_dicts() == numbers._normalise(values, fr, "FR").to_dicts()
+
+
+def test_a_snapshot_named_like_a_pattern_is_that_file(tmp_path: Path) -> None:
+    """polars reads a path as a glob unless told not to: keys of snap1.parquet
+    were looked up for snap[1].parquet, and built on by --from."""
+    from callscrub.registry import registry_of
+    from callscrub.snapshot import load_snapshot
+
+    (tmp_path / "right.txt").write_text("0612345678\n", encoding="utf-8")
+    (tmp_path / "wrong.txt").write_text("0699999999\n", encoding="utf-8")
+    assert build(tmp_path, "snap[1].parquet", "--from", str(tmp_path / "right.txt"))[0] == 0
+    assert build(tmp_path, "snap1.parquet", "--from", str(tmp_path / "wrong.txt"))[0] == 0
+    keys = pl.Series([33612345678, 33699999999], dtype=pl.Int64)
+    assert registry_of(keys, [load_snapshot(str(tmp_path / "snap[1].parquet"))]).to_list() == ["snap[1].parquet", None]
+    code, rebuilt = build(tmp_path, "v2.parquet", "--from", str(tmp_path / "snap[1].parquet"))
+    assert code == 0 and keys_of(rebuilt) == [33612345678]

@@ -73,7 +73,7 @@ def decode_text(data: bytes, name: str, encoding: str | None) -> str:
         except LookupError:
             raise InputError(f"unknown encoding {encoding!r} for {name}. Use a Python codec name such as cp1252 or latin-1.") from None
         except UnicodeDecodeError as exc:
-            row = data.count(b"\n", 0, exc.start)
+            row = exc.object.count(b"\n", 0, exc.start)  # exc.object: past a BOM utf-8-sig takes off
             raise InputError(f"{name}: line {row + 1} is not valid {encoding}. Check --encoding.") from None
     if data.startswith(UTF16_BOMS):
         return data.decode("utf-16")
@@ -324,11 +324,13 @@ def _read_csv_file(source: str, *, header: bool, digest: bool) -> Table | None:
     if blank_end == len(head) or head[blank_end] >= 0x80:
         return None  # blank so far, or starting with a non-ASCII character: the bytes path decides
     name = source
+    if not whole and head.find(b"\n", start) < 0:
+        return None  # a first line longer than the head: the separator is sniffed from all of it there
     try:
         sep = sniff_delimiter(_first_line(head, start))
         names = _header_names(head, start, sep, name, whole=whole) if header else []
-    except (UnicodeDecodeError, _PastHead):
-        return None
+    except (UnicodeDecodeError, _PastHead, InputError):
+        return None  # the bytes path words the error, after those it finds first (NUL, parse)
     hashed: list[tuple[str, int]] = []
     hasher = threading.Thread(target=lambda: hashed.append(sha256_file(path)), daemon=True) if digest else None
     if hasher:
@@ -338,28 +340,41 @@ def _read_csv_file(source: str, *, header: bool, digest: bool) -> Table | None:
             return None
         try:
             frame = pl.read_csv(
+                # glob=False: the name is a file's, not a pattern (campaign[1].csv read campaign1.csv)
                 path, separator=sep, has_header=header, infer_schema=False, quote_char='"',
-                truncate_ragged_lines=False, raise_if_empty=False,
+                truncate_ragged_lines=False, raise_if_empty=False, glob=False,
             )
         except pl.exceptions.PolarsError:
+            _same_file(path, state, name)  # a refusal caused by a change is that change
             return None
     except OSError:
         return None
     finally:
         if hasher:
             hasher.join()
-    try:
-        changed = _file_state(path) != state
-    except OSError:
-        changed = True
-    if changed or (hashed and hashed[0][1] != state[1]):
-        raise InputError(f"{name}: the file changed while it was read. Run again once it is complete.")
+    _same_file(path, state, name)
+    if hashed and hashed[0][1] != state[1]:
+        raise _changed(name)
     if header:
         if len(set(names)) != len(names):
             return None  # a name twice: the bytes path words it
         if len(names) == frame.width and names != frame.columns:
             frame = frame.rename(dict(zip(frame.columns, names)))
     return Table(frame, source, "csv", header, hashed[0][0] if digest else "", state[1])
+
+
+def _changed(name: str) -> InputError:
+    return InputError(f"{name}: the file changed while it was read. Run again once it is complete.")
+
+
+def _same_file(path: Path, state: tuple[int, int, int], name: str) -> None:
+    """Raise when the file is no longer as it was first seen."""
+    try:
+        same = _file_state(path) == state
+    except OSError:
+        same = False
+    if not same:
+        raise _changed(name)
 
 
 def _has_nul(path: Path) -> bool:

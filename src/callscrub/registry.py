@@ -65,7 +65,7 @@ class Registry:
             yield self.keys
             return
         last = None
-        batches = pl.scan_parquet(self.snapshot).select(SNAPSHOT_KEY).collect_batches(chunk_size=SNAPSHOT_BATCH_KEYS, maintain_order=True)
+        batches = pl.scan_parquet(self.snapshot, glob=False).select(SNAPSHOT_KEY).collect_batches(chunk_size=SNAPSHOT_BATCH_KEYS, maintain_order=True)
         while True:
             try:  # read here, not when the scrub started: a file damaged past its metadata fails now
                 frame = next(batches, None)

@@ -104,7 +104,7 @@ def build_snapshot(
     for source in sources:
         meta = snapshot_metadata(source)
         if meta is not None:
-            parts.append(pl.read_parquet(source, columns=[KEY])[KEY])
+            parts.append(pl.read_parquet(source, columns=[KEY], glob=False)[KEY])
             records.append({"file": Path(source).name, "sha256": sha256_file(source)[0], "snapshot": True,
                             "numbers": meta["numbers"], "sources": meta["sources"]})
             if meta.get("export_date"):
