@@ -91,3 +91,24 @@ def test_carried_columns_must_be_other_columns_of_the_same_rows(fr) -> None:
     narrow, postal_carried = split_campaign(CAMPAIGN, {"phone", "call_at"})
     with pytest.raises(ValueError, match="postal_code"):  # a column a check reads cannot be carried
         scrub(narrow, None, fr, options, carried=postal_carried)
+
+
+def test_crm_columns_named_like_the_scrubs_own_pass_through(fr, tmp_path) -> None:
+    """A carried column joins the finished rows: one called _registry or
+    _slot_detail neither feeds nor takes the scrub's own (found by a review:
+    the detail texts were built from the user's values)."""
+    from callscrub.registry import Registry
+
+    options = ScrubOptions(now=NOW)
+    consent = consent_for(CAMPAIGN["phone"], fr).head(3)  # some rows without consent: no_consent details
+    listed = Registry("bloctel.csv", "bloctel.csv", pl.Series("key", [33612345678], dtype=pl.Int64), 1, 0, ())
+    plain = scrub(*split_campaign(CAMPAIGN, options.columns_read)[:1], [listed], fr, options, consent=consent,
+                  carried=split_campaign(CAMPAIGN, options.columns_read)[1])
+    odd_names = ["_registry", "_slot_detail", "_first_row", "_limit_detail", "_e164", "_reason"]
+    frame = CAMPAIGN.with_columns(pl.lit("user value").alias(c) for c in odd_names)
+    read, carried = split_campaign(frame, options.columns_read)
+    odd = scrub(read, [listed], fr, options, consent=consent, carried=carried)
+    for got, want in ((odd.clean, plain.clean), (odd.rejects, plain.rejects)):
+        assert got.select(odd_names).unique().rows() == [("user value",) * len(odd_names)]
+        assert got.drop(odd_names).equals(want)
+    assert set(plain.rejects["reason"]) >= {"registry", "no_consent"}

@@ -334,7 +334,6 @@ def scrub(
     reject_cols = [*own_cols, "source_row", numbers.E164, "_territory", "_original", "_time_kind", "_t0", "_reason"]
     final = df.select(*dict.fromkeys([*kept_cols, *reject_cols]))
     detail_schema = {**DETAIL_SCHEMA, numbers.TYPE: pl.String, numbers.CC: pl.Int32, numbers.REGION: pl.String}
-    carried_cols = carried.columns if carried is not None else []
     del df
     counts = {r: int(n) for r, n in final.group_by("_reason").len().iter_rows() if r is not None}
     kept = final.select(pl.col("_reason").is_null().sum()).item()
@@ -343,15 +342,19 @@ def scrub(
     slot_texts = _slot_texts(final, juris, options, calendar)
 
     def parts(which: str, rows: int) -> Iterator[pl.DataFrame]:
+        extra = CLEAN_EXTRA if which == "clean" else REJECT_EXTRA
         for start in range(0, max(final.height, 1), rows):
             part = final.slice(start, rows)
-            if carried is not None:
-                part = pl.concat([part, carried.slice(start, rows)], how="horizontal")
+            mine = part["_reason"].is_null() if which == "clean" else part["_reason"].is_not_null()
             if which == "clean":
-                yield _clean_frame(part.select(*kept_cols, *carried_cols, "_reason").filter(pl.col("_reason").is_null()), input_cols, options, slot_texts)
+                out = _clean_frame(part.select(*kept_cols).filter(mine), own_cols, options, slot_texts)
             else:
-                rejected = part.select(*reject_cols, *carried_cols).filter(pl.col("_reason").is_not_null())
-                yield _rejects_frame(_with_details(rejected, side, detail_schema), input_cols, juris, options, calendar)
+                out = _rejects_frame(_with_details(part.select(reject_cols).filter(mine), side, detail_schema), own_cols, juris, options, calendar)
+            # The carried columns join the finished rows: never the scrub's own
+            # columns, whatever their names (a CRM column may be called _registry).
+            if carried is not None:
+                out = pl.concat([out, carried.slice(start, rows).filter(mine)], how="horizontal")
+            yield out.select(*input_cols, *extra)
 
     return ScrubResult(
         rows_in=campaign.height,
