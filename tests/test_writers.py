@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import io
 import os
 import signal
 import threading
@@ -28,22 +30,29 @@ def frames(tag: str, n: int, built: list[str] | None = None, fail_at: int | None
 
 
 def names(ahead: _BuiltAhead) -> list[str]:
-    return [f"{i}:{frame['part'][0]}" for i, frame in ahead]
+    return [f"{i}:{'end' if frame is None else frame['part'][0]}" for i, frame in ahead]
 
 
 def test_parts_come_a_part_of_each_payload_in_turn():
     ahead = _BuiltAhead([frames("a", 3), frames("b", 0), frames("c", 2)])
     got = names(ahead)
     ahead.close()
-    assert got == ["0:a0", "2:c0", "0:a1", "2:c1", "0:a2"]
+    assert got == ["0:a0", "1:end", "2:c0", "0:a1", "2:c1", "0:a2", "2:end", "0:end"]
+
+
+def test_or_payload_after_payload():
+    ahead = _BuiltAhead([frames("a", 2), frames("b", 0), frames("c", 1)], in_turn=False)
+    got = names(ahead)
+    ahead.close()
+    assert got == ["0:a0", "0:a1", "0:end", "1:end", "2:c0", "2:end"]
 
 
 def test_at_most_one_part_is_built_ahead_of_the_reader():
     built: list[str] = []
     ahead = _BuiltAhead([frames("a", 4, built), frames("b", 3, built)])
     taken = 0
-    for _ in ahead:
-        taken += 1
+    for _, frame in ahead:
+        taken += frame is not None
         threading.Event().wait(0.05)  # time for the worker to run ahead if it could
         assert len(built) <= taken + 1
     ahead.close()
@@ -61,24 +70,55 @@ def test_a_part_that_cannot_be_built_raises_in_the_reader_after_the_parts_before
     assert ahead.failed == 1
 
 
-def test_a_closed_builder_builds_no_more():
+def test_a_closed_builder_stops_its_worker():
     built: list[str] = []
     ahead = _BuiltAhead([frames("a", 5, built)])
     next(iter(ahead))
     ahead.close()
-    threading.Event().wait(0.3)  # the worker sees the stop within 0.1 s
+    ahead._worker.join(2)  # it sees the stop within 0.1 s
+    assert not ahead._worker.is_alive()
     assert built in (["a0"], ["a0", "a1"])  # at most the one it was building
 
 
 def test_outputs_in_parts_are_built_a_slice_of_each_in_turn(tmp_path: Path):
     """The clean and rejects parts of a slice are built one after the other
-    (they share the slice's carried columns); Parquet takes its parts joined."""
+    (they share the slice's carried columns)."""
     built: list[str] = []
-    clean, rejects = tmp_path / "clean.csv", tmp_path / "rejects.parquet"
+    clean, rejects = tmp_path / "clean.csv", tmp_path / "rejects.csv"
     write_outputs([(frames("a", 3, built), str(clean)), (frames("b", 2, built), str(rejects))])
     assert built == ["a0", "b0", "a1", "b1", "a2"]
     assert clean.read_text() == "part\na0\na1\na2\n"
-    assert pl.read_parquet(rejects)["part"].to_list() == ["b0", "b1"]
+    assert rejects.read_text() == "part\nb0\nb1\n"
+
+
+def test_an_output_joined_whole_is_built_on_its_own(tmp_path: Path):
+    """Parquet takes its parts joined: built in turn, both outputs would be held at once."""
+    built: list[str] = []
+    clean, rejects = tmp_path / "clean.parquet", tmp_path / "rejects.csv"
+    write_outputs([(frames("a", 3, built), str(clean)), (frames("b", 2, built), str(rejects))])
+    assert built == ["a0", "a1", "a2", "b0", "b1"]
+    assert pl.read_parquet(clean)["part"].to_list() == ["a0", "a1", "a2"]
+    assert rejects.read_text() == "part\nb0\nb1\n"
+
+
+def test_a_disk_full_when_an_output_is_flushed_names_that_output(tmp_path: Path, monkeypatch):
+    """A buffered file fails when flushed, as it is closed: the error names
+    its output (it was put on the last output written whole)."""
+    from callscrub import writers
+
+    class Quota(io.RawIOBase):
+        def writable(self) -> bool:
+            return True
+
+        def write(self, data) -> int:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    real_open = writers._open_temp
+    monkeypatch.setattr(writers, "_open_temp", lambda path: io.BufferedWriter(Quota()) if path.name.startswith(".clean.csv.") else real_open(path))
+    clean, rejects, summary = tmp_path / "clean.csv", tmp_path / "rejects.csv", tmp_path / "summary.json"
+    with pytest.raises(OutputError, match=r"clean.csv: cannot write \(.*No space left on device"):
+        write_outputs([(frames("a", 3), str(clean)), (frames("b", 2), str(rejects)), (b"{}", str(summary))])
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
 def test_a_part_that_cannot_be_built_leaves_no_output_and_no_temporary_file(tmp_path: Path):

@@ -125,46 +125,53 @@ Payload = pl.DataFrame | bytes | Parts  # a frame or its parts (format by extens
 
 
 class _BuiltAhead:
-    """The frames of several Parts, a part of each in turn (the first part of
-    every payload, then the second of every one, ...), each built by a worker
-    thread while the caller writes the previous one: building and writing then
-    share the cores. One frame at most is built ahead (a semaphore), so memory
-    holds two frames, not the whole output.
+    """The frames of several Parts, each built by a worker thread while the
+    caller writes the previous one: building and writing then share the
+    cores. One item at most is built ahead (a semaphore), so memory holds two
+    frames, not the whole output.
 
-    In turn, because a scrub's outputs are slices of the same input rows: the
-    clean and rejects parts of a slice built one after the other share their
-    work (the slice's carried columns are unpacked once, see carried.py).
+    `in_turn`: a part of each payload in turn (the first part of every
+    payload, then the second of every one, ...): a scrub's outputs are slices
+    of the same input rows, and the clean and rejects parts of a slice built
+    one after the other share their work (the slice's carried columns are
+    unpacked once, see carried.py). Otherwise payload after payload, for
+    outputs that are joined whole (Parquet): in turn, both would be held.
+
     The worker only computes: files are touched by the caller's thread alone,
     so an interruption leaves nothing for the worker to clean up (it stops
-    before its next frame). Iterate once; `failed` is the payload whose part
+    before its next item). Iterate once; `failed` is the payload whose part
     could not be built, once that error is raised."""
 
     _END = object()
+    _DONE = object()
 
-    def __init__(self, payloads: list[Parts]) -> None:
+    def __init__(self, payloads: list[Parts], in_turn: bool = True) -> None:
         self._queue: queue.Queue = queue.Queue()
         self._room = threading.Semaphore(1)
         self._stop = threading.Event()
         self.failed: int | None = None
-        threading.Thread(target=self._build, args=(payloads,), daemon=True).start()
+        self._worker = threading.Thread(target=self._build, args=(payloads, in_turn), daemon=True)
+        self._worker.start()
 
-    def _build(self, payloads: list[Parts]) -> None:
+    def _build(self, payloads: list[Parts], in_turn: bool) -> None:
         i = 0
         try:
             live = [(i, iter(payload)) for i, payload in enumerate(payloads)]
             while live:
                 going = []
                 for i, frames in live:
-                    if not self._wait_for_room():  # room is made when the caller takes the previous frame
+                    while self._wait_for_room():  # room is made when the caller takes the previous item
+                        frame = next(frames, self._END)
+                        self._queue.put((i, True, frame))
+                        if frame is self._END:
+                            break
+                        if in_turn:
+                            going.append((i, frames))
+                            break
+                    else:
                         return
-                    frame = next(frames, self._END)
-                    if frame is self._END:
-                        self._room.release()  # nothing was queued
-                        continue
-                    self._queue.put((i, True, frame))
-                    going.append((i, frames))
                 live = going
-            self._queue.put((None, True, self._END))
+            self._queue.put((None, True, self._DONE))
         except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
             self._queue.put((i, False, exc))
 
@@ -174,17 +181,17 @@ class _BuiltAhead:
                 return True
         return False
 
-    def __iter__(self) -> Iterator[tuple[int, pl.DataFrame]]:
-        """(payload index, frame), in the order built."""
+    def __iter__(self) -> Iterator[tuple[int, pl.DataFrame | None]]:
+        """(payload index, frame) in the order built; (index, None) once a payload has no more."""
         while True:
             i, ok, item = self._queue.get()
             if not ok:
                 self.failed = i
                 raise item
-            if item is self._END:
+            if item is self._DONE:
                 return
             self._room.release()
-            yield i, item
+            yield i, None if item is self._END else item
 
     def close(self) -> None:
         self._stop.set()
@@ -244,20 +251,22 @@ def write_outputs(
             to_stdout.append(data)
     later = list(finalize_targets or [])
     in_parts = [k for k, (p, _) in enumerate(files) if isinstance(p, Parts)]
-    ahead = _BuiltAhead([files[k][0] for k in in_parts])  # type: ignore[misc]
+    in_turn = all(output_format(files[k][1]) == "csv" for k in in_parts)
+    ahead = _BuiltAhead([files[k][0] for k in in_parts], in_turn)  # type: ignore[misc]
     with contextlib.closing(ahead), _staged([t for _, t in files] + later) as temps:
-        k = 0
+        k: int | None = None
         try:
             for k, (payload, target) in enumerate(files):
                 if not isinstance(payload, Parts):
                     _write(payload, "bytes" if isinstance(payload, bytes) else output_format(target), str(temps[k]))
+            k = None
             _write_parts(ahead, [(k, output_format(files[k][1]), temps[k]) for k in in_parts])
         except (OSError, pl.exceptions.PolarsError, _PartError) as exc:
             if ahead.failed is not None:
                 k = in_parts[ahead.failed]
             elif isinstance(exc, _PartError):
                 k, exc = exc.args
-            raise OutputError(f"{files[k][1]}: cannot write ({_why(exc)}). Check free space and permissions.") from None
+            raise OutputError(f"{files[k if k is not None else in_parts[0]][1]}: cannot write ({_why(exc)}). Check free space and permissions.") from None
         if finalize:  # hashing a large output is only worth it for the manifest
             for (_, target), tmp in zip(files, temps):
                 digests[target] = sha256_file(tmp)
@@ -275,39 +284,41 @@ class _PartError(Exception):
 
 
 def _write_parts(ahead: _BuiltAhead, targets: list[tuple[int, str, Path]]) -> None:
-    """Write the frames of `ahead` (built a part of each payload in turn) to
-    `targets` (output index, format, temporary file), in the order built: a
-    CSV part is written as it comes; other formats take their parts joined."""
-    with contextlib.ExitStack() as stack:
-        handles: dict[int, BinaryIO] = {}
+    """Write the frames of `ahead` to `targets` (output index, format,
+    temporary file) in the order built: a CSV part as it comes (the file is
+    closed when its payload ends); other formats take their parts joined,
+    written as soon as the payload ends. Every error names its output."""
+    handles: dict[int, BinaryIO] = {}
+    held: dict[int, list[pl.DataFrame]] = {}
+    started: set[int] = set()
+    try:
         for j, (k, fmt, tmp) in enumerate(targets):
-            if fmt == "csv":
-                try:
-                    handles[j] = stack.enter_context(_open_temp(tmp))
-                except OSError as exc:
-                    raise _PartError(k, exc) from None
-        held: dict[int, list[pl.DataFrame]] = {j: [] for j in range(len(targets)) if j not in handles}
-        started: set[int] = set()
-        for j, frame in ahead:
+            if fmt != "csv":
+                held[j] = []
+                continue
             try:
-                if j in handles:
+                handles[j] = _open_temp(tmp)
+            except OSError as exc:
+                raise _PartError(k, exc) from None
+        for j, frame in ahead:
+            k, fmt, tmp = targets[j]
+            try:
+                if frame is None:  # payload j has no more parts
+                    if j in handles:
+                        handles.pop(j).close()  # here, so that an error flushing names its output
+                    else:
+                        _write(pl.concat(held.pop(j)), fmt, str(tmp))
+                elif j in handles:
                     frame.write_csv(handles[j], include_header=j not in started, line_terminator="\n")
                     started.add(j)
                 else:
                     held[j].append(frame)
             except (OSError, pl.exceptions.PolarsError) as exc:
-                raise _PartError(targets[j][0], exc) from None
-        for j, fh in handles.items():  # closed here, so that an error flushing names its output
-            try:
+                raise _PartError(k, exc) from None
+    finally:
+        for fh in handles.values():  # after an error: closed once, quietly (the error is raised)
+            with contextlib.suppress(OSError):
                 fh.close()
-            except OSError as exc:
-                raise _PartError(targets[j][0], exc) from None
-    for j, frames in held.items():
-        k, fmt, tmp = targets[j]
-        try:
-            _write(pl.concat(frames), fmt, str(tmp))
-        except (OSError, pl.exceptions.PolarsError) as exc:
-            raise _PartError(k, exc) from None
 
 
 def _why(exc: BaseException) -> str:
