@@ -52,6 +52,13 @@ def test_whenever_the_file_path_answers_it_is_the_bytes_answer(tmp_path: Path, p
     assert got == expected if isinstance(expected, str) else isinstance(got, pl.DataFrame) and got.equals(expected)
 
 
+def declined(path: Path, data: bytes, header: bool = True) -> str:
+    """`data` written at `path`, which the file path declines: read_table reads its bytes."""
+    path.write_bytes(data)
+    assert _read_csv_file(str(path), header=header, digest=False) is None
+    return str(path)
+
+
 def usual_file(path: Path, rows: int = 2000) -> bytes:
     lines = ["customer_id;phone;call_at;note"] + [
         f'C{i};06 12 34 {i % 100:02d} {i % 97:02d};2026-12-0{i % 9 + 1}T10:00:00;"Rappeler; après 18h ""é"" {i}"' for i in range(rows)
@@ -81,18 +88,14 @@ def test_damage_past_the_head_goes_to_the_bytes_path_and_its_error(tmp_path: Pat
     path = tmp_path / "campaign.csv"
     data = usual_file(path)
     at = data.index(b"C1500;")
-    path.write_bytes(data[:at] + damage + data[at:])
-    assert _read_csv_file(str(path), header=True, digest=False) is None
     with pytest.raises(InputError, match="line 1502"):
-        read_table(str(path))
+        read_table(declined(path, data[:at] + damage + data[at:]))
 
 
 def test_a_header_longer_than_the_head_goes_to_the_bytes_path(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setattr(readers, "HEAD", 64)
-    path = tmp_path / "campaign.csv"
-    path.write_bytes(b'phone,"call\nat",' + b"x" * 100 + b"\n0612345678,2026-12-01T10:00:00,y\n")
-    assert _read_csv_file(str(path), header=True, digest=False) is None
-    assert read_table(str(path)).frame.columns == ["phone", "call\nat", "x" * 100]
+    source = declined(tmp_path / "campaign.csv", b'phone,"call\nat",' + b"x" * 100 + b"\n0612345678,2026-12-01T10:00:00,y\n")
+    assert read_table(source).frame.columns == ["phone", "call\nat", "x" * 100]
 
 
 def test_a_file_that_changes_while_it_is_read_is_an_error(tmp_path: Path, monkeypatch) -> None:
@@ -127,19 +130,15 @@ def test_a_file_name_is_never_a_pattern(tmp_path: Path, name: str) -> None:
 def test_the_errors_keep_their_order_with_a_header_too_long_to_read(tmp_path: Path) -> None:
     """An unreadable header (a name over the csv module's 128 KiB) is worded
     by the bytes path, after the NUL it finds first."""
-    path = tmp_path / "campaign.csv"
-    path.write_bytes(b"phone," + b"x" * 200_000 + b"\n0612345678,a\n0612\x00,b\n")
-    assert _read_csv_file(str(path), header=True, digest=False) is None
+    source = declined(tmp_path / "campaign.csv", b"phone," + b"x" * 200_000 + b"\n0612345678,a\n0612\x00,b\n")
     with pytest.raises(InputError, match="line 3 holds a NUL byte"):
-        read_table(str(path))
+        read_table(source)
 
 
 def test_a_headerless_first_line_longer_than_the_head_is_split_on_its_own_separator(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setattr(readers, "HEAD", 64)
-    path = tmp_path / "registry.txt"
-    path.write_bytes(b"a," * 20 + b"b;" * 60 + b"c\n1;2\n")
-    assert _read_csv_file(str(path), header=False, digest=False) is None
-    assert read_table(str(path), header=False).frame.equals(_read_bytes_table(str(path), encoding=None, header=False, digest=False).frame)
+    source = declined(tmp_path / "registry.txt", b"a," * 20 + b"b;" * 60 + b"c\n1;2\n", header=False)
+    assert read_table(source, header=False).frame.equals(_read_bytes_table(source, encoding=None, header=False, digest=False).frame)
 
 
 def test_a_change_that_makes_the_parse_fail_is_a_change(tmp_path: Path, monkeypatch) -> None:
