@@ -183,6 +183,12 @@ def _header_names(data: bytes, start: int, sep: str, name: str, whole: bool = Tr
         size *= 4
 
 
+def _named(frame: pl.DataFrame, names: list[str]) -> pl.DataFrame:
+    """The frame with the header's names as the csv module reads them:
+    polars renames duplicate names and keeps doubled quotes in names."""
+    return frame.rename(dict(zip(frame.columns, names))) if len(names) == frame.width and names != frame.columns else frame
+
+
 def _check_header(columns: list[str], name: str) -> None:
     seen: set[str] = set()
     for col in columns:
@@ -234,8 +240,7 @@ def _parse_csv(data: bytes, start: int, name: str, *, header: bool) -> pl.DataFr
         # header is read again with the csv module, which does neither.
         names = _header_names(data, start, sep, name)
         _check_header(names, name)
-        if len(names) == frame.width and names != frame.columns:
-            frame = frame.rename(dict(zip(frame.columns, names)))
+        frame = _named(frame, names)
     return frame
 
 
@@ -358,8 +363,7 @@ def _read_csv_file(source: str, *, header: bool, digest: bool) -> Table | None:
     if header:
         if len(set(names)) != len(names):
             return None  # a name twice: the bytes path words it
-        if len(names) == frame.width and names != frame.columns:
-            frame = frame.rename(dict(zip(frame.columns, names)))
+        frame = _named(frame, names)
     return Table(frame, source, "csv", header, hashed[0][0] if digest else "", state[1])
 
 

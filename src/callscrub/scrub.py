@@ -323,8 +323,7 @@ def scrub(
     df = df.drop("_limit_slot", "_limit_reason", "_moved_by_limits")
     # The rejected rows' details, each table for its rows only (a row has one
     # slot detail: the second check judged rows the first did not reject).
-    slot_details = pl.concat([d for d in (slot_details, moved_details) if d is not None] or [pl.DataFrame(schema={"source_row": pl.Int64})], how="diagonal")
-    side = [d for d in (pre_details, first_rows, slot_details, limit_details) if d.height]
+    side = [d for d in (pre_details, first_rows, pl.concat([slot_details, moved_details]), limit_details) if d.height]
 
     on_phase("formatting outputs")
     # The outputs are built on demand, a slice of input rows at a time, from
@@ -333,7 +332,6 @@ def scrub(
     kept_cols = [*own_cols, "source_row", numbers.E164, "_territory", "_original", "_proposed", "_slot"]
     reject_cols = [*own_cols, "source_row", numbers.E164, "_territory", "_original", "_time_kind", "_t0", "_reason"]
     final = df.select(*dict.fromkeys([*kept_cols, *reject_cols]))
-    detail_schema = {**DETAIL_SCHEMA, numbers.TYPE: pl.String, numbers.CC: pl.Int32, numbers.REGION: pl.String}
     del df
     counts = {r: int(n) for r, n in final.group_by("_reason").len().iter_rows() if r is not None}
     kept = final.select(pl.col("_reason").is_null().sum()).item()
@@ -349,7 +347,7 @@ def scrub(
             if which == "clean":
                 out = _clean_frame(part.select(*kept_cols).filter(mine), own_cols, options, slot_texts)
             else:
-                out = _rejects_frame(_with_details(part.select(reject_cols).filter(mine), side, detail_schema), own_cols, juris, options, calendar)
+                out = _rejects_frame(_with_details(part.select(reject_cols).filter(mine), side), own_cols, juris, options, calendar)
             # The carried columns join the finished rows: never the scrub's own
             # columns, whatever their names (a CRM column may be called _registry).
             if carried is not None:
@@ -451,14 +449,14 @@ def _check_slot_rules(
     options: ScrubOptions,
     registries: list[Registry] | None,
     only: pl.Expr | None = None,
-) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Rules judged at the final slot's local date: banned sectors, consent and
     the registries' validity (a list obtained on D is valid up to D + the
     pack's maximum age, DOMAIN 4: judged against the date of the call).
 
     Rows under a current contract are exempt from all three (L.223-1).
     Returns df with the rejected rows' reasons, and their details
-    (source_row, _slot_detail), or None when it rejected none."""
+    (source_row, _slot_detail)."""
     dated = [r.export_date for r in registries or [] if r.export_date is not None]
     oldest = min(dated) if dated else None
     live = df.select(
@@ -466,7 +464,7 @@ def _check_slot_rules(
         (pl.col("_reason").is_null() & ~pl.col("_contract") & (only if only is not None else pl.lit(True))).alias("_live"),
     ).filter("_live").drop("_live")
     if live.height == 0:
-        return df, None
+        return df, _NO_SLOT_DETAILS
     territories = sorted(live["_territory"].unique().to_list())
     # The rules of a row depend on its (place, local date) only. A campaign
     # has a few thousand (place, slot) pairs: the local date is worked out
@@ -558,29 +556,30 @@ def _check_slot_rules(
     # reason; the details stay with the verdict's rows (a full-height text
     # column is 0.2 GiB at 10 M rows, however few rows have one).
     if verdict.height == 0:
-        return df, None
+        return df, _NO_SLOT_DETAILS
     df = _attach(df, verdict, ["_slot_reason"])
     df = df.with_columns(pl.coalesce("_reason", "_slot_reason").alias("_reason")).drop("_slot_reason")
     return df, verdict.select("source_row", pl.col("_slot_detail_new").alias("_slot_detail"))
 
 
-# The rejected rows' details kept beside the scrub's frame, for their rows only.
+# The rejected rows' details kept beside the scrub's frame, for their rows
+# only (side tables by source_row), and the types the rejects frame reads.
 DETAIL_SCHEMA: dict[str, pl.DataType] = {
-    "_registry": pl.String(), "_screen_refused": pl.String(), "_first_row": pl.Int64(), "_slot_detail": pl.String(), "_limit_detail": pl.String(),
+    numbers.TYPE: pl.String(), numbers.CC: pl.Int32(), numbers.REGION: pl.String(), "_registry": pl.String(),
+    "_screen_refused": pl.String(), "_first_row": pl.Int64(), "_slot_detail": pl.String(), "_limit_detail": pl.String(),
 }
+_NO_SLOT_DETAILS = pl.DataFrame(schema={"source_row": pl.Int64, "_slot_detail": pl.String})
 
 
-def _with_details(rows: pl.DataFrame, side: list[pl.DataFrame], schema: dict[str, pl.DataType]) -> pl.DataFrame:
-    """`rows` with the columns of `schema` from the side tables (each a few
-    rows by source_row, unique), null where none holds the row."""
-    for table in side:
-        lo, hi = rows["source_row"].min(), rows["source_row"].max()
-        if lo is None:
-            break
-        part = table.filter(pl.col("source_row").is_between(lo, hi))
-        rows = rows.join(part, on="source_row", how="left", maintain_order="left")
-    return rows.with_columns(pl.lit(None, dtype).alias(c) for c, dtype in schema.items() if c not in rows.columns).with_columns(
-        pl.col(c).cast(dtype) for c, dtype in schema.items()
+def _with_details(rows: pl.DataFrame, side: list[pl.DataFrame]) -> pl.DataFrame:
+    """`rows` (consecutive source rows) with the DETAIL_SCHEMA columns of the
+    side tables (each a few rows by source_row, unique), null where none holds the row."""
+    lo, hi = rows["source_row"].min(), rows["source_row"].max()
+    if lo is not None:
+        for table in side:
+            rows = rows.join(table.filter(pl.col("source_row").is_between(lo, hi)), on="source_row", how="left", maintain_order="left")
+    return rows.with_columns(
+        (pl.col(c) if c in rows.columns else pl.lit(None)).cast(dtype).alias(c) for c, dtype in DETAIL_SCHEMA.items()
     )
 
 
