@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 import polars as pl
 import pytest
 
-from callscrub.registry import Registry
-from callscrub.rules import RuleSet, load_rules
-from callscrub.scrub import ScrubOptions, ScrubResult, scrub
+from callscrub.core.checks.registry import Registry
+from callscrub.rules.model import RuleSet, load_rules
+from callscrub.core.scrub import ScrubOptions, ScrubResult, scrub
 
 PARIS = ZoneInfo("Europe/Paris")
 # A Monday morning before every slot used in tests, unless a test says otherwise.
@@ -32,7 +32,7 @@ def campaign(rows: list[tuple[str | None, str | None]] | list[dict], **extra_col
 
 
 def registry_of(name: str, raw: list[str], rules: RuleSet) -> Registry:
-    from callscrub import numbers
+    from callscrub.phone import normalise as numbers
 
     norm = numbers.normalise(pl.Series(raw, dtype=pl.String), rules, "FR")
     keys = norm[numbers.E164].drop_nulls().unique().sort().rename("key")
@@ -61,8 +61,8 @@ def run(
 
 def consent_for(phones: pl.Series, rules: RuleSet | list[RuleSet]) -> pl.DataFrame:
     """Consent records, given long ago and never revoked, for every number in `phones`."""
-    from callscrub import numbers
-    from callscrub.rules import numbering_pack
+    from callscrub.phone import normalise as numbers
+    from callscrub.rules.model import numbering_pack
 
     packs = [rules] if isinstance(rules, RuleSet) else list(rules)
     keys = numbers.normalise(phones.cast(pl.String), numbering_pack(packs), "FR")[numbers.E164].drop_nulls().unique()
@@ -80,7 +80,7 @@ def _with_consent_file(argv: list[str], directory) -> list[str]:
     if campaign_path == "-" or campaign_path.startswith("-"):
         return argv
     from callscrub.errors import CallscrubError
-    from callscrub.readers import read_table
+    from callscrub.io.readers import read_table
 
     phone = argv[argv.index("--phone-column") + 1] if "--phone-column" in argv else "phone"
     try:
@@ -89,8 +89,8 @@ def _with_consent_file(argv: list[str], directory) -> list[str]:
         return argv  # the test is about a broken campaign: let the CLI say so
     if phone not in frame.columns:
         return argv
-    from callscrub import numbers
-    from callscrub.rules import load_rules
+    from callscrub.phone import normalise as numbers
+    from callscrub.rules.model import load_rules
 
     keys = numbers.normalise(frame[phone].cast(pl.String), load_rules("fr"), "FR")[numbers.E164].drop_nulls().unique()
     path = directory / f"consent_{abs(hash(campaign_path))}.csv"
@@ -106,7 +106,7 @@ def _campaign_numbers_have_consent(tmp_path_factory):
     """In-process `callscrub scrub` runs get consent for every campaign number
     (the opt-in regime applies to every slot after 2026-08-11), unless the test
     is marked `no_auto_consent` because consent is what it tests."""
-    from callscrub import cli
+    from callscrub.cli import commands as cli
 
     real_run = cli.run
     directory = tmp_path_factory.mktemp("consent")
@@ -129,7 +129,7 @@ def _consent_marker(request):
 
 def history_of(rows: list[tuple[str, str, str | None]], rules: RuleSet, zone: str = "Europe/Paris") -> pl.DataFrame:
     """History attempts from (phone, called_at, outcome) rows, read as the CLI reads them."""
-    from callscrub.history import HistoryColumns, attempts_from_frame
+    from callscrub.io.history import HistoryColumns, attempts_from_frame
 
     frame = pl.DataFrame(
         {"phone": [r[0] for r in rows], "called_at": [r[1] for r in rows], "outcome": [r[2] for r in rows]},

@@ -39,14 +39,14 @@ import polars as pl
 import pytest
 
 import callscrub
-from callscrub import cli
+from callscrub.cli import commands as cli
 
 NOW = "2026-11-23T08:00:00+01:00"
 TODAY = date(2026, 11, 23)
 PARIS = ZoneInfo("Europe/Paris")
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_data"
-FR_TOML = ROOT / "src" / "callscrub" / "rulesets" / "fr.toml"
+FR_TOML = ROOT / "src" / "callscrub" / "rules" / "rulesets" / "fr.toml"
 CONSOLE_SCRIPT = Path(sys.executable).parent / "callscrub"
 ALL_REASONS = [
     "invalid_number", "non_dialable_type", "out_of_jurisdiction", "invalid_call_time", "registry", "unscreened",

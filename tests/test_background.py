@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from callscrub.background import begun
+from callscrub.core.background import begun
 
 
 def test_results_and_errors_come_back_where_they_are_taken():

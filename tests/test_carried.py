@@ -10,9 +10,9 @@ from conftest import NOW, consent_for
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from callscrub import scrub as scrub_module
-from callscrub.carried import Carried
-from callscrub.scrub import ScrubOptions, scrub, split_campaign
+from callscrub.core import scrub as scrub_module
+from callscrub.core.carried import Carried
+from callscrub.core.scrub import ScrubOptions, scrub, split_campaign
 
 
 @settings(max_examples=120, deadline=None)
@@ -97,7 +97,7 @@ def test_crm_columns_named_like_the_scrubs_own_pass_through(fr, tmp_path) -> Non
     """A carried column joins the finished rows: one called _registry or
     _slot_detail neither feeds nor takes the scrub's own (found by a review:
     the detail texts were built from the user's values)."""
-    from callscrub.registry import Registry
+    from callscrub.core.checks.registry import Registry
 
     options = ScrubOptions(now=NOW)
     consent = consent_for(CAMPAIGN["phone"], fr).head(3)  # some rows without consent: no_consent details

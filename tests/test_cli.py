@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 import polars as pl
 import pytest
 
-from callscrub import cli
+from callscrub.cli import commands as cli
 from conftest import _with_consent_file
 
 NOW = "2026-11-23T08:00:00+01:00"
@@ -698,7 +698,7 @@ def test_failure_while_writing_leaves_no_partial_output(
     small_campaign: Path, tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The disk fills up while the second output is written: the first stays as it was."""
-    from callscrub import writers
+    from callscrub.io import writers
 
     clean, rej = tmp_path / "clean.csv", tmp_path / "rej.csv"
     previous_clean, previous_rej = b"old clean\n", b"old rejects\n"
@@ -982,7 +982,7 @@ def test_python_dash_m_runs_a_scrub(tmp_path: Path) -> None:
 def test_outputs_written_a_slice_at_a_time_are_the_same_bytes(sample_run: dict, tmp_path: Path, monkeypatch, slice_rows: int) -> None:
     """CSV outputs are built and written a slice of input rows at a time
     (memory at 10 M rows): any slice size gives the same files as one slice."""
-    from callscrub import scrub as scrub_module
+    from callscrub.core import scrub as scrub_module
 
     monkeypatch.setattr(scrub_module, "OUTPUT_SLICE_ROWS", slice_rows)
     clean, rejects, summary = tmp_path / "clean.csv", tmp_path / "rejects.csv", tmp_path / "summary.json"
@@ -1003,7 +1003,7 @@ def test_library_parts_of_any_size_join_into_the_whole_frames() -> None:
     every call yields at least one (maybe empty) part, so CSV always has a header."""
     from conftest import campaign, run
 
-    from callscrub.rules import load_rules
+    from callscrub.rules.model import load_rules
 
     rows = [("0612345678", "2026-11-24T10:00:00"), ("bad", "2026-11-24T10:00:00"), ("0612345678", "2026-11-24T10:00:00"),
             ("+33 7 81 23 45 67", "2026-11-24T23:00:00"), ("0596 30 12 34", "2026-11-25T10:00:00")]

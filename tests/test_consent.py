@@ -34,10 +34,10 @@ import phonenumbers
 import polars as pl
 import pytest
 
-from callscrub import cli
-from callscrub.consent import Screened, load_screened
+from callscrub.cli import commands as cli
+from callscrub.core.checks.consent import Screened, load_screened
 from callscrub.errors import ConsentRequired
-from callscrub.scrub import ScrubOptions, scrub
+from callscrub.core.scrub import ScrubOptions, scrub
 from conftest import campaign, consent_for, history_of, registry_of, run
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -780,7 +780,7 @@ def test_cli_one_row_without_contract_stops(tmp_path, capsys):
 
 @pytest.mark.no_auto_consent
 def test_demo_run_on_sample_data(tmp_path, capsys):
-    from callscrub import numbers
+    from callscrub.phone import normalise as numbers
 
     registries = []
     for name in ("bloctel_opposition.csv", "company_dnc.txt"):  # obtained the day before --now, as in `make demo`
@@ -808,7 +808,7 @@ def test_demo_run_on_sample_data(tmp_path, capsys):
     # consent record valid at its final slot, checked here independently of the scrub.
     assert "current_contract" not in clean.columns
     raw = pl.read_csv(SAMPLE / "consent.csv", infer_schema=False)
-    fr_pack = __import__("callscrub.rules", fromlist=["load_rules"]).load_rules("fr")
+    fr_pack = __import__("callscrub.rules.model", fromlist=["load_rules"]).load_rules("fr")
     keys = numbers.normalise(raw["phone"], fr_pack, "FR")[numbers.E164]
     paris = "Europe/Paris"
     recs = raw.with_columns(
@@ -833,7 +833,7 @@ def test_demo_run_on_sample_data(tmp_path, capsys):
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from callscrub.consent import valid_consent  # noqa: E402
+from callscrub.core.checks.consent import valid_consent  # noqa: E402
 
 
 def _consent_by_grouping(rows: pl.DataFrame, records: pl.DataFrame) -> pl.DataFrame:

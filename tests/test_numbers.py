@@ -22,8 +22,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from phonenumbers import PhoneNumberFormat, PhoneNumberType
 
-from callscrub import numbers, reasons
-from callscrub.registry import load_registry
+from callscrub.phone import normalise as numbers
+from callscrub.core import reasons
+from callscrub.core.checks.registry import load_registry
 
 from conftest import campaign, registry_of, run
 
@@ -872,8 +873,8 @@ def test_compact_form_is_the_full_form_narrower(fr, sample, monkeypatch):
     """normalise(compact=True), the scrub's: the same values without the NSN
     (nsn_of_key gives it back from the key) and with type, region and
     territory as Categorical; routing reads either form alike."""
-    from callscrub.jurisdiction import Jurisdictions, route
-    from callscrub.rules import load_packs
+    from callscrub.rules.jurisdiction import Jurisdictions, route
+    from callscrub.rules.model import load_packs
 
     cases, _ = sample
     raw = pl.Series(

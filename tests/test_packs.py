@@ -29,13 +29,13 @@ from pathlib import Path
 import pytest
 from conftest import NOW, campaign, history_of, run
 
-from callscrub import cli
+from callscrub.cli import commands as cli
 from callscrub.errors import RulesError
-from callscrub.rules import builtin_names, load_packs, load_rules
+from callscrub.rules.model import builtin_names, load_packs, load_rules
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_data"
-RULESETS = ROOT / "src" / "callscrub" / "rulesets"
+RULESETS = ROOT / "src" / "callscrub" / "rules" / "rulesets"
 BUILTIN = ["ca-crtc", "es", "fr", "it-assocontact", "uk-pecr", "us-tcpa"]
 
 
@@ -985,7 +985,7 @@ def test_italian_rows_past_the_registry_validity_are_each_rejected_with_the_date
 
     import polars as pl
 
-    from callscrub.registry import Registry
+    from callscrub.core.checks.registry import Registry
 
     it = load_rules("it-assocontact")
     registry = dataclasses.replace(Registry("rpo.csv", "rpo.csv", pl.Series("key", [39399999999]), 1, 0, ()), export_date=date(2026, 6, 1))

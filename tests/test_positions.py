@@ -6,7 +6,7 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from callscrub.positions import factorize, repeated, subset_index
+from callscrub.core.positions import factorize, repeated, subset_index
 
 
 @settings(max_examples=100, deadline=None)

@@ -38,8 +38,9 @@ from conftest import PARIS, campaign, history_of, run
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from callscrub import cli, pressure
-from callscrub.rules import load_rules
+from callscrub.cli import commands as cli
+from callscrub.core.checks import pressure
+from callscrub.rules.model import load_rules
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_data"
@@ -831,8 +832,8 @@ def test_cli_sample_demo_has_pressure_rejections(tmp_path, capsys):
 
     # Independent check of the kept rows against the sample history: no kept number goes
     # over 4 attempts in a 30-day window (days in its callee zone) or into a lock-out.
-    from callscrub.history import HistoryColumns, attempts_from_frame
-    from callscrub.readers import read_table
+    from callscrub.io.history import HistoryColumns, attempts_from_frame
+    from callscrub.io.readers import read_table
 
     good, bad = attempts_from_frame(read_table(str(SAMPLE / "history.csv")).frame, FR, zone="Europe/Paris",
                                     default_region="FR", columns=HistoryColumns(), name="history.csv")

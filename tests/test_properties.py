@@ -30,10 +30,10 @@ from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
-from callscrub.reasons import ALL_REASONS
-from callscrub.registry import Registry, load_registry
-from callscrub.rules import load_rules
-from callscrub.scrub import ScrubOptions, ScrubResult, scrub
+from callscrub.core.reasons import ALL_REASONS
+from callscrub.core.checks.registry import Registry, load_registry
+from callscrub.rules.model import load_rules
+from callscrub.core.scrub import ScrubOptions, ScrubResult, scrub
 
 # ---------------------------------------------------------------------------
 # Independent reference data (not callscrub's own copies)

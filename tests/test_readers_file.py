@@ -13,9 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from callscrub import readers
+from callscrub.io import readers
 from callscrub.errors import InputError
-from callscrub.readers import _read_bytes_table, _read_csv_file, read_table
+from callscrub.io.readers import _read_bytes_table, _read_csv_file, read_table
 
 PIECES = ["a", "b", "0612345678", "é", "😀", ",", ";", "\t", '"', '""', "\n", "\r\n", " ", "\u00a0", "\x1c", "\x00", "\ufeff"]
 RAW = [b"\xff", b"\xc3"]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from callscrub.errors import InputError
-from callscrub.readers import read_table
+from callscrub.io.readers import read_table
 
 BOM = b"\xef\xbb\xbf"
 

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from callscrub.errors import InputError
-from callscrub.readers import read_table
+from callscrub.io.readers import read_table
 
 ROWS = [
     "phone,call_at,note",

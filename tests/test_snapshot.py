@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from callscrub import cli
+from callscrub.cli import commands as cli
 from callscrub.errors import ExitStatus
-from callscrub.snapshot import KEY, META_KEY, snapshot_metadata
+from callscrub.io.snapshot import KEY, META_KEY, snapshot_metadata
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_data"
@@ -121,7 +121,7 @@ def test_snapshot_export_date_sets_freshness(tmp_path: Path, capsys: pytest.Capt
 def test_registry_lookup_names_the_first_listing_registry_even_from_unsorted_keys():
     """Lookups merge with the sorted keys: a Registry built by hand with unsorted
     keys is sorted on creation, so no listed number slips through."""
-    from callscrub.registry import Registry, registry_of
+    from callscrub.core.checks.registry import Registry, registry_of
 
     a = Registry("a.csv", "a.csv", pl.Series("key", [33600000005, 33600000001, 33600000003]), 3, 0, ())
     b = Registry("b.csv", "b.csv", pl.Series("key", [33600000004, 33600000003]), 2, 0, ())
@@ -149,8 +149,8 @@ def test_registry_lookup_is_the_first_registry_listing_each_key(campaign, listed
     import tempfile
     from unittest import mock
 
-    from callscrub import registry as registry_module
-    from callscrub.registry import Registry, registry_of
+    from callscrub.core.checks import registry as registry_module
+    from callscrub.core.checks.registry import Registry, registry_of
 
     with tempfile.TemporaryDirectory() as tmp, mock.patch.object(registry_module, "SNAPSHOT_BATCH_KEYS", batch):
         registries = []
@@ -170,7 +170,7 @@ def test_registry_lookup_is_the_first_registry_listing_each_key(campaign, listed
 def test_scrub_against_a_snapshot_read_in_small_batches_is_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A snapshot's keys are read a batch at a time (never held whole): with
     batches of 3 keys the outputs are those of one batch."""
-    from callscrub import registry as registry_module
+    from callscrub.core.checks import registry as registry_module
 
     code, snap = build(tmp_path, "snap.parquet", "--from", str(SAMPLE / "bloctel_opposition.csv"), "--from", str(SAMPLE / "company_dnc.txt"))
     assert code == 0
@@ -187,8 +187,8 @@ def test_scrub_against_a_snapshot_read_in_small_batches_is_the_same(tmp_path: Pa
 def test_a_snapshot_is_read_by_its_key_column_wherever_it_stands(tmp_path: Path) -> None:
     """The keys are read from the e164 column by name: a snapshot written with
     another column first (by another tool) must not be looked up by that one."""
-    from callscrub.registry import registry_of
-    from callscrub.snapshot import load_snapshot
+    from callscrub.core.checks.registry import registry_of
+    from callscrub.io.snapshot import load_snapshot
 
     path = tmp_path / "other.parquet"
     meta = {"format": 1, "numbers": 2, "export_date": None, "sources": []}
@@ -233,8 +233,8 @@ def test_a_snapshot_whose_keys_do_not_ascend_is_refused(tmp_path: Path, capsys: 
 
 def test_keys_normalised_slice_by_slice_are_the_keys_of_one_normalisation(monkeypatch):
     """Registries and campaigns are normalised a slice at a time (memory): slicing changes no key or column."""
-    from callscrub import numbers
-    from callscrub.rules import load_rules
+    from callscrub.phone import normalise as numbers
+    from callscrub.rules.model import load_rules
 
     fr = load_rules("fr")
     values = pl.Series(["0612345678", "+33 6 12 34 56 79", None, "0596 30 12 34", "bad", "0800 123 456", "06.12.34.56.80"] * 3)
@@ -251,8 +251,8 @@ def test_keys_normalised_slice_by_slice_are_the_keys_of_one_normalisation(monkey
 def test_a_snapshot_named_like_a_pattern_is_that_file(tmp_path: Path) -> None:
     """polars reads a path as a glob unless told not to: keys of snap1.parquet
     were looked up for snap[1].parquet, and built on by --from."""
-    from callscrub.registry import registry_of
-    from callscrub.snapshot import load_snapshot
+    from callscrub.core.checks.registry import registry_of
+    from callscrub.io.snapshot import load_snapshot
 
     (tmp_path / "right.txt").write_text("0612345678\n", encoding="utf-8")
     (tmp_path / "wrong.txt").write_text("0699999999\n", encoding="utf-8")

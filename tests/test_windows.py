@@ -27,7 +27,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from conftest import NOW, PARIS, campaign, run
 
-from callscrub.windows import _next_legal_rows, next_legal
+from callscrub.core.checks.windows import _next_legal_rows, next_legal
 
 REFERENCE = Path(__file__).parent / "reference"
 

@@ -14,7 +14,7 @@ import polars as pl
 import pytest
 
 from callscrub.errors import OutputError
-from callscrub.writers import Parts, _BuiltAhead, write_outputs
+from callscrub.io.writers import Parts, _BuiltAhead, write_outputs
 
 
 def frames(tag: str, n: int, built: list[str] | None = None, fail_at: int | None = None):
@@ -104,7 +104,7 @@ def test_an_output_joined_whole_is_built_on_its_own(tmp_path: Path):
 def test_a_disk_full_when_an_output_is_flushed_names_that_output(tmp_path: Path, monkeypatch):
     """A buffered file fails when flushed, as it is closed: the error names
     its output (it was put on the last output written whole)."""
-    from callscrub import writers
+    from callscrub.io import writers
 
     class Quota(io.RawIOBase):
         def writable(self) -> bool:
@@ -143,7 +143,7 @@ def test_signals_are_held_whichever_thread_receives_them():
     Python then runs the handler in the main thread. Inside the held block
     it must not run; it runs once the block ends."""
     pl.DataFrame({"a": list(range(100_000))}).sort("a")  # polars' threads exist
-    from callscrub.writers import _signals_held
+    from callscrub.io.writers import _signals_held
     seen: list[str] = []
     with pytest.raises(KeyboardInterrupt):
         with _signals_held():
@@ -157,7 +157,7 @@ def test_signals_are_held_whichever_thread_receives_them():
 
 
 def test_signals_arrive_from_another_thread_while_held():
-    from callscrub.writers import _signals_held
+    from callscrub.io.writers import _signals_held
     seen: list[str] = []
     with pytest.raises(KeyboardInterrupt):
         with _signals_held():

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import polars as pl
 
-from callscrub import numbers
+from callscrub.phone import normalise as numbers
 from callscrub.errors import InputError
-from callscrub.readers import read_table
-from callscrub.rules import load_rules
+from callscrub.io.readers import read_table
+from callscrub.rules.model import load_rules
 
 FR = load_rules("fr")
 

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import polars as pl
 
-from callscrub import cli
-from callscrub.reasons import ALL_REASONS
+from callscrub.cli import commands as cli
+from callscrub.core.reasons import ALL_REASONS
 
 # A Monday 08:00 in Paris; SLOT is the next day inside the 10:00-13:00 window.
 NOW = "2026-11-23T08:00:00+01:00"

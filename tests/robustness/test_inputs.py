@@ -27,7 +27,7 @@ import pytest
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
-from callscrub.reasons import ALL_REASONS
+from callscrub.core.reasons import ALL_REASONS
 
 from ._support import (
     SLOT,

@@ -24,8 +24,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from callscrub import cli, writers
-from callscrub.safety import Terminated, install_signal_handlers
+from callscrub.cli import commands as cli
+from callscrub.io import writers
+from callscrub.io.safety import Terminated, install_signal_handlers
 
 from ._support import (
     CONSOLE_SCRIPT,

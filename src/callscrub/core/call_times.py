@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from callscrub.positions import factorize
+from callscrub.core.positions import factorize
 
 _TIME_RE = (
     r"^(?<date>\d{4}-\d{2}-\d{2})(?:[T ](?<hm>\d{2}:\d{2})(?<sec>:\d{2}(?:\.\d{1,9})?)?)?"

@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 
-from callscrub.holiday_calendar import holiday_table
-from callscrub.jurisdiction import Jurisdictions
+from callscrub.rules.holiday_table import holiday_table
+from callscrub.rules.jurisdiction import Jurisdictions
 
 Interval = tuple[int, int]  # [start, end) in UTC epoch seconds
 

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import polars as pl
 
-from callscrub import numbers
+from callscrub.phone import normalise as numbers
 from callscrub.errors import InputError, describe_columns
-from callscrub.readers import read_table
-from callscrub.rules import RuleSet
+from callscrub.io.readers import read_table
+from callscrub.rules.model import RuleSet
 
 NUMBER_COLUMN_NAMES = (
     "phone", "phone_number", "telephone", "tel", "numero", "numero_telephone", "num", "number",

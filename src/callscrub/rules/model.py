@@ -285,7 +285,7 @@ def _load_blocks(numbering: dict[str, Any], where: str, territories: dict[str, T
     block_cc = _get(numbering, "block_country_code", dict, where, "numbering.")
     strip = numbering.get("national_prefix_strip", {})
     try:
-        text = resources.files("callscrub").joinpath("data", file_name).read_text(encoding="utf-8")
+        text = resources.files("callscrub.rules").joinpath("data", file_name).read_text(encoding="utf-8")
     except FileNotFoundError:
         raise _fail(where, "numbering.blocks_file", f"names {file_name!r}, which is not shipped in callscrub/data") from None
     blocks = []
@@ -477,12 +477,12 @@ def parse_rules(text: str, where: str) -> RuleSet:
 
 
 def builtin_names() -> list[str]:
-    return sorted(p.name[:-5] for p in resources.files("callscrub").joinpath("rulesets").iterdir() if p.name.endswith(".toml"))
+    return sorted(p.name[:-5] for p in resources.files("callscrub.rules").joinpath("rulesets").iterdir() if p.name.endswith(".toml"))
 
 
 def _load_one(spec: str) -> RuleSet:
     if spec in builtin_names():
-        text = resources.files("callscrub").joinpath("rulesets", f"{spec}.toml").read_text(encoding="utf-8")
+        text = resources.files("callscrub.rules").joinpath("rulesets", f"{spec}.toml").read_text(encoding="utf-8")
         return parse_rules(text, f"built-in rule set {spec!r}")
     path = Path(spec)
     if path.suffix == ".toml" or path.exists():

@@ -22,7 +22,7 @@ from pathlib import Path
 import polars as pl
 
 from callscrub.errors import InputError
-from callscrub.writers import sha256_file
+from callscrub.io.writers import sha256_file
 
 PARQUET_MAGIC = b"PAR1"
 GZIP_MAGIC = b"\x1f\x8b"

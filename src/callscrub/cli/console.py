@@ -16,10 +16,10 @@ from typing import Any, TextIO
 from rich.console import Console
 from rich.table import Table
 
-from callscrub.history import History
-from callscrub.registry import Registry
-from callscrub.rules import RuleSet
-from callscrub.scrub import ScrubResult
+from callscrub.io.history import History
+from callscrub.core.checks.registry import Registry
+from callscrub.rules.model import RuleSet
+from callscrub.core.scrub import ScrubResult
 
 
 def summary_dict(

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import polars as pl
 
-from callscrub import numbers
-from callscrub.call_times import parse_times
+from callscrub.phone import normalise as numbers
+from callscrub.core.call_times import parse_times
 from callscrub.errors import InputError, describe_columns
-from callscrub.readers import read_table
-from callscrub.rules import RuleSet, numbering_pack
+from callscrub.io.readers import read_table
+from callscrub.rules.model import RuleSet, numbering_pack
 
 SCHEMA = {"key": pl.Int64, "at": pl.Int64, "refused": pl.Boolean}
 

@@ -23,7 +23,7 @@ from typing import Any
 import polars as pl
 
 from callscrub.errors import CallscrubError, ExitStatus, InputError
-from callscrub.writers import sha256_file
+from callscrub.io.writers import sha256_file
 
 MANIFEST_VERSION = 1
 PACKAGES = ("callscrub", "polars", "phonenumbers", "holidays", "tzdata", "typer", "rich")

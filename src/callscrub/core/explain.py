@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 import holidays as holidays_pkg
 import polars as pl
 
-from callscrub import numbers
-from callscrub.jurisdiction import Jurisdictions, route
-from callscrub.rules import WEEKDAYS, RuleSet, numbering_pack
-from callscrub.windows import build_calendar
+from callscrub.phone import normalise as numbers
+from callscrub.rules.jurisdiction import Jurisdictions, route
+from callscrub.rules.model import WEEKDAYS, RuleSet, numbering_pack
+from callscrub.core.checks.windows import build_calendar
 
 HORIZON_DAYS = 14
 

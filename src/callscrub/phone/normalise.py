@@ -39,7 +39,7 @@ import phonenumbers
 import polars as pl
 from phonenumbers import PhoneMetadata, PhoneNumberType
 
-from callscrub.rules import RuleSet
+from callscrub.rules.model import RuleSet
 
 # Columns added by `normalise`; the caller joins them to its rows.
 E164 = "_e164"  # Int64 join key: the digits of +CC NSN

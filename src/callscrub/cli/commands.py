@@ -23,22 +23,22 @@ import polars as pl
 import typer
 
 from callscrub import __version__
-from callscrub.consent import ConsentColumns, caller_id_in_ranges, load_consent, load_screened
-from callscrub.background import begun
-from callscrub.audit import InputRecord, build_manifest, describe, load_manifest, replay_args, verify
-from callscrub.audit import to_bytes as manifest_bytes
+from callscrub.core.checks.consent import ConsentColumns, caller_id_in_ranges, load_consent, load_screened
+from callscrub.core.background import begun
+from callscrub.audit.manifest import InputRecord, build_manifest, describe, load_manifest, replay_args, verify
+from callscrub.audit.manifest import to_bytes as manifest_bytes
 from callscrub.errors import CallscrubError, ExitStatus, InputError, StaleRegistry, UsageError, describe_columns
-from callscrub.history import HistoryColumns, load_history
-from callscrub.readers import Table, read_table
-from callscrub.registry import Registry, load_registry, stale_registries
-from callscrub.explain import explain_number, pack_details, pack_summary
-from callscrub.rules import RuleSet, builtin_names, load_packs, load_rules, numbering_pack
-from callscrub.safety import excel_safe, install_signal_handlers, output_lock
-from callscrub.snapshot import build_snapshot, load_snapshot, snapshot_metadata
-from callscrub.carried import Carried
-from callscrub.scrub import ScrubOptions, scrub, split_campaign
-from callscrub.summary import print_fields, print_table, progress, show, summary_dict, to_json
-from callscrub.writers import Parts, Payload, output_format, sha256_file, write_outputs
+from callscrub.io.history import HistoryColumns, load_history
+from callscrub.io.readers import Table, read_table
+from callscrub.core.checks.registry import Registry, load_registry, stale_registries
+from callscrub.core.explain import explain_number, pack_details, pack_summary
+from callscrub.rules.model import RuleSet, builtin_names, load_packs, load_rules, numbering_pack
+from callscrub.io.safety import excel_safe, install_signal_handlers, output_lock
+from callscrub.io.snapshot import build_snapshot, load_snapshot, snapshot_metadata
+from callscrub.core.carried import Carried
+from callscrub.core.scrub import ScrubOptions, scrub, split_campaign
+from callscrub.cli.console import print_fields, print_table, progress, show, summary_dict, to_json
+from callscrub.io.writers import Parts, Payload, output_format, sha256_file, write_outputs
 
 app = typer.Typer(
     name="callscrub",

@@ -17,9 +17,9 @@ from functools import lru_cache
 import phonenumbers
 import polars as pl
 
-from callscrub import numbers
-from callscrub.positions import factorize, subset_index
-from callscrub.rules import Cap, RuleSet, Version
+from callscrub.phone import normalise as numbers
+from callscrub.core.positions import factorize, subset_index
+from callscrub.rules.model import Cap, RuleSet, Version
 
 UNKNOWN_ZONE = "Etc/Unknown"
 

@@ -19,7 +19,7 @@ import io
 
 import polars as pl
 
-from callscrub.background import begun
+from callscrub.core.background import begun
 
 def _pack(frame: pl.DataFrame) -> bytes:
     buf = io.BytesIO()

@@ -17,18 +17,19 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 
-from callscrub import numbers, reasons
-from callscrub.background import begun
-from callscrub.call_times import parse_times
-from callscrub.carried import Carried
-from callscrub.consent import Screened, truthy, valid_consent
+from callscrub.phone import normalise as numbers
+from callscrub.core import reasons
+from callscrub.core.background import begun
+from callscrub.core.call_times import parse_times
+from callscrub.core.carried import Carried
+from callscrub.core.checks.consent import Screened, truthy, valid_consent
 from callscrub.errors import ConsentRequired, InputError, describe_columns
-from callscrub.positions import repeated, subset_index
-from callscrub.pressure import apply_limits
-from callscrub.registry import Registry, registry_of
-from callscrub.jurisdiction import Jurisdictions, route
-from callscrub.rules import RuleSet, numbering_pack
-from callscrub.windows import Calendar, build_calendar, iso_local, next_legal, with_offset
+from callscrub.core.positions import repeated, subset_index
+from callscrub.core.checks.pressure import apply_limits
+from callscrub.core.checks.registry import Registry, registry_of
+from callscrub.rules.jurisdiction import Jurisdictions, route
+from callscrub.rules.model import RuleSet, numbering_pack
+from callscrub.core.checks.windows import Calendar, build_calendar, iso_local, next_legal, with_offset
 
 # Columns the scrub adds. An input that already has them (a clean list scrubbed
 # again) has them replaced, so re-scrubbing keeps the same shape.

@@ -15,13 +15,13 @@ from pathlib import Path
 
 import polars as pl
 
-from callscrub import numbers
-from callscrub.call_times import parse_times
+from callscrub.phone import normalise as numbers
+from callscrub.core.call_times import parse_times
 from callscrub.errors import InputError, describe_columns
-from callscrub.positions import subset_index
-from callscrub.readers import read_table
-from callscrub.registry import _fold, read_number_table
-from callscrub.rules import RuleSet
+from callscrub.core.positions import subset_index
+from callscrub.io.readers import read_table
+from callscrub.core.checks.registry import _fold, read_number_table
+from callscrub.rules.model import RuleSet
 
 SCHEMA = {"key": pl.Int64, "consent_at": pl.Int64, "revoked_at": pl.Int64, "source": pl.String}
 TRUE_WORDS = ("true", "1", "yes", "y", "oui", "o", "x", "vrai")

@@ -11,7 +11,7 @@ from datetime import date
 import holidays as holidays_pkg
 import polars as pl
 
-from callscrub.jurisdiction import Jurisdictions
+from callscrub.rules.jurisdiction import Jurisdictions
 
 SCHEMA = {"territory": pl.String, "date": pl.Date, "holiday": pl.String, "local": pl.Boolean}
 

@@ -23,11 +23,11 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 
-from callscrub import reasons
-from callscrub.jurisdiction import Jurisdictions, Limits
-from callscrub.positions import repeated
-from callscrub.rules import Cap
-from callscrub.windows import Calendar, offset_table, with_offset
+from callscrub.core import reasons
+from callscrub.rules.jurisdiction import Jurisdictions, Limits
+from callscrub.core.positions import repeated
+from callscrub.rules.model import Cap
+from callscrub.core.checks.windows import Calendar, offset_table, with_offset
 
 DAY = 86400
 _EPOCH_DAY = date(1970, 1, 1)

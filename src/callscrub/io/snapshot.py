@@ -20,12 +20,12 @@ from typing import Any
 
 import polars as pl
 
-from callscrub import numbers
+from callscrub.phone import normalise as numbers
 from callscrub.errors import InputError
-from callscrub.readers import PARQUET_MAGIC
-from callscrub.registry import SNAPSHOT_KEY, Registry, read_number_table
-from callscrub.rules import RuleSet
-from callscrub.writers import sha256_file
+from callscrub.io.readers import PARQUET_MAGIC
+from callscrub.core.checks.registry import SNAPSHOT_KEY, Registry, read_number_table
+from callscrub.rules.model import RuleSet
+from callscrub.io.writers import sha256_file
 
 META_KEY = "callscrub_snapshot"
 KEY = SNAPSHOT_KEY

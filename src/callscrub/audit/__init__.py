@@ -1,0 +1,1 @@
+"""The audit trail: manifests that let a past scrub be replayed and verified."""

@@ -1,0 +1,1 @@
+"""The checks a scrub applies to its rows, each in its own module."""

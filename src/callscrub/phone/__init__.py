@@ -1,0 +1,1 @@
+"""Phone numbers: normalisation to E.164 keys, number type and country."""

@@ -1,0 +1,1 @@
+"""Rule packs: the model, its loading from TOML data, jurisdictions and holidays."""
