@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test venv clean fuzz bench
+.PHONY: demo test test-fast lint venv clean fuzz bench
 
 FUZZ_SECONDS ?= 60
 BENCH_ROWS ?= 1000000
@@ -14,7 +14,7 @@ BENCH_REGISTRY ?= 5000000
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,lint]'
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -32,6 +32,16 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The same suite without the process-level tests marked slow: for development.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow"
+
+# ruff (format and lint) and mypy --strict, as CI runs them.
+lint: $(STAMP)
+	$(BIN)/ruff format --check src tests bench sample_data
+	$(BIN)/ruff check src tests bench sample_data
+	$(BIN)/mypy
 
 # Coverage-guided fuzzing of the number normaliser and the CSV reader, for a
 # bounded time; new cases land in tests/fuzz/corpus/ and become regression tests.

@@ -30,7 +30,12 @@ FIRST_EXTRA = 12_000_000_000  # +1 200 000 0000
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--data", type=Path, required=True, help="a bench/data directory with registry_snapshot.parquet")
+    ap.add_argument(
+        "--data",
+        type=Path,
+        required=True,
+        help="a bench/data directory with registry_snapshot.parquet",
+    )
     ap.add_argument("--numbers", type=int, default=250_000_000)
     args = ap.parse_args(argv)
     base_path = args.data / "registry_snapshot.parquet"
@@ -41,17 +46,33 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit(f"{base_path} already holds {len(base):,} numbers")
     last_extra = FIRST_EXTRA + extra - 1
     if len(base) and base[0] <= last_extra:
-        raise SystemExit(f"{base_path}: its keys start at {base[0]}, below the added ones' last ({last_extra})")
+        raise SystemExit(
+            f"{base_path}: its keys start at {base[0]}, below the added ones' last ({last_extra})"
+        )
     campaign = pl.read_parquet(args.data / "reference_keys.parquet", columns=["e164"])["e164"]
     if campaign.is_between(FIRST_EXTRA, last_extra).any():
         raise SystemExit("the campaign holds numbers among the ones to add: pick another range")
     # The added keys are all below the base's: the concatenation is sorted and unique.
-    keys = pl.concat([pl.int_range(FIRST_EXTRA, last_extra + 1, dtype=pl.Int64, eager=True), base]).rename(KEY)
-    meta = {**meta, "numbers": len(keys), "sources": [*meta["sources"], {"file": "synthetic +1 numbers (bench/big_snapshot.py)", "numbers": extra}]}
+    keys = pl.concat(
+        [pl.int_range(FIRST_EXTRA, last_extra + 1, dtype=pl.Int64, eager=True), base]
+    ).rename(KEY)
+    meta = {
+        **meta,
+        "numbers": len(keys),
+        "sources": [
+            *meta["sources"],
+            {"file": "synthetic +1 numbers (bench/big_snapshot.py)", "numbers": extra},
+        ],
+    }
     out = args.data / "big" / "registry_snapshot.parquet"
     out.parent.mkdir(exist_ok=True)
-    pl.DataFrame({KEY: keys}).write_parquet(out, compression="zstd", statistics=True, metadata={META_KEY: json.dumps(meta)})
-    print(f"{out}: {len(keys):,} numbers ({extra:,} added), {out.stat().st_size / 2**20:,.0f} MiB", file=sys.stderr)
+    pl.DataFrame({KEY: keys}).write_parquet(
+        out, compression="zstd", statistics=True, metadata={META_KEY: json.dumps(meta)}
+    )
+    print(
+        f"{out}: {len(keys):,} numbers ({extra:,} added), {out.stat().st_size / 2**20:,.0f} MiB",
+        file=sys.stderr,
+    )
     return 0
 
 

@@ -63,16 +63,48 @@ SUBSCRIBER = [MOBILE, E164, LANDLINE, OVERSEAS]  # categories a repeat may copy
 # landlines (weighted by repetition: Paris, Rennes/Nantes, Lille, Moselle, Bas-Rhin,
 # Haut-Rhin, Lyon, Bordeaux, VoIP 09), overseas sub-blocks inside allocated ARCEP ranges
 # (as in sample_data/make_sample_data.py), toll-free / premium.
-MOBILE_PREFIXES = ["061", "062", "064", "065", "066", "067", "068", "061", "066", "067",
-                   "073", "074", "075", "076", "077", "078", "079"]
-LANDLINES = [("014", 20), ("024", 12), ("032", 10), ("0387", 4), ("0388", 4), ("0389", 3),
-             ("047", 13), ("055", 12), ("095", 12), ("098", 10)]
+MOBILE_PREFIXES = [
+    "061",
+    "062",
+    "064",
+    "065",
+    "066",
+    "067",
+    "068",
+    "061",
+    "066",
+    "067",
+    "073",
+    "074",
+    "075",
+    "076",
+    "077",
+    "078",
+    "079",
+]
+LANDLINES = [
+    ("014", 20),
+    ("024", 12),
+    ("032", 10),
+    ("0387", 4),
+    ("0388", 4),
+    ("0389", 3),
+    ("047", 13),
+    ("055", 12),
+    ("095", 12),
+    ("098", 10),
+]
 OVERSEAS_BLOCKS = [
-    ("0262", 262, ["97400", "97410", "97430", "97460"]), ("0692", 262, ["97400", "97410", "97430"]),
-    ("05909", 590, ["97100", "97110", "97139"]), ("0690", 590, ["97100", "97110", "97139"]),
-    ("05942", 594, ["97300", "97310"]), ("06942", 594, ["97300", "97310"]),
-    ("05966", 596, ["97200", "97220", "97232"]), ("0696", 596, ["97200", "97220", "97232"]),
-    ("06392", 262, ["97600", "97615"]), ("02696", 262, ["97600", "97615"]),
+    ("0262", 262, ["97400", "97410", "97430", "97460"]),
+    ("0692", 262, ["97400", "97410", "97430"]),
+    ("05909", 590, ["97100", "97110", "97139"]),
+    ("0690", 590, ["97100", "97110", "97139"]),
+    ("05942", 594, ["97300", "97310"]),
+    ("06942", 594, ["97300", "97310"]),
+    ("05966", 596, ["97200", "97220", "97232"]),
+    ("0696", 596, ["97200", "97220", "97232"]),
+    ("06392", 262, ["97600", "97615"]),
+    ("02696", 262, ["97600", "97615"]),
 ]
 PREMIUM_PREFIXES = ["0800", "0899"]
 BLOCKS = (
@@ -92,23 +124,53 @@ OVS_POSTAL = pl.Series([codes[j % len(codes)] for _, _, codes in OVERSEAS_BLOCKS
 TWO_DIGITS = pl.Series([f"{k:02d}" for k in range(100)])
 SEPARATORS = [" ", ".", ""]  # styles 0 spaces, 1 dots, 2 compact; 3 is E.164
 # "0612" -> "06 12 " / "06.12." / "0612", indexed by style * 10000 + the four digits.
-FOUR_DIGITS_SEP = pl.Series([f"{k // 100:02d}{sep}{k % 100:02d}{sep}" for sep in SEPARATORS for k in range(10_000)])
+FOUR_DIGITS_SEP = pl.Series(
+    [f"{k // 100:02d}{sep}{k % 100:02d}{sep}" for sep in SEPARATORS for k in range(10_000)]
+)
 FOUR_DIGITS = pl.Series([f"{k:04d}" for k in range(10_000)])
-INVALID_TEXTS = pl.Series(["abc", "n/a", "inconnu", "06 12 AB 56 78", "+33 6 12", "0612", "06-12-34", None], dtype=pl.String)
-OFFERS = pl.Series(["Fibre 1Gb", "Box TV", "Assurance habitation", "Forfait 5G", "Box TV, Netflix inclus",
-                    "Fibre 1Gb", "Forfait 5G", "Box TV"])
+INVALID_TEXTS = pl.Series(
+    ["abc", "n/a", "inconnu", "06 12 AB 56 78", "+33 6 12", "0612", "06-12-34", None],
+    dtype=pl.String,
+)
+OFFERS = pl.Series(
+    [
+        "Fibre 1Gb",
+        "Box TV",
+        "Assurance habitation",
+        "Forfait 5G",
+        "Box TV, Netflix inclus",
+        "Fibre 1Gb",
+        "Forfait 5G",
+        "Box TV",
+    ]
+)
 NOTES = [
-    "", "", "Client depuis 2019", "Rappeler après 18h, demande Mme", 'A dit "pas intéressé" en 2025',
-    "Résiliation en cours", "Prospect salon Lyon", "Intéressé par la fibre; rappel demandé",
-    "Parle espagnol", "Ne pas appeler le mercredi", "Ancien abonné, parti chez un concurrent",
+    "",
+    "",
+    "Client depuis 2019",
+    "Rappeler après 18h, demande Mme",
+    'A dit "pas intéressé" en 2025',
+    "Résiliation en cours",
+    "Prospect salon Lyon",
+    "Intéressé par la fibre; rappel demandé",
+    "Parle espagnol",
+    "Ne pas appeler le mercredi",
+    "Ancien abonné, parti chez un concurrent",
     "Devis envoyé par courriel",
 ]
 # CRM notes: 30 % carry a ticket number (4096 distinct texts, picked with one lookup).
-NOTE_TEXTS = pl.Series([
-    NOTES[k % len(NOTES)] if k % 10 >= 3
-    else (f"ticket #{(k * 7919) % 1_000_000}" if not NOTES[k % len(NOTES)] else f"{NOTES[k % len(NOTES)]} - ticket #{(k * 7919) % 1_000_000}")
-    for k in range(4096)
-])
+NOTE_TEXTS = pl.Series(
+    [
+        NOTES[k % len(NOTES)]
+        if k % 10 >= 3
+        else (
+            f"ticket #{(k * 7919) % 1_000_000}"
+            if not NOTES[k % len(NOTES)]
+            else f"{NOTES[k % len(NOTES)]} - ticket #{(k * 7919) % 1_000_000}"
+        )
+        for k in range(4096)
+    ]
+)
 OUTCOMES = pl.Series(["no_answer"] * 10 + ["answered"] * 5 + ["voicemail"] * 4 + ["refused"])
 
 
@@ -155,7 +217,13 @@ def national_pairs(nat: pl.Expr, style: pl.Expr) -> pl.Expr:
     """A national number (Int64, e.g. 612345678 for 06 12 34 56 78) written in pairs joined
     by the style's separator: three table lookups ("06 12 " + "34 56 " + "78")."""
     four = lookup(FOUR_DIGITS_SEP, style * 10_000 + nat // 1_000_000)
-    return pl.concat_str([four, lookup(FOUR_DIGITS_SEP, style * 10_000 + (nat // 100) % 10_000), lookup(TWO_DIGITS, nat % 100)])
+    return pl.concat_str(
+        [
+            four,
+            lookup(FOUR_DIGITS_SEP, style * 10_000 + (nat // 100) % 10_000),
+            lookup(TWO_DIGITS, nat % 100),
+        ]
+    )
 
 
 def national_text(key: pl.Expr) -> pl.Expr:
@@ -185,27 +253,51 @@ def campaign_frame(n: int, seed: int) -> pl.DataFrame:
     mobile_block = MOB0 + rng.below(len(MOBILE_PREFIXES))
     land_block = LAND0 + rng.below(OVS0 - LAND0)
     block = (
-        pl.when((c == E164) & (pl.col("_u_land") < 0.15)).then(land_block)
-        .when(c == LANDLINE).then(land_block)
-        .when(c == OVERSEAS).then(OVS0 + rng.below(len(OVERSEAS_BLOCKS)))
-        .when(c == PREMIUM).then(PREM0 + rng.below(len(PREMIUM_PREFIXES)))
+        pl.when((c == E164) & (pl.col("_u_land") < 0.15))
+        .then(land_block)
+        .when(c == LANDLINE)
+        .then(land_block)
+        .when(c == OVERSEAS)
+        .then(OVS0 + rng.below(len(OVERSEAS_BLOCKS)))
+        .when(c == PREMIUM)
+        .then(PREM0 + rng.below(len(PREMIUM_PREFIXES)))
         .otherwise(mobile_block)  # mobiles, E.164 mobiles; repeat and invalid rows: unused
     )
     df = df.with_columns(block.alias("_b"))
     scale = lookup(BLOCK_SCALE, pl.col("_b"))
-    hour = pl.when(rng.uniform() < 0.7).then(
-        rng.pick(pl.Series([9, 10, 10, 11, 11, 12, 13, 14, 15, 15, 16, 16, 17, 17, 18, 18, 19, 20]))
-    ).otherwise(rng.below(24))
-    ovs_postal = lookup(OVS_POSTAL, (pl.col("_b") - OVS0).clip(0, len(OVERSEAS_BLOCKS) - 1) * 4 + rng.below(4))
-    metro_postal = lookup(TWO_DIGITS, rng.below(95) + 1) + lookup(TWO_DIGITS, rng.below(100)) + pl.lit("0")
+    hour = (
+        pl.when(rng.uniform() < 0.7)
+        .then(
+            rng.pick(
+                pl.Series([9, 10, 10, 11, 11, 12, 13, 14, 15, 15, 16, 16, 17, 17, 18, 18, 19, 20])
+            )
+        )
+        .otherwise(rng.below(24))
+    )
+    ovs_postal = lookup(
+        OVS_POSTAL, (pl.col("_b") - OVS0).clip(0, len(OVERSEAS_BLOCKS) - 1) * 4 + rng.below(4)
+    )
+    metro_postal = (
+        lookup(TWO_DIGITS, rng.below(95) + 1) + lookup(TWO_DIGITS, rng.below(100)) + pl.lit("0")
+    )
     df = df.with_columns(
         (lookup(BLOCK_VALUE, pl.col("_b")) * scale + rng.below(10**8) % scale).alias("_nat"),
         lookup(BLOCK_CC, pl.col("_b")).alias("_cc"),
-        pl.when(c == E164).then(3).when(c == MOBILE).then(rng.below(2)).otherwise(rng.below(3)).alias("_style"),
+        pl.when(c == E164)
+        .then(3)
+        .when(c == MOBILE)
+        .then(rng.below(2))
+        .otherwise(rng.below(3))
+        .alias("_style"),
         rng.below(CAMPAIGN_DAYS).alias("_day"),
         hour.alias("_hour"),
-        pl.when(rng.uniform() < 0.6).then(rng.below(4) * 15).otherwise(rng.below(60)).alias("_minute"),
-        pl.when(rng.uniform() < 0.5).then(pl.when(c == OVERSEAS).then(ovs_postal).otherwise(metro_postal)).alias("postal_code"),
+        pl.when(rng.uniform() < 0.6)
+        .then(rng.below(4) * 15)
+        .otherwise(rng.below(60))
+        .alias("_minute"),
+        pl.when(rng.uniform() < 0.5)
+        .then(pl.when(c == OVERSEAS).then(ovs_postal).otherwise(metro_postal))
+        .alias("postal_code"),
     )
 
     # 2. Repeats take an earlier subscriber row's number (and half the time its slot).
@@ -215,21 +307,39 @@ def campaign_frame(n: int, seed: int) -> pl.DataFrame:
     nat, style = pl.col("_nat"), pl.col("_style")
     key = pl.col("_cc") * 1_000_000_000 + nat
     inv = rng.below(len(INVALID_TEXTS) + 1)
-    invalid = pl.when(inv < len(INVALID_TEXTS)).then(lookup(INVALID_TEXTS, inv.clip(0, len(INVALID_TEXTS) - 1))).otherwise(
-        (10**14 + rng.below(9 * 10**14)).cast(pl.String)  # 15 digits, no country code
+    invalid = (
+        pl.when(inv < len(INVALID_TEXTS))
+        .then(lookup(INVALID_TEXTS, inv.clip(0, len(INVALID_TEXTS) - 1)))
+        .otherwise(
+            (10**14 + rng.below(9 * 10**14)).cast(pl.String)  # 15 digits, no country code
+        )
     )
     phone = (
-        pl.when(c == INVALID).then(invalid)
-        .when(style == 3).then(e164_text(key))
+        pl.when(c == INVALID)
+        .then(invalid)
+        .when(style == 3)
+        .then(e164_text(key))
         .otherwise(national_pairs(nat, style.clip(0, 2)))
     )
-    call_at = pl.concat_str([
-        lookup(day_texts(CAMPAIGN_START, CAMPAIGN_DAYS), pl.col("_day")), pl.lit("T"),
-        lookup(TWO_DIGITS, pl.col("_hour")), pl.lit(":"), lookup(TWO_DIGITS, pl.col("_minute")), pl.lit(":00"),
-    ])
+    call_at = pl.concat_str(
+        [
+            lookup(day_texts(CAMPAIGN_START, CAMPAIGN_DAYS), pl.col("_day")),
+            pl.lit("T"),
+            lookup(TWO_DIGITS, pl.col("_hour")),
+            pl.lit(":"),
+            lookup(TWO_DIGITS, pl.col("_minute")),
+            pl.lit(":00"),
+        ]
+    )
     groups = max(2, -(-len(str(n)) // 4))  # C + 8, 12, ... digits
     number = pl.col("i").cast(pl.Int64) + 1
-    customer_id = pl.concat_str([pl.lit("C")] + [lookup(FOUR_DIGITS, (number // 10_000 ** (groups - 1 - g)) % 10_000) for g in range(groups)])
+    customer_id = pl.concat_str(
+        [pl.lit("C")]
+        + [
+            lookup(FOUR_DIGITS, (number // 10_000 ** (groups - 1 - g)) % 10_000)
+            for g in range(groups)
+        ]
+    )
     df = df.with_columns(
         customer_id.alias("customer_id"),
         phone.alias("phone"),
@@ -251,19 +361,25 @@ def _repeats(df: pl.DataFrame, rng: Rng) -> pl.DataFrame:
     is_src = pl.col("_cat").is_in(SUBSCRIBER)
     df = df.with_columns(
         (is_src.cast(pl.Int64).cum_sum() - is_src.cast(pl.Int64)).alias("_before"),
-        rng.uniform().alias("_u_src"), rng.uniform().alias("_u_text"), rng.uniform().alias("_u_slot"),
+        rng.uniform().alias("_u_src"),
+        rng.uniform().alias("_u_text"),
+        rng.uniform().alias("_u_slot"),
         rng.below(3).alias("_restyle"),
     )
     df = df.with_columns(
-        pl.when((pl.col("_cat") == REPEAT) & (pl.col("_before") == 0)).then(pl.lit(MOBILE, pl.Int8))
-        .otherwise(pl.col("_cat")).alias("_cat")
+        pl.when((pl.col("_cat") == REPEAT) & (pl.col("_before") == 0))
+        .then(pl.lit(MOBILE, pl.Int8))
+        .otherwise(pl.col("_cat"))
+        .alias("_cat")
     )
     sources = df.select(pl.col("i").filter(is_src).cast(pl.Int64))["i"]
     if sources.is_empty():  # no subscriber row at all (tiny campaigns): nothing to repeat
         sources = pl.Series("i", [0], pl.Int64)
     is_rep = pl.col("_cat") == REPEAT
     src = (pl.col("_u_src") * pl.col("_before")).floor().cast(pl.Int64)
-    df = df.with_columns(pl.when(is_rep).then(lookup(sources, pl.when(is_rep).then(src).otherwise(0))).alias("_src"))
+    df = df.with_columns(
+        pl.when(is_rep).then(lookup(sources, pl.when(is_rep).then(src).otherwise(0))).alias("_src")
+    )
     s = pl.col("_src").fill_null(0)
     same_text, same_slot = pl.col("_u_text") < 0.5, pl.col("_u_slot") < 0.5
     src_style = pl.col("_style").gather(s)
@@ -271,11 +387,19 @@ def _repeats(df: pl.DataFrame, rng: Rng) -> pl.DataFrame:
         pl.when(is_rep).then(pl.col(name).gather(s)).otherwise(pl.col(name)).alias(name)
         for name in ("_nat", "_cc", "_b", "postal_code")
     ).with_columns(
-        pl.when(is_rep & same_text).then(src_style)
-        .when(is_rep).then((src_style + 1 + pl.col("_restyle")) % 4)
-        .otherwise(pl.col("_style")).alias("_style"),
-        *(pl.when(is_rep & same_slot).then(pl.col(name).gather(s)).otherwise(pl.col(name)).alias(name)
-          for name in ("_day", "_hour", "_minute")),
+        pl.when(is_rep & same_text)
+        .then(src_style)
+        .when(is_rep)
+        .then((src_style + 1 + pl.col("_restyle")) % 4)
+        .otherwise(pl.col("_style"))
+        .alias("_style"),
+        *(
+            pl.when(is_rep & same_slot)
+            .then(pl.col(name).gather(s))
+            .otherwise(pl.col(name))
+            .alias(name)
+            for name in ("_day", "_hour", "_minute")
+        ),
     )
 
 
@@ -310,7 +434,9 @@ def affine_permutation(size: int, seed: int) -> tuple[int, int]:
     return a, stream_seed(seed, 2) % size
 
 
-def registry_frames(dialable: pl.Series, all_keys: pl.Series, m: int, seed: int) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+def registry_frames(
+    dialable: pl.Series, all_keys: pl.Series, m: int, seed: int
+) -> tuple[pl.DataFrame, pl.DataFrame, int]:
     """(registry.csv rows, sorted distinct keys, how many campaign numbers are listed).
 
     The listed campaign numbers are ~20 % of `dialable`; the others are distinct random
@@ -324,21 +450,29 @@ def registry_frames(dialable: pl.Series, all_keys: pl.Series, m: int, seed: int)
     prefixes = pl.Series(sorted({int(p) for p in MOBILE_PREFIXES}), dtype=pl.Int64)
     space = len(prefixes) * 10_000_000
     if need > space // 2:
-        raise SystemExit(f"--registry {m}: at most {space // 2 + listed.height} numbers can be drawn")
+        raise SystemExit(
+            f"--registry {m}: at most {space // 2 + listed.height} numbers can be drawn"
+        )
     a, b = affine_permutation(space, stream_seed(seed, 1002))
     taken = all_keys.implode()
     parts, have, start = [], 0, 0
     while have < need:  # collisions with the campaign are a few %: one or two batches
         count = min(space - start, int((need - have) * 1.1) + 1000)
         x = (pl.int_range(start, start + count, dtype=pl.Int64) * a + b) % space
-        batch = pl.select((33_000_000_000 + lookup(prefixes, x // 10_000_000) * 10_000_000 + x % 10_000_000).alias("key"))
+        batch = pl.select(
+            (
+                33_000_000_000 + lookup(prefixes, x // 10_000_000) * 10_000_000 + x % 10_000_000
+            ).alias("key")
+        )
         batch = batch.filter(~pl.col("key").is_in(taken)).head(need - have)
         parts.append(batch)
         have += batch.height
         start += count
     reg = pl.concat([listed, *parts])
     a2, b2 = affine_permutation(m, stream_seed(seed, 1003)) if m > 1 else (1, 0)
-    reg = reg[pl.select((pl.int_range(0, m, dtype=pl.Int64) * a2 + b2) % m).to_series()] if m else reg
+    reg = (
+        reg[pl.select((pl.int_range(0, m, dtype=pl.Int64) * a2 + b2) % m).to_series()] if m else reg
+    )
     r = Rng(stream_seed(seed, 1000))
     first, last = date(2016, 6, 1), date(2026, 8, 10)  # Bloctel's lifetime (as in sample_data)
     days = day_texts(first, (last - first).days + 1)
@@ -352,23 +486,40 @@ def history_frame(dialable: pl.Series, seed: int) -> pl.DataFrame:
     """1-4 past attempts for ~5 % of the numbers over the previous 40 days, by time."""
     rng = Rng(stream_seed(seed, 2000))
     d = keyed(dialable).filter(rng.uniform() < 0.05)
-    d = d.with_columns(rng.pick(pl.Series([1, 1, 1, 2, 2, 3, 4])).alias("_n"), rng.uniform().alias("_fmt"))
+    d = d.with_columns(
+        rng.pick(pl.Series([1, 1, 1, 2, 2, 3, 4])).alias("_n"), rng.uniform().alias("_fmt")
+    )
     d = d.with_columns(pl.int_ranges(0, pl.col("_n"), dtype=U64).alias("_k")).explode("_k")
-    d = d.with_columns((pl.col("i") * 8 + pl.col("_k")).alias("i"))  # a fresh stream index per attempt
-    called = pl.concat_str([
-        rng.pick(day_texts(HISTORY_START, HISTORY_DAYS)), pl.lit("T"), lookup(TWO_DIGITS, 10 + rng.below(10)),
-        pl.lit(":"), lookup(TWO_DIGITS, rng.below(4) * 15), pl.lit(":00"),
-    ])
+    d = d.with_columns(
+        (pl.col("i") * 8 + pl.col("_k")).alias("i")
+    )  # a fresh stream index per attempt
+    called = pl.concat_str(
+        [
+            rng.pick(day_texts(HISTORY_START, HISTORY_DAYS)),
+            pl.lit("T"),
+            lookup(TWO_DIGITS, 10 + rng.below(10)),
+            pl.lit(":"),
+            lookup(TWO_DIGITS, rng.below(4) * 15),
+            pl.lit(":00"),
+        ]
+    )
     return d.select(
-        as_written(pl.col("key"), pl.col("_fmt")).alias("phone"), called.alias("called_at"), rng.pick(OUTCOMES).alias("outcome"),
+        as_written(pl.col("key"), pl.col("_fmt")).alias("phone"),
+        called.alias("called_at"),
+        rng.pick(OUTCOMES).alias("outcome"),
     ).sort("called_at", "phone")
 
 
 def consent_frame(dialable: pl.Series, seed: int) -> pl.DataFrame:
     """Consent given on 2026-01-01 for ~90 % of the numbers."""
     rng = Rng(stream_seed(seed, 3000))
-    return keyed(dialable).filter(rng.uniform() < 0.90).select(
-        as_written(pl.col("key"), rng.uniform()).alias("phone"), pl.lit("2026-01-01T00:00:00").alias("consent_at")
+    return (
+        keyed(dialable)
+        .filter(rng.uniform() < 0.90)
+        .select(
+            as_written(pl.col("key"), rng.uniform()).alias("phone"),
+            pl.lit("2026-01-01T00:00:00").alias("consent_at"),
+        )
     )
 
 
@@ -396,7 +547,11 @@ def generate(rows: int, registry: int, seed: int, out: Path, fmt: str = "both", 
         campaign.write_parquet(out / "campaign.parquet", compression="zstd", statistics=True)
     phase("write campaign")
 
-    dialable_intended = df.filter(pl.col("_cat").is_in(SUBSCRIBER) | (pl.col("_cat") == REPEAT))["_key"].unique().sort()
+    dialable_intended = (
+        df.filter(pl.col("_cat").is_in(SUBSCRIBER) | (pl.col("_cat") == REPEAT))["_key"]
+        .unique()
+        .sort()
+    )
     all_intended = df["_key"].drop_nulls().unique().sort()
     reg_rows, reg_keys, listed = registry_frames(dialable_intended, all_intended, registry, seed)
     reg_rows.write_csv(out / "registry.csv", separator=";", line_terminator="\n")
@@ -418,8 +573,14 @@ def generate(rows: int, registry: int, seed: int, out: Path, fmt: str = "both", 
     phase("write reference files")
 
     info = {
-        "rows": rows, "registry": registry, "seed": seed, "format": fmt, "polars": pl.__version__,
-        "categories": {CATEGORY_NAMES[k]: v for k, v in df.group_by("_cat").len().sort("_cat").iter_rows()},
+        "rows": rows,
+        "registry": registry,
+        "seed": seed,
+        "format": fmt,
+        "polars": pl.__version__,
+        "categories": {
+            CATEGORY_NAMES[k]: v for k, v in df.group_by("_cat").len().sort("_cat").iter_rows()
+        },
         "campaign_rows_with_key": int(norm["e164"].is_not_null().sum()),
         "campaign_rows_dialable": int(norm["dialable"].sum()),
         "keys_differing_from_intended": mismatch,
@@ -436,16 +597,30 @@ def generate(rows: int, registry: int, seed: int, out: Path, fmt: str = "both", 
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--rows", type=int, required=True, help="campaign rows")
     ap.add_argument("--registry", type=int, required=True, help="registry lines")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--out", type=Path, required=True, help="output directory")
-    ap.add_argument("--format", choices=["csv", "parquet", "both"], default="both", help="campaign file format(s)")
+    ap.add_argument(
+        "--format",
+        choices=["csv", "parquet", "both"],
+        default="both",
+        help="campaign file format(s)",
+    )
     args = ap.parse_args(argv)
     if args.rows < 1 or args.registry < 0:
         ap.error("--rows must be positive and --registry not negative")
-    info = generate(args.rows, args.registry, args.seed, args.out, args.format, log=lambda s: print(s, file=sys.stderr))
+    info = generate(
+        args.rows,
+        args.registry,
+        args.seed,
+        args.out,
+        args.format,
+        log=lambda s: print(s, file=sys.stderr),
+    )
     json.dump(info, sys.stdout, indent=2)
     sys.stdout.write("\n")
     return 0

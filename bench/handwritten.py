@@ -32,7 +32,10 @@ from pathlib import Path
 
 import phonenumbers
 
-HOLIDAYS = {date(2026, 12, 25), date(2027, 1, 1)}  # the French public holidays in the campaign's reach
+HOLIDAYS = {
+    date(2026, 12, 25),
+    date(2027, 1, 1),
+}  # the French public holidays in the campaign's reach
 WINDOWS = ((10, 13), (14, 20))
 
 
@@ -68,8 +71,14 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     limit = args.time_limit or float("inf")
     deadline = start + limit / 2
-    report = {"registry_rows": 0, "registry_done": False, "campaign_rows": 0, "campaign_done": False,
-              "kept": 0, "rejected": 0}
+    report = {
+        "registry_rows": 0,
+        "registry_done": False,
+        "campaign_rows": 0,
+        "campaign_done": False,
+        "kept": 0,
+        "rejected": 0,
+    }
 
     opposed: set[str] = set()
     with open(args.registry, newline="", encoding="utf-8") as f:
@@ -89,9 +98,11 @@ def main(argv: list[str] | None = None) -> int:
     loop_start = time.perf_counter()
     deadline = start + limit
     args.out.mkdir(parents=True, exist_ok=True)
-    with open(args.campaign, newline="", encoding="utf-8") as f, \
-         open(args.out / "kept.csv", "w", newline="", encoding="utf-8") as k, \
-         open(args.out / "rejected.csv", "w", newline="", encoding="utf-8") as r:
+    with (
+        open(args.campaign, newline="", encoding="utf-8") as f,
+        open(args.out / "kept.csv", "w", newline="", encoding="utf-8") as k,
+        open(args.out / "rejected.csv", "w", newline="", encoding="utf-8") as r,
+    ):
         reader = csv.DictReader(f)
         kept = csv.writer(k)
         rejected = csv.writer(r)

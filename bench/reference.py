@@ -32,7 +32,7 @@ CAMPAIGN_COLUMNS = ["customer_id", "phone", "call_at", "postal_code", "crm_note"
 
 def scan_campaign(data: Path, fmt: str) -> pl.LazyFrame:
     if fmt == "csv":
-        schema = {c: pl.String for c in CAMPAIGN_COLUMNS} | {"e164": pl.Int64}
+        schema = dict.fromkeys(CAMPAIGN_COLUMNS, pl.String) | {"e164": pl.Int64}
         return pl.scan_csv(data / "reference_campaign.csv", schema=schema)
     return pl.scan_parquet(data / "reference_keys.parquet")
 
@@ -41,8 +41,12 @@ def plan(data: Path, fmt: str, out: Path, build_side: str = "force_left") -> lis
     """The two lazy sinks: kept (anti-join) and rejected (semi-join)."""
     campaign = scan_campaign(data, fmt)
     registry = pl.scan_parquet(data / "registry_keys.parquet")
-    kept = campaign.join(registry, left_on="e164", right_on="key", how="anti", build_side=build_side)
-    rejected = campaign.join(registry, left_on="e164", right_on="key", how="semi", build_side=build_side)
+    kept = campaign.join(
+        registry, left_on="e164", right_on="key", how="anti", build_side=build_side
+    )
+    rejected = campaign.join(
+        registry, left_on="e164", right_on="key", how="semi", build_side=build_side
+    )
     out.mkdir(parents=True, exist_ok=True)
     if fmt == "csv":
         return [
@@ -50,25 +54,42 @@ def plan(data: Path, fmt: str, out: Path, build_side: str = "force_left") -> lis
             rejected.sink_csv(out / "rejected.csv", maintain_order=False, lazy=True),
         ]
     return [
-        kept.sink_parquet(out / "kept.parquet", compression="zstd", maintain_order=False, lazy=True),
-        rejected.sink_parquet(out / "rejected.parquet", compression="zstd", maintain_order=False, lazy=True),
+        kept.sink_parquet(
+            out / "kept.parquet", compression="zstd", maintain_order=False, lazy=True
+        ),
+        rejected.sink_parquet(
+            out / "rejected.parquet", compression="zstd", maintain_order=False, lazy=True
+        ),
     ]
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--data", type=Path, required=True, help="directory written by bench/generate.py")
+    ap.add_argument(
+        "--data", type=Path, required=True, help="directory written by bench/generate.py"
+    )
     ap.add_argument("--format", choices=["csv", "parquet"], required=True)
     ap.add_argument("--out", type=Path, required=True, help="output directory")
-    ap.add_argument("--build-side", choices=["force_left", "force_right", "auto"], default="force_left",
-                    help="hash the campaign (force_left, default), the registry (force_right) or let polars pick")
-    ap.add_argument("--together", action="store_true",
-                    help="run both sinks in one collect_all (shares the scans through cached subplans) instead of one after the other")
+    ap.add_argument(
+        "--build-side",
+        choices=["force_left", "force_right", "auto"],
+        default="force_left",
+        help="hash the campaign (force_left, default), the registry (force_right) or let polars pick",
+    )
+    ap.add_argument(
+        "--together",
+        action="store_true",
+        help="run both sinks in one collect_all (shares the scans through cached subplans) instead of one after the other",
+    )
     ap.add_argument("--explain", action="store_true", help="print the optimised plan and exit")
     args = ap.parse_args(argv)
     sinks = plan(args.data, args.format, args.out, args.build_side)
     if args.explain:
-        print(pl.collect_all(sinks, lazy=True).explain() if args.together else "\n".join(s.explain() for s in sinks))
+        print(
+            pl.collect_all(sinks, lazy=True).explain()
+            if args.together
+            else "\n".join(s.explain() for s in sinks)
+        )
         return 0
     t0 = time.perf_counter()
     if args.together:

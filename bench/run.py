@@ -41,7 +41,7 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -64,8 +64,13 @@ def measure_child(cmd: list[str], log: Path | None) -> dict:
     rc = subprocess.call(cmd, stdout=out, stderr=subprocess.STDOUT)
     wall = time.perf_counter() - t0
     ru = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return {"wall_s": round(wall, 3), "cpu_s": round(ru.ru_utime + ru.ru_stime, 3),
-            "peak_rss_mib": round(ru.ru_maxrss / 1024, 1), "returncode": rc, "load_before": round(load, 2)}
+    return {
+        "wall_s": round(wall, 3),
+        "cpu_s": round(ru.ru_utime + ru.ru_stime, 3),
+        "peak_rss_mib": round(ru.ru_maxrss / 1024, 1),
+        "returncode": rc,
+        "load_before": round(load, 2),
+    }
 
 
 def measure(cmd: list[str], log: Path) -> dict:
@@ -82,13 +87,25 @@ def measure(cmd: list[str], log: Path) -> dict:
 # ---------------------------------------------------------------------------- commands
 def scrub_cmd(data: Path, fmt: str, out: Path, registry: str = "registry.csv") -> list[str]:
     return [
-        CALLSCRUB, "scrub", str(data / f"campaign.{EXT[fmt]}"),
-        "--registry", str(data / registry),
-        "--history", str(data / "history.csv"),
-        "--consent", str(data / "consent.csv"),
-        "--now", NOW, "--registry-date", REGISTRY_DATE,
-        "--out", str(out / f"clean.{EXT[fmt]}"), "--rejects", str(out / f"rejects.{EXT[fmt]}"),
-        "--quiet", "--no-manifest",
+        CALLSCRUB,
+        "scrub",
+        str(data / f"campaign.{EXT[fmt]}"),
+        "--registry",
+        str(data / registry),
+        "--history",
+        str(data / "history.csv"),
+        "--consent",
+        str(data / "consent.csv"),
+        "--now",
+        NOW,
+        "--registry-date",
+        REGISTRY_DATE,
+        "--out",
+        str(out / f"clean.{EXT[fmt]}"),
+        "--rejects",
+        str(out / f"rejects.{EXT[fmt]}"),
+        "--quiet",
+        "--no-manifest",
     ]
 
 
@@ -99,40 +116,104 @@ def snapshot_cmd(data: Path, fmt: str, out: Path) -> list[str]:
 def build_snapshot(data: Path, runs_dir: Path) -> dict:
     """Build the registry snapshot from the national-format export, timed like a scrub."""
     snap = data / SNAPSHOT
-    result = measure([CALLSCRUB, "registry", "build", str(snap), "--from", str(data / "registry.csv"),
-                      "--export-date", REGISTRY_DATE, "--quiet"], runs_dir / "registry_build.log")
-    print(f"snapshot: built {snap.name} in {result['wall_s']:.1f} s, {result['peak_rss_mib']:.0f} MiB", file=sys.stderr)
+    result = measure(
+        [
+            CALLSCRUB,
+            "registry",
+            "build",
+            str(snap),
+            "--from",
+            str(data / "registry.csv"),
+            "--export-date",
+            REGISTRY_DATE,
+            "--quiet",
+        ],
+        runs_dir / "registry_build.log",
+    )
+    print(
+        f"snapshot: built {snap.name} in {result['wall_s']:.1f} s, {result['peak_rss_mib']:.0f} MiB",
+        file=sys.stderr,
+    )
     return result
 
 
 def git_state() -> dict:
     """The commit and uncommitted changes of the code under test (src/)."""
+
     def git(*a: str) -> str:
         r = subprocess.run(["git", "-C", str(ROOT), *a], capture_output=True, text=True)
         return r.stdout.strip() if r.returncode == 0 else ""
-    return {"commit": git("rev-parse", "--short", "HEAD"), "src_changes": git("status", "--porcelain", "--", "src")}
+
+    return {
+        "commit": git("rev-parse", "--short", "HEAD"),
+        "src_changes": git("status", "--porcelain", "--", "src"),
+    }
 
 
 def reference_cmd(data: Path, fmt: str, out: Path) -> list[str]:
-    return [PYTHON, str(HERE / "reference.py"), "--data", str(data), "--format", fmt, "--out", str(out)]
+    return [
+        PYTHON,
+        str(HERE / "reference.py"),
+        "--data",
+        str(data),
+        "--format",
+        fmt,
+        "--out",
+        str(out),
+    ]
 
 
 def handwritten_cmd(data: Path, out: Path, rows: int, limit: float) -> list[str]:
-    return [PYTHON, str(HERE / "handwritten.py"), str(data / "campaign.csv"), str(data / "registry.csv"),
-            "--out", str(out), "--max-rows", str(rows), "--time-limit", str(limit), "--report", str(out / "report.json")]
+    return [
+        PYTHON,
+        str(HERE / "handwritten.py"),
+        str(data / "campaign.csv"),
+        str(data / "registry.csv"),
+        "--out",
+        str(out),
+        "--max-rows",
+        str(rows),
+        "--time-limit",
+        str(limit),
+        "--report",
+        str(out / "report.json"),
+    ]
 
 
 def ensure_data(data: Path, rows: int, registry: int, seed: int) -> dict:
     stamp = data / "generated.json"
     if stamp.exists():
         info = json.loads(stamp.read_text())
-        if (info.get("rows"), info.get("registry"), info.get("seed"), info.get("format")) == (rows, registry, seed, "both"):
+        if (info.get("rows"), info.get("registry"), info.get("seed"), info.get("format")) == (
+            rows,
+            registry,
+            seed,
+            "both",
+        ):
             print(f"data: {data} (already generated)", file=sys.stderr)
             return info
-    print(f"data: generating {rows:,} rows x {registry:,} registry into {data} ...", file=sys.stderr)
+    print(
+        f"data: generating {rows:,} rows x {registry:,} registry into {data} ...", file=sys.stderr
+    )
     t0 = time.perf_counter()
-    subprocess.run([PYTHON, str(HERE / "generate.py"), "--rows", str(rows), "--registry", str(registry),
-                    "--seed", str(seed), "--out", str(data), "--format", "both"], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [
+            PYTHON,
+            str(HERE / "generate.py"),
+            "--rows",
+            str(rows),
+            "--registry",
+            str(registry),
+            "--seed",
+            str(seed),
+            "--out",
+            str(data),
+            "--format",
+            "both",
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     print(f"data: generated in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     return json.loads(stamp.read_text())
 
@@ -144,10 +225,14 @@ def output_counts(path_kept: Path, path_rejected: Path, reason_column: str | Non
     def scan(p: Path) -> pl.LazyFrame:
         return pl.scan_parquet(p) if p.suffix == ".parquet" else pl.scan_csv(p, infer_schema=False)
 
-    counts = {"kept": scan(path_kept).select(pl.len()).collect().item(),
-              "rejected": scan(path_rejected).select(pl.len()).collect().item()}
+    counts = {
+        "kept": scan(path_kept).select(pl.len()).collect().item(),
+        "rejected": scan(path_rejected).select(pl.len()).collect().item(),
+    }
     if reason_column:
-        reasons = scan(path_rejected).group_by(reason_column).len().sort("len", descending=True).collect()
+        reasons = (
+            scan(path_rejected).group_by(reason_column).len().sort("len", descending=True).collect()
+        )
         counts["reasons"] = dict(reasons.iter_rows())
     return counts
 
@@ -182,18 +267,45 @@ def summarise(runs: list[dict]) -> dict:
 
 
 def table(rows: list[dict]) -> str:
-    head = ["what", "format", "rows", "wall s (median)", "min-max", "rows/s", "CPU s", "peak RSS MiB", "wall / ref", "RSS / ref"]
+    head = [
+        "what",
+        "format",
+        "rows",
+        "wall s (median)",
+        "min-max",
+        "rows/s",
+        "CPU s",
+        "peak RSS MiB",
+        "wall / ref",
+        "RSS / ref",
+    ]
     lines = []
     for r in rows:
-        lines.append([
-            r["what"], r["format"], f"{r['rows']:,}", f"{r['wall_s']:.2f}", f"{r['wall_min_s']:.2f}-{r['wall_max_s']:.2f}",
-            f"{r['rows_per_s']:,.0f}", f"{r['cpu_s']:.1f}", f"{r['peak_rss_mib']:,.0f}",
-            "-" if r.get("wall_ratio") is None else f"{r['wall_ratio']:.1f}x",
-            "-" if r.get("rss_ratio") is None else f"{r['rss_ratio']:.1f}x",
-        ])
+        lines.append(
+            [
+                r["what"],
+                r["format"],
+                f"{r['rows']:,}",
+                f"{r['wall_s']:.2f}",
+                f"{r['wall_min_s']:.2f}-{r['wall_max_s']:.2f}",
+                f"{r['rows_per_s']:,.0f}",
+                f"{r['cpu_s']:.1f}",
+                f"{r['peak_rss_mib']:,.0f}",
+                "-" if r.get("wall_ratio") is None else f"{r['wall_ratio']:.1f}x",
+                "-" if r.get("rss_ratio") is None else f"{r['rss_ratio']:.1f}x",
+            ]
+        )
     widths = [max(len(h), *(len(l[i]) for l in lines)) for i, h in enumerate(head)]
-    fmt = lambda cells: "| " + " | ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths))) + " |"
-    return "\n".join([fmt(head), "|" + "|".join("-" * (w + 2) for w in widths) + "|", *map(fmt, lines)])
+    fmt = lambda cells: (
+        "| "
+        + " | ".join(
+            c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths))
+        )
+        + " |"
+    )
+    return "\n".join(
+        [fmt(head), "|" + "|".join("-" * (w + 2) for w in widths) + "|", *map(fmt, lines)]
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -204,20 +316,38 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(measure_child(cmd, Path(log))))
         return 0
 
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--rows", type=int, required=True)
     ap.add_argument("--registry", type=int, required=True)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--formats", default="csv,parquet", help="comma-separated: csv, parquet")
     ap.add_argument("--json", type=Path, default=HERE / "results.json")
-    ap.add_argument("--workdir", type=Path, default=None, help="data and outputs (default bench/data/r{N}_m{M}_s{seed})")
+    ap.add_argument(
+        "--workdir",
+        type=Path,
+        default=None,
+        help="data and outputs (default bench/data/r{N}_m{M}_s{seed})",
+    )
     ap.add_argument("--handwritten", action="store_true", help="also time bench/handwritten.py")
     ap.add_argument("--handwritten-rows", type=int, default=None, help="default min(N, 1 000 000)")
-    ap.add_argument("--handwritten-limit", type=float, default=300.0, help="seconds allowed to the hand-written script")
-    ap.add_argument("--snapshot", action="store_true", help="also time the scrub against a registry snapshot")
-    ap.add_argument("--profile", action="store_true", help="also profile one CSV scrub with cProfile")
-    ap.add_argument("--keep-outputs", action="store_true", help="keep the scrub and reference outputs")
+    ap.add_argument(
+        "--handwritten-limit",
+        type=float,
+        default=300.0,
+        help="seconds allowed to the hand-written script",
+    )
+    ap.add_argument(
+        "--snapshot", action="store_true", help="also time the scrub against a registry snapshot"
+    )
+    ap.add_argument(
+        "--profile", action="store_true", help="also profile one CSV scrub with cProfile"
+    )
+    ap.add_argument(
+        "--keep-outputs", action="store_true", help="keep the scrub and reference outputs"
+    )
     args = ap.parse_args(argv)
     formats = [f.strip() for f in args.formats.split(",") if f.strip()]
     if not formats or any(f not in EXT for f in formats):
@@ -229,7 +359,11 @@ def main(argv: list[str] | None = None) -> int:
     runs_dir.mkdir(parents=True)
     snapshot_build = build_snapshot(data, runs_dir) if args.snapshot else None
     code_before = git_state()
-    variants = [("callscrub", scrub_cmd)] + ([("callscrub+snapshot", snapshot_cmd)] if args.snapshot else []) + [("reference", reference_cmd)]
+    variants = (
+        [("callscrub", scrub_cmd)]
+        + ([("callscrub+snapshot", snapshot_cmd)] if args.snapshot else [])
+        + [("reference", reference_cmd)]
+    )
 
     raw: dict[tuple[str, str], list[dict]] = {}
     counts: dict[tuple[str, str], dict] = {}
@@ -241,75 +375,125 @@ def main(argv: list[str] | None = None) -> int:
                 out.mkdir(parents=True)
                 result = measure(make(data, fmt, out), runs_dir / f"{what}_{fmt}_{run}.log")
                 raw.setdefault((what, fmt), []).append(result)
-                print(f"run {run}/{args.runs} {what:18} {fmt:7}: {result['wall_s']:7.2f} s wall, {result['cpu_s']:7.1f} s CPU, "
-                      f"{result['peak_rss_mib']:7.0f} MiB (load {result['load_before']})", file=sys.stderr)
+                print(
+                    f"run {run}/{args.runs} {what:18} {fmt:7}: {result['wall_s']:7.2f} s wall, {result['cpu_s']:7.1f} s CPU, "
+                    f"{result['peak_rss_mib']:7.0f} MiB (load {result['load_before']})",
+                    file=sys.stderr,
+                )
                 if run == args.runs:
                     if what.startswith("callscrub"):
-                        counts[(what, fmt)] = output_counts(out / f"clean.{EXT[fmt]}", out / f"rejects.{EXT[fmt]}", "reason")
+                        counts[(what, fmt)] = output_counts(
+                            out / f"clean.{EXT[fmt]}", out / f"rejects.{EXT[fmt]}", "reason"
+                        )
                     else:
-                        counts[(what, fmt)] = output_counts(out / f"kept.{EXT[fmt]}", out / f"rejected.{EXT[fmt]}", None)
+                        counts[(what, fmt)] = output_counts(
+                            out / f"kept.{EXT[fmt]}", out / f"rejected.{EXT[fmt]}", None
+                        )
 
     rows = []
     for fmt in formats:
         ref = summarise(raw[("reference", fmt)])
         for what, _ in variants:
             s = summarise(raw[(what, fmt)])
-            rows.append({
-                "what": what, "format": f"{fmt} -> {fmt}", "rows": args.rows, **s,
-                "rows_per_s": args.rows / s["wall_s"],
-                "wall_ratio": s["wall_s"] / ref["wall_s"], "rss_ratio": s["peak_rss_mib"] / ref["peak_rss_mib"],
-                "outputs": counts[(what, fmt)], "runs": raw[(what, fmt)],
-            })
+            rows.append(
+                {
+                    "what": what,
+                    "format": f"{fmt} -> {fmt}",
+                    "rows": args.rows,
+                    **s,
+                    "rows_per_s": args.rows / s["wall_s"],
+                    "wall_ratio": s["wall_s"] / ref["wall_s"],
+                    "rss_ratio": s["peak_rss_mib"] / ref["peak_rss_mib"],
+                    "outputs": counts[(what, fmt)],
+                    "runs": raw[(what, fmt)],
+                }
+            )
 
     hand = None
     if args.handwritten:
         n = args.handwritten_rows or min(args.rows, 1_000_000)
         out = runs_dir / "handwritten"
         out.mkdir(parents=True, exist_ok=True)
-        result = measure(handwritten_cmd(data, out, n, args.handwritten_limit), runs_dir / "handwritten.log")
+        result = measure(
+            handwritten_cmd(data, out, n, args.handwritten_limit), runs_dir / "handwritten.log"
+        )
         report = json.loads((out / "report.json").read_text())
         done = report["campaign_rows"]
-        reg_rate = report["registry_rows"] / report["registry_seconds"] if report["registry_seconds"] else None
-        camp_rate = done / report["campaign_seconds"] if report["campaign_seconds"] and done else None
-        estimate = (args.registry / reg_rate if reg_rate else 0) + (n / camp_rate if camp_rate else 0) if reg_rate and camp_rate else None
+        reg_rate = (
+            report["registry_rows"] / report["registry_seconds"]
+            if report["registry_seconds"]
+            else None
+        )
+        camp_rate = (
+            done / report["campaign_seconds"] if report["campaign_seconds"] and done else None
+        )
+        estimate = (
+            (args.registry / reg_rate if reg_rate else 0) + (n / camp_rate if camp_rate else 0)
+            if reg_rate and camp_rate
+            else None
+        )
         hand = {
-            "what": "handwritten", "format": "csv -> csv", "rows": done, **summarise([result]),
+            "what": "handwritten",
+            "format": "csv -> csv",
+            "rows": done,
+            **summarise([result]),
             "rows_per_s": done / result["wall_s"] if done else 0.0,
-            "wall_ratio": None, "rss_ratio": None, "report": report, "runs": [result],
-            "registry_rows_per_s": reg_rate, "campaign_rows_per_s": camp_rate,
-            "estimated_full_s": estimate, "asked_rows": n,
+            "wall_ratio": None,
+            "rss_ratio": None,
+            "report": report,
+            "runs": [result],
+            "registry_rows_per_s": reg_rate,
+            "campaign_rows_per_s": camp_rate,
+            "estimated_full_s": estimate,
+            "asked_rows": n,
         }
         if "csv" in formats:
             ref = summarise(raw[("reference", "csv")])
             # Per-row cost against the reference's per-row cost (different row counts).
-            hand["wall_ratio"] = (hand["wall_s"] / max(done, 1)) / (ref["wall_s"] / args.rows) if done else None
+            hand["wall_ratio"] = (
+                (hand["wall_s"] / max(done, 1)) / (ref["wall_s"] / args.rows) if done else None
+            )
             hand["rss_ratio"] = hand["peak_rss_mib"] / ref["peak_rss_mib"]
         rows.append(hand)
 
     code_after = git_state()
     if code_after != code_before:
-        print(f"WARNING: the code under test changed during the runs: {code_before} -> {code_after}", file=sys.stderr)
+        print(
+            f"WARNING: the code under test changed during the runs: {code_before} -> {code_after}",
+            file=sys.stderr,
+        )
     print()
-    print(f"callscrub benchmark (commit {code_before['commit']}{', src modified' if code_before['src_changes'] else ''}): {args.rows:,} campaign rows x {args.registry:,} registry numbers, "
-          f"{args.runs} runs, median (machine: {os.cpu_count()} CPUs, load avg {os.getloadavg()[0]:.1f})")
+    print(
+        f"callscrub benchmark (commit {code_before['commit']}{', src modified' if code_before['src_changes'] else ''}): {args.rows:,} campaign rows x {args.registry:,} registry numbers, "
+        f"{args.runs} runs, median (machine: {os.cpu_count()} CPUs, load avg {os.getloadavg()[0]:.1f})"
+    )
     print(table(rows))
     if snapshot_build:
-        print(f"registry build ({args.registry:,} national-format lines -> snapshot): {snapshot_build['wall_s']:.1f} s wall, "
-              f"{snapshot_build['peak_rss_mib']:.0f} MiB peak RSS")
+        print(
+            f"registry build ({args.registry:,} national-format lines -> snapshot): {snapshot_build['wall_s']:.1f} s wall, "
+            f"{snapshot_build['peak_rss_mib']:.0f} MiB peak RSS"
+        )
     if hand:
         r = hand["report"]
-        print(f"handwritten: registry {r['registry_rows']:,} lines in {r['registry_seconds']:.1f} s "
-              f"({'all' if r['registry_done'] else 'stopped by the time limit'}), campaign {r['campaign_rows']:,} rows in "
-              f"{r['campaign_seconds']:.1f} s ({'done' if r['campaign_done'] else 'stopped by the time limit'}); "
-              f"rates: registry {hand['registry_rows_per_s'] or 0:,.0f} lines/s, campaign {hand['campaign_rows_per_s'] or 0:,.0f} rows/s; "
-              f"its 'wall / ref' compares seconds per row." +
-              (f" Estimated for the full {args.registry:,} + {hand['asked_rows']:,} rows: {hand['estimated_full_s']:.0f} s."
-               if hand["estimated_full_s"] else ""))
+        print(
+            f"handwritten: registry {r['registry_rows']:,} lines in {r['registry_seconds']:.1f} s "
+            f"({'all' if r['registry_done'] else 'stopped by the time limit'}), campaign {r['campaign_rows']:,} rows in "
+            f"{r['campaign_seconds']:.1f} s ({'done' if r['campaign_done'] else 'stopped by the time limit'}); "
+            f"rates: registry {hand['registry_rows_per_s'] or 0:,.0f} lines/s, campaign {hand['campaign_rows_per_s'] or 0:,.0f} rows/s; "
+            f"its 'wall / ref' compares seconds per row."
+            + (
+                f" Estimated for the full {args.registry:,} + {hand['asked_rows']:,} rows: {hand['estimated_full_s']:.0f} s."
+                if hand["estimated_full_s"]
+                else ""
+            )
+        )
     for fmt in formats:
         c = counts[("callscrub", fmt)]
-        print(f"callscrub {fmt}: kept {c['kept']:,}, rejected {c['rejected']:,} "
-              f"({', '.join(f'{k} {v:,}' for k, v in c['reasons'].items())}); "
-              f"reference: kept {counts[('reference', fmt)]['kept']:,}, rejected {counts[('reference', fmt)]['rejected']:,}")
+        print(
+            f"callscrub {fmt}: kept {c['kept']:,}, rejected {c['rejected']:,} "
+            f"({', '.join(f'{k} {v:,}' for k, v in c['reasons'].items())}); "
+            f"reference: kept {counts[('reference', fmt)]['kept']:,}, rejected {counts[('reference', fmt)]['rejected']:,}"
+        )
         snap = counts.get(("callscrub+snapshot", fmt))
         if snap is not None and snap != c:
             print(f"NOTE: with the snapshot, callscrub {fmt} gave other counts: {snap}")
@@ -320,10 +504,22 @@ def main(argv: list[str] | None = None) -> int:
         print(profile)
 
     doc = {
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
-        "parameters": {"rows": args.rows, "registry": args.registry, "seed": args.seed, "runs": args.runs,
-                       "formats": formats, "now": NOW, "registry_date": REGISTRY_DATE, "workdir": str(data)},
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+        },
+        "parameters": {
+            "rows": args.rows,
+            "registry": args.registry,
+            "seed": args.seed,
+            "runs": args.runs,
+            "formats": formats,
+            "now": NOW,
+            "registry_date": REGISTRY_DATE,
+            "workdir": str(data),
+        },
         "data": info,
         "code": {"before": code_before, "after": code_after},
         "scrub_command": " ".join(scrub_cmd(data, "csv", Path("OUT"))),

@@ -51,42 +51,133 @@ from pathlib import Path
 OUT = Path(__file__).resolve().parent
 rng = random.Random(20261122)
 
-FIRST = ["Marie", "Jean", "Camille", "Louis", "Léa", "Hugo", "Chloé", "Lucas", "Manon",
-         "Nathan", "Inès", "Thomas", "Sarah", "Mathieu", "Émilie", "François", "Zoé", "Noël"]
-LAST = ["Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand",
-        "Leroy", "Moreau", "Simon", "Laurent", "Lefèvre", "Michel", "Müller", "Schneider",
-        "Hoarau", "Payet", "Rivière", "Saint-Ange", "N'Diaye", "Da Silva"]
+FIRST = [
+    "Marie",
+    "Jean",
+    "Camille",
+    "Louis",
+    "Léa",
+    "Hugo",
+    "Chloé",
+    "Lucas",
+    "Manon",
+    "Nathan",
+    "Inès",
+    "Thomas",
+    "Sarah",
+    "Mathieu",
+    "Émilie",
+    "François",
+    "Zoé",
+    "Noël",
+]
+LAST = [
+    "Martin",
+    "Bernard",
+    "Dubois",
+    "Thomas",
+    "Robert",
+    "Richard",
+    "Petit",
+    "Durand",
+    "Leroy",
+    "Moreau",
+    "Simon",
+    "Laurent",
+    "Lefèvre",
+    "Michel",
+    "Müller",
+    "Schneider",
+    "Hoarau",
+    "Payet",
+    "Rivière",
+    "Saint-Ange",
+    "N'Diaye",
+    "Da Silva",
+]
 OFFERS = ["Fibre 1Gb", "Box TV", "Assurance habitation", "Forfait 5G", "Box TV, Netflix inclus"]
 OFFER_WEIGHTS = [30, 20, 20, 25, 5]
 
 # Overseas blocks: national prefix -> territory; digits after the prefix are random.
 # Sub-blocks (0693 40, 0269 6, 0639 2, 0691 25, ...) are chosen inside allocated ranges.
-OVERSEAS = [("0262", "RE"), ("0692", "RE"), ("069340", "RE"), ("02696", "YT"),
-            ("06392", "YT"), ("05909", "GP"), ("0690", "GP"), ("069125", "GP"),
-            ("059077", "MF"), ("059027", "BL"), ("05942", "GF"), ("06942", "GF"),
-            ("05966", "MQ"), ("0696", "MQ"), ("0697", "MQ")]
-COUNTRY_CODE = {"RE": "262", "YT": "262", "GP": "590", "MF": "590", "BL": "590",
-                "GF": "594", "MQ": "596"}
-OVERSEAS_POSTAL = {"RE": ["97400", "97410", "97430", "97460"], "YT": ["97600", "97615"],
-                   "GP": ["97100", "97110", "97139"], "MF": ["97150"], "BL": ["97133"],
-                   "GF": ["97300", "97310"], "MQ": ["97200", "97220", "97232"]}
+OVERSEAS = [
+    ("0262", "RE"),
+    ("0692", "RE"),
+    ("069340", "RE"),
+    ("02696", "YT"),
+    ("06392", "YT"),
+    ("05909", "GP"),
+    ("0690", "GP"),
+    ("069125", "GP"),
+    ("059077", "MF"),
+    ("059027", "BL"),
+    ("05942", "GF"),
+    ("06942", "GF"),
+    ("05966", "MQ"),
+    ("0696", "MQ"),
+    ("0697", "MQ"),
+]
+COUNTRY_CODE = {
+    "RE": "262",
+    "YT": "262",
+    "GP": "590",
+    "MF": "590",
+    "BL": "590",
+    "GF": "594",
+    "MQ": "596",
+}
+OVERSEAS_POSTAL = {
+    "RE": ["97400", "97410", "97430", "97460"],
+    "YT": ["97600", "97615"],
+    "GP": ["97100", "97110", "97139"],
+    "MF": ["97150"],
+    "BL": ["97133"],
+    "GF": ["97300", "97310"],
+    "MQ": ["97200", "97220", "97232"],
+}
 # Landline prefix -> départements for its postal code (None: VoIP, anywhere), weight.
-LANDLINES = [("014", ["75", "92", "93", "94"], 20), ("024", ["35", "44", "49"], 12),
-             ("032", ["59", "62"], 10), ("0387", ["57"], 4), ("0388", ["67"], 4),
-             ("0389", ["68"], 3), ("047", ["69", "38", "01"], 13), ("055", ["33", "87"], 12),
-             ("095", None, 12), ("098", None, 10)]
+LANDLINES = [
+    ("014", ["75", "92", "93", "94"], 20),
+    ("024", ["35", "44", "49"], 12),
+    ("032", ["59", "62"], 10),
+    ("0387", ["57"], 4),
+    ("0388", ["67"], 4),
+    ("0389", ["68"], 3),
+    ("047", ["69", "38", "01"], 13),
+    ("055", ["33", "87"], 12),
+    ("095", None, 12),
+    ("098", None, 10),
+]
 ALSACE_MOSELLE = ["57", "67", "68"]
 METRO_DEPTS = [f"{d:02d}" for d in range(1, 96)]
 NONSUB_PREFIXES = ["0800", "0805", "0891", "0899", "0810", "0820"]
 INVALID_KINDS = ["too_short", "letters", "empty", "truncated_e164", "15_digits"]
 UNPARSEABLE = ["demain 10h", "2026-13-01T10:00:00", "", "2026-12-32T09:30:00"]
 
-COUNTS = {"mobile_nat": 1680, "metro_intl": 390, "landline": 360, "overseas_nat": 240,
-          "overseas_intl": 30, "invalid": 90, "nonsub": 60}
+COUNTS = {
+    "mobile_nat": 1680,
+    "metro_intl": 390,
+    "landline": 360,
+    "overseas_nat": 240,
+    "overseas_intl": 30,
+    "invalid": 90,
+    "nonsub": 60,
+}
 N_REPEATS = 150
-SLOT_WEIGHTS = {"legal": 63, "lunch": 6, "evening": 6, "early": 3, "night": 4,
-                "saturday": 5, "sunday": 4, "christmas": 2, "xmas_eve_evening": 1.5,
-                "dec26": 1.5, "offset": 3, "unparseable": 1}
+SLOT_WEIGHTS = {
+    "legal": 63,
+    "lunch": 6,
+    "evening": 6,
+    "early": 3,
+    "night": 4,
+    "saturday": 5,
+    "sunday": 4,
+    "christmas": 2,
+    "xmas_eve_evening": 1.5,
+    "dec26": 1.5,
+    "offset": 3,
+    "unparseable": 1,
+}
 
 DAYS = [dt.date(2026, 11, 30) + dt.timedelta(d) for d in range(32)]
 WEEKDAYS = [d for d in DAYS if d.weekday() < 5 and d != dt.date(2026, 12, 25)]
@@ -97,16 +188,24 @@ def digits(prefix):
 
 
 def national(n, style):
-    pairs = [n[i:i + 2] for i in range(0, 10, 2)]
-    return {"spaces": " ".join(pairs), "dots": ".".join(pairs), "dashes": "-".join(pairs),
-            "compact": n}[style]
+    pairs = [n[i : i + 2] for i in range(0, 10, 2)]
+    return {
+        "spaces": " ".join(pairs),
+        "dots": ".".join(pairs),
+        "dashes": "-".join(pairs),
+        "compact": n,
+    }[style]
 
 
 def international(n, cc, style):
-    rest = " ".join(n[i:i + 2] for i in range(2, 10, 2))
-    return {"e164": f"+{cc}{n[1:]}", "e164_spaced": f"+{cc} {n[1]} {rest}",
-            "e164_spaced_dom": f"+{cc} {n[1:4]} {n[4:6]} {n[6:8]} {n[8:]}",
-            "0033": f"00{cc}{n[1:]}", "paren0": f"+{cc} (0){n[1]} {rest}"}[style]
+    rest = " ".join(n[i : i + 2] for i in range(2, 10, 2))
+    return {
+        "e164": f"+{cc}{n[1:]}",
+        "e164_spaced": f"+{cc} {n[1]} {rest}",
+        "e164_spaced_dom": f"+{cc} {n[1:4]} {n[4:6]} {n[6:8]} {n[8:]}",
+        "0033": f"00{cc}{n[1:]}",
+        "paren0": f"+{cc} (0){n[1]} {rest}",
+    }[style]
 
 
 def pick_national_style():
@@ -124,8 +223,11 @@ def make_phone(cat, i):
         n, style = metro_mobile(), pick_national_style()
         return national(n, style), n, "33", None, style
     if cat == "metro_intl":
-        n = metro_mobile() if rng.random() < 0.85 else digits(
-            rng.choice(["014", "024", "032", "047", "055"]))
+        n = (
+            metro_mobile()
+            if rng.random() < 0.85
+            else digits(rng.choice(["014", "024", "032", "047", "055"]))
+        )
         style = rng.choices(["e164", "e164_spaced", "0033", "paren0"], [60, 25, 8, 7])[0]
         return international(n, "33", style), n, "33", None, style
     if cat == "landline":
@@ -144,10 +246,13 @@ def make_phone(cat, i):
         n, style = digits(NONSUB_PREFIXES[i % len(NONSUB_PREFIXES)]), pick_national_style()
         return national(n, style), n, "33", None, n[:4]
     kind = INVALID_KINDS[i % len(INVALID_KINDS)]
-    written = {"too_short": "06" + "".join(rng.choices("0123456789", k=3)),
-               "letters": rng.choice(["abc", "n/a", "inconnu", "06 12 AB 56 78"]),
-               "empty": "", "truncated_e164": "+33 6 12",
-               "15_digits": "".join(rng.choices("0123456789", k=15))}[kind]
+    written = {
+        "too_short": "06" + "".join(rng.choices("0123456789", k=3)),
+        "letters": rng.choice(["abc", "n/a", "inconnu", "06 12 AB 56 78"]),
+        "empty": "",
+        "truncated_e164": "+33 6 12",
+        "15_digits": "".join(rng.choices("0123456789", k=15)),
+    }[kind]
     return written, None, None, None, kind
 
 
@@ -202,8 +307,10 @@ def other_format(row):
     """The same number written another way than in row (for repeats)."""
     n, cc = row["nat"], row["cc"]
     choices = [national(n, s) for s in ("spaces", "compact", "dots", "dashes")]
-    choices += [international(n, cc, "e164"),
-                international(n, cc, "e164_spaced" if cc == "33" else "e164_spaced_dom")]
+    choices += [
+        international(n, cc, "e164"),
+        international(n, cc, "e164_spaced" if cc == "33" else "e164_spaced_dom"),
+    ]
     return rng.choice([c for c in choices if c != row["phone"]])
 
 
@@ -219,20 +326,34 @@ def build_campaign():
         seen.add(nat)
         per_cat[cat] += 1
         slot_kind = rng.choices(list(SLOT_WEIGHTS), list(SLOT_WEIGHTS.values()))[0]
-        base.append({"customer_id": f"C{len(base) + 1:06d}", "first_name": rng.choice(FIRST),
-                     "last_name": rng.choice(LAST), "phone": phone,
-                     "call_at": make_slot(slot_kind, len(base)),
-                     "postal_code": postal(area, slot_kind),
-                     "offer": rng.choices(OFFERS, OFFER_WEIGHTS)[0],
-                     "cat": cat, "fmt": fmt, "slot": slot_kind, "nat": nat, "cc": cc})
+        base.append(
+            {
+                "customer_id": f"C{len(base) + 1:06d}",
+                "first_name": rng.choice(FIRST),
+                "last_name": rng.choice(LAST),
+                "phone": phone,
+                "call_at": make_slot(slot_kind, len(base)),
+                "postal_code": postal(area, slot_kind),
+                "offer": rng.choices(OFFERS, OFFER_WEIGHTS)[0],
+                "cat": cat,
+                "fmt": fmt,
+                "slot": slot_kind,
+                "nat": nat,
+                "cc": cc,
+            }
+        )
     # Repeats: each goes somewhere after the row it repeats.
     sources = [i for i, r in enumerate(base) if r["nat"] and r["cat"] != "nonsub"]
     after = {}
     for k in range(N_REPEATS):
         src = rng.choice(sources)
         row = dict(base[src])
-        kind = ["same_format_same_time", "other_format_same_time",
-                "same_format_other_time", "other_format_other_time"][k % 4]
+        kind = [
+            "same_format_same_time",
+            "other_format_same_time",
+            "same_format_other_time",
+            "other_format_other_time",
+        ][k % 4]
         if kind.startswith("other_format"):
             row["phone"] = other_format(row)
         if kind.endswith("other_time"):
@@ -263,9 +384,15 @@ def main():
     taken, others = set(distinct), []
     while len(others) < 500:
         roll = rng.random()
-        n = metro_mobile() if roll < 0.8 else digits(
-            rng.choice(["014", "024", "047", "055", "095"]) if roll < 0.95
-            else rng.choice(OVERSEAS)[0])
+        n = (
+            metro_mobile()
+            if roll < 0.8
+            else digits(
+                rng.choice(["014", "024", "047", "055", "095"])
+                if roll < 0.95
+                else rng.choice(OVERSEAS)[0]
+            )
+        )
         if n not in taken:
             taken.add(n)
             others.append(n)
@@ -318,36 +445,48 @@ def main():
         if rng.random() >= 0.85:
             continue
         written = n if rng.random() < 0.5 else f"+{subscribers[n]}{n[1:]}"
-        given = dt.datetime(2025, 1, 1) + dt.timedelta(days=rng.randrange(600), minutes=rng.randrange(1440))
+        given = dt.datetime(2025, 1, 1) + dt.timedelta(
+            days=rng.randrange(600), minutes=rng.randrange(1440)
+        )
         revoked = ""
         roll = rng.random()
         if roll < 0.03:
-            revoked = (given + dt.timedelta(days=rng.randrange(1, 60))).isoformat(timespec="seconds")
+            revoked = (given + dt.timedelta(days=rng.randrange(1, 60))).isoformat(
+                timespec="seconds"
+            )
         elif roll < 0.06:
             given = dt.datetime(2026, 12, 15, 12, 0)
-        source = rng.choice(["web form", "shop", "call-back request", "partner list", "customer area"])
+        source = rng.choice(
+            ["web form", "shop", "call-back request", "partner list", "customer area"]
+        )
         consents.append([written, given.isoformat(timespec="seconds"), revoked, source])
     with open(OUT / "consent.csv", "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f, lineterminator="\n")
         w.writerow(["phone", "consent_at", "revoked_at", "source"])
         w.writerows(consents)
 
-    print(f"campaign.csv: {len(rows)} rows; bloctel_opposition.csv: {len(lines)} lines "
-          f"({len(opposed)} from the campaign, {len(others)} others, 2 malformed); "
-          f"company_dnc.txt: {len(dnc)} numbers (4 overseas); "
-          f"history.csv: {len(history)} attempts for {len(called)} numbers; "
-          f"consent.csv: {len(consents)} records")
+    print(
+        f"campaign.csv: {len(rows)} rows; bloctel_opposition.csv: {len(lines)} lines "
+        f"({len(opposed)} from the campaign, {len(others)} others, 2 malformed); "
+        f"company_dnc.txt: {len(dnc)} numbers (4 overseas); "
+        f"history.csv: {len(history)} attempts for {len(called)} numbers; "
+        f"consent.csv: {len(consents)} records"
+    )
     for label, key in (("phone category", "cat"), ("phone format", "fmt"), ("call_at", "slot")):
         counts = Counter(f"{r['cat']}/{r[key]}" if key == "fmt" else r[key] for r in rows)
         print(f"{label}: " + ", ".join(f"{k}={v}" for k, v in sorted(counts.items())))
     with_pc = [r["postal_code"] for r in rows if r["postal_code"]]
-    print(f"postal_code present: {len(with_pc)}, of which 57/67/68: "
-          f"{sum(pc[:2] in ALSACE_MOSELLE for pc in with_pc)}, overseas 97x: "
-          f"{sum(pc.startswith('97') for pc in with_pc)}")
+    print(
+        f"postal_code present: {len(with_pc)}, of which 57/67/68: "
+        f"{sum(pc[:2] in ALSACE_MOSELLE for pc in with_pc)}, overseas 97x: "
+        f"{sum(pc.startswith('97') for pc in with_pc)}"
+    )
     hit = [r for r in rows if r["nat"] in opposed_set]
-    print(f"campaign rows whose number is opposed: {len(hit)}, written otherwise than "
-          f"0XXXXXXXXX: {sum(r['phone'] != r['nat'] for r in hit)}; "
-          f"opposed overseas numbers: {sum(subscribers[n] != '33' for n in opposed)}")
+    print(
+        f"campaign rows whose number is opposed: {len(hit)}, written otherwise than "
+        f"0XXXXXXXXX: {sum(r['phone'] != r['nat'] for r in hit)}; "
+        f"opposed overseas numbers: {sum(subscribers[n] != '33' for n in opposed)}"
+    )
 
 
 if __name__ == "__main__":

@@ -9,8 +9,8 @@ import polars as pl
 import pytest
 
 from callscrub.core.checks.registry import Registry
-from callscrub.rules.model import RuleSet, load_rules
 from callscrub.core.scrub import ScrubOptions, ScrubResult, scrub
+from callscrub.rules.model import RuleSet, load_rules
 
 PARIS = ZoneInfo("Europe/Paris")
 # A Monday morning before every slot used in tests, unless a test says otherwise.
@@ -22,13 +22,15 @@ def fr() -> RuleSet:
     return load_rules("fr")
 
 
-def campaign(rows: list[tuple[str | None, str | None]] | list[dict], **extra_cols: list) -> pl.DataFrame:
+def campaign(
+    rows: list[tuple[str | None, str | None]] | list[dict], **extra_cols: list
+) -> pl.DataFrame:
     """A campaign frame from (phone, call_at) pairs or dicts; extra columns by keyword."""
     if rows and isinstance(rows[0], dict):
-        return pl.DataFrame(rows, schema={k: pl.String for k in rows[0]})
+        return pl.DataFrame(rows, schema=dict.fromkeys(rows[0], pl.String))
     data = {"phone": [r[0] for r in rows], "call_at": [r[1] for r in rows]}
     data.update(extra_cols)
-    return pl.DataFrame(data, schema={k: pl.String for k in data})
+    return pl.DataFrame(data, schema=dict.fromkeys(data, pl.String))
 
 
 def registry_of(name: str, raw: list[str], rules: RuleSet) -> Registry:
@@ -56,7 +58,9 @@ def run(
         options["horizon"] = timedelta(days=options["horizon"])
     if isinstance(consent, str):
         consent = consent_for(frame[options.get("phone_column", "phone")], rules)
-    return scrub(frame, registries, rules, ScrubOptions(now=now, **options), history=history, consent=consent)
+    return scrub(
+        frame, registries, rules, ScrubOptions(now=now, **options), history=history, consent=consent
+    )
 
 
 def consent_for(phones: pl.Series, rules: RuleSet | list[RuleSet]) -> pl.DataFrame:
@@ -65,10 +69,18 @@ def consent_for(phones: pl.Series, rules: RuleSet | list[RuleSet]) -> pl.DataFra
     from callscrub.rules.model import numbering_pack
 
     packs = [rules] if isinstance(rules, RuleSet) else list(rules)
-    keys = numbers.normalise(phones.cast(pl.String), numbering_pack(packs), "FR")[numbers.E164].drop_nulls().unique()
+    keys = (
+        numbers.normalise(phones.cast(pl.String), numbering_pack(packs), "FR")[numbers.E164]
+        .drop_nulls()
+        .unique()
+    )
     return pl.DataFrame(
-        {"key": keys, "consent_at": pl.Series([0] * len(keys), dtype=pl.Int64),
-         "revoked_at": pl.Series([None] * len(keys), dtype=pl.Int64), "source": pl.Series(["test"] * len(keys), dtype=pl.String)}
+        {
+            "key": keys,
+            "consent_at": pl.Series([0] * len(keys), dtype=pl.Int64),
+            "revoked_at": pl.Series([None] * len(keys), dtype=pl.Int64),
+            "source": pl.Series(["test"] * len(keys), dtype=pl.String),
+        }
     )
 
 
@@ -84,7 +96,10 @@ def _with_consent_file(argv: list[str], directory) -> list[str]:
 
     phone = argv[argv.index("--phone-column") + 1] if "--phone-column" in argv else "phone"
     try:
-        frame = read_table(campaign_path, encoding=argv[argv.index("--encoding") + 1] if "--encoding" in argv else None).frame
+        frame = read_table(
+            campaign_path,
+            encoding=argv[argv.index("--encoding") + 1] if "--encoding" in argv else None,
+        ).frame
     except CallscrubError:
         return argv  # the test is about a broken campaign: let the CLI say so
     if phone not in frame.columns:
@@ -92,9 +107,15 @@ def _with_consent_file(argv: list[str], directory) -> list[str]:
     from callscrub.phone import normalise as numbers
     from callscrub.rules.model import load_rules
 
-    keys = numbers.normalise(frame[phone].cast(pl.String), load_rules("fr"), "FR")[numbers.E164].drop_nulls().unique()
+    keys = (
+        numbers.normalise(frame[phone].cast(pl.String), load_rules("fr"), "FR")[numbers.E164]
+        .drop_nulls()
+        .unique()
+    )
     path = directory / f"consent_{abs(hash(campaign_path))}.csv"
-    pl.DataFrame({"phone": ("+" + keys.cast(pl.String)), "consent_at": ["2000-01-01T00:00:00"] * len(keys)}).write_csv(path)
+    pl.DataFrame(
+        {"phone": ("+" + keys.cast(pl.String)), "consent_at": ["2000-01-01T00:00:00"] * len(keys)}
+    ).write_csv(path)
     return [*argv, "--consent", str(path)]
 
 
@@ -127,14 +148,22 @@ def _consent_marker(request):
     _AUTO_CONSENT["on"] = True
 
 
-def history_of(rows: list[tuple[str, str, str | None]], rules: RuleSet, zone: str = "Europe/Paris") -> pl.DataFrame:
+def history_of(
+    rows: list[tuple[str, str, str | None]], rules: RuleSet, zone: str = "Europe/Paris"
+) -> pl.DataFrame:
     """History attempts from (phone, called_at, outcome) rows, read as the CLI reads them."""
     from callscrub.io.history import HistoryColumns, attempts_from_frame
 
     frame = pl.DataFrame(
-        {"phone": [r[0] for r in rows], "called_at": [r[1] for r in rows], "outcome": [r[2] for r in rows]},
+        {
+            "phone": [r[0] for r in rows],
+            "called_at": [r[1] for r in rows],
+            "outcome": [r[2] for r in rows],
+        },
         schema={"phone": pl.String, "called_at": pl.String, "outcome": pl.String},
     )
-    good, bad = attempts_from_frame(frame, rules, zone=zone, default_region="FR", columns=HistoryColumns(), name="history")
+    good, bad = attempts_from_frame(
+        frame, rules, zone=zone, default_region="FR", columns=HistoryColumns(), name="history"
+    )
     assert bad.height == 0, bad
     return good

@@ -49,9 +49,20 @@ SAMPLE = ROOT / "sample_data"
 FR_TOML = ROOT / "src" / "callscrub" / "rules" / "rulesets" / "fr.toml"
 CONSOLE_SCRIPT = Path(sys.executable).parent / "callscrub"
 ALL_REASONS = [
-    "invalid_number", "non_dialable_type", "out_of_jurisdiction", "invalid_call_time", "registry", "unscreened",
-    "outside_window", "no_legal_slot", "duplicate", "banned_sector", "no_consent", "registry_expired",
-    "refusal_lockout", "attempt_cap",
+    "invalid_number",
+    "non_dialable_type",
+    "out_of_jurisdiction",
+    "invalid_call_time",
+    "registry",
+    "unscreened",
+    "outside_window",
+    "no_legal_slot",
+    "duplicate",
+    "banned_sector",
+    "no_consent",
+    "registry_expired",
+    "refusal_lockout",
+    "attempt_cap",
 ]
 SMALL = 400  # campaign rows for tests that do not need the whole sample
 
@@ -88,12 +99,31 @@ def copy_inputs(directory: Path, rows: int | None = None) -> dict[str, Path]:
     return files
 
 
-def scrub_argv(inp: dict[str, Path], clean: Path, rejects: Path, *extra: str, registry_date: str | None = "2026-11-22") -> list[str]:
+def scrub_argv(
+    inp: dict[str, Path],
+    clean: Path,
+    rejects: Path,
+    *extra: str,
+    registry_date: str | None = "2026-11-22",
+) -> list[str]:
     argv = [
-        "scrub", str(inp["campaign"]),
-        "--registry", str(inp["bloctel"]), "--registry", str(inp["dnc"]),
-        "--history", str(inp["history"]), "--consent", str(inp["consent"]),
-        "--now", NOW, "--out", str(clean), "--rejects", str(rejects), "-q",
+        "scrub",
+        str(inp["campaign"]),
+        "--registry",
+        str(inp["bloctel"]),
+        "--registry",
+        str(inp["dnc"]),
+        "--history",
+        str(inp["history"]),
+        "--consent",
+        str(inp["consent"]),
+        "--now",
+        NOW,
+        "--out",
+        str(clean),
+        "--rejects",
+        str(rejects),
+        "-q",
     ]
     if registry_date is not None:
         argv += ["--registry-date", registry_date]
@@ -148,14 +178,19 @@ def write_campaign(path: Path, rows: list[tuple[str, str]]) -> Path:
 
 
 def write_consent(path: Path, phones: list[str]) -> Path:
-    path.write_text("phone,consent_at\n" + "".join(f"{p},2020-01-01T00:00:00\n" for p in phones), encoding="utf-8")
+    path.write_text(
+        "phone,consent_at\n" + "".join(f"{p},2020-01-01T00:00:00\n" for p in phones),
+        encoding="utf-8",
+    )
     return path
 
 
 # --------------------------------------------------------------------------- determinism
 
 
-@pytest.mark.parametrize("clean_name,rejects_name", [("clean.csv", "rejects.parquet"), ("clean.parquet", "rejects.csv")])
+@pytest.mark.parametrize(
+    "clean_name,rejects_name", [("clean.csv", "rejects.parquet"), ("clean.parquet", "rejects.csv")]
+)
 def test_two_runs_same_paths_give_identical_bytes_and_manifests_differ_only_in_times(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], clean_name: str, rejects_name: str
 ) -> None:
@@ -184,7 +219,9 @@ def _normalised(manifest: dict, out_dir: Path) -> dict:
     return json.loads(text.replace(str(out_dir), "<OUT>"))
 
 
-def test_two_processes_other_output_dir_hash_seed_and_threads_give_identical_bytes(tmp_path: Path) -> None:
+def test_two_processes_other_output_dir_hash_seed_and_threads_give_identical_bytes(
+    tmp_path: Path,
+) -> None:
     """Two console-script runs (different PYTHONHASHSEED and POLARS_MAX_THREADS) into
     different directories: byte-identical CSV and Parquet; manifests differ only in
     the times and the output paths."""
@@ -195,16 +232,26 @@ def test_two_processes_other_output_dir_hash_seed_and_threads_give_identical_byt
         out.mkdir()
         env = {**os.environ, "PYTHONHASHSEED": seed, "POLARS_MAX_THREADS": threads}
         argv = scrub_argv(inp, out / "clean.csv", out / "rejects.parquet")
-        proc = subprocess.run([str(CONSOLE_SCRIPT), *argv], env=env, capture_output=True, text=True, timeout=120)
+        proc = subprocess.run(
+            [str(CONSOLE_SCRIPT), *argv], env=env, capture_output=True, text=True, timeout=120
+        )
         assert proc.returncode == 0, proc.stderr
-        results.append((out, (out / "clean.csv").read_bytes(), (out / "rejects.parquet").read_bytes(),
-                        load(out / "clean.csv.manifest.json")))
+        results.append(
+            (
+                out,
+                (out / "clean.csv").read_bytes(),
+                (out / "rejects.parquet").read_bytes(),
+                load(out / "clean.csv.manifest.json"),
+            )
+        )
     (o1, c1, r1, m1), (o2, c2, r2, m2) = results
     assert c1 == c2, "clean CSV differs between processes"
     assert r1 == r2, "rejects Parquet differs between processes"
     assert m1["argv"] != m2["argv"]  # the output paths differ...
     assert _normalised(m1, o1) == _normalised(m2, o2)  # ...and nothing else but the times
-    assert m1["outputs"][0]["sha256"] == m2["outputs"][0]["sha256"] == hashlib.sha256(c1).hexdigest()
+    assert (
+        m1["outputs"][0]["sha256"] == m2["outputs"][0]["sha256"] == hashlib.sha256(c1).hexdigest()
+    )
 
 
 # --------------------------------------------------------------------------- manifest content
@@ -226,14 +273,18 @@ def test_manifest_records_inputs_outputs_rules_environment_and_counts(
     assert m["argv"] == argv
     assert m["now"] == NOW
 
-    assert m["rules"] == [{"name": "fr", "version": "D.223-9 and L.223-1 opt-in", "sha256": sha(FR_TOML)}]
+    assert m["rules"] == [
+        {"name": "fr", "version": "D.223-9 and L.223-1 opt-in", "sha256": sha(FR_TOML)}
+    ]
 
     env = m["environment"]
     assert env["python"] == platform.python_version()
     assert env["polars"] == pl.__version__
     assert env["phonenumbers"] == phonenumbers.__version__
     assert env["holidays"] == holidays.__version__
-    assert isinstance(env["tz_database"], str) and re.search(r"20\d\d[a-z]|\d{4}\.\d", env["tz_database"]), env
+    assert isinstance(env["tz_database"], str) and re.search(
+        r"20\d\d[a-z]|\d{4}\.\d", env["tz_database"]
+    ), env
 
     expected_inputs = [
         ("campaign", inp["campaign"], data_rows(inp["campaign"], header=True)),
@@ -242,7 +293,9 @@ def test_manifest_records_inputs_outputs_rules_environment_and_counts(
         ("history", inp["history"], data_rows(inp["history"], header=True)),
         ("consent", inp["consent"], data_rows(inp["consent"], header=True)),
     ]
-    assert [(i["role"], i["path"]) for i in m["inputs"]] == [(r, str(p)) for r, p, _ in expected_inputs]
+    assert [(i["role"], i["path"]) for i in m["inputs"]] == [
+        (r, str(p)) for r, p, _ in expected_inputs
+    ]
     for record, (role, path, rows) in zip(m["inputs"], expected_inputs):
         assert record["sha256"] == sha(path), path
         assert record["size"] == path.stat().st_size, path
@@ -251,12 +304,19 @@ def test_manifest_records_inputs_outputs_rules_environment_and_counts(
         if role == "registry":
             assert record["export_date"] == "2026-11-22"
             assert record["age_days"] == 1
-    assert (m["inputs"][0]["rows"], m["inputs"][1]["rows"], m["inputs"][2]["rows"]) == (3000, 907, 40)
+    assert (m["inputs"][0]["rows"], m["inputs"][1]["rows"], m["inputs"][2]["rows"]) == (
+        3000,
+        907,
+        40,
+    )
 
     clean_df, rejects_df = read_out(clean), read_out(rejects)
     outs = {o["role"]: o for o in m["outputs"]}
     assert set(outs) == {"clean", "rejects"}
-    for role, path, frame, fmt in (("clean", clean, clean_df, "csv"), ("rejects", rejects, rejects_df, "parquet")):
+    for role, path, frame, fmt in (
+        ("clean", clean, clean_df, "csv"),
+        ("rejects", rejects, rejects_df, "parquet"),
+    ):
         assert outs[role]["path"] == str(path)
         assert outs[role]["format"] == fmt
         assert outs[role]["sha256"] == sha(path)
@@ -273,25 +333,35 @@ def test_manifest_records_inputs_outputs_rules_environment_and_counts(
     assert counts["rescheduled"] == (clean_df["rescheduled"] == "true").sum()
 
     assert m["options"]["allow_stale_registry"] is False
-    started, finished = datetime.fromisoformat(m["started_at"]), datetime.fromisoformat(m["finished_at"])
+    started, finished = (
+        datetime.fromisoformat(m["started_at"]),
+        datetime.fromisoformat(m["finished_at"]),
+    )
     assert started.tzinfo is not None and finished.tzinfo is not None
     assert before <= started <= finished <= after
 
 
-def test_default_manifest_path_is_clean_plus_suffix(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_default_manifest_path_is_clean_plus_suffix(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     inp = copy_inputs(tmp_path / "in", rows=SMALL)
     out = tmp_path / "out"
     out.mkdir()
     assert run_cli(scrub_argv(inp, out / "list.parquet", out / "rej.csv"), capsys)[0] == 0
     assert files_in(out) == ["list.parquet", "list.parquet.manifest.json", "rej.csv"]
-    assert load(out / "list.parquet.manifest.json")["outputs"][0]["sha256"] == sha(out / "list.parquet")
+    assert load(out / "list.parquet.manifest.json")["outputs"][0]["sha256"] == sha(
+        out / "list.parquet"
+    )
 
 
 def test_no_manifest_writes_none(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     inp = copy_inputs(tmp_path / "in", rows=SMALL)
     out = tmp_path / "out"
     out.mkdir()
-    assert run_cli(scrub_argv(inp, out / "clean.csv", out / "rej.csv", "--no-manifest"), capsys)[0] == 0
+    assert (
+        run_cli(scrub_argv(inp, out / "clean.csv", out / "rej.csv", "--no-manifest"), capsys)[0]
+        == 0
+    )
     assert files_in(out) == ["clean.csv", "rej.csv"]
     assert not list(tmp_path.rglob("*.json"))
 
@@ -302,44 +372,71 @@ def test_manifest_option_is_honoured(tmp_path: Path, capsys: pytest.CaptureFixtu
     out.mkdir()
     other = tmp_path / "audit" / "other.json"
     other.parent.mkdir()
-    code, _, err = run_cli(scrub_argv(inp, out / "clean.csv", out / "rej.csv", "--manifest", str(other)), capsys)
+    code, _, err = run_cli(
+        scrub_argv(inp, out / "clean.csv", out / "rej.csv", "--manifest", str(other)), capsys
+    )
     assert code == 0, err
     assert files_in(out) == ["clean.csv", "rej.csv"]
     assert files_in(other.parent) == ["other.json"]
     m = load(other)
-    assert {o["role"]: o["sha256"] for o in m["outputs"]} == {"clean": sha(out / "clean.csv"), "rejects": sha(out / "rej.csv")}
+    assert {o["role"]: o["sha256"] for o in m["outputs"]} == {
+        "clean": sha(out / "clean.csv"),
+        "rejects": sha(out / "rej.csv"),
+    }
     # and it verifies from where it is
     code, _, err = run_cli(["verify", str(other)], capsys)
     assert code == 0, err
 
 
-def test_manifest_and_no_manifest_exclude_each_other(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_manifest_and_no_manifest_exclude_each_other(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     inp = copy_inputs(tmp_path / "in", rows=SMALL)
     code, _, err = run_cli(
-        scrub_argv(inp, tmp_path / "c.csv", tmp_path / "r.csv", "--manifest", str(tmp_path / "m.json"), "--no-manifest"), capsys
+        scrub_argv(
+            inp,
+            tmp_path / "c.csv",
+            tmp_path / "r.csv",
+            "--manifest",
+            str(tmp_path / "m.json"),
+            "--no-manifest",
+        ),
+        capsys,
     )
     assert code == 2, err
     assert not (tmp_path / "c.csv").exists() and not (tmp_path / "m.json").exists()
 
 
-def test_manifest_path_naming_an_input_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_manifest_path_naming_an_input_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """--manifest pointing at a registry would overwrite the very input it records."""
     inp = copy_inputs(tmp_path / "in", rows=SMALL)
     before = sha(inp["dnc"])
-    code, _, err = run_cli(scrub_argv(inp, tmp_path / "c.csv", tmp_path / "r.csv", "--manifest", str(inp["dnc"])), capsys)
+    code, _, err = run_cli(
+        scrub_argv(inp, tmp_path / "c.csv", tmp_path / "r.csv", "--manifest", str(inp["dnc"])),
+        capsys,
+    )
     assert sha(inp["dnc"]) == before, "the registry file was overwritten by the manifest"
     assert code == 2, err
 
 
-def test_default_manifest_path_colliding_with_summary_json_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_default_manifest_path_colliding_with_summary_json_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """--summary-json at <CLEAN>.manifest.json: both files would go to one path."""
     inp = copy_inputs(tmp_path / "in", rows=SMALL)
     clean = tmp_path / "c.csv"
     code, _, err = run_cli(
-        scrub_argv(inp, clean, tmp_path / "r.csv", "--summary-json", str(tmp_path / "c.csv.manifest.json")), capsys
+        scrub_argv(
+            inp, clean, tmp_path / "r.csv", "--summary-json", str(tmp_path / "c.csv.manifest.json")
+        ),
+        capsys,
     )
     if code == 0:  # if it is accepted, the file at the manifest path must be the manifest
-        assert "manifest_version" in load(tmp_path / "c.csv.manifest.json"), "the manifest was replaced by the summary"
+        assert "manifest_version" in load(tmp_path / "c.csv.manifest.json"), (
+            "the manifest was replaced by the summary"
+        )
     assert code == 2, err
 
 
@@ -384,7 +481,9 @@ def test_verify_round_trip(recorded: dict, capsys: pytest.CaptureFixture[str]) -
     assert "warning" not in err  # same environment: no version warning
 
 
-def test_verify_tampered_clean_row_exits_5_naming_file_and_row(recorded: dict, capsys: pytest.CaptureFixture[str]) -> None:
+def test_verify_tampered_clean_row_exits_5_naming_file_and_row(
+    recorded: dict, capsys: pytest.CaptureFixture[str]
+) -> None:
     clean = recorded["clean"]
     lines = clean.read_bytes().split(b"\n")
     row = 7  # data row 7 is line 8
@@ -400,11 +499,16 @@ def test_verify_tampered_clean_row_exits_5_naming_file_and_row(recorded: dict, c
     assert "verified" not in err
 
 
-def test_verify_tampered_rejects_parquet_exits_5_naming_file_and_row(recorded: dict, capsys: pytest.CaptureFixture[str]) -> None:
+def test_verify_tampered_rejects_parquet_exits_5_naming_file_and_row(
+    recorded: dict, capsys: pytest.CaptureFixture[str]
+) -> None:
     rejects = recorded["rejects"]
     frame = pl.read_parquet(rejects)
     frame = frame.with_columns(
-        pl.when(pl.int_range(pl.len()) == 2).then(pl.lit("tampered")).otherwise(pl.col("detail")).alias("detail")
+        pl.when(pl.int_range(pl.len()) == 2)
+        .then(pl.lit("tampered"))
+        .otherwise(pl.col("detail"))
+        .alias("detail")
     )
     frame.write_parquet(rejects)
 
@@ -426,8 +530,17 @@ def test_verify_replay_that_differs_exits_5_naming_file_and_first_row(
     other = tmp_path / "drop"
     other.mkdir()
     inp = recorded["inputs"]
-    assert run_cli(scrub_argv(inp, other / "clean.csv", other / "r.parquet", "--on-illegal", "drop"), capsys)[0] == 0
-    a, b = recorded["clean"].read_bytes().split(b"\n"), (other / "clean.csv").read_bytes().split(b"\n")
+    assert (
+        run_cli(
+            scrub_argv(inp, other / "clean.csv", other / "r.parquet", "--on-illegal", "drop"),
+            capsys,
+        )[0]
+        == 0
+    )
+    a, b = (
+        recorded["clean"].read_bytes().split(b"\n"),
+        (other / "clean.csv").read_bytes().split(b"\n"),
+    )
     first = next(i for i, (x, y) in enumerate(zip(a, b)) if x != y)  # line index == data row number
 
     code, _, err = run_cli(["verify", str(recorded["manifest"])], capsys)
@@ -437,7 +550,9 @@ def test_verify_replay_that_differs_exits_5_naming_file_and_first_row(
 
 
 @pytest.mark.parametrize("key", ["campaign", "bloctel", "history", "consent"])
-def test_verify_missing_input_exits_3(recorded: dict, capsys: pytest.CaptureFixture[str], key: str) -> None:
+def test_verify_missing_input_exits_3(
+    recorded: dict, capsys: pytest.CaptureFixture[str], key: str
+) -> None:
     path = recorded["inputs"][key]
     path.unlink()
     code, _, err = run_cli(["verify", str(recorded["manifest"])], capsys)
@@ -446,12 +561,16 @@ def test_verify_missing_input_exits_3(recorded: dict, capsys: pytest.CaptureFixt
     assert "missing" in err
 
 
-def test_verify_inputs_moved_found_with_inputs_dir(recorded: dict, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_verify_inputs_moved_found_with_inputs_dir(
+    recorded: dict, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     moved = tmp_path / "archive"
     (tmp_path / "in").rename(moved)
     code, _, err = run_cli(["verify", str(recorded["manifest"])], capsys)
     assert code == 3, err  # not where they were recorded
-    code, _, err = run_cli(["verify", str(recorded["manifest"]), "--inputs-dir", str(moved)], capsys)
+    code, _, err = run_cli(
+        ["verify", str(recorded["manifest"]), "--inputs-dir", str(moved)], capsys
+    )
     assert code == 0, err
     assert "verified" in err
 
@@ -462,7 +581,9 @@ def test_verify_inputs_dir_ignores_a_same_named_file_with_other_content(
     other = tmp_path / "other"
     other.mkdir()
     (other / "history.csv").write_text("phone,called_at,outcome\n", encoding="utf-8")
-    code, _, err = run_cli(["verify", str(recorded["manifest"]), "--inputs-dir", str(other)], capsys)
+    code, _, err = run_cli(
+        ["verify", str(recorded["manifest"]), "--inputs-dir", str(other)], capsys
+    )
     assert code == 0, err  # the recorded path still holds the right file
 
 
@@ -472,9 +593,16 @@ def test_verify_relative_paths_from_another_working_directory(
     work = tmp_path / "work"
     copy_inputs(work, rows=SMALL)
     monkeypatch.chdir(work)
-    rel = {k: Path(v) for k, v in {
-        "campaign": "campaign.csv", "bloctel": "bloctel_opposition.csv", "dnc": "company_dnc.txt",
-        "history": "history.csv", "consent": "consent.csv"}.items()}
+    rel = {
+        k: Path(v)
+        for k, v in {
+            "campaign": "campaign.csv",
+            "bloctel": "bloctel_opposition.csv",
+            "dnc": "company_dnc.txt",
+            "history": "history.csv",
+            "consent": "consent.csv",
+        }.items()
+    }
     assert run_cli(scrub_argv(rel, Path("clean.csv"), Path("rejects.csv")), capsys)[0] == 0
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
@@ -491,9 +619,23 @@ def test_verify_moved_inputs_when_campaign_follows_the_options(
     inp = copy_inputs(tmp_path / "in", rows=SMALL)
     out = tmp_path / "out"
     out.mkdir()
-    argv = ["scrub", "--out", str(out / "clean.csv"), "--rejects", str(out / "rejects.csv"), str(inp["campaign"]),
-            "--registry", str(inp["bloctel"]), "--consent", str(inp["consent"]), "--now", NOW,
-            "--registry-date", "2026-11-22", "-q"]
+    argv = [
+        "scrub",
+        "--out",
+        str(out / "clean.csv"),
+        "--rejects",
+        str(out / "rejects.csv"),
+        str(inp["campaign"]),
+        "--registry",
+        str(inp["bloctel"]),
+        "--consent",
+        str(inp["consent"]),
+        "--now",
+        NOW,
+        "--registry-date",
+        "2026-11-22",
+        "-q",
+    ]
     code, _, err = run_cli(argv, capsys)
     assert code == 0, err
     manifest = out / "clean.csv.manifest.json"
@@ -511,7 +653,9 @@ def _set_polars_version(manifest: Path, value: str) -> None:
     manifest.write_text(json.dumps(m, indent=2), encoding="utf-8")
 
 
-def test_verify_version_difference_warns_and_passes(recorded: dict, capsys: pytest.CaptureFixture[str]) -> None:
+def test_verify_version_difference_warns_and_passes(
+    recorded: dict, capsys: pytest.CaptureFixture[str]
+) -> None:
     _set_polars_version(recorded["manifest"], "0.0.1")
     code, _, err = run_cli(["verify", str(recorded["manifest"])], capsys)
     assert code == 0, err
@@ -520,7 +664,9 @@ def test_verify_version_difference_warns_and_passes(recorded: dict, capsys: pyte
     assert "verified" in err
 
 
-def test_verify_version_difference_fails_with_strict_versions(recorded: dict, capsys: pytest.CaptureFixture[str]) -> None:
+def test_verify_version_difference_fails_with_strict_versions(
+    recorded: dict, capsys: pytest.CaptureFixture[str]
+) -> None:
     _set_polars_version(recorded["manifest"], "0.0.1")
     code, _, err = run_cli(["verify", str(recorded["manifest"]), "--strict-versions"], capsys)
     assert code != 0
@@ -529,7 +675,9 @@ def test_verify_version_difference_fails_with_strict_versions(recorded: dict, ca
     assert "verified" not in err
 
 
-def test_verify_strict_versions_passes_when_versions_match(recorded: dict, capsys: pytest.CaptureFixture[str]) -> None:
+def test_verify_strict_versions_passes_when_versions_match(
+    recorded: dict, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, _, err = run_cli(["verify", str(recorded["manifest"]), "--strict-versions"], capsys)
     assert code == 0, err
 
@@ -539,19 +687,32 @@ def test_verify_strict_versions_passes_when_versions_match(recorded: dict, capsy
 
 def test_registry_30_days_old_runs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     inp = copy_inputs(tmp_path / "in", rows=SMALL)
-    code, _, err = run_cli(scrub_argv(inp, tmp_path / "c.csv", tmp_path / "r.csv", registry_date="2026-10-24"), capsys)
+    code, _, err = run_cli(
+        scrub_argv(inp, tmp_path / "c.csv", tmp_path / "r.csv", registry_date="2026-10-24"), capsys
+    )
     assert code == 0, err
     m = load(tmp_path / "c.csv.manifest.json")
     regs = [i for i in m["inputs"] if i["role"] == "registry"]
     assert [(r["export_date"], r["age_days"]) for r in regs] == [("2026-10-24", 30)] * 2
 
 
-def test_registry_31_days_old_stops_with_exit_4_and_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_registry_31_days_old_stops_with_exit_4_and_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     inp = copy_inputs(tmp_path / "in", rows=SMALL)
     out = tmp_path / "out"
     out.mkdir()
-    code, _, err = run_cli(scrub_argv(inp, out / "c.csv", out / "r.parquet", "--summary-json", str(out / "s.json"),
-                                      registry_date="2026-10-23"), capsys)
+    code, _, err = run_cli(
+        scrub_argv(
+            inp,
+            out / "c.csv",
+            out / "r.parquet",
+            "--summary-json",
+            str(out / "s.json"),
+            registry_date="2026-10-23",
+        ),
+        capsys,
+    )
     assert code == 4, err
     assert "bloctel_opposition.csv" in err
     assert re.search(r"\b31 days\b", err), err
@@ -559,11 +720,18 @@ def test_registry_31_days_old_stops_with_exit_4_and_writes_nothing(tmp_path: Pat
     assert files_in(out) == []
 
 
-def test_allow_stale_registry_runs_and_is_recorded(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_allow_stale_registry_runs_and_is_recorded(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     inp = copy_inputs(tmp_path / "in", rows=SMALL)
     out = tmp_path / "out"
     out.mkdir()
-    code, _, err = run_cli(scrub_argv(inp, out / "c.csv", out / "r.csv", "--allow-stale-registry", registry_date="2026-10-23"), capsys)
+    code, _, err = run_cli(
+        scrub_argv(
+            inp, out / "c.csv", out / "r.csv", "--allow-stale-registry", registry_date="2026-10-23"
+        ),
+        capsys,
+    )
     assert code == 0, err
     m = load(out / "c.csv.manifest.json")
     assert m["options"]["allow_stale_registry"] is True
@@ -579,16 +747,24 @@ def _set_mtime(path: Path, day: date) -> None:
     os.utime(path, (ts, ts))
 
 
-def test_export_date_from_file_mtime_without_registry_date(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_export_date_from_file_mtime_without_registry_date(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     inp = copy_inputs(tmp_path / "in", rows=SMALL)
     _set_mtime(inp["bloctel"], date(2026, 11, 20))
     _set_mtime(inp["dnc"], date(2026, 11, 13))
     out = tmp_path / "out"
     out.mkdir()
-    code, _, err = run_cli(scrub_argv(inp, out / "c.csv", out / "r.csv", registry_date=None), capsys)
+    code, _, err = run_cli(
+        scrub_argv(inp, out / "c.csv", out / "r.csv", registry_date=None), capsys
+    )
     assert code == 0, err
     manifest = out / "c.csv.manifest.json"
-    regs = [(i["path"], i["export_date"], i["age_days"]) for i in load(manifest)["inputs"] if i["role"] == "registry"]
+    regs = [
+        (i["path"], i["export_date"], i["age_days"])
+        for i in load(manifest)["inputs"]
+        if i["role"] == "registry"
+    ]
     assert regs == [(str(inp["bloctel"]), "2026-11-20", 3), (str(inp["dnc"]), "2026-11-13", 10)]
     # verify replays the recorded dates, not the files' current modification times
     _set_mtime(inp["bloctel"], date(2026, 10, 30))
@@ -596,13 +772,17 @@ def test_export_date_from_file_mtime_without_registry_date(tmp_path: Path, capsy
     assert code == 0, err
 
 
-def test_stale_mtime_without_registry_date_exits_4(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_stale_mtime_without_registry_date_exits_4(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     inp = copy_inputs(tmp_path / "in", rows=SMALL)
     _set_mtime(inp["bloctel"], date(2026, 11, 20))
     _set_mtime(inp["dnc"], date(2026, 10, 20))
     out = tmp_path / "out"
     out.mkdir()
-    code, _, err = run_cli(scrub_argv(inp, out / "c.csv", out / "r.csv", registry_date=None), capsys)
+    code, _, err = run_cli(
+        scrub_argv(inp, out / "c.csv", out / "r.csv", registry_date=None), capsys
+    )
     assert code == 4, err
     assert "company_dnc.txt" in err and "bloctel" not in err
     assert re.search(r"\b34 days\b", err) and re.search(r"\b30 days\b", err), err
@@ -613,23 +793,46 @@ def test_registry_date_wins_over_mtime(tmp_path: Path, capsys: pytest.CaptureFix
     inp = copy_inputs(tmp_path / "in", rows=SMALL)
     _set_mtime(inp["bloctel"], date(2020, 1, 1))
     _set_mtime(inp["dnc"], date(2020, 1, 1))
-    code, _, err = run_cli(scrub_argv(inp, tmp_path / "c.csv", tmp_path / "r.csv", registry_date="2026-11-22"), capsys)
+    code, _, err = run_cli(
+        scrub_argv(inp, tmp_path / "c.csv", tmp_path / "r.csv", registry_date="2026-11-22"), capsys
+    )
     assert code == 0, err
-    regs = [i["export_date"] for i in load(tmp_path / "c.csv.manifest.json")["inputs"] if i["role"] == "registry"]
+    regs = [
+        i["export_date"]
+        for i in load(tmp_path / "c.csv.manifest.json")["inputs"]
+        if i["role"] == "registry"
+    ]
     assert regs == ["2026-11-22", "2026-11-22"]
 
 
-@pytest.mark.parametrize("dates,stale_name,other_name,age", [
-    (("2026-11-20", "2026-10-20"), "company_dnc.txt", "bloctel_opposition.csv", 34),
-    (("2026-10-21", "2026-11-20"), "bloctel_opposition.csv", "company_dnc.txt", 33),
-])
+@pytest.mark.parametrize(
+    "dates,stale_name,other_name,age",
+    [
+        (("2026-11-20", "2026-10-20"), "company_dnc.txt", "bloctel_opposition.csv", 34),
+        (("2026-10-21", "2026-11-20"), "bloctel_opposition.csv", "company_dnc.txt", 33),
+    ],
+)
 def test_registry_date_per_registry_stale_one_is_named(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], dates: tuple[str, str], stale_name: str, other_name: str, age: int
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    dates: tuple[str, str],
+    stale_name: str,
+    other_name: str,
+    age: int,
 ) -> None:
     inp = copy_inputs(tmp_path / "in", rows=SMALL)
     out = tmp_path / "out"
     out.mkdir()
-    argv = scrub_argv(inp, out / "c.csv", out / "r.csv", "--registry-date", dates[0], "--registry-date", dates[1], registry_date=None)
+    argv = scrub_argv(
+        inp,
+        out / "c.csv",
+        out / "r.csv",
+        "--registry-date",
+        dates[0],
+        "--registry-date",
+        dates[1],
+        registry_date=None,
+    )
     code, _, err = run_cli(argv, capsys)
     assert code == 4, err
     assert stale_name in err and other_name not in err
@@ -639,7 +842,13 @@ def test_registry_date_per_registry_stale_one_is_named(
 
 def test_registry_date_count_must_match(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     inp = copy_inputs(tmp_path / "in", rows=SMALL)
-    argv = scrub_argv(inp, tmp_path / "c.csv", tmp_path / "r.csv", *(["--registry-date", "2026-11-22"] * 3), registry_date=None)
+    argv = scrub_argv(
+        inp,
+        tmp_path / "c.csv",
+        tmp_path / "r.csv",
+        *(["--registry-date", "2026-11-22"] * 3),
+        registry_date=None,
+    )
     code, _, err = run_cli(argv, capsys)
     assert code == 2, err
     assert not (tmp_path / "c.csv").exists()
@@ -664,18 +873,40 @@ def _hand_made(tmp_path: Path, slots: list[str]) -> dict[str, Path]:
     }
 
 
-def _scrub_hand_made(files: dict[str, Path], out: Path, dates: list[str], capsys) -> tuple[pl.DataFrame, pl.DataFrame, dict]:
-    argv = ["scrub", str(files["campaign"]), "--registry", str(files["reg_a"]), "--registry", str(files["reg_b"]),
-            "--consent", str(files["consent"]), "--now", NOW, "--out", str(out / "clean.csv"),
-            "--rejects", str(out / "rejects.csv"), "-q"]
+def _scrub_hand_made(
+    files: dict[str, Path], out: Path, dates: list[str], capsys
+) -> tuple[pl.DataFrame, pl.DataFrame, dict]:
+    argv = [
+        "scrub",
+        str(files["campaign"]),
+        "--registry",
+        str(files["reg_a"]),
+        "--registry",
+        str(files["reg_b"]),
+        "--consent",
+        str(files["consent"]),
+        "--now",
+        NOW,
+        "--out",
+        str(out / "clean.csv"),
+        "--rejects",
+        str(out / "rejects.csv"),
+        "-q",
+    ]
     for d in dates:
         argv += ["--registry-date", d]
     code, _, err = run_cli(argv, capsys)
     assert code == 0, err
-    return read_out(out / "clean.csv"), read_out(out / "rejects.csv"), load(out / "clean.csv.manifest.json")
+    return (
+        read_out(out / "clean.csv"),
+        read_out(out / "rejects.csv"),
+        load(out / "clean.csv.manifest.json"),
+    )
 
 
-def test_rescheduled_slot_crossing_registry_validity_is_registry_expired(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_rescheduled_slot_crossing_registry_validity_is_registry_expired(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     # Registry obtained 2026-11-01, now 2026-11-23 (22 days: fresh); valid until 2026-12-01.
     slots = [
         "2026-12-01T10:30:00",  # K001 Tue, 30 days: kept as is
@@ -698,7 +929,11 @@ def test_rescheduled_slot_crossing_registry_validity_is_registry_expired(tmp_pat
         "K006": "2026-12-01T19:59:00+01:00",
     }
     assert dict(zip(clean["customer_id"].to_list(), clean["rescheduled"].to_list())) == {
-        "K001": "false", "K003": "true", "K004": "true", "K006": "false"}
+        "K001": "false",
+        "K003": "true",
+        "K004": "true",
+        "K006": "false",
+    }
     rej = {r["customer_id"]: r for r in rejects.iter_rows(named=True)}
     assert set(rej) == {"K002", "K005"}
     for cid in ("K002", "K005"):
@@ -709,7 +944,9 @@ def test_rescheduled_slot_crossing_registry_validity_is_registry_expired(tmp_pat
     assert [i["age_days"] for i in m["inputs"] if i["role"] == "registry"] == [22, 22]
 
 
-def test_registry_expired_uses_the_oldest_of_per_registry_dates(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_registry_expired_uses_the_oldest_of_per_registry_dates(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     # reg_a 2026-11-20 (valid until 2026-12-20), reg_b 2026-11-10 (valid until 2026-12-10):
     # the oldest list bounds the slots.
     slots = ["2026-12-10T11:00:00", "2026-12-11T11:00:00", "2026-12-18T11:00:00"]
@@ -719,8 +956,14 @@ def test_registry_expired_uses_the_oldest_of_per_registry_dates(tmp_path: Path, 
     clean, rejects, m = _scrub_hand_made(files, out, ["2026-11-20", "2026-11-10"], capsys)
     assert clean["customer_id"].to_list() == ["K001"]
     assert dict(zip(rejects["customer_id"].to_list(), rejects["reason"].to_list())) == {
-        "K002": "registry_expired", "K003": "registry_expired"}
-    regs = [(Path(i["path"]).name, i["export_date"], i["age_days"]) for i in m["inputs"] if i["role"] == "registry"]
+        "K002": "registry_expired",
+        "K003": "registry_expired",
+    }
+    regs = [
+        (Path(i["path"]).name, i["export_date"], i["age_days"])
+        for i in m["inputs"]
+        if i["role"] == "registry"
+    ]
     assert regs == [("reg_a.csv", "2026-11-20", 3), ("reg_b.csv", "2026-11-10", 13)]
     assert m["replay"][-4:] == ["--registry-date", "2026-11-20", "--registry-date", "2026-11-10"]
 
@@ -728,7 +971,9 @@ def test_registry_expired_uses_the_oldest_of_per_registry_dates(tmp_path: Path, 
 # --------------------------------------------------------------------------- manifest show
 
 
-def test_manifest_show_prints_a_readable_summary(recorded: dict, capsys: pytest.CaptureFixture[str]) -> None:
+def test_manifest_show_prints_a_readable_summary(
+    recorded: dict, capsys: pytest.CaptureFixture[str]
+) -> None:
     m = load(recorded["manifest"])
     code, out, err = run_cli(["manifest", "show", str(recorded["manifest"])], capsys)
     assert code == 0, err
@@ -748,7 +993,9 @@ def test_manifest_show_prints_a_readable_summary(recorded: dict, capsys: pytest.
             assert re.search(rf"^\s*{reason}: {n:,}$", out, re.M), reason
 
 
-def test_manifest_show_and_verify_reject_a_non_manifest(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_manifest_show_and_verify_reject_a_non_manifest(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     bogus = tmp_path / "x.json"
     bogus.write_text('{"hello": 1}', encoding="utf-8")
     assert run_cli(["manifest", "show", str(bogus)], capsys)[0] == 3

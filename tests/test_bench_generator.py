@@ -19,8 +19,23 @@ FILES = ("campaign.csv", "campaign.parquet", "registry.csv", "history.csv", "con
 
 
 def generate(out: Path, seed: int) -> dict:
-    subprocess.run([sys.executable, str(GENERATE), "--rows", str(ROWS), "--registry", str(REGISTRY),
-                    "--seed", str(seed), "--out", str(out)], check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [
+            sys.executable,
+            str(GENERATE),
+            "--rows",
+            str(ROWS),
+            "--registry",
+            str(REGISTRY),
+            "--seed",
+            str(seed),
+            "--out",
+            str(out),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     return json.loads((out / "generated.json").read_text(encoding="utf-8"))
 
 
@@ -52,13 +67,23 @@ def test_mix_matches_the_spec(runs) -> None:
     # 10 % landlines, 5 % overseas, 3 % invalid, 2 % premium / toll-free, 5 % duplicates.
     a, _, _, meta = runs
     share = {k: v / ROWS for k, v in meta["categories"].items()}
-    expected = {"mobile": 0.60, "e164": 0.15, "landline": 0.10, "overseas": 0.05, "invalid": 0.03, "premium": 0.02, "repeat": 0.05}
+    expected = {
+        "mobile": 0.60,
+        "e164": 0.15,
+        "landline": 0.10,
+        "overseas": 0.05,
+        "invalid": 0.03,
+        "premium": 0.02,
+        "repeat": 0.05,
+    }
     for k, v in expected.items():
         assert abs(share[k] - v) <= 0.02, (k, share[k])
     campaign = pl.read_csv(a / "campaign.csv", infer_schema=False)
     assert campaign.height == ROWS
     assert {"phone", "call_at", "postal_code"} <= set(campaign.columns)
-    assert 0.4 <= campaign["postal_code"].is_not_null().mean() <= 0.6  # a postal code on half the rows
+    assert (
+        0.4 <= campaign["postal_code"].is_not_null().mean() <= 0.6
+    )  # a postal code on half the rows
     # About 20 % of the campaign's distinct valid numbers are on the registry.
     assert 0.15 <= meta["registry_from_campaign"] / meta["distinct_dialable_numbers"] <= 0.25
     assert meta["keys_differing_from_intended"] == 0
@@ -69,7 +94,11 @@ def test_mix_matches_the_spec(runs) -> None:
 
 def test_slots_cover_nights_weekends_and_a_holiday(runs) -> None:
     a, _, _, _ = runs
-    at = pl.read_csv(a / "campaign.csv", infer_schema=False)["call_at"].str.to_datetime("%Y-%m-%dT%H:%M:%S", strict=False).drop_nulls()
+    at = (
+        pl.read_csv(a / "campaign.csv", infer_schema=False)["call_at"]
+        .str.to_datetime("%Y-%m-%dT%H:%M:%S", strict=False)
+        .drop_nulls()
+    )
     assert (at.dt.weekday() >= 6).any()  # weekends
     assert (at.dt.hour() < 8).any() and (at.dt.hour() >= 20).any()  # nights and evenings
     assert (at.dt.date().cast(pl.String) == "2026-12-25").any()  # a public holiday

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
-from conftest import NOW, consent_for
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from callscrub.core import scrub as scrub_module
 from callscrub.core.carried import Carried
 from callscrub.core.scrub import ScrubOptions, scrub, split_campaign
+from conftest import NOW, consent_for
 
 
 @settings(max_examples=120, deadline=None)
@@ -21,12 +21,18 @@ from callscrub.core.scrub import ScrubOptions, scrub, split_campaign
     block_rows=st.integers(1, 12),
     asks=st.lists(st.tuples(st.integers(0, 45), st.integers(0, 45)), min_size=1, max_size=8),
 )
-def test_any_slice_is_the_frames_slice(values: list[str | None], block_rows: int, asks: list[tuple[int, int]]) -> None:
+def test_any_slice_is_the_frames_slice(
+    values: list[str | None], block_rows: int, asks: list[tuple[int, int]]
+) -> None:
     frame = pl.DataFrame(
         {"note": values, "n": list(range(len(values)))}, schema={"note": pl.String, "n": pl.Int64}
     )
     carried = Carried(frame, ["phone", "note", "n"], block_rows)
-    assert carried.columns == ["note", "n"] and carried.order == ["phone", "note", "n"] and carried.height == len(values)
+    assert (
+        carried.columns == ["note", "n"]
+        and carried.order == ["phone", "note", "n"]
+        and carried.height == len(values)
+    )
     for start, rows in asks:  # in any order: the block kept unpacked must be the right one
         got = carried.slice(start, rows)
         assert got.schema == frame.schema
@@ -41,10 +47,29 @@ def test_block_rows_must_be_positive() -> None:
 CAMPAIGN = pl.DataFrame(
     {
         "customer_id": [f"C{i}" for i in range(9)],
-        "phone": ["0612345678", "bad", "0612345678", "+33 7 81 23 45 67", "0596 30 12 34", "06 12 34 56 79", None, "0145678901", "0612345680"],
-        "call_at": ["2026-11-24T10:00:00", "2026-11-24T10:00:00", "2026-11-24T10:00:00", "2026-11-24T23:00:00",
-                    "2026-11-25T10:00:00", "x", "2026-11-24T11:00:00", "2026-11-26T09:00:00", "2026-11-24T12:00:00"],
-        "note": ["é, \"quoted\"", None, "", "a\nb", "😀", "x" * 50, "n", "m", "k"],
+        "phone": [
+            "0612345678",
+            "bad",
+            "0612345678",
+            "+33 7 81 23 45 67",
+            "0596 30 12 34",
+            "06 12 34 56 79",
+            None,
+            "0145678901",
+            "0612345680",
+        ],
+        "call_at": [
+            "2026-11-24T10:00:00",
+            "2026-11-24T10:00:00",
+            "2026-11-24T10:00:00",
+            "2026-11-24T23:00:00",
+            "2026-11-25T10:00:00",
+            "x",
+            "2026-11-24T11:00:00",
+            "2026-11-26T09:00:00",
+            "2026-11-24T12:00:00",
+        ],
+        "note": ['é, "quoted"', None, "", "a\nb", "😀", "x" * 50, "n", "m", "k"],
         "postal_code": ["75001", None, "97200", "67000", None, "13001", None, "75002", " 57000"],
         "phone_e164": ["stale"] * 9,  # a column the scrub derives: replaced, never carried
         "registry": ["crm value"] * 9,
@@ -63,17 +88,35 @@ def test_split_campaign_gives_the_same_outputs(fr, monkeypatch, slice_rows: int)
     assert read.columns == ["phone", "call_at", "postal_code", "phone_e164"]
     assert carried is not None and carried.columns == ["customer_id", "note", "registry"]
     split = scrub(read, None, fr, options, consent=consent, carried=carried)
-    assert (split.kept, split.rejected, split.reason_counts) == (whole.kept, whole.rejected, whole.reason_counts)
+    assert (split.kept, split.rejected, split.reason_counts) == (
+        whole.kept,
+        whole.rejected,
+        whole.reason_counts,
+    )
     assert split.clean.equals(whole.clean) and split.rejects.equals(whole.rejects)
-    assert split.clean.columns[:6] == ["customer_id", "phone", "call_at", "note", "postal_code", "registry"]
+    assert split.clean.columns[:6] == [
+        "customer_id",
+        "phone",
+        "call_at",
+        "note",
+        "postal_code",
+        "registry",
+    ]
     for rows in (3, 5, 100):  # parts that cross the carried blocks
         assert pl.concat(list(split.clean_parts(rows))).equals(whole.clean)
         assert pl.concat(list(split.rejects_parts(rows))).equals(whole.rejects)
 
 
 def test_split_keeps_every_column_a_check_reads(fr) -> None:
-    frame = CAMPAIGN.with_columns(pl.lit("yes").alias("current_contract"), pl.lit("no").alias("ooh"))
-    options = ScrubOptions(now=NOW, contract_column="current_contract", out_of_hours_column="ooh", postal_code_column=None)
+    frame = CAMPAIGN.with_columns(
+        pl.lit("yes").alias("current_contract"), pl.lit("no").alias("ooh")
+    )
+    options = ScrubOptions(
+        now=NOW,
+        contract_column="current_contract",
+        out_of_hours_column="ooh",
+        postal_code_column=None,
+    )
     read, carried = split_campaign(frame, options.columns_read)
     assert set(read.columns) == {"phone", "call_at", "current_contract", "ooh", "phone_e164"}
     assert carried is not None and "postal_code" in carried.columns
@@ -100,10 +143,20 @@ def test_crm_columns_named_like_the_scrubs_own_pass_through(fr, tmp_path) -> Non
     from callscrub.core.checks.registry import Registry
 
     options = ScrubOptions(now=NOW)
-    consent = consent_for(CAMPAIGN["phone"], fr).head(3)  # some rows without consent: no_consent details
-    listed = Registry("bloctel.csv", "bloctel.csv", pl.Series("key", [33612345678], dtype=pl.Int64), 1, 0, ())
-    plain = scrub(*split_campaign(CAMPAIGN, options.columns_read)[:1], [listed], fr, options, consent=consent,
-                  carried=split_campaign(CAMPAIGN, options.columns_read)[1])
+    consent = consent_for(CAMPAIGN["phone"], fr).head(
+        3
+    )  # some rows without consent: no_consent details
+    listed = Registry(
+        "bloctel.csv", "bloctel.csv", pl.Series("key", [33612345678], dtype=pl.Int64), 1, 0, ()
+    )
+    plain = scrub(
+        *split_campaign(CAMPAIGN, options.columns_read)[:1],
+        [listed],
+        fr,
+        options,
+        consent=consent,
+        carried=split_campaign(CAMPAIGN, options.columns_read)[1],
+    )
     odd_names = ["_registry", "_slot_detail", "_first_row", "_limit_detail", "_e164", "_reason"]
     frame = CAMPAIGN.with_columns(pl.lit("user value").alias(c) for c in odd_names)
     read, carried = split_campaign(frame, options.columns_read)

@@ -55,7 +55,14 @@ REASONS = {
     "refusal_lockout",
     "attempt_cap",
 }
-CLEAN_EXTRA = ["source_row", "phone_e164", "original_call_at", "rescheduled", "callee_tz", "callee_local_time"]
+CLEAN_EXTRA = [
+    "source_row",
+    "phone_e164",
+    "original_call_at",
+    "rescheduled",
+    "callee_tz",
+    "callee_local_time",
+]
 REJECT_EXTRA = ["source_row", "phone_e164", "reason", "detail"]
 ISO_WITH_OFFSET = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}$")
 BOX_DRAWING = re.compile(r"[\u2500-\u257f]")
@@ -71,10 +78,22 @@ def read_csv(path: Path | str | bytes) -> pl.DataFrame:
     return pl.read_csv(source, infer_schema=False)
 
 
-def scrub_args(campaign: Path | str, out: Path | str, rejects: Path | str, *extra: str) -> list[str]:
+def scrub_args(
+    campaign: Path | str, out: Path | str, rejects: Path | str, *extra: str
+) -> list[str]:
     """In-process runs get consent records from conftest's autouse fixture;
     the console-script runs below add them with `consented`."""
-    return ["scrub", str(campaign), "--out", str(out), "--rejects", str(rejects), "--now", NOW, *extra]
+    return [
+        "scrub",
+        str(campaign),
+        "--out",
+        str(out),
+        "--rejects",
+        str(rejects),
+        "--now",
+        NOW,
+        *extra,
+    ]
 
 
 def consented(argv: list[str], directory: Path, campaign: Path | None = None) -> list[str]:
@@ -112,8 +131,15 @@ def part_files(directory: Path) -> list[Path]:
     return sorted(directory.glob(".*.part"))
 
 
-def write_rows(path: Path, header: list[str], rows: list[list[str]], *, delimiter: str = ",",
-               encoding: str = "utf-8", bom: bool = False) -> Path:
+def write_rows(
+    path: Path,
+    header: list[str],
+    rows: list[list[str]],
+    *,
+    delimiter: str = ",",
+    encoding: str = "utf-8",
+    bom: bool = False,
+) -> Path:
     buf = io.StringIO()
     writer = csv.writer(buf, delimiter=delimiter, lineterminator="\n")
     writer.writerow(header)
@@ -145,10 +171,26 @@ def sample_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
     d = tmp_path_factory.mktemp("sample_run")
     clean, rejects, summary = d / "clean.csv", d / "rejects.csv", d / "summary.json"
     code, err = run_quietly(
-        scrub_args(CAMPAIGN, clean, rejects, "--registry", str(BLOCTEL), "--registry", str(DNC),
-                   "--summary-json", str(summary))
+        scrub_args(
+            CAMPAIGN,
+            clean,
+            rejects,
+            "--registry",
+            str(BLOCTEL),
+            "--registry",
+            str(DNC),
+            "--summary-json",
+            str(summary),
+        )
     )
-    return {"dir": d, "code": code, "err": err, "clean": clean, "rejects": rejects, "summary": summary}
+    return {
+        "dir": d,
+        "code": code,
+        "err": err,
+        "clean": clean,
+        "rejects": rejects,
+        "summary": summary,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -156,7 +198,9 @@ def campaign_frame() -> pl.DataFrame:
     return pl.read_csv(CAMPAIGN, infer_schema=False)
 
 
-def test_happy_path_exit_zero_and_every_row_exactly_once(sample_run: dict, campaign_frame: pl.DataFrame) -> None:
+def test_happy_path_exit_zero_and_every_row_exactly_once(
+    sample_run: dict, campaign_frame: pl.DataFrame
+) -> None:
     assert sample_run["code"] == 0, sample_run["err"]
     clean, rejects = read_csv(sample_run["clean"]), read_csv(sample_run["rejects"])
     assert clean.height + rejects.height == campaign_frame.height == 3000
@@ -195,7 +239,9 @@ def test_happy_path_reasons_closed_vocabulary_and_details(sample_run: dict) -> N
 
 def test_happy_path_input_values_preserved(sample_run: dict, campaign_frame: pl.DataFrame) -> None:
     """Input columns come through unchanged (leading zeros included); only clean call_at changes."""
-    src = campaign_frame.with_row_index("source_row", offset=1).with_columns(pl.col("source_row").cast(pl.String))
+    src = campaign_frame.with_row_index("source_row", offset=1).with_columns(
+        pl.col("source_row").cast(pl.String)
+    )
     by_row = {r["source_row"]: r for r in src.iter_rows(named=True)}
     clean, rejects = read_csv(sample_run["clean"]), read_csv(sample_run["rejects"])
     for row in rejects.iter_rows(named=True):
@@ -240,12 +286,18 @@ def test_happy_path_clean_slots(sample_run: dict) -> None:
     assert moved > 0  # the sample has evening/night/weekend slots that must move
 
 
-def test_empty_call_at_rows_are_rejected_not_lost(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_empty_call_at_rows_are_rejected_not_lost(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """An empty call_at cell (read as null from CSV) still lands in exactly one output."""
     camp = write_rows(
         tmp_path / "c.csv",
         ["phone", "call_at", "note"],
-        [["0612345678", "2026-12-01T10:00:00", "a"], ["0698765432", "", "b"], ["0611223344", "2026-12-01T10:00:00+01:00", "c"]],
+        [
+            ["0612345678", "2026-12-01T10:00:00", "a"],
+            ["0698765432", "", "b"],
+            ["0611223344", "2026-12-01T10:00:00+01:00", "c"],
+        ],
     )
     clean, rej = tmp_path / "clean.csv", tmp_path / "rej.csv"
     code, _, err = run_cli(scrub_args(camp, clean, rej, "--no-registry", "-q"), capsys)
@@ -289,19 +341,30 @@ def test_plain_summary_in_process_matches_figures(sample_run: dict) -> None:
         assert re.match(r"^[^:\s][^:]*: \S", line), line
         key, value = line.split(": ", 1)
         pairs.setdefault(key.strip(), value)
+
     def number(key: str) -> int:
         return int(pairs[key].replace(",", "").replace("\u202f", "").replace(" ", ""))
+
     assert number("rows in") == figures["rows_in"]
     assert number("kept") == figures["kept"]
     assert number("rejected") == figures["rejected"]
 
 
-def test_no_registry_summary_json_says_skipped(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_no_registry_summary_json_says_skipped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     header, rows = sample_rows(200)
     camp = write_rows(tmp_path / "c.csv", header, rows)
     summary = tmp_path / "s.json"
     code, _, err = run_cli(
-        scrub_args(camp, tmp_path / "clean.csv", tmp_path / "rej.csv", "--no-registry", "--summary-json", str(summary)),
+        scrub_args(
+            camp,
+            tmp_path / "clean.csv",
+            tmp_path / "rej.csv",
+            "--no-registry",
+            "--summary-json",
+            str(summary),
+        ),
         capsys,
     )
     assert code == 0, err
@@ -319,7 +382,9 @@ def test_quiet_prints_nothing_on_stderr(tmp_path: Path, capsys: pytest.CaptureFi
     camp = write_rows(tmp_path / "c.csv", header, rows)
     for flag in ("--quiet", "-q"):
         clean = tmp_path / f"clean{flag}.csv"
-        code, out, err = run_cli(scrub_args(camp, clean, tmp_path / f"rej{flag}.csv", "--no-registry", flag), capsys)
+        code, out, err = run_cli(
+            scrub_args(camp, clean, tmp_path / f"rej{flag}.csv", "--no-registry", flag), capsys
+        )
         assert code == 0
         assert err == ""
         assert out == ""
@@ -330,8 +395,16 @@ def test_plain_summary_from_console_script_non_tty(tmp_path: Path) -> None:
     header, rows = sample_rows(300)
     camp = write_rows(tmp_path / "c.csv", header, rows)
     proc = subprocess.run(
-        [str(CONSOLE_SCRIPT), *consented(scrub_args(camp, tmp_path / "clean.csv", tmp_path / "rej.csv", "--no-registry"), tmp_path)],
-        capture_output=True, text=True, timeout=60,
+        [
+            str(CONSOLE_SCRIPT),
+            *consented(
+                scrub_args(camp, tmp_path / "clean.csv", tmp_path / "rej.csv", "--no-registry"),
+                tmp_path,
+            ),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == ""
@@ -363,7 +436,9 @@ def _needles(values: list[str | None]) -> set[str]:
     return needles
 
 
-def test_no_phone_numbers_on_stderr_for_sample_run(sample_run: dict, campaign_frame: pl.DataFrame) -> None:
+def test_no_phone_numbers_on_stderr_for_sample_run(
+    sample_run: dict, campaign_frame: pl.DataFrame
+) -> None:
     err = sample_run["err"]
     assert err.strip(), "expected a summary on stderr"
     values = campaign_frame["phone"].to_list()
@@ -378,26 +453,36 @@ def test_no_phone_numbers_on_stderr_for_sample_run(sample_run: dict, campaign_fr
             assert raw not in err
 
 
-def test_no_phone_number_in_error_for_headerless_campaign(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_no_phone_number_in_error_for_headerless_campaign(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """A campaign exported without a header: the 'missing column' error must not list the
     first data row (a phone number) as column names."""
     camp = tmp_path / "nohdr.csv"
-    camp.write_text("0612345678,2026-12-01T10:00:00\n0698765432,2026-12-02T10:00:00\n", encoding="utf-8")
-    code, _, err = run_cli(scrub_args(camp, tmp_path / "clean.csv", tmp_path / "rej.csv", "--no-registry"), capsys)
+    camp.write_text(
+        "0612345678,2026-12-01T10:00:00\n0698765432,2026-12-02T10:00:00\n", encoding="utf-8"
+    )
+    code, _, err = run_cli(
+        scrub_args(camp, tmp_path / "clean.csv", tmp_path / "rej.csv", "--no-registry"), capsys
+    )
     assert code == 3
     line = one_error_line(err)
     assert "nohdr.csv" in line and "--phone-column" in line
     assert "612345678" not in err
 
 
-def test_no_phone_number_in_error_for_malformed_csv(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_no_phone_number_in_error_for_malformed_csv(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """A CSV with an unterminated quote: the parse error must not quote the row's data."""
     camp = tmp_path / "broken.csv"
     camp.write_text(
         'phone,call_at,name\n0612345678,2026-12-01T10:00:00,Zoé\n"0698765432,2026-12-01T10:00:00,Léa\n',
         encoding="utf-8",
     )
-    code, _, err = run_cli(scrub_args(camp, tmp_path / "clean.csv", tmp_path / "rej.csv", "--no-registry"), capsys)
+    code, _, err = run_cli(
+        scrub_args(camp, tmp_path / "clean.csv", tmp_path / "rej.csv", "--no-registry"), capsys
+    )
     assert code == 3
     line = one_error_line(err)
     assert "broken.csv" in line
@@ -405,13 +490,17 @@ def test_no_phone_number_in_error_for_malformed_csv(tmp_path: Path, capsys: pyte
     assert not (tmp_path / "clean.csv").exists() and not (tmp_path / "rej.csv").exists()
 
 
-def test_ragged_csv_error_names_file_and_row(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_ragged_csv_error_names_file_and_row(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     camp = tmp_path / "ragged.csv"
     camp.write_text(
         "phone,call_at,name\n0612345678,2026-12-01T10:00:00,Zoé\n0698765432,2026-12-01T10:00:00,Léa,extra\n",
         encoding="utf-8",
     )
-    code, _, err = run_cli(scrub_args(camp, tmp_path / "clean.csv", tmp_path / "rej.csv", "--no-registry"), capsys)
+    code, _, err = run_cli(
+        scrub_args(camp, tmp_path / "clean.csv", tmp_path / "rej.csv", "--no-registry"), capsys
+    )
     assert code == 3
     line = one_error_line(err)
     assert "ragged.csv" in line
@@ -425,7 +514,9 @@ def test_ragged_csv_error_names_file_and_row(tmp_path: Path, capsys: pytest.Capt
 
 def test_missing_campaign_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     missing = tmp_path / "nope.csv"
-    code, _, err = run_cli(scrub_args(missing, tmp_path / "clean.csv", tmp_path / "rej.csv", "--no-registry"), capsys)
+    code, _, err = run_cli(
+        scrub_args(missing, tmp_path / "clean.csv", tmp_path / "rej.csv", "--no-registry"), capsys
+    )
     assert code == 3
     line = one_error_line(err)
     assert str(missing) in line
@@ -433,8 +524,12 @@ def test_missing_campaign_file(tmp_path: Path, capsys: pytest.CaptureFixture[str
 
 
 def test_missing_phone_column(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    camp = write_rows(tmp_path / "c.csv", ["tel", "call_at"], [["0612345678", "2026-12-01T10:00:00"]])
-    code, _, err = run_cli(scrub_args(camp, tmp_path / "clean.csv", tmp_path / "rej.csv", "--no-registry"), capsys)
+    camp = write_rows(
+        tmp_path / "c.csv", ["tel", "call_at"], [["0612345678", "2026-12-01T10:00:00"]]
+    )
+    code, _, err = run_cli(
+        scrub_args(camp, tmp_path / "clean.csv", tmp_path / "rej.csv", "--no-registry"), capsys
+    )
     assert code == 3
     line = one_error_line(err)
     assert "c.csv" in line
@@ -443,15 +538,27 @@ def test_missing_phone_column(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert not (tmp_path / "clean.csv").exists()
     # ... and the fix it names works
     code, _, err = run_cli(
-        scrub_args(camp, tmp_path / "clean.csv", tmp_path / "rej.csv", "--no-registry", "--phone-column", "tel"), capsys
+        scrub_args(
+            camp,
+            tmp_path / "clean.csv",
+            tmp_path / "rej.csv",
+            "--no-registry",
+            "--phone-column",
+            "tel",
+        ),
+        capsys,
     )
     assert code == 0, err
     assert read_csv(tmp_path / "clean.csv")["phone_e164"].to_list() == ["+33612345678"]
 
 
 def test_missing_time_column(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    camp = write_rows(tmp_path / "c.csv", ["phone", "when"], [["0612345678", "2026-12-01T10:00:00"]])
-    code, _, err = run_cli(scrub_args(camp, tmp_path / "clean.csv", tmp_path / "rej.csv", "--no-registry"), capsys)
+    camp = write_rows(
+        tmp_path / "c.csv", ["phone", "when"], [["0612345678", "2026-12-01T10:00:00"]]
+    )
+    code, _, err = run_cli(
+        scrub_args(camp, tmp_path / "clean.csv", tmp_path / "rej.csv", "--no-registry"), capsys
+    )
     assert code == 3
     line = one_error_line(err)
     assert "call_at" in line and "--time-column" in line
@@ -461,7 +568,15 @@ def test_unknown_rule_set(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     header, rows = sample_rows(10)
     camp = write_rows(tmp_path / "c.csv", header, rows)
     code, _, err = run_cli(
-        scrub_args(camp, tmp_path / "clean.csv", tmp_path / "rej.csv", "--no-registry", "--rules", "zz-nowhere"), capsys
+        scrub_args(
+            camp,
+            tmp_path / "clean.csv",
+            tmp_path / "rej.csv",
+            "--no-registry",
+            "--rules",
+            "zz-nowhere",
+        ),
+        capsys,
     )
     assert code == 3
     line = one_error_line(err)
@@ -474,12 +589,26 @@ CP1252_ROWS = [
     ["C1", "Zoé", "Lefèvre", "0612345678", "2026-12-01T10:00:00", "75011", "Box TV"],
     ["C2", "Noël", "Müller", "0698765432", "2026-12-02T11:00:00", "01000", "Fibre 1Gb"],
 ]
-CP1252_HEADER = ["customer_id", "first_name", "last_name", "phone", "call_at", "postal_code", "offer"]
+CP1252_HEADER = [
+    "customer_id",
+    "first_name",
+    "last_name",
+    "phone",
+    "call_at",
+    "postal_code",
+    "offer",
+]
 
 
-def test_cp1252_without_encoding_names_the_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    camp = write_rows(tmp_path / "win.csv", CP1252_HEADER, CP1252_ROWS, delimiter=";", encoding="cp1252")
-    code, _, err = run_cli(scrub_args(camp, tmp_path / "clean.csv", tmp_path / "rej.csv", "--no-registry"), capsys)
+def test_cp1252_without_encoding_names_the_option(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    camp = write_rows(
+        tmp_path / "win.csv", CP1252_HEADER, CP1252_ROWS, delimiter=";", encoding="cp1252"
+    )
+    code, _, err = run_cli(
+        scrub_args(camp, tmp_path / "clean.csv", tmp_path / "rej.csv", "--no-registry"), capsys
+    )
     assert code == 3
     line = one_error_line(err)
     assert "win.csv" in line
@@ -488,10 +617,16 @@ def test_cp1252_without_encoding_names_the_option(tmp_path: Path, capsys: pytest
     assert not (tmp_path / "clean.csv").exists()
 
 
-def test_cp1252_with_encoding_works_and_keeps_accents(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    camp = write_rows(tmp_path / "win.csv", CP1252_HEADER, CP1252_ROWS, delimiter=";", encoding="cp1252")
+def test_cp1252_with_encoding_works_and_keeps_accents(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    camp = write_rows(
+        tmp_path / "win.csv", CP1252_HEADER, CP1252_ROWS, delimiter=";", encoding="cp1252"
+    )
     clean, rej = tmp_path / "clean.csv", tmp_path / "rej.csv"
-    code, _, err = run_cli(scrub_args(camp, clean, rej, "--no-registry", "--encoding", "cp1252"), capsys)
+    code, _, err = run_cli(
+        scrub_args(camp, clean, rej, "--no-registry", "--encoding", "cp1252"), capsys
+    )
     assert code == 0, err
     out = read_csv(clean)  # outputs are UTF-8
     assert out.height == 2
@@ -522,21 +657,32 @@ def _assert_usage_error(code: int, err: str, tmp_path: Path, *fragments: str) ->
 
 
 def test_neither_registry_nor_no_registry(small_campaign: Path, tmp_path: Path, capsys) -> None:
-    code, _, err = run_cli(scrub_args(small_campaign, tmp_path / "clean.csv", tmp_path / "rej.csv"), capsys)
+    code, _, err = run_cli(
+        scrub_args(small_campaign, tmp_path / "clean.csv", tmp_path / "rej.csv"), capsys
+    )
     _assert_usage_error(code, err, tmp_path, "--registry", "--no-registry")
     one_error_line(err)
 
 
 def test_two_inputs_from_stdin_is_a_usage_error(tmp_path: Path, capsys) -> None:
     """The inputs are read at once: two of them on stdin could not be told apart."""
-    code, _, err = run_cli(scrub_args("-", tmp_path / "clean.csv", tmp_path / "rej.csv", "--registry", "-"), capsys)
+    code, _, err = run_cli(
+        scrub_args("-", tmp_path / "clean.csv", tmp_path / "rej.csv", "--registry", "-"), capsys
+    )
     _assert_usage_error(code, err, tmp_path, "stdin")
     one_error_line(err)
 
 
 def test_registry_and_no_registry_together(small_campaign: Path, tmp_path: Path, capsys) -> None:
     code, _, err = run_cli(
-        scrub_args(small_campaign, tmp_path / "clean.csv", tmp_path / "rej.csv", "--registry", str(DNC), "--no-registry"),
+        scrub_args(
+            small_campaign,
+            tmp_path / "clean.csv",
+            tmp_path / "rej.csv",
+            "--registry",
+            str(DNC),
+            "--no-registry",
+        ),
         capsys,
     )
     _assert_usage_error(code, err, tmp_path, "--registry", "--no-registry")
@@ -546,7 +692,14 @@ def test_registry_and_no_registry_together(small_campaign: Path, tmp_path: Path,
 @pytest.mark.parametrize("horizon", ["0d", "fortnight", "-3d", "14x", ""])
 def test_bad_horizon(horizon: str, small_campaign: Path, tmp_path: Path, capsys) -> None:
     code, _, err = run_cli(
-        scrub_args(small_campaign, tmp_path / "clean.csv", tmp_path / "rej.csv", "--no-registry", "--horizon", horizon),
+        scrub_args(
+            small_campaign,
+            tmp_path / "clean.csv",
+            tmp_path / "rej.csv",
+            "--no-registry",
+            "--horizon",
+            horizon,
+        ),
         capsys,
     )
     _assert_usage_error(code, err, tmp_path, "--horizon")
@@ -554,8 +707,17 @@ def test_bad_horizon(horizon: str, small_campaign: Path, tmp_path: Path, capsys)
 
 @pytest.mark.parametrize("now", ["yesterday", "2026-13-45T08:00:00", "23/11/2026 08:00"])
 def test_bad_now(now: str, small_campaign: Path, tmp_path: Path, capsys) -> None:
-    argv = ["scrub", str(small_campaign), "--out", str(tmp_path / "clean.csv"), "--rejects", str(tmp_path / "rej.csv"),
-            "--no-registry", "--now", now]
+    argv = [
+        "scrub",
+        str(small_campaign),
+        "--out",
+        str(tmp_path / "clean.csv"),
+        "--rejects",
+        str(tmp_path / "rej.csv"),
+        "--no-registry",
+        "--now",
+        now,
+    ]
     code, _, err = run_cli(argv, capsys)
     _assert_usage_error(code, err, tmp_path, "--now")
     one_error_line(err)
@@ -563,14 +725,28 @@ def test_bad_now(now: str, small_campaign: Path, tmp_path: Path, capsys) -> None
 
 def test_unknown_option(small_campaign: Path, tmp_path: Path, capsys) -> None:
     code, _, err = run_cli(
-        scrub_args(small_campaign, tmp_path / "clean.csv", tmp_path / "rej.csv", "--no-registry", "--frobnicate"), capsys
+        scrub_args(
+            small_campaign,
+            tmp_path / "clean.csv",
+            tmp_path / "rej.csv",
+            "--no-registry",
+            "--frobnicate",
+        ),
+        capsys,
     )
     _assert_usage_error(code, err, tmp_path, "--frobnicate")
 
 
 def test_bad_choice_value(small_campaign: Path, tmp_path: Path, capsys) -> None:
     code, _, err = run_cli(
-        scrub_args(small_campaign, tmp_path / "clean.csv", tmp_path / "rej.csv", "--no-registry", "--on-illegal", "maybe"),
+        scrub_args(
+            small_campaign,
+            tmp_path / "clean.csv",
+            tmp_path / "rej.csv",
+            "--no-registry",
+            "--on-illegal",
+            "maybe",
+        ),
         capsys,
     )
     _assert_usage_error(code, err, tmp_path, "--on-illegal")
@@ -590,7 +766,10 @@ def test_out_and_rejects_same_file_spelled_differently(
 ) -> None:
     """`./same.csv` and `same.csv` (or an absolute path) are the same destination."""
     monkeypatch.chdir(tmp_path)
-    code, _, err = run_cli(scrub_args(small_campaign, "./same.csv", str(tmp_path / "same.csv"), "--no-registry"), capsys)
+    code, _, err = run_cli(
+        scrub_args(small_campaign, "./same.csv", str(tmp_path / "same.csv"), "--no-registry"),
+        capsys,
+    )
     assert code == 2, "one output silently overwrote the other"
     one_error_line(err)
     assert not (tmp_path / "same.csv").exists()
@@ -598,7 +777,9 @@ def test_out_and_rejects_same_file_spelled_differently(
 
 def test_out_equal_to_campaign_is_refused(small_campaign: Path, tmp_path: Path, capsys) -> None:
     before = small_campaign.read_bytes()
-    code, _, err = run_cli(scrub_args(small_campaign, small_campaign, tmp_path / "rej.csv", "--no-registry"), capsys)
+    code, _, err = run_cli(
+        scrub_args(small_campaign, small_campaign, tmp_path / "rej.csv", "--no-registry"), capsys
+    )
     assert code == 2
     one_error_line(err)
     assert small_campaign.read_bytes() == before
@@ -609,7 +790,12 @@ def test_out_equal_to_campaign_is_refused(small_campaign: Path, tmp_path: Path, 
 
 def test_output_in_nonexistent_directory(small_campaign: Path, tmp_path: Path, capsys) -> None:
     missing_dir = tmp_path / "no" / "such"
-    code, _, err = run_cli(scrub_args(small_campaign, missing_dir / "clean.csv", tmp_path / "rej.csv", "--no-registry"), capsys)
+    code, _, err = run_cli(
+        scrub_args(
+            small_campaign, missing_dir / "clean.csv", tmp_path / "rej.csv", "--no-registry"
+        ),
+        capsys,
+    )
     assert code == 3
     line = one_error_line(err)
     assert str(missing_dir) in line
@@ -618,10 +804,14 @@ def test_output_in_nonexistent_directory(small_campaign: Path, tmp_path: Path, c
     assert not part_files(tmp_path)
 
 
-def test_rejects_in_nonexistent_directory_leaves_clean_untouched(small_campaign: Path, tmp_path: Path, capsys) -> None:
+def test_rejects_in_nonexistent_directory_leaves_clean_untouched(
+    small_campaign: Path, tmp_path: Path, capsys
+) -> None:
     clean = tmp_path / "clean.csv"
     clean.write_bytes(b"previous,content\n1,2\n")
-    code, _, err = run_cli(scrub_args(small_campaign, clean, tmp_path / "nodir" / "rej.csv", "--no-registry"), capsys)
+    code, _, err = run_cli(
+        scrub_args(small_campaign, clean, tmp_path / "nodir" / "rej.csv", "--no-registry"), capsys
+    )
     assert code == 3
     one_error_line(err)
     assert clean.read_bytes() == b"previous,content\n1,2\n"
@@ -629,7 +819,9 @@ def test_rejects_in_nonexistent_directory_leaves_clean_untouched(small_campaign:
 
 
 @pytest.mark.parametrize("target", ["out", "rejects"])
-def test_unsupported_output_extension(target: str, small_campaign: Path, tmp_path: Path, capsys) -> None:
+def test_unsupported_output_extension(
+    target: str, small_campaign: Path, tmp_path: Path, capsys
+) -> None:
     out = tmp_path / ("clean.xlsx" if target == "out" else "clean.csv")
     rej = tmp_path / ("rej.xlsx" if target == "rejects" else "rej.csv")
     code, _, err = run_cli(scrub_args(small_campaign, out, rej, "--no-registry"), capsys)
@@ -640,11 +832,20 @@ def test_unsupported_output_extension(target: str, small_campaign: Path, tmp_pat
     assert not out.exists() and not rej.exists()
 
 
-def test_summary_json_in_nonexistent_directory_writes_no_output(small_campaign: Path, tmp_path: Path, capsys) -> None:
+def test_summary_json_in_nonexistent_directory_writes_no_output(
+    small_campaign: Path, tmp_path: Path, capsys
+) -> None:
     """After any error no output is created: a failing --summary-json must not leave CLEAN/REJECTS behind."""
     clean, rej = tmp_path / "clean.csv", tmp_path / "rej.csv"
     code, _, err = run_cli(
-        scrub_args(small_campaign, clean, rej, "--no-registry", "--summary-json", str(tmp_path / "nodir" / "s.json")),
+        scrub_args(
+            small_campaign,
+            clean,
+            rej,
+            "--no-registry",
+            "--summary-json",
+            str(tmp_path / "nodir" / "s.json"),
+        ),
         capsys,
     )
     assert code == 3
@@ -656,12 +857,16 @@ def test_summary_json_in_nonexistent_directory_writes_no_output(small_campaign: 
 # --------------------------------------------------------------------------- atomicity
 
 
-def test_existing_clean_untouched_when_registry_missing(small_campaign: Path, tmp_path: Path, capsys) -> None:
+def test_existing_clean_untouched_when_registry_missing(
+    small_campaign: Path, tmp_path: Path, capsys
+) -> None:
     clean, rej = tmp_path / "clean.csv", tmp_path / "rej.csv"
     previous = b"customer_id,phone\nOLD,keep me\n"
     clean.write_bytes(previous)
     missing = tmp_path / "missing_registry.csv"
-    code, _, err = run_cli(scrub_args(small_campaign, clean, rej, "--registry", str(missing)), capsys)
+    code, _, err = run_cli(
+        scrub_args(small_campaign, clean, rej, "--registry", str(missing)), capsys
+    )
     assert code == 3
     assert str(missing) in one_error_line(err) or missing.name in err
     assert clean.read_bytes() == previous
@@ -669,12 +874,17 @@ def test_existing_clean_untouched_when_registry_missing(small_campaign: Path, tm
     assert not part_files(tmp_path)
 
 
-def test_inputs_read_at_once_report_the_error_a_sequential_read_would(small_campaign: Path, tmp_path: Path, capsys) -> None:
+def test_inputs_read_at_once_report_the_error_a_sequential_read_would(
+    small_campaign: Path, tmp_path: Path, capsys
+) -> None:
     """The inputs are read in threads at once; the error reported is still the
     first in reading order (campaign, registries, then the registries' age,
     history, consent), whichever load fails first."""
     clean, rej = tmp_path / "clean.csv", tmp_path / "rej.csv"
-    missing = {name: tmp_path / f"missing_{name}.csv" for name in ("campaign", "registry", "history", "consent")}
+    missing = {
+        name: tmp_path / f"missing_{name}.csv"
+        for name in ("campaign", "registry", "history", "consent")
+    }
 
     def first_error(campaign: Path, *extra: str) -> tuple[int, str]:
         code, _, err = run_cli(scrub_args(campaign, clean, rej, *extra), capsys)
@@ -685,11 +895,15 @@ def test_inputs_read_at_once_report_the_error_a_sequential_read_would(small_camp
     assert code == 3 and "missing_campaign" in line and "missing_registry" not in line
     code, line = first_error(small_campaign, "--registry", str(missing["registry"]), *late)
     assert code == 3 and "missing_registry" in line and "missing_history" not in line
-    code, line = first_error(small_campaign, "--registry", str(DNC), "--registry-date", "2020-01-01", *late)
+    code, line = first_error(
+        small_campaign, "--registry", str(DNC), "--registry-date", "2020-01-01", *late
+    )
     assert code == 4 and "2020-01-01" in line
     code, line = first_error(small_campaign, "--registry", str(DNC), *late)
     assert code == 3 and "missing_history" in line and "missing_consent" not in line
-    code, line = first_error(small_campaign, "--registry", str(DNC), "--consent", str(missing["consent"]))
+    code, line = first_error(
+        small_campaign, "--registry", str(DNC), "--consent", str(missing["consent"])
+    )
     assert code == 3 and "missing_consent" in line
     assert not clean.exists() and not rej.exists() and not part_files(tmp_path)
 
@@ -750,12 +964,14 @@ def test_interrupt_leaves_outputs_untouched(
     assert not part_files(tmp_path)
 
 
-def test_successful_run_replaces_previous_output(small_campaign: Path, tmp_path: Path, capsys) -> None:
+def test_successful_run_replaces_previous_output(
+    small_campaign: Path, tmp_path: Path, capsys
+) -> None:
     clean, rej = tmp_path / "clean.csv", tmp_path / "rej.csv"
     clean.write_bytes(b"old\n")
     code, _, err = run_cli(scrub_args(small_campaign, clean, rej, "--no-registry", "-q"), capsys)
     assert code == 0, err
-    assert read_csv(clean).columns[-len(CLEAN_EXTRA):] == CLEAN_EXTRA
+    assert read_csv(clean).columns[-len(CLEAN_EXTRA) :] == CLEAN_EXTRA
     assert not part_files(tmp_path)
 
 
@@ -768,7 +984,9 @@ def _boom(*args, **kwargs):
     raise RuntimeError(f"cannot route {FAKE_NUMBER} (0612345678)")
 
 
-def test_unexpected_error_without_traceback(small_campaign: Path, tmp_path: Path, capsys, monkeypatch) -> None:
+def test_unexpected_error_without_traceback(
+    small_campaign: Path, tmp_path: Path, capsys, monkeypatch
+) -> None:
     monkeypatch.setattr(cli, "scrub", _boom)
     clean, rej = tmp_path / "clean.csv", tmp_path / "rej.csv"
     code, _, err = run_cli(scrub_args(small_campaign, clean, rej, "--no-registry"), capsys)
@@ -780,10 +998,19 @@ def test_unexpected_error_without_traceback(small_campaign: Path, tmp_path: Path
     assert not clean.exists() and not rej.exists()
 
 
-def test_unexpected_error_with_traceback(small_campaign: Path, tmp_path: Path, capsys, monkeypatch) -> None:
+def test_unexpected_error_with_traceback(
+    small_campaign: Path, tmp_path: Path, capsys, monkeypatch
+) -> None:
     monkeypatch.setattr(cli, "scrub", _boom)
     code, _, err = run_cli(
-        scrub_args(small_campaign, tmp_path / "clean.csv", tmp_path / "rej.csv", "--no-registry", "--traceback"), capsys
+        scrub_args(
+            small_campaign,
+            tmp_path / "clean.csv",
+            tmp_path / "rej.csv",
+            "--no-registry",
+            "--traceback",
+        ),
+        capsys,
     )
     assert code == 1
     assert "Traceback (most recent call last)" in err
@@ -800,7 +1027,9 @@ def subset(tmp_path_factory: pytest.TempPathFactory) -> dict:
     d = tmp_path_factory.mktemp("subset")
     header, rows = sample_rows(300)
     camp = write_rows(d / "campaign.csv", header, rows)
-    code, err = run_quietly(scrub_args(camp, d / "clean.csv", d / "rej.csv", "--registry", str(BLOCTEL), "-q"))
+    code, err = run_quietly(
+        scrub_args(camp, d / "clean.csv", d / "rej.csv", "--registry", str(BLOCTEL), "-q")
+    )
     assert code == 0, err
     return {
         "campaign": camp,
@@ -813,7 +1042,9 @@ def subset(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
 def _scrub_to_bytes(camp: Path, tmp_path: Path, capsys, *extra: str) -> tuple[bytes, bytes]:
     clean, rej = tmp_path / "out_clean.csv", tmp_path / "out_rej.csv"
-    code, _, err = run_cli(scrub_args(camp, clean, rej, "--registry", str(BLOCTEL), "-q", *extra), capsys)
+    code, _, err = run_cli(
+        scrub_args(camp, clean, rej, "--registry", str(BLOCTEL), "-q", *extra), capsys
+    )
     assert code == 0, err
     return clean.read_bytes(), rej.read_bytes()
 
@@ -827,8 +1058,12 @@ def test_subset_baseline_is_meaningful(subset: dict) -> None:
 
 
 @pytest.mark.parametrize("delimiter", [";", "\t"], ids=["semicolon", "tab"])
-def test_other_delimiters_give_the_same_result(delimiter: str, subset: dict, tmp_path: Path, capsys) -> None:
-    camp = write_rows(tmp_path / "campaign.csv", subset["header"], subset["rows"], delimiter=delimiter)
+def test_other_delimiters_give_the_same_result(
+    delimiter: str, subset: dict, tmp_path: Path, capsys
+) -> None:
+    camp = write_rows(
+        tmp_path / "campaign.csv", subset["header"], subset["rows"], delimiter=delimiter
+    )
     clean, rej = _scrub_to_bytes(camp, tmp_path, capsys)
     assert clean == subset["clean"]
     assert rej == subset["rejects"]
@@ -846,9 +1081,13 @@ def test_utf8_bom_is_not_part_of_first_column(subset: dict, tmp_path: Path, caps
 
 def test_utf8_bom_on_required_first_column(tmp_path: Path, capsys) -> None:
     """With the BOM glued to `phone`, the phone column must still be found."""
-    camp = write_rows(tmp_path / "c.csv", ["phone", "call_at"], [["0612345678", "2026-12-01T10:00:00"]], bom=True)
+    camp = write_rows(
+        tmp_path / "c.csv", ["phone", "call_at"], [["0612345678", "2026-12-01T10:00:00"]], bom=True
+    )
     clean = tmp_path / "clean.csv"
-    code, _, err = run_cli(scrub_args(camp, clean, tmp_path / "rej.csv", "--no-registry", "-q"), capsys)
+    code, _, err = run_cli(
+        scrub_args(camp, clean, tmp_path / "rej.csv", "--no-registry", "-q"), capsys
+    )
     assert code == 0, err
     assert read_csv(clean).columns[:2] == ["phone", "call_at"]
 
@@ -878,7 +1117,11 @@ def test_parquet_in_and_parquet_out(subset: dict, tmp_path: Path, capsys) -> Non
     # same rows, same order, same values as the CSV baseline
     as_text = lambda df: df.with_columns(pl.all().cast(pl.String))  # noqa: E731
     assert as_text(got_clean).equals(want_clean, null_equal=True)
-    assert as_text(got_rej).select(pl.exclude("detail")).equals(want_rej.select(pl.exclude("detail")), null_equal=True)
+    assert (
+        as_text(got_rej)
+        .select(pl.exclude("detail"))
+        .equals(want_rej.select(pl.exclude("detail")), null_equal=True)
+    )
 
 
 def test_csv_in_parquet_out_mixed(subset: dict, tmp_path: Path, capsys) -> None:
@@ -886,7 +1129,10 @@ def test_csv_in_parquet_out_mixed(subset: dict, tmp_path: Path, capsys) -> None:
     clean, rej = tmp_path / "clean.parquet", tmp_path / "rej.csv"
     code, _, err = run_cli(scrub_args(camp, clean, rej, "--registry", str(BLOCTEL), "-q"), capsys)
     assert code == 0, err
-    assert pl.read_parquet(clean)["source_row"].cast(pl.String).to_list() == read_csv(subset["clean"])["source_row"].to_list()
+    assert (
+        pl.read_parquet(clean)["source_row"].cast(pl.String).to_list()
+        == read_csv(subset["clean"])["source_row"].to_list()
+    )
     assert rej.read_bytes() == subset["rejects"]
 
 
@@ -897,9 +1143,29 @@ def test_stdin_campaign_and_stdout_clean(tmp_path: Path) -> None:
     data = CAMPAIGN.read_bytes()
     rej = tmp_path / "rej.csv"
     proc = subprocess.run(
-        consented([str(CONSOLE_SCRIPT), "scrub", "-", "--out", "-", "--rejects", str(rej), "--now", NOW,
-                   "--registry", str(BLOCTEL), "--registry", str(DNC)], tmp_path, CAMPAIGN),
-        input=data, capture_output=True, timeout=60, cwd=tmp_path,
+        consented(
+            [
+                str(CONSOLE_SCRIPT),
+                "scrub",
+                "-",
+                "--out",
+                "-",
+                "--rejects",
+                str(rej),
+                "--now",
+                NOW,
+                "--registry",
+                str(BLOCTEL),
+                "--registry",
+                str(DNC),
+            ],
+            tmp_path,
+            CAMPAIGN,
+        ),
+        input=data,
+        capture_output=True,
+        timeout=60,
+        cwd=tmp_path,
     )
     err = proc.stderr.decode("utf-8")
     assert proc.returncode == 0, err
@@ -917,13 +1183,34 @@ def test_stdin_campaign_and_stdout_clean(tmp_path: Path) -> None:
 
 
 def test_stdin_with_semicolons_and_bom(tmp_path: Path) -> None:
-    data = "\ufeffphone;call_at;offer\n0612345678;2026-12-01T10:00:00;Box TV, Netflix inclus\n".encode("utf-8")
+    data = (
+        "\ufeffphone;call_at;offer\n0612345678;2026-12-01T10:00:00;Box TV, Netflix inclus\n".encode(
+            "utf-8"
+        )
+    )
     rej = tmp_path / "rej.csv"
-    (tmp_path / "consent.csv").write_text("phone,consent_at\n0612345678,2026-01-01T00:00:00\n", encoding="utf-8")
+    (tmp_path / "consent.csv").write_text(
+        "phone,consent_at\n0612345678,2026-01-01T00:00:00\n", encoding="utf-8"
+    )
     proc = subprocess.run(
-        [str(CONSOLE_SCRIPT), "scrub", "-", "--out", "-", "--rejects", str(rej), "--now", NOW, "--no-registry", "-q",
-         "--consent", str(tmp_path / "consent.csv")],
-        input=data, capture_output=True, timeout=60,
+        [
+            str(CONSOLE_SCRIPT),
+            "scrub",
+            "-",
+            "--out",
+            "-",
+            "--rejects",
+            str(rej),
+            "--now",
+            NOW,
+            "--no-registry",
+            "-q",
+            "--consent",
+            str(tmp_path / "consent.csv"),
+        ],
+        input=data,
+        capture_output=True,
+        timeout=60,
     )
     assert proc.returncode == 0, proc.stderr.decode()
     assert proc.stderr == b""
@@ -937,7 +1224,9 @@ def test_stdin_with_semicolons_and_bom(tmp_path: Path) -> None:
 
 
 def test_console_script_version() -> None:
-    proc = subprocess.run([str(CONSOLE_SCRIPT), "--version"], capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [str(CONSOLE_SCRIPT), "--version"], capture_output=True, text=True, timeout=60
+    )
     assert proc.returncode == 0, proc.stderr
     assert dist_version("callscrub") in proc.stdout
     assert "Error" not in proc.stderr
@@ -951,7 +1240,13 @@ def test_version_in_process(capsys) -> None:
 
 def test_python_dash_m_help() -> None:
     env = {**os.environ, "COLUMNS": "120", "NO_COLOR": "1", "TERM": "dumb"}
-    proc = subprocess.run([sys.executable, "-m", "callscrub", "--help"], capture_output=True, text=True, timeout=60, env=env)
+    proc = subprocess.run(
+        [sys.executable, "-m", "callscrub", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "Usage" in proc.stdout
     assert "scrub" in proc.stdout
@@ -961,17 +1256,41 @@ def test_python_dash_m_help() -> None:
 def test_scrub_help_lists_contract_options(capsys) -> None:
     code, out, err = run_cli(["scrub", "--help"], capsys)
     assert code == 0, err
-    for option in ("--registry", "--no-registry", "--out", "--rejects", "--now", "--horizon", "--on-illegal",
-                   "--summary-json", "--quiet", "--traceback", "--encoding", "--phone-column", "--time-column"):
+    for option in (
+        "--registry",
+        "--no-registry",
+        "--out",
+        "--rejects",
+        "--now",
+        "--horizon",
+        "--on-illegal",
+        "--summary-json",
+        "--quiet",
+        "--traceback",
+        "--encoding",
+        "--phone-column",
+        "--time-column",
+    ):
         assert option in out, option
 
 
 def test_python_dash_m_runs_a_scrub(tmp_path: Path) -> None:
-    camp = write_rows(tmp_path / "c.csv", ["phone", "call_at"], [["0612345678", "2026-12-01T10:00:00"], ["06123", "x"]])
+    camp = write_rows(
+        tmp_path / "c.csv",
+        ["phone", "call_at"],
+        [["0612345678", "2026-12-01T10:00:00"], ["06123", "x"]],
+    )
     clean, rej = tmp_path / "clean.csv", tmp_path / "rej.csv"
     proc = subprocess.run(
-        [sys.executable, "-m", "callscrub", *consented(scrub_args(camp, clean, rej, "--no-registry", "-q"), tmp_path)],
-        capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "callscrub",
+            *consented(scrub_args(camp, clean, rej, "--no-registry", "-q"), tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert proc.returncode == 0, proc.stderr
     assert read_csv(clean)["source_row"].to_list() == ["1"]
@@ -979,21 +1298,42 @@ def test_python_dash_m_runs_a_scrub(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("slice_rows", [1, 7, 100])
-def test_outputs_written_a_slice_at_a_time_are_the_same_bytes(sample_run: dict, tmp_path: Path, monkeypatch, slice_rows: int) -> None:
+def test_outputs_written_a_slice_at_a_time_are_the_same_bytes(
+    sample_run: dict, tmp_path: Path, monkeypatch, slice_rows: int
+) -> None:
     """CSV outputs are built and written a slice of input rows at a time
     (memory at 10 M rows): any slice size gives the same files as one slice."""
     from callscrub.core import scrub as scrub_module
 
     monkeypatch.setattr(scrub_module, "OUTPUT_SLICE_ROWS", slice_rows)
-    clean, rejects, summary = tmp_path / "clean.csv", tmp_path / "rejects.csv", tmp_path / "summary.json"
+    clean, rejects, summary = (
+        tmp_path / "clean.csv",
+        tmp_path / "rejects.csv",
+        tmp_path / "summary.json",
+    )
     code, _ = run_quietly(
-        scrub_args(CAMPAIGN, clean, rejects, "--registry", str(BLOCTEL), "--registry", str(DNC), "--summary-json", str(summary))
+        scrub_args(
+            CAMPAIGN,
+            clean,
+            rejects,
+            "--registry",
+            str(BLOCTEL),
+            "--registry",
+            str(DNC),
+            "--summary-json",
+            str(summary),
+        )
     )
     assert code == sample_run["code"] == 0
     assert clean.read_bytes() == sample_run["clean"].read_bytes()
     assert rejects.read_bytes() == sample_run["rejects"].read_bytes()
-    figures, expected = json.loads(summary.read_text()), json.loads(sample_run["summary"].read_text())
-    assert {k: figures[k] for k in ("rows_in", "kept", "rescheduled", "rejected", "rejected_by_reason")} == {
+    figures, expected = (
+        json.loads(summary.read_text()),
+        json.loads(sample_run["summary"].read_text()),
+    )
+    assert {
+        k: figures[k] for k in ("rows_in", "kept", "rescheduled", "rejected", "rejected_by_reason")
+    } == {
         k: expected[k] for k in ("rows_in", "kept", "rescheduled", "rejected", "rejected_by_reason")
     }
 
@@ -1001,16 +1341,22 @@ def test_outputs_written_a_slice_at_a_time_are_the_same_bytes(sample_run: dict, 
 def test_library_parts_of_any_size_join_into_the_whole_frames() -> None:
     """ScrubResult.clean / .rejects equal their parts joined, for any slice size;
     every call yields at least one (maybe empty) part, so CSV always has a header."""
+    from callscrub.rules.model import load_rules
     from conftest import campaign, run
 
-    from callscrub.rules.model import load_rules
-
-    rows = [("0612345678", "2026-11-24T10:00:00"), ("bad", "2026-11-24T10:00:00"), ("0612345678", "2026-11-24T10:00:00"),
-            ("+33 7 81 23 45 67", "2026-11-24T23:00:00"), ("0596 30 12 34", "2026-11-25T10:00:00")]
+    rows = [
+        ("0612345678", "2026-11-24T10:00:00"),
+        ("bad", "2026-11-24T10:00:00"),
+        ("0612345678", "2026-11-24T10:00:00"),
+        ("+33 7 81 23 45 67", "2026-11-24T23:00:00"),
+        ("0596 30 12 34", "2026-11-25T10:00:00"),
+    ]
     result = run(load_rules("fr"), campaign(rows))
     assert result.kept + result.rejected == len(rows) and result.kept == result.clean.height
     for size in (1, 2, 4, 100):
         assert pl.concat(list(result.clean_parts(size))).equals(result.clean)
         assert pl.concat(list(result.rejects_parts(size))).equals(result.rejects)
     empty = run(load_rules("fr"), campaign([]))
-    assert [p.height for p in empty.clean_parts()] == [0] and [p.height for p in empty.rejects_parts()] == [0]
+    assert [p.height for p in empty.clean_parts()] == [0] and [
+        p.height for p in empty.rejects_parts()
+    ] == [0]

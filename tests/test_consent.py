@@ -36,8 +36,8 @@ import pytest
 
 from callscrub.cli import commands as cli
 from callscrub.core.checks.consent import Screened, load_screened
-from callscrub.errors import ConsentRequired
 from callscrub.core.scrub import ScrubOptions, scrub
+from callscrub.errors import ConsentRequired
 from conftest import campaign, consent_for, history_of, registry_of, run
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -53,7 +53,12 @@ B_KEY = 33611111111
 C = "0622222222"
 C_KEY = 33622222222
 
-RECORD_SCHEMA = {"key": pl.Int64, "consent_at": pl.Int64, "revoked_at": pl.Int64, "source": pl.String}
+RECORD_SCHEMA = {
+    "key": pl.Int64,
+    "consent_at": pl.Int64,
+    "revoked_at": pl.Int64,
+    "source": pl.String,
+}
 NO_RECORDS = pl.DataFrame(schema=RECORD_SCHEMA)
 
 
@@ -101,7 +106,9 @@ def test_without_consent_last_opposition_day_is_kept_first_opt_in_day_is_rejecte
 
 def test_with_consent_both_sides_of_the_switch_are_kept(fr):
     frame = campaign([(A, "2026-08-10T11:00:00"), (A, "2026-08-11T11:00:00")])
-    result = run(fr, frame, now=NOW, consent=records((A_KEY, "2026-07-01T09:00:00", None, "web form")))
+    result = run(
+        fr, frame, now=NOW, consent=records((A_KEY, "2026-07-01T09:00:00", None, "web form"))
+    )
     assert kept_times(result) == {1: "2026-08-10T11:00:00+02:00", 2: "2026-08-11T11:00:00+02:00"}
     assert result.rejects.height == 0
 
@@ -117,7 +124,9 @@ def test_no_consent_detail_names_the_rule_and_the_date(fr):
 def test_consent_given_after_the_slot_is_not_valid(fr):
     # Given on 2026-08-12, the 2026-08-11 call would be before it: not prior consent.
     frame = campaign([(A, "2026-08-11T11:00:00"), (A, "2026-08-13T11:00:00")])
-    result = run(fr, frame, now=NOW, consent=records((A_KEY, "2026-08-12T09:00:00", None, "web form")))
+    result = run(
+        fr, frame, now=NOW, consent=records((A_KEY, "2026-08-12T09:00:00", None, "web form"))
+    )
     assert reasons_by_row(result) == {1: "no_consent"}
     assert "given after" in detail_of(result, 1)
     assert kept_times(result) == {2: "2026-08-13T11:00:00+02:00"}
@@ -125,14 +134,23 @@ def test_consent_given_after_the_slot_is_not_valid(fr):
 
 def test_consent_given_exactly_at_the_slot_is_valid(fr):
     # "given at or before it"
-    result = run(fr, campaign([(A, "2026-08-11T11:00:00")]), now=NOW,
-                 consent=records((A_KEY, "2026-08-11T11:00:00", None, None)))
+    result = run(
+        fr,
+        campaign([(A, "2026-08-11T11:00:00")]),
+        now=NOW,
+        consent=records((A_KEY, "2026-08-11T11:00:00", None, None)),
+    )
     assert kept_times(result) == {1: "2026-08-11T11:00:00+02:00"}
 
 
 def test_consent_revoked_before_the_slot_is_not_valid(fr):
     frame = campaign([(A, "2026-08-12T11:00:00")])
-    result = run(fr, frame, now=NOW, consent=records((A_KEY, "2026-01-10T09:00:00", "2026-08-11T18:00:00", "web form")))
+    result = run(
+        fr,
+        frame,
+        now=NOW,
+        consent=records((A_KEY, "2026-01-10T09:00:00", "2026-08-11T18:00:00", "web form")),
+    )
     assert reasons_by_row(result) == {1: "no_consent"}
     assert "revoked" in detail_of(result, 1)
     assert result.clean.height == 0
@@ -140,7 +158,12 @@ def test_consent_revoked_before_the_slot_is_not_valid(fr):
 
 def test_consent_revoked_after_the_slot_still_covers_it(fr):
     frame = campaign([(A, "2026-08-12T11:00:00"), (A, "2026-08-14T11:00:00")])
-    result = run(fr, frame, now=NOW, consent=records((A_KEY, "2026-01-10T09:00:00", "2026-08-13T18:00:00", "web form")))
+    result = run(
+        fr,
+        frame,
+        now=NOW,
+        consent=records((A_KEY, "2026-01-10T09:00:00", "2026-08-13T18:00:00", "web form")),
+    )
     assert kept_times(result) == {1: "2026-08-12T11:00:00+02:00"}
     assert reasons_by_row(result) == {2: "no_consent"}
 
@@ -148,21 +171,32 @@ def test_consent_revoked_after_the_slot_still_covers_it(fr):
 def test_consent_revoked_at_the_very_instant_of_the_slot_does_not_cover_it(fr):
     # Documented choice (consent.valid_consent): a revocation at the instant of the call
     # counts as before it, the conservative reading.
-    result = run(fr, campaign([(A, "2026-08-12T11:00:00")]), now=NOW,
-                 consent=records((A_KEY, "2026-01-10T09:00:00", "2026-08-12T11:00:00", None)))
+    result = run(
+        fr,
+        campaign([(A, "2026-08-12T11:00:00")]),
+        now=NOW,
+        consent=records((A_KEY, "2026-01-10T09:00:00", "2026-08-12T11:00:00", None)),
+    )
     assert reasons_by_row(result) == {1: "no_consent"}
 
 
 def test_one_valid_record_among_several_is_enough(fr):
     # An old revoked consent, then a new one: the new one covers the slot.
-    recs = records((A_KEY, "2025-01-10T09:00:00", "2025-06-01T09:00:00", "old"), (A_KEY, "2026-07-01T09:00:00", None, "new"))
+    recs = records(
+        (A_KEY, "2025-01-10T09:00:00", "2025-06-01T09:00:00", "old"),
+        (A_KEY, "2026-07-01T09:00:00", None, "new"),
+    )
     result = run(fr, campaign([(A, "2026-08-12T11:00:00")]), now=NOW, consent=recs)
     assert kept_times(result) == {1: "2026-08-12T11:00:00+02:00"}
 
 
 def test_consent_of_another_number_does_not_count(fr):
-    result = run(fr, campaign([(A, "2026-08-12T11:00:00")]), now=NOW,
-                 consent=records((B_KEY, "2026-01-01T09:00:00", None, None)))
+    result = run(
+        fr,
+        campaign([(A, "2026-08-12T11:00:00")]),
+        now=NOW,
+        consent=records((B_KEY, "2026-01-01T09:00:00", None, None)),
+    )
     assert reasons_by_row(result) == {1: "no_consent"}
 
 
@@ -173,7 +207,9 @@ def test_slot_rescheduled_across_the_switch_follows_the_version_of_its_final_slo
     without = run(fr, frame, now=NOW, consent=NO_RECORDS)
     assert reasons_by_row(without) == {1: "no_consent"}
     assert without.clean.height == 0
-    with_consent = run(fr, frame, now=NOW, consent=records((A_KEY, "2026-07-01T09:00:00", None, None)))
+    with_consent = run(
+        fr, frame, now=NOW, consent=records((A_KEY, "2026-07-01T09:00:00", None, None))
+    )
     assert kept_times(with_consent) == {1: "2026-08-11T10:00:00+02:00"}
     assert with_consent.clean["rescheduled"].to_list() == [True]
 
@@ -191,14 +227,26 @@ def test_slot_moved_by_the_attempt_cap_across_the_switch_needs_consent(fr):
     frame = campaign([(A, "2026-08-10T11:00:00")])
     without = run(fr, frame, now=NOW, history=hist, consent=NO_RECORDS, on_limit="reschedule")
     assert reasons_by_row(without) == {1: "no_consent"}
-    with_consent = run(fr, frame, now=NOW, history=hist, on_limit="reschedule",
-                       consent=records((A_KEY, "2026-07-01T09:00:00", None, None)))
+    with_consent = run(
+        fr,
+        frame,
+        now=NOW,
+        history=hist,
+        on_limit="reschedule",
+        consent=records((A_KEY, "2026-07-01T09:00:00", None, None)),
+    )
     assert kept_times(with_consent) == {1: "2026-08-11T10:00:00+02:00"}
 
 
 def test_until_2026_08_10_the_registry_still_applies(fr):
     reg = registry_of("bloctel.csv", [A], fr)
-    result = run(fr, campaign([(A, "2026-08-10T11:00:00"), (B, "2026-08-10T11:00:00")]), [reg], now=NOW, consent=NO_RECORDS)
+    result = run(
+        fr,
+        campaign([(A, "2026-08-10T11:00:00"), (B, "2026-08-10T11:00:00")]),
+        [reg],
+        now=NOW,
+        consent=NO_RECORDS,
+    )
     assert reasons_by_row(result) == {1: "registry"}
     assert kept_times(result) == {2: "2026-08-10T11:00:00+02:00"}
 
@@ -218,7 +266,9 @@ def test_consent_source_text_is_kept_in_the_detail(fr):
 
 def test_current_contract_is_exempt_from_registry_and_consent(fr):
     reg = registry_of("bloctel.csv", [A, B], fr)
-    frame = campaign([(A, "2026-08-12T11:00:00"), (B, "2026-08-12T11:00:00")], current_contract=["true", "false"])
+    frame = campaign(
+        [(A, "2026-08-12T11:00:00"), (B, "2026-08-12T11:00:00")], current_contract=["true", "false"]
+    )
     result = run(fr, frame, [reg], now=NOW, consent=NO_RECORDS, contract_column="current_contract")
     assert kept_times(result) == {1: "2026-08-12T11:00:00+02:00"}
     assert reasons_by_row(result) == {2: "registry"}
@@ -245,15 +295,27 @@ def test_current_contract_is_still_rescheduled_by_the_windows(fr):
     result = run(fr, frame, [reg], now=NOW, consent=NO_RECORDS, contract_column="current_contract")
     assert kept_times(result) == {1: "2026-08-24T10:00:00+02:00"}
     assert result.clean["rescheduled"].to_list() == [True]
-    dropped = run(fr, frame, [reg], now=NOW, consent=NO_RECORDS, contract_column="current_contract", on_illegal="drop")
+    dropped = run(
+        fr,
+        frame,
+        [reg],
+        now=NOW,
+        consent=NO_RECORDS,
+        contract_column="current_contract",
+        on_illegal="drop",
+    )
     assert reasons_by_row(dropped) == {1: "outside_window"}
 
 
 def test_current_contract_is_still_capped_by_history(fr):
     # 4 attempts in the 30 days before the slot: a fifth is over the D.223-9 cap.
     hist = history_of([(A, f"2026-08-0{d}T11:00:00", "no_answer") for d in (3, 4, 5, 6)], fr)
-    frame = campaign([(A, "2026-08-12T11:00:00"), (B, "2026-08-12T11:00:00")], current_contract=["true", "true"])
-    result = run(fr, frame, now=NOW, history=hist, consent=NO_RECORDS, contract_column="current_contract")
+    frame = campaign(
+        [(A, "2026-08-12T11:00:00"), (B, "2026-08-12T11:00:00")], current_contract=["true", "true"]
+    )
+    result = run(
+        fr, frame, now=NOW, history=hist, consent=NO_RECORDS, contract_column="current_contract"
+    )
     assert reasons_by_row(result) == {1: "attempt_cap"}
     assert kept_times(result) == {2: "2026-08-12T11:00:00+02:00"}
 
@@ -262,7 +324,10 @@ def test_current_contract_is_still_capped_by_history(fr):
 
 
 def test_out_of_hours_consent_keeps_a_saturday_evening_slot(fr):
-    frame = campaign([(A, "2026-08-22T21:00:00"), (B, "2026-08-22T21:00:00")], consent_out_of_hours=["true", "false"])
+    frame = campaign(
+        [(A, "2026-08-22T21:00:00"), (B, "2026-08-22T21:00:00")],
+        consent_out_of_hours=["true", "false"],
+    )
     result = run(fr, frame, now=NOW, out_of_hours_column="consent_out_of_hours")
     assert kept_times(result) == {1: "2026-08-22T21:00:00+02:00", 2: "2026-08-24T10:00:00+02:00"}
     resched = dict(zip(result.clean["source_row"].to_list(), result.clean["rescheduled"].to_list()))
@@ -317,15 +382,31 @@ def test_consent_revoked_column_in_the_campaign(fr):
         consent_at=["2026-03-01T10:00:00", "2026-03-01T10:00:00"],
         consent_revoked_at=["2026-08-01T10:00:00", "2026-09-01T10:00:00"],
     )
-    result = run(fr, frame, now=NOW, consent=None, consent_column="consent_at", consent_revoked_column="consent_revoked_at")
+    result = run(
+        fr,
+        frame,
+        now=NOW,
+        consent=None,
+        consent_column="consent_at",
+        consent_revoked_column="consent_revoked_at",
+    )
     assert reasons_by_row(result) == {1: "no_consent"}
     assert "revoked" in detail_of(result, 1)
     assert kept_times(result) == {2: "2026-08-12T11:00:00+02:00"}
 
 
 def test_consent_column_and_records_combine(fr):
-    frame = campaign([(A, "2026-08-12T11:00:00"), (B, "2026-08-12T11:00:00")], consent_at=["2026-03-01T10:00:00", None])
-    result = run(fr, frame, now=NOW, consent=records((B_KEY, "2026-01-01T09:00:00", None, "file")), consent_column="consent_at")
+    frame = campaign(
+        [(A, "2026-08-12T11:00:00"), (B, "2026-08-12T11:00:00")],
+        consent_at=["2026-03-01T10:00:00", None],
+    )
+    result = run(
+        fr,
+        frame,
+        now=NOW,
+        consent=records((B_KEY, "2026-01-01T09:00:00", None, "file")),
+        consent_column="consent_at",
+    )
     assert result.clean.height == 2
 
 
@@ -334,7 +415,14 @@ def test_consent_column_and_records_combine(fr):
 
 def run_screened(fr, frame: pl.DataFrame, screened: list[Screened], **options):
     """scrub() with Bloctel return files (conftest's `run` has no `screened`), consent for all."""
-    return scrub(frame, None, fr, ScrubOptions(now=NOW, **options), consent=consent_for(frame["phone"], fr), screened=screened)
+    return scrub(
+        frame,
+        None,
+        fr,
+        ScrubOptions(now=NOW, **options),
+        consent=consent_for(frame["phone"], fr),
+        screened=screened,
+    )
 
 
 def _screened(tmp_path: Path, fr, name: str, text: str) -> Screened:
@@ -345,7 +433,13 @@ def _screened(tmp_path: Path, fr, name: str, text: str) -> Screened:
 
 def test_screened_file_is_an_allow_list(fr, tmp_path):
     bloctel = _screened(tmp_path, fr, "retour_bloctel.csv", f"numero;statut\n{A};OK\n{B};OPPOSE\n")
-    frame = campaign([("+33 6 12 34 56 78", "2026-08-10T11:00:00"), (B, "2026-08-10T11:00:00"), (C, "2026-08-10T11:00:00")])
+    frame = campaign(
+        [
+            ("+33 6 12 34 56 78", "2026-08-10T11:00:00"),
+            (B, "2026-08-10T11:00:00"),
+            (C, "2026-08-10T11:00:00"),
+        ]
+    )
     result = run_screened(fr, frame, [bloctel])
     assert kept_times(result) == {1: "2026-08-10T11:00:00+02:00"}
     assert reasons_by_row(result) == {2: "registry", 3: "unscreened"}
@@ -355,7 +449,9 @@ def test_screened_file_is_an_allow_list(fr, tmp_path):
 
 
 def test_screened_file_counts(fr, tmp_path):
-    bloctel = _screened(tmp_path, fr, "retour.csv", f"numero;statut\n{A};OK\n{B};OPPOSE\n06 22 22 22 22;OK\n")
+    bloctel = _screened(
+        tmp_path, fr, "retour.csv", f"numero;statut\n{A};OK\n{B};OPPOSE\n06 22 22 22 22;OK\n"
+    )
     assert bloctel.rows == 3
     assert sorted(bloctel.callable_keys.to_list()) == sorted([A_KEY, C_KEY])
     assert bloctel.refused_keys.to_list() == [B_KEY]
@@ -363,7 +459,9 @@ def test_screened_file_counts(fr, tmp_path):
 
 def test_screened_file_without_status_column_screens_every_listed_number(fr, tmp_path):
     bloctel = _screened(tmp_path, fr, "retour.csv", f"numero\n{A}\n{B}\n")
-    frame = campaign([(A, "2026-08-10T11:00:00"), (B, "2026-08-10T11:00:00"), (C, "2026-08-10T11:00:00")])
+    frame = campaign(
+        [(A, "2026-08-10T11:00:00"), (B, "2026-08-10T11:00:00"), (C, "2026-08-10T11:00:00")]
+    )
     result = run_screened(fr, frame, [bloctel])
     assert kept_times(result) == {1: "2026-08-10T11:00:00+02:00", 2: "2026-08-10T11:00:00+02:00"}
     assert reasons_by_row(result) == {3: "unscreened"}
@@ -381,7 +479,14 @@ def test_screened_file_without_header_keeps_every_row_and_its_status(fr, tmp_pat
 def test_two_screened_files_combine(fr, tmp_path):
     first = _screened(tmp_path, fr, "retour_1.csv", f"numero;statut\n{A};OK\n")
     second = _screened(tmp_path, fr, "retour_2.csv", f"numero;statut\n{B};OK\n{C};OPPOSE\n")
-    frame = campaign([(A, "2026-08-10T11:00:00"), (B, "2026-08-10T11:00:00"), (C, "2026-08-10T11:00:00"), ("0633333333", "2026-08-10T11:00:00")])
+    frame = campaign(
+        [
+            (A, "2026-08-10T11:00:00"),
+            (B, "2026-08-10T11:00:00"),
+            (C, "2026-08-10T11:00:00"),
+            ("0633333333", "2026-08-10T11:00:00"),
+        ]
+    )
     result = run_screened(fr, frame, [first, second])
     assert set(kept_times(result)) == {1, 2}
     assert reasons_by_row(result) == {3: "registry", 4: "unscreened"}
@@ -392,7 +497,14 @@ def test_every_unscreened_row_gets_its_detail(fr, tmp_path):
     # Several rows share the one fixed text: each gets it (a literal detail once
     # came back as a single value for the whole reason and the scrub crashed).
     bloctel = _screened(tmp_path, fr, "retour.csv", f"numero;statut\n{A};OK\n")
-    frame = campaign([(A, "2026-08-10T11:00:00"), (B, "2026-08-10T11:00:00"), (C, "2026-08-10T11:00:00"), ("0633333333", "2026-08-10T11:00:00")])
+    frame = campaign(
+        [
+            (A, "2026-08-10T11:00:00"),
+            (B, "2026-08-10T11:00:00"),
+            (C, "2026-08-10T11:00:00"),
+            ("0633333333", "2026-08-10T11:00:00"),
+        ]
+    )
     result = run_screened(fr, frame, [bloctel])
     assert reasons_by_row(result) == {2: "unscreened", 3: "unscreened", 4: "unscreened"}
     assert {detail_of(result, r) for r in (2, 3, 4)} == {
@@ -402,7 +514,9 @@ def test_every_unscreened_row_gets_its_detail(fr, tmp_path):
 
 def test_unscreened_is_distinct_from_registry_and_contract_exempts_it(fr, tmp_path):
     bloctel = _screened(tmp_path, fr, "retour.csv", f"numero;statut\n{B};OPPOSE\n")
-    frame = campaign([(A, "2026-08-10T11:00:00"), (B, "2026-08-10T11:00:00")], current_contract=["true", "true"])
+    frame = campaign(
+        [(A, "2026-08-10T11:00:00"), (B, "2026-08-10T11:00:00")], current_contract=["true", "true"]
+    )
     result = run_screened(fr, frame, [bloctel], contract_column="current_contract")
     assert result.clean.height == 2
 
@@ -446,14 +560,23 @@ def test_no_sector_bans_nothing(fr):
 
 def _write_campaign(tmp_path: Path, rows: list[dict]) -> Path:
     path = tmp_path / "campaign.csv"
-    pl.DataFrame(rows, schema={k: pl.String for k in rows[0]}).write_csv(path)
+    pl.DataFrame(rows, schema=dict.fromkeys(rows[0], pl.String)).write_csv(path)
     return path
 
 
 def _scrub(tmp_path: Path, campaign_path: Path, *extra: str, now: str = NOW_TXT) -> list[str]:
     return [
-        "scrub", str(campaign_path), "--out", str(tmp_path / "clean.csv"), "--rejects", str(tmp_path / "rejects.csv"),
-        "--summary-json", str(tmp_path / "summary.json"), "--now", now, *extra,
+        "scrub",
+        str(campaign_path),
+        "--out",
+        str(tmp_path / "clean.csv"),
+        "--rejects",
+        str(tmp_path / "rejects.csv"),
+        "--summary-json",
+        str(tmp_path / "summary.json"),
+        "--now",
+        now,
+        *extra,
     ]
 
 
@@ -467,7 +590,11 @@ def _summary(tmp_path: Path) -> dict:
 
 def _outputs(tmp_path: Path) -> list[Path]:
     """Output files written (clean list, rejects, summary, and any manifest beside them)."""
-    return sorted(p for pattern in ("clean*", "rejects*", "summary*", "*manifest*") for p in tmp_path.glob(pattern))
+    return sorted(
+        p
+        for pattern in ("clean*", "rejects*", "summary*", "*manifest*")
+        for p in tmp_path.glob(pattern)
+    )
 
 
 def _obtained_on(path: Path, local: str) -> None:
@@ -492,10 +619,13 @@ def test_cli_sector_is_checked_before_any_row_is_read(tmp_path, capsys):
 
 
 def test_cli_banned_sector_rejects_rows(tmp_path, capsys):
-    path = _write_campaign(tmp_path, [
-        {"phone": A, "call_at": "2026-08-12T11:00:00", "current_contract": "false"},
-        {"phone": B, "call_at": "2026-08-12T11:00:00", "current_contract": "true"},
-    ])
+    path = _write_campaign(
+        tmp_path,
+        [
+            {"phone": A, "call_at": "2026-08-12T11:00:00", "current_contract": "false"},
+            {"phone": B, "call_at": "2026-08-12T11:00:00", "current_contract": "true"},
+        ],
+    )
     assert cli.run(_scrub(tmp_path, path, "--no-registry", "--sector", "energy-renovation")) == 0
     rejects = _csv(tmp_path / "rejects.csv")
     assert rejects["reason"].to_list() == ["banned_sector"]
@@ -507,7 +637,10 @@ def _valid_fr(number: str) -> bool:
     return phonenumbers.is_valid_number(phonenumbers.parse(number, "FR"))
 
 
-@pytest.mark.parametrize("caller", ["0162123456", "01 63 12 34 56", "+33 2 70 12 34 56", "0568123456", "0949123456", "0947512345"])
+@pytest.mark.parametrize(
+    "caller",
+    ["0162123456", "01 63 12 34 56", "+33 2 70 12 34 56", "0568123456", "0949123456", "0947512345"],
+)
 def test_cli_caller_id_in_the_verified_ranges(tmp_path, capsys, caller):
     assert _valid_fr(caller)  # a real, dialable number, not only a matching prefix
     path = _write_campaign(tmp_path, [{"phone": A, "call_at": "2026-08-12T11:00:00"}])
@@ -521,7 +654,21 @@ def test_cli_caller_id_outside_the_ranges_stops(tmp_path, capsys, caller):
     path = _write_campaign(tmp_path, [{"phone": A, "call_at": "2026-08-12T11:00:00"}])
     assert cli.run(_scrub(tmp_path, path, "--no-registry", "--caller-id", caller)) == 3
     err = capsys.readouterr().err
-    for prefix in ("0162", "0163", "0270", "0271", "0377", "0378", "0424", "0425", "0568", "0569", "0948", "0949", "09475"):
+    for prefix in (
+        "0162",
+        "0163",
+        "0270",
+        "0271",
+        "0377",
+        "0378",
+        "0424",
+        "0425",
+        "0568",
+        "0569",
+        "0948",
+        "0949",
+        "09475",
+    ):
         assert prefix in err
     assert "--no-caller-id-check" in err
     assert "2022-1583" in err
@@ -536,7 +683,14 @@ def test_cli_caller_id_is_checked_before_any_row_is_read(tmp_path, capsys):
 
 def test_cli_no_caller_id_check_is_recorded(tmp_path, capsys):
     path = _write_campaign(tmp_path, [{"phone": A, "call_at": "2026-08-12T11:00:00"}])
-    assert cli.run(_scrub(tmp_path, path, "--no-registry", "--caller-id", "0612345678", "--no-caller-id-check")) == 0
+    assert (
+        cli.run(
+            _scrub(
+                tmp_path, path, "--no-registry", "--caller-id", "0612345678", "--no-caller-id-check"
+            )
+        )
+        == 0
+    )
     assert "--no-caller-id-check" in _summary(tmp_path)["checks"]["caller_id"]
     assert "skipped" in _summary(tmp_path)["checks"]["caller_id"]
 
@@ -552,12 +706,15 @@ def test_cli_caller_id_not_given_is_recorded(tmp_path, capsys):
 
 @pytest.mark.no_auto_consent
 def test_cli_consent_file_matches_numbers_in_another_format(tmp_path, capsys):
-    path = _write_campaign(tmp_path, [
-        {"phone": "06.12.34.56.78", "call_at": "2026-08-12T11:00:00"},
-        {"phone": B, "call_at": "2026-08-12T11:00:00"},
-        # Martinique mobile dialled from France; 16:00 Paris is 10:00 in Martinique (UTC-4).
-        {"phone": "0696 12 34 56", "call_at": "2026-08-12T16:00:00"},
-    ])
+    path = _write_campaign(
+        tmp_path,
+        [
+            {"phone": "06.12.34.56.78", "call_at": "2026-08-12T11:00:00"},
+            {"phone": B, "call_at": "2026-08-12T11:00:00"},
+            # Martinique mobile dialled from France; 16:00 Paris is 10:00 in Martinique (UTC-4).
+            {"phone": "0696 12 34 56", "call_at": "2026-08-12T16:00:00"},
+        ],
+    )
     consent = tmp_path / "consent.csv"
     consent.write_text(
         "phone,consent_at,revoked_at,source\n"
@@ -577,28 +734,43 @@ def test_cli_consent_file_matches_numbers_in_another_format(tmp_path, capsys):
 
 @pytest.mark.no_auto_consent
 def test_cli_consent_files_are_repeatable_and_parquet_is_read(tmp_path, capsys):
-    path = _write_campaign(tmp_path, [
-        {"phone": A, "call_at": "2026-08-12T11:00:00"},
-        {"phone": B, "call_at": "2026-08-12T11:00:00"},
-        {"phone": C, "call_at": "2026-08-12T11:00:00"},
-    ])
+    path = _write_campaign(
+        tmp_path,
+        [
+            {"phone": A, "call_at": "2026-08-12T11:00:00"},
+            {"phone": B, "call_at": "2026-08-12T11:00:00"},
+            {"phone": C, "call_at": "2026-08-12T11:00:00"},
+        ],
+    )
     first = tmp_path / "consent_a.csv"
     first.write_text(f"phone;consent_at\n{A};2026-03-01T10:00:00\n", encoding="utf-8")
     second = tmp_path / "consent_b.parquet"
-    pl.DataFrame({"phone": ["+33611111111"], "consent_at": ["2026-03-01T10:00:00"], "revoked_at": [None]},
-                 schema={"phone": pl.String, "consent_at": pl.String, "revoked_at": pl.String}).write_parquet(second)
-    assert cli.run(_scrub(tmp_path, path, "--no-registry", "--consent", str(first), "--consent", str(second))) == 0
+    pl.DataFrame(
+        {"phone": ["+33611111111"], "consent_at": ["2026-03-01T10:00:00"], "revoked_at": [None]},
+        schema={"phone": pl.String, "consent_at": pl.String, "revoked_at": pl.String},
+    ).write_parquet(second)
+    assert (
+        cli.run(
+            _scrub(
+                tmp_path, path, "--no-registry", "--consent", str(first), "--consent", str(second)
+            )
+        )
+        == 0
+    )
     assert sorted(_csv(tmp_path / "clean.csv")["phone"].to_list()) == sorted([A, B])
     assert _csv(tmp_path / "rejects.csv")["phone"].to_list() == [C]
 
 
 @pytest.mark.no_auto_consent
 def test_cli_consent_file_revocation_and_late_consent(tmp_path, capsys):
-    path = _write_campaign(tmp_path, [
-        {"phone": A, "call_at": "2026-08-12T11:00:00"},
-        {"phone": B, "call_at": "2026-08-12T11:00:00"},
-        {"phone": C, "call_at": "2026-08-12T11:00:00"},
-    ])
+    path = _write_campaign(
+        tmp_path,
+        [
+            {"phone": A, "call_at": "2026-08-12T11:00:00"},
+            {"phone": B, "call_at": "2026-08-12T11:00:00"},
+            {"phone": C, "call_at": "2026-08-12T11:00:00"},
+        ],
+    )
     consent = tmp_path / "consent.csv"
     consent.write_text(
         "phone,consent_at,revoked_at,source\n"
@@ -630,12 +802,33 @@ def test_cli_unreadable_consent_row_stops(tmp_path, capsys):
 
 @pytest.mark.no_auto_consent
 def test_cli_consent_column_option(tmp_path, capsys):
-    path = _write_campaign(tmp_path, [
-        {"phone": A, "call_at": "2026-08-12T11:00:00", "optin_date": "2026-02-01T12:00:00", "optout_date": ""},
-        {"phone": B, "call_at": "2026-08-12T11:00:00", "optin_date": "", "optout_date": ""},
-        {"phone": C, "call_at": "2026-08-12T11:00:00", "optin_date": "2026-02-01T12:00:00", "optout_date": "2026-06-01T12:00:00"},
-    ])
-    argv = _scrub(tmp_path, path, "--no-registry", "--consent-column", "optin_date", "--consent-revoked-column", "optout_date")
+    path = _write_campaign(
+        tmp_path,
+        [
+            {
+                "phone": A,
+                "call_at": "2026-08-12T11:00:00",
+                "optin_date": "2026-02-01T12:00:00",
+                "optout_date": "",
+            },
+            {"phone": B, "call_at": "2026-08-12T11:00:00", "optin_date": "", "optout_date": ""},
+            {
+                "phone": C,
+                "call_at": "2026-08-12T11:00:00",
+                "optin_date": "2026-02-01T12:00:00",
+                "optout_date": "2026-06-01T12:00:00",
+            },
+        ],
+    )
+    argv = _scrub(
+        tmp_path,
+        path,
+        "--no-registry",
+        "--consent-column",
+        "optin_date",
+        "--consent-revoked-column",
+        "optout_date",
+    )
     assert cli.run(argv) == 0
     assert _csv(tmp_path / "clean.csv")["phone"].to_list() == [A]
     rejects = _csv(tmp_path / "rejects.csv")
@@ -647,10 +840,13 @@ def test_cli_consent_column_option(tmp_path, capsys):
 
 @pytest.mark.no_auto_consent
 def test_cli_consent_at_column_is_used_by_default(tmp_path, capsys):
-    path = _write_campaign(tmp_path, [
-        {"phone": A, "call_at": "2026-08-12T11:00:00", "consent_at": "2026-02-01T12:00:00"},
-        {"phone": B, "call_at": "2026-08-12T11:00:00", "consent_at": ""},
-    ])
+    path = _write_campaign(
+        tmp_path,
+        [
+            {"phone": A, "call_at": "2026-08-12T11:00:00", "consent_at": "2026-02-01T12:00:00"},
+            {"phone": B, "call_at": "2026-08-12T11:00:00", "consent_at": ""},
+        ],
+    )
     assert cli.run(_scrub(tmp_path, path, "--no-registry")) == 0
     assert _csv(tmp_path / "clean.csv")["phone"].to_list() == [A]
     assert _csv(tmp_path / "rejects.csv")["reason"].to_list() == ["no_consent"]
@@ -668,15 +864,28 @@ def test_cli_contract_and_out_of_hours_columns(tmp_path, capsys):
     registry = tmp_path / "bloctel.csv"
     registry.write_text(f"numero\n{A}\n", encoding="utf-8")
     _obtained_on(registry, "2026-08-01T12:00:00")
-    path = _write_campaign(tmp_path, [
-        {"phone": A, "call_at": "2026-08-22T21:00:00", "client": "oui", "hors_horaires": "oui"},
-        {"phone": B, "call_at": "2026-08-22T21:00:00", "client": "oui", "hors_horaires": "non"},
-        {"phone": C, "call_at": "2026-08-12T11:00:00", "client": "non", "hors_horaires": "non"},
-    ])
+    path = _write_campaign(
+        tmp_path,
+        [
+            {"phone": A, "call_at": "2026-08-22T21:00:00", "client": "oui", "hors_horaires": "oui"},
+            {"phone": B, "call_at": "2026-08-22T21:00:00", "client": "oui", "hors_horaires": "non"},
+            {"phone": C, "call_at": "2026-08-12T11:00:00", "client": "non", "hors_horaires": "non"},
+        ],
+    )
     consent = tmp_path / "consent.csv"
     consent.write_text(f"phone,consent_at\n{C},2026-01-01T10:00:00\n", encoding="utf-8")
-    argv = _scrub(tmp_path, path, "--registry", str(registry), "--consent", str(consent),
-                  "--contract-column", "client", "--out-of-hours-consent-column", "hors_horaires")
+    argv = _scrub(
+        tmp_path,
+        path,
+        "--registry",
+        str(registry),
+        "--consent",
+        str(consent),
+        "--contract-column",
+        "client",
+        "--out-of-hours-consent-column",
+        "hors_horaires",
+    )
     assert cli.run(argv) == 0
     clean = _csv(tmp_path / "clean.csv")
     assert dict(zip(clean["phone"].to_list(), clean["call_at"].to_list())) == {
@@ -693,22 +902,41 @@ def test_cli_screened_files(tmp_path, capsys):
     first.write_text(f"numero;statut\n{A};OK\n{B};OPPOSE\n", encoding="utf-8")
     second = tmp_path / "retour_2.csv"
     second.write_text("numero\n06 22 22 22 22\n", encoding="utf-8")
-    path = _write_campaign(tmp_path, [
-        {"phone": A, "call_at": "2026-08-10T11:00:00"},
-        {"phone": B, "call_at": "2026-08-10T11:00:00"},
-        {"phone": C, "call_at": "2026-08-10T11:00:00"},
-        {"phone": "0633333333", "call_at": "2026-08-10T11:00:00"},
-    ])
+    path = _write_campaign(
+        tmp_path,
+        [
+            {"phone": A, "call_at": "2026-08-10T11:00:00"},
+            {"phone": B, "call_at": "2026-08-10T11:00:00"},
+            {"phone": C, "call_at": "2026-08-10T11:00:00"},
+            {"phone": "0633333333", "call_at": "2026-08-10T11:00:00"},
+        ],
+    )
     consent = tmp_path / "consent.csv"
     consent.write_text("phone,consent_at\n0699999999,2026-01-01T10:00:00\n", encoding="utf-8")
-    argv = _scrub(tmp_path, path, "--no-registry", "--consent", str(consent), "--screened", str(first), "--screened", str(second))
+    argv = _scrub(
+        tmp_path,
+        path,
+        "--no-registry",
+        "--consent",
+        str(consent),
+        "--screened",
+        str(first),
+        "--screened",
+        str(second),
+    )
     assert cli.run(argv) == 0
     assert sorted(_csv(tmp_path / "clean.csv")["phone"].to_list()) == sorted([A, C])
     rejects = _csv(tmp_path / "rejects.csv")
-    assert dict(zip(rejects["phone"].to_list(), rejects["reason"].to_list())) == {B: "registry", "0633333333": "unscreened"}
+    assert dict(zip(rejects["phone"].to_list(), rejects["reason"].to_list())) == {
+        B: "registry",
+        "0633333333": "unscreened",
+    }
     summary = _summary(tmp_path)
     assert summary["rejected_by_reason"]["unscreened"] == 1
-    assert [f["file"] for f in summary["checks"]["screened_files"]] == ["retour_1.csv", "retour_2.csv"]
+    assert [f["file"] for f in summary["checks"]["screened_files"]] == [
+        "retour_1.csv",
+        "retour_2.csv",
+    ]
     assert [f["callable"] for f in summary["checks"]["screened_files"]] == [1, 1]
 
 
@@ -717,10 +945,13 @@ def test_cli_screened_files(tmp_path, capsys):
 
 @pytest.mark.no_auto_consent
 def test_cli_without_consent_data_stops_and_explains(tmp_path, capsys):
-    path = _write_campaign(tmp_path, [
-        {"phone": A, "call_at": "2026-08-12T11:00:00"},
-        {"phone": B, "call_at": "2026-08-13T11:00:00"},
-    ])
+    path = _write_campaign(
+        tmp_path,
+        [
+            {"phone": A, "call_at": "2026-08-12T11:00:00"},
+            {"phone": B, "call_at": "2026-08-13T11:00:00"},
+        ],
+    )
     assert cli.run(_scrub(tmp_path, path, "--no-registry")) == 3
     err = capsys.readouterr().err
     assert "2026-08-11" in err
@@ -756,10 +987,13 @@ def test_cli_stops_even_when_every_slot_is_before_2026_08_11(tmp_path, capsys):
 
 @pytest.mark.no_auto_consent
 def test_cli_every_row_under_contract_does_not_stop(tmp_path, capsys):
-    path = _write_campaign(tmp_path, [
-        {"phone": A, "call_at": "2026-08-12T11:00:00", "current_contract": "true"},
-        {"phone": B, "call_at": "2026-08-13T11:00:00", "current_contract": "yes"},
-    ])
+    path = _write_campaign(
+        tmp_path,
+        [
+            {"phone": A, "call_at": "2026-08-12T11:00:00", "current_contract": "true"},
+            {"phone": B, "call_at": "2026-08-13T11:00:00", "current_contract": "yes"},
+        ],
+    )
     assert cli.run(_scrub(tmp_path, path, "--no-registry")) == 0
     assert _csv(tmp_path / "clean.csv").height == 2
     assert _summary(tmp_path)["checks"]["contract_column"] == "current_contract"
@@ -767,10 +1001,13 @@ def test_cli_every_row_under_contract_does_not_stop(tmp_path, capsys):
 
 @pytest.mark.no_auto_consent
 def test_cli_one_row_without_contract_stops(tmp_path, capsys):
-    path = _write_campaign(tmp_path, [
-        {"phone": A, "call_at": "2026-08-12T11:00:00", "current_contract": "true"},
-        {"phone": B, "call_at": "2026-08-13T11:00:00", "current_contract": "false"},
-    ])
+    path = _write_campaign(
+        tmp_path,
+        [
+            {"phone": A, "call_at": "2026-08-12T11:00:00", "current_contract": "true"},
+            {"phone": B, "call_at": "2026-08-13T11:00:00", "current_contract": "false"},
+        ],
+    )
     assert cli.run(_scrub(tmp_path, path, "--no-registry")) == 3
     assert _outputs(tmp_path) == []
 
@@ -783,16 +1020,29 @@ def test_demo_run_on_sample_data(tmp_path, capsys):
     from callscrub.phone import normalise as numbers
 
     registries = []
-    for name in ("bloctel_opposition.csv", "company_dnc.txt"):  # obtained the day before --now, as in `make demo`
+    for name in (
+        "bloctel_opposition.csv",
+        "company_dnc.txt",
+    ):  # obtained the day before --now, as in `make demo`
         shutil.copy(SAMPLE / name, tmp_path / name)
         _obtained_on(tmp_path / name, "2026-11-22T12:00:00")
         registries += ["--registry", str(tmp_path / name)]
     argv = [
-        "scrub", str(SAMPLE / "campaign.csv"), *registries,
-        "--history", str(SAMPLE / "history.csv"), "--consent", str(SAMPLE / "consent.csv"),
-        "--now", "2026-11-23T08:00:00+01:00",
-        "--out", str(tmp_path / "clean.csv"), "--rejects", str(tmp_path / "rejects.csv"),
-        "--summary-json", str(tmp_path / "summary.json"),
+        "scrub",
+        str(SAMPLE / "campaign.csv"),
+        *registries,
+        "--history",
+        str(SAMPLE / "history.csv"),
+        "--consent",
+        str(SAMPLE / "consent.csv"),
+        "--now",
+        "2026-11-23T08:00:00+01:00",
+        "--out",
+        str(tmp_path / "clean.csv"),
+        "--rejects",
+        str(tmp_path / "rejects.csv"),
+        "--summary-json",
+        str(tmp_path / "summary.json"),
     ]
     assert cli.run(argv) == 0
     clean = _csv(tmp_path / "clean.csv")
@@ -813,17 +1063,33 @@ def test_demo_run_on_sample_data(tmp_path, capsys):
     paris = "Europe/Paris"
     recs = raw.with_columns(
         keys.alias("key"),
-        pl.col("consent_at").str.to_datetime("%Y-%m-%dT%H:%M:%S").dt.replace_time_zone(paris).dt.convert_time_zone("UTC").alias("given"),
-        pl.col("revoked_at").str.to_datetime("%Y-%m-%dT%H:%M:%S", strict=False).dt.replace_time_zone(paris).dt.convert_time_zone("UTC").alias("revoked"),
+        pl.col("consent_at")
+        .str.to_datetime("%Y-%m-%dT%H:%M:%S")
+        .dt.replace_time_zone(paris)
+        .dt.convert_time_zone("UTC")
+        .alias("given"),
+        pl.col("revoked_at")
+        .str.to_datetime("%Y-%m-%dT%H:%M:%S", strict=False)
+        .dt.replace_time_zone(paris)
+        .dt.convert_time_zone("UTC")
+        .alias("revoked"),
     )
     kept = clean.select(
         "source_row",
         pl.col("phone_e164").str.strip_prefix("+").cast(pl.Int64).alias("key"),
-        pl.col("call_at").str.to_datetime("%Y-%m-%dT%H:%M:%S%z").dt.convert_time_zone("UTC").alias("slot"),
+        pl.col("call_at")
+        .str.to_datetime("%Y-%m-%dT%H:%M:%S%z")
+        .dt.convert_time_zone("UTC")
+        .alias("slot"),
     )
-    covered = kept.join(recs, on="key", how="inner").filter(
-        (pl.col("given") <= pl.col("slot")) & (pl.col("revoked").is_null() | (pl.col("revoked") > pl.col("slot")))
-    )["source_row"].unique()
+    covered = (
+        kept.join(recs, on="key", how="inner")
+        .filter(
+            (pl.col("given") <= pl.col("slot"))
+            & (pl.col("revoked").is_null() | (pl.col("revoked") > pl.col("slot")))
+        )["source_row"]
+        .unique()
+    )
     assert set(kept["source_row"].to_list()) == set(covered.to_list())
 
 
@@ -837,23 +1103,39 @@ from callscrub.core.checks.consent import valid_consent  # noqa: E402
 
 
 def _consent_by_grouping(rows: pl.DataFrame, records: pl.DataFrame) -> pl.DataFrame:
-    joined = rows.with_row_index("_i").join(records, left_on="_key", right_on="key", how="left", maintain_order="left_right")
-    ok = pl.col("consent_at").is_not_null() & (pl.col("consent_at") <= pl.col("_slot")) & (
-        pl.col("revoked_at").is_null() | (pl.col("revoked_at") > pl.col("_slot"))
+    joined = rows.with_row_index("_i").join(
+        records, left_on="_key", right_on="key", how="left", maintain_order="left_right"
     )
-    return joined.group_by("_i", maintain_order=True).agg(
-        ok.any().alias("_consent_ok"),
-        pl.col("source").filter(pl.col("consent_at").is_not_null()).last().alias("_consent_source"),
-        pl.col("consent_at").is_not_null().sum().alias("_consent_records"),
-        (pl.col("consent_at") > pl.col("_slot")).any().alias("_consent_later"),
-        ((pl.col("revoked_at") <= pl.col("_slot")).fill_null(False)).any().alias("_consent_revoked"),
-    ).drop("_i")
+    ok = (
+        pl.col("consent_at").is_not_null()
+        & (pl.col("consent_at") <= pl.col("_slot"))
+        & (pl.col("revoked_at").is_null() | (pl.col("revoked_at") > pl.col("_slot")))
+    )
+    return (
+        joined.group_by("_i", maintain_order=True)
+        .agg(
+            ok.any().alias("_consent_ok"),
+            pl.col("source")
+            .filter(pl.col("consent_at").is_not_null())
+            .last()
+            .alias("_consent_source"),
+            pl.col("consent_at").is_not_null().sum().alias("_consent_records"),
+            (pl.col("consent_at") > pl.col("_slot")).any().alias("_consent_later"),
+            ((pl.col("revoked_at") <= pl.col("_slot")).fill_null(False))
+            .any()
+            .alias("_consent_revoked"),
+        )
+        .drop("_i")
+    )
 
 
 @settings(max_examples=200, deadline=None)
 @given(
     rows=st.lists(st.tuples(st.integers(1, 6), st.integers(0, 10)), max_size=12),
-    records=st.lists(st.tuples(st.integers(1, 6), st.integers(0, 10), st.one_of(st.none(), st.integers(0, 10))), max_size=12),
+    records=st.lists(
+        st.tuples(st.integers(1, 6), st.integers(0, 10), st.one_of(st.none(), st.integers(0, 10))),
+        max_size=12,
+    ),
 )
 def test_valid_consent_matches_the_rule_grouped_per_row(rows, records):
     """Every row's verdict, record count and last source are those of all its
@@ -861,8 +1143,17 @@ def test_valid_consent_matches_the_rule_grouped_per_row(rows, records):
     frame = pl.DataFrame(rows, schema={"_key": pl.Int64, "_slot": pl.Int64}, orient="row")
     recs = pl.DataFrame(
         [(k, c, r, f"record {i}") for i, (k, c, r) in enumerate(records)],
-        schema={"key": pl.Int64, "consent_at": pl.Int64, "revoked_at": pl.Int64, "source": pl.String}, orient="row",
+        schema={
+            "key": pl.Int64,
+            "consent_at": pl.Int64,
+            "revoked_at": pl.Int64,
+            "source": pl.String,
+        },
+        orient="row",
     )
     full = valid_consent(frame, recs)
     assert full.to_dicts() == _consent_by_grouping(frame, recs).to_dicts()
-    assert valid_consent(frame, recs, verdict_only=True).to_dicts() == full.select("_consent_ok").to_dicts()
+    assert (
+        valid_consent(frame, recs, verdict_only=True).to_dicts()
+        == full.select("_consent_ok").to_dicts()
+    )

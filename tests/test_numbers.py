@@ -22,17 +22,22 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from phonenumbers import PhoneNumberFormat, PhoneNumberType
 
-from callscrub.phone import normalise as numbers
 from callscrub.core import reasons
 from callscrub.core.checks.registry import load_registry
-
+from callscrub.phone import normalise as numbers
 from conftest import campaign, registry_of, run
 
 LEGAL_SLOT = "2026-11-24T10:00:00"  # Tuesday 10:00 Paris, no holiday
 METRO_KEY = 33612345678
 
 REFERENCE_BLOCKS = Path(__file__).parent / "reference" / "fr_overseas_number_blocks.csv"
-PACKAGED_BLOCKS = Path(__file__).resolve().parents[1] / "src" / "callscrub" / "data" / "fr_overseas_number_blocks.csv"
+PACKAGED_BLOCKS = (
+    Path(__file__).resolve().parents[1]
+    / "src"
+    / "callscrub"
+    / "data"
+    / "fr_overseas_number_blocks.csv"
+)
 
 # DOMAIN 2.2: each overseas numbering territory's own country code.
 ISO_COUNTRY_CODE = {"GP|MF|BL": 590, "MQ": 596, "GF": 594, "RE": 262, "YT": 262, "PM": 508}
@@ -47,11 +52,22 @@ ISO_TERRITORY = {
 }
 # ARCEP plan: 02/05 geographic, 06/07 mobile, 09 VoIP/non-geographic (fr.toml's
 # block_type_by_first_digit gives these types to blocks phonenumbers does not know).
-ARCEP_TYPE_BY_FIRST_DIGIT = {"2": "FIXED_LINE", "5": "FIXED_LINE", "6": "MOBILE", "7": "MOBILE", "9": "VOIP"}
+ARCEP_TYPE_BY_FIRST_DIGIT = {
+    "2": "FIXED_LINE",
+    "5": "FIXED_LINE",
+    "6": "MOBILE",
+    "7": "MOBILE",
+    "9": "VOIP",
+}
 # Types accepted per first digit for blocks phonenumbers does know: libphonenumber files
 # some overseas 09 blocks (Martinique 0947 76) as fixed lines; both are subscriber lines.
-ALLOWED_BLOCK_TYPES = {"2": {"FIXED_LINE"}, "5": {"FIXED_LINE"}, "6": {"MOBILE"}, "7": {"MOBILE"},
-                       "9": {"VOIP", "FIXED_LINE"}}
+ALLOWED_BLOCK_TYPES = {
+    "2": {"FIXED_LINE"},
+    "5": {"FIXED_LINE"},
+    "6": {"MOBILE"},
+    "7": {"MOBILE"},
+    "9": {"VOIP", "FIXED_LINE"},
+}
 TYPE_NAMES = {v: k for k, v in vars(PhoneNumberType).items() if k.isupper()}
 
 
@@ -152,7 +168,9 @@ def test_a_crm_column_named_registry_is_kept_as_it_is(fr):
     # The registry match is an internal column: a CRM's own "registry" column
     # goes through to both outputs unchanged (it was once overwritten).
     reg = registry_of("bloctel.csv", ["0612345678"], fr)
-    frame = campaign([("0612345678", LEGAL_SLOT), ("0698765432", LEGAL_SLOT)], registry=["crm-a", "crm-b"])
+    frame = campaign(
+        [("0612345678", LEGAL_SLOT), ("0698765432", LEGAL_SLOT)], registry=["crm-a", "crm-b"]
+    )
     res = run(fr, frame, [reg])
     assert res.rejects.select("registry", "reason").rows() == [("crm-a", reasons.REGISTRY)]
     assert "bloctel.csv" in res.rejects["detail"].item()
@@ -167,10 +185,18 @@ def test_each_format_alone_is_rejected_by_registry(fr, raw):
     assert res.rejects["reason"].to_list() == [reasons.REGISTRY]
 
 
-@pytest.mark.parametrize("campaign_raw", ["06 12 34 56 78", "0612345678", "06.12.34.56.78", "(06) 12 34 56 78"])
+@pytest.mark.parametrize(
+    "campaign_raw", ["06 12 34 56 78", "0612345678", "06.12.34.56.78", "(06) 12 34 56 78"]
+)
 def test_e164_registry_blocks_national_format_campaign(fr, campaign_raw):
     reg = registry_of("dnc.csv", ["+33612345678", "+33 7 81 23 45 67"], fr)
-    res = run(fr, campaign([(campaign_raw, LEGAL_SLOT), ("07 81 23 45 67", LEGAL_SLOT), ("0612345679", LEGAL_SLOT)]), [reg])
+    res = run(
+        fr,
+        campaign(
+            [(campaign_raw, LEGAL_SLOT), ("07 81 23 45 67", LEGAL_SLOT), ("0612345679", LEGAL_SLOT)]
+        ),
+        [reg],
+    )
     assert res.rejects["reason"].to_list() == [reasons.REGISTRY, reasons.REGISTRY]
     assert res.rejects["source_row"].to_list() == [1, 2]
     # A number one digit away is not in the registry and is kept.
@@ -323,7 +349,9 @@ def test_numbers_beside_overseas_blocks_stay_metropolitan(fr, raw):
 
 def test_bloctel_national_overseas_registry_matches_international_campaign(fr):
     reg = registry_of("bloctel.csv", ["0692123456"], fr)
-    res = run(fr, campaign([("+262 692 12 34 56", LEGAL_SLOT), ("+262692123457", LEGAL_SLOT)]), [reg])
+    res = run(
+        fr, campaign([("+262 692 12 34 56", LEGAL_SLOT), ("+262692123457", LEGAL_SLOT)]), [reg]
+    )
     assert res.rejects["reason"].to_list() == [reasons.REGISTRY]
     assert res.rejects["phone_e164"].to_list() == ["+262692123456"]
     assert res.clean["phone_e164"].to_list() == ["+262692123457"]
@@ -341,7 +369,13 @@ def test_martinique_registry_in_plus33_form_matches_national_campaign(fr):
 # block file only describes numbers dialled as 0XXX from France or written +33.
 @pytest.mark.parametrize(
     "raw",
-    ["+590 596 30 12 34", "+596 692 12 34 56", "+262 590 27 12 34", "+594 639 12 34 56", "+262 694 12 34 56"],
+    [
+        "+590 596 30 12 34",
+        "+596 692 12 34 56",
+        "+262 590 27 12 34",
+        "+594 639 12 34 56",
+        "+262 694 12 34 56",
+    ],
 )
 def test_block_of_another_country_code_does_not_apply(fr, raw):
     pn = phonenumbers.parse(raw)
@@ -400,8 +434,23 @@ def test_subscriber_lines_kept(fr, raw, kind):
 
 # --------------------------------------------------------------------------- invalid
 
-INVALID = ["", "   ", None, "abc", "not a number", "N/A", "0612", "06123456", "061234567890", "1" * 30,
-           "+33 6 12", "+999 123 456 789", "+", "00", "06 12 34 56 7a"]
+INVALID = [
+    "",
+    "   ",
+    None,
+    "abc",
+    "not a number",
+    "N/A",
+    "0612",
+    "06123456",
+    "061234567890",
+    "1" * 30,
+    "+33 6 12",
+    "+999 123 456 789",
+    "+",
+    "00",
+    "06 12 34 56 7a",
+]
 
 
 @pytest.mark.parametrize("raw", INVALID)
@@ -505,7 +554,9 @@ def test_sample_is_the_requested_size(sample):
     ccs = {pn.country_code for _, _, pn, _, _ in cases}
     assert set(EXACT_CCS) | {33} <= ccs
     # Every first digit of French 9-digit NSNs is present.
-    assert {nsn[0] for _, _, pn, nsn, _ in cases if pn.country_code == 33 and len(nsn) == 9} == set("0123456789")
+    assert {nsn[0] for _, _, pn, nsn, _ in cases if pn.country_code == 33 and len(nsn) == 9} == set(
+        "0123456789"
+    )
 
 
 def test_prefix_table_matches_phonenumbers_on_random_sample(sample):
@@ -533,9 +584,15 @@ def test_prefix_table_matches_phonenumbers_on_random_sample(sample):
             and nsn[0] in ARCEP_TYPE_BY_FIRST_DIGIT
         ):
             excluded["ARCEP block unknown to phonenumbers (accepted by rule)"] += 1
-            assert (row[numbers.VALID], row[numbers.TYPE]) == (True, ARCEP_TYPE_BY_FIRST_DIGIT[nsn[0]])
+            assert (row[numbers.VALID], row[numbers.TYPE]) == (
+                True,
+                ARCEP_TYPE_BY_FIRST_DIGIT[nsn[0]],
+            )
             continue
-        if national_block is not None and ISO_COUNTRY_CODE[national_block["iso"]] != pn.country_code:
+        if (
+            national_block is not None
+            and ISO_COUNTRY_CODE[national_block["iso"]] != pn.country_code
+        ):
             excluded["another country code's block (see test_block_of_another_country_code_*)"] += 1
             continue
         compared += 1
@@ -579,7 +636,9 @@ def test_trunk_prefix_is_the_only_parse_divergence(sample):
             assert row[numbers.CC] == pn.country_code
             tool_nsn = row[numbers.NSN]
             assert tool_nsn.endswith(nsn) and len(tool_nsn) > len(nsn), digits
-            md = phonenumbers.PhoneMetadata.metadata_for_region(phonenumbers.region_code_for_country_code(pn.country_code))
+            md = phonenumbers.PhoneMetadata.metadata_for_region(
+                phonenumbers.region_code_for_country_code(pn.country_code)
+            )
             stripped = tool_nsn[: len(tool_nsn) - len(nsn)]
             pattern = md.national_prefix_for_parsing or md.national_prefix
             assert pattern and re.fullmatch(pattern, stripped), (digits, stripped, pattern)
@@ -596,7 +655,19 @@ def test_decision_depth_fr_nine_digits():
 
 @pytest.mark.parametrize(
     ("cc", "length"),
-    [(33, 9), (262, 9), (590, 9), (596, 9), (44, 10), (1, 10), (49, 11), (39, 10), (7, 10), (32, 9), (508, 6)],
+    [
+        (33, 9),
+        (262, 9),
+        (590, 9),
+        (596, 9),
+        (44, 10),
+        (1, 10),
+        (49, 11),
+        (39, 10),
+        (7, 10),
+        (32, 9),
+        (508, 6),
+    ],
 )
 def test_decision_depth_is_conservative(cc, length):
     depth = numbers._decision_depth(cc, length)
@@ -626,7 +697,9 @@ def test_decision_depth_is_conservative(cc, length):
         assert len(verdicts) == 1, (cc, length, depth, prefix, verdicts)
 
 
-@pytest.mark.parametrize(("cc", "length"), [(33, 9), (262, 9), (590, 9), (596, 9), (44, 10), (39, 10), (34, 9)])
+@pytest.mark.parametrize(
+    ("cc", "length"), [(33, 9), (262, 9), (590, 9), (596, 9), (44, 10), (39, 10), (34, 9)]
+)
 def test_decisive_prefixes_give_phonenumbers_answer_for_every_completion(cc, length):
     """The shorter prefixes the tree refinement picks decide validity, type and
     region on their own: random numbers extending one all get the same verdict."""
@@ -655,10 +728,14 @@ def test_decisive_prefixes_give_phonenumbers_answer_for_every_completion(cc, len
 
 # --------------------------------------------------------------------------- property
 
-_ALPHABET = st.sampled_from(list("0123456789") * 4 + list(" .-+()/") + list("abcxyzEXT;=#") + ["\u00a0", "\t"])
+_ALPHABET = st.sampled_from(
+    list("0123456789") * 4 + list(" .-+()/") + list("abcxyzEXT;=#") + ["\u00a0", "\t"]
+)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.lists(st.one_of(st.none(), st.text(_ALPHABET, max_size=25)), min_size=1, max_size=12))
 def test_normalise_never_raises_and_keys_carry_their_country_code(fr, values):
     out = numbers.normalise(pl.Series(values, dtype=pl.String), fr, "FR")
@@ -698,7 +775,15 @@ def test_quick_cleaning_agrees_with_the_full_regex_cleaning(values):
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.lists(st.from_regex(r"[1-9][0-9]{0,19}|33[0-9]{0,12}|[ .\-/]?[1-9][0-9 .\-/]{0,14}", fullmatch=True), min_size=1, max_size=40))
+@given(
+    st.lists(
+        st.from_regex(
+            r"[1-9][0-9]{0,19}|33[0-9]{0,12}|[ .\-/]?[1-9][0-9 .\-/]{0,14}", fullmatch=True
+        ),
+        min_size=1,
+        max_size=40,
+    )
+)
 def test_bare_digits_read_without_phonenumbers_as_phonenumbers_reads_them(fr, values):
     """Digits without 0, + or 00 (a CRM that dropped the trunk 0) are settled by
     the vectorised path; phonenumbers.parse on each value gives the same rows."""
@@ -715,7 +800,15 @@ def test_numbers_whose_answer_is_settled_by_no_digit_are_read(fr):
     """Some (country code, length) pairs are settled before any digit (all
     invalid, say): their decisive prefix is empty, and several such numbers
     in one list crashed the scrub (KeyError) before this was fixed."""
-    values = ["+9312345", "+9322345", "+9332345", "+9342345", "+500855453", "+500254993", "+500354993"]
+    values = [
+        "+9312345",
+        "+9322345",
+        "+9332345",
+        "+9342345",
+        "+500855453",
+        "+500254993",
+        "+500354993",
+    ]
     out = numbers.normalise(pl.Series(values, dtype=pl.String), fr, "FR")
     for value, valid in zip(values, out[numbers.VALID].to_list()):
         assert valid == phonenumbers.is_valid_number(phonenumbers.parse(value)), value
@@ -729,7 +822,10 @@ FRENCH_SHAPES = (
 
 
 @settings(max_examples=150, deadline=None)
-@given(values=st.lists(st.from_regex(FRENCH_SHAPES, fullmatch=True), min_size=1, max_size=40), region=st.sampled_from(["FR", "BE"]))
+@given(
+    values=st.lists(st.from_regex(FRENCH_SHAPES, fullmatch=True), min_size=1, max_size=40),
+    region=st.sampled_from(["FR", "BE"]),
+)
 def test_french_lane_gives_the_general_paths_answer(fr, values, region):
     """Metropolitan French numbers of the usual shapes are read from one
     integer by two tables (verdict per decisive prefix, overseas blocks); every
@@ -750,7 +846,9 @@ def _load(path: Path, fr, **kw):
 
 def test_registry_bloctel_header_semicolon(fr, tmp_path):
     p = tmp_path / "bloctel.csv"
-    p.write_text("numero;date_inscription\n0612345678;2024-01-02\n0596301234;2024-02-03\n", encoding="utf-8")
+    p.write_text(
+        "numero;date_inscription\n0612345678;2024-01-02\n0596301234;2024-02-03\n", encoding="utf-8"
+    )
     reg = _load(p, fr)
     assert reg.rows == 2
     assert reg.invalid_rows == 0
@@ -768,7 +866,11 @@ def test_registry_bloctel_header_with_bom_and_crlf(fr, tmp_path):
 
 @pytest.mark.parametrize(
     "text",
-    ["0612345678\n0781234567\n", "06 12 34 56 78\n+33 7 81 23 45 67\n", "0612345678;2024-01-02\n0781234567;2024-01-03\n"],
+    [
+        "0612345678\n0781234567\n",
+        "06 12 34 56 78\n+33 7 81 23 45 67\n",
+        "0612345678;2024-01-02\n0781234567;2024-01-03\n",
+    ],
 )
 def test_registry_without_header_first_line_is_data(fr, tmp_path, text):
     p = tmp_path / "dnc.txt"
@@ -781,7 +883,9 @@ def test_registry_without_header_first_line_is_data(fr, tmp_path, text):
 
 def test_registry_gzipped_csv(fr, tmp_path):
     p = tmp_path / "bloctel.csv.gz"
-    p.write_bytes(gzip.compress(b"numero;date_inscription\n0612345678;2024-01-02\n0692123456;2024-01-02\n"))
+    p.write_bytes(
+        gzip.compress(b"numero;date_inscription\n0612345678;2024-01-02\n0692123456;2024-01-02\n")
+    )
     reg = _load(p, fr)
     assert reg.rows == 2
     assert reg.keys.to_list() == [33612345678, 262692123456]
@@ -798,7 +902,10 @@ def test_registry_parquet(fr, tmp_path):
 
 def test_registry_column_picked_by_name(fr, tmp_path):
     p = tmp_path / "crm.csv"
-    p.write_text("nom;code_postal;telephone\nDupont;75011;0612345678\nMartin;67000;07 81 23 45 67\n", encoding="utf-8")
+    p.write_text(
+        "nom;code_postal;telephone\nDupont;75011;0612345678\nMartin;67000;07 81 23 45 67\n",
+        encoding="utf-8",
+    )
     reg = _load(p, fr)
     assert reg.rows == 2
     assert reg.invalid_rows == 0
@@ -814,8 +921,10 @@ def test_registry_column_picked_by_accented_name(fr, tmp_path):
 
 def test_registry_bad_row_counted_not_fatal(fr, tmp_path):
     p = tmp_path / "bloctel.csv"
-    p.write_text("numero;date_inscription\n0612345678;2024-01-02\nnot a number;2024-01-02\n0781234567;2024-01-02\n",
-                 encoding="utf-8")
+    p.write_text(
+        "numero;date_inscription\n0612345678;2024-01-02\nnot a number;2024-01-02\n0781234567;2024-01-02\n",
+        encoding="utf-8",
+    )
     reg = _load(p, fr)
     assert reg.rows == 3
     assert reg.invalid_rows == 1
@@ -861,10 +970,21 @@ def test_registry_parquet_zero_rows(fr, tmp_path):
 
 def test_loaded_registry_blocks_campaign_in_another_format(fr, tmp_path):
     p = tmp_path / "bloctel.csv"
-    p.write_text("numero;date_inscription\n0612345678;2024-01-02\n0692123456;2024-01-02\n", encoding="utf-8")
+    p.write_text(
+        "numero;date_inscription\n0612345678;2024-01-02\n0692123456;2024-01-02\n", encoding="utf-8"
+    )
     reg = _load(p, fr)
-    res = run(fr, campaign([("+33 6 12 34 56 78", LEGAL_SLOT), ("+262 692 12 34 56", LEGAL_SLOT),
-                            ("+33 6 12 34 56 79", LEGAL_SLOT)]), [reg])
+    res = run(
+        fr,
+        campaign(
+            [
+                ("+33 6 12 34 56 78", LEGAL_SLOT),
+                ("+262 692 12 34 56", LEGAL_SLOT),
+                ("+33 6 12 34 56 79", LEGAL_SLOT),
+            ]
+        ),
+        [reg],
+    )
     assert res.rejects["reason"].to_list() == [reasons.REGISTRY, reasons.REGISTRY]
     assert res.clean["phone_e164"].to_list() == ["+33612345679"]
 
@@ -878,23 +998,47 @@ def test_compact_form_is_the_full_form_narrower(fr, sample, monkeypatch):
 
     cases, _ = sample
     raw = pl.Series(
-        ["+" + d for d, *_ in cases] + SAME_MOBILE + INVALID + ["0596 30 12 34", "0262 26 12 34", "0690 12 34 56", "+39 06 1234 5678", None],
+        ["+" + d for d, *_ in cases]
+        + SAME_MOBILE
+        + INVALID
+        + ["0596 30 12 34", "0262 26 12 34", "0690 12 34 56", "+39 06 1234 5678", None],
         dtype=pl.String,
     )
-    monkeypatch.setattr(numbers, "KEY_SLICE_ROWS", 7_001)  # several slices, joined a column at a time
+    monkeypatch.setattr(
+        numbers, "KEY_SLICE_ROWS", 7_001
+    )  # several slices, joined a column at a time
     full = numbers.normalise(raw, fr, "FR")
     compact = numbers.normalise(raw, fr, "FR", compact=True)
     assert numbers.NSN not in compact.columns
-    assert all(compact[c].dtype == pl.Categorical for c in (numbers.TYPE, numbers.REGION, numbers.TERRITORY))
-    assert compact.equals(full.drop(numbers.NSN).with_columns(pl.col(numbers.TYPE, numbers.REGION, numbers.TERRITORY).cast(pl.Categorical)))
+    assert all(
+        compact[c].dtype == pl.Categorical
+        for c in (numbers.TYPE, numbers.REGION, numbers.TERRITORY)
+    )
+    assert compact.equals(
+        full.drop(numbers.NSN).with_columns(
+            pl.col(numbers.TYPE, numbers.REGION, numbers.TERRITORY).cast(pl.Categorical)
+        )
+    )
     assert all(full[c].n_chunks() == 1 for c in full.columns)
     valid = full.filter(numbers.VALID)
     assert valid.select((numbers.nsn_of_key() == pl.col(numbers.NSN)).all()).item()
     packs = load_packs("fr,us-tcpa,uk-pecr,it-assocontact,es,ca-crtc")
-    postal = pl.Series("postal_code", ["67000", "97200", None, " 75001", "x"] * (len(raw) // 5) + [None] * (len(raw) % 5))
+    postal = pl.Series(
+        "postal_code",
+        ["67000", "97200", None, " 75001", "x"] * (len(raw) // 5) + [None] * (len(raw) % 5),
+    )
     routed = [
-        route(pl.concat([pl.DataFrame([postal]), form], how="horizontal"), Jurisdictions(packs), postal_column="postal_code", unknown_territory="strict")
+        route(
+            pl.concat([pl.DataFrame([postal]), form], how="horizontal"),
+            Jurisdictions(packs),
+            postal_column="postal_code",
+            unknown_territory="strict",
+        )
         for form in (full, compact)
     ]
-    assert routed[0]["_territory"].equals(routed[1]["_territory"]) and routed[0]["_pack"].equals(routed[1]["_pack"])
-    assert routed[0]["_territory"].drop_nulls().str.starts_with("us-tcpa").any()  # generic routing was exercised
+    assert routed[0]["_territory"].equals(routed[1]["_territory"]) and routed[0]["_pack"].equals(
+        routed[1]["_pack"]
+    )
+    assert (
+        routed[0]["_territory"].drop_nulls().str.starts_with("us-tcpa").any()
+    )  # generic routing was exercised

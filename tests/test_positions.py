@@ -13,7 +13,11 @@ from callscrub.core.positions import factorize, repeated, subset_index
 @given(st.data())
 def test_subset_results_come_back_on_their_rows_and_only_there(data):
     height = data.draw(st.integers(0, 30))
-    at = data.draw(st.lists(st.integers(0, max(height - 1, 0)), unique=True, max_size=height)) if height else []
+    at = (
+        data.draw(st.lists(st.integers(0, max(height - 1, 0)), unique=True, max_size=height))
+        if height
+        else []
+    )
     index = subset_index(height, pl.Series(at, dtype=pl.Int64))
     expected = [None] * height
     for position, row in enumerate(at):
@@ -37,7 +41,11 @@ def test_factorize_codes_point_at_each_value(values):
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.one_of(st.none(), st.integers(-3, 6), st.integers(-(2**63), 2**63 - 1)), max_size=40))
+@given(
+    st.lists(
+        st.one_of(st.none(), st.integers(-3, 6), st.integers(-(2**63), 2**63 - 1)), max_size=40
+    )
+)
 def test_repeated_marks_the_keys_that_occur_more_than_once(values):
     """Counted one value at a time: a key (nulls as one value) is repeated when it occurs twice or more."""
     got = repeated(pl.Series("k", values, dtype=pl.Int64))

@@ -34,13 +34,13 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 import pytest
-from conftest import PARIS, campaign, history_of, run
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from callscrub.cli import commands as cli
 from callscrub.core.checks import pressure
 from callscrub.rules.model import load_rules
+from conftest import PARIS, campaign, history_of, run
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_data"
@@ -75,7 +75,9 @@ def hist(*rows: tuple[str, str, str | None]) -> pl.DataFrame:
     return history_of(list(rows), FR)
 
 
-def attempts(phone: str, *times: str, outcome: str | None = "no_answer") -> list[tuple[str, str, str | None]]:
+def attempts(
+    phone: str, *times: str, outcome: str | None = "no_answer"
+) -> list[tuple[str, str, str | None]]:
     return [(phone, t, outcome) for t in times]
 
 
@@ -193,8 +195,13 @@ def test_capped_row_rescheduled_to_first_allowed_day_first_slot(fr):
     # Five campaign rows, no history. Kept: Mon Nov 23, Tue Nov 24, Tue Dec 1, Tue Dec 8.
     # Row 5 (Tue Dec 22 15:00): window [Nov 23, Dec 22] holds 4 -> 5th. Nov 23 leaves the
     # window on Nov 23 + 30 = Wed Dec 23 ([Nov 24, Dec 23] holds 3): 2026-12-23, 10:00 CET.
-    rows = [(M1, "2026-11-23T10:00:00"), (M1, "2026-11-24T10:00:00"), (M1, "2026-12-01T10:00:00"),
-            (M1, "2026-12-08T10:00:00"), (M1, "2026-12-22T15:00:00")]
+    rows = [
+        (M1, "2026-11-23T10:00:00"),
+        (M1, "2026-11-24T10:00:00"),
+        (M1, "2026-12-01T10:00:00"),
+        (M1, "2026-12-08T10:00:00"),
+        (M1, "2026-12-22T15:00:00"),
+    ]
     drop = outcomes(run(fr, campaign(rows)))
     assert [drop[i][0] for i in range(1, 6)] == ["kept"] * 4 + ["attempt_cap"]
     assert "0 in history" in drop[5][1] and "4 kept in this campaign" in drop[5][1]
@@ -216,7 +223,9 @@ def test_detail_first_allowed_when_history_already_exceeds_the_cap(fr):
     drop = outcomes(run(fr, campaign([(M1, "2026-11-24T10:00:00")]), history=h))
     assert drop[1][0] == "attempt_cap"
     assert "5 in history" in drop[1][1]
-    resched = outcomes(run(fr, campaign([(M1, "2026-11-24T10:00:00")]), history=h, on_limit="reschedule"))
+    resched = outcomes(
+        run(fr, campaign([(M1, "2026-11-24T10:00:00")]), history=h, on_limit="reschedule")
+    )
     assert resched[1] == ("kept", "2026-12-03T10:00:00+01:00")
     # The detail must name the same first allowed date as the rescheduler finds.
     assert cap_first_allowed(drop[1][1]) == "2026-12-03"
@@ -266,7 +275,15 @@ def test_lockout_reschedule_moves_to_day_61_at_ten(fr):
 )
 def test_lockout_reschedule_skips_weekend_and_respects_horizon(fr, horizon, expected):
     h = hist((M1, "2026-09-28T11:00:00", "refused"))
-    o = outcomes(run(fr, campaign([(M1, "2026-11-24T10:00:00")]), history=h, on_limit="reschedule", horizon=horizon))
+    o = outcomes(
+        run(
+            fr,
+            campaign([(M1, "2026-11-24T10:00:00")]),
+            history=h,
+            on_limit="reschedule",
+            horizon=horizon,
+        )
+    )
     if expected[0] == "kept":
         assert o[1] == expected
     else:
@@ -285,12 +302,19 @@ def test_refusal_in_history_then_later_campaign_calls(fr):
     #     Nov 30 locked, Dec 1 kept.
     # M3: refused Aug 31 (allowed from Aug 31 + 61 = Oct 31): Nov 24 kept.
     h = hist(
-        (M1, "2026-11-02T11:00:00", "refused"), (M1, "2026-11-10T11:00:00", "answered"),
-        (M2, "2026-09-01T11:00:00", "refused"), (M2, "2026-10-01T11:00:00", "refused"),
+        (M1, "2026-11-02T11:00:00", "refused"),
+        (M1, "2026-11-10T11:00:00", "answered"),
+        (M2, "2026-09-01T11:00:00", "refused"),
+        (M2, "2026-10-01T11:00:00", "refused"),
         (M3, "2026-08-31T11:00:00", "refused"),
     )
-    rows = [(M1, "2026-11-24T10:00:00"), (M1, "2026-12-04T10:00:00"),
-            (M2, "2026-11-30T10:00:00"), (M2, "2026-12-01T10:00:00"), (M3, "2026-11-24T10:00:00")]
+    rows = [
+        (M1, "2026-11-24T10:00:00"),
+        (M1, "2026-12-04T10:00:00"),
+        (M2, "2026-11-30T10:00:00"),
+        (M2, "2026-12-01T10:00:00"),
+        (M3, "2026-11-24T10:00:00"),
+    ]
     o = outcomes(run(fr, campaign(rows), history=h))
     assert o[1][0] == o[2][0] == "refusal_lockout"
     assert "refused on 2026-11-02" in o[1][1] and lock_allowed(o[1][1]) == "2027-01-02"
@@ -305,7 +329,9 @@ def test_lockout_then_cap(fr):
     # Refused Thu Sep 24 (allowed from Sep 24 + 61 = Nov 24) plus attempts Oct 28, Nov 2, 3, 4:
     # Tue Nov 24 is past the lock-out, but [Oct 26, Nov 24] holds 4 attempts ->
     # attempt_cap, first allowed Oct 28 + 30 = Nov 27.
-    h = hist((M1, "2026-09-24T11:00:00", "refused"), *attempts(M1, "2026-10-28T11:00:00", *NOV_2_3_4))
+    h = hist(
+        (M1, "2026-09-24T11:00:00", "refused"), *attempts(M1, "2026-10-28T11:00:00", *NOV_2_3_4)
+    )
     o = outcomes(run(fr, campaign([(M1, "2026-11-24T10:00:00")]), history=h))
     assert o[1][0] == "attempt_cap"
     assert cap_first_allowed(o[1][1]) == "2026-11-27"
@@ -326,8 +352,15 @@ def test_reunion_history_counts_on_the_reunion_day(fr):
     # Other attempts Nov 2, 3, 4 at 09:00 Paris (12:00 Réunion). Slot Tue Nov 24 09:00 Paris
     # = 12:00 Réunion (legal). Réunion window [Oct 26, Nov 24] holds all 4 -> attempt_cap,
     # first allowed Oct 26 + 30 = Nov 25. (Counted on the Paris day Oct 25 it would be kept.)
-    h = hist(*attempts(RE_MOBILE, "2026-10-25T22:30:00", "2026-11-02T09:00:00", "2026-11-03T09:00:00",
-                       "2026-11-04T09:00:00"))
+    h = hist(
+        *attempts(
+            RE_MOBILE,
+            "2026-10-25T22:30:00",
+            "2026-11-02T09:00:00",
+            "2026-11-03T09:00:00",
+            "2026-11-04T09:00:00",
+        )
+    )
     o = outcomes(run(fr, campaign([(RE_MOBILE, "2026-11-24T09:00:00")]), history=h))
     assert o[1][0] == "attempt_cap", o
     assert cap_first_allowed(o[1][1]) == "2026-11-25"
@@ -349,8 +382,15 @@ def test_guadeloupe_history_counts_on_the_guadeloupe_day(fr):
     # Others Nov 2, 3, 4 at 17:00 Paris (12:00 Guadeloupe). Slot Wed Nov 25 17:00 Paris
     # = 12:00 Guadeloupe. Guadeloupe window [Oct 27, Nov 25] excludes Oct 26 -> 3 + 1 -> kept.
     # (On the Paris day Oct 27 the attempt would be inside and the slot the 5th.)
-    h = hist(*attempts(GP_MOBILE, "2026-10-27T02:00:00", "2026-11-02T17:00:00", "2026-11-03T17:00:00",
-                       "2026-11-04T17:00:00"))
+    h = hist(
+        *attempts(
+            GP_MOBILE,
+            "2026-10-27T02:00:00",
+            "2026-11-02T17:00:00",
+            "2026-11-03T17:00:00",
+            "2026-11-04T17:00:00",
+        )
+    )
     o = outcomes(run(fr, campaign([(GP_MOBILE, "2026-11-25T17:00:00")]), history=h))
     assert o[1] == ("kept", "2026-11-25T17:00:00+01:00"), o
 
@@ -360,8 +400,15 @@ def test_guadeloupe_slot_counts_on_the_guadeloupe_day(fr):
     # Slot 2026-11-26T00:30 Paris = Nov 25 23:30Z = Wed Nov 25 19:30 in Guadeloupe (legal).
     # Guadeloupe day Nov 25: window [Oct 27, Nov 25] holds 4 -> attempt_cap, first allowed
     # Oct 27 + 30 = Nov 26. (On the Paris day Nov 26 the window [Oct 28, Nov 26] holds 3.)
-    h = hist(*attempts(GP_MOBILE, "2026-10-27T17:00:00", "2026-11-02T17:00:00", "2026-11-03T17:00:00",
-                       "2026-11-04T17:00:00"))
+    h = hist(
+        *attempts(
+            GP_MOBILE,
+            "2026-10-27T17:00:00",
+            "2026-11-02T17:00:00",
+            "2026-11-03T17:00:00",
+            "2026-11-04T17:00:00",
+        )
+    )
     o = outcomes(run(fr, campaign([(GP_MOBILE, "2026-11-26T00:30:00")]), history=h))
     assert o[1][0] == "attempt_cap", o
     assert cap_first_allowed(o[1][1]) == "2026-11-26"
@@ -376,8 +423,14 @@ def test_six_calls_in_a_week_keeps_the_first_four_in_slot_order(fr):
     # First four kept; rows 1 and 3 are attempts 5 (windows ending Nov 27 / Nov 30 both
     # hold Nov 24 x2, 25, 26). First allowed: Nov 24 + 30 = Dec 24 (on Dec 23 the window
     # [Nov 24, Dec 23] still holds 4; [Nov 25, Dec 24] holds 2).
-    rows = [(M1, "2026-11-27T10:00:00"), (M1, "2026-11-24T15:00:00"), (M1, "2026-11-30T10:00:00"),
-            (M1, "2026-11-24T10:00:00"), (M1, "2026-11-26T10:00:00"), (M1, "2026-11-25T10:00:00")]
+    rows = [
+        (M1, "2026-11-27T10:00:00"),
+        (M1, "2026-11-24T15:00:00"),
+        (M1, "2026-11-30T10:00:00"),
+        (M1, "2026-11-24T10:00:00"),
+        (M1, "2026-11-26T10:00:00"),
+        (M1, "2026-11-25T10:00:00"),
+    ]
     res = run(fr, campaign(rows))
     o = outcomes(res)
     assert sorted(i for i, v in o.items() if v[0] == "kept") == [2, 4, 5, 6]
@@ -391,8 +444,14 @@ def test_six_calls_in_a_week_keeps_the_first_four_in_slot_order(fr):
 def test_six_calls_reschedule_beyond_horizon_stays_attempt_cap(fr):
     # Same campaign, reschedule with the default 14-day horizon: Dec 24 is more than 14
     # days after Fri Nov 27 10:00 (limit Dec 11) and Mon Nov 30 (limit Dec 14).
-    rows = [(M1, "2026-11-27T10:00:00"), (M1, "2026-11-24T15:00:00"), (M1, "2026-11-30T10:00:00"),
-            (M1, "2026-11-24T10:00:00"), (M1, "2026-11-26T10:00:00"), (M1, "2026-11-25T10:00:00")]
+    rows = [
+        (M1, "2026-11-27T10:00:00"),
+        (M1, "2026-11-24T15:00:00"),
+        (M1, "2026-11-30T10:00:00"),
+        (M1, "2026-11-24T10:00:00"),
+        (M1, "2026-11-26T10:00:00"),
+        (M1, "2026-11-25T10:00:00"),
+    ]
     o = outcomes(run(fr, campaign(rows), on_limit="reschedule"))
     assert sorted(i for i, v in o.items() if v[0] == "kept") == [2, 4, 5, 6]
     for i in (1, 3):
@@ -403,8 +462,13 @@ def test_six_calls_reschedule_beyond_horizon_stays_attempt_cap(fr):
 def test_duplicate_is_checked_before_the_cap_and_does_not_count(fr):
     # Rows 1 and 3: same number (two spellings), same slot -> row 3 is `duplicate` (the
     # lower source_row wins) and is not an attempt: rows 1, 2, 4, 5 are 4 attempts -> kept.
-    rows = [(M1, "2026-11-24T10:00:00"), (M1, "2026-11-25T10:00:00"), ("+33 6 12 34 56 78", "2026-11-24T10:00:00"),
-            (M1, "2026-11-26T10:00:00"), (M1, "2026-11-27T10:00:00")]
+    rows = [
+        (M1, "2026-11-24T10:00:00"),
+        (M1, "2026-11-25T10:00:00"),
+        ("+33 6 12 34 56 78", "2026-11-24T10:00:00"),
+        (M1, "2026-11-26T10:00:00"),
+        (M1, "2026-11-27T10:00:00"),
+    ]
     o = outcomes(run(fr, campaign(rows)))
     assert o[3][0] == "duplicate"
     assert "source_row 1" in o[3][1]
@@ -438,8 +502,13 @@ def test_rescheduled_row_counts_for_later_rows_at_its_final_slot(fr):
     # Row 5 Mon Dec 28: window [Nov 29, Dec 28] holds Nov 30, Dec 1, 2, 3 -> 5th ->
     # attempt_cap, first allowed Nov 30 + 30 = Dec 30. (Counting row 1 on Sat Nov 28
     # would leave 3 in the window and keep row 5.)
-    rows = [(M1, "2026-11-28T12:00:00"), (M1, "2026-12-01T10:00:00"), (M1, "2026-12-02T10:00:00"),
-            (M1, "2026-12-03T10:00:00"), (M1, "2026-12-28T10:00:00")]
+    rows = [
+        (M1, "2026-11-28T12:00:00"),
+        (M1, "2026-12-01T10:00:00"),
+        (M1, "2026-12-02T10:00:00"),
+        (M1, "2026-12-03T10:00:00"),
+        (M1, "2026-12-28T10:00:00"),
+    ]
     o = outcomes(run(fr, campaign(rows)))
     assert o[1] == ("kept", "2026-11-30T10:00:00+01:00")
     assert o[5][0] == "attempt_cap"
@@ -457,7 +526,9 @@ def test_limit_reschedule_respects_the_rows_own_territory_calendar(fr):
     # ([Mar 1, Mar 30] holds Mar 1, Mar 2, Mar 25 = 3 -> 4th, fine).
     now = datetime(2027, 3, 3, 8, 0, tzinfo=PARIS)
     h = hist(*attempts(M1, "2027-02-24T11:00:00", "2027-03-01T07:00:00", "2027-03-02T11:00:00"))
-    frame = campaign([(M1, "2027-03-25T10:00:00"), (M1, "2027-03-25T11:00:00")], postal_code=["75001", "67000"])
+    frame = campaign(
+        [(M1, "2027-03-25T10:00:00"), (M1, "2027-03-25T11:00:00")], postal_code=["75001", "67000"]
+    )
     o = outcomes(run(fr, frame, history=h, now=now, on_limit="reschedule"))
     assert o[1] == ("kept", "2027-03-25T10:00:00+01:00")
     assert o[2] == ("kept", "2027-03-30T10:00:00+02:00"), o
@@ -468,8 +539,16 @@ def test_limit_reschedule_respects_the_rows_own_territory_calendar(fr):
 
 @pytest.mark.parametrize(
     ("outcome", "locks"),
-    [("refused", True), ("REFUS", True), ("Refusal", True), ("  refused ", True),
-     ("answered", False), ("", False), (None, False), ("no_answer", False)],
+    [
+        ("refused", True),
+        ("REFUS", True),
+        ("Refusal", True),
+        ("  refused ", True),
+        ("answered", False),
+        ("", False),
+        (None, False),
+        ("no_answer", False),
+    ],
 )
 def test_refusal_outcome_spellings(fr, outcome, locks):
     # One attempt on Tue Nov 10: a refusal locks until Nov 10 + 60 = Jan 9; otherwise a
@@ -489,12 +568,23 @@ def test_history_numbers_in_other_formats_still_match(fr):
     # (national format) is the 5th in [Oct 26, Nov 24] -> attempt_cap.
     # Réunion: +262 692 12 34 56 in history, 0692123456 in the campaign; refused Nov 10
     # -> locked.
-    h = hist(("+33 6 12 34 56 78", "2026-11-02T11:00:00", None), ("0033612345678", "2026-11-03T11:00:00", None),
-             ("06.12.34.56.78", "2026-11-04T11:00:00", None), ("+33612345678", "2026-11-05T11:00:00", None),
-             ("+262 692 12 34 56", "2026-11-10T09:00:00", "refused"))
+    h = hist(
+        ("+33 6 12 34 56 78", "2026-11-02T11:00:00", None),
+        ("0033612345678", "2026-11-03T11:00:00", None),
+        ("06.12.34.56.78", "2026-11-04T11:00:00", None),
+        ("+33612345678", "2026-11-05T11:00:00", None),
+        ("+262 692 12 34 56", "2026-11-10T09:00:00", "refused"),
+    )
     assert h["key"].n_unique() == 2
-    o = outcomes(run(fr, campaign([("06 12 34 56 78", "2026-11-24T10:00:00"), (RE_MOBILE, "2026-11-24T09:00:00")]),
-                     history=h))
+    o = outcomes(
+        run(
+            fr,
+            campaign(
+                [("06 12 34 56 78", "2026-11-24T10:00:00"), (RE_MOBILE, "2026-11-24T09:00:00")]
+            ),
+            history=h,
+        )
+    )
     assert o[1][0] == "attempt_cap"
     assert "4 in history" in o[1][1]
     assert o[2][0] == "refusal_lockout"
@@ -504,9 +594,12 @@ def test_history_of_other_numbers_has_no_effect(fr):
     # M2 (and a neighbour of M1 differing in the last digit) refused and called 6 times;
     # M1 has no history: its row is kept as proposed.
     neighbour = "0612345679"
-    h = hist(*attempts(M2, *(f"2026-11-{d:02d}T11:00:00" for d in range(2, 8))),
-             (M2, "2026-11-20T11:00:00", "refused"), (neighbour, "2026-11-20T11:00:00", "refused"),
-             *attempts(neighbour, *NOV_2_3_4, "2026-11-05T11:00:00"))
+    h = hist(
+        *attempts(M2, *(f"2026-11-{d:02d}T11:00:00" for d in range(2, 8))),
+        (M2, "2026-11-20T11:00:00", "refused"),
+        (neighbour, "2026-11-20T11:00:00", "refused"),
+        *attempts(neighbour, *NOV_2_3_4, "2026-11-05T11:00:00"),
+    )
     with_h = outcomes(run(fr, campaign([(M1, "2026-11-24T10:00:00")]), history=h))
     without = outcomes(run(fr, campaign([(M1, "2026-11-24T10:00:00")])))
     assert with_h == without == {1: ("kept", "2026-11-24T10:00:00+01:00")}
@@ -516,11 +609,18 @@ def test_history_of_other_numbers_has_no_effect(fr):
 
 
 LEGAL_DAYS = [
-    d for d in (date(2026, 11, 23) + timedelta(days=i) for i in range(43))
+    d
+    for d in (date(2026, 11, 23) + timedelta(days=i) for i in range(43))
     if d.weekday() < 5 and d not in (date(2026, 12, 25), date(2027, 1, 1))
 ]
-LEGAL_TIMES = [time(h, m) for h in list(range(10, 13)) + list(range(14, 20)) for m in (0, 15, 30, 45)]
-POOL = [(M1, M1_E164, "+33 6 12 34 56 78"), (M2, M2_E164, "06.23.45.67.89"), (M3, M3_E164, "0033634567890")]
+LEGAL_TIMES = [
+    time(h, m) for h in list(range(10, 13)) + list(range(14, 20)) for m in (0, 15, 30, 45)
+]
+POOL = [
+    (M1, M1_E164, "+33 6 12 34 56 78"),
+    (M2, M2_E164, "06.23.45.67.89"),
+    (M3, M3_E164, "0033634567890"),
+]
 HIST_FIRST = date(2026, 9, 15)
 HIST_DAYS = (date(2026, 11, 22) - HIST_FIRST).days  # history strictly before NOW's day
 OUTCOMES = ["refused", "REFUS", "Refusal", "answered", "no_answer", None]
@@ -595,8 +695,14 @@ def _reference_drop(rows, history) -> dict[int, str]:
     """The issue's rule, by hand, for legal slots and on_limit=drop."""
     expected: dict[int, str] = {}
     hist_days = {k: [at.date() for kk, at, _ in history if kk == k] for k in range(3)}
-    refusals = {k: [at.date() for kk, at, o in history if kk == k and o and o.strip().lower() in ("refused", "refus", "refusal")]
-                for k in range(3)}
+    refusals = {
+        k: [
+            at.date()
+            for kk, at, o in history
+            if kk == k and o and o.strip().lower() in ("refused", "refus", "refusal")
+        ]
+        for k in range(3)
+    }
     order = sorted(range(1, len(rows) + 1), key=lambda i: (rows[i - 1][2], i))
     kept: dict[int, list[date]] = {k: [] for k in range(3)}
     seen: set[tuple[int, datetime]] = set()
@@ -611,8 +717,10 @@ def _reference_drop(rows, history) -> dict[int, str]:
             expected[i] = "refusal_lockout"
             continue
         every = hist_days[k] + kept[k]
-        if any(sum(1 for d in every if w <= d <= w + timedelta(days=29)) + 1 > 4
-               for w in (day - timedelta(days=j) for j in range(30))):
+        if any(
+            sum(1 for d in every if w <= d <= w + timedelta(days=29)) + 1 > 4
+            for w in (day - timedelta(days=j) for j in range(30))
+        ):
             expected[i] = "attempt_cap"
             continue
         kept[k].append(day)
@@ -620,7 +728,9 @@ def _reference_drop(rows, history) -> dict[int, str]:
     return expected
 
 
-PROPERTY = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+PROPERTY = dict(
+    deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 
 
 @settings(max_examples=60, **PROPERTY)
@@ -659,7 +769,9 @@ def test_property_vectorised_clearance_changes_nothing(fr, case, on_limit):
     frame, h = _frames(rows, history)
     fast = run(fr, frame, history=h, on_limit=on_limit)
     real = pressure._clearly_within_limits
-    pressure._clearly_within_limits = lambda multi, h, sig_id: multi.clear().select("source_row", "_slot")
+    pressure._clearly_within_limits = lambda multi, h, sig_id: multi.clear().select(
+        "source_row", "_slot"
+    )
     try:
         walked = run(fr, frame, history=h, on_limit=on_limit)
     finally:
@@ -669,7 +781,10 @@ def test_property_vectorised_clearance_changes_nothing(fr, case, on_limit):
 
 
 @settings(max_examples=40, **PROPERTY)
-@given(pressure_cases(), st.lists(st.sampled_from(["", "75011", "97400", "97100", "97300"]), min_size=10, max_size=10))
+@given(
+    pressure_cases(),
+    st.lists(st.sampled_from(["", "75011", "97400", "97100", "97300"]), min_size=10, max_size=10),
+)
 def test_property_vectorised_clearance_with_rows_in_several_places(fr, case, postals):
     """Rows of one number in different places (an overseas postal code on some
     rows only: their days fall in other zones) get what the walk gives them."""
@@ -678,7 +793,9 @@ def test_property_vectorised_clearance_with_rows_in_several_places(fr, case, pos
     frame = frame.with_columns(pl.Series("postal_code", postals[: frame.height], dtype=pl.String))
     fast = run(fr, frame, history=h, on_limit="drop")
     real = pressure._clearly_within_limits
-    pressure._clearly_within_limits = lambda multi, h, sig_id: multi.clear().select("source_row", "_slot")
+    pressure._clearly_within_limits = lambda multi, h, sig_id: multi.clear().select(
+        "source_row", "_slot"
+    )
     try:
         walked = run(fr, frame, history=h, on_limit="drop")
     finally:
@@ -699,8 +816,20 @@ def _write(path: Path, header: list[str], rows: list[list[str | None]]) -> Path:
 
 
 def _cli(capsys, tmp_path: Path, camp: Path, *extra: str) -> tuple[int, str, str]:
-    code = cli.run(["scrub", str(camp), "--out", str(tmp_path / "clean.csv"), "--rejects", str(tmp_path / "rejects.csv"),
-                    "--now", NOW_TEXT, "--no-registry", *extra])
+    code = cli.run(
+        [
+            "scrub",
+            str(camp),
+            "--out",
+            str(tmp_path / "clean.csv"),
+            "--rejects",
+            str(tmp_path / "rejects.csv"),
+            "--now",
+            NOW_TEXT,
+            "--no-registry",
+            *extra,
+        ]
+    )
     cap = capsys.readouterr()
     return int(code), cap.out, cap.err
 
@@ -710,13 +839,17 @@ HIST_PHONES = ["0612345678", "0623456789", "06123", "0634567890", "0645678901"]
 
 def _bad_history(tmp_path: Path) -> Path:
     # Data row 3: a number too short; data row 5: an unparseable time.
-    return _write(tmp_path / "calls_history.csv", ["phone", "called_at", "outcome"], [
-        [HIST_PHONES[0], "2026-11-02T11:00:00", "no_answer"],
-        [HIST_PHONES[1], "2026-11-02T11:00:00", "refused"],
-        [HIST_PHONES[2], "2026-11-03T11:00:00", "no_answer"],
-        [HIST_PHONES[3], "2026-11-04T11:00:00", "answered"],
-        [HIST_PHONES[4], "the fifth of November", "no_answer"],
-    ])
+    return _write(
+        tmp_path / "calls_history.csv",
+        ["phone", "called_at", "outcome"],
+        [
+            [HIST_PHONES[0], "2026-11-02T11:00:00", "no_answer"],
+            [HIST_PHONES[1], "2026-11-02T11:00:00", "refused"],
+            [HIST_PHONES[2], "2026-11-03T11:00:00", "no_answer"],
+            [HIST_PHONES[3], "2026-11-04T11:00:00", "answered"],
+            [HIST_PHONES[4], "the fifth of November", "no_answer"],
+        ],
+    )
 
 
 def test_cli_bad_history_rows_stop_the_run(tmp_path, capsys):
@@ -735,10 +868,22 @@ def test_cli_bad_history_rows_stop_the_run(tmp_path, capsys):
 
 
 def test_cli_skip_bad_history_reports_counts(tmp_path, capsys):
-    camp = _write(tmp_path / "camp.csv", ["phone", "call_at"], [[M1, "2026-11-24T10:00:00"], [M2, "2026-11-24T10:00:00"]])
+    camp = _write(
+        tmp_path / "camp.csv",
+        ["phone", "call_at"],
+        [[M1, "2026-11-24T10:00:00"], [M2, "2026-11-24T10:00:00"]],
+    )
     summary = tmp_path / "summary.json"
-    code, _out, err = _cli(capsys, tmp_path, camp, "--history", str(_bad_history(tmp_path)), "--skip-bad-history",
-                           "--summary-json", str(summary))
+    code, _out, err = _cli(
+        capsys,
+        tmp_path,
+        camp,
+        "--history",
+        str(_bad_history(tmp_path)),
+        "--skip-bad-history",
+        "--summary-json",
+        str(summary),
+    )
     assert code == 0, err
     s = json.loads(summary.read_text(encoding="utf-8"))
     # 3 readable rows for 3 numbers (0612.., 0623.., 0634..); 2 skipped.
@@ -756,16 +901,27 @@ def test_cli_summary_json_counts_match_rejects_file(tmp_path, capsys):
     # M2: 6 rows in a week, no history -> 2 attempt_cap.
     # M3: refused Oct 1 -> Nov 24 and Nov 25 locked (until Nov 30 incl.) -> 2 refusal_lockout;
     #     Dec 1 kept.
-    hist_file = _write(tmp_path / "h.csv", ["phone", "called_at", "outcome"], [
-        [M1, "2026-11-02T11:00:00", "no_answer"], [M1, "2026-11-03T11:00:00", "no_answer"],
-        [M1, "2026-11-04T11:00:00", "answered"], [M1, "2026-11-05T11:00:00", ""],
-        [M3, "2026-10-01T11:00:00", "REFUS"],
-    ])
-    rows = [[M1, "2026-11-24T10:00:00"]] + [[M2, f"2026-11-{d}T10:00:00"] for d in (23, 24, 25, 26, 27, 30)] + [
-        [M3, "2026-11-24T10:00:00"], [M3, "2026-11-25T10:00:00"], [M3, "2026-12-01T10:00:00"]]
+    hist_file = _write(
+        tmp_path / "h.csv",
+        ["phone", "called_at", "outcome"],
+        [
+            [M1, "2026-11-02T11:00:00", "no_answer"],
+            [M1, "2026-11-03T11:00:00", "no_answer"],
+            [M1, "2026-11-04T11:00:00", "answered"],
+            [M1, "2026-11-05T11:00:00", ""],
+            [M3, "2026-10-01T11:00:00", "REFUS"],
+        ],
+    )
+    rows = (
+        [[M1, "2026-11-24T10:00:00"]]
+        + [[M2, f"2026-11-{d}T10:00:00"] for d in (23, 24, 25, 26, 27, 30)]
+        + [[M3, "2026-11-24T10:00:00"], [M3, "2026-11-25T10:00:00"], [M3, "2026-12-01T10:00:00"]]
+    )
     camp = _write(tmp_path / "camp.csv", ["phone", "call_at"], rows)
     summary = tmp_path / "summary.json"
-    code, _out, err = _cli(capsys, tmp_path, camp, "--history", str(hist_file), "--summary-json", str(summary))
+    code, _out, err = _cli(
+        capsys, tmp_path, camp, "--history", str(hist_file), "--summary-json", str(summary)
+    )
     assert code == 0, err
     s = json.loads(summary.read_text(encoding="utf-8"))
     rej = pl.read_csv(tmp_path / "rejects.csv", infer_schema=False)
@@ -781,16 +937,37 @@ def test_cli_summary_json_counts_match_rejects_file(tmp_path, capsys):
 def test_cli_on_limit_reschedule_and_history_column_options(tmp_path, capsys):
     # Custom history columns. History Nov 2, 3, 4, 5 -> Tue Nov 24 capped; first allowed
     # Nov 2 + 30 = Wed Dec 2 -> 10:00 CET.
-    hist_file = _write(tmp_path / "h.csv", ["tel", "quand", "issue"], [
-        [M1, f"2026-11-0{d}T11:00:00", "no_answer"] for d in (2, 3, 4, 5)
-    ] + [[M2, "2026-11-10T11:00:00", "Refusal"]])
-    camp = _write(tmp_path / "camp.csv", ["phone", "call_at"], [[M1, "2026-11-24T10:00:00"], [M2, "2026-11-24T10:00:00"]])
-    code, _out, err = _cli(capsys, tmp_path, camp, "--history", str(hist_file), "--on-limit", "reschedule",
-                           "--history-phone-column", "tel", "--history-time-column", "quand",
-                           "--history-outcome-column", "issue")
+    hist_file = _write(
+        tmp_path / "h.csv",
+        ["tel", "quand", "issue"],
+        [[M1, f"2026-11-0{d}T11:00:00", "no_answer"] for d in (2, 3, 4, 5)]
+        + [[M2, "2026-11-10T11:00:00", "Refusal"]],
+    )
+    camp = _write(
+        tmp_path / "camp.csv",
+        ["phone", "call_at"],
+        [[M1, "2026-11-24T10:00:00"], [M2, "2026-11-24T10:00:00"]],
+    )
+    code, _out, err = _cli(
+        capsys,
+        tmp_path,
+        camp,
+        "--history",
+        str(hist_file),
+        "--on-limit",
+        "reschedule",
+        "--history-phone-column",
+        "tel",
+        "--history-time-column",
+        "quand",
+        "--history-outcome-column",
+        "issue",
+    )
     assert code == 0, err
     clean = pl.read_csv(tmp_path / "clean.csv", infer_schema=False)
-    assert clean.filter(pl.col("source_row") == "1")["call_at"].to_list() == ["2026-12-02T10:00:00+01:00"]
+    assert clean.filter(pl.col("source_row") == "1")["call_at"].to_list() == [
+        "2026-12-02T10:00:00+01:00"
+    ]
     # M2 refused Nov 10 -> allowed from Jan 10, beyond the 14-day horizon: still rejected.
     rej = pl.read_csv(tmp_path / "rejects.csv", infer_schema=False)
     assert rej["reason"].to_list() == ["refusal_lockout"]
@@ -798,8 +975,10 @@ def test_cli_on_limit_reschedule_and_history_column_options(tmp_path, capsys):
 
 @pytest.mark.parametrize(
     ("header", "missing", "flag"),
-    [(["tel", "called_at", "outcome"], "phone", "--history-phone-column"),
-     (["phone", "date", "outcome"], "called_at", "--history-time-column")],
+    [
+        (["tel", "called_at", "outcome"], "phone", "--history-phone-column"),
+        (["phone", "date", "outcome"], "called_at", "--history-time-column"),
+    ],
 )
 def test_cli_missing_history_column(tmp_path, capsys, header, missing, flag):
     hist_file = _write(tmp_path / "h.csv", header, [[M1, "2026-11-02T11:00:00", "no_answer"]])
@@ -815,11 +994,26 @@ def test_cli_missing_history_column(tmp_path, capsys, header, missing, flag):
 def test_cli_sample_demo_has_pressure_rejections(tmp_path, capsys):
     # The `make demo` run, outputs in tmp_path.
     summary = tmp_path / "summary.json"
-    code = cli.run(["scrub", str(SAMPLE / "campaign.csv"),
-                    "--registry", str(SAMPLE / "bloctel_opposition.csv"), "--registry", str(SAMPLE / "company_dnc.txt"),
-                    "--history", str(SAMPLE / "history.csv"), "--now", NOW_TEXT,
-                    "--out", str(tmp_path / "clean.csv"), "--rejects", str(tmp_path / "rejects.csv"),
-                    "--summary-json", str(summary)])
+    code = cli.run(
+        [
+            "scrub",
+            str(SAMPLE / "campaign.csv"),
+            "--registry",
+            str(SAMPLE / "bloctel_opposition.csv"),
+            "--registry",
+            str(SAMPLE / "company_dnc.txt"),
+            "--history",
+            str(SAMPLE / "history.csv"),
+            "--now",
+            NOW_TEXT,
+            "--out",
+            str(tmp_path / "clean.csv"),
+            "--rejects",
+            str(tmp_path / "rejects.csv"),
+            "--summary-json",
+            str(summary),
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 0, err
     rej = pl.read_csv(tmp_path / "rejects.csv", infer_schema=False)
@@ -835,11 +1029,20 @@ def test_cli_sample_demo_has_pressure_rejections(tmp_path, capsys):
     from callscrub.io.history import HistoryColumns, attempts_from_frame
     from callscrub.io.readers import read_table
 
-    good, bad = attempts_from_frame(read_table(str(SAMPLE / "history.csv")).frame, FR, zone="Europe/Paris",
-                                    default_region="FR", columns=HistoryColumns(), name="history.csv")
+    good, bad = attempts_from_frame(
+        read_table(str(SAMPLE / "history.csv")).frame,
+        FR,
+        zone="Europe/Paris",
+        default_region="FR",
+        columns=HistoryColumns(),
+        name="history.csv",
+    )
     assert bad.height == 0
     clean = pl.read_csv(tmp_path / "clean.csv", infer_schema=False)
-    zone_of = {int(r["phone_e164"][1:]): ZoneInfo(r["callee_tz"].split("|")[0]) for r in clean.iter_rows(named=True)}
+    zone_of = {
+        int(r["phone_e164"][1:]): ZoneInfo(r["callee_tz"].split("|")[0])
+        for r in clean.iter_rows(named=True)
+    }
     days: dict[int, list[date]] = {}
     refusals: dict[int, list[date]] = {}
     for key, at, refused in good.iter_rows():
@@ -851,7 +1054,9 @@ def test_cli_sample_demo_has_pressure_rejections(tmp_path, capsys):
     kept_days: dict[int, list[date]] = {}
     for r in clean.iter_rows(named=True):
         key = int(r["phone_e164"][1:])
-        kept_days.setdefault(key, []).append(datetime.fromisoformat(r["callee_local_time"].split("|")[0]).date())
+        kept_days.setdefault(key, []).append(
+            datetime.fromisoformat(r["callee_local_time"].split("|")[0]).date()
+        )
     for key, kd_list in kept_days.items():
         every = days.get(key, []) + kd_list
         for kd in kd_list:
@@ -866,8 +1071,12 @@ def test_history_after_the_slot_counts_in_windows_starting_at_the_slot(fr):
     # booked by another dialer): Tue Dec 1, 2, 3, 4. Slot Tue Nov 24: the window
     # [Nov 24, Dec 23] holds the slot + 4 -> 5 attempts -> attempt_cap.
     # Control: with Nov 20 instead of Dec 4, the window [Nov 20, Dec 19] holds 5 too.
-    h = hist(*attempts(M1, *(f"2026-12-0{d}T11:00:00" for d in (1, 2, 3, 4))),
-             *attempts(M2, "2026-11-20T11:00:00", *(f"2026-12-0{d}T11:00:00" for d in (1, 2, 3))))
-    o = outcomes(run(fr, campaign([(M1, "2026-11-24T10:00:00"), (M2, "2026-11-24T10:00:00")]), history=h))
+    h = hist(
+        *attempts(M1, *(f"2026-12-0{d}T11:00:00" for d in (1, 2, 3, 4))),
+        *attempts(M2, "2026-11-20T11:00:00", *(f"2026-12-0{d}T11:00:00" for d in (1, 2, 3))),
+    )
+    o = outcomes(
+        run(fr, campaign([(M1, "2026-11-24T10:00:00"), (M2, "2026-11-24T10:00:00")]), history=h)
+    )
     assert o[2][0] == "attempt_cap", o
     assert o[1][0] == "attempt_cap", o

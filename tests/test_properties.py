@@ -30,10 +30,10 @@ from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
-from callscrub.core.reasons import ALL_REASONS
 from callscrub.core.checks.registry import Registry, load_registry
-from callscrub.rules.model import load_rules
+from callscrub.core.reasons import ALL_REASONS
 from callscrub.core.scrub import ScrubOptions, ScrubResult, scrub
+from callscrub.rules.model import load_rules
 
 # ---------------------------------------------------------------------------
 # Independent reference data (not callscrub's own copies)
@@ -42,7 +42,9 @@ REFERENCE = Path(os.environ.get("CALLSCRUB_REFERENCE_DIR", Path(__file__).parent
 HOLIDAYS_CSV = REFERENCE / "fr_public_holidays_2025_2028.csv"
 BLOCKS_CSV = REFERENCE / "fr_overseas_number_blocks.csv"
 # Missing data is an error, not a skip: a skipped module hides every invariant.
-assert HOLIDAYS_CSV.exists() and BLOCKS_CSV.exists(), f"reference data not found in {REFERENCE} (set CALLSCRUB_REFERENCE_DIR)"
+assert HOLIDAYS_CSV.exists() and BLOCKS_CSV.exists(), (
+    f"reference data not found in {REFERENCE} (set CALLSCRUB_REFERENCE_DIR)"
+)
 
 FR = load_rules("fr")
 PARIS = ZoneInfo("Europe/Paris")
@@ -62,8 +64,12 @@ def _load_etalab() -> dict[str, frozenset[date]]:
 # 27 May. The tool may block them by design (conservative, DOMAIN 2.1); they are
 # never *required* to be blocked, nor required to be callable.
 _YEARS = range(2025, 2029)
-_GOOD_FRIDAY = tuple(date.fromisoformat(d) for d in ("2025-04-18", "2026-04-03", "2027-03-26", "2028-04-14"))
-_MI_CAREME = tuple(date.fromisoformat(d) for d in ("2025-03-27", "2026-03-12", "2027-03-04", "2028-03-23"))
+_GOOD_FRIDAY = tuple(
+    date.fromisoformat(d) for d in ("2025-04-18", "2026-04-03", "2027-03-26", "2028-04-14")
+)
+_MI_CAREME = tuple(
+    date.fromisoformat(d) for d in ("2025-03-27", "2026-03-12", "2027-03-04", "2028-03-23")
+)
 _SCHOELCHER = tuple(date(y, 7, 21) for y in _YEARS)
 DISPUTED: dict[str, frozenset[date]] = {
     "Guadeloupe": frozenset(_GOOD_FRIDAY + _MI_CAREME + _SCHOELCHER),
@@ -124,7 +130,7 @@ def split_e164(e164: str) -> tuple[int, str] | None:
     digits = e164.lstrip("+")
     for cc in (33, 262, 508, 590, 594, 596):
         if digits.startswith(str(cc)):
-            return cc, digits[len(str(cc)):]
+            return cc, digits[len(str(cc)) :]
     return None
 
 
@@ -141,8 +147,16 @@ def territory_of(e164: str, postal: str | None, unknown_territory: str) -> str |
         pc = (postal or "").strip()
         if re.fullmatch(r"[0-9]{5}", pc):
             # An overseas postal code on a metropolitan number: legal in both places.
-            overseas = {"971": "GP|MF|BL", "977": "GP|MF|BL", "978": "GP|MF|BL", "972": "MQ", "973": "GF",
-                        "974": "RE", "975": "PM", "976": "YT"}.get(pc[:3])
+            overseas = {
+                "971": "GP|MF|BL",
+                "977": "GP|MF|BL",
+                "978": "GP|MF|BL",
+                "972": "MQ",
+                "973": "GF",
+                "974": "RE",
+                "975": "PM",
+                "976": "YT",
+            }.get(pc[:3])
             if overseas:
                 return f"metro+{overseas}"
             return "alsace" if pc[:2] in ("57", "67", "68") else "metro"
@@ -218,6 +232,7 @@ def whole_hours_between(start: datetime, end: datetime) -> list[datetime]:
 # ---------------------------------------------------------------------------
 # Generators
 
+
 @dataclass(frozen=True)
 class NumberSpec:
     kind: str  # "valid", "nondial", "foreign", "invalid"
@@ -279,17 +294,70 @@ def _digits(n: int) -> st.SearchStrategy[str]:
 
 
 METRO_HEADS = (  # 3-digit heads that phonenumbers knows and ARCEP does not give overseas
-    "060", "061", "062", "064", "065", "066", "067", "068",
-    "073", "074", "075", "076", "077", "078", "079",
-    "012", "014", "015", "020", "023", "024", "032", "033", "038",
-    "041", "042", "044", "049", "053", "054", "055", "056",
-    "095", "096", "098",
+    "060",
+    "061",
+    "062",
+    "064",
+    "065",
+    "066",
+    "067",
+    "068",
+    "073",
+    "074",
+    "075",
+    "076",
+    "077",
+    "078",
+    "079",
+    "012",
+    "014",
+    "015",
+    "020",
+    "023",
+    "024",
+    "032",
+    "033",
+    "038",
+    "041",
+    "042",
+    "044",
+    "049",
+    "053",
+    "054",
+    "055",
+    "056",
+    "095",
+    "096",
+    "098",
 )
 NONDIAL_HEADS = ("0800", "0805", "0810", "0820", "0891", "0899")
 PM_HEADS = ("050841", "050855", "050850")  # Saint-Pierre: 6-digit numbers behind 0508
 OVERSEAS_HEADS = tuple(sorted(p for p in ARCEP if p != "0508"))
-FOREIGN = ("+44 20 7946 0958", "+49 30 901820", "+41 44 668 18 00", "+32 2 555 12 12", "+34 912 345 678", "+1 212 736 5000")
-INVALID = (None, "", "   ", "abc", "N/A", "12", "0612", "06123456789012", "+", "+33", "0033", "0000000000", "+33 6", "06 12 34 56", "tel: inconnu")
+FOREIGN = (
+    "+44 20 7946 0958",
+    "+49 30 901820",
+    "+41 44 668 18 00",
+    "+32 2 555 12 12",
+    "+34 912 345 678",
+    "+1 212 736 5000",
+)
+INVALID = (
+    None,
+    "",
+    "   ",
+    "abc",
+    "N/A",
+    "12",
+    "0612",
+    "06123456789012",
+    "+",
+    "+33",
+    "0033",
+    "0000000000",
+    "+33 6",
+    "06 12 34 56",
+    "tel: inconnu",
+)
 
 
 def _padded(heads: tuple[str, ...]) -> st.SearchStrategy[str]:
@@ -306,7 +374,9 @@ number_specs = st.one_of(  # mostly callable numbers, so that slots get checked
     _overseas,
     _padded(PM_HEADS).map(lambda n: fr_plan(n, "valid")),
     _padded(NONDIAL_HEADS).map(lambda n: fr_plan(n, "nondial")),
-    st.sampled_from(FOREIGN).map(lambda r: NumberSpec("foreign", "+" + re.sub(r"\D", "", r), raw=r)),
+    st.sampled_from(FOREIGN).map(
+        lambda r: NumberSpec("foreign", "+" + re.sub(r"\D", "", r), raw=r)
+    ),
     st.sampled_from(INVALID).map(lambda r: NumberSpec("invalid", None, raw=r)),
 )
 
@@ -314,22 +384,74 @@ FIRST_DAY, LAST_DAY = date(2026, 11, 20), date(2027, 6, 30)
 INTERESTING_DAYS = tuple(
     date.fromisoformat(d)
     for d in (
-        "2026-11-20", "2026-11-23", "2026-12-18", "2026-12-21", "2026-12-24", "2026-12-25", "2026-12-28",
-        "2026-12-31", "2027-01-01", "2027-03-04", "2027-03-12", "2027-03-15", "2027-03-26", "2027-03-27",
-        "2027-03-28", "2027-03-29", "2027-04-27", "2027-05-05", "2027-05-06", "2027-05-07", "2027-05-17",
-        "2027-05-21", "2027-05-24", "2027-05-27", "2027-05-28", "2027-06-09", "2027-06-10", "2027-06-30",
+        "2026-11-20",
+        "2026-11-23",
+        "2026-12-18",
+        "2026-12-21",
+        "2026-12-24",
+        "2026-12-25",
+        "2026-12-28",
+        "2026-12-31",
+        "2027-01-01",
+        "2027-03-04",
+        "2027-03-12",
+        "2027-03-15",
+        "2027-03-26",
+        "2027-03-27",
+        "2027-03-28",
+        "2027-03-29",
+        "2027-04-27",
+        "2027-05-05",
+        "2027-05-06",
+        "2027-05-07",
+        "2027-05-17",
+        "2027-05-21",
+        "2027-05-24",
+        "2027-05-27",
+        "2027-05-28",
+        "2027-06-09",
+        "2027-06-10",
+        "2027-06-30",
     )
 )
-EDGE_TIMES = tuple(time(h, m) for h, m in ((2, 30), (9, 59), (10, 0), (12, 59), (13, 0), (13, 59), (14, 0), (19, 59), (20, 0), (23, 59)))
-GARBAGE_TIMES = (None, "", "soon", "2027-02-30T10:00", "2027-13-01T10:00", "26/11/2026 10:00", "2027-01-04T25:00")
+EDGE_TIMES = tuple(
+    time(h, m)
+    for h, m in (
+        (2, 30),
+        (9, 59),
+        (10, 0),
+        (12, 59),
+        (13, 0),
+        (13, 59),
+        (14, 0),
+        (19, 59),
+        (20, 0),
+        (23, 59),
+    )
+)
+GARBAGE_TIMES = (
+    None,
+    "",
+    "soon",
+    "2027-02-30T10:00",
+    "2027-13-01T10:00",
+    "26/11/2026 10:00",
+    "2027-01-04T25:00",
+)
 
 days = st.one_of(st.sampled_from(INTERESTING_DAYS), st.dates(FIRST_DAY, LAST_DAY))
-clock = st.one_of(st.sampled_from(EDGE_TIMES), st.builds(time, st.integers(0, 23), st.integers(0, 59)))
+clock = st.one_of(
+    st.sampled_from(EDGE_TIMES), st.builds(time, st.integers(0, 23), st.integers(0, 59))
+)
 
 
 @st.composite
 def call_times(draw: st.DrawFn) -> str | None:
-    how = draw(st.sampled_from(("naive", "naive", "naive", "seconds", "seconds", "space", "date", "offset", "garbage")))
+    how = draw(
+        st.sampled_from(
+            ("naive", "naive", "naive", "seconds", "seconds", "space", "date", "offset", "garbage")
+        )
+    )
     if how == "garbage":
         return draw(st.sampled_from(GARBAGE_TIMES))
     d, t = draw(days), draw(clock)
@@ -338,16 +460,26 @@ def call_times(draw: st.DrawFn) -> str | None:
     if how == "seconds":  # the canonical shape (the parser's fast path), or with zero fractions
         return f"{d}T{t:%H:%M}:00" + draw(st.sampled_from(("", "", ".000")))
     if how == "space":
-        return draw(st.sampled_from(("", " "))) + f"{d} {t:%H:%M}:00" + draw(st.sampled_from(("", " ")))
+        return (
+            draw(st.sampled_from(("", " ")))
+            + f"{d} {t:%H:%M}:00"
+            + draw(st.sampled_from(("", " ")))
+        )
     if how == "offset":
         sep = draw(st.sampled_from(("T", "T", " ")))
         sec = draw(st.sampled_from(("", ":00")))
-        off = draw(st.sampled_from(("+01:00", "+02:00", "Z", "z", "-04:00", "+04:00", "+01", "+0100", "-03:00")))
+        off = draw(
+            st.sampled_from(
+                ("+01:00", "+02:00", "Z", "z", "-04:00", "+04:00", "+01", "+0100", "-03:00")
+            )
+        )
         return f"{d}{sep}{t:%H:%M}{sec}{off}"
     return f"{d}T{t:%H:%M}"
 
 
-postal_codes = st.sampled_from((None, "75001", "57000", "67000", "68100", "97400", "13008", "", "5700", " 57070 ", "ABCDE"))
+postal_codes = st.sampled_from(
+    (None, "75001", "57000", "67000", "68100", "97400", "13008", "", "5700", " 57070 ", "ABCDE")
+)
 
 NOWS = (
     datetime(2026, 11, 20, 9, 0, tzinfo=PARIS),
@@ -387,10 +519,13 @@ class Scenario:
     consent: list[tuple[str, datetime, datetime | None]] = field(default_factory=list)
 
     def frame(self) -> pl.DataFrame:
-        data: dict[str, list] = {"phone": [r.phone for r in self.rows], "call_at": [r.call_at for r in self.rows]}
+        data: dict[str, list] = {
+            "phone": [r.phone for r in self.rows],
+            "call_at": [r.call_at for r in self.rows],
+        }
         if self.with_postal:
             data["postal_code"] = [r.postal for r in self.rows]
-        return pl.DataFrame(data, schema={k: pl.String for k in data})
+        return pl.DataFrame(data, schema=dict.fromkeys(data, pl.String))
 
     def options(self) -> ScrubOptions:
         return ScrubOptions(
@@ -413,7 +548,12 @@ class Scenario:
                 "revoked_at": [epoch(r) for _, _, r in self.consent],
                 "source": ["test"] * len(self.consent),
             },
-            schema={"key": pl.Int64, "consent_at": pl.Int64, "revoked_at": pl.Int64, "source": pl.String},
+            schema={
+                "key": pl.Int64,
+                "consent_at": pl.Int64,
+                "revoked_at": pl.Int64,
+                "source": pl.String,
+            },
         )
 
     def consent_valid_at(self, e164: str, slot: datetime) -> bool:
@@ -430,11 +570,15 @@ class Scenario:
         ]
         for i, r in enumerate(self.rows, 1):
             pc = f" postal={r.postal!r}" if self.with_postal else ""
-            lines.append(f"  row {i}: phone={r.phone!r} call_at={r.call_at!r}{pc} [{r.spec.kind} {r.spec.e164}]")
+            lines.append(
+                f"  row {i}: phone={r.phone!r} call_at={r.call_at!r}{pc} [{r.spec.kind} {r.spec.e164}]"
+            )
         if self.registry_raw or self.registry_file:
             lines.append(f"  registry ({self.registry_file or 'memory'}): {self.registry_raw!r}")
         for e164, given, revoked in self.consent:
-            lines.append(f"  consent {e164}: given {given.isoformat()}, revoked {revoked.isoformat() if revoked else None}")
+            lines.append(
+                f"  consent {e164}: given {given.isoformat()}, revoked {revoked.isoformat() if revoked else None}"
+            )
         return "Scenario(\n" + "\n".join(lines) + "\n)"
 
 
@@ -448,7 +592,9 @@ CONSENT_CHOICES: tuple[tuple[datetime, datetime | None] | None, ...] = (
 )
 
 
-def draw_consent(draw: st.DrawFn, rows: list[Row], *, every: bool) -> list[tuple[str, datetime, datetime | None]]:
+def draw_consent(
+    draw: st.DrawFn, rows: list[Row], *, every: bool
+) -> list[tuple[str, datetime, datetime | None]]:
     """Consent for every number long ago (so that other invariants are tested), or a mix."""
     numbers = sorted({r.spec.e164 for r in rows if r.spec.e164 is not None})
     out = []
@@ -486,7 +632,9 @@ def scenarios(draw: st.DrawFn, *, max_rows: int = 10, registry: bool = False) ->
         for r in rows:
             if r.spec.kind == "valid" and draw(st.booleans()):
                 listed[render(r.spec, registry_format(r.fmt)) or ""] = r.spec.e164 or ""
-        for extra in draw(st.lists(st.one_of(_padded(METRO_HEADS), _padded(OVERSEAS_HEADS)), max_size=3)):
+        for extra in draw(
+            st.lists(st.one_of(_padded(METRO_HEADS), _padded(OVERSEAS_HEADS)), max_size=3)
+        ):
             spec = fr_plan(extra, "valid")
             listed[extra] = spec.e164 or ""
         sc.registry_raw = list(listed)
@@ -533,7 +681,9 @@ def registries_for(sc: Scenario, tmp: Path) -> list[Registry]:
 HAS_CONSENT = "consent" in inspect.signature(scrub).parameters
 
 
-def run_scrub(sc: Scenario, registries: list[Registry] | None = None, frame: pl.DataFrame | None = None) -> ScrubResult:
+def run_scrub(
+    sc: Scenario, registries: list[Registry] | None = None, frame: pl.DataFrame | None = None
+) -> ScrubResult:
     note(repr(sc))  # printed with a failing example, one line per row
     extra = {"consent": sc.consent_frame()} if HAS_CONSENT else {}
     return scrub(sc.frame() if frame is None else frame, registries, FR, sc.options(), **extra)
@@ -547,7 +697,9 @@ def examples(n: int) -> int:
     return max(1, int(n * SCALE))
 
 
-PROPERTY = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+PROPERTY = dict(
+    deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
 
 
 # ---------------------------------------------------------------------------
@@ -563,11 +715,15 @@ def test_every_row_lands_in_exactly_one_output(sc: Scenario) -> None:
     rejected = res.rejects["source_row"].to_list()
     assert len(kept) == len(set(kept)), f"a row is kept twice: {kept}"
     assert len(rejected) == len(set(rejected)), f"a row is rejected twice: {rejected}"
-    assert not set(kept) & set(rejected), f"rows both kept and rejected: {set(kept) & set(rejected)}"
+    assert not set(kept) & set(rejected), (
+        f"rows both kept and rejected: {set(kept) & set(rejected)}"
+    )
     assert set(kept) | set(rejected) == set(range(1, frame.height + 1))
     assert res.rows_in == frame.height == res.clean.height + res.rejects.height
     # One call per number and slot: a repeat is rejected as a duplicate of the first row.
-    calls = list(zip(res.clean["phone_e164"].to_list(), res.clean["call_at"].to_list(), strict=True))
+    calls = list(
+        zip(res.clean["phone_e164"].to_list(), res.clean["call_at"].to_list(), strict=True)
+    )
     assert len(calls) == len(set(calls)), f"the same number is kept twice at one slot: {calls}"
     # Each output row carries its own input row's values.
     for out in (res.clean, res.rejects):
@@ -593,16 +749,24 @@ def test_no_kept_number_is_in_the_registry(sc: Scenario) -> None:
         registries = registries_for(sc, Path(tmp))
     res = run_scrub(sc, registries)
     kept_e164 = set(res.clean["phone_e164"].to_list())
-    assert not kept_e164 & sc.registry_e164, f"kept numbers listed in the registry: {kept_e164 & sc.registry_e164}"
+    assert not kept_e164 & sc.registry_e164, (
+        f"kept numbers listed in the registry: {kept_e164 & sc.registry_e164}"
+    )
     for rec in res.clean.iter_rows(named=True):
         src = sc.rows[rec["source_row"] - 1]
-        assert src.spec.e164 not in sc.registry_e164, f"row {rec['source_row']} ({src.phone!r}) is listed but kept"
+        assert src.spec.e164 not in sc.registry_e164, (
+            f"row {rec['source_row']} ({src.phone!r}) is listed but kept"
+        )
     # A listed, valid number with a usable call time is rejected *as listed*.
-    reasons = dict(zip(res.rejects["source_row"].to_list(), res.rejects["reason"].to_list(), strict=True))
+    reasons = dict(
+        zip(res.rejects["source_row"].to_list(), res.rejects["reason"].to_list(), strict=True)
+    )
     for i, r in enumerate(sc.rows, 1):
         if r.spec.kind == "valid" and r.spec.e164 in sc.registry_e164:
             expected = "registry" if parse_call_at(r.call_at) is not None else "invalid_call_time"
-            assert reasons.get(i) == expected, f"row {i} ({r.phone!r}, {r.call_at!r}): {reasons.get(i)} != {expected}"
+            assert reasons.get(i) == expected, (
+                f"row {i} ({r.phone!r}, {r.call_at!r}): {reasons.get(i)} != {expected}"
+            )
 
 
 @settings(max_examples=examples(40), **PROPERTY)
@@ -614,7 +778,9 @@ def test_numbers_are_normalised_to_the_expected_e164(sc: Scenario) -> None:
         for rec in out.iter_rows(named=True):
             spec = sc.rows[rec["source_row"] - 1].spec
             if spec.kind in ("valid", "nondial", "foreign"):
-                assert rec["phone_e164"] == spec.e164, f"{rec['phone']!r} -> {rec['phone_e164']}, expected {spec.e164}"
+                assert rec["phone_e164"] == spec.e164, (
+                    f"{rec['phone']!r} -> {rec['phone_e164']}, expected {spec.e164}"
+                )
 
 
 # ---------------------------------------------------------------------------
@@ -626,7 +792,9 @@ def check_kept_row(sc: Scenario, rec: dict) -> None:
     now = ceil_second(sc.now)
     i = rec["source_row"] - 1
     src = sc.rows[i]
-    assert src.spec.kind == "valid", f"row {i + 1} kept but its number is {src.spec.kind}: {src.phone!r}"
+    assert src.spec.kind == "valid", (
+        f"row {i + 1} kept but its number is {src.spec.kind}: {src.phone!r}"
+    )
     for col in ("call_at", "phone_e164", "rescheduled", "callee_tz", "callee_local_time"):
         assert rec[col] is not None, f"row {i + 1} kept with no {col}: {rec}"
     slot = datetime.fromisoformat(rec["call_at"])
@@ -642,7 +810,9 @@ def check_kept_row(sc: Scenario, rec: dict) -> None:
     )
     blocked = blocked_days(territory, sc.local_holidays, with_disputed=False)
     why = why_illegal(slot, zones, blocked)
-    assert why is None, f"row {i + 1} {rec['phone_e164']} ({territory}) kept at {rec['call_at']}: {why}"
+    assert why is None, (
+        f"row {i + 1} {rec['phone_e164']} ({territory}) kept at {rec['call_at']}: {why}"
+    )
 
     local = dict(zip(rec["callee_tz"].split("|"), rec["callee_local_time"].split("|"), strict=True))
     for z, txt in local.items():
@@ -652,12 +822,18 @@ def check_kept_row(sc: Scenario, rec: dict) -> None:
     start = max(proposed, now)
     assert slot >= now, f"row {i + 1}: slot {slot} before now {sc.now}"
     assert slot >= proposed, f"row {i + 1}: slot {slot} before the proposed {proposed}"
-    assert slot - start <= sc.horizon, f"row {i + 1}: slot {slot} more than {sc.horizon} after {start}"
-    assert rec["rescheduled"] == (slot != proposed), f"row {i + 1}: rescheduled={rec['rescheduled']}"
+    assert slot - start <= sc.horizon, (
+        f"row {i + 1}: slot {slot} more than {sc.horizon} after {start}"
+    )
+    assert rec["rescheduled"] == (slot != proposed), (
+        f"row {i + 1}: rescheduled={rec['rescheduled']}"
+    )
     if sc.on_illegal == "drop" and sc.on_limit == "drop":
         assert slot == start, f"row {i + 1}: on_illegal=drop moved {start} to {slot}"
     if HAS_CONSENT and slot.date() >= OPT_IN_FROM:  # L.223-1 as rewritten by loi 2025-594
-        assert sc.consent_valid_at(rec["phone_e164"], slot), f"row {i + 1} {rec['phone_e164']} kept at {slot} without consent valid then"
+        assert sc.consent_valid_at(rec["phone_e164"], slot), (
+            f"row {i + 1} {rec['phone_e164']} kept at {slot} without consent valid then"
+        )
 
 
 @settings(max_examples=examples(100), **PROPERTY)
@@ -684,7 +860,12 @@ def test_slots_are_the_earliest_legal_and_rejections_are_warranted(sc: Scenario)
     now = ceil_second(sc.now)
 
     def surely_legal(instant: datetime, territory: str, zones: set[str]) -> bool:
-        return why_illegal(instant, zones, blocked_days(territory, sc.local_holidays, with_disputed=True)) is None
+        return (
+            why_illegal(
+                instant, zones, blocked_days(territory, sc.local_holidays, with_disputed=True)
+            )
+            is None
+        )
 
     for rec in res.clean.iter_rows(named=True):
         i = rec["source_row"] - 1
@@ -708,7 +889,9 @@ def test_slots_are_the_earliest_legal_and_rejections_are_warranted(sc: Scenario)
             continue
         i = rec["source_row"] - 1
         proposed = parse_call_at(sc.rows[i].call_at)
-        assert proposed is not None, f"row {i + 1} judged on windows with an unusable call time {sc.rows[i].call_at!r}"
+        assert proposed is not None, (
+            f"row {i + 1} judged on windows with an unusable call time {sc.rows[i].call_at!r}"
+        )
         territory = territory_of(rec["phone_e164"], sc.postal(i), sc.unknown_territory)
         assert territory is not None, rec
         zones = set(territory_info(territory)[1])
@@ -734,12 +917,16 @@ def test_rescrubbing_the_clean_list_keeps_it_unchanged(sc: Scenario) -> None:
         registries = registries_for(sc, Path(tmp))
     first = run_scrub(sc, registries)
     again = run_scrub(sc, registries, first.clean)
-    assert again.rejects.height == 0, f"re-scrub rejected: {again.rejects.select('source_row', 'phone', 'call_at', 'reason', 'detail').rows()}"
+    assert again.rejects.height == 0, (
+        f"re-scrub rejected: {again.rejects.select('source_row', 'phone', 'call_at', 'reason', 'detail').rows()}"
+    )
     assert again.clean.height == first.clean.height
     assert again.clean["call_at"].to_list() == first.clean["call_at"].to_list()
     assert again.clean["phone_e164"].to_list() == first.clean["phone_e164"].to_list()
     assert again.clean["phone"].to_list() == first.clean["phone"].to_list()
-    assert not any(again.clean["rescheduled"].to_list()), again.clean.filter(pl.col("rescheduled")).rows()
+    assert not any(again.clean["rescheduled"].to_list()), again.clean.filter(
+        pl.col("rescheduled")
+    ).rows()
     assert again.clean["original_call_at"].to_list() == first.clean["call_at"].to_list()
     assert again.clean["source_row"].to_list() == list(range(1, first.clean.height + 1))
     assert again.clean.columns == first.clean.columns
@@ -758,7 +945,11 @@ def test_same_input_gives_identical_output(sc: Scenario) -> None:
         two = run_scrub(sc, registries_for(sc, Path(tmp)))
     assert_frame_equal(one.clean, two.clean)
     assert_frame_equal(one.rejects, two.rejects)
-    assert (one.rows_in, one.rescheduled, one.reason_counts) == (two.rows_in, two.rescheduled, two.reason_counts)
+    assert (one.rows_in, one.rescheduled, one.reason_counts) == (
+        two.rows_in,
+        two.rescheduled,
+        two.reason_counts,
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -781,41 +972,62 @@ def test_rejections_use_the_closed_vocabulary_with_a_detail(sc: Scenario) -> Non
         actual[r] = actual.get(r, 0) + 1
     assert counted == actual
     flags = res.clean["rescheduled"].to_list()
-    assert None not in flags, f"kept rows without a rescheduled flag: {res.clean.filter(pl.col('rescheduled').is_null()).rows()}"
+    assert None not in flags, (
+        f"kept rows without a rescheduled flag: {res.clean.filter(pl.col('rescheduled').is_null()).rows()}"
+    )
     assert res.rescheduled == sum(flags)
     # The first check that applies gives the reason (reasons.ALL_REASONS order).
-    reasons = dict(zip(res.rejects["source_row"].to_list(), res.rejects["reason"].to_list(), strict=True))
+    reasons = dict(
+        zip(res.rejects["source_row"].to_list(), res.rejects["reason"].to_list(), strict=True)
+    )
     for i, r in enumerate(sc.rows, 1):
-        expected = {"invalid": "invalid_number", "nondial": "non_dialable_type", "foreign": "out_of_jurisdiction"}.get(r.spec.kind)
+        expected = {
+            "invalid": "invalid_number",
+            "nondial": "non_dialable_type",
+            "foreign": "out_of_jurisdiction",
+        }.get(r.spec.kind)
         if expected is None and parse_call_at(r.call_at) is None:
             expected = "invalid_call_time"
         if expected is not None:
-            assert reasons.get(i) == expected, f"row {i} ({r.phone!r}, {r.call_at!r}): {reasons.get(i)} != {expected}"
+            assert reasons.get(i) == expected, (
+                f"row {i} ({r.phone!r}, {r.call_at!r}): {reasons.get(i)} != {expected}"
+            )
 
 
 # ---------------------------------------------------------------------------
 # Contact pressure (issue #3): the clean list itself respects the attempt cap
 
-CAP_CALLS, CAP_DAYS = 4, 30  # D.223-9: at most 4 calls or attempts in any 30 consecutive calendar days
+CAP_CALLS, CAP_DAYS = (
+    4,
+    30,
+)  # D.223-9: at most 4 calls or attempts in any 30 consecutive calendar days
 
 
 @settings(max_examples=examples(40), **PROPERTY)
 @given(pressure_scenarios())
 def test_clean_list_respects_the_attempt_cap(sc: Scenario) -> None:
     res = run_scrub(sc)
-    assert set(res.clean["source_row"].to_list()) | set(res.rejects["source_row"].to_list()) == set(range(1, len(sc.rows) + 1))
+    assert set(res.clean["source_row"].to_list()) | set(res.rejects["source_row"].to_list()) == set(
+        range(1, len(sc.rows) + 1)
+    )
     calls: dict[tuple[str, str], list[date]] = {}
     for rec in res.clean.iter_rows(named=True):
         check_kept_row(sc, rec)
         slot = datetime.fromisoformat(rec["call_at"])
-        for z in rec["callee_tz"].split("|"):  # the consumer's calendar days, in every candidate zone
+        for z in rec["callee_tz"].split(
+            "|"
+        ):  # the consumer's calendar days, in every candidate zone
             calls.setdefault((rec["phone_e164"], z), []).append(slot.astimezone(ZoneInfo(z)).date())
     for (number, zone), days in calls.items():
         days.sort()
         for d in days:
             in_window = [x for x in days if d - timedelta(days=CAP_DAYS - 1) <= x <= d]
-            assert len(in_window) <= CAP_CALLS, f"{number}: {len(in_window)} calls in the 30 days ending {d} ({zone}): {in_window}"
+            assert len(in_window) <= CAP_CALLS, (
+                f"{number}: {len(in_window)} calls in the 30 days ending {d} ({zone}): {in_window}"
+            )
     # Without call history, a number with at most four campaign rows can never hit the cap.
     for rec in res.rejects.filter(pl.col("reason") == "attempt_cap").iter_rows(named=True):
         rows_of_number = sum(1 for r in sc.rows if r.spec.e164 == rec["phone_e164"])
-        assert rows_of_number > CAP_CALLS, f"row {rec['source_row']} capped with {rows_of_number} campaign rows: {rec['detail']}"
+        assert rows_of_number > CAP_CALLS, (
+            f"row {rec['source_row']} capped with {rows_of_number} campaign rows: {rec['detail']}"
+        )

@@ -13,11 +13,29 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from callscrub.io import readers
 from callscrub.errors import InputError
+from callscrub.io import readers
 from callscrub.io.readers import _read_bytes_table, _read_csv_file, read_table
 
-PIECES = ["a", "b", "0612345678", "é", "😀", ",", ";", "\t", '"', '""', "\n", "\r\n", " ", "\u00a0", "\x1c", "\x00", "\ufeff"]
+PIECES = [
+    "a",
+    "b",
+    "0612345678",
+    "é",
+    "😀",
+    ",",
+    ";",
+    "\t",
+    '"',
+    '""',
+    "\n",
+    "\r\n",
+    " ",
+    "\u00a0",
+    "\x1c",
+    "\x00",
+    "\ufeff",
+]
 RAW = [b"\xff", b"\xc3"]
 
 
@@ -28,13 +46,19 @@ def outcome(path: Path, header: bool) -> pl.DataFrame | str:
         return f"error: {exc}"
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
-    pieces=st.lists(st.one_of(st.sampled_from(PIECES).map(str.encode), st.sampled_from(RAW)), max_size=40),
+    pieces=st.lists(
+        st.one_of(st.sampled_from(PIECES).map(str.encode), st.sampled_from(RAW)), max_size=40
+    ),
     header=st.booleans(),
     bom=st.booleans(),
 )
-def test_whenever_the_file_path_answers_it_is_the_bytes_answer(tmp_path: Path, pieces: list[bytes], header: bool, bom: bool) -> None:
+def test_whenever_the_file_path_answers_it_is_the_bytes_answer(
+    tmp_path: Path, pieces: list[bytes], header: bool, bom: bool
+) -> None:
     data = (b"\xef\xbb\xbf" if bom else b"") + b"".join(pieces)
     path = tmp_path / "campaign.csv"
     path.write_bytes(data)
@@ -49,7 +73,11 @@ def test_whenever_the_file_path_answers_it_is_the_bytes_answer(tmp_path: Path, p
         got: pl.DataFrame | str = read_table(str(path), header=header).frame
     except InputError as exc:
         got = f"error: {exc}"
-    assert got == expected if isinstance(expected, str) else isinstance(got, pl.DataFrame) and got.equals(expected)
+    assert (
+        got == expected
+        if isinstance(expected, str)
+        else isinstance(got, pl.DataFrame) and got.equals(expected)
+    )
 
 
 def declined(path: Path, data: bytes, header: bool = True) -> str:
@@ -61,7 +89,8 @@ def declined(path: Path, data: bytes, header: bool = True) -> str:
 
 def usual_file(path: Path, rows: int = 2000) -> bytes:
     lines = ["customer_id;phone;call_at;note"] + [
-        f'C{i};06 12 34 {i % 100:02d} {i % 97:02d};2026-12-0{i % 9 + 1}T10:00:00;"Rappeler; après 18h ""é"" {i}"' for i in range(rows)
+        f'C{i};06 12 34 {i % 100:02d} {i % 97:02d};2026-12-0{i % 9 + 1}T10:00:00;"Rappeler; après 18h ""é"" {i}"'
+        for i in range(rows)
     ]
     data = ("\ufeff" + "\r\n".join(lines) + "\r\n").encode("utf-8")
     path.write_bytes(data)
@@ -76,13 +105,24 @@ def test_a_usual_file_is_read_from_the_file(tmp_path: Path, monkeypatch) -> None
     fast = _read_csv_file(str(path), header=True, digest=True)
     assert fast is not None, "the usual file took the bytes path"
     slow = _read_bytes_table(str(path), encoding=None, header=True, digest=True)
-    assert fast.frame.equals(slow.frame) and fast.frame.columns == ["customer_id", "phone", "call_at", "note"]
-    assert (fast.sha256, fast.size) == (slow.sha256, slow.size) == (hashlib.sha256(data).hexdigest(), len(data))
+    assert fast.frame.equals(slow.frame) and fast.frame.columns == [
+        "customer_id",
+        "phone",
+        "call_at",
+        "note",
+    ]
+    assert (
+        (fast.sha256, fast.size)
+        == (slow.sha256, slow.size)
+        == (hashlib.sha256(data).hexdigest(), len(data))
+    )
     assert fast.frame["note"][0] == 'Rappeler; après 18h "é" 0'
 
 
 @pytest.mark.parametrize("damage", [b"\x00", b"\xff"])
-def test_damage_past_the_head_goes_to_the_bytes_path_and_its_error(tmp_path: Path, monkeypatch, damage: bytes) -> None:
+def test_damage_past_the_head_goes_to_the_bytes_path_and_its_error(
+    tmp_path: Path, monkeypatch, damage: bytes
+) -> None:
     monkeypatch.setattr(readers, "HEAD", 4096)
     monkeypatch.setattr(readers, "SCAN", 1000)
     path = tmp_path / "campaign.csv"
@@ -94,7 +134,10 @@ def test_damage_past_the_head_goes_to_the_bytes_path_and_its_error(tmp_path: Pat
 
 def test_a_header_longer_than_the_head_goes_to_the_bytes_path(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setattr(readers, "HEAD", 64)
-    source = declined(tmp_path / "campaign.csv", b'phone,"call\nat",' + b"x" * 100 + b"\n0612345678,2026-12-01T10:00:00,y\n")
+    source = declined(
+        tmp_path / "campaign.csv",
+        b'phone,"call\nat",' + b"x" * 100 + b"\n0612345678,2026-12-01T10:00:00,y\n",
+    )
     assert read_table(source).frame.columns == ["phone", "call\nat", "x" * 100]
 
 
@@ -130,15 +173,23 @@ def test_a_file_name_is_never_a_pattern(tmp_path: Path, name: str) -> None:
 def test_the_errors_keep_their_order_with_a_header_too_long_to_read(tmp_path: Path) -> None:
     """An unreadable header (a name over the csv module's 128 KiB) is worded
     by the bytes path, after the NUL it finds first."""
-    source = declined(tmp_path / "campaign.csv", b"phone," + b"x" * 200_000 + b"\n0612345678,a\n0612\x00,b\n")
+    source = declined(
+        tmp_path / "campaign.csv", b"phone," + b"x" * 200_000 + b"\n0612345678,a\n0612\x00,b\n"
+    )
     with pytest.raises(InputError, match="line 3 holds a NUL byte"):
         read_table(source)
 
 
-def test_a_headerless_first_line_longer_than_the_head_is_split_on_its_own_separator(tmp_path: Path, monkeypatch) -> None:
+def test_a_headerless_first_line_longer_than_the_head_is_split_on_its_own_separator(
+    tmp_path: Path, monkeypatch
+) -> None:
     monkeypatch.setattr(readers, "HEAD", 64)
-    source = declined(tmp_path / "registry.txt", b"a," * 20 + b"b;" * 60 + b"c\n1;2\n", header=False)
-    assert read_table(source, header=False).frame.equals(_read_bytes_table(source, encoding=None, header=False, digest=False).frame)
+    source = declined(
+        tmp_path / "registry.txt", b"a," * 20 + b"b;" * 60 + b"c\n1;2\n", header=False
+    )
+    assert read_table(source, header=False).frame.equals(
+        _read_bytes_table(source, encoding=None, header=False, digest=False).frame
+    )
 
 
 def test_a_change_that_makes_the_parse_fail_is_a_change(tmp_path: Path, monkeypatch) -> None:

@@ -21,7 +21,10 @@ def _read(tmp_path: Path, data: bytes, **kw):
 
 def test_bom_is_dropped_unless_the_encoding_is_plain_utf8(tmp_path: Path) -> None:
     assert _read(tmp_path, BOM + b"phone,call_at\n1,2\n").frame.columns == ["phone", "call_at"]
-    assert _read(tmp_path, BOM + b"phone,call_at\n1,2\n", encoding="utf-8").frame.columns == ["\ufeffphone", "call_at"]
+    assert _read(tmp_path, BOM + b"phone,call_at\n1,2\n", encoding="utf-8").frame.columns == [
+        "\ufeffphone",
+        "call_at",
+    ]
     # polars skips the BOM left after the first, as when the text was decoded first
     assert _read(tmp_path, BOM + BOM + b"0611\n", header=False).frame.rows() == [("0611",)]
 
@@ -44,13 +47,17 @@ def test_errors_name_the_line_past_the_first_slices(tmp_path: Path) -> None:
         _read(tmp_path, b"phone,note\n" + rows + b"06,H\xe9l\xe8ne\n")
     with pytest.raises(InputError, match="line 5002 holds a NUL byte"):
         _read(tmp_path, BOM + b"phone,note\n" + rows + b"06,a\x00\n")
-    assert _read(tmp_path, b"phone;note\n06;H\xe9l\xe8ne\n", encoding="cp1252").frame.rows() == [("06", "Hélène")]
+    assert _read(tmp_path, b"phone;note\n06;H\xe9l\xe8ne\n", encoding="cp1252").frame.rows() == [
+        ("06", "Hélène")
+    ]
 
 
 def test_header_name_over_the_csv_field_limit_is_a_clear_error(tmp_path: Path) -> None:
     """A column name over the csv module's 128 KiB limit: an input error naming
     the file and the fix, not a traceback."""
-    with pytest.raises(InputError, match=r"f\.csv: the header line cannot be read .*Fix the first line"):
+    with pytest.raises(
+        InputError, match=r"f\.csv: the header line cannot be read .*Fix the first line"
+    ):
         _read(tmp_path, b'phone,"' + b"n" * 200_000 + b'"\n0611,x\n')
 
 

@@ -39,7 +39,9 @@ def refused(tmp_path: Path, data: bytes, encoding: str | None = None) -> str:
     return str(err.value)
 
 
-@pytest.mark.parametrize("where", ["header", "first-value", "quoted-multiline", "last-byte", "after-nul"])
+@pytest.mark.parametrize(
+    "where", ["header", "first-value", "quoted-multiline", "last-byte", "after-nul"]
+)
 def test_invalid_utf8_is_refused_with_its_line(where: str, tmp_path: Path) -> None:
     text = "\n".join(ROWS).encode("utf-8") + b"\n"
     at = {
@@ -50,7 +52,9 @@ def test_invalid_utf8_is_refused_with_its_line(where: str, tmp_path: Path) -> No
         "after-nul": text.index(b"Zo"),
     }[where]
     data = text[:at] + b"\xff" + text[at:]
-    if where == "after-nul":  # a NUL earlier: the UTF-8 error comes first, as when it was checked first
+    if (
+        where == "after-nul"
+    ):  # a NUL earlier: the UTF-8 error comes first, as when it was checked first
         data = data.replace("Hélène".encode(), b"H\x00l")
     message = refused(tmp_path, data)
     assert f"line {expected_line(data)} is not valid UTF-8" in message
@@ -59,17 +63,21 @@ def test_invalid_utf8_is_refused_with_its_line(where: str, tmp_path: Path) -> No
 
 def test_invalid_utf8_with_encoding_given_names_the_option(tmp_path: Path) -> None:
     data = ("\n".join(ROWS) + "\n").encode("utf-8").replace("Zoë".encode(), b"Zo\xeb")
-    assert "line 5 is not valid utf-8. Check --encoding." in refused(tmp_path, data, encoding="utf-8")
+    assert "line 5 is not valid utf-8. Check --encoding." in refused(
+        tmp_path, data, encoding="utf-8"
+    )
 
 
 @settings(max_examples=150, deadline=None)
 @given(
-    rows=st.lists(st.text(alphabet="06123 ,é😀\"x\n", max_size=20), min_size=1, max_size=8),
+    rows=st.lists(st.text(alphabet='06123 ,é😀"x\n', max_size=20), min_size=1, max_size=8),
     bad=st.sampled_from(BAD),
     at=st.integers(min_value=0),
     bom=st.booleans(),
 )
-def test_any_invalid_utf8_is_refused(tmp_path_factory: pytest.TempPathFactory, rows: list[str], bad: bytes, at: int, bom: bool) -> None:
+def test_any_invalid_utf8_is_refused(
+    tmp_path_factory: pytest.TempPathFactory, rows: list[str], bad: bytes, at: int, bom: bool
+) -> None:
     text = ("phone,call_at\n" + "\n".join(rows)).encode("utf-8")
     at %= len(text) + 1
     data = (b"\xef\xbb\xbf" if bom else b"") + text[:at] + bad + text[at:]

@@ -16,18 +16,18 @@ Guyane -03:00; Réunion +04:00; Mayotte +03:00; Saint-Pierre-et-Miquelon
 from __future__ import annotations
 
 import csv
-from types import SimpleNamespace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from conftest import NOW, PARIS, campaign, run
 
 from callscrub.core.checks.windows import _next_legal_rows, next_legal
+from conftest import NOW, PARIS, campaign, run
 
 REFERENCE = Path(__file__).parent / "reference"
 
@@ -130,13 +130,18 @@ def test_drop_mode_judges_the_callee_zone(fr):
     assert row["reason"] == "outside_window"
     assert "America/Guadeloupe" in row["detail"]
     # 15:00 Paris = 10:00 in Guadeloupe: legal there.
-    assert kept(scrub_one(fr, GP_FIXED, "2026-11-24T15:00:00", on_illegal="drop"))["rescheduled"] is False
+    assert (
+        kept(scrub_one(fr, GP_FIXED, "2026-11-24T15:00:00", on_illegal="drop"))["rescheduled"]
+        is False
+    )
 
 
 def test_drop_mode_ignores_the_horizon(fr):
     # Drop mode never moves a slot, so a short horizon must not change the verdict:
     # a Saturday slot is outside the window and must be rejected, not kept.
-    res = scrub_one(fr, METRO_FIXED, "2026-11-28T11:00:00", on_illegal="drop", horizon=timedelta(hours=1))
+    res = scrub_one(
+        fr, METRO_FIXED, "2026-11-28T11:00:00", on_illegal="drop", horizon=timedelta(hours=1)
+    )
     assert res.clean.height == 0, res.clean.to_dicts()
     assert rejected(res)["reason"] == "outside_window"
 
@@ -179,7 +184,10 @@ def test_spring_change_offsets(fr, proposed, expected):
         ("2026-10-25T02:30:00", "2026-10-26T10:00:00+01:00"),  # ambiguous, but a Sunday anyway
         ("2026-10-23T19:59:00", "2026-10-23T19:59:00+02:00"),  # Friday before the change
         ("2026-10-26T09:00:00Z", "2026-10-26T10:00:00+01:00"),  # 09:00 UTC = 10:00 CET
-        ("2026-10-26T08:00:00Z", "2026-10-26T10:00:00+01:00"),  # 09:00 CET (10:00 in CEST!) -> 10:00
+        (
+            "2026-10-26T08:00:00Z",
+            "2026-10-26T10:00:00+01:00",
+        ),  # 09:00 CET (10:00 in CEST!) -> 10:00
     ],
 )
 def test_autumn_change_offsets(fr, proposed, expected):
@@ -191,17 +199,42 @@ def test_autumn_change_offsets(fr, proposed, expected):
     ("proposed", "now", "expected_paris", "expected_reunion"),
     [
         # Summer: Paris-Réunion +2 h. Fri 17:30 CEST = 15:30 UTC = 19:30 Réunion: legal.
-        ("2026-10-23T17:30:00", AUTUMN_NOW, "2026-10-23T17:30:00+02:00", "2026-10-23T19:30:00+04:00"),
+        (
+            "2026-10-23T17:30:00",
+            AUTUMN_NOW,
+            "2026-10-23T17:30:00+02:00",
+            "2026-10-23T19:30:00+04:00",
+        ),
         # Fri 18:00 CEST = 16:00 UTC = 20:00 Réunion: illegal -> Mon 10:00 Réunion
         # = 06:00 UTC = 07:00 CET (Paris has changed in between).
-        ("2026-10-23T18:00:00", AUTUMN_NOW, "2026-10-26T07:00:00+01:00", "2026-10-26T10:00:00+04:00"),
+        (
+            "2026-10-23T18:00:00",
+            AUTUMN_NOW,
+            "2026-10-26T07:00:00+01:00",
+            "2026-10-26T10:00:00+04:00",
+        ),
         # Winter: +3 h. Mon 17:30 CET = 16:30 UTC = 20:30 Réunion -> Tue 10:00 = 07:00 CET.
-        ("2026-10-26T17:30:00", AUTUMN_NOW, "2026-10-27T07:00:00+01:00", "2026-10-27T10:00:00+04:00"),
+        (
+            "2026-10-26T17:30:00",
+            AUTUMN_NOW,
+            "2026-10-27T07:00:00+01:00",
+            "2026-10-27T10:00:00+04:00",
+        ),
         # Fri 2027-03-26 17:30 CET = 20:30 Réunion -> Mon 29 is Easter Monday -> Tue 30
         # 10:00 Réunion = 06:00 UTC = 08:00 CEST.
-        ("2027-03-26T17:30:00", SPRING_NOW, "2027-03-30T08:00:00+02:00", "2027-03-30T10:00:00+04:00"),
+        (
+            "2027-03-26T17:30:00",
+            SPRING_NOW,
+            "2027-03-30T08:00:00+02:00",
+            "2027-03-30T10:00:00+04:00",
+        ),
         # Tue 2027-03-30 17:30 CEST = 15:30 UTC = 19:30 Réunion: legal again.
-        ("2027-03-30T17:30:00", SPRING_NOW, "2027-03-30T17:30:00+02:00", "2027-03-30T19:30:00+04:00"),
+        (
+            "2027-03-30T17:30:00",
+            SPRING_NOW,
+            "2027-03-30T17:30:00+02:00",
+            "2027-03-30T19:30:00+04:00",
+        ),
     ],
 )
 def test_reunion_around_dst(fr, proposed, now, expected_paris, expected_reunion):
@@ -216,14 +249,26 @@ def test_reunion_around_dst(fr, proposed, now, expected_paris, expected_reunion)
     [
         # EU and North America change on different dates. 2027-03-15: Miquelon already
         # -02:00, Paris still +01:00 (3 h apart): 13:00 Paris = 12:00 UTC = 10:00 Miquelon.
-        ("2027-03-15T13:00:00", SPRING_NOW, "2027-03-15T13:00:00+01:00", "2027-03-15T10:00:00-02:00"),
+        (
+            "2027-03-15T13:00:00",
+            SPRING_NOW,
+            "2027-03-15T13:00:00+01:00",
+            "2027-03-15T10:00:00-02:00",
+        ),
         # 2026-10-26: Paris back to +01:00, Miquelon still -02:00 until 2026-11-01.
-        ("2026-10-26T13:00:00", AUTUMN_NOW, "2026-10-26T13:00:00+01:00", "2026-10-26T10:00:00-02:00"),
+        (
+            "2026-10-26T13:00:00",
+            AUTUMN_NOW,
+            "2026-10-26T13:00:00+01:00",
+            "2026-10-26T10:00:00-02:00",
+        ),
         # 2026-11-24: 4 h apart: 13:00 Paris = 12:00 UTC = 09:00 Miquelon -> 10:00 = 14:00 Paris.
         ("2026-11-24T13:00:00", NOW, "2026-11-24T14:00:00+01:00", "2026-11-24T10:00:00-03:00"),
     ],
 )
-def test_saint_pierre_miquelon_dst_differs_from_europe(fr, proposed, now, expected_paris, expected_local):
+def test_saint_pierre_miquelon_dst_differs_from_europe(
+    fr, proposed, now, expected_paris, expected_local
+):
     row = kept(scrub_one(fr, PM_FIXED, proposed, now=now))
     assert row["callee_tz"] == "America/Miquelon"
     assert row["call_at"] == expected_paris
@@ -252,18 +297,53 @@ def test_naive_datetime_column_in_the_spring_gap(fr):
     ("phones", "tz", "expected_paris", "expected_local"),
     [
         # 05:00 in the Antilles -> 10:00 -04:00 = 14:00 UTC = 15:00 Paris.
-        ((GP_FIXED, GP_MOBILE), GP_TZ, "2026-11-24T15:00:00+01:00", "|".join(["2026-11-24T10:00:00-04:00"] * 3)),
-        ((MQ_FIXED, MQ_MOBILE), "America/Martinique", "2026-11-24T15:00:00+01:00", "2026-11-24T10:00:00-04:00"),
+        (
+            (GP_FIXED, GP_MOBILE),
+            GP_TZ,
+            "2026-11-24T15:00:00+01:00",
+            "|".join(["2026-11-24T10:00:00-04:00"] * 3),
+        ),
+        (
+            (MQ_FIXED, MQ_MOBILE),
+            "America/Martinique",
+            "2026-11-24T15:00:00+01:00",
+            "2026-11-24T10:00:00-04:00",
+        ),
         # 06:00 in Guyane -> 10:00 -03:00 = 13:00 UTC = 14:00 Paris.
-        ((GF_FIXED, GF_MOBILE), "America/Cayenne", "2026-11-24T14:00:00+01:00", "2026-11-24T10:00:00-03:00"),
+        (
+            (GF_FIXED, GF_MOBILE),
+            "America/Cayenne",
+            "2026-11-24T14:00:00+01:00",
+            "2026-11-24T10:00:00-03:00",
+        ),
         # 13:00 in Réunion (lunch) -> 14:00 +04:00 = 10:00 UTC = 11:00 Paris.
-        ((RE_FIXED, RE_MOBILE), "Indian/Reunion", "2026-11-24T11:00:00+01:00", "2026-11-24T14:00:00+04:00"),
+        (
+            (RE_FIXED, RE_MOBILE),
+            "Indian/Reunion",
+            "2026-11-24T11:00:00+01:00",
+            "2026-11-24T14:00:00+04:00",
+        ),
         # 12:00 in Mayotte: legal, kept.
-        ((YT_FIXED, YT_MOBILE), "Indian/Mayotte", "2026-11-24T10:00:00+01:00", "2026-11-24T12:00:00+03:00"),
+        (
+            (YT_FIXED, YT_MOBILE),
+            "Indian/Mayotte",
+            "2026-11-24T10:00:00+01:00",
+            "2026-11-24T12:00:00+03:00",
+        ),
         # 06:00 in Saint-Pierre (-03:00 after 2026-11-01) -> 10:00 = 13:00 UTC = 14:00 Paris.
-        ((PM_FIXED, "+508412345"), "America/Miquelon", "2026-11-24T14:00:00+01:00", "2026-11-24T10:00:00-03:00"),
+        (
+            (PM_FIXED, "+508412345"),
+            "America/Miquelon",
+            "2026-11-24T14:00:00+01:00",
+            "2026-11-24T10:00:00-03:00",
+        ),
         # E.164 and +33-written forms of a Martinique line are Martinique too.
-        (("+596596301234", "+33596301234"), "America/Martinique", "2026-11-24T15:00:00+01:00", "2026-11-24T10:00:00-04:00"),
+        (
+            ("+596596301234", "+33596301234"),
+            "America/Martinique",
+            "2026-11-24T15:00:00+01:00",
+            "2026-11-24T10:00:00-04:00",
+        ),
     ],
 )
 def test_overseas_zone_of_the_callee(fr, phones, tz, expected_paris, expected_local):
@@ -286,7 +366,11 @@ def test_mayotte_evening_moves_to_next_morning(fr):
 def test_naive_times_read_in_campaign_tz(fr):
     # With --campaign-tz America/Martinique, "09:30" is 09:30 -04:00 for a Martinique
     # callee: moved to 10:00 -04:00, and call_at is written in the campaign zone.
-    row = kept(scrub_one(fr, MQ_FIXED, "2026-11-24T09:30:00", postal=None, campaign_tz="America/Martinique"))
+    row = kept(
+        scrub_one(
+            fr, MQ_FIXED, "2026-11-24T09:30:00", postal=None, campaign_tz="America/Martinique"
+        )
+    )
     assert row["call_at"] == "2026-11-24T10:00:00-04:00"
     assert row["callee_local_time"] == "2026-11-24T10:00:00-04:00"
 
@@ -300,25 +384,95 @@ def test_naive_times_read_in_campaign_tz(fr):
     [
         # Alsace-Moselle, Good Friday Fri 2027-03-26 -> Mon 29 Easter Monday -> Tue 30 (CEST).
         # (postal codes 57xxx and 68xxx: see the 2025 Christmas bridge and the reference test)
-        (METRO_MOBILE, "67000", "2027-03-26T10:00:00", SPRING_NOW, "2027-03-30T10:00:00+02:00", None),
+        (
+            METRO_MOBILE,
+            "67000",
+            "2027-03-26T10:00:00",
+            SPRING_NOW,
+            "2027-03-30T10:00:00+02:00",
+            None,
+        ),
         # Alsace-Moselle, 26 Dec 2028 is a Tuesday -> Wednesday 27.
-        (METRO_MOBILE, "67000", "2028-12-26T10:00:00", paris(2028, 12, 1), "2028-12-27T10:00:00+01:00", None),
+        (
+            METRO_MOBILE,
+            "67000",
+            "2028-12-26T10:00:00",
+            paris(2028, 12, 1),
+            "2028-12-27T10:00:00+01:00",
+            None,
+        ),
         # Guadeloupe 27 May 2027 (Thu); 28 May (Fri) is Saint-Martin's, same numbers -> Mon 31.
         # 10:00 -04:00 = 14:00 UTC = 16:00 CEST.
-        (GP_FIXED, None, "2027-05-27T10:00:00-04:00", paris(2027, 5, 1), "2027-05-31T16:00:00+02:00", "2027-05-31T10:00:00-04:00"),
+        (
+            GP_FIXED,
+            None,
+            "2027-05-27T10:00:00-04:00",
+            paris(2027, 5, 1),
+            "2027-05-31T16:00:00+02:00",
+            "2027-05-31T10:00:00-04:00",
+        ),
         # Saint-Martin: 28 May 2026 (Thu) observed -> Fri 29; 27 May 2026 (Wed, decree) -> 28 blocked -> Fri 29.
-        (GP_MOBILE, None, "2026-05-28T10:00:00-04:00", paris(2026, 5, 1), "2026-05-29T16:00:00+02:00", "2026-05-29T10:00:00-04:00"),
-        (GP_MOBILE, None, "2026-05-27T10:00:00-04:00", paris(2026, 5, 1), "2026-05-29T16:00:00+02:00", "2026-05-29T10:00:00-04:00"),
+        (
+            GP_MOBILE,
+            None,
+            "2026-05-28T10:00:00-04:00",
+            paris(2026, 5, 1),
+            "2026-05-29T16:00:00+02:00",
+            "2026-05-29T10:00:00-04:00",
+        ),
+        (
+            GP_MOBILE,
+            None,
+            "2026-05-27T10:00:00-04:00",
+            paris(2026, 5, 1),
+            "2026-05-29T16:00:00+02:00",
+            "2026-05-29T10:00:00-04:00",
+        ),
         # Saint-Barthélemy 9 Oct 2026 (Fri) -> Mon 12 Oct.
-        (GP_FIXED, None, "2026-10-09T10:00:00-04:00", paris(2026, 9, 1), "2026-10-12T16:00:00+02:00", "2026-10-12T10:00:00-04:00"),
+        (
+            GP_FIXED,
+            None,
+            "2026-10-09T10:00:00-04:00",
+            paris(2026, 9, 1),
+            "2026-10-12T16:00:00+02:00",
+            "2026-10-12T10:00:00-04:00",
+        ),
         # Martinique 22 May 2026 (Fri) -> Mon 25 is Whit Monday (national) -> Tue 26.
-        (MQ_MOBILE, None, "2026-05-22T10:00:00-04:00", paris(2026, 5, 1), "2026-05-26T16:00:00+02:00", "2026-05-26T10:00:00-04:00"),
+        (
+            MQ_MOBILE,
+            None,
+            "2026-05-22T10:00:00-04:00",
+            paris(2026, 5, 1),
+            "2026-05-26T16:00:00+02:00",
+            "2026-05-26T10:00:00-04:00",
+        ),
         # Guyane 10 Jun 2026 (Wed) -> Thu 11; 10:00 -03:00 = 13:00 UTC = 15:00 CEST.
-        (GF_FIXED, None, "2026-06-10T10:00:00-03:00", paris(2026, 6, 1), "2026-06-11T15:00:00+02:00", "2026-06-11T10:00:00-03:00"),
+        (
+            GF_FIXED,
+            None,
+            "2026-06-10T10:00:00-03:00",
+            paris(2026, 6, 1),
+            "2026-06-11T15:00:00+02:00",
+            "2026-06-11T10:00:00-03:00",
+        ),
         # Réunion 20 Dec 2027 (Mon) -> Tue 21; 10:00 +04:00 = 06:00 UTC = 07:00 CET.
-        (RE_FIXED, None, "2027-12-20T10:00:00+04:00", paris(2027, 12, 1), "2027-12-21T07:00:00+01:00", "2027-12-21T10:00:00+04:00"),
+        (
+            RE_FIXED,
+            None,
+            "2027-12-20T10:00:00+04:00",
+            paris(2027, 12, 1),
+            "2027-12-21T07:00:00+01:00",
+            "2027-12-21T10:00:00+04:00",
+        ),
         # Mayotte 27 Apr 2027 (Tue) -> Wed 28; 10:00 +03:00 = 07:00 UTC = 09:00 CEST.
-        (YT_MOBILE, None, "2027-04-27T10:00:00+03:00", paris(2027, 4, 1), "2027-04-28T09:00:00+02:00", "2027-04-28T10:00:00+03:00"),
+        (
+            YT_MOBILE,
+            None,
+            "2027-04-27T10:00:00+03:00",
+            paris(2027, 4, 1),
+            "2027-04-28T09:00:00+02:00",
+            "2027-04-28T10:00:00+03:00",
+        ),
     ],
 )
 def test_local_holiday_is_blocked(fr, phone, postal, proposed, now, expected_paris, expected_local):
@@ -333,12 +487,32 @@ def test_local_holiday_is_blocked(fr, phone, postal, proposed, now, expected_par
     ("phone", "postal", "proposed", "now", "expected_paris"),
     [
         (METRO_MOBILE, "67000", "2027-03-26T10:00:00", SPRING_NOW, "2027-03-26T10:00:00+01:00"),
-        (GP_FIXED, None, "2027-05-27T10:00:00-04:00", paris(2027, 5, 1), "2027-05-27T16:00:00+02:00"),
-        (GP_FIXED, None, "2027-05-28T10:00:00-04:00", paris(2027, 5, 1), "2027-05-28T16:00:00+02:00"),
-        (RE_FIXED, None, "2027-12-20T10:00:00+04:00", paris(2027, 12, 1), "2027-12-20T07:00:00+01:00"),
+        (
+            GP_FIXED,
+            None,
+            "2027-05-27T10:00:00-04:00",
+            paris(2027, 5, 1),
+            "2027-05-27T16:00:00+02:00",
+        ),
+        (
+            GP_FIXED,
+            None,
+            "2027-05-28T10:00:00-04:00",
+            paris(2027, 5, 1),
+            "2027-05-28T16:00:00+02:00",
+        ),
+        (
+            RE_FIXED,
+            None,
+            "2027-12-20T10:00:00+04:00",
+            paris(2027, 12, 1),
+            "2027-12-20T07:00:00+01:00",
+        ),
     ],
 )
-def test_local_holiday_callable_without_local_holidays(fr, phone, postal, proposed, now, expected_paris):
+def test_local_holiday_callable_without_local_holidays(
+    fr, phone, postal, proposed, now, expected_paris
+):
     row = kept(scrub_one(fr, phone, proposed, postal=postal, now=now, local_holidays=False))
     assert row["call_at"] == expected_paris
     assert row["rescheduled"] is False
@@ -372,12 +546,16 @@ def test_christmas_bridge_2026(fr):
 )
 def test_christmas_bridge_2025_alsace_vs_metropole(fr, postal, expected):
     # Wed 24 Dec 2025 20:30 -> Thu 25 Christmas -> Fri 26 (St Stephen in Alsace-Moselle).
-    row = kept(scrub_one(fr, METRO_MOBILE, "2025-12-24T20:30:00", postal=postal, now=paris(2025, 12, 1)))
+    row = kept(
+        scrub_one(fr, METRO_MOBILE, "2025-12-24T20:30:00", postal=postal, now=paris(2025, 12, 1))
+    )
     assert row["call_at"] == expected
 
 
 def test_26_december_2028_metropole_kept(fr):
-    row = kept(scrub_one(fr, METRO_MOBILE, "2028-12-26T10:00:00", postal="75001", now=paris(2028, 12, 1)))
+    row = kept(
+        scrub_one(fr, METRO_MOBILE, "2028-12-26T10:00:00", postal="75001", now=paris(2028, 12, 1))
+    )
     assert row["call_at"] == "2028-12-26T10:00:00+01:00"
     assert row["rescheduled"] is False
 
@@ -518,13 +696,33 @@ def test_unattributed_262_is_in_no_arcep_block():
     ("proposed", "now", "expected_paris", "expected_local"),
     [
         # 10:00 Paris = 09:00 UTC: Réunion lunch (13:00) -> 11:00 UTC = 12:00 Paris.
-        ("2026-11-24T10:00:00", NOW, "2026-11-24T12:00:00+01:00", "2026-11-24T15:00:00+04:00|2026-11-24T14:00:00+03:00"),
+        (
+            "2026-11-24T10:00:00",
+            NOW,
+            "2026-11-24T12:00:00+01:00",
+            "2026-11-24T15:00:00+04:00|2026-11-24T14:00:00+03:00",
+        ),
         # 17:00 Paris = 16:00 UTC: 20:00 in Réunion -> Wed 07:00 UTC = 08:00 Paris.
-        ("2026-11-24T17:00:00", NOW, "2026-11-25T08:00:00+01:00", "2026-11-25T11:00:00+04:00|2026-11-25T10:00:00+03:00"),
+        (
+            "2026-11-24T17:00:00",
+            NOW,
+            "2026-11-25T08:00:00+01:00",
+            "2026-11-25T11:00:00+04:00|2026-11-25T10:00:00+03:00",
+        ),
         # Tue 2027-04-27 is Mayotte's holiday: blocked -> Wed 07:00 UTC = 09:00 CEST.
-        ("2027-04-27T10:00:00", paris(2027, 4, 1), "2027-04-28T09:00:00+02:00", "2027-04-28T11:00:00+04:00|2027-04-28T10:00:00+03:00"),
+        (
+            "2027-04-27T10:00:00",
+            paris(2027, 4, 1),
+            "2027-04-28T09:00:00+02:00",
+            "2027-04-28T11:00:00+04:00|2027-04-28T10:00:00+03:00",
+        ),
         # Mon 2027-12-20 is Réunion's holiday: blocked -> Tue 07:00 UTC = 08:00 CET.
-        ("2027-12-20T09:00:00", paris(2027, 12, 1), "2027-12-21T08:00:00+01:00", "2027-12-21T11:00:00+04:00|2027-12-21T10:00:00+03:00"),
+        (
+            "2027-12-20T09:00:00",
+            paris(2027, 12, 1),
+            "2027-12-21T08:00:00+01:00",
+            "2027-12-21T11:00:00+04:00|2027-12-21T10:00:00+03:00",
+        ),
     ],
 )
 def test_unattributed_262_legal_in_both_zones(fr, proposed, now, expected_paris, expected_local):
@@ -606,15 +804,28 @@ def reference_outcomes(fr) -> dict[tuple[str, bool], dict[date, str]]:
     for local_holidays, cases in ((True, weekday), (False, local_only)):
         for group in _clusters(cases):
             # Distinct numbers per zone inside a group (a few dozen at most).
-            rows = [(_numbered(ZONES[z][0], [x for x, _ in group[:k]].count(z)), _ten_local(z, d)) for k, (z, d) in enumerate(group)]
+            rows = [
+                (_numbered(ZONES[z][0], [x for x, _ in group[:k]].count(z)), _ten_local(z, d))
+                for k, (z, d) in enumerate(group)
+            ]
             postal = [ZONES[z][1] for z, _ in group]
             now = datetime.combine(group[0][1] - timedelta(days=2), time(12), UTC)
-            res = run(fr, campaign(rows, postal_code=postal), now=now, local_holidays=local_holidays, horizon=7)
+            res = run(
+                fr,
+                campaign(rows, postal_code=postal),
+                now=now,
+                local_holidays=local_holidays,
+                horizon=7,
+            )
             assert res.rejects.height == 0, res.rejects.to_dicts()
             assert res.clean["source_row"].to_list() == list(range(1, len(group) + 1))
-            for (z, d), local, zones in zip(group, res.clean["callee_local_time"], res.clean["callee_tz"]):
+            for (z, d), local, zones in zip(
+                group, res.clean["callee_local_time"], res.clean["callee_tz"]
+            ):
                 # the entry of the zone this CSV row is about (Saint-Martin -> America/Marigot)
-                out.setdefault((z, local_holidays), {})[d] = local.split("|")[zones.split("|").index(ZONES[z][2])]
+                out.setdefault((z, local_holidays), {})[d] = local.split("|")[
+                    zones.split("|").index(ZONES[z][2])
+                ]
     return out
 
 
@@ -641,9 +852,18 @@ def test_reference_holidays_are_blocked(reference_outcomes, zone_key):
 
 @settings(max_examples=200, deadline=None)
 @given(
-    intervals=st.lists(st.tuples(st.sampled_from(["a", "b", "c"]), st.integers(0, 40), st.integers(1, 12)), max_size=12),
+    intervals=st.lists(
+        st.tuples(st.sampled_from(["a", "b", "c"]), st.integers(0, 40), st.integers(1, 12)),
+        max_size=12,
+    ),
     # Instants repeat (within a place and across places), as a campaign's do.
-    rows=st.lists(st.tuples(st.one_of(st.sampled_from(["a", "b", "c", "d"]), st.none()), st.one_of(st.sampled_from([2, 9, 17, 30, 44]), st.integers(0, 45), st.none())), max_size=40),
+    rows=st.lists(
+        st.tuples(
+            st.one_of(st.sampled_from(["a", "b", "c", "d"]), st.none()),
+            st.one_of(st.sampled_from([2, 9, 17, 30, 44]), st.integers(0, 45), st.none()),
+        ),
+        max_size=40,
+    ),
     outside=st.sampled_from([None, "before 1970", "after 2514"]),
 )
 def test_next_legal_per_distinct_instant_is_the_row_by_row_answer(intervals, rows, outside):
@@ -656,7 +876,11 @@ def test_next_legal_per_distinct_instant_is_the_row_by_row_answer(intervals, row
     for place, start, length in sorted(intervals):
         if not any(p == place and start < e and s < start + length for p, s, e in spans):
             spans.append((place, start, start + length))
-    calendar = SimpleNamespace(intervals=pl.DataFrame(spans, schema={"territory": pl.String, "start": pl.Int64, "end": pl.Int64}, orient="row").sort("end"))
+    calendar = SimpleNamespace(
+        intervals=pl.DataFrame(
+            spans, schema={"territory": pl.String, "start": pl.Int64, "end": pl.Int64}, orient="row"
+        ).sort("end")
+    )
 
     def instant(t: int | None) -> int | None:
         if t is not None and outside == "before 1970" and t < 3:
@@ -667,7 +891,8 @@ def test_next_legal_per_distinct_instant_is_the_row_by_row_answer(intervals, row
 
     frame = pl.DataFrame(
         [(i, p, instant(t)) for i, (p, t) in enumerate(rows)],
-        schema={"source_row": pl.Int64, "_territory": pl.String, "_t0": pl.Int64}, orient="row",
+        schema={"source_row": pl.Int64, "_territory": pl.String, "_t0": pl.Int64},
+        orient="row",
     )
     got = next_legal(frame, calendar, at="_t0", territory="_territory")
     assert got.equals(_next_legal_rows(frame, calendar, at="_t0", territory="_territory"))
@@ -683,7 +908,12 @@ def test_slots_after_2514_are_what_they_are_800_years_earlier(fr):
     every 400 years, weekdays included, and so do these zones' rules: late
     November holds no movable holiday, so 2826 must give 2026's answers,
     800 years on (it crashed once the slot keys were taken apart)."""
-    times = ["2026-11-24T09:00:00", "2026-11-24T19:30:00", "2026-11-24T12:30:00", "2026-11-27T19:00:00"]
+    times = [
+        "2026-11-24T09:00:00",
+        "2026-11-24T19:30:00",
+        "2026-11-24T12:30:00",
+        "2026-11-27T19:00:00",
+    ]
     phones = [METRO_MOBILE, RE_MOBILE, GP_MOBILE, YT_FIXED]
     rows = [(p, t) for p in phones for t in times]
     later = [(p, t.replace("2026", "2826")) for p, t in rows]
@@ -694,6 +924,7 @@ def test_slots_after_2514_are_what_they_are_800_years_earlier(fr):
     assert res_later.rejects["source_row"].to_list() == res.rejects["source_row"].to_list()
     texts = ["call_at", "callee_local_time", "original_call_at"]
     assert res_later.clean.select(texts).to_dicts() == [
-        {k: v.replace("2026", "2826") for k, v in row.items()} for row in res.clean.select(texts).to_dicts()
+        {k: v.replace("2026", "2826") for k, v in row.items()}
+        for row in res.clean.select(texts).to_dicts()
     ]
     assert res.clean["callee_tz"].to_list() == res_later.clean["callee_tz"].to_list()

@@ -19,6 +19,7 @@ from callscrub.io.writers import Parts, _BuiltAhead, write_outputs
 
 def frames(tag: str, n: int, built: list[str] | None = None, fail_at: int | None = None):
     """A Parts of n one-row frames; each frame's name is recorded in `built` when made."""
+
     def parts():
         for i in range(n):
             if fail_at == i:
@@ -26,6 +27,7 @@ def frames(tag: str, n: int, built: list[str] | None = None, fail_at: int | None
             if built is not None:
                 built.append(f"{tag}{i}")
             yield pl.DataFrame({"part": [f"{tag}{i}"]})
+
     return Parts(parts)
 
 
@@ -114,10 +116,22 @@ def test_a_disk_full_when_an_output_is_flushed_names_that_output(tmp_path: Path,
             raise OSError(errno.ENOSPC, "No space left on device")
 
     real_open = writers._open_temp
-    monkeypatch.setattr(writers, "_open_temp", lambda path: io.BufferedWriter(Quota()) if path.name.startswith(".clean.csv.") else real_open(path))
-    clean, rejects, summary = tmp_path / "clean.csv", tmp_path / "rejects.csv", tmp_path / "summary.json"
+    monkeypatch.setattr(
+        writers,
+        "_open_temp",
+        lambda path: (
+            io.BufferedWriter(Quota()) if path.name.startswith(".clean.csv.") else real_open(path)
+        ),
+    )
+    clean, rejects, summary = (
+        tmp_path / "clean.csv",
+        tmp_path / "rejects.csv",
+        tmp_path / "summary.json",
+    )
     with pytest.raises(OutputError, match=r"clean.csv: cannot write \(.*No space left on device"):
-        write_outputs([(frames("a", 3), str(clean)), (frames("b", 2), str(rejects)), (b"{}", str(summary))])
+        write_outputs(
+            [(frames("a", 3), str(clean)), (frames("b", 2), str(rejects)), (b"{}", str(summary))]
+        )
     assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
@@ -144,6 +158,7 @@ def test_signals_are_held_whichever_thread_receives_them():
     it must not run; it runs once the block ends."""
     pl.DataFrame({"a": list(range(100_000))}).sort("a")  # polars' threads exist
     from callscrub.io.writers import _signals_held
+
     seen: list[str] = []
     with pytest.raises(KeyboardInterrupt):
         with _signals_held():
@@ -158,6 +173,7 @@ def test_signals_are_held_whichever_thread_receives_them():
 
 def test_signals_arrive_from_another_thread_while_held():
     from callscrub.io.writers import _signals_held
+
     seen: list[str] = []
     with pytest.raises(KeyboardInterrupt):
         with _signals_held():

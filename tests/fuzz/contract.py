@@ -11,9 +11,9 @@ from pathlib import Path
 
 import polars as pl
 
-from callscrub.phone import normalise as numbers
 from callscrub.errors import InputError
 from callscrub.io.readers import read_table
+from callscrub.phone import normalise as numbers
 from callscrub.rules.model import load_rules
 
 FR = load_rules("fr")

@@ -79,7 +79,15 @@ def scrub(
     (--now NOW, --no-registry unless a registry is given, --no-manifest)."""
     clean_path, rejects_path = outdir / out, outdir / rejects
     summary_path = outdir / "summary.json" if summary else None
-    argv = ["scrub", str(campaign), "--out", str(clean_path), "--rejects", str(rejects_path), "--no-manifest"]
+    argv = [
+        "scrub",
+        str(campaign),
+        "--out",
+        str(clean_path),
+        "--rejects",
+        str(rejects_path),
+        "--no-manifest",
+    ]
     if "--now" not in extra:
         argv += ["--now", NOW]
     if "--registry" not in extra:
@@ -106,7 +114,9 @@ def assert_input_error(res: Result, name: Path | str, *needles: str) -> str:
     assert str(name) in line, f"the message does not name {name}: {line}"
     for needle in needles:
         assert needle in line, f"{needle!r} missing from: {line}"
-    assert not res.clean_path.exists() and not res.rejects_path.exists(), "an output was written after an input error"
+    assert not res.clean_path.exists() and not res.rejects_path.exists(), (
+        "an output was written after an input error"
+    )
     assert not part_files(res.clean_path.parent)
     return line
 
@@ -117,9 +127,13 @@ def assert_no_row_lost(res: Result, rows_in: int) -> tuple[pl.DataFrame, pl.Data
     assert "Traceback" not in res.err
     clean, rejects = res.clean, res.rejects
     assert clean.height + rejects.height == rows_in, (clean.height, rejects.height, rows_in)
-    rows = sorted(int(r) for r in [*clean["source_row"].to_list(), *rejects["source_row"].to_list()])
+    rows = sorted(
+        int(r) for r in [*clean["source_row"].to_list(), *rejects["source_row"].to_list()]
+    )
     assert rows == list(range(1, rows_in + 1)), rows
-    assert set(rejects["reason"].to_list()) <= set(ALL_REASONS), rejects["reason"].unique().to_list()
+    assert set(rejects["reason"].to_list()) <= set(ALL_REASONS), (
+        rejects["reason"].unique().to_list()
+    )
     assert rejects.filter(pl.col("detail").is_null()).height == 0, "a rejected row has no detail"
     return clean, rejects
 
@@ -140,5 +154,7 @@ def nsn_digits(phone: str) -> str:
 
 
 def consent_file(path: Path, e164s: list[str]) -> Path:
-    pl.DataFrame({"phone": e164s, "consent_at": ["2000-01-01T00:00:00"] * len(e164s)}).write_csv(path)
+    pl.DataFrame({"phone": e164s, "consent_at": ["2000-01-01T00:00:00"] * len(e164s)}).write_csv(
+        path
+    )
     return path

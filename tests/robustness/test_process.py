@@ -94,9 +94,22 @@ def _child_sigint_default() -> Iterator[None]:
 def console_script(campaign: Path, outdir: Path, *extra: str) -> Iterator[subprocess.Popen]:
     """The real `callscrub scrub` in a subprocess; killed if a test leaves it running.
     It waits for its locks (--wait-lock 60) so that `lock_held` probes never make it fail."""
-    argv = [str(CONSOLE_SCRIPT), "scrub", str(campaign), "--out", str(outdir / "clean.csv"),
-            "--rejects", str(outdir / "rejects.csv"), "--now", NOW, "--no-registry", "--no-manifest",
-            "--wait-lock", "60", *extra]
+    argv = [
+        str(CONSOLE_SCRIPT),
+        "scrub",
+        str(campaign),
+        "--out",
+        str(outdir / "clean.csv"),
+        "--rejects",
+        str(outdir / "rejects.csv"),
+        "--now",
+        NOW,
+        "--no-registry",
+        "--no-manifest",
+        "--wait-lock",
+        "60",
+        *extra,
+    ]
     with _child_sigint_default():
         proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
@@ -133,7 +146,11 @@ def lock_held(target: Path) -> bool:
 
 def wait_for_lock(proc: subprocess.Popen, outdir: Path) -> None:
     """The run has installed its signal handlers and holds its output locks."""
-    wait_until(lambda: lock_held(outdir / "clean.csv") or proc.poll() is not None, 60, "the run to lock its outputs")
+    wait_until(
+        lambda: lock_held(outdir / "clean.csv") or proc.poll() is not None,
+        60,
+        "the run to lock its outputs",
+    )
     assert proc.poll() is None, f"the run ended early: {proc.communicate()}"
 
 
@@ -158,7 +175,9 @@ def assert_untouched(earlier: dict[Path, bytes], outdir: Path) -> None:
     [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "terminated")],
     ids=["SIGINT", "SIGTERM"],
 )
-def test_signal_mid_run_keeps_the_earlier_outputs(sig: int, code: int, word: str, large: Path, tmp_path: Path) -> None:
+def test_signal_mid_run_keeps_the_earlier_outputs(
+    sig: int, code: int, word: str, large: Path, tmp_path: Path
+) -> None:
     earlier = earlier_outputs(tmp_path)
     with console_script(large, tmp_path) as proc:
         wait_for_lock(proc, tmp_path)
@@ -172,12 +191,20 @@ def test_signal_mid_run_keeps_the_earlier_outputs(sig: int, code: int, word: str
     assert_untouched(earlier, tmp_path)
 
 
-def test_sigterm_while_the_outputs_are_written_leaves_no_part_file(medium: Path, tmp_path: Path) -> None:
+def test_sigterm_while_the_outputs_are_written_leaves_no_part_file(
+    medium: Path, tmp_path: Path
+) -> None:
     earlier = earlier_outputs(tmp_path)
     with console_script(medium, tmp_path) as proc:
         wait_for_lock(proc, tmp_path)
-        wait_until(lambda: any(p.name.startswith(".clean.csv.") for p in part_files(tmp_path)) or proc.poll() is not None,
-                   120, "the clean list's temporary file")
+        wait_until(
+            lambda: (
+                any(p.name.startswith(".clean.csv.") for p in part_files(tmp_path))
+                or proc.poll() is not None
+            ),
+            120,
+            "the clean list's temporary file",
+        )
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=60)
     assert proc.returncode == 143, (proc.returncode, err)
@@ -188,7 +215,9 @@ def test_sigterm_while_the_outputs_are_written_leaves_no_part_file(medium: Path,
 # --------------------------------------------------------------------------- signals at the worst moments (injected)
 
 
-def _raise_at_fsync_of(name_prefix: str, exc: BaseException, monkeypatch: pytest.MonkeyPatch) -> None:
+def _raise_at_fsync_of(
+    name_prefix: str, exc: BaseException, monkeypatch: pytest.MonkeyPatch
+) -> None:
     real_fsync = os.fsync
 
     def fsync(fd: int) -> None:
@@ -201,11 +230,16 @@ def _raise_at_fsync_of(name_prefix: str, exc: BaseException, monkeypatch: pytest
 
 @pytest.mark.parametrize(
     "exc,code",
-    [(KeyboardInterrupt(), 130), (Terminated("terminated (SIGTERM); no output was written."), 143),
-     (OSError(errno.EIO, "Input/output error"), 3)],
+    [
+        (KeyboardInterrupt(), 130),
+        (Terminated("terminated (SIGTERM); no output was written."), 143),
+        (OSError(errno.EIO, "Input/output error"), 3),
+    ],
     ids=["SIGINT", "SIGTERM", "EIO-at-fsync"],
 )
-def test_fault_during_the_final_renames_leaves_a_consistent_set(exc, code: int, tmp_path: Path, monkeypatch) -> None:
+def test_fault_during_the_final_renames_leaves_a_consistent_set(
+    exc, code: int, tmp_path: Path, monkeypatch
+) -> None:
     """The signal (or an I/O error) arrives while the clean list's temporary file
     is flushed, after the other outputs were complete. CLEAN, REJECTS and the
     summary belong to one run: all new or all earlier, never a mix."""
@@ -220,7 +254,9 @@ def test_fault_during_the_final_renames_leaves_a_consistent_set(exc, code: int, 
     assert_untouched(earlier, tmp_path)
 
 
-def test_signal_right_after_the_temp_file_is_created_leaves_no_part_file(tmp_path: Path, monkeypatch) -> None:
+def test_signal_right_after_the_temp_file_is_created_leaves_no_part_file(
+    tmp_path: Path, monkeypatch
+) -> None:
     earlier = earlier_outputs(tmp_path)
     real_chmod = os.chmod
 
@@ -235,7 +271,9 @@ def test_signal_right_after_the_temp_file_is_created_leaves_no_part_file(tmp_pat
     assert_untouched(earlier, tmp_path)
 
 
-def test_real_sigterm_as_the_rejects_temp_file_appears_leaves_no_part_file(tmp_path: Path, monkeypatch) -> None:
+def test_real_sigterm_as_the_rejects_temp_file_appears_leaves_no_part_file(
+    tmp_path: Path, monkeypatch
+) -> None:
     """The race CI once hit: SIGTERM lands just after the REJECTS temporary file
     is created and before the writer has recorded it for clean-up."""
     earlier = earlier_outputs(tmp_path)
@@ -388,7 +426,9 @@ def test_read_only_output_directory_is_an_input_error(tmp_path: Path) -> None:
     assert list(outdir.iterdir()) == []
 
 
-def test_permission_denied_creating_the_temp_file_is_an_input_error(tmp_path: Path, monkeypatch) -> None:
+def test_permission_denied_creating_the_temp_file_is_an_input_error(
+    tmp_path: Path, monkeypatch
+) -> None:
     """What a read-only directory does for a non-root user (the suite may run as root)."""
     earlier = earlier_outputs(tmp_path)
 
@@ -404,7 +444,9 @@ def test_permission_denied_creating_the_temp_file_is_an_input_error(tmp_path: Pa
 
 
 @pytest.mark.parametrize("failing", ["clean.csv", "rejects.csv"])
-def test_disk_full_while_writing_leaves_the_earlier_outputs(failing: str, tmp_path: Path, monkeypatch) -> None:
+def test_disk_full_while_writing_leaves_the_earlier_outputs(
+    failing: str, tmp_path: Path, monkeypatch
+) -> None:
     earlier = earlier_outputs(tmp_path)
     real_open = writers._open_temp
 
@@ -433,13 +475,17 @@ def test_disk_full_while_writing_leaves_the_earlier_outputs(failing: str, tmp_pa
 
 
 @pytest.mark.parametrize("target", ["clean.csv", "clean.parquet", "summary.json"])
-def test_real_disk_full_error_is_an_input_error_naming_the_output(target: str, tmp_path: Path, monkeypatch) -> None:
+def test_real_disk_full_error_is_an_input_error_naming_the_output(
+    target: str, tmp_path: Path, monkeypatch
+) -> None:
     """The writers really write into /dev/full (ENOSPC from the OS, raised by polars
     or Python as each does): exit 3 naming the output, whatever the format."""
     real_open = writers._open_temp
 
     def open_temp(path: Path):
-        return real_open(Path("/dev/full")) if path.name.startswith(f".{target}.") else real_open(path)
+        return (
+            real_open(Path("/dev/full")) if path.name.startswith(f".{target}.") else real_open(path)
+        )
 
     monkeypatch.setattr(writers, "_open_temp", open_temp)
     campaign = write_csv(tmp_path / "campaign.csv", SMALL)
@@ -449,7 +495,10 @@ def test_real_disk_full_error_is_an_input_error_naming_the_output(target: str, t
     line = one_line(res.err)
     assert str(tmp_path / target) in line, line
     assert "No space left on device" in line, line
-    assert not any((tmp_path / name).exists() for name in ("clean.csv", "clean.parquet", "rejects.csv", "summary.json"))
+    assert not any(
+        (tmp_path / name).exists()
+        for name in ("clean.csv", "clean.parquet", "rejects.csv", "summary.json")
+    )
     assert not part_files(tmp_path)
 
 

@@ -75,18 +75,34 @@ class InputRecord:
 
     def as_dict(self) -> dict[str, Any]:
         resolved = self.path if self.path == "-" else str(Path(self.path).resolve())
-        return {"role": self.role, "path": self.path, "resolved": resolved, "size": self.size, "sha256": self.sha256,
-                "rows": self.rows, **self.extra}
+        return {
+            "role": self.role,
+            "path": self.path,
+            "resolved": resolved,
+            "size": self.size,
+            "sha256": self.sha256,
+            "rows": self.rows,
+            **self.extra,
+        }
 
 
-def replay_args(argv: list[str], inputs: dict[str, list[str]], outputs: dict[str, str], now: str,
-                registry_dates: list[str]) -> list[str]:
+def replay_args(
+    argv: list[str],
+    inputs: dict[str, list[str]],
+    outputs: dict[str, str],
+    now: str,
+    registry_dates: list[str],
+) -> list[str]:
     """The arguments to run the same scrub again, with inputs and outputs as
     tokens (@input:N, @output:clean) that `verify` fills in."""
     input_options = {"--registry", "--history", "--consent", "--screened"}
     dropped_with_value = {"--summary-json", "--manifest", "--now", "--registry-date"}
     dropped_flags = {"--no-manifest", "--quiet", "-q", "--traceback", "--verbose"}
-    order = [p for role in ("campaign", "registry", "history", "consent", "screened") for p in inputs.get(role, [])]
+    order = [
+        p
+        for role in ("campaign", "registry", "history", "consent", "screened")
+        for p in inputs.get(role, [])
+    ]
     index = {p: i for i, p in enumerate(order)}
     out: list[str] = []
     i = 0
@@ -103,7 +119,11 @@ def replay_args(argv: list[str], inputs: dict[str, list[str]], outputs: dict[str
             continue
         if name in input_options or name in ("--out", "--rejects"):
             val = value if eq else (argv[i + 1] if takes_value else "")
-            token = f"{OUTPUT}{'clean' if name == '--out' else 'rejects'}" if name in ("--out", "--rejects") else f"{INPUT}{index[val]}"
+            token = (
+                f"{OUTPUT}{'clean' if name == '--out' else 'rejects'}"
+                if name in ("--out", "--rejects")
+                else f"{INPUT}{index[val]}"
+            )
             out += [name, token]
             i += 1 if eq else 2
             continue
@@ -123,8 +143,17 @@ def replay_args(argv: list[str], inputs: dict[str, list[str]], outputs: dict[str
 
 
 def build_manifest(
-    *, argv: list[str], now: str, packs: list[dict[str, Any]], inputs: list[InputRecord], outputs: list[dict[str, Any]],
-    counts: dict[str, Any], options: dict[str, Any], replay: list[str], started: datetime, finished: datetime,
+    *,
+    argv: list[str],
+    now: str,
+    packs: list[dict[str, Any]],
+    inputs: list[InputRecord],
+    outputs: list[dict[str, Any]],
+    counts: dict[str, Any],
+    options: dict[str, Any],
+    replay: list[str],
+    started: datetime,
+    finished: datetime,
 ) -> dict[str, Any]:
     from callscrub import __version__
 
@@ -156,7 +185,11 @@ def load_manifest(path: str) -> dict[str, Any]:
         raise InputError(f"{path}: no such manifest. Check the path.") from None
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise InputError(f"{path}: not a callscrub manifest (invalid JSON).") from None
-    if not isinstance(data, dict) or data.get("manifest_version") != MANIFEST_VERSION or "replay" not in data:
+    if (
+        not isinstance(data, dict)
+        or data.get("manifest_version") != MANIFEST_VERSION
+        or "replay" not in data
+    ):
         raise InputError(f"{path}: not a callscrub manifest of version {MANIFEST_VERSION}.")
     return data
 
@@ -176,7 +209,8 @@ def _find_input(record: dict[str, Any], manifest_dir: Path, inputs_dir: str | No
     if record["path"] == "-":
         raise InputError(
             f"the {record['role']} was read from standard input; put a copy named stdin under --inputs-dir "
-            "to verify it." if not (inputs_dir and (Path(inputs_dir) / "stdin").is_file())
+            "to verify it."
+            if not (inputs_dir and (Path(inputs_dir) / "stdin").is_file())
             else "standard input copy does not match"
         )
     if found_other is not None:
@@ -202,11 +236,17 @@ def _first_difference(a: bytes, b: bytes, fmt: str) -> str:
     la, lb = a.split(b"\n"), b.split(b"\n")
     for i, (x, y) in enumerate(zip(la, lb)):
         if x != y:
-            return "the header differs" if i == 0 else f"first differing row: data row {i} (line {i + 1})"
+            return (
+                "the header differs"
+                if i == 0
+                else f"first differing row: data row {i} (line {i + 1})"
+            )
     return f"the row counts differ ({len(la) - 2} vs {len(lb) - 2})"
 
 
-def verify(manifest_path: str, *, inputs_dir: str | None, strict_versions: bool, run: Any, warn: Any) -> list[str]:
+def verify(
+    manifest_path: str, *, inputs_dir: str | None, strict_versions: bool, run: Any, warn: Any
+) -> list[str]:
     """Replay a manifest's scrub; return what was checked. Raises on a difference.
 
     `run(argv) -> int` runs the CLI; `warn(text)` reports a version difference.
@@ -214,7 +254,11 @@ def verify(manifest_path: str, *, inputs_dir: str | None, strict_versions: bool,
     manifest = load_manifest(manifest_path)
     checked = []
     current = environment()
-    diffs = [f"{k} {v} (now {current.get(k)})" for k, v in manifest["environment"].items() if current.get(k) != v]
+    diffs = [
+        f"{k} {v} (now {current.get(k)})"
+        for k, v in manifest["environment"].items()
+        if current.get(k) != v
+    ]
     if diffs:
         text = "package versions differ from the recorded run: " + "; ".join(diffs)
         if strict_versions:
@@ -232,27 +276,43 @@ def verify(manifest_path: str, *, inputs_dir: str | None, strict_versions: bool,
         args = []
         for a in manifest["replay"]:
             if a.startswith(INPUT):
-                args.append(str(found[int(a[len(INPUT):])]))
+                args.append(str(found[int(a[len(INPUT) :])]))
             elif a.startswith(OUTPUT):
-                args.append(targets[a[len(OUTPUT):]])
+                args.append(targets[a[len(OUTPUT) :]])
             else:
                 args.append(a)
         code = run([*args, "--no-manifest", "--quiet"])
         if code != 0:
-            raise VerifyMismatch(f"the replayed scrub exited with {code}, not 0: it cannot reproduce the outputs.")
+            raise VerifyMismatch(
+                f"the replayed scrub exited with {code}, not 0: it cannot reproduce the outputs."
+            )
         for role, o in outs.items():
             replayed = Path(targets[role]).read_bytes()
             digest = hashlib.sha256(replayed).hexdigest()
             stored = Path(o["resolved"]) if o["path"] != "-" else None
             stored_bytes = stored.read_bytes() if stored is not None and stored.is_file() else None
             if digest != o["sha256"]:
-                where = _first_difference(stored_bytes, replayed, o["format"]) if stored_bytes is not None else "hash differs"
-                raise VerifyMismatch(f"{o['path']}: the replayed {role} output differs from the recorded one ({where}).")
+                where = (
+                    _first_difference(stored_bytes, replayed, o["format"])
+                    if stored_bytes is not None
+                    else "hash differs"
+                )
+                raise VerifyMismatch(
+                    f"{o['path']}: the replayed {role} output differs from the recorded one ({where})."
+                )
             if stored_bytes is not None and hashlib.sha256(stored_bytes).hexdigest() != o["sha256"]:
                 where = _first_difference(stored_bytes, replayed, o["format"])
-                raise VerifyMismatch(f"{o['path']}: the stored {role} file was changed after the scrub ({where}).")
-            checked.append(f"{o['path']}: replayed output identical (sha256 {digest[:12]}...)"
-                           + ("" if stored_bytes is not None else "; stored file not found, hash compared only"))
+                raise VerifyMismatch(
+                    f"{o['path']}: the stored {role} file was changed after the scrub ({where})."
+                )
+            checked.append(
+                f"{o['path']}: replayed output identical (sha256 {digest[:12]}...)"
+                + (
+                    ""
+                    if stored_bytes is not None
+                    else "; stored file not found, hash compared only"
+                )
+            )
     return checked
 
 
@@ -262,7 +322,13 @@ def describe(manifest: dict[str, Any], path: str = "MANIFEST") -> list[tuple[str
         ("tool", f"callscrub {manifest['tool']['version']}"),
         ("now", manifest["now"]),
         ("started / finished", f"{manifest['started_at']} / {manifest['finished_at']}"),
-        ("rules", "; ".join(f"{r['name']} ({r['version']}, sha256 {r['sha256'][:12]}...)" for r in manifest["rules"])),
+        (
+            "rules",
+            "; ".join(
+                f"{r['name']} ({r['version']}, sha256 {r['sha256'][:12]}...)"
+                for r in manifest["rules"]
+            ),
+        ),
         ("environment", ", ".join(f"{k} {v}" for k, v in manifest["environment"].items())),
     ]
     for i in manifest["inputs"]:
@@ -270,9 +336,19 @@ def describe(manifest: dict[str, Any], path: str = "MANIFEST") -> list[tuple[str
         if i["role"] == "registry":
             age = i.get("age_days")
             extra = f", exported {i.get('export_date')} ({age} day{'' if age == 1 else 's'} old)"
-        rows.append((i["role"], f"{i['path']}: {i['rows']:,} rows, {i['size']:,} bytes, sha256 {i['sha256'][:12]}...{extra}"))
+        rows.append(
+            (
+                i["role"],
+                f"{i['path']}: {i['rows']:,} rows, {i['size']:,} bytes, sha256 {i['sha256'][:12]}...{extra}",
+            )
+        )
     for o in manifest["outputs"]:
-        rows.append((f"output {o['role']}", f"{o['path']}: {o['rows']:,} rows, sha256 {o['sha256'][:12]}..."))
+        rows.append(
+            (
+                f"output {o['role']}",
+                f"{o['path']}: {o['rows']:,} rows, sha256 {o['sha256'][:12]}...",
+            )
+        )
     c = manifest["counts"]
     rows.append(("rows", f"{c['rows_in']:,} in, {c['kept']:,} kept, {c['rejected']:,} rejected"))
     rows += [(f"  {k}", f"{v:,}") for k, v in c["rejected_by_reason"].items() if v]

@@ -8,18 +8,18 @@ from __future__ import annotations
 
 import contextlib
 import json
+import sys
 from collections.abc import Callable, Iterator
 from datetime import date
-import sys
 from typing import Any, TextIO
 
 from rich.console import Console
 from rich.table import Table
 
-from callscrub.io.history import History
 from callscrub.core.checks.registry import Registry
-from callscrub.rules.model import RuleSet
 from callscrub.core.scrub import ScrubResult
+from callscrub.io.history import History
+from callscrub.rules.model import RuleSet
 
 
 def summary_dict(
@@ -89,7 +89,13 @@ def _lines(s: dict[str, Any]) -> list[tuple[str, str]]:
         rows.append(("history", f"{h['rows']:,} attempts for {h['numbers']:,} numbers{extra}"))
     checks = s.get("checks") or {}
     if checks.get("consent_files") or checks.get("consent_column"):
-        rows.append(("consent", ", ".join(checks.get("consent_files") or []) or f"column {checks['consent_column']}"))
+        rows.append(
+            (
+                "consent",
+                ", ".join(checks.get("consent_files") or [])
+                or f"column {checks['consent_column']}",
+            )
+        )
     for f in checks.get("screened_files") or []:
         rows.append(("screened", f"{f['file']}: {f['callable']:,} callable numbers"))
     if checks.get("sector"):
@@ -118,7 +124,9 @@ def to_json(s: Any) -> str:
     return json.dumps(s, indent=2, sort_keys=False, ensure_ascii=False) + "\n"
 
 
-def print_table(title: str, headers: list[str], rows: list[list[str]], stream: TextIO | None = None) -> None:
+def print_table(
+    title: str, headers: list[str], rows: list[list[str]], stream: TextIO | None = None
+) -> None:
     """A table for a person: rich on a terminal, tab-separated lines otherwise."""
     stream = stream or sys.stdout
     if stream.isatty():

@@ -44,31 +44,58 @@ def with_call_times(lf: pl.LazyFrame, text: pl.Expr, campaign_tz: str) -> pl.Laz
     )
     off = pl.col("_t_off")
     lf = lf.with_columns(
-        pl.col("_t_text").str.to_datetime("%Y-%m-%dT%H:%M:%S%.f", strict=False, time_unit="us").alias("_t_naive"),
-        pl.when(off.str.to_uppercase() == "Z").then(pl.lit(0))
+        pl.col("_t_text")
+        .str.to_datetime("%Y-%m-%dT%H:%M:%S%.f", strict=False, time_unit="us")
+        .alias("_t_naive"),
+        pl.when(off.str.to_uppercase() == "Z")
+        .then(pl.lit(0))
         .otherwise(
-            (off.str.slice(1, 2).cast(pl.Int64, strict=False) * 3600
-             + off.str.replace(":", "").str.slice(3, 2).cast(pl.Int64, strict=False).fill_null(0) * 60)
+            (
+                off.str.slice(1, 2).cast(pl.Int64, strict=False) * 3600
+                + off.str.replace(":", "").str.slice(3, 2).cast(pl.Int64, strict=False).fill_null(0)
+                * 60
+            )
             * pl.when(off.str.starts_with("-")).then(-1).otherwise(1)
-        ).alias("_t_off_s"),
+        )
+        .alias("_t_off_s"),
     )
     # An offset beyond +-14:00 or with 60+ minutes is not a real UTC offset.
-    bad_offset = off.is_not_null() & (
-        (off.str.slice(1, 2).cast(pl.Int64, strict=False).fill_null(99) > 14)
-        | (off.str.replace(":", "").str.slice(3, 2).cast(pl.Int64, strict=False).fill_null(0) >= 60)
-    ) & (off.str.to_uppercase() != "Z")
-    lf = lf.with_columns(pl.when(bad_offset).then(None).otherwise(pl.col("_t_naive")).alias("_t_naive"))
-    naive_us = pl.col("_t_naive").dt.epoch("us")
-    local_us = pl.col("_t_naive").dt.replace_time_zone(campaign_tz, non_existent="null", ambiguous="earliest").dt.epoch("us")
+    bad_offset = (
+        off.is_not_null()
+        & (
+            (off.str.slice(1, 2).cast(pl.Int64, strict=False).fill_null(99) > 14)
+            | (
+                off.str.replace(":", "").str.slice(3, 2).cast(pl.Int64, strict=False).fill_null(0)
+                >= 60
+            )
+        )
+        & (off.str.to_uppercase() != "Z")
+    )
     lf = lf.with_columns(
-        pl.when(off.is_not_null()).then(naive_us - pl.col("_t_off_s") * 1_000_000).otherwise(local_us).alias("_t_us")
+        pl.when(bad_offset).then(None).otherwise(pl.col("_t_naive")).alias("_t_naive")
+    )
+    naive_us = pl.col("_t_naive").dt.epoch("us")
+    local_us = (
+        pl.col("_t_naive")
+        .dt.replace_time_zone(campaign_tz, non_existent="null", ambiguous="earliest")
+        .dt.epoch("us")
+    )
+    lf = lf.with_columns(
+        pl.when(off.is_not_null())
+        .then(naive_us - pl.col("_t_off_s") * 1_000_000)
+        .otherwise(local_us)
+        .alias("_t_us")
     )
     return lf.with_columns(
         ((pl.col("_t_us") + 999_999) // 1_000_000).alias("_proposed"),
-        pl.when(pl.col("_t_empty")).then(pl.lit("empty"))
-        .when(pl.col("_t_us").is_not_null()).then(pl.lit("ok"))
-        .when(pl.col("_t_naive").is_not_null() & off.is_null()).then(pl.lit("nonexistent"))
-        .otherwise(pl.lit("unparseable")).alias("_time_kind"),
+        pl.when(pl.col("_t_empty"))
+        .then(pl.lit("empty"))
+        .when(pl.col("_t_us").is_not_null())
+        .then(pl.lit("ok"))
+        .when(pl.col("_t_naive").is_not_null() & off.is_null())
+        .then(pl.lit("nonexistent"))
+        .otherwise(pl.lit("unparseable"))
+        .alias("_time_kind"),
     ).drop("_t", "_t_text", "_t_off", "_t_empty", "_t_naive", "_t_off_s", "_t_us")
 
 
@@ -81,17 +108,30 @@ def parse_times(df: pl.DataFrame, column: str, zone: str) -> pl.DataFrame:
     dtype = df.schema[column]
     col = pl.col(column)
     if isinstance(dtype, pl.Datetime):  # Parquet input with a real timestamp column
-        inst = col if dtype.time_zone else col.dt.replace_time_zone(zone, non_existent="null", ambiguous="earliest")
-        return df.with_columns(((inst.dt.epoch("us") + 999_999) // 1_000_000).alias("_proposed")).with_columns(
-            pl.when(col.is_null()).then(pl.lit("empty")).when(pl.col("_proposed").is_null()).then(pl.lit("nonexistent"))
-            .otherwise(pl.lit("ok")).cast(TIME_KIND).alias("_time_kind"),
+        inst = (
+            col
+            if dtype.time_zone
+            else col.dt.replace_time_zone(zone, non_existent="null", ambiguous="earliest")
+        )
+        return df.with_columns(
+            ((inst.dt.epoch("us") + 999_999) // 1_000_000).alias("_proposed")
+        ).with_columns(
+            pl.when(col.is_null())
+            .then(pl.lit("empty"))
+            .when(pl.col("_proposed").is_null())
+            .then(pl.lit("nonexistent"))
+            .otherwise(pl.lit("ok"))
+            .cast(TIME_KIND)
+            .alias("_time_kind"),
             col.cast(pl.String).alias("_original"),
         )
     # Issue #7: a campaign repeats a few thousand distinct times; each is
     # parsed once and every row takes its result by position.
     text = df[column].cast(pl.String)
     codes, distinct = factorize(text)
-    parsed = _parse_text(pl.DataFrame({"_original": distinct}).with_row_index("source_row"), "_original", zone)
+    parsed = _parse_text(
+        pl.DataFrame({"_original": distinct}).with_row_index("source_row"), "_original", zone
+    )
     out = df.with_columns(
         text.alias("_original"),
         parsed["_proposed"].gather(codes).alias("_proposed"),
@@ -110,17 +150,37 @@ def _parse_text(df: pl.DataFrame, column: str, zone: str) -> pl.DataFrame:
     # format parse; every other spelling goes through the general parser.
     text = col.cast(pl.String)
     fast = text.str.to_datetime("%Y-%m-%dT%H:%M:%S", strict=False, time_unit="us")
-    df = df.with_columns(text.alias("_original"), (text.str.len_bytes() == 19).fill_null(False).alias("_fast"))
-    done = df.filter(pl.col("_fast")).with_columns(fast.alias("_naive")).with_columns(
-        ((pl.col("_naive").dt.replace_time_zone(zone, non_existent="null", ambiguous="earliest")
-          .dt.epoch("us") + 999_999) // 1_000_000).alias("_proposed")
-    ).with_columns(
-        pl.when(pl.col("_proposed").is_not_null()).then(pl.lit("ok"))
-        .when(pl.col("_naive").is_not_null()).then(pl.lit("nonexistent")).alias("_time_kind")
+    df = df.with_columns(
+        text.alias("_original"), (text.str.len_bytes() == 19).fill_null(False).alias("_fast")
+    )
+    done = (
+        df.filter(pl.col("_fast"))
+        .with_columns(fast.alias("_naive"))
+        .with_columns(
+            (
+                (
+                    pl.col("_naive")
+                    .dt.replace_time_zone(zone, non_existent="null", ambiguous="earliest")
+                    .dt.epoch("us")
+                    + 999_999
+                )
+                // 1_000_000
+            ).alias("_proposed")
+        )
+        .with_columns(
+            pl.when(pl.col("_proposed").is_not_null())
+            .then(pl.lit("ok"))
+            .when(pl.col("_naive").is_not_null())
+            .then(pl.lit("nonexistent"))
+            .alias("_time_kind")
+        )
     )
     ok = done.filter(pl.col("_time_kind").is_not_null()).drop("_naive")
-    rest = pl.concat([df.filter(~pl.col("_fast")), done.filter(pl.col("_time_kind").is_null()).drop("_naive", "_proposed", "_time_kind")])
+    rest = pl.concat(
+        [
+            df.filter(~pl.col("_fast")),
+            done.filter(pl.col("_time_kind").is_null()).drop("_naive", "_proposed", "_time_kind"),
+        ]
+    )
     parsed = with_call_times(rest.lazy(), text, zone).collect()
     return pl.concat([ok, parsed]).sort("source_row").drop("_fast")
-
-

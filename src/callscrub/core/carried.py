@@ -21,6 +21,7 @@ import polars as pl
 
 from callscrub.core.background import begun
 
+
 def _pack(frame: pl.DataFrame) -> bytes:
     buf = io.BytesIO()
     frame.write_ipc(buf, compression="lz4")
@@ -50,7 +51,10 @@ class Carried:
         self._last: tuple[int, pl.DataFrame] | None = None  # the block unpacked last
 
     def _compress(self, frame: pl.DataFrame) -> list[bytes]:
-        return [_pack(frame.slice(start, self.block_rows)) for start in range(0, frame.height, self.block_rows)]
+        return [
+            _pack(frame.slice(start, self.block_rows))
+            for start in range(0, frame.height, self.block_rows)
+        ]
 
     def slice(self, start: int, rows: int) -> pl.DataFrame:
         """Rows start .. start + rows - 1 (fewer past the end), as DataFrame.slice."""

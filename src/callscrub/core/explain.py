@@ -11,25 +11,46 @@ from zoneinfo import ZoneInfo
 import holidays as holidays_pkg
 import polars as pl
 
+from callscrub.core.checks.windows import build_calendar
 from callscrub.phone import normalise as numbers
 from callscrub.rules.jurisdiction import Jurisdictions, route
 from callscrub.rules.model import WEEKDAYS, RuleSet, numbering_pack
-from callscrub.core.checks.windows import build_calendar
 
 HORIZON_DAYS = 14
 
 
 def _hours(intervals: tuple) -> str:
-    return ", ".join(f"{s:%H:%M}-{'24:00' if e == time.max else f'{e:%H:%M}'}" for s, e in intervals) or "no calls"
+    return (
+        ", ".join(f"{s:%H:%M}-{'24:00' if e == time.max else f'{e:%H:%M}'}" for s, e in intervals)
+        or "no calls"
+    )
 
 
 def explain_number(
-    raw: str, packs: list[RuleSet], *, at: datetime, postal_code: str | None = None, default_region: str = "FR",
-    local_holidays: bool = True, unknown_territory: str = "strict", slots: int = 5,
+    raw: str,
+    packs: list[RuleSet],
+    *,
+    at: datetime,
+    postal_code: str | None = None,
+    default_region: str = "FR",
+    local_holidays: bool = True,
+    unknown_territory: str = "strict",
+    slots: int = 5,
 ) -> dict[str, Any]:
     """E.164, type, place, zones; whether `at` is legal there and why not; the next legal slots."""
-    norm = numbers.normalise(pl.Series([raw], dtype=pl.String), numbering_pack(packs), default_region)
-    row = pl.concat([pl.DataFrame({"source_row": [1], "postal_code": [postal_code]}, schema={"source_row": pl.Int64, "postal_code": pl.String}), norm], how="horizontal")
+    norm = numbers.normalise(
+        pl.Series([raw], dtype=pl.String), numbering_pack(packs), default_region
+    )
+    row = pl.concat(
+        [
+            pl.DataFrame(
+                {"source_row": [1], "postal_code": [postal_code]},
+                schema={"source_row": pl.Int64, "postal_code": pl.String},
+            ),
+            norm,
+        ],
+        how="horizontal",
+    )
     juris = Jurisdictions(packs)
     row = route(row, juris, postal_column="postal_code", unknown_territory=unknown_territory)
     info = row.row(0, named=True)
@@ -44,7 +65,9 @@ def explain_number(
     }
     key = info["_territory"]
     if key is None:
-        out["verdict"] = "invalid number" if not info[numbers.VALID] else "no rule set covers this number"
+        out["verdict"] = (
+            "invalid number" if not info[numbers.VALID] else "no rule set covers this number"
+        )
         return out
     place = juris.places[key]
     pack = juris.packs[place.pack]
@@ -55,7 +78,13 @@ def explain_number(
         return out
     at_s = int(at.timestamp())
     start_day = at.astimezone(UTC).date()
-    cal = build_calendar(juris, [key], start_day, start_day + timedelta(days=HORIZON_DAYS), local_holidays=local_holidays)
+    cal = build_calendar(
+        juris,
+        [key],
+        start_day,
+        start_day + timedelta(days=HORIZON_DAYS),
+        local_holidays=local_holidays,
+    )
     out["local_times"] = {z: at.astimezone(ZoneInfo(z)).isoformat() for z in place.zones}
     intervals = cal.intervals.filter(pl.col("end") > at_s).sort("start")
     legal = intervals.height > 0 and intervals["start"][0] <= at_s
@@ -92,7 +121,9 @@ def explain_number(
     limits = juris.limits(key, at.astimezone(tz).date())
     out["version_in_force"] = version.label if version else None
     out["limits"] = [c.describe() for c in limits.caps] + (
-        [f"no contact for {limits.refusal_lockout_days} days after a refusal"] if limits.refusal_lockout_days is not None else []
+        [f"no contact for {limits.refusal_lockout_days} days after a refusal"]
+        if limits.refusal_lockout_days is not None
+        else []
     )
     return out
 
@@ -102,8 +133,11 @@ def pack_summary(pack: RuleSet, today: date) -> dict[str, Any]:
     return {
         "name": pack.name,
         "title": pack.title,
-        "territory": ", ".join(f"+{cc}" for cc in sorted(pack.country_codes)) + (f" ({', '.join(sorted(pack.regions))})" if pack.regions else ""),
-        "version": version.label if version else f"none in force (first from {pack.first_version.valid_from})",
+        "territory": ", ".join(f"+{cc}" for cc in sorted(pack.country_codes))
+        + (f" ({', '.join(sorted(pack.regions))})" if pack.regions else ""),
+        "version": version.label
+        if version
+        else f"none in force (first from {pack.first_version.valid_from})",
         "source": pack.source,
     }
 
@@ -114,7 +148,11 @@ def pack_details(pack: RuleSet, at: date) -> dict[str, Any]:
     out: dict[str, Any] = pack_summary(pack, at)
     out["at"] = at.isoformat()
     out["versions"] = [
-        {"label": v.label, "valid_from": v.valid_from.isoformat(), "valid_until": v.valid_until.isoformat() if v.valid_until else None}
+        {
+            "label": v.label,
+            "valid_from": v.valid_from.isoformat(),
+            "valid_until": v.valid_until.isoformat() if v.valid_until else None,
+        }
         for v in pack.versions
     ]
     if version is not None:
@@ -127,22 +165,46 @@ def pack_details(pack: RuleSet, at: date) -> dict[str, Any]:
     out["registry_source"] = pack.registry_source
     hol: list[dict[str, str]] = []
     if pack.holiday_country and pack.national_holidays:
-        for d, name in sorted(holidays_pkg.country_holidays(pack.holiday_country, years=at.year).items()):
+        for d, name in sorted(
+            holidays_pkg.country_holidays(pack.holiday_country, years=at.year).items()
+        ):
             hol.append({"date": d.isoformat(), "name": name, "where": "national"})
     for t in pack.territories.values():
-        national = holidays_pkg.country_holidays(pack.holiday_country, years=at.year) if pack.holiday_country else {}
+        national = (
+            holidays_pkg.country_holidays(pack.holiday_country, years=at.year)
+            if pack.holiday_country
+            else {}
+        )
         for sub in t.subdivisions:
-            for d, name in sorted(holidays_pkg.country_holidays(pack.holiday_country, subdiv=sub, years=at.year).items()):
+            for d, name in sorted(
+                holidays_pkg.country_holidays(
+                    pack.holiday_country, subdiv=sub, years=at.year
+                ).items()
+            ):
                 if d not in national:
                     hol.append({"date": d.isoformat(), "name": name, "where": f"{t.label} (local)"})
         for m, dd in t.extra_dates:
-            hol.append({"date": date(at.year, m, dd).isoformat(), "name": "local holiday", "where": f"{t.label} (local)"})
+            hol.append(
+                {
+                    "date": date(at.year, m, dd).isoformat(),
+                    "name": "local holiday",
+                    "where": f"{t.label} (local)",
+                }
+            )
     for code, sub in pack.subdivisions.items():
         if sub.ban_holidays and pack.holiday_country:
-            for d, name in sorted(holidays_pkg.country_holidays(pack.holiday_country, subdiv=code, years=at.year).items()):
+            for d, name in sorted(
+                holidays_pkg.country_holidays(
+                    pack.holiday_country, subdiv=code, years=at.year
+                ).items()
+            ):
                 hol.append({"date": d.isoformat(), "name": name, "where": code})
     seen = set()
-    out["holidays"] = [h for h in sorted(hol, key=lambda h: (h["date"], h["where"])) if not ((k := (h["date"], h["where"])) in seen or seen.add(k))]
+    out["holidays"] = [
+        h
+        for h in sorted(hol, key=lambda h: (h["date"], h["where"]))
+        if not ((k := (h["date"], h["where"])) in seen or seen.add(k))
+    ]
     out["holidays_source"] = pack.holidays_source
     out["subdivisions"] = {
         code: {

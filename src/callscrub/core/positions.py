@@ -24,12 +24,16 @@ def factorize(values: pl.Series) -> tuple[pl.Series, pl.Series]:
     hashes = values.hash()
     table = pl.DataFrame({"value": values, "hash": hashes}).unique("hash", keep="any")
     codes = hashes.replace_strict(
-        table["hash"], pl.int_range(0, table.height, dtype=pl.UInt32, eager=True), return_dtype=pl.UInt32
+        table["hash"],
+        pl.int_range(0, table.height, dtype=pl.UInt32, eager=True),
+        return_dtype=pl.UInt32,
     )
     if table["value"].gather(codes).eq_missing(values).all():
         return codes, table["value"]
     table = pl.DataFrame({"value": values.unique()}).with_row_index("code")
-    codes = pl.DataFrame({"value": values}).join(table, on="value", how="left", maintain_order="left", nulls_equal=True)["code"]
+    codes = pl.DataFrame({"value": values}).join(
+        table, on="value", how="left", maintain_order="left", nulls_equal=True
+    )["code"]
     return codes, table["value"]
 
 

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import polars as pl
 
-from callscrub.phone import normalise as numbers
 from callscrub.core.call_times import parse_times
 from callscrub.errors import InputError, describe_columns
 from callscrub.io.readers import read_table
+from callscrub.phone import normalise as numbers
 from callscrub.rules.model import RuleSet, numbering_pack
 
 SCHEMA = {"key": pl.Int64, "at": pl.Int64, "refused": pl.Boolean}
@@ -67,20 +67,36 @@ def attempts_from_frame(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(attempts, bad rows with their 1-based row number and what is wrong)."""
     numbering, outcomes = _numbering_and_outcomes(rules)
-    for col, flag in ((columns.phone, "--history-phone-column"), (columns.time, "--history-time-column")):
+    for col, flag in (
+        (columns.phone, "--history-phone-column"),
+        (columns.time, "--history-time-column"),
+    ):
         if col not in frame.columns:
-            raise InputError(f"{name}: no column {col!r} ({describe_columns(frame.columns)}). Pass {flag} NAME.")
-    df = frame.with_row_index("source_row", offset=1).with_columns(pl.col("source_row").cast(pl.Int64))
+            raise InputError(
+                f"{name}: no column {col!r} ({describe_columns(frame.columns)}). Pass {flag} NAME."
+            )
+    df = frame.with_row_index("source_row", offset=1).with_columns(
+        pl.col("source_row").cast(pl.Int64)
+    )
     df = df.with_columns(numbers.e164_keys(df[columns.phone], numbering, default_region))
     df = parse_times(df, columns.time, zone)
     if columns.outcome in frame.columns:
-        refused = pl.col(columns.outcome).cast(pl.String).str.strip_chars().str.to_lowercase().is_in(sorted(outcomes))
+        refused = (
+            pl.col(columns.outcome)
+            .cast(pl.String)
+            .str.strip_chars()
+            .str.to_lowercase()
+            .is_in(sorted(outcomes))
+        )
     else:
         refused = pl.lit(False)
     df = df.with_columns(refused.fill_null(False).alias("refused"))
     bad = df.filter(pl.col(numbers.E164).is_null() | (pl.col("_time_kind") != "ok")).select(
         "source_row",
-        pl.when(pl.col(numbers.E164).is_null()).then(pl.lit("number")).otherwise(pl.lit("time")).alias("what"),
+        pl.when(pl.col(numbers.E164).is_null())
+        .then(pl.lit("number"))
+        .otherwise(pl.lit("time"))
+        .alias("what"),
     )
     good = df.filter(pl.col(numbers.E164).is_not_null() & (pl.col("_time_kind") == "ok")).select(
         pl.col(numbers.E164).alias("key"), pl.col("_proposed").alias("at"), "refused"
@@ -109,7 +125,10 @@ def load_history(
         if bad.height and not skip_bad:
             first = ", ".join(str(r) for r in bad["source_row"].head(5).to_list())
             kinds = " and ".join(
-                {"number": f"an unreadable {columns.phone}", "time": f"an unreadable {columns.time}"}[k]
+                {
+                    "number": f"an unreadable {columns.phone}",
+                    "time": f"an unreadable {columns.time}",
+                }[k]
                 for k in sorted(set(bad["what"].to_list()))
             )
             raise InputError(

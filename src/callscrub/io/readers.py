@@ -53,7 +53,9 @@ def read_bytes(source: str) -> bytes:
     except IsADirectoryError:
         raise InputError(f"{source}: is a directory, not a file. Name the file itself.") from None
     except PermissionError:
-        raise InputError(f"{source}: permission denied. Make the file readable for this user.") from None
+        raise InputError(
+            f"{source}: permission denied. Make the file readable for this user."
+        ) from None
     except OSError as exc:
         raise InputError(f"{source}: cannot read ({exc.strerror}).") from None
 
@@ -62,7 +64,9 @@ def _gunzip(data: bytes, name: str) -> bytes:
     try:
         return gzip.decompress(data)
     except (EOFError, zlib.error, gzip.BadGzipFile):
-        raise InputError(f"{name}: the gzip data is truncated or corrupt. Copy or download the file again.") from None
+        raise InputError(
+            f"{name}: the gzip data is truncated or corrupt. Copy or download the file again."
+        ) from None
 
 
 def decode_text(data: bytes, name: str, encoding: str | None) -> str:
@@ -71,10 +75,16 @@ def decode_text(data: bytes, name: str, encoding: str | None) -> str:
         try:
             return data.decode(encoding)
         except LookupError:
-            raise InputError(f"unknown encoding {encoding!r} for {name}. Use a Python codec name such as cp1252 or latin-1.") from None
+            raise InputError(
+                f"unknown encoding {encoding!r} for {name}. Use a Python codec name such as cp1252 or latin-1."
+            ) from None
         except UnicodeDecodeError as exc:
-            row = exc.object.count(b"\n", 0, exc.start)  # exc.object: past a BOM utf-8-sig takes off
-            raise InputError(f"{name}: line {row + 1} is not valid {encoding}. Check --encoding.") from None
+            row = exc.object.count(
+                b"\n", 0, exc.start
+            )  # exc.object: past a BOM utf-8-sig takes off
+            raise InputError(
+                f"{name}: line {row + 1} is not valid {encoding}. Check --encoding."
+            ) from None
     if data.startswith(UTF16_BOMS):
         return data.decode("utf-16")
     try:
@@ -127,7 +137,7 @@ def require_utf8(data: bytes, start: int, name: str, encoding: str | None) -> No
 
 
 def sniff_delimiter(first_line: str) -> str:
-    counts = {d: 0 for d in DELIMITERS}
+    counts = dict.fromkeys(DELIMITERS, 0)
     quoted = False
     for ch in first_line:
         if ch == '"':
@@ -167,7 +177,9 @@ def _header_names(data: bytes, start: int, sep: str, name: str, whole: bool = Tr
     size = 1 << 16
     while True:
         end = start + size
-        head = codecs.getincrementaldecoder("utf-8")().decode(memoryview(data)[start:end], final=end >= len(data))
+        head = codecs.getincrementaldecoder("utf-8")().decode(
+            memoryview(data)[start:end], final=end >= len(data)
+        )
         buf = io.StringIO(head, newline="")
         try:
             names = next(csv.reader(buf, delimiter=sep, quotechar='"'), [])
@@ -186,7 +198,11 @@ def _header_names(data: bytes, start: int, sep: str, name: str, whole: bool = Tr
 def _named(frame: pl.DataFrame, names: list[str]) -> pl.DataFrame:
     """The frame with the header's names as the csv module reads them:
     polars renames duplicate names and keeps doubled quotes in names."""
-    return frame.rename(dict(zip(frame.columns, names))) if len(names) == frame.width and names != frame.columns else frame
+    return (
+        frame.rename(dict(zip(frame.columns, names)))
+        if len(names) == frame.width and names != frame.columns
+        else frame
+    )
 
 
 def _check_header(columns: list[str], name: str) -> None:
@@ -197,7 +213,9 @@ def _check_header(columns: list[str], name: str) -> None:
         seen.add(col)
 
 
-def _csv_frame(data: bytes, start: int, name: str, *, header: bool, encoding: str | None = None) -> pl.DataFrame:
+def _csv_frame(
+    data: bytes, start: int, name: str, *, header: bool, encoding: str | None = None
+) -> pl.DataFrame:
     """The frame of UTF-8 CSV text: data[start:] (utf8_text's answer).
 
     The bytes are taken to be UTF-8 until something refuses them (polars
@@ -217,7 +235,9 @@ def _parse_csv(data: bytes, start: int, name: str, *, header: bool) -> pl.DataFr
     nul = data.find(b"\x00", start)
     if nul >= 0:
         line = data.count(b"\n", start, nul) + 1
-        raise InputError(f"{name}: line {line} holds a NUL byte; the file is binary or corrupt. Export it again as CSV.")
+        raise InputError(
+            f"{name}: line {line} holds a NUL byte; the file is binary or corrupt. Export it again as CSV."
+        )
     sep = sniff_delimiter(_first_line(data, start))
     # polars skips a leading UTF-8 BOM itself, so it is handed the bytes as they
     # are; a second BOM must come first, as when the text was decoded and encoded
@@ -234,7 +254,9 @@ def _parse_csv(data: bytes, start: int, name: str, *, header: bool) -> pl.DataFr
             raise_if_empty=False,
         )
     except pl.exceptions.PolarsError:
-        raise InputError(f"{name}: {_diagnose_csv(data[start:].decode('utf-8'), sep, header)}") from None
+        raise InputError(
+            f"{name}: {_diagnose_csv(data[start:].decode('utf-8'), sep, header)}"
+        ) from None
     if header:
         # polars renames duplicate names and keeps doubled quotes in names: the
         # header is read again with the csv module, which does neither.
@@ -269,10 +291,14 @@ def _diagnose_csv(text: str, sep: str, header: bool) -> str:
                 )
     except csv.Error:
         return f"line {reader.line_num}: malformed quoting (a quote is not closed or is followed by text). Fix the quotes on that line."
-    return "not a readable CSV file. Check quoting and that every row has the same number of fields."
+    return (
+        "not a readable CSV file. Check quoting and that every row has the same number of fields."
+    )
 
 
-def read_table(source: str, *, encoding: str | None = None, header: bool = True, digest: bool = False) -> Table:
+def read_table(
+    source: str, *, encoding: str | None = None, header: bool = True, digest: bool = False
+) -> Table:
     """A campaign-like table, format sniffed from its bytes.
 
     `digest`: also the SHA-256 of the bytes read (for a manifest), hashed in a
@@ -330,14 +356,20 @@ def _read_csv_file(source: str, *, header: bool, digest: bool) -> Table | None:
         return None  # blank so far, or starting with a non-ASCII character: the bytes path decides
     name = source
     if not whole and head.find(b"\n", start) < 0:
-        return None  # a first line longer than the head: the separator is sniffed from all of it there
+        return (
+            None  # a first line longer than the head: the separator is sniffed from all of it there
+        )
     try:
         sep = sniff_delimiter(_first_line(head, start))
         names = _header_names(head, start, sep, name, whole=whole) if header else []
     except (UnicodeDecodeError, _PastHead, InputError):
         return None  # the bytes path words the error, after those it finds first (NUL, parse)
     hashed: list[tuple[str, int]] = []
-    hasher = threading.Thread(target=lambda: hashed.append(sha256_file(path)), daemon=True) if digest else None
+    hasher = (
+        threading.Thread(target=lambda: hashed.append(sha256_file(path)), daemon=True)
+        if digest
+        else None
+    )
     if hasher:
         hasher.start()
     try:
@@ -346,8 +378,14 @@ def _read_csv_file(source: str, *, header: bool, digest: bool) -> Table | None:
         try:
             frame = pl.read_csv(
                 # glob=False: the name is a file's, not a pattern (campaign[1].csv read campaign1.csv)
-                path, separator=sep, has_header=header, infer_schema=False, quote_char='"',
-                truncate_ragged_lines=False, raise_if_empty=False, glob=False,
+                path,
+                separator=sep,
+                has_header=header,
+                infer_schema=False,
+                quote_char='"',
+                truncate_ragged_lines=False,
+                raise_if_empty=False,
+                glob=False,
             )
         except pl.exceptions.PolarsError:
             _same_file(path, state, name)  # a refusal caused by a change is that change
@@ -396,7 +434,13 @@ def _read_bytes_table(source: str, *, encoding: str | None, header: bool, digest
     size = len(data)
     hashed: list[str] = []
     # Made only when asked: the thread holds the bytes read until it ends.
-    hasher = threading.Thread(target=lambda raw=data: hashed.append(hashlib.sha256(raw).hexdigest()), daemon=True) if digest else None
+    hasher = (
+        threading.Thread(
+            target=lambda raw=data: hashed.append(hashlib.sha256(raw).hexdigest()), daemon=True
+        )
+        if digest
+        else None
+    )
     if hasher:
         hasher.start()
     try:
@@ -407,7 +451,9 @@ def _read_bytes_table(source: str, *, encoding: str | None, header: bool, digest
             try:
                 frame = pl.read_parquet(io.BytesIO(data))
             except pl.exceptions.PolarsError as exc:
-                raise InputError(f"{name}: not a readable Parquet file ({_first_words(exc)}).") from None
+                raise InputError(
+                    f"{name}: not a readable Parquet file ({_first_words(exc)})."
+                ) from None
             fmt = "parquet"
         else:
             data, start = utf8_text(data, name, encoding)
@@ -415,4 +461,6 @@ def _read_bytes_table(source: str, *, encoding: str | None, header: bool, digest
     finally:
         if hasher:
             hasher.join()
-    return Table(frame, source, fmt, header if fmt == "csv" else True, hashed[0] if digest else "", size)
+    return Table(
+        frame, source, fmt, header if fmt == "csv" else True, hashed[0] if digest else "", size
+    )

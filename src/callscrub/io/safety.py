@@ -50,7 +50,9 @@ def output_lock(target: str, wait_seconds: float) -> Iterator[None]:
     try:
         fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as exc:
-        raise OutputError(f"{target}: cannot create the lock file {lock_path} ({exc.strerror}). Choose a writable directory.") from None
+        raise OutputError(
+            f"{target}: cannot create the lock file {lock_path} ({exc.strerror}). Choose a writable directory."
+        ) from None
     try:
         deadline = time.monotonic() + wait_seconds
         while True:
@@ -81,6 +83,8 @@ def excel_safe(frame: pl.DataFrame) -> pl.DataFrame:
     text_cols = [c for c, t in frame.schema.items() if t == pl.String]
     return frame.with_columns(
         pl.when(pl.col(c).str.contains(_FORMULA) & ~pl.col(c).str.contains(_PHONE_LIKE))
-        .then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c)
+        .then(pl.lit("'") + pl.col(c))
+        .otherwise(pl.col(c))
+        .alias(c)
         for c in text_cols
     )

@@ -20,16 +20,27 @@ from typing import Any
 
 import polars as pl
 
-from callscrub.phone import normalise as numbers
+from callscrub.core.checks.registry import SNAPSHOT_KEY, Registry, read_number_table
 from callscrub.errors import InputError
 from callscrub.io.readers import PARQUET_MAGIC
-from callscrub.core.checks.registry import SNAPSHOT_KEY, Registry, read_number_table
-from callscrub.rules.model import RuleSet
 from callscrub.io.writers import sha256_file
+from callscrub.phone import normalise as numbers
+from callscrub.rules.model import RuleSet
 
 META_KEY = "callscrub_snapshot"
 KEY = SNAPSHOT_KEY
-DELETE_WORDS = ("d", "del", "delete", "deleted", "deletion", "remove", "removed", "-", "suppression", "supprime")
+DELETE_WORDS = (
+    "d",
+    "del",
+    "delete",
+    "deleted",
+    "deletion",
+    "remove",
+    "removed",
+    "-",
+    "suppression",
+    "supprime",
+)
 ADD_WORDS = ("a", "add", "added", "addition", "insert", "+", "ajout")
 ACTION_COLUMNS = ("action", "change", "operation", "op", "type", "mouvement")
 
@@ -56,7 +67,9 @@ def load_snapshot(source: str) -> Registry:
     assert meta is not None
     dtype = pl.read_parquet_schema(source).get(KEY)
     if dtype != pl.Int64:
-        raise InputError(f"{source}: not a valid snapshot (its keys are {dtype}, not Int64). Rebuild it with `callscrub registry build`.")
+        raise InputError(
+            f"{source}: not a valid snapshot (its keys are {dtype}, not Int64). Rebuild it with `callscrub registry build`."
+        )
     return Registry(
         name=Path(source).name,
         path=source,
@@ -69,33 +82,55 @@ def load_snapshot(source: str) -> Registry:
     )
 
 
-def _action_keys(source: str, numbering: RuleSet, default_region: str, encoding: str | None) -> tuple[pl.Series, pl.Series, dict[str, Any]]:
+def _action_keys(
+    source: str, numbering: RuleSet, default_region: str, encoding: str | None
+) -> tuple[pl.Series, pl.Series, dict[str, Any]]:
     """(additions, deletions, source record) of a change list."""
-    frame, col, digest = read_number_table(source, numbering, default_region=default_region, encoding=encoding, digest=True)
+    frame, col, digest = read_number_table(
+        source, numbering, default_region=default_region, encoding=encoding, digest=True
+    )
     name = Path(source).name
     if col is None:
-        return pl.Series([], dtype=pl.Int64), pl.Series([], dtype=pl.Int64), {"file": name, "rows": 0}
+        return (
+            pl.Series([], dtype=pl.Int64),
+            pl.Series([], dtype=pl.Int64),
+            {"file": name, "rows": 0},
+        )
     keys = numbers.e164_keys(frame[col].cast(pl.String), numbering, default_region)
     action_col = next((c for c in frame.columns if c.lower() in ACTION_COLUMNS and c != col), None)
     if action_col is not None:
         action = frame[action_col].cast(pl.String).str.strip_chars().str.to_lowercase()
         unknown = action.filter(~action.is_in(list(DELETE_WORDS + ADD_WORDS)))
         if len(unknown):
-            raise InputError(f"{name}: column {action_col!r} holds {len(unknown)} value(s) that are neither an addition nor a deletion (use add / delete).")
+            raise InputError(
+                f"{name}: column {action_col!r} holds {len(unknown)} value(s) that are neither an addition nor a deletion (use add / delete)."
+            )
         is_delete = action.is_in(list(DELETE_WORDS))
     else:
         # Without an action column the file is all one kind: FTC and CRTC name them.
         deletes = "del" in name.lower() or "remov" in name.lower() or "suppr" in name.lower()
         is_delete = pl.Series([deletes] * frame.height)
     valid = keys.is_not_null()
-    record = {"file": name, "sha256": digest, "rows": frame.height,
-              "invalid_rows": int((~valid).sum()), "added": int((valid & ~is_delete).sum()), "deleted": int((valid & is_delete).sum())}
+    record = {
+        "file": name,
+        "sha256": digest,
+        "rows": frame.height,
+        "invalid_rows": int((~valid).sum()),
+        "added": int((valid & ~is_delete).sum()),
+        "deleted": int((valid & is_delete).sum()),
+    }
     return keys.filter(valid & ~is_delete), keys.filter(valid & is_delete), record
 
 
 def build_snapshot(
-    out: str, sources: list[str], changes: list[str], numbering: RuleSet, *, default_region: str,
-    export_date: date | None, encoding: str | None = None,
+    out: str,
+    sources: list[str],
+    changes: list[str],
+    numbering: RuleSet,
+    *,
+    default_region: str,
+    export_date: date | None,
+    encoding: str | None = None,
 ) -> dict[str, Any]:
     """Compile exports (or an earlier snapshot) and change lists into a snapshot; return its metadata."""
     parts: list[pl.Series] = []
@@ -105,17 +140,36 @@ def build_snapshot(
         meta = snapshot_metadata(source)
         if meta is not None:
             parts.append(pl.read_parquet(source, columns=[KEY], glob=False)[KEY])
-            records.append({"file": Path(source).name, "sha256": sha256_file(source)[0], "snapshot": True,
-                            "numbers": meta["numbers"], "sources": meta["sources"]})
+            records.append(
+                {
+                    "file": Path(source).name,
+                    "sha256": sha256_file(source)[0],
+                    "snapshot": True,
+                    "numbers": meta["numbers"],
+                    "sources": meta["sources"],
+                }
+            )
             if meta.get("export_date"):
                 dates.append(date.fromisoformat(meta["export_date"]))
             continue
-        frame, col, digest = read_number_table(source, numbering, default_region=default_region, encoding=encoding, digest=True)
-        keys = numbers.e164_keys(frame[col].cast(pl.String), numbering, default_region) if col else pl.Series([], dtype=pl.Int64)
+        frame, col, digest = read_number_table(
+            source, numbering, default_region=default_region, encoding=encoding, digest=True
+        )
+        keys = (
+            numbers.e164_keys(frame[col].cast(pl.String), numbering, default_region)
+            if col
+            else pl.Series([], dtype=pl.Int64)
+        )
         parts.append(keys.drop_nulls())
-        records.append({"file": Path(source).name, "sha256": digest, "rows": frame.height,
-                        "invalid_rows": int(keys.null_count()),
-                        "modified": datetime.fromtimestamp(Path(source).stat().st_mtime).date().isoformat()})
+        records.append(
+            {
+                "file": Path(source).name,
+                "sha256": digest,
+                "rows": frame.height,
+                "invalid_rows": int(keys.null_count()),
+                "modified": datetime.fromtimestamp(Path(source).stat().st_mtime).date().isoformat(),
+            }
+        )
         dates.append(export_date or datetime.fromtimestamp(Path(source).stat().st_mtime).date())
     keys = pl.concat(parts).cast(pl.Int64).unique() if parts else pl.Series(KEY, [], pl.Int64)
     for change in changes:
@@ -127,9 +181,13 @@ def build_snapshot(
     meta = {
         "format": 1,
         "numbers": len(keys),
-        "export_date": (export_date or (min(dates) if dates else None)).isoformat() if (export_date or dates) else None,
+        "export_date": (export_date or (min(dates) if dates else None)).isoformat()
+        if (export_date or dates)
+        else None,
         "sources": records,
     }
     buf = io.BytesIO()
-    pl.DataFrame({KEY: keys}).write_parquet(buf, compression="zstd", statistics=True, metadata={META_KEY: json.dumps(meta)})
+    pl.DataFrame({KEY: keys}).write_parquet(
+        buf, compression="zstd", statistics=True, metadata={META_KEY: json.dumps(meta)}
+    )
     return {"bytes": buf.getvalue(), "meta": meta}

@@ -16,8 +16,8 @@ import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
-from typing import BinaryIO
 from pathlib import Path
+from typing import BinaryIO
 
 import polars as pl
 
@@ -32,7 +32,9 @@ def output_format(target: str) -> str:
         return "parquet"
     if lower.endswith((".csv", ".txt", ".tsv")):
         return "csv"
-    raise OutputError(f"{target}: unknown output format. Name the file .csv or .parquet, or use - for CSV on stdout.")
+    raise OutputError(
+        f"{target}: unknown output format. Name the file .csv or .parquet, or use - for CSV on stdout."
+    )
 
 
 def _temp_for(target: str) -> Path:
@@ -40,11 +42,15 @@ def _temp_for(target: str) -> Path:
     final = Path(target)
     directory = final.parent if str(final.parent) else Path(".")
     if not directory.is_dir():
-        raise OutputError(f"{target}: the directory {directory} does not exist. Create it or choose another path.")
+        raise OutputError(
+            f"{target}: the directory {directory} does not exist. Create it or choose another path."
+        )
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".part", dir=directory)
     except OSError as exc:
-        raise OutputError(f"{target}: cannot write in {directory} ({exc.strerror or exc}). Choose a writable directory.") from None
+        raise OutputError(
+            f"{target}: cannot write in {directory} ({exc.strerror or exc}). Choose a writable directory."
+        ) from None
     tmp_path = Path(tmp)
     try:
         os.close(fd)
@@ -103,7 +109,9 @@ def _staged(targets: list[str]) -> Iterator[list[Path]]:
             for tmp, target in zip(temps, targets):
                 os.replace(tmp, target)
     except (OSError, pl.exceptions.PolarsError) as exc:
-        raise OutputError(f"{targets[len(temps) - 1] if temps else targets[0]}: cannot write ({_why(exc)}). Check free space and permissions.") from None
+        raise OutputError(
+            f"{targets[len(temps) - 1] if temps else targets[0]}: cannot write ({_why(exc)}). Check free space and permissions."
+        ) from None
     finally:
         for tmp in temps:
             tmp.unlink(missing_ok=True)
@@ -160,7 +168,9 @@ class _BuiltAhead:
             while live:
                 going = []
                 for i, frames in live:
-                    while self._wait_for_room():  # room is made when the caller takes the previous item
+                    while (
+                        self._wait_for_room()
+                    ):  # room is made when the caller takes the previous item
                         frame = next(frames, self._END)
                         self._queue.put((i, True, frame))
                         if frame is self._END:
@@ -258,7 +268,11 @@ def write_outputs(
         try:
             for k, (payload, target) in enumerate(files):
                 if not isinstance(payload, Parts):
-                    _write(payload, "bytes" if isinstance(payload, bytes) else output_format(target), str(temps[k]))
+                    _write(
+                        payload,
+                        "bytes" if isinstance(payload, bytes) else output_format(target),
+                        str(temps[k]),
+                    )
             k = None
             _write_parts(ahead, [(k, output_format(files[k][1]), temps[k]) for k in in_parts])
         except (OSError, pl.exceptions.PolarsError, _PartError) as exc:
@@ -266,12 +280,14 @@ def write_outputs(
                 k = in_parts[ahead.failed]
             elif isinstance(exc, _PartError):
                 k, exc = exc.args
-            raise OutputError(f"{files[k if k is not None else in_parts[0]][1]}: cannot write ({_why(exc)}). Check free space and permissions.") from None
+            raise OutputError(
+                f"{files[k if k is not None else in_parts[0]][1]}: cannot write ({_why(exc)}). Check free space and permissions."
+            ) from None
         if finalize:  # hashing a large output is only worth it for the manifest
             for (_, target), tmp in zip(files, temps):
                 digests[target] = sha256_file(tmp)
         extra = dict((t, d) for d, t in (finalize(digests) if finalize else []))
-        for target, tmp in zip(later, temps[len(files):]):
+        for target, tmp in zip(later, temps[len(files) :]):
             tmp.write_bytes(extra[target])
     for data in to_stdout:
         sys.stdout.buffer.write(data)
@@ -309,7 +325,9 @@ def _write_parts(ahead: _BuiltAhead, targets: list[tuple[int, str, Path]]) -> No
                     else:
                         _write(pl.concat(held.pop(j)), fmt, str(tmp))
                 elif j in handles:
-                    frame.write_csv(handles[j], include_header=j not in started, line_terminator="\n")
+                    frame.write_csv(
+                        handles[j], include_header=j not in started, line_terminator="\n"
+                    )
                     started.add(j)
                 else:
                     held[j].append(frame)
@@ -324,7 +342,9 @@ def _write_parts(ahead: _BuiltAhead, targets: list[tuple[int, str, Path]]) -> No
 def _why(exc: BaseException) -> str:
     """The OS reason of a write error, or the first line of polars' message."""
     text = str(exc)
-    return getattr(exc, "strerror", None) or (text.splitlines()[0][:120] if text else type(exc).__name__)
+    return getattr(exc, "strerror", None) or (
+        text.splitlines()[0][:120] if text else type(exc).__name__
+    )
 
 
 def sha256_file(path: str | Path) -> tuple[str, int]:

@@ -33,7 +33,7 @@ from __future__ import annotations
 import re
 import re._constants as sre_c
 import re._parser as sre_parse
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import phonenumbers
 import polars as pl
@@ -89,7 +89,9 @@ def _digit_set(items: list) -> frozenset[int]:
     return digits - allowed if negate else frozenset(allowed) & digits
 
 
-def _walk(nodes: list, states: set[tuple[int, int]], limit: int, known: tuple[int, ...] = ()) -> set[tuple[int, int]]:
+def _walk(
+    nodes: list, states: set[tuple[int, int]], limit: int, known: tuple[int, ...] = ()
+) -> set[tuple[int, int]]:
     """Advance (position, depth) states through a parsed pattern.
 
     depth = one past the last position whose digit the pattern constrains.
@@ -103,7 +105,9 @@ def _walk(nodes: list, states: set[tuple[int, int]], limit: int, known: tuple[in
         elif op is sre_c.IN:
             allowed = _digit_set(av)
             full = len(allowed) == 10
-            states = {(p + 1, d if full else p + 1) for p, d in states if p >= k or known[p] in allowed}
+            states = {
+                (p + 1, d if full else p + 1) for p, d in states if p >= k or known[p] in allowed
+            }
         elif op is sre_c.SUBPATTERN:
             states = _walk(av[-1], states, limit, known)
         elif op is sre_c.BRANCH:
@@ -126,12 +130,14 @@ def _walk(nodes: list, states: set[tuple[int, int]], limit: int, known: tuple[in
     return states
 
 
-@lru_cache(maxsize=None)
+@cache
 def _parsed(pattern: str) -> list:
     return list(sre_parse.parse(pattern))
 
 
-def _pattern_depth(pattern: str, length: int, prefix_match: bool, known: tuple[int, ...] = ()) -> int:
+def _pattern_depth(
+    pattern: str, length: int, prefix_match: bool, known: tuple[int, ...] = ()
+) -> int:
     states = _walk(_parsed(pattern), {(0, 0)}, length, known)
     if prefix_match:  # leading_digits patterns are matched at the start only
         return max((p for p, _ in states), default=0)
@@ -142,15 +148,28 @@ def _metadata_for(cc: int) -> list:
     regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(cc, ())
     out = []
     for region in regions:
-        md = PhoneMetadata.metadata_for_nongeo_region(cc) if region == "001" else PhoneMetadata.metadata_for_region(region)
+        md = (
+            PhoneMetadata.metadata_for_nongeo_region(cc)
+            if region == "001"
+            else PhoneMetadata.metadata_for_region(region)
+        )
         if md is not None:
             out.append(md)
     return out
 
 
 _DESC_FIELDS = (
-    "general_desc", "fixed_line", "mobile", "toll_free", "premium_rate", "shared_cost",
-    "personal_number", "voip", "pager", "uan", "voicemail",
+    "general_desc",
+    "fixed_line",
+    "mobile",
+    "toll_free",
+    "premium_rate",
+    "shared_cost",
+    "personal_number",
+    "voip",
+    "pager",
+    "uan",
+    "voicemail",
 )
 
 
@@ -170,10 +189,12 @@ def _patterns(cc: int) -> list[tuple[str, bool]]:
 def _depth_given(cc: int, length: int, known: str) -> int:
     """How many leading digits decide the answer for numbers starting with `known`."""
     codes = tuple(map(ord, known))
-    return max((_pattern_depth(pat, length, prefix, codes) for pat, prefix in _patterns(cc)), default=0)
+    return max(
+        (_pattern_depth(pat, length, prefix, codes) for pat, prefix in _patterns(cc)), default=0
+    )
 
 
-@lru_cache(maxsize=None)
+@cache
 def _decision_depth(cc: int, length: int) -> int:
     """How many leading NSN digits decide phonenumbers' validity, type and region.
 
@@ -195,12 +216,12 @@ def _decision_depth(cc: int, length: int) -> int:
 _PATTERN_CHARS_PER_CALL = 15
 
 
-@lru_cache(maxsize=None)
+@cache
 def _pattern_chars(cc: int) -> int:
     return sum(len(pat) for pat, _ in _patterns(cc))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _settles(cc: int, length: int, known: str) -> bool:
     """Whether the digits `known` alone decide the answer for every number of `length`."""
     try:
@@ -241,7 +262,9 @@ def _decisive(cc: int, length: int, prefixes: list[str]) -> list[str]:
     known = _DECISIVE.setdefault((cc, length), {})
     refine("", sorted({p for p in prefixes if p not in known}))
     known.update(found)
-    return [known[p] if p in known else provisional[p] for p in prefixes]  # "" is a decisive prefix too (settled at the root)
+    return [
+        known[p] if p in known else provisional[p] for p in prefixes
+    ]  # "" is a decisive prefix too (settled at the root)
 
 
 # Decisive prefixes found so far, per (cc, length), shared by every
@@ -273,7 +296,11 @@ def _verdict(cc: int, length: int, prefix: str) -> tuple[bool, str | None, str |
         # resolve the region, then match the type patterns): one call, not two.
         kind = phonenumbers.number_type(pn)
         ok = kind != PhoneNumberType.UNKNOWN
-        found = (ok, _TYPE_NAMES[kind] if ok else None, phonenumbers.region_code_for_number(pn) if ok else None)
+        found = (
+            ok,
+            _TYPE_NAMES[kind] if ok else None,
+            phonenumbers.region_code_for_number(pn) if ok else None,
+        )
         _VERDICTS[key] = found
     return found
 
@@ -290,11 +317,19 @@ def _verdict_ranges(numbers_: pl.DataFrame) -> pl.DataFrame:
     prefix of the numbers given (columns _band, _nsn_int); the verdict holds
     for every key from its start up to the next start."""
     shapes = numbers_.select("_band").unique()["_band"].to_list()
-    cut = {band: 10 ** (band % _BANDS - _decision_depth(band // _BANDS, band % _BANDS)) for band in shapes}
+    cut = {
+        band: 10 ** (band % _BANDS - _decision_depth(band // _BANDS, band % _BANDS))
+        for band in shapes
+    }
     # Each number's prefix as the key of the first number sharing it: one
     # integer column to make distinct and sort, not two.
     size = pl.col("_band").replace_strict(cut, return_dtype=pl.UInt64)
-    firsts = numbers_.select(pl.col("_band") * _BAND_SIZE + pl.col("_nsn_int") // size * size).to_series().unique().sort()
+    firsts = (
+        numbers_.select(pl.col("_band") * _BAND_SIZE + pl.col("_nsn_int") // size * size)
+        .to_series()
+        .unique()
+        .sort()
+    )
     by_band: dict[int, list[int]] = {}
     for first in firsts.to_list():
         band, nsn = divmod(first, _BAND_SIZE)
@@ -332,7 +367,11 @@ def _parse_fallback(raws: pl.Series, region: str) -> pl.DataFrame:
         ccs.append(pn.country_code)
         nsns.append(phonenumbers.national_significant_number(pn))
     return pl.DataFrame(
-        {"_raw": raws, "_fb_cc": pl.Series(ccs, dtype=pl.Int32), "_fb_nsn": pl.Series(nsns, dtype=pl.String)}
+        {
+            "_raw": raws,
+            "_fb_cc": pl.Series(ccs, dtype=pl.Int32),
+            "_fb_nsn": pl.Series(nsns, dtype=pl.String),
+        }
     )
 
 
@@ -345,9 +384,11 @@ def _block_lookup(rules: RuleSet) -> pl.Expr:
     # Blocks start 0[1-9]: an NSN starting with 0 is in none (its int would hide the 0).
     usable = ~pl.col("_nsn0").str.starts_with("0")
     tries = [
-        pl.when(usable & (pl.col("_len0") >= n))
-        .then((pl.col("_int0") // pl.lit(10, pl.UInt64).pow((pl.col("_len0") - n).clip(0)))
-              .replace_strict(table, default=None, return_dtype=pl.Int32))
+        pl.when(usable & (pl.col("_len0") >= n)).then(
+            (
+                pl.col("_int0") // pl.lit(10, pl.UInt64).pow((pl.col("_len0") - n).clip(0))
+            ).replace_strict(table, default=None, return_dtype=pl.Int32)
+        )
         for n, table in sorted(by_len.items(), reverse=True)
     ]
     return pl.coalesce(tries) if tries else pl.lit(None, pl.Int32)
@@ -374,7 +415,10 @@ def _cleaned(raw: pl.Series) -> pl.DataFrame:
     slow = (~digits).arg_true()
     if len(slow):
         full = (
-            raw.gather(slow).str.strip_chars().str.replace(_EXTENSION, "").str.replace_all(r"\(0\)", "")
+            raw.gather(slow)
+            .str.strip_chars()
+            .str.replace(_EXTENSION, "")
+            .str.replace_all(r"\(0\)", "")
             .str.replace_all(_SEPARATORS, "")
         )
         quick = _replaced(quick, slow, full)
@@ -392,7 +436,9 @@ def _replaced(base: pl.Series, at: pl.Series, values: pl.Series) -> pl.Series:
     return pl.concat([base, values.cast(base.dtype)], rechunk=True).gather(index).alias(base.name)
 
 
-def normalise(raw: pl.Series, rules: RuleSet, default_region: str = "FR", *, compact: bool = False) -> pl.DataFrame:
+def normalise(
+    raw: pl.Series, rules: RuleSet, default_region: str = "FR", *, compact: bool = False
+) -> pl.DataFrame:
     """E.164 key, country code, NSN, validity, type and territory for each value.
 
     Returns a frame of the same height as `raw`, columns OUTPUT_COLUMNS. A value
@@ -438,10 +484,18 @@ def _joined(parts: list[pl.DataFrame]) -> pl.DataFrame:
     return pl.DataFrame(joined)
 
 
-def _normalise(raw: pl.Series, rules: RuleSet, default_region: str, keys_only: bool = False, compact: bool = False) -> pl.DataFrame:
+def _normalise(
+    raw: pl.Series,
+    rules: RuleSet,
+    default_region: str,
+    keys_only: bool = False,
+    compact: bool = False,
+) -> pl.DataFrame:
     """OUTPUT_COLUMNS of each value (E164 alone with `keys_only`; see normalise for `compact`)."""
     if raw.dtype.is_float():  # a phone column stored as floats (612345678.0)
-        raw = pl.select(pl.when(raw == raw.round(0)).then(raw.cast(pl.Int64, strict=False))).to_series()
+        raw = pl.select(
+            pl.when(raw == raw.round(0)).then(raw.cast(pl.Int64, strict=False))
+        ).to_series()
     raw = raw.cast(pl.String)
     cleaned = _cleaned(raw)
     # Metropolitan French numbers in their usual shapes, most of any list here,
@@ -450,28 +504,54 @@ def _normalise(raw: pl.Series, rules: RuleSet, default_region: str, keys_only: b
     lane = _french_lane(cleaned, rules, default_region == "FR")
     if lane is None:
         out = _general(raw, cleaned, rules, default_region, keys_only)
-        return out.drop(NSN).with_columns(pl.col(*_VERDICT_TEXTS).cast(pl.Categorical)) if compact and not keys_only else out
+        return (
+            out.drop(NSN).with_columns(pl.col(*_VERDICT_TEXTS).cast(pl.Categorical))
+            if compact and not keys_only
+            else out
+        )
     rows, table = lane
     rest = rows["_n"].is_null().arg_true()
     general = _general(raw.gather(rest), cleaned.gather(rest), rules, default_region, keys_only)
     valid = table[VALID].gather(rows["_code"])
-    e164 = pl.select(pl.when(valid).then(rows["_n"].cast(pl.Int64) + 33 * 10**_FR_LENGTH)).to_series().alias(E164).scatter(rest, general[E164])
+    e164 = (
+        pl.select(pl.when(valid).then(rows["_n"].cast(pl.Int64) + 33 * 10**_FR_LENGTH))
+        .to_series()
+        .alias(E164)
+        .scatter(rest, general[E164])
+    )
     if keys_only:
         return pl.DataFrame([e164])
     # Numbers are scattered in place, the NSN text gathered (see _replaced);
     # the verdict columns are read by each row's line in `table` followed by
     # `general`'s rows (off the lane): a gather from a small table.
-    line = rows["_code"].cast(pl.Int64).scatter(rest, pl.int_range(table.height, table.height + len(rest), dtype=pl.Int64, eager=True))
+    line = (
+        rows["_code"]
+        .cast(pl.Int64)
+        .scatter(
+            rest, pl.int_range(table.height, table.height + len(rest), dtype=pl.Int64, eager=True)
+        )
+    )
     table = pl.concat([table, general.select(table.columns)], rechunk=True)
     if compact:
         table = table.with_columns(pl.col(*_VERDICT_TEXTS).cast(pl.Categorical))
     verdicts = table.select(pl.all().gather(line))
-    return pl.DataFrame([
-        e164,
-        pl.repeat(33, len(line), dtype=pl.Int32, eager=True).alias(CC).scatter(rest, general[CC]),
-        *([] if compact else [_replaced(rows["_n"].cast(pl.String).alias(NSN), rest, general[NSN])]),
-        verdicts[VALID], verdicts[TYPE], verdicts[REGION], verdicts[TERRITORY],
-    ])
+    return pl.DataFrame(
+        [
+            e164,
+            pl.repeat(33, len(line), dtype=pl.Int32, eager=True)
+            .alias(CC)
+            .scatter(rest, general[CC]),
+            *(
+                []
+                if compact
+                else [_replaced(rows["_n"].cast(pl.String).alias(NSN), rest, general[NSN])]
+            ),
+            verdicts[VALID],
+            verdicts[TYPE],
+            verdicts[REGION],
+            verdicts[TERRITORY],
+        ]
+    )
 
 
 # The NSN length of metropolitan French numbers, read by `_french_lane`.
@@ -483,7 +563,9 @@ def _dense_blocks(prefixes: tuple[str, ...], width: int) -> pl.Series:
     """For each NSN prefix of `width` digits (its value as index), the index of
     the longest block (national-form prefixes, in order) it starts with, else null."""
     table: list[int | None] = [None] * 10**width
-    for i in sorted(range(len(prefixes)), key=lambda i: len(prefixes[i])):  # longer blocks overwrite shorter ones
+    for i in sorted(
+        range(len(prefixes)), key=lambda i: len(prefixes[i])
+    ):  # longer blocks overwrite shorter ones
         digits = prefixes[i][1:]
         scale = 10 ** (width - len(digits))
         table[int(digits) * scale : (int(digits) + 1) * scale] = [i] * scale
@@ -516,16 +598,22 @@ def _dense_verdicts(cc: int, length: int) -> tuple[int, pl.Series, pl.DataFrame]
 
     for digit in "123456789":
         walk(digit)
-    return depth, pl.Series(codes, dtype=pl.UInt32), pl.DataFrame(
-        {
-            VALID: pl.Series([v[0] for v in verdicts], dtype=pl.Boolean),
-            TYPE: pl.Series([v[1] for v in verdicts], dtype=pl.String),
-            REGION: pl.Series([v[2] for v in verdicts], dtype=pl.String),
-        }
+    return (
+        depth,
+        pl.Series(codes, dtype=pl.UInt32),
+        pl.DataFrame(
+            {
+                VALID: pl.Series([v[0] for v in verdicts], dtype=pl.Boolean),
+                TYPE: pl.Series([v[1] for v in verdicts], dtype=pl.String),
+                REGION: pl.Series([v[2] for v in verdicts], dtype=pl.String),
+            }
+        ),
     )
 
 
-def _french_lane(cleaned: pl.DataFrame, rules: RuleSet, national: bool) -> tuple[pl.DataFrame, pl.DataFrame] | None:
+def _french_lane(
+    cleaned: pl.DataFrame, rules: RuleSet, national: bool
+) -> tuple[pl.DataFrame, pl.DataFrame] | None:
     """(rows, table): `_n`, the NSN of every value on the lane (else null),
     and `_code`, its line in `table` (VALID, TYPE, REGION, TERRITORY). A
     value is on the lane when the cleaned value is +33 NSN, 0033 NSN or
@@ -542,24 +630,45 @@ def _french_lane(cleaned: pl.DataFrame, rules: RuleSet, national: bool) -> tuple
     size = clean.str.len_bytes()
     value = pl.when(pl.col("_digits") & (size <= 13)).then(clean.cast(pl.UInt64, strict=False))
     base = cc * 10**_FR_LENGTH
-    nsn = pl.when((size == 12) & clean.str.starts_with("+33")).then(value - base).when((size == 13) & clean.str.starts_with("0033")).then(value - base)
+    nsn = (
+        pl.when((size == 12) & clean.str.starts_with("+33"))
+        .then(value - base)
+        .when((size == 13) & clean.str.starts_with("0033"))
+        .then(value - base)
+    )
     if national:
         nsn = nsn.when((size == 10) & clean.str.starts_with("0")).then(value)
-    frame = cleaned.lazy().select(nsn.alias("_n")).with_columns(
-        pl.when(pl.col("_n").is_between(10 ** (_FR_LENGTH - 1), 10**_FR_LENGTH - 1)).then(pl.col("_n")).alias("_n")
+    frame = (
+        cleaned.lazy()
+        .select(nsn.alias("_n"))
+        .with_columns(
+            pl.when(pl.col("_n").is_between(10 ** (_FR_LENGTH - 1), 10**_FR_LENGTH - 1))
+            .then(pl.col("_n"))
+            .alias("_n")
+        )
     )
     if widths:
         width = max(widths)
         blocks = _dense_blocks(tuple(b.prefix for b in rules.blocks), width)
-        frame = frame.with_columns(pl.when(pl.lit(blocks).gather(pl.col("_n") // 10 ** (_FR_LENGTH - width)).is_null()).then(pl.col("_n")).alias("_n"))
+        frame = frame.with_columns(
+            pl.when(pl.lit(blocks).gather(pl.col("_n") // 10 ** (_FR_LENGTH - width)).is_null())
+            .then(pl.col("_n"))
+            .alias("_n")
+        )
     depth, codes, verdicts = _dense_verdicts(cc, _FR_LENGTH)
-    rows = frame.with_columns(pl.lit(codes).gather(pl.col("_n") // 10 ** (_FR_LENGTH - depth)).alias("_code")).collect()
+    rows = frame.with_columns(
+        pl.lit(codes).gather(pl.col("_n") // 10 ** (_FR_LENGTH - depth)).alias("_code")
+    ).collect()
     territory = rules.country_code_territory.get(cc)
-    table = verdicts.with_columns(pl.when(pl.col(VALID)).then(pl.lit(territory, pl.String)).alias(TERRITORY))
+    table = verdicts.with_columns(
+        pl.when(pl.col(VALID)).then(pl.lit(territory, pl.String)).alias(TERRITORY)
+    )
     return rows, table
 
 
-def _general(raw: pl.Series, cleaned: pl.DataFrame, rules: RuleSet, default_region: str, keys_only: bool) -> pl.DataFrame:
+def _general(
+    raw: pl.Series, cleaned: pl.DataFrame, rules: RuleSet, default_region: str, keys_only: bool
+) -> pl.DataFrame:
     """OUTPUT_COLUMNS of any value (E164 alone with `keys_only`): the shapes
     read as strings, phonenumbers parsing (once per distinct value) those no
     rule here settles."""
@@ -567,12 +676,16 @@ def _general(raw: pl.Series, cleaned: pl.DataFrame, rules: RuleSet, default_regi
     # Letters left once an extension is removed are a placeholder (06 12 XX XX XX)
     # or a vanity spelling, not digits: phonenumbers would turn them into keypad
     # digits and call a stranger.
-    lf = lf.with_columns(pl.when(pl.col("_letters")).then(None).otherwise(pl.col("_raw")).alias("_raw"))
+    lf = lf.with_columns(
+        pl.when(pl.col("_letters")).then(None).otherwise(pl.col("_raw")).alias("_raw")
+    )
     clean = pl.col("_clean")
     digits_only = pl.col("_digits")  # ^\+?\d+$
     intl = (
-        pl.when(clean.str.starts_with("+")).then(clean.str.slice(1))
-        .when(clean.str.starts_with("00")).then(clean.str.slice(2))
+        pl.when(clean.str.starts_with("+"))
+        .then(clean.str.slice(1))
+        .when(clean.str.starts_with("00"))
+        .then(clean.str.slice(2))
     )
     # French national format (06 12 34 56 78, ^0[1-9]\d{8}$) when the default
     # region is FR. Digits with no leading 0, + or 00 (^[1-9]\d{2,16}$) are read
@@ -580,10 +693,18 @@ def _general(raw: pl.Series, cleaned: pl.DataFrame, rules: RuleSet, default_regi
     # 612345678), except when they start with 33, which it may read as a
     # country code: those go to phonenumbers.
     unsigned = digits_only & ~clean.str.starts_with("+")
-    nsn_fr = pl.when(unsigned & (clean.str.len_bytes() == 10) & clean.str.starts_with("0") & ~clean.str.starts_with("00")).then(clean.str.slice(1))
+    nsn_fr = pl.when(
+        unsigned
+        & (clean.str.len_bytes() == 10)
+        & clean.str.starts_with("0")
+        & ~clean.str.starts_with("00")
+    ).then(clean.str.slice(1))
     if _BARE_FRENCH:
         nsn_fr = nsn_fr.when(
-            unsigned & ~clean.str.starts_with("0") & clean.str.len_bytes().is_between(3, 17) & ~clean.str.starts_with("33")
+            unsigned
+            & ~clean.str.starts_with("0")
+            & clean.str.len_bytes().is_between(3, 17)
+            & ~clean.str.starts_with("33")
         ).then(clean)
     lf = lf.with_columns(
         pl.when(digits_only).then(intl).alias("_intl"),
@@ -593,26 +714,36 @@ def _general(raw: pl.Series, cleaned: pl.DataFrame, rules: RuleSet, default_regi
     # most one of the 1-, 2- and 3-digit heads is a country code.
     cc_expr = pl.coalesce(
         [
-            pl.when(pl.col("_intl").str.slice(0, n).is_in(pl.Series([str(c) for c in _COUNTRY_CODES if len(str(c)) == n]).implode()))
-            .then(pl.col("_intl").str.slice(0, n))
+            pl.when(
+                pl.col("_intl")
+                .str.slice(0, n)
+                .is_in(pl.Series([str(c) for c in _COUNTRY_CODES if len(str(c)) == n]).implode())
+            ).then(pl.col("_intl").str.slice(0, n))
             for n in (1, 2, 3)
         ]
     )
     lf = lf.with_columns(cc_expr.alias("_intl_cc"))
     lf = lf.with_columns(
-        pl.when(pl.col("_nsn_fr").is_not_null()).then(pl.lit(33))
-        .when(pl.col("_intl_cc").is_not_null()).then(pl.col("_intl_cc").cast(pl.Int32, strict=False))
-        .cast(pl.Int32).alias("_cc0"),
-        pl.when(pl.col("_nsn_fr").is_not_null()).then(pl.col("_nsn_fr"))
-        .when(pl.col("_intl_cc").is_not_null()).then(pl.col("_intl").str.slice(pl.col("_intl_cc").str.len_chars()))
+        pl.when(pl.col("_nsn_fr").is_not_null())
+        .then(pl.lit(33))
+        .when(pl.col("_intl_cc").is_not_null())
+        .then(pl.col("_intl_cc").cast(pl.Int32, strict=False))
+        .cast(pl.Int32)
+        .alias("_cc0"),
+        pl.when(pl.col("_nsn_fr").is_not_null())
+        .then(pl.col("_nsn_fr"))
+        .when(pl.col("_intl_cc").is_not_null())
+        .then(pl.col("_intl").str.slice(pl.col("_intl_cc").str.len_chars()))
         .alias("_nsn0"),
     )
     # A national significant number that starts with 0 after a country code is
     # either a trunk prefix written by mistake (+33 06..., which phonenumbers
     # strips) or part of the number (Italy): phonenumbers decides.
     lf = lf.with_columns(
-        pl.when(pl.col("_nsn_fr").is_null() & pl.col("_nsn0").str.starts_with("0")).then(None)
-        .otherwise(pl.col("_cc0")).alias("_cc0")
+        pl.when(pl.col("_nsn_fr").is_null() & pl.col("_nsn0").str.starts_with("0"))
+        .then(None)
+        .otherwise(pl.col("_cc0"))
+        .alias("_cc0")
     )
     lf = lf.with_columns(pl.when(pl.col("_cc0").is_not_null()).then(pl.col("_nsn0")).alias("_nsn0"))
     df = lf.select("_raw", "_cc0", "_nsn0").collect()
@@ -625,12 +756,19 @@ def _general(raw: pl.Series, cleaned: pl.DataFrame, rules: RuleSet, default_regi
     if len(raws):
         fb = _parse_fallback(raws.unique(), default_region)
         found = pl.DataFrame({"_raw": raws}).join(fb, on="_raw", how="left", maintain_order="left")
-        df = pl.DataFrame({"_cc0": _replaced(df["_cc0"], open_at, found["_fb_cc"]), "_nsn0": _replaced(df["_nsn0"], open_at, found["_fb_nsn"])})
+        df = pl.DataFrame(
+            {
+                "_cc0": _replaced(df["_cc0"], open_at, found["_fb_cc"]),
+                "_nsn0": _replaced(df["_nsn0"], open_at, found["_fb_nsn"]),
+            }
+        )
 
     return _canonicalise_and_classify(df.select("_cc0", "_nsn0"), rules, keys_only)
 
 
-def _canonicalise_and_classify(df: pl.DataFrame, rules: RuleSet, keys_only: bool = False) -> pl.DataFrame:
+def _canonicalise_and_classify(
+    df: pl.DataFrame, rules: RuleSet, keys_only: bool = False
+) -> pl.DataFrame:
     blocks = rules.blocks
     block_cc = {i: b.country_code for i, b in enumerate(blocks)}
     block_strip = {i: b.strip for i, b in enumerate(blocks)}
@@ -638,70 +776,126 @@ def _canonicalise_and_classify(df: pl.DataFrame, rules: RuleSet, keys_only: bool
     fr_ccs = sorted({33} | {b.country_code for b in blocks})
     remapped = pl.col("_block").is_not_null() & (pl.col("_cc0") == 33)
     # Digits of the national form dropped beyond its leading 0 (Saint-Pierre: 0508 -> 3).
-    dropped = pl.when(remapped).then(pl.col("_block").replace_strict(block_strip, return_dtype=pl.Int32) - 1).otherwise(0)
-    df = df.lazy().with_columns(
-        pl.col("_nsn0").str.len_chars().cast(pl.Int32).alias("_len0"),
-        # The NSN as an integer; the cast also reads "+12", which no NSN holds.
-        pl.when(~pl.col("_nsn0").str.starts_with("+")).then(pl.col("_nsn0").cast(pl.UInt64, strict=False)).alias("_int0"),
-    ).with_columns(
-        pl.when(pl.col("_cc0").is_in(pl.Series(fr_ccs, dtype=pl.Int32).implode()))
-        .then(_block_lookup(rules)).alias("_block")
-    ).with_columns(
-        # A block places a number only under +33 or its own country code:
-        # +596 692... is not a Réunion number.
-        pl.when((pl.col("_cc0") == 33) | (pl.col("_cc0") == pl.col("_block").replace_strict(block_cc, default=None, return_dtype=pl.Int32)))
-        .then(pl.col("_block")).alias("_block")
-    ).with_columns(
-        # +33 inside an overseas block is that territory's own country code
-        # (DOMAIN 2.2: libphonenumber accepts +33 596... as metropolitan).
-        pl.when(remapped).then(pl.col("_block").replace_strict(block_cc, return_dtype=pl.Int32))
-        .otherwise(pl.col("_cc0")).alias(CC),
-        dropped.alias("_dropped"),
-    ).with_columns(
-        pl.when(pl.col("_dropped") > 0).then(pl.col("_nsn0").str.slice(pl.col("_dropped"))).otherwise(pl.col("_nsn0")).alias(NSN),
-        (pl.col("_len0") - pl.col("_dropped")).alias("_len"),
-    ).with_columns(
-        (pl.col("_int0").is_not_null() & (pl.col("_len") >= 1)
-         & ((pl.col("_len") + pl.col(CC).cast(pl.String).str.len_chars()) <= _MAX_E164_DIGITS)).alias("_shape_ok"),
-    ).with_columns(
-        pl.when(pl.col("_shape_ok")).then(pl.col("_int0") % pl.lit(10, pl.UInt64).pow(pl.col("_len").clip(0))).alias("_nsn_int"),
-    ).collect()
+    dropped = (
+        pl.when(remapped)
+        .then(pl.col("_block").replace_strict(block_strip, return_dtype=pl.Int32) - 1)
+        .otherwise(0)
+    )
+    df = (
+        df.lazy()
+        .with_columns(
+            pl.col("_nsn0").str.len_chars().cast(pl.Int32).alias("_len0"),
+            # The NSN as an integer; the cast also reads "+12", which no NSN holds.
+            pl.when(~pl.col("_nsn0").str.starts_with("+"))
+            .then(pl.col("_nsn0").cast(pl.UInt64, strict=False))
+            .alias("_int0"),
+        )
+        .with_columns(
+            pl.when(pl.col("_cc0").is_in(pl.Series(fr_ccs, dtype=pl.Int32).implode()))
+            .then(_block_lookup(rules))
+            .alias("_block")
+        )
+        .with_columns(
+            # A block places a number only under +33 or its own country code:
+            # +596 692... is not a Réunion number.
+            pl.when(
+                (pl.col("_cc0") == 33)
+                | (
+                    pl.col("_cc0")
+                    == pl.col("_block").replace_strict(
+                        block_cc, default=None, return_dtype=pl.Int32
+                    )
+                )
+            )
+            .then(pl.col("_block"))
+            .alias("_block")
+        )
+        .with_columns(
+            # +33 inside an overseas block is that territory's own country code
+            # (DOMAIN 2.2: libphonenumber accepts +33 596... as metropolitan).
+            pl.when(remapped)
+            .then(pl.col("_block").replace_strict(block_cc, return_dtype=pl.Int32))
+            .otherwise(pl.col("_cc0"))
+            .alias(CC),
+            dropped.alias("_dropped"),
+        )
+        .with_columns(
+            pl.when(pl.col("_dropped") > 0)
+            .then(pl.col("_nsn0").str.slice(pl.col("_dropped")))
+            .otherwise(pl.col("_nsn0"))
+            .alias(NSN),
+            (pl.col("_len0") - pl.col("_dropped")).alias("_len"),
+        )
+        .with_columns(
+            (
+                pl.col("_int0").is_not_null()
+                & (pl.col("_len") >= 1)
+                & (
+                    (pl.col("_len") + pl.col(CC).cast(pl.String).str.len_chars())
+                    <= _MAX_E164_DIGITS
+                )
+            ).alias("_shape_ok"),
+        )
+        .with_columns(
+            pl.when(pl.col("_shape_ok"))
+            .then(pl.col("_int0") % pl.lit(10, pl.UInt64).pow(pl.col("_len").clip(0)))
+            .alias("_nsn_int"),
+        )
+        .collect()
+    )
 
     # phonenumbers' verdict per decisive prefix. A number is an integer key:
     # its (cc, length) band, then its NSN; each decisive prefix covers one
     # range of keys, so a binary search finds every row's verdict.
     shape_ok = pl.col("_shape_ok")
     df = df.with_columns(
-        pl.when(shape_ok).then(pl.col(CC).cast(pl.UInt64) * _BANDS + pl.col("_len").cast(pl.UInt64)).alias("_band"),
+        pl.when(shape_ok)
+        .then(pl.col(CC).cast(pl.UInt64) * _BANDS + pl.col("_len").cast(pl.UInt64))
+        .alias("_band"),
     )
     leaves = _verdict_ranges(df.filter(shape_ok).select("_band", "_nsn_int"))
     key = pl.col("_band") * _BAND_SIZE + pl.col("_nsn_int")
     if leaves.height:
-        at = leaves["start"].search_sorted(df.select(key.fill_null(0)).to_series(), side="right").cast(pl.Int64) - 1
+        at = (
+            leaves["start"]
+            .search_sorted(df.select(key.fill_null(0)).to_series(), side="right")
+            .cast(pl.Int64)
+            - 1
+        )
         found = leaves.drop("start").select(pl.all().gather(at.clip(0)))
     else:  # no number has a usable shape
         found = leaves.drop("start").clear(df.height)
-    df = df.with_columns(
-        pl.when(shape_ok).then(found[c]).alias(c) for c in (VALID, TYPE, REGION)
-    )
+    df = df.with_columns(pl.when(shape_ok).then(found[c]).alias(c) for c in (VALID, TYPE, REGION))
     # An ARCEP overseas block phonenumbers does not know yet: valid, typed by
     # its first significant digit (rule data, numbering.block_type_by_first_digit).
     arcep_only = (
-        pl.col("_block").is_not_null() & ~pl.col(VALID).fill_null(False) & (pl.col("_len") == 9)
+        pl.col("_block").is_not_null()
+        & ~pl.col(VALID).fill_null(False)
+        & (pl.col("_len") == 9)
         & pl.col(NSN).str.slice(0, 1).is_in(list(rules.block_type_by_first_digit))
     )
     df = df.with_columns(
         (pl.col(VALID).fill_null(False) | arcep_only).alias(VALID),
         pl.when(arcep_only)
-        .then(pl.col(NSN).str.slice(0, 1).replace_strict(rules.block_type_by_first_digit, default=None))
-        .otherwise(pl.col(TYPE)).alias(TYPE),
+        .then(
+            pl.col(NSN)
+            .str.slice(0, 1)
+            .replace_strict(rules.block_type_by_first_digit, default=None)
+        )
+        .otherwise(pl.col(TYPE))
+        .alias(TYPE),
     )
     cc_terr = {cc: t for cc, t in rules.country_code_territory.items()}
     # One chunk per column: polars 2.1's string functions can index out of
     # bounds (a panic) on columns split in differing chunks once filtered.
-    key = pl.when(pl.col(VALID)).then(
-        pl.col(CC).cast(pl.Int64) * pl.lit(10, pl.Int64).pow(pl.col("_len")) + pl.col("_nsn_int").cast(pl.Int64)
-    ).alias(E164)
+    key = (
+        pl.when(pl.col(VALID))
+        .then(
+            pl.col(CC).cast(pl.Int64) * pl.lit(10, pl.Int64).pow(pl.col("_len"))
+            + pl.col("_nsn_int").cast(pl.Int64)
+        )
+        .alias(E164)
+    )
     if keys_only:
         return df.select(key).rechunk()
     return df.select(
@@ -717,7 +911,8 @@ def _canonicalise_and_classify(df: pl.DataFrame, rules: RuleSet, keys_only: bool
                 pl.col("_block").replace_strict(block_terr, default=None, return_dtype=pl.String),
                 pl.col(CC).replace_strict(cc_terr, default=None, return_dtype=pl.String),
             )
-        ).alias(TERRITORY),
+        )
+        .alias(TERRITORY),
     ).rechunk()
 
 

@@ -16,7 +16,9 @@ from callscrub.rules.jurisdiction import Jurisdictions
 SCHEMA = {"territory": pl.String, "date": pl.Date, "holiday": pl.String, "local": pl.Boolean}
 
 
-def holiday_table(juris: Jurisdictions, territories: list[str], years: range, *, local_holidays: bool) -> pl.DataFrame:
+def holiday_table(
+    juris: Jurisdictions, territories: list[str], years: range, *, local_holidays: bool
+) -> pl.DataFrame:
     """Every blocked date of each place over `years`.
 
     The pack's national holidays when it bans them; the place's local holidays
@@ -31,16 +33,25 @@ def holiday_table(juris: Jurisdictions, territories: list[str], years: range, *,
             continue
         seen: dict[date, tuple[str, bool]] = {}
         if pack.national_holidays:
-            for d, name in holidays_pkg.country_holidays(pack.holiday_country, years=list(years)).items():
+            for d, name in holidays_pkg.country_holidays(
+                pack.holiday_country, years=list(years)
+            ).items():
                 seen[d] = (name, False)
-        subdivs = list(place.law_subdivisions) + (list(place.local_subdivisions) if local_holidays else [])
+        subdivs = list(place.law_subdivisions) + (
+            list(place.local_subdivisions) if local_holidays else []
+        )
         for subdiv in subdivs:
-            local = holidays_pkg.country_holidays(pack.holiday_country, subdiv=subdiv, years=list(years))
+            local = holidays_pkg.country_holidays(
+                pack.holiday_country, subdiv=subdiv, years=list(years)
+            )
             for d, name in local.items():
                 seen.setdefault(d, (f"{name} ({subdiv})", subdiv in place.local_subdivisions))
         if local_holidays:
             for month, day in place.local_extra_dates:
                 for year in years:
-                    seen.setdefault(date(year, month, day), (f"local holiday {month:02d}-{day:02d} ({place.label})", True))
+                    seen.setdefault(
+                        date(year, month, day),
+                        (f"local holiday {month:02d}-{day:02d} ({place.label})", True),
+                    )
         rows.extend((key, d, name, is_local) for d, (name, is_local) in seen.items())
     return pl.DataFrame(rows, schema=SCHEMA, orient="row").sort("territory", "date")

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
+from functools import cache
 
 import phonenumbers
 import polars as pl
 
-from callscrub.phone import normalise as numbers
 from callscrub.core.positions import factorize, subset_index
+from callscrub.phone import normalise as numbers
 from callscrub.rules.model import Cap, RuleSet, Version
 
 UNKNOWN_ZONE = "Etc/Unknown"
@@ -123,12 +123,14 @@ def _fr_place(pack: RuleSet, names: list[str]) -> Place:
     )
 
 
-@lru_cache(maxsize=None)
+@cache
 def _tz_depth(cc: int) -> int:
     from phonenumbers import tzdata  # large data: loaded only when a non-French pack needs it
 
     prefix = str(cc)
-    return max((len(k) - len(prefix) for k in tzdata.TIMEZONE_DATA if k.startswith(prefix)), default=0)
+    return max(
+        (len(k) - len(prefix) for k in tzdata.TIMEZONE_DATA if k.startswith(prefix)), default=0
+    )
 
 
 def _state_of(pn: phonenumbers.PhoneNumber, pack: RuleSet) -> str | None:
@@ -147,7 +149,7 @@ def _state_of(pn: phonenumbers.PhoneNumber, pack: RuleSet) -> str | None:
     return None if aliases is None else aliases.get(text)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _subdivision_aliases(country: str) -> dict[str, str] | None:
     """python-holidays' subdivision names of a country (building its calendar
     costs ~0.5 ms: once per country, not once per prefix)."""
@@ -162,21 +164,43 @@ def _subdivision_aliases(country: str) -> dict[str, str] | None:
 def _generic_places(rows: pl.DataFrame, pack: RuleSet) -> pl.DataFrame:
     """(_cc, _prefix) -> _territory for a pack placed by phonenumbers' data."""
     keys, places = [], []
-    reps = rows.group_by(numbers.CC, "_route_prefix").agg(pl.col(numbers.NSN).first()).sort(numbers.CC, "_route_prefix")
+    reps = (
+        rows.group_by(numbers.CC, "_route_prefix")
+        .agg(pl.col(numbers.NSN).first())
+        .sort(numbers.CC, "_route_prefix")
+    )
     for cc, prefix, nsn in reps.iter_rows():
         # Zones depend on the prefix only (phonenumbers' zone data is keyed on
         # prefixes of at most this length); any valid number with it will do.
         pn = numbers._phone_number(cc, nsn)
         from phonenumbers import timezone
 
-        zones = tuple(z for z in timezone.time_zones_for_number(pn) if z != UNKNOWN_ZONE) or pack.fallback_zones
+        zones = (
+            tuple(z for z in timezone.time_zones_for_number(pn) if z != UNKNOWN_ZONE)
+            or pack.fallback_zones
+        )
         state = _state_of(pn, pack) if pack.subdivision_kind == "state" else None
         sub = state if state in pack.subdivisions else None
         law = (state,) if sub is not None and pack.subdivisions[sub].ban_holidays else ()
         key = f"{pack.name}:{state or '-'}:{'|'.join(zones)}"
         keys.append((cc, prefix, key))
-        places.append(Place(key, pack.name, f"{pack.title}{f' ({state})' if state else ''}", zones, (), (), law, sub))
-    return pl.DataFrame(keys, schema={numbers.CC: pl.Int32, "_route_prefix": pl.String, "_territory": pl.String}, orient="row"), places  # type: ignore[return-value]
+        places.append(
+            Place(
+                key,
+                pack.name,
+                f"{pack.title}{f' ({state})' if state else ''}",
+                zones,
+                (),
+                (),
+                law,
+                sub,
+            )
+        )
+    return pl.DataFrame(
+        keys,
+        schema={numbers.CC: pl.Int32, "_route_prefix": pl.String, "_territory": pl.String},
+        orient="row",
+    ), places  # type: ignore[return-value]
 
 
 def route(
@@ -196,7 +220,10 @@ def route(
         pack = juris.packs[name]
         covered = pl.col(numbers.VALID) & pl.col(numbers.CC).is_in(sorted(pack.country_codes))
         if pack.regions:
-            covered = covered & (pl.col(numbers.REGION).is_in(sorted(pack.regions)) | pl.col(numbers.REGION).is_null())
+            covered = covered & (
+                pl.col(numbers.REGION).is_in(sorted(pack.regions))
+                | pl.col(numbers.REGION).is_null()
+            )
         pack_expr = pl.when(covered).then(pl.lit(name, pack_names)).otherwise(pack_expr)
     df = df.with_columns(pack_expr.alias("_pack"), pl.lit(None, pl.String).alias("_territory"))
 
@@ -210,7 +237,9 @@ def route(
     return df
 
 
-def _route_generic(df: pl.DataFrame, pack: RuleSet, juris: Jurisdictions, mine: pl.Expr) -> pl.DataFrame:
+def _route_generic(
+    df: pl.DataFrame, pack: RuleSet, juris: Jurisdictions, mine: pl.Expr
+) -> pl.DataFrame:
     """A pack placed by phonenumbers' data: once per distinct (country code,
     prefix), then one join of the rows on that small table."""
     ccs = df.select(pl.col(numbers.CC).filter(mine).unique())[numbers.CC].to_list()
@@ -219,23 +248,41 @@ def _route_generic(df: pl.DataFrame, pack: RuleSet, juris: Jurisdictions, mine: 
     depth = {cc: _tz_depth(cc) for cc in ccs}
     # The pack's rows alone, with their NSN (from the key when normalise left it out).
     where = df.select(mine.fill_null(False)).to_series().arg_true()
-    rows = df.select(numbers.CC, numbers.NSN if numbers.NSN in df.columns else numbers.E164).gather(where)
+    rows = df.select(numbers.CC, numbers.NSN if numbers.NSN in df.columns else numbers.E164).gather(
+        where
+    )
     if numbers.NSN not in rows.columns:
         rows = rows.with_columns(numbers.nsn_of_key().alias(numbers.NSN))
     rows = rows.with_columns(
-        pl.col(numbers.NSN).str.slice(0, pl.col(numbers.CC).replace_strict(depth, default=None, return_dtype=pl.Int64)).alias("_route_prefix")
+        pl.col(numbers.NSN)
+        .str.slice(0, pl.col(numbers.CC).replace_strict(depth, default=None, return_dtype=pl.Int64))
+        .alias("_route_prefix")
     )
-    df = df.with_columns(rows["_route_prefix"].gather(subset_index(df.height, where)).alias("_route_prefix"))
+    df = df.with_columns(
+        rows["_route_prefix"].gather(subset_index(df.height, where)).alias("_route_prefix")
+    )
     table, places = _generic_places(rows, pack)
     for p in places:
         juris.places[p.key] = p
-    return df.join(
-        table.rename({"_territory": "_route_t"}), on=[numbers.CC, "_route_prefix"], how="left", maintain_order="left"
-    ).with_columns(pl.coalesce("_territory", "_route_t").alias("_territory")).drop("_route_prefix", "_route_t")
+    return (
+        df.join(
+            table.rename({"_territory": "_route_t"}),
+            on=[numbers.CC, "_route_prefix"],
+            how="left",
+            maintain_order="left",
+        )
+        .with_columns(pl.coalesce("_territory", "_route_t").alias("_territory"))
+        .drop("_route_prefix", "_route_t")
+    )
 
 
 def _route_explicit(
-    df: pl.DataFrame, pack: RuleSet, juris: Jurisdictions, mine: pl.Expr, postal_column: str | None, unknown_territory: str
+    df: pl.DataFrame,
+    pack: RuleSet,
+    juris: Jurisdictions,
+    mine: pl.Expr,
+    postal_column: str | None,
+    unknown_territory: str,
 ) -> pl.DataFrame:
     """France: the number's block or country code, refined by the postal code.
 
@@ -267,18 +314,28 @@ def _route_explicit(
         usable = pc.str.contains(r"^\d{5}$").fill_null(False)
         by_prefix = pl.lit(None, pl.String)
         for prefix in sorted(pack.postal_prefix_territory, key=len):
-            by_prefix = pl.when(pc.str.starts_with(prefix)).then(pl.lit(pack.postal_prefix_territory[prefix])).otherwise(by_prefix)
+            by_prefix = (
+                pl.when(pc.str.starts_with(prefix))
+                .then(pl.lit(pack.postal_prefix_territory[prefix]))
+                .otherwise(by_prefix)
+            )
         postal_terr = pl.coalesce(by_prefix, pl.lit(pack.postal_default))
         home_zones = pack.territories[pack.postal_default].zones
         same_zone = sorted(t for t, terr in pack.territories.items() if terr.zones == home_zones)
         composite = (
-            pl.when(postal_terr.is_in(same_zone)).then(postal_terr)
+            pl.when(postal_terr.is_in(same_zone))
+            .then(postal_terr)
             .otherwise(pl.lit(pack.postal_default) + pl.lit("+") + postal_terr)
         )
         # Per distinct postal code; a null one is not usable.
-        table += pl.DataFrame({"_code": distinct}).select(
-            pl.lit(f"{pack.name}:") + pl.when(usable).then(composite).otherwise(pl.lit(unknown))
-        ).to_series().to_list()
+        table += (
+            pl.DataFrame({"_code": distinct})
+            .select(
+                pl.lit(f"{pack.name}:") + pl.when(usable).then(composite).otherwise(pl.lit(unknown))
+            )
+            .to_series()
+            .to_list()
+        )
         refined = postal_code.cast(pl.Int64) + len(bases)
     else:
         table.append(f"{pack.name}:{unknown}")
@@ -289,9 +346,11 @@ def _route_explicit(
         position = pl.select(pl.when(refinable).then(refined).otherwise(position)).to_series()
     position = df.select(pl.when(mine).then(pl.lit(position))).to_series()
     for i in position.drop_nulls().unique().to_list():
-        place = _fr_place(pack, table[i][len(pack.name) + 1:].split("+"))
+        place = _fr_place(pack, table[i][len(pack.name) + 1 :].split("+"))
         juris.places[place.key] = place
     places = pl.Series(table, dtype=pl.String).gather(position)
-    if df["_territory"].null_count() == df.height:  # the first pack placed: nothing to keep (a text pass saved)
+    if (
+        df["_territory"].null_count() == df.height
+    ):  # the first pack placed: nothing to keep (a text pass saved)
         return df.with_columns(places.alias("_territory"))
     return df.with_columns(pl.coalesce(places, pl.col("_territory")).alias("_territory"))

@@ -26,7 +26,9 @@ import holidays as holidays_pkg
 from callscrub.errors import RulesError
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-Windows = tuple[tuple[tuple[time, time], ...], ...]  # weekday (0 = Monday) -> [start, end) intervals
+Windows = tuple[
+    tuple[tuple[time, time], ...], ...
+]  # weekday (0 = Monday) -> [start, end) intervals
 
 
 @dataclass(frozen=True)
@@ -152,10 +154,14 @@ class RuleSet:
 
 
 def _fail(where: str, key: str, what: str) -> RulesError:
-    return RulesError(f"{where}: rule key '{key}' {what}. Fix the rule file or pass a built-in rule set (callscrub rules list).")
+    return RulesError(
+        f"{where}: rule key '{key}' {what}. Fix the rule file or pass a built-in rule set (callscrub rules list)."
+    )
 
 
-def _get(table: dict[str, Any], key: str, kind: type | tuple[type, ...], where: str, prefix: str = "") -> Any:
+def _get(
+    table: dict[str, Any], key: str, kind: type | tuple[type, ...], where: str, prefix: str = ""
+) -> Any:
     full = f"{prefix}{key}"
     if not isinstance(table, dict):
         raise _fail(where, prefix.rstrip("."), "must be a table")
@@ -172,7 +178,11 @@ def _known_keys(table: dict[str, Any], allowed: set[str], where: str, prefix: st
     """A key the schema does not know is a typo that would silently drop a rule."""
     for key in table:
         if key not in allowed:
-            raise _fail(where, f"{prefix}{key}", f"is not a known key here (known: {', '.join(sorted(allowed))})")
+            raise _fail(
+                where,
+                f"{prefix}{key}",
+                f"is not a known key here (known: {', '.join(sorted(allowed))})",
+            )
 
 
 def _date(value: Any, where: str, key: str) -> date:
@@ -223,12 +233,20 @@ def _intervals(value: Any, where: str, key: str) -> tuple[tuple[time, time], ...
 
 def _caps(value: Any, where: str, key: str) -> tuple[Cap, ...]:
     if not isinstance(value, list):
-        raise _fail(where, key, "must be a list of tables {count = N, days = D} or {count = N, hours = H}")
+        raise _fail(
+            where, key, "must be a list of tables {count = N, days = D} or {count = N, hours = H}"
+        )
     caps = []
     for i, cap in enumerate(value):
         k = f"{key}[{i}]"
-        if not isinstance(cap, dict) or len(set(cap) & {"days", "hours"}) != 1 or set(cap) - {"days", "hours", "count"}:
-            raise _fail(where, k, "must be a table with `count` and exactly one of `days` or `hours`")
+        if (
+            not isinstance(cap, dict)
+            or len(set(cap) & {"days", "hours"}) != 1
+            or set(cap) - {"days", "hours", "count"}
+        ):
+            raise _fail(
+                where, k, "must be a table with `count` and exactly one of `days` or `hours`"
+            )
         unit = "days" if "days" in cap else "hours"
         count, length = cap.get("count"), cap[unit]
         for name, v in (("count", count), (unit, length)):
@@ -243,23 +261,51 @@ def _version(table: Any, where: str, i: int) -> Version:
     if not isinstance(table, dict):
         raise _fail(where, f"versions[{i}]", "must be a table")
     _known_keys(
-        table, {"label", "valid_from", "valid_until", "source", "windows", "pressure", "requires_consent", "consent_source"}, where, pre
+        table,
+        {
+            "label",
+            "valid_from",
+            "valid_until",
+            "source",
+            "windows",
+            "pressure",
+            "requires_consent",
+            "consent_source",
+        },
+        where,
+        pre,
     )
-    valid_from = _date(_get(table, "valid_from", (str, date), where, pre), where, pre + "valid_from")
+    valid_from = _date(
+        _get(table, "valid_from", (str, date), where, pre), where, pre + "valid_from"
+    )
     until_raw = table.get("valid_until")
     valid_until = None if until_raw is None else _date(until_raw, where, pre + "valid_until")
     if valid_until is not None and valid_until < valid_from:
         raise _fail(where, pre + "valid_until", "is before valid_from")
     win = _get(table, "windows", dict, where, pre)
     _known_keys(win, {*WEEKDAYS, "source"}, where, pre + "windows.")
-    windows = tuple(_intervals(_get(win, day, list, where, pre + "windows."), where, f"{pre}windows.{day}") for day in WEEKDAYS)
+    windows = tuple(
+        _intervals(_get(win, day, list, where, pre + "windows."), where, f"{pre}windows.{day}")
+        for day in WEEKDAYS
+    )
     pressure = table.get("pressure", {})
     if not isinstance(pressure, dict):
         raise _fail(where, pre + "pressure", "must be a table")
-    _known_keys(pressure, {"source", "caps", "refusal_lockout_days", "refusal_outcomes"}, where, pre + "pressure.")
+    _known_keys(
+        pressure,
+        {"source", "caps", "refusal_lockout_days", "refusal_outcomes"},
+        where,
+        pre + "pressure.",
+    )
     lockout = pressure.get("refusal_lockout_days")
-    if lockout is not None and (not isinstance(lockout, int) or isinstance(lockout, bool) or lockout < 0):
-        raise _fail(where, pre + "pressure.refusal_lockout_days", "must be a whole number of days (0 or more)")
+    if lockout is not None and (
+        not isinstance(lockout, int) or isinstance(lockout, bool) or lockout < 0
+    ):
+        raise _fail(
+            where,
+            pre + "pressure.refusal_lockout_days",
+            "must be a whole number of days (0 or more)",
+        )
     outcomes = pressure.get("refusal_outcomes", ["refused", "refus", "refusal"])
     if not isinstance(outcomes, list) or not all(isinstance(o, str) for o in outcomes):
         raise _fail(where, pre + "pressure.refusal_outcomes", "must be a list of strings")
@@ -274,35 +320,55 @@ def _version(table: Any, where: str, i: int) -> Version:
         refusal_lockout_days=lockout,
         refusal_outcomes=frozenset(o.strip().lower() for o in outcomes),
         pressure_source=str(pressure.get("source", "")),
-        requires_consent=_get(table, "requires_consent", bool, where, pre) if "requires_consent" in table else False,
+        requires_consent=_get(table, "requires_consent", bool, where, pre)
+        if "requires_consent" in table
+        else False,
         consent_source=str(table.get("consent_source", "")),
     )
 
 
-def _load_blocks(numbering: dict[str, Any], where: str, territories: dict[str, Territory]) -> tuple[NumberBlock, ...]:
+def _load_blocks(
+    numbering: dict[str, Any], where: str, territories: dict[str, Territory]
+) -> tuple[NumberBlock, ...]:
     file_name = _get(numbering, "blocks_file", str, where, "numbering.")
     block_territory = _get(numbering, "block_territory", dict, where, "numbering.")
     block_cc = _get(numbering, "block_country_code", dict, where, "numbering.")
     strip = numbering.get("national_prefix_strip", {})
     try:
-        text = resources.files("callscrub.rules").joinpath("data", file_name).read_text(encoding="utf-8")
+        text = (
+            resources.files("callscrub.rules")
+            .joinpath("data", file_name)
+            .read_text(encoding="utf-8")
+        )
     except FileNotFoundError:
-        raise _fail(where, "numbering.blocks_file", f"names {file_name!r}, which is not shipped in callscrub/data") from None
+        raise _fail(
+            where,
+            "numbering.blocks_file",
+            f"names {file_name!r}, which is not shipped in callscrub/data",
+        ) from None
     blocks = []
     for row in csv.DictReader(io.StringIO(text)):
         iso = row["iso"]
         if iso not in block_territory:
-            raise _fail(where, "numbering.block_territory", f"has no territory for block code {iso!r}")
+            raise _fail(
+                where, "numbering.block_territory", f"has no territory for block code {iso!r}"
+            )
         terr = block_territory[iso]
         if terr not in territories:
-            raise _fail(where, f"numbering.block_territory.{iso}", f"names unknown territory {terr!r}")
+            raise _fail(
+                where, f"numbering.block_territory.{iso}", f"names unknown territory {terr!r}"
+            )
         if iso not in block_cc:
             raise _fail(where, "numbering.block_country_code", f"has no country code for {iso!r}")
-        blocks.append(NumberBlock(row["prefix"], terr, int(block_cc[iso]), int(strip.get(row["prefix"], 1))))
+        blocks.append(
+            NumberBlock(row["prefix"], terr, int(block_cc[iso]), int(strip.get(row["prefix"], 1)))
+        )
     return tuple(blocks)
 
 
-def _territories(data: dict[str, Any], where: str, country: str | None, supported: Any) -> dict[str, Territory]:
+def _territories(
+    data: dict[str, Any], where: str, country: str | None, supported: Any
+) -> dict[str, Territory]:
     territories: dict[str, Territory] = {}
     table = data.get("territories", {})
     if not isinstance(table, dict):
@@ -317,14 +383,20 @@ def _territories(data: dict[str, Any], where: str, country: str | None, supporte
         subdivs = tuple(t.get("subdivisions", []))
         for s in subdivs:
             if s not in supported:
-                raise _fail(where, pre + "subdivisions", f"names {s!r}, not a subdivision of {country} in the holidays package")
+                raise _fail(
+                    where,
+                    pre + "subdivisions",
+                    f"names {s!r}, not a subdivision of {country} in the holidays package",
+                )
         extra = []
         for md in t.get("extra_dates", []):
             try:
                 m, d = (int(x) for x in md.split("-"))
                 date(2024, m, d)
             except (ValueError, AttributeError):
-                raise _fail(where, pre + "extra_dates", f"has {md!r}, which is not a month-day 'MM-DD'") from None
+                raise _fail(
+                    where, pre + "extra_dates", f"has {md!r}, which is not a month-day 'MM-DD'"
+                ) from None
             extra.append((m, d))
         territories[key] = Territory(key, t.get("label", key), zones, subdivs, tuple(extra))
     return territories
@@ -336,7 +408,11 @@ def _subdivisions(data: dict[str, Any], where: str) -> tuple[str | None, dict[st
         return None, {}
     kind = _get(table, "kind", str, where, "subdivisions.")
     if kind != "state":
-        raise _fail(where, "subdivisions.kind", f"is {kind!r}; only 'state' (the number's state or province) is known")
+        raise _fail(
+            where,
+            "subdivisions.kind",
+            f"is {kind!r}; only 'state' (the number's state or province) is known",
+        )
     out = {}
     for code, t in table.items():
         if code == "kind":
@@ -350,7 +426,9 @@ def _subdivisions(data: dict[str, Any], where: str) -> tuple[str | None, dict[st
             if day == "source":
                 continue
             if day not in WEEKDAYS:
-                raise _fail(where, pre + f"windows.{day}", "is not a weekday name (monday ... sunday)")
+                raise _fail(
+                    where, pre + f"windows.{day}", "is not a weekday name (monday ... sunday)"
+                )
             windows[WEEKDAYS.index(day)] = _intervals(value, where, pre + f"windows.{day}")
         out[code] = Subdivision(
             code=code,
@@ -370,8 +448,24 @@ def parse_rules(text: str, where: str) -> RuleSet:
         raise RulesError(f"{where}: not valid TOML ({exc}). Fix the syntax at that line.") from None
     _known_keys(
         data,
-        {"name", "title", "source", "default_campaign_tz", "dialable_types", "fallback_zones", "coverage", "registry",
-         "holidays", "versions", "subdivisions", "territories", "numbering", "postal_codes", "banned_sectors", "caller_id"},
+        {
+            "name",
+            "title",
+            "source",
+            "default_campaign_tz",
+            "dialable_types",
+            "fallback_zones",
+            "coverage",
+            "registry",
+            "holidays",
+            "versions",
+            "subdivisions",
+            "territories",
+            "numbering",
+            "postal_codes",
+            "banned_sectors",
+            "caller_id",
+        },
         where,
         "",
     )
@@ -381,8 +475,12 @@ def parse_rules(text: str, where: str) -> RuleSet:
 
     coverage = _get(data, "coverage", dict, where)
     ccs = _get(coverage, "country_codes", list, where, "coverage.")
-    if not ccs or not all(isinstance(c, int) and not isinstance(c, bool) and 0 < c < 1000 for c in ccs):
-        raise _fail(where, "coverage.country_codes", "must list country codes as numbers, e.g. [33, 262]")
+    if not ccs or not all(
+        isinstance(c, int) and not isinstance(c, bool) and 0 < c < 1000 for c in ccs
+    ):
+        raise _fail(
+            where, "coverage.country_codes", "must list country codes as numbers, e.g. [33, 262]"
+        )
     regions = coverage.get("regions", [])
 
     hol = data.get("holidays", {})
@@ -392,22 +490,34 @@ def parse_rules(text: str, where: str) -> RuleSet:
         try:
             supported = holidays_pkg.list_supported_countries()[country]
         except KeyError:
-            raise _fail(where, "holidays.country", f"names {country!r}, which the holidays package does not know") from None
+            raise _fail(
+                where,
+                "holidays.country",
+                f"names {country!r}, which the holidays package does not know",
+            ) from None
 
     raw_versions = _get(data, "versions", list, where)
     if not raw_versions:
         raise _fail(where, "versions", "must hold at least one version")
-    versions = sorted((_version(v, where, i) for i, v in enumerate(raw_versions)), key=lambda v: v.valid_from)
+    versions = sorted(
+        (_version(v, where, i) for i, v in enumerate(raw_versions)), key=lambda v: v.valid_from
+    )
     for a, b in zip(versions, versions[1:]):
         if a.valid_until is None or a.valid_until >= b.valid_from:
-            raise _fail(where, "versions", f"overlap: {a.label} has no valid_until before {b.label} starts on {b.valid_from}")
+            raise _fail(
+                where,
+                "versions",
+                f"overlap: {a.label} has no valid_until before {b.label} starts on {b.valid_from}",
+            )
 
     fallback = tuple(data.get("fallback_zones", []))
     for z in fallback:
         _check_zone(z, where, "fallback_zones")
     kind, subdivisions = _subdivisions(data, where)
     max_age = data.get("registry", {}).get("max_age_days")
-    if max_age is not None and (not isinstance(max_age, int) or isinstance(max_age, bool) or max_age < 1):
+    if max_age is not None and (
+        not isinstance(max_age, int) or isinstance(max_age, bool) or max_age < 1
+    ):
         raise _fail(where, "registry.max_age_days", "must be a whole number of days")
 
     territories = _territories(data, where, country, supported)
@@ -415,9 +525,15 @@ def parse_rules(text: str, where: str) -> RuleSet:
     if territories:
         numbering = _get(data, "numbering", dict, where)
         cct = {}
-        for cc, terr in _get(numbering, "country_code_territory", dict, where, "numbering.").items():
+        for cc, terr in _get(
+            numbering, "country_code_territory", dict, where, "numbering."
+        ).items():
             if terr not in territories:
-                raise _fail(where, f"numbering.country_code_territory.{cc}", f"names unknown territory {terr!r}")
+                raise _fail(
+                    where,
+                    f"numbering.country_code_territory.{cc}",
+                    f"names unknown territory {terr!r}",
+                )
             cct[int(cc)] = terr
         postal = _get(data, "postal_codes", dict, where)
         by_prefix = dict(_get(postal, "territory_by_prefix", dict, where, "postal_codes."))
@@ -426,7 +542,11 @@ def parse_rules(text: str, where: str) -> RuleSet:
                 raise _fail(where, f"postal_codes.{k}", "names an unknown territory")
         for prefix, terr in by_prefix.items():
             if terr not in territories:
-                raise _fail(where, f"postal_codes.territory_by_prefix.{prefix}", f"names unknown territory {terr!r}")
+                raise _fail(
+                    where,
+                    f"postal_codes.territory_by_prefix.{prefix}",
+                    f"names unknown territory {terr!r}",
+                )
         extra = dict(
             territories=territories,
             blocks=_load_blocks(numbering, where, territories),
@@ -437,18 +557,28 @@ def parse_rules(text: str, where: str) -> RuleSet:
             postal_unknown=postal["unknown"],
         )
     elif not fallback:
-        raise _fail(where, "fallback_zones", "is needed when a pack has no [territories]: the zones of numbers phonenumbers cannot place")
+        raise _fail(
+            where,
+            "fallback_zones",
+            "is needed when a pack has no [territories]: the zones of numbers phonenumbers cannot place",
+        )
 
     sectors = {}
     for sector, t in data.get("banned_sectors", {}).items():
         pre = f"banned_sectors.{sector}."
         _known_keys(t, {"from", "source"}, where, pre)
-        sectors[sector] = BannedSector(sector, _date(_get(t, "from", (str, date), where, pre), where, pre + "from"), _get(t, "source", str, where, pre))
+        sectors[sector] = BannedSector(
+            sector,
+            _date(_get(t, "from", (str, date), where, pre), where, pre + "from"),
+            _get(t, "source", str, where, pre),
+        )
     caller = data.get("caller_id", {})
     _known_keys(caller, {"prefixes", "source"}, where, "caller_id.")
     prefixes = caller.get("prefixes", [])
     if not all(isinstance(p, str) and p.isdigit() for p in prefixes):
-        raise _fail(where, "caller_id.prefixes", "must list national-format digit prefixes such as \"0162\"")
+        raise _fail(
+            where, "caller_id.prefixes", 'must list national-format digit prefixes such as "0162"'
+        )
 
     return RuleSet(
         banned_sectors=sectors,
@@ -477,21 +607,33 @@ def parse_rules(text: str, where: str) -> RuleSet:
 
 
 def builtin_names() -> list[str]:
-    return sorted(p.name[:-5] for p in resources.files("callscrub.rules").joinpath("rulesets").iterdir() if p.name.endswith(".toml"))
+    return sorted(
+        p.name[:-5]
+        for p in resources.files("callscrub.rules").joinpath("rulesets").iterdir()
+        if p.name.endswith(".toml")
+    )
 
 
 def _load_one(spec: str) -> RuleSet:
     if spec in builtin_names():
-        text = resources.files("callscrub.rules").joinpath("rulesets", f"{spec}.toml").read_text(encoding="utf-8")
+        text = (
+            resources.files("callscrub.rules")
+            .joinpath("rulesets", f"{spec}.toml")
+            .read_text(encoding="utf-8")
+        )
         return parse_rules(text, f"built-in rule set {spec!r}")
     path = Path(spec)
     if path.suffix == ".toml" or path.exists():
         try:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
-            raise RulesError(f"{spec}: cannot read the rule file ({exc.strerror}). Check the path.") from None
+            raise RulesError(
+                f"{spec}: cannot read the rule file ({exc.strerror}). Check the path."
+            ) from None
         return parse_rules(text, str(path))
-    raise RulesError(f"unknown rule set {spec!r}. Built-in rule sets: {', '.join(builtin_names())}; or pass a path to a .toml file.")
+    raise RulesError(
+        f"unknown rule set {spec!r}. Built-in rule sets: {', '.join(builtin_names())}; or pass a path to a .toml file."
+    )
 
 
 def load_rules(spec: str) -> RuleSet:

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import polars as pl
 
-from callscrub.phone import normalise as numbers
 from callscrub.core.call_times import parse_times
-from callscrub.errors import InputError, describe_columns
-from callscrub.core.positions import subset_index
-from callscrub.io.readers import read_table
 from callscrub.core.checks.registry import _fold, read_number_table
+from callscrub.core.positions import subset_index
+from callscrub.errors import InputError, describe_columns
+from callscrub.io.readers import read_table
+from callscrub.phone import normalise as numbers
 from callscrub.rules.model import RuleSet
 
 SCHEMA = {"key": pl.Int64, "consent_at": pl.Int64, "revoked_at": pl.Int64, "source": pl.String}
@@ -31,7 +31,13 @@ STATUS_COLUMNS = ("status", "statut", "etat", "state", "resultat", "result", "co
 
 def truthy(column: pl.Expr) -> pl.Expr:
     """A yes/no column as booleans (true/1/yes/oui/x...; anything else is false)."""
-    return column.cast(pl.String).str.strip_chars().str.to_lowercase().is_in(list(TRUE_WORDS)).fill_null(False)
+    return (
+        column.cast(pl.String)
+        .str.strip_chars()
+        .str.to_lowercase()
+        .is_in(list(TRUE_WORDS))
+        .fill_null(False)
+    )
 
 
 @dataclass(frozen=True)
@@ -43,17 +49,35 @@ class ConsentColumns:
 
 
 def records_from_frame(
-    frame: pl.DataFrame, numbering: RuleSet, *, zone: str, default_region: str, columns: ConsentColumns, name: str
+    frame: pl.DataFrame,
+    numbering: RuleSet,
+    *,
+    zone: str,
+    default_region: str,
+    columns: ConsentColumns,
+    name: str,
 ) -> pl.DataFrame:
     """Consent records (SCHEMA) from a table; a row that cannot be read stops the run."""
     for col in (columns.phone, columns.given):
         if col not in frame.columns:
-            raise InputError(f"{name}: no column {col!r} ({describe_columns(frame.columns)}). A consent file needs {columns.phone} and {columns.given}.")
-    df = frame.with_row_index("source_row", offset=1).with_columns(pl.col("source_row").cast(pl.Int64))
+            raise InputError(
+                f"{name}: no column {col!r} ({describe_columns(frame.columns)}). A consent file needs {columns.phone} and {columns.given}."
+            )
+    df = frame.with_row_index("source_row", offset=1).with_columns(
+        pl.col("source_row").cast(pl.Int64)
+    )
     df = df.with_columns(numbers.e164_keys(df[columns.phone], numbering, default_region))
-    df = parse_times(df, columns.given, zone).rename({"_proposed": "_given", "_time_kind": "_given_kind"}).drop("_original")
+    df = (
+        parse_times(df, columns.given, zone)
+        .rename({"_proposed": "_given", "_time_kind": "_given_kind"})
+        .drop("_original")
+    )
     if columns.revoked in frame.columns:
-        df = parse_times(df, columns.revoked, zone).rename({"_proposed": "_revoked", "_time_kind": "_revoked_kind"}).drop("_original")
+        df = (
+            parse_times(df, columns.revoked, zone)
+            .rename({"_proposed": "_revoked", "_time_kind": "_revoked_kind"})
+            .drop("_original")
+        )
         revoked_bad = pl.col("_revoked_kind").is_in(["unparseable", "nonexistent"])
     else:
         df = df.with_columns(pl.lit(None, pl.Int64).alias("_revoked"))
@@ -65,15 +89,27 @@ def records_from_frame(
             f"{name}: {bad.height} consent row(s) without a valid number, {columns.given} or {columns.revoked} "
             f"(data rows {rows}{', ...' if bad.height > 5 else ''}). A consent that cannot be read cannot be proven: fix those rows."
         )
-    source = pl.col(columns.source).cast(pl.String) if columns.source in frame.columns else pl.lit(None, pl.String)
+    source = (
+        pl.col(columns.source).cast(pl.String)
+        if columns.source in frame.columns
+        else pl.lit(None, pl.String)
+    )
     return df.select(
-        pl.col(numbers.E164).alias("key"), pl.col("_given").alias("consent_at"), pl.col("_revoked").alias("revoked_at"),
+        pl.col(numbers.E164).alias("key"),
+        pl.col("_given").alias("consent_at"),
+        pl.col("_revoked").alias("revoked_at"),
         (pl.lit(f"{name}: ") + source.fill_null("")).str.strip_chars_end(": ").alias("source"),
     )
 
 
 def load_consent(
-    sources: list[str], numbering: RuleSet, *, zone: str, default_region: str, columns: ConsentColumns, encoding: str | None
+    sources: list[str],
+    numbering: RuleSet,
+    *,
+    zone: str,
+    default_region: str,
+    columns: ConsentColumns,
+    encoding: str | None,
 ) -> tuple[pl.DataFrame, list[int]]:
     """All records of the files, sorted by key (stably: a number's records
     keep the files' order), and each file's row count.
@@ -82,15 +118,25 @@ def load_consent(
     them sorted and copies nothing (a second copy of 7.8 M records was 0.3 GiB
     held through the scrub)."""
     parts = [
-        records_from_frame(read_table(s, encoding=encoding).frame, numbering, zone=zone, default_region=default_region,
-                           columns=columns, name=Path(s).name)
+        records_from_frame(
+            read_table(s, encoding=encoding).frame,
+            numbering,
+            zone=zone,
+            default_region=default_region,
+            columns=columns,
+            name=Path(s).name,
+        )
         for s in sources
     ]
-    records = pl.concat(parts).sort("key", maintain_order=True) if parts else pl.DataFrame(schema=SCHEMA)
+    records = (
+        pl.concat(parts).sort("key", maintain_order=True) if parts else pl.DataFrame(schema=SCHEMA)
+    )
     return records, [p.height for p in parts]
 
 
-def valid_consent(rows: pl.DataFrame, records: pl.DataFrame, *, verdict_only: bool = False) -> pl.DataFrame:
+def valid_consent(
+    rows: pl.DataFrame, records: pl.DataFrame, *, verdict_only: bool = False
+) -> pl.DataFrame:
     """For rows with `_key` and `_slot`, in their order: `_consent_ok`,
     `_consent_source` (the source of the number's last record),
     `_consent_records`, `_consent_later`, `_consent_revoked`; only
@@ -109,7 +155,12 @@ def valid_consent(rows: pl.DataFrame, records: pl.DataFrame, *, verdict_only: bo
     # Only the columns read (the source words rejections); a scrub hands the
     # records sorted by key already, which the sort then only checks.
     read = ["consent_at", "revoked_at"] + ([] if verdict_only else ["source"])
-    by_key = records.select("key", *read).filter(pl.col("consent_at").is_not_null()).with_row_index("_record").sort("key", maintain_order=True)
+    by_key = (
+        records.select("key", *read)
+        .filter(pl.col("consent_at").is_not_null())
+        .with_row_index("_record")
+        .sort("key", maintain_order=True)
+    )
     keys = by_key["key"]
     wanted = rows["_key"]
     if by_key.height:
@@ -121,40 +172,65 @@ def valid_consent(rows: pl.DataFrame, records: pl.DataFrame, *, verdict_only: bo
         last = by_key.height - 1
         hit = (keys.gather(lo.clip(0, last)) == wanted).fill_null(False) & (lo <= last)
         again = hit & (lo < last) & (keys.gather((lo + 1).clip(0, last)) == wanted).fill_null(False)
-        count = pl.select(pl.when(again).then(2).when(hit).then(1).otherwise(0).cast(pl.UInt32)).to_series()
+        count = pl.select(
+            pl.when(again).then(2).when(hit).then(1).otherwise(0).cast(pl.UInt32)
+        ).to_series()
         one = by_key.select(pl.col(read).gather(lo.clip(0, last)))
     else:
         count = pl.repeat(0, len(wanted), dtype=pl.UInt32, eager=True)
         one = by_key.select(read).clear(rows.height)
     single = pl.concat([pl.DataFrame({"_slot": rows["_slot"], "_n": count}), one], how="horizontal")
     found = pl.col("_n") == 1
-    valid = (pl.col("consent_at") <= pl.col("_slot")) & (pl.col("revoked_at").is_null() | (pl.col("revoked_at") > pl.col("_slot")))
+    valid = (pl.col("consent_at") <= pl.col("_slot")) & (
+        pl.col("revoked_at").is_null() | (pl.col("revoked_at") > pl.col("_slot"))
+    )
     ok = found & valid
-    out = single.select(ok.fill_null(False).alias("_consent_ok")) if verdict_only else single.select(
-        ok.fill_null(False).alias("_consent_ok"),
-        pl.when(found).then(pl.col("source")).alias("_consent_source"),
-        pl.col("_n").alias("_consent_records"),
-        (found & (pl.col("consent_at") > pl.col("_slot"))).fill_null(False).alias("_consent_later"),
-        (found & (pl.col("revoked_at") <= pl.col("_slot"))).fill_null(False).alias("_consent_revoked"),
+    out = (
+        single.select(ok.fill_null(False).alias("_consent_ok"))
+        if verdict_only
+        else single.select(
+            ok.fill_null(False).alias("_consent_ok"),
+            pl.when(found).then(pl.col("source")).alias("_consent_source"),
+            pl.col("_n").alias("_consent_records"),
+            (found & (pl.col("consent_at") > pl.col("_slot")))
+            .fill_null(False)
+            .alias("_consent_later"),
+            (found & (pl.col("revoked_at") <= pl.col("_slot")))
+            .fill_null(False)
+            .alias("_consent_revoked"),
+        )
     )
     several = (count > 1).arg_true()
     if len(several):
         many = rows.select("_key", "_slot").gather(several).with_row_index("_i")
         grouped = (
-            many.join(by_key.sort("_record"), left_on="_key", right_on="key", how="inner", maintain_order="right")
+            many.join(
+                by_key.sort("_record"),
+                left_on="_key",
+                right_on="key",
+                how="inner",
+                maintain_order="right",
+            )
             .group_by("_i")
-            .agg(expr.alias(name) for name, expr in {
-                "_consent_ok": valid.any(),
-                "_consent_source": pl.col("source").last(),
-                "_consent_records": pl.len().cast(pl.UInt32),
-                "_consent_later": (pl.col("consent_at") > pl.col("_slot")).any(),
-                "_consent_revoked": (pl.col("revoked_at") <= pl.col("_slot")).fill_null(False).any(),
-            }.items() if name in out.columns)
+            .agg(
+                expr.alias(name)
+                for name, expr in {
+                    "_consent_ok": valid.any(),
+                    "_consent_source": pl.col("source").last(),
+                    "_consent_records": pl.len().cast(pl.UInt32),
+                    "_consent_later": (pl.col("consent_at") > pl.col("_slot")).any(),
+                    "_consent_revoked": (pl.col("revoked_at") <= pl.col("_slot"))
+                    .fill_null(False)
+                    .any(),
+                }.items()
+                if name in out.columns
+            )
             .sort("_i")
         )
         where = subset_index(rows.height, several)
         out = out.with_columns(
-            pl.when(where.is_not_null()).then(grouped[c].gather(where)).otherwise(out[c]).alias(c) for c in out.columns
+            pl.when(where.is_not_null()).then(grouped[c].gather(where)).otherwise(out[c]).alias(c)
+            for c in out.columns
         )
     return out
 
@@ -169,23 +245,43 @@ class Screened:
     rows: int
 
 
-def load_screened(source: str, numbering: RuleSet, *, default_region: str, encoding: str | None) -> Screened:
-    frame, col, _ = read_number_table(source, numbering, default_region=default_region, encoding=encoding)
+def load_screened(
+    source: str, numbering: RuleSet, *, default_region: str, encoding: str | None
+) -> Screened:
+    frame, col, _ = read_number_table(
+        source, numbering, default_region=default_region, encoding=encoding
+    )
     name = Path(source).name
     if col is None:
         return Screened(name, pl.Series("key", [], pl.Int64), pl.Series("key", [], pl.Int64), 0)
     norm = numbers.normalise(frame[col].cast(pl.String), numbering, default_region)
     # The status column by its name, or (no header) the column whose values are statuses.
-    status_col = next((c for c in frame.columns if _fold(c) in STATUS_COLUMNS and c != col), None) or next(
-        (c for c in frame.columns if c != col
-         and frame[c].cast(pl.String).str.strip_chars().str.to_lowercase().is_in(list(CALLABLE_STATUSES)).any()),
+    status_col = next(
+        (c for c in frame.columns if _fold(c) in STATUS_COLUMNS and c != col), None
+    ) or next(
+        (
+            c
+            for c in frame.columns
+            if c != col
+            and frame[c]
+            .cast(pl.String)
+            .str.strip_chars()
+            .str.to_lowercase()
+            .is_in(list(CALLABLE_STATUSES))
+            .any()
+        ),
         None,
     )
     if status_col is None:
         ok = pl.Series([True] * frame.height)
     else:
         ok = frame.select(
-            pl.col(status_col).cast(pl.String).str.strip_chars().str.to_lowercase().is_in(list(CALLABLE_STATUSES)).fill_null(False)
+            pl.col(status_col)
+            .cast(pl.String)
+            .str.strip_chars()
+            .str.to_lowercase()
+            .is_in(list(CALLABLE_STATUSES))
+            .fill_null(False)
         ).to_series()
     keys = norm[numbers.E164]
     return Screened(
@@ -198,7 +294,9 @@ def load_screened(source: str, numbering: RuleSet, *, default_region: str, encod
 
 def caller_id_in_ranges(number: str, pack: RuleSet, numbering: RuleSet) -> bool:
     """Whether a caller ID lies in the pack's verified ranges (national format prefixes)."""
-    norm = numbers.normalise(pl.Series([number], dtype=pl.String), numbering, "FR").row(0, named=True)
+    norm = numbers.normalise(pl.Series([number], dtype=pl.String), numbering, "FR").row(
+        0, named=True
+    )
     if not norm[numbers.VALID]:
         return False
     national = "0" + norm[numbers.NSN]

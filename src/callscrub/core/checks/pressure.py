@@ -24,10 +24,10 @@ from zoneinfo import ZoneInfo
 import polars as pl
 
 from callscrub.core import reasons
-from callscrub.rules.jurisdiction import Jurisdictions, Limits
-from callscrub.core.positions import repeated
-from callscrub.rules.model import Cap
 from callscrub.core.checks.windows import Calendar, offset_table, with_offset
+from callscrub.core.positions import repeated
+from callscrub.rules.jurisdiction import Jurisdictions, Limits
+from callscrub.rules.model import Cap
 
 DAY = 86400
 _EPOCH_DAY = date(1970, 1, 1)
@@ -55,7 +55,9 @@ class _Walker:
         return (at + int(offset.total_seconds())) // DAY  # type: ignore[union-attr]
 
     def day_start(self, day: int) -> int:
-        local = datetime.combine(_EPOCH_DAY + timedelta(days=day), time.min).replace(tzinfo=self.zone)
+        local = datetime.combine(_EPOCH_DAY + timedelta(days=day), time.min).replace(
+            tzinfo=self.zone
+        )
         return int(local.timestamp())
 
     def limits(self, day: int) -> Limits:
@@ -75,16 +77,28 @@ class _Walker:
     def cap_breach(self, cap: Cap, at: int) -> tuple[int, int, int, int] | None:
         """(history count, kept count, window start, escape position) when one
         more attempt at `at` would exceed the cap in some window containing it."""
-        hist, kept = (self.hist_days, self.kept_days) if cap.unit == "days" else (self.hist_secs, self.kept_secs)
+        hist, kept = (
+            (self.hist_days, self.kept_days)
+            if cap.unit == "days"
+            else (self.hist_secs, self.kept_secs)
+        )
         n = cap.length if cap.unit == "days" else cap.length * 3600
         p = self.day_of(at) if cap.unit == "days" else at
         # A window of n units holding p starts between p - n + 1 and p; the
         # fullest one starts there, at p itself, or at an attempt in between.
-        starts = sorted({p - n + 1, p, *hist[bisect_left(hist, p - n + 1):bisect_right(hist, p)],
-                         *kept[bisect_left(kept, p - n + 1):bisect_right(kept, p)]})
+        starts = sorted(
+            {
+                p - n + 1,
+                p,
+                *hist[bisect_left(hist, p - n + 1) : bisect_right(hist, p)],
+                *kept[bisect_left(kept, p - n + 1) : bisect_right(kept, p)],
+            }
+        )
         for w in starts:
-            inside = sorted(hist[bisect_left(hist, w):bisect_right(hist, w + n - 1)]
-                            + kept[bisect_left(kept, w):bisect_right(kept, w + n - 1)])
+            inside = sorted(
+                hist[bisect_left(hist, w) : bisect_right(hist, w + n - 1)]
+                + kept[bisect_left(kept, w) : bisect_right(kept, w + n - 1)]
+            )
             h = bisect_right(hist, w + n - 1) - bisect_left(hist, w)
             k = len(inside) - h
             if len(inside) + 1 > cap.count:
@@ -106,7 +120,9 @@ def _next_legal(ends: list[int], starts: list[int], at: int) -> int | None:
 
 def _walk_number(
     walker: _Walker,
-    rows: list[tuple[int, str, int, int]],  # (source_row, territory, t0, slot), sorted by (slot, source_row)
+    rows: list[
+        tuple[int, str, int, int]
+    ],  # (source_row, territory, t0, slot), sorted by (slot, source_row)
     intervals: dict[str, tuple[list[int], list[int]]],
     *,
     reschedule: bool,
@@ -130,8 +146,17 @@ def _walk_number(
             day = walker.day_of(at)
             limits = walker.limits(day)
             lock = walker.lockout(day)
-            breach = None if lock else next(
-                ((cap, b) for cap in limits.caps if (b := walker.cap_breach(cap, at)) is not None), None
+            breach = (
+                None
+                if lock
+                else next(
+                    (
+                        (cap, b)
+                        for cap in limits.caps
+                        if (b := walker.cap_breach(cap, at)) is not None
+                    ),
+                    None,
+                )
             )
             if lock is None and breach is None:
                 walker.keep(at)
@@ -178,7 +203,8 @@ def _clearly_within_limits(multi: pl.DataFrame, h: pl.DataFrame, sig_id: dict) -
     one window (then no window can hold more). Numbers it cannot clear are walked.
     """
     per_key = (
-        multi.group_by("_key").agg(
+        multi.group_by("_key")
+        .agg(
             pl.len().alias("_n"),
             pl.col("_territory").n_unique().alias("_places"),
             pl.col("_sig").n_unique().alias("_sigs"),
@@ -187,7 +213,8 @@ def _clearly_within_limits(multi: pl.DataFrame, h: pl.DataFrame, sig_id: dict) -
             pl.col("_day").max().alias("_day_hi"),
             pl.col("_slot").min().alias("_at_lo"),
             pl.col("_slot").max().alias("_at_hi"),
-        ).filter(pl.col("_sigs") == 1)
+        )
+        .filter(pl.col("_sigs") == 1)
         # Rows in several places (a postal code on some rows only): the walk
         # counts days in one of their zones, which may put a row or a past
         # attempt one local day off (and the history's zone is another row's):
@@ -199,19 +226,37 @@ def _clearly_within_limits(multi: pl.DataFrame, h: pl.DataFrame, sig_id: dict) -
         checks = per_key.filter(pl.col("_sig") == i)
         ok = pl.lit(True)
         if lockout is not None:
-            last_refusal = h.filter("refused").group_by("_key").agg(pl.col("day").max().alias("_refusal_day"))
+            last_refusal = (
+                h.filter("refused").group_by("_key").agg(pl.col("day").max().alias("_refusal_day"))
+            )
             checks = checks.join(last_refusal, on="_key", how="left")
-            ok = ok & (pl.col("_refusal_day").is_null() | (pl.col("_day_lo") - pl.col("_margin") > pl.col("_refusal_day") + lockout))
+            ok = ok & (
+                pl.col("_refusal_day").is_null()
+                | (pl.col("_day_lo") - pl.col("_margin") > pl.col("_refusal_day") + lockout)
+            )
         for j, cap in enumerate(caps):
             # Any window holding a row lies within [lo - n + 1, hi + n - 1].
             pos, lo, hi, n, margin = (
-                ("day", "_day_lo", "_day_hi", cap.length, pl.col("_margin")) if cap.unit == "days"
-                else ("at", "_at_lo", "_at_hi", cap.length * 3600, pl.lit(0))  # instants: no zone involved
+                ("day", "_day_lo", "_day_hi", cap.length, pl.col("_margin"))
+                if cap.unit == "days"
+                else (
+                    "at",
+                    "_at_lo",
+                    "_at_hi",
+                    cap.length * 3600,
+                    pl.lit(0),
+                )  # instants: no zone involved
             )
             near = (
-                checks.select("_key", (pl.col(lo) - (n - 1) - margin).alias("_lo"), (pl.col(hi) + (n - 1) + margin).alias("_hi"))
+                checks.select(
+                    "_key",
+                    (pl.col(lo) - (n - 1) - margin).alias("_lo"),
+                    (pl.col(hi) + (n - 1) + margin).alias("_hi"),
+                )
                 .join(h.select("_key", pos), on="_key", how="inner")
-                .filter(pl.col(pos).is_between(pl.col("_lo"), pl.col("_hi"))).group_by("_key").len(f"_near{j}")
+                .filter(pl.col(pos).is_between(pl.col("_lo"), pl.col("_hi")))
+                .group_by("_key")
+                .len(f"_near{j}")
             )
             checks = checks.join(near, on="_key", how="left")
             ok = ok & (pl.col(f"_near{j}").fill_null(0) + pl.col("_n") <= cap.count)
@@ -236,14 +281,23 @@ def apply_limits(
     instant). A kept row keeps or moves its _slot; a rejected one gets a reason.
     The limits are those of the pack version in force on the slot's local date.
     """
-    schema = {"source_row": pl.Int64, "_slot": pl.Int64, "_limit_reason": pl.String, "_limit_detail": pl.String}
+    schema = {
+        "source_row": pl.Int64,
+        "_slot": pl.Int64,
+        "_limit_reason": pl.String,
+        "_limit_detail": pl.String,
+    }
     nothing = pl.DataFrame(schema=schema)
     packs = juris.packs.values()
-    if not any(v.caps or v.refusal_lockout_days is not None for p in packs for v in p.versions) and not any(
-        sub.caps for p in packs for sub in p.subdivisions.values()
-    ):
+    if not any(
+        v.caps or v.refusal_lockout_days is not None for p in packs for v in p.versions
+    ) and not any(sub.caps for p in packs for sub in p.subdivisions.values()):
         return nothing
-    hist = history if history is not None else pl.DataFrame(schema={"key": pl.Int64, "at": pl.Int64, "refused": pl.Boolean})
+    hist = (
+        history
+        if history is not None
+        else pl.DataFrame(schema={"key": pl.Int64, "at": pl.Int64, "refused": pl.Boolean})
+    )
     # A single attempt with no history can only breach a cap of 0, which rules
     # forbid: only numbers with several rows in play or a history are checked.
     # (A sort and a hash pass over the keys, not a group-by and joins on every row.)
@@ -255,11 +309,15 @@ def apply_limits(
     n_cand = rest.group_by("_key").len("_n_cand")
 
     zone0 = {t: juris.zones(t)[0] for t in rest["_territory"].unique().to_list()}
-    rest = rest.with_columns(pl.col("_territory").replace_strict(zone0, return_dtype=pl.String).alias("_zone"))
+    rest = rest.with_columns(
+        pl.col("_territory").replace_strict(zone0, return_dtype=pl.String).alias("_zone")
+    )
     key_zone = rest.group_by("_key").agg(pl.col("_zone").first())
     hist = hist.join(key_zone, left_on="key", right_on="_key", how="inner")
     if hist.height:
-        offs = offset_table(sorted(set(zone0.values())), int(hist["at"].min()), int(hist["at"].max()))  # type: ignore[arg-type]
+        offs = offset_table(
+            sorted(set(zone0.values())), int(hist["at"].min()), int(hist["at"].max())
+        )  # type: ignore[arg-type]
         hist = with_offset(hist, offs, at="at", zone="_zone", out="_off").with_columns(
             ((pl.col("at") + pl.col("_off")) // DAY).alias("day")
         )
@@ -274,11 +332,16 @@ def apply_limits(
     limits_of = {
         (t, d): juris.limits(t, _EPOCH_DAY + timedelta(days=d)) for t, d in pairs.iter_rows()
     }
-    signatures = sorted({(lim.caps, lim.refusal_lockout_days) for lim in limits_of.values()}, key=repr)
+    signatures = sorted(
+        {(lim.caps, lim.refusal_lockout_days) for lim in limits_of.values()}, key=repr
+    )
     sig_id = {sig: i for i, sig in enumerate(signatures)}
     rest = rest.join(
         pl.DataFrame(
-            [(t, d, sig_id[(lim.caps, lim.refusal_lockout_days)]) for (t, d), lim in limits_of.items()],
+            [
+                (t, d, sig_id[(lim.caps, lim.refusal_lockout_days)])
+                for (t, d), lim in limits_of.items()
+            ],
             schema={"_territory": pl.String, "_day": pl.Int64, "_sig": pl.Int64},
             orient="row",
         ),
@@ -294,19 +357,35 @@ def apply_limits(
         checks = single.filter(pl.col("_sig") == i).join(last_at, on="_key", how="left")
         ok = pl.col("_last_at").is_null() | (pl.col("_last_at") <= pl.col("_slot"))
         if lockout is not None:
-            last_refusal = h.filter("refused").group_by("_key").agg(pl.col("day").max().alias("_refusal_day"))
+            last_refusal = (
+                h.filter("refused").group_by("_key").agg(pl.col("day").max().alias("_refusal_day"))
+            )
             checks = checks.join(last_refusal, on="_key", how="left")
-            ok = ok & (pl.col("_refusal_day").is_null() | (pl.col("_day") > pl.col("_refusal_day") + lockout))
+            ok = ok & (
+                pl.col("_refusal_day").is_null()
+                | (pl.col("_day") > pl.col("_refusal_day") + lockout)
+            )
         for j, cap in enumerate(caps):
-            pos, lo = ("day", pl.col("_day") - (cap.length - 1)) if cap.unit == "days" else ("at", pl.col("_slot") - cap.length * 3600 + 1)
+            pos, lo = (
+                ("day", pl.col("_day") - (cap.length - 1))
+                if cap.unit == "days"
+                else ("at", pl.col("_slot") - cap.length * 3600 + 1)
+            )
             counted = (
-                checks.select("_key", lo.alias("_lo")).join(h.select("_key", pos), on="_key", how="inner")
-                .filter(pl.col(pos) >= pl.col("_lo")).group_by("_key").len(f"_count{j}")
+                checks.select("_key", lo.alias("_lo"))
+                .join(h.select("_key", pos), on="_key", how="inner")
+                .filter(pl.col(pos) >= pl.col("_lo"))
+                .group_by("_key")
+                .len(f"_count{j}")
             )
             checks = checks.join(counted, on="_key", how="left")
             ok = ok & (pl.col(f"_count{j}").fill_null(0) + 1 <= cap.count)
         passed_parts.append(checks.filter(ok).select("source_row", "_slot"))
-    passed_parts.append(_clearly_within_limits(rest.join(n_cand.filter(pl.col("_n_cand") > 1), on="_key", how="semi"), h, sig_id))
+    passed_parts.append(
+        _clearly_within_limits(
+            rest.join(n_cand.filter(pl.col("_n_cand") > 1), on="_key", how="semi"), h, sig_id
+        )
+    )
     passed = pl.concat(passed_parts)
     walk = rest.join(passed.select("source_row"), on="source_row", how="anti")
 
@@ -314,18 +393,33 @@ def apply_limits(
     if walk.height:
         intervals = {
             t: (g["end"].to_list(), g["start"].to_list())
-            for (t,), g in calendar.intervals.sort("end").partition_by("territory", as_dict=True).items()
+            for (t,), g in calendar.intervals.sort("end")
+            .partition_by("territory", as_dict=True)
+            .items()
         }
         # Per-number lists built once by polars; the walk itself touches only Python lists
         # (a polars call per number costs more than the walk).
         hist_by_key: dict[int, tuple[list[int], list[int], list[int]]] = {}
         if hist.height:
-            walked_hist = hist.join(walk.select(pl.col("_key").alias("key")).unique(), on="key", how="semi")
-            agg = walked_hist.sort("at").group_by("key").agg(
-                pl.col("day").sort(), pl.col("at"), pl.col("day").filter(pl.col("refused")).sort().alias("refusals")
+            walked_hist = hist.join(
+                walk.select(pl.col("_key").alias("key")).unique(), on="key", how="semi"
             )
-            hist_by_key = {k: (d, a, r) for k, d, a, r in agg.select("key", "day", "at", "refusals").iter_rows()}
-        ordered = walk.sort("_key", "_slot", "source_row").select("_key", "source_row", "_territory", "_t0", "_slot")
+            agg = (
+                walked_hist.sort("at")
+                .group_by("key")
+                .agg(
+                    pl.col("day").sort(),
+                    pl.col("at"),
+                    pl.col("day").filter(pl.col("refused")).sort().alias("refusals"),
+                )
+            )
+            hist_by_key = {
+                k: (d, a, r)
+                for k, d, a, r in agg.select("key", "day", "at", "refusals").iter_rows()
+            }
+        ordered = walk.sort("_key", "_slot", "source_row").select(
+            "_key", "source_row", "_territory", "_t0", "_slot"
+        )
         for key, group in itertools.groupby(ordered.iter_rows(), key=lambda row: row[0]):
             rows = [r[1:] for r in group]
             territory = rows[0][1]  # days of one number are counted in one zone
@@ -340,12 +434,18 @@ def apply_limits(
                 kept_days=[],
                 kept_secs=[],
             )
-            results.extend(_walk_number(walker, rows, intervals, reschedule=reschedule, horizon_s=horizon_s))
+            results.extend(
+                _walk_number(walker, rows, intervals, reschedule=reschedule, horizon_s=horizon_s)
+            )
     walked = pl.DataFrame(results, schema=schema, orient="row")
     # Only the rows whose outcome differs from their window-legal slot.
     before = walk.select("source_row", pl.col("_slot").alias("_was"))
     return (
         walked.join(before, on="source_row", how="left")
-        .filter(pl.col("_limit_reason").is_not_null() | (pl.col("_slot") != pl.col("_was")).fill_null(True))
-        .drop("_was").sort("source_row")
+        .filter(
+            pl.col("_limit_reason").is_not_null()
+            | (pl.col("_slot") != pl.col("_was")).fill_null(True)
+        )
+        .drop("_was")
+        .sort("source_row")
     )

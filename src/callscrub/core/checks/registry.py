@@ -15,14 +15,26 @@ from pathlib import Path
 
 import polars as pl
 
-from callscrub.phone import normalise as numbers
 from callscrub.errors import InputError, describe_columns
 from callscrub.io.readers import read_table
+from callscrub.phone import normalise as numbers
 from callscrub.rules.model import RuleSet
 
 NUMBER_COLUMN_NAMES = (
-    "phone", "phone_number", "telephone", "tel", "numero", "numero_telephone", "num", "number",
-    "msisdn", "e164", "mobile", "portable", "ligne", "phonenumber",
+    "phone",
+    "phone_number",
+    "telephone",
+    "tel",
+    "numero",
+    "numero_telephone",
+    "num",
+    "number",
+    "msisdn",
+    "e164",
+    "mobile",
+    "portable",
+    "ligne",
+    "phonenumber",
 )
 
 
@@ -44,7 +56,9 @@ class Registry:
     invalid_rows: int  # rows whose number could not be normalised (reported, not fatal)
     invalid_row_numbers: tuple[int, ...]  # first few, 1-based data rows
     export_date: date | None = None  # when the list was obtained (freshness, issue #6)
-    snapshot: str | None = None  # a snapshot file holding the keys (sorted Int64 column SNAPSHOT_KEY)
+    snapshot: str | None = (
+        None  # a snapshot file holding the keys (sorted Int64 column SNAPSHOT_KEY)
+    )
 
     def __post_init__(self) -> None:
         # Lookups merge with the sorted keys (registry_of): whoever built this
@@ -65,18 +79,30 @@ class Registry:
             yield self.keys
             return
         last = None
-        batches = pl.scan_parquet(self.snapshot, glob=False).select(SNAPSHOT_KEY).collect_batches(chunk_size=SNAPSHOT_BATCH_KEYS, maintain_order=True)
+        batches = (
+            pl.scan_parquet(self.snapshot, glob=False)
+            .select(SNAPSHOT_KEY)
+            .collect_batches(chunk_size=SNAPSHOT_BATCH_KEYS, maintain_order=True)
+        )
         while True:
             try:  # read here, not when the scrub started: a file damaged past its metadata fails now
                 frame = next(batches, None)
             except (OSError, pl.exceptions.PolarsError) as exc:
                 first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:100]
-                raise InputError(f"{self.path}: the snapshot's keys cannot be read ({first}). Rebuild it with `callscrub registry build`.") from None
+                raise InputError(
+                    f"{self.path}: the snapshot's keys cannot be read ({first}). Rebuild it with `callscrub registry build`."
+                ) from None
             if frame is None:
                 return
             batch = frame.to_series(0)
-            if batch.null_count() or not batch.is_sorted() or (last is not None and len(batch) and batch[0] <= last):
-                raise InputError(f"{self.path}: the snapshot's keys are not all present and in ascending order. Rebuild it with `callscrub registry build`.")
+            if (
+                batch.null_count()
+                or not batch.is_sorted()
+                or (last is not None and len(batch) and batch[0] <= last)
+            ):
+                raise InputError(
+                    f"{self.path}: the snapshot's keys are not all present and in ascending order. Rebuild it with `callscrub registry build`."
+                )
             if len(batch):
                 last = batch[-1]
                 yield batch
@@ -91,19 +117,29 @@ def _pick_column(columns: list[str], forced: str | None, name: str) -> str:
     if forced:
         if forced in columns:
             return forced
-        raise InputError(f"{name}: no column {forced!r} ({describe_columns(columns)}). Fix --registry-column.")
+        raise InputError(
+            f"{name}: no column {forced!r} ({describe_columns(columns)}). Fix --registry-column."
+        )
     folded = {_fold(c): c for c in columns}
     for candidate in NUMBER_COLUMN_NAMES:
         if candidate in folded:
             return folded[candidate]
     for f, original in folded.items():  # numero_de_telephone, tel_mobile, phone1...
-        if any(word in f for word in ("phone", "tel", "numero", "msisdn", "e164", "mobile", "number")):
+        if any(
+            word in f for word in ("phone", "tel", "numero", "msisdn", "e164", "mobile", "number")
+        ):
             return original
     return columns[0]
 
 
 def read_number_table(
-    source: str, rules: RuleSet, *, default_region: str, column: str | None = None, encoding: str | None = None, digest: bool = False,
+    source: str,
+    rules: RuleSet,
+    *,
+    default_region: str,
+    column: str | None = None,
+    encoding: str | None = None,
+    digest: bool = False,
 ) -> tuple[pl.DataFrame, str | None, str]:
     """A list of numbers with or without a header, its number column and (when
     asked by `digest`) the SHA-256 of the file.
@@ -120,12 +156,16 @@ def read_number_table(
         header_names = [str(v) if v is not None else f"column_{i + 1}" for i, v in enumerate(first)]
         probe_col = _pick_column(header_names, None, name) if column is None else None
         probe_idx = header_names.index(probe_col) if probe_col else 0
-        probe = numbers.normalise(pl.Series([first[probe_idx]], dtype=pl.String), rules, default_region)
+        probe = numbers.normalise(
+            pl.Series([first[probe_idx]], dtype=pl.String), rules, default_region
+        )
         cell = first[probe_idx] or ""
         looks_numeric = sum(ch.isdigit() for ch in cell) >= 6
         if column is not None or not (bool(probe[numbers.VALID][0]) or looks_numeric):
             if len(set(header_names)) != len(header_names):
-                raise InputError(f"{name}: the header names a column twice. Rename it or remove the header.")
+                raise InputError(
+                    f"{name}: the header names a column twice. Rename it or remove the header."
+                )
             frame = frame.slice(1).rename(dict(zip(frame.columns, header_names)))
         else:
             frame = frame.rename({c: f"column_{i + 1}" for i, c in enumerate(frame.columns)})
@@ -133,9 +173,16 @@ def read_number_table(
 
 
 def load_registry(
-    source: str, rules: RuleSet, *, default_region: str, column: str | None = None, encoding: str | None = None
+    source: str,
+    rules: RuleSet,
+    *,
+    default_region: str,
+    column: str | None = None,
+    encoding: str | None = None,
 ) -> Registry:
-    frame, col, _ = read_number_table(source, rules, default_region=default_region, column=column, encoding=encoding)
+    frame, col, _ = read_number_table(
+        source, rules, default_region=default_region, column=column, encoding=encoding
+    )
     name = Path(source).name
     if col is None:
         return Registry(name, source, pl.Series("key", [], pl.Int64), 0, 0, ())
@@ -167,8 +214,14 @@ def registry_of(keys: pl.Series, registries: list[Registry]) -> pl.Series:
     distinct = keys.drop_nulls().unique().sort()
     name = pl.lit(None, names)
     for registry in reversed(registries):  # the first registry listing a key names it
-        listed = pl.concat([_listed(distinct, batch) for batch in registry.key_batches()] or [distinct.clear()])
-        name = pl.when(pl.col("key").is_in(listed.implode())).then(pl.lit(registry.name, names)).otherwise(name)
+        listed = pl.concat(
+            [_listed(distinct, batch) for batch in registry.key_batches()] or [distinct.clear()]
+        )
+        name = (
+            pl.when(pl.col("key").is_in(listed.implode()))
+            .then(pl.lit(registry.name, names))
+            .otherwise(name)
+        )
     return pl.DataFrame({"key": keys}).select(name.alias("registry")).to_series()
 
 
@@ -181,15 +234,26 @@ def _listed(wanted: pl.Series, keys: pl.Series) -> pl.Series:
     keys = keys.drop_nulls()  # none in a registry built here; free when so
     if len(keys) == 0 or len(wanted) == 0:
         return wanted.clear()
-    low, high = wanted.search_sorted(keys[0], side="left"), wanted.search_sorted(keys[-1], side="right")
-    left = pl.DataFrame({"key": wanted.slice(low, high - low)}).with_columns(pl.col("key").set_sorted())
+    low, high = (
+        wanted.search_sorted(keys[0], side="left"),
+        wanted.search_sorted(keys[-1], side="right"),
+    )
+    left = pl.DataFrame({"key": wanted.slice(low, high - low)}).with_columns(
+        pl.col("key").set_sorted()
+    )
     right = pl.DataFrame({"key": keys, "_at": keys}).with_columns(pl.col("key").set_sorted())
     merged = left.join_asof(right, on="key", strategy="backward", check_sortedness=False)
     return merged.filter(pl.col("_at") == pl.col("key"))["key"]
 
 
-def stale_registries(registries: list[Registry], max_age_days: int | None, today: date) -> list[tuple[Registry, int]]:
+def stale_registries(
+    registries: list[Registry], max_age_days: int | None, today: date
+) -> list[tuple[Registry, int]]:
     """(registry, age in days) for each registry older than the maximum age."""
     if max_age_days is None:
         return []
-    return [(r, (today - r.export_date).days) for r in registries if r.export_date and (today - r.export_date).days > max_age_days]
+    return [
+        (r, (today - r.export_date).days)
+        for r in registries
+        if r.export_date and (today - r.export_date).days > max_age_days
+    ]

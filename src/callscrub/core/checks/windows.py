@@ -28,7 +28,11 @@ def local_to_epoch(day: date, at: time, zone: ZoneInfo, *, latest: bool) -> int:
     and the earlier for a window end (`latest`), so the interval only shrinks;
     a time in the spring gap gives the first instant after the gap.
     """
-    naive = datetime.combine(day, time.min) + timedelta(days=1) if at == time.max else datetime.combine(day, at)
+    naive = (
+        datetime.combine(day, time.min) + timedelta(days=1)
+        if at == time.max
+        else datetime.combine(day, at)
+    )
     first = naive.replace(tzinfo=zone, fold=0)
     second = naive.replace(tzinfo=zone, fold=1)
     exists = first.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == naive
@@ -40,11 +44,17 @@ def local_to_epoch(day: date, at: time, zone: ZoneInfo, *, latest: bool) -> int:
             if candidate.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == probe:
                 return int(candidate.timestamp())
     if first.utcoffset() != second.utcoffset():
-        return int(max(first.timestamp(), second.timestamp()) if latest else min(first.timestamp(), second.timestamp()))
+        return int(
+            max(first.timestamp(), second.timestamp())
+            if latest
+            else min(first.timestamp(), second.timestamp())
+        )
     return int(first.timestamp())
 
 
-def _zone_intervals(juris: Jurisdictions, key: str, zone: str, days: list[date], blocked: set[date]) -> list[Interval]:
+def _zone_intervals(
+    juris: Jurisdictions, key: str, zone: str, days: list[date], blocked: set[date]
+) -> list[Interval]:
     tz = ZoneInfo(zone)
     out: list[Interval] = []
     for day in days:
@@ -87,9 +97,14 @@ def offset_table(zones: list[str], first_s: int, last_s: int) -> pl.DataFrame:
     frames = []
     grid = pl.DataFrame({"bucket": pl.int_range(start // _BUCKET, end // _BUCKET + 1, eager=True)})
     for zone in zones:
+
         def offset(at: pl.Expr, zone: str = zone) -> pl.Expr:
             utc = pl.from_epoch(at, time_unit="s")
-            local = utc.dt.replace_time_zone("UTC").dt.convert_time_zone(zone).dt.replace_time_zone(None)
+            local = (
+                utc.dt.replace_time_zone("UTC")
+                .dt.convert_time_zone(zone)
+                .dt.replace_time_zone(None)
+            )
             return (local.dt.epoch("s") - at).cast(pl.Int32)
 
         frame = grid.with_columns(
@@ -98,12 +113,16 @@ def offset_table(zones: list[str], first_s: int, last_s: int) -> pl.DataFrame:
             offset(pl.col("bucket") * _BUCKET + _BUCKET - 1).alias("_end_offset"),
         )
         if (frame["offset_s"] != frame["_end_offset"]).any():
-            raise RuntimeError(f"{zone}: an offset change falls inside a quarter hour; offset_table needs a finer grid")
+            raise RuntimeError(
+                f"{zone}: an offset change falls inside a quarter hour; offset_table needs a finer grid"
+            )
         frames.append(frame.drop("_end_offset"))
     return pl.concat(frames).select("zone", "bucket", "offset_s")
 
 
-def with_offset(frame: pl.DataFrame, offsets: pl.DataFrame, *, at: str, zone: str, out: str) -> pl.DataFrame:
+def with_offset(
+    frame: pl.DataFrame, offsets: pl.DataFrame, *, at: str, zone: str, out: str
+) -> pl.DataFrame:
     """Add column `out`: the UTC offset (s) of zone column `zone` at epoch column `at`.
 
     An `offset_table` holds each zone's quarter hours as one unbroken run, so
@@ -111,14 +130,22 @@ def with_offset(frame: pl.DataFrame, offsets: pl.DataFrame, *, at: str, zone: st
     text per row). Any other table is joined on (zone, quarter hour).
     """
     dense = _dense_offsets(offsets)
-    if dense is None or frame.schema[at] not in (pl.Int8, pl.Int16, pl.Int32, pl.Int64) or frame.schema[zone] != pl.String:
-        return frame.with_columns((pl.col(at) // _BUCKET).alias("_bucket")).join(
-            offsets.rename({"zone": zone, "offset_s": out}),
-            left_on=[zone, "_bucket"],
-            right_on=[zone, "bucket"],
-            how="left",
-            maintain_order="left",
-        ).drop("_bucket")
+    if (
+        dense is None
+        or frame.schema[at] not in (pl.Int8, pl.Int16, pl.Int32, pl.Int64)
+        or frame.schema[zone] != pl.String
+    ):
+        return (
+            frame.with_columns((pl.col(at) // _BUCKET).alias("_bucket"))
+            .join(
+                offsets.rename({"zone": zone, "offset_s": out}),
+                left_on=[zone, "_bucket"],
+                right_on=[zone, "bucket"],
+                how="left",
+                maintain_order="left",
+            )
+            .drop("_bucket")
+        )
     names, first, count, start, flat = dense
     # The zone's position among the table's zones (null when it has none):
     # an Enum's physical code is exactly that position.
@@ -129,7 +156,9 @@ def with_offset(frame: pl.DataFrame, offsets: pl.DataFrame, *, at: str, zone: st
     return frame.with_columns(flat.gather(position).alias(out))
 
 
-def _dense_offsets(offsets: pl.DataFrame) -> tuple[list[str], pl.Series, pl.Series, pl.Series, pl.Series] | None:
+def _dense_offsets(
+    offsets: pl.DataFrame,
+) -> tuple[list[str], pl.Series, pl.Series, pl.Series, pl.Series] | None:
     """(zones, first bucket, bucket count, start position, offsets in (zone, bucket) order),
     when every zone's buckets are distinct and consecutive; else None."""
     if (
@@ -139,13 +168,20 @@ def _dense_offsets(offsets: pl.DataFrame) -> tuple[list[str], pl.Series, pl.Seri
         or offsets["bucket"].null_count()
     ):
         return None
-    spans = offsets.group_by("zone").agg(
-        pl.col("bucket").cast(pl.Int64).min().alias("first"),
-        pl.col("bucket").cast(pl.Int64).max().alias("last"),
-        pl.len().cast(pl.Int64).alias("count"),
-        pl.col("bucket").n_unique().cast(pl.Int64).alias("distinct"),
-    ).sort("zone")
-    if not ((spans["count"] == spans["distinct"]) & (spans["last"] - spans["first"] + 1 == spans["count"])).all():
+    spans = (
+        offsets.group_by("zone")
+        .agg(
+            pl.col("bucket").cast(pl.Int64).min().alias("first"),
+            pl.col("bucket").cast(pl.Int64).max().alias("last"),
+            pl.len().cast(pl.Int64).alias("count"),
+            pl.col("bucket").n_unique().cast(pl.Int64).alias("distinct"),
+        )
+        .sort("zone")
+    )
+    if not (
+        (spans["count"] == spans["distinct"])
+        & (spans["last"] - spans["first"] + 1 == spans["count"])
+    ).all():
         return None
     flat = offsets.sort("zone", "bucket")["offset_s"]
     start = spans["count"].cum_sum() - spans["count"]
@@ -187,7 +223,10 @@ def build_calendar(
 
     Each local date takes the windows of the pack version in force that day.
     """
-    days = [first_day - timedelta(days=1) + timedelta(days=i) for i in range((last_day - first_day).days + 3)]
+    days = [
+        first_day - timedelta(days=1) + timedelta(days=i)
+        for i in range((last_day - first_day).days + 3)
+    ]
     years = range(days[0].year, days[-1].year + 1)
     hol = holiday_table(juris, territories, years, local_holidays=local_holidays)
     rows: list[tuple[str, int, int]] = []
@@ -213,22 +252,37 @@ def next_legal(rows: pl.DataFrame, calendar: Calendar, *, at: str, territory: st
     `_slot` is null when the territory has no legal interval after `at` within
     the calendar's span. Row order is kept.
     """
-    lo, hi = rows.select(pl.col(at).min().alias("lo"), pl.col(at).max().alias("hi")).row(0) if rows.height else (None, None)
+    lo, hi = (
+        rows.select(pl.col(at).min().alias("lo"), pl.col(at).max().alias("hi")).row(0)
+        if rows.height
+        else (None, None)
+    )
     if lo is None or lo < 0 or hi >= 2**34:
         return _next_legal_rows(rows, calendar, at=at, territory=territory)
     # A campaign proposes a few thousand instants in a few places: the slot is
     # found once per distinct (place, instant), as one integer key, and every
     # row reads its own by hash (a sort of every row, twice, cost 3x more).
     places = sorted(rows[territory].drop_nulls().unique().to_list())
-    key = (pl.col(territory).cast(pl.Enum(places)).to_physical().cast(pl.Int64) * 2**34 + pl.col(at)).alias("_pair")
+    key = (
+        pl.col(territory).cast(pl.Enum(places)).to_physical().cast(pl.Int64) * 2**34 + pl.col(at)
+    ).alias("_pair")
     distinct = _next_legal_rows(
-        rows.select(key, territory, at).unique("_pair").drop_nulls("_pair"), calendar, at=at, territory=territory
+        rows.select(key, territory, at).unique("_pair").drop_nulls("_pair"),
+        calendar,
+        at=at,
+        territory=territory,
     )
-    slots = rows.select(key).to_series().replace_strict(distinct["_pair"], distinct["_slot"], default=None, return_dtype=pl.Int64)
+    slots = (
+        rows.select(key)
+        .to_series()
+        .replace_strict(distinct["_pair"], distinct["_slot"], default=None, return_dtype=pl.Int64)
+    )
     return rows.with_columns(slots.alias("_slot"))
 
 
-def _next_legal_rows(rows: pl.DataFrame, calendar: Calendar, *, at: str, territory: str) -> pl.DataFrame:
+def _next_legal_rows(
+    rows: pl.DataFrame, calendar: Calendar, *, at: str, territory: str
+) -> pl.DataFrame:
     """next_legal by a sort and an as-of join of every row."""
     left = rows.with_row_index("_ord").with_columns((pl.col(at) + 1).alias("_probe")).sort("_probe")
     joined = left.join_asof(
@@ -241,7 +295,9 @@ def _next_legal_rows(rows: pl.DataFrame, calendar: Calendar, *, at: str, territo
     )
     return (
         joined.with_columns(
-            pl.when(pl.col("start").is_not_null()).then(pl.max_horizontal(pl.col(at), pl.col("start"))).alias("_slot")
+            pl.when(pl.col("start").is_not_null())
+            .then(pl.max_horizontal(pl.col(at), pl.col("start")))
+            .alias("_slot")
         )
         .sort("_ord")
         .drop("_ord", "_probe", "start", "end")
