@@ -406,7 +406,7 @@ def _repeats(df: pl.DataFrame, rng: Rng) -> pl.DataFrame:
 def normalised_keys(phone: pl.Series) -> pl.DataFrame:
     """callscrub's own normalisation of each row: Int64 E.164 key, and whether it is dialable."""
     from callscrub.phone import normalise as numbers
-    from callscrub.rules.model import load_rules
+    from callscrub.rules.load import load_rules
 
     rules = load_rules("fr")
     norm = numbers.normalise(phone, rules, "FR")

@@ -10,7 +10,8 @@ import pytest
 
 from callscrub.core.checks.registry import Registry
 from callscrub.core.scrub import ScrubOptions, ScrubResult, scrub
-from callscrub.rules.model import RuleSet, load_rules
+from callscrub.rules.load import load_rules
+from callscrub.rules.model import RuleSet
 
 PARIS = ZoneInfo("Europe/Paris")
 # A Monday morning before every slot used in tests, unless a test says otherwise.
@@ -66,7 +67,7 @@ def run(
 def consent_for(phones: pl.Series, rules: RuleSet | list[RuleSet]) -> pl.DataFrame:
     """Consent records, given long ago and never revoked, for every number in `phones`."""
     from callscrub.phone import normalise as numbers
-    from callscrub.rules.model import numbering_pack
+    from callscrub.rules.load import numbering_pack
 
     packs = [rules] if isinstance(rules, RuleSet) else list(rules)
     keys = (
@@ -105,7 +106,7 @@ def _with_consent_file(argv: list[str], directory) -> list[str]:
     if phone not in frame.columns:
         return argv
     from callscrub.phone import normalise as numbers
-    from callscrub.rules.model import load_rules
+    from callscrub.rules.load import load_rules
 
     keys = (
         numbers.normalise(frame[phone].cast(pl.String), load_rules("fr"), "FR")[numbers.E164]

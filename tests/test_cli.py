@@ -1341,7 +1341,7 @@ def test_outputs_written_a_slice_at_a_time_are_the_same_bytes(
 def test_library_parts_of_any_size_join_into_the_whole_frames() -> None:
     """ScrubResult.clean / .rejects equal their parts joined, for any slice size;
     every call yields at least one (maybe empty) part, so CSV always has a header."""
-    from callscrub.rules.model import load_rules
+    from callscrub.rules.load import load_rules
     from conftest import campaign, run
 
     rows = [

@@ -1058,7 +1058,7 @@ def test_demo_run_on_sample_data(tmp_path, capsys):
     # consent record valid at its final slot, checked here independently of the scrub.
     assert "current_contract" not in clean.columns
     raw = pl.read_csv(SAMPLE / "consent.csv", infer_schema=False)
-    fr_pack = __import__("callscrub.rules.model", fromlist=["load_rules"]).load_rules("fr")
+    fr_pack = __import__("callscrub.rules.load", fromlist=["load_rules"]).load_rules("fr")
     keys = numbers.normalise(raw["phone"], fr_pack, "FR")[numbers.E164]
     paris = "Europe/Paris"
     recs = raw.with_columns(

@@ -994,7 +994,7 @@ def test_compact_form_is_the_full_form_narrower(fr, sample, monkeypatch):
     (nsn_of_key gives it back from the key) and with type, region and
     territory as Categorical; routing reads either form alike."""
     from callscrub.rules.jurisdiction import Jurisdictions, route
-    from callscrub.rules.model import load_packs
+    from callscrub.rules.load import load_packs
 
     cases, _ = sample
     raw = pl.Series(

@@ -30,7 +30,7 @@ import pytest
 
 from callscrub.cli import commands as cli
 from callscrub.errors import RulesError
-from callscrub.rules.model import builtin_names, load_packs, load_rules
+from callscrub.rules.load import builtin_names, load_packs, load_rules
 from conftest import NOW, campaign, history_of, run
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -39,7 +39,7 @@ from hypothesis import strategies as st
 
 from callscrub.cli import commands as cli
 from callscrub.core.checks import pressure
-from callscrub.rules.model import load_rules
+from callscrub.rules.load import load_rules
 from conftest import PARIS, campaign, history_of, run
 
 ROOT = Path(__file__).resolve().parents[1]

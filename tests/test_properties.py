@@ -33,7 +33,7 @@ from polars.testing import assert_frame_equal
 from callscrub.core.checks.registry import Registry, load_registry
 from callscrub.core.reasons import ALL_REASONS
 from callscrub.core.scrub import ScrubOptions, ScrubResult, scrub
-from callscrub.rules.model import load_rules
+from callscrub.rules.load import load_rules
 
 # ---------------------------------------------------------------------------
 # Independent reference data (not callscrub's own copies)

@@ -470,7 +470,7 @@ def test_a_snapshot_whose_keys_do_not_ascend_is_refused(
 def test_keys_normalised_slice_by_slice_are_the_keys_of_one_normalisation(monkeypatch):
     """Registries and campaigns are normalised a slice at a time (memory): slicing changes no key or column."""
     from callscrub.phone import normalise as numbers
-    from callscrub.rules.model import load_rules
+    from callscrub.rules.load import load_rules
 
     fr = load_rules("fr")
     values = pl.Series(

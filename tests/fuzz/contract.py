@@ -14,7 +14,7 @@ import polars as pl
 from callscrub.errors import InputError
 from callscrub.io.readers import read_table
 from callscrub.phone import normalise as numbers
-from callscrub.rules.model import load_rules
+from callscrub.rules.load import load_rules
 
 FR = load_rules("fr")
 

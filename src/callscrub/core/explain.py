@@ -14,7 +14,8 @@ import polars as pl
 from callscrub.core.checks.windows import build_calendar
 from callscrub.phone import normalise as numbers
 from callscrub.rules.jurisdiction import Jurisdictions, route
-from callscrub.rules.model import WEEKDAYS, RuleSet, numbering_pack
+from callscrub.rules.load import numbering_pack
+from callscrub.rules.model import WEEKDAYS, RuleSet
 
 HORIZON_DAYS = 14
 

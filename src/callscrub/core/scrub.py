@@ -35,7 +35,8 @@ from callscrub.core.positions import repeated, subset_index
 from callscrub.errors import ConsentRequired, InputError, describe_columns
 from callscrub.phone import normalise as numbers
 from callscrub.rules.jurisdiction import Jurisdictions, route
-from callscrub.rules.model import RuleSet, numbering_pack
+from callscrub.rules.load import numbering_pack
+from callscrub.rules.model import RuleSet
 
 # Columns the scrub adds. An input that already has them (a clean list scrubbed
 # again) has them replaced, so re-scrubbing keeps the same shape.

@@ -17,7 +17,8 @@ from callscrub.core.call_times import parse_times
 from callscrub.errors import InputError, describe_columns
 from callscrub.io.readers import read_table
 from callscrub.phone import normalise as numbers
-from callscrub.rules.model import RuleSet, numbering_pack
+from callscrub.rules.load import numbering_pack
+from callscrub.rules.model import RuleSet
 
 SCHEMA = {"key": pl.Int64, "at": pl.Int64, "refused": pl.Boolean}
 
