@@ -157,11 +157,11 @@ def test_signals_are_held_whichever_thread_receives_them():
     Python then runs the handler in the main thread. Inside the held block
     it must not run; it runs once the block ends."""
     pl.DataFrame({"a": list(range(100_000))}).sort("a")  # polars' threads exist
-    from callscrub.io.writers import _signals_held
+    from callscrub.io.signals import signals_held
 
     seen: list[str] = []
     with pytest.raises(KeyboardInterrupt):
-        with _signals_held():
+        with signals_held():
             os.kill(os.getpid(), signal.SIGINT)
             deadline = time.monotonic() + 0.3
             while time.monotonic() < deadline:  # bytecode runs: a pending handler would run here
@@ -172,11 +172,11 @@ def test_signals_are_held_whichever_thread_receives_them():
 
 
 def test_signals_arrive_from_another_thread_while_held():
-    from callscrub.io.writers import _signals_held
+    from callscrub.io.signals import signals_held
 
     seen: list[str] = []
     with pytest.raises(KeyboardInterrupt):
-        with _signals_held():
+        with signals_held():
             sender = threading.Thread(target=lambda: os.kill(os.getpid(), signal.SIGINT))
             sender.start()
             sender.join()

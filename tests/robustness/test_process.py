@@ -26,7 +26,7 @@ import pytest
 
 from callscrub.cli import commands as cli
 from callscrub.io import writers
-from callscrub.io.safety import Terminated, install_signal_handlers
+from callscrub.io.signals import Terminated, install_signal_handlers
 
 from ._support import (
     CONSOLE_SCRIPT,

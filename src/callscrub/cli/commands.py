@@ -53,10 +53,18 @@ from callscrub.errors import (
     describe_columns,
 )
 from callscrub.io.history import HistoryColumns, load_history
+from callscrub.io.locks import output_lock
 from callscrub.io.readers import Table, read_table
-from callscrub.io.safety import excel_safe, install_signal_handlers, output_lock
+from callscrub.io.signals import install_signal_handlers
 from callscrub.io.snapshot import build_snapshot, load_snapshot, snapshot_metadata
-from callscrub.io.writers import Parts, Payload, output_format, sha256_file, write_outputs
+from callscrub.io.writers import (
+    Parts,
+    Payload,
+    excel_safe,
+    output_format,
+    sha256_file,
+    write_outputs,
+)
 from callscrub.rules.load import builtin_names, load_packs, load_rules, numbering_pack
 from callscrub.rules.model import RuleSet
 

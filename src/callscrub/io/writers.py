@@ -1,7 +1,11 @@
 """Atomic outputs: write to a temporary file beside the target, then rename.
 
 After any error or interruption no output is half-written, and an earlier
-file at the same path is left as it was (issue #2).
+file at the same path is left as it was. All outputs of a run (clean list,
+rejects, manifest) are written and fsynced before any is renamed, so the set
+on disk is all from one run. Also here: how an output's bytes are rendered
+(CSV or Parquet by extension) and `excel_safe`, the spreadsheet-safe form of
+a CSV output's cells.
 """
 
 from __future__ import annotations
@@ -11,7 +15,6 @@ import hashlib
 import io
 import os
 import queue
-import signal
 import sys
 import tempfile
 import threading
@@ -22,9 +25,11 @@ from typing import BinaryIO
 import polars as pl
 
 from callscrub.errors import OutputError
+from callscrub.io.signals import signals_held
 
 
 def output_format(target: str) -> str:
+    """ "csv" or "parquet" for an output path, by its extension ("-", stdout, is CSV)."""
     if target == "-":
         return "csv"
     lower = target.lower()
@@ -33,7 +38,8 @@ def output_format(target: str) -> str:
     if lower.endswith((".csv", ".txt", ".tsv")):
         return "csv"
     raise OutputError(
-        f"{target}: unknown output format. Name the file .csv or .parquet, or use - for CSV on stdout."
+        f"{target}: unknown output format. "
+        "Name the file .csv or .parquet, or use - for CSV on stdout."
     )
 
 
@@ -49,7 +55,8 @@ def _temp_for(target: str) -> Path:
         fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".part", dir=directory)
     except OSError as exc:
         raise OutputError(
-            f"{target}: cannot write in {directory} ({exc.strerror or exc}). Choose a writable directory."
+            f"{target}: cannot write in {directory} ({exc.strerror or exc}). "
+            "Choose a writable directory."
         ) from None
     tmp_path = Path(tmp)
     try:
@@ -64,32 +71,6 @@ def _temp_for(target: str) -> Path:
 
 
 @contextlib.contextmanager
-def _signals_held() -> Iterator[None]:
-    """SIGINT and SIGTERM wait until the block ends (then their handlers run).
-
-    Python runs signal handlers in the main thread, whichever thread the OS
-    hands a signal to (polars' threads, the loading and building ones), so
-    masking the main thread's signals did not hold them back: the handlers
-    are swapped for one that notes the signal, and each noted signal is
-    raised again once the handlers are back. Outside the main thread, where
-    handlers can be neither set nor run, nothing is held."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    noted: list[int] = []
-    old = {s: h for s in (signal.SIGINT, signal.SIGTERM) if (h := signal.getsignal(s)) is not None}
-    for s in old:
-        signal.signal(s, lambda signum, _frame: noted.append(signum))
-    try:
-        yield
-    finally:
-        for s, handler in old.items():
-            signal.signal(s, handler)
-        for signum in dict.fromkeys(noted):
-            signal.raise_signal(signum)
-
-
-@contextlib.contextmanager
 def _staged(targets: list[str]) -> Iterator[list[Path]]:
     """Temporary files for `targets`; on success all are fsynced, then all renamed
     with SIGINT/SIGTERM held back, so the set is all old or all new. On any
@@ -99,19 +80,17 @@ def _staged(targets: list[str]) -> Iterator[list[Path]]:
         for t in targets:
             # A signal between creating the file and recording it would leave it behind:
             # hold signals back until it is in `temps` (the handler runs on unblocking).
-            with _signals_held():
+            with signals_held():
                 temps.append(_temp_for(t))
         yield temps
         for tmp in temps:
             with open(tmp, "rb+") as fh:
                 os.fsync(fh.fileno())
-        with _signals_held():
-            for tmp, target in zip(temps, targets):
+        with signals_held():
+            for tmp, target in zip(temps, targets, strict=True):  # one temporary file per target
                 os.replace(tmp, target)
     except (OSError, pl.exceptions.PolarsError) as exc:
-        raise OutputError(
-            f"{targets[len(temps) - 1] if temps else targets[0]}: cannot write ({_why(exc)}). Check free space and permissions."
-        ) from None
+        raise _cannot_write(targets[len(temps) - 1] if temps else targets[0], exc) from None
     finally:
         for tmp in temps:
             tmp.unlink(missing_ok=True)
@@ -142,7 +121,7 @@ class _BuiltAhead:
     payload, then the second of every one, ...): a scrub's outputs are slices
     of the same input rows, and the clean and rejects parts of a slice built
     one after the other share their work (the slice's carried columns are
-    unpacked once, see carried.py). Otherwise payload after payload, for
+    unpacked once, see core/carried.py). Otherwise payload after payload, for
     outputs that are joined whole (Parquet): in turn, both would be held.
 
     The worker only computes: files are touched by the caller's thread alone,
@@ -150,11 +129,13 @@ class _BuiltAhead:
     before its next item). Iterate once; `failed` is the payload whose part
     could not be built, once that error is raised."""
 
-    _END = object()
-    _DONE = object()
+    _END = object()  # the item after a payload's last frame
+    _DONE = object()  # the item after every payload's last frame
 
     def __init__(self, payloads: list[Parts], in_turn: bool = True) -> None:
-        self._queue: queue.Queue = queue.Queue()
+        # (payload index, built, item): item is a frame, _END or _DONE when
+        # built, else the exception that stopped the worker.
+        self._queue: queue.Queue[tuple[int | None, bool, object]] = queue.Queue()
         self._room = threading.Semaphore(1)
         self._stop = threading.Event()
         self.failed: int | None = None
@@ -168,9 +149,8 @@ class _BuiltAhead:
             while live:
                 going = []
                 for i, frames in live:
-                    while (
-                        self._wait_for_room()
-                    ):  # room is made when the caller takes the previous item
+                    # Room is made when the caller takes the previous item.
+                    while self._wait_for_room():
                         frame = next(frames, self._END)
                         self._queue.put((i, True, frame))
                         if frame is self._END:
@@ -186,6 +166,7 @@ class _BuiltAhead:
             self._queue.put((i, False, exc))
 
     def _wait_for_room(self) -> bool:
+        """Take the room for one item; False once the caller has closed the iteration."""
         while not self._stop.is_set():
             if self._room.acquire(timeout=0.1):
                 return True
@@ -196,14 +177,17 @@ class _BuiltAhead:
         while True:
             i, ok, item = self._queue.get()
             if not ok:
+                assert isinstance(item, BaseException)
                 self.failed = i
                 raise item
             if item is self._DONE:
                 return
+            assert i is not None and (item is self._END or isinstance(item, pl.DataFrame))
             self._room.release()
-            yield i, None if item is self._END else item
+            yield i, item if isinstance(item, pl.DataFrame) else None
 
     def close(self) -> None:
+        """Stop the worker before its next item (the caller stops iterating)."""
         self._stop.set()
 
 
@@ -213,23 +197,24 @@ def _open_temp(path: Path) -> BinaryIO:
     return open(path, "wb")
 
 
-def _write(payload: Payload, fmt: str, dest: object) -> None:
+def _write(payload: Payload, fmt: str, dest: str | Path | BinaryIO) -> None:
+    """Write a payload in format `fmt` to a path (opened by _open_temp) or an open binary file."""
     if isinstance(dest, (str, Path)):
         with _open_temp(Path(dest)) as fh:
             _write(payload, fmt, fh)
         return
     if isinstance(payload, bytes):
-        dest.write(payload)  # type: ignore[attr-defined]
+        dest.write(payload)
     elif isinstance(payload, Parts):
         if fmt != "csv":
             _write(pl.concat(list(payload)), fmt, dest)
             return
         for i, part in enumerate(payload):
-            part.write_csv(dest, include_header=i == 0, line_terminator="\n")  # type: ignore[arg-type]
+            part.write_csv(dest, include_header=i == 0, line_terminator="\n")
     elif fmt == "parquet":
-        payload.write_parquet(dest, compression="zstd", statistics=True)  # type: ignore[arg-type]
+        payload.write_parquet(dest, compression="zstd", statistics=True)
     else:
-        payload.write_csv(dest, line_terminator="\n")  # type: ignore[arg-type]
+        payload.write_csv(dest, line_terminator="\n")
 
 
 def render(frame: pl.DataFrame | Parts, fmt: str) -> bytes:
@@ -262,7 +247,7 @@ def write_outputs(
     later = list(finalize_targets or [])
     in_parts = [k for k, (p, _) in enumerate(files) if isinstance(p, Parts)]
     in_turn = all(output_format(files[k][1]) == "csv" for k in in_parts)
-    ahead = _BuiltAhead([files[k][0] for k in in_parts], in_turn)  # type: ignore[misc]
+    ahead = _BuiltAhead([p for p, _ in files if isinstance(p, Parts)], in_turn)
     with contextlib.closing(ahead), _staged([t for _, t in files] + later) as temps:
         k: int | None = None
         try:
@@ -279,15 +264,14 @@ def write_outputs(
             if ahead.failed is not None:
                 k = in_parts[ahead.failed]
             elif isinstance(exc, _PartError):
-                k, exc = exc.args
-            raise OutputError(
-                f"{files[k if k is not None else in_parts[0]][1]}: cannot write ({_why(exc)}). Check free space and permissions."
-            ) from None
+                k, exc = exc.index, exc.error
+            raise _cannot_write(files[k if k is not None else in_parts[0]][1], exc) from None
         if finalize:  # hashing a large output is only worth it for the manifest
-            for (_, target), tmp in zip(files, temps):
+            for (_, target), tmp in zip(files, temps[: len(files)], strict=True):
                 digests[target] = sha256_file(tmp)
-        extra = dict((t, d) for d, t in (finalize(digests) if finalize else []))
-        for target, tmp in zip(later, temps[len(files) :]):
+        extra = {t: d for d, t in (finalize(digests) if finalize else [])}
+        # _staged made one temporary file per target: the files', then later's.
+        for target, tmp in zip(later, temps[len(files) :], strict=True):
             tmp.write_bytes(extra[target])
     for data in to_stdout:
         sys.stdout.buffer.write(data)
@@ -296,7 +280,12 @@ def write_outputs(
 
 
 class _PartError(Exception):
-    """Writing a part failed: args are (the output's index, the OSError or polars error)."""
+    """Writing a part failed: `index` is the output's, `error` the OSError or polars error."""
+
+    def __init__(self, index: int, error: OSError | pl.exceptions.PolarsError) -> None:
+        super().__init__(index, error)
+        self.index = index
+        self.error = error
 
 
 def _write_parts(ahead: _BuiltAhead, targets: list[tuple[int, str, Path]]) -> None:
@@ -339,6 +328,11 @@ def _write_parts(ahead: _BuiltAhead, targets: list[tuple[int, str, Path]]) -> No
                 fh.close()
 
 
+def _cannot_write(target: str, exc: BaseException) -> OutputError:
+    """The error for an output that could not be written, with the reason."""
+    return OutputError(f"{target}: cannot write ({_why(exc)}). Check free space and permissions.")
+
+
 def _why(exc: BaseException) -> str:
     """The OS reason of a write error, or the first line of polars' message."""
     text = str(exc)
@@ -356,3 +350,24 @@ def sha256_file(path: str | Path) -> tuple[str, int]:
             h.update(chunk)
             size += len(chunk)
     return h.hexdigest(), size
+
+
+# A cell a spreadsheet evaluates as a formula: it starts with = + - @, or a
+# tab or carriage return (which some spreadsheets skip before the formula).
+_FORMULA = r"^[=+\-@\t\r]"
+# A phone number written +33 6 12 ... starts with "+" but is no formula.
+_PHONE_LIKE = r"^\+[\d\s().\-/]*$"
+
+
+def excel_safe(frame: pl.DataFrame) -> pl.DataFrame:
+    """`frame` with every text cell a spreadsheet would run as a formula
+    prefixed with a quote, so that it is shown as text (--excel-safe, for CSV
+    outputs). Phone-number-like cells (+33 6 12 34 56 78) are left as they are."""
+    text_cols = [c for c, t in frame.schema.items() if t == pl.String]
+    return frame.with_columns(
+        pl.when(pl.col(c).str.contains(_FORMULA) & ~pl.col(c).str.contains(_PHONE_LIKE))
+        .then(pl.lit("'") + pl.col(c))
+        .otherwise(pl.col(c))
+        .alias(c)
+        for c in text_cols
+    )
