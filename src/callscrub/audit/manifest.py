@@ -1,40 +1,31 @@
-"""Audit: a manifest for every scrub, and `verify` to replay one byte for byte.
+"""Audit manifests: what a scrub read, with which rules, and what it wrote.
 
 The manifest records what a scrub read (paths, sizes, SHA-256, row counts,
 registry export dates), with which rules (pack versions and hashes), which
 library versions and which `now`, what it wrote (hashes, row counts) and the
-arguments to run it again. The start and end times are its only wall-clock
-values, and they stay out of the outputs (issue #6).
+arguments to run it again (`callscrub.audit.verify` replays them). The start
+and end times are its only wall-clock values, and they stay out of the
+outputs, so that a replay can reproduce them byte for byte.
 """
 
 from __future__ import annotations
 
-import hashlib
-import io
 import json
 import platform
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-import polars as pl
-
-from callscrub.errors import CallscrubError, ExitStatus, InputError
-from callscrub.io.writers import sha256_file
+from callscrub.errors import InputError
 
 MANIFEST_VERSION = 1
+# The packages whose versions can change a scrub's outputs, recorded and compared.
 PACKAGES = ("callscrub", "polars", "phonenumbers", "holidays", "tzdata", "typer", "rich")
+# Replay tokens: "@input:N" is the manifest's Nth input, "@output:ROLE" an output.
 INPUT = "@input:"
 OUTPUT = "@output:"
-
-
-class VerifyMismatch(CallscrubError):
-    """A replayed scrub or a stored output differs from the manifest."""
-
-    exit_status = ExitStatus.VERIFY_MISMATCH
 
 
 def _tzdb_version() -> str | None:
@@ -54,6 +45,8 @@ def _tzdb_version() -> str | None:
 
 
 def environment() -> dict[str, str | None]:
+    """The Python, package and time-zone database versions of this process
+    (None for a package that is not installed)."""
     env: dict[str, str | None] = {"python": platform.python_version()}
     for name in PACKAGES:
         try:
@@ -66,6 +59,9 @@ def environment() -> dict[str, str | None]:
 
 @dataclass(frozen=True)
 class InputRecord:
+    """One input file of a scrub as the manifest records it; `extra` holds
+    role-specific facts (a registry's export date and age)."""
+
     role: str  # campaign, registry, history, consent, screened
     path: str  # as given
     sha256: str
@@ -74,6 +70,7 @@ class InputRecord:
     extra: dict[str, Any]
 
     def as_dict(self) -> dict[str, Any]:
+        """The record as manifest JSON, with the path resolved (for verify to find it)."""
         resolved = self.path if self.path == "-" else str(Path(self.path).resolve())
         return {
             "role": self.role,
@@ -155,6 +152,8 @@ def build_manifest(
     started: datetime,
     finished: datetime,
 ) -> dict[str, Any]:
+    """The manifest of a finished scrub, as a JSON-ready dict; `replay` is
+    replay_args' answer."""
     from callscrub import __version__
 
     return {
@@ -175,12 +174,15 @@ def build_manifest(
 
 
 def to_bytes(manifest: dict[str, Any]) -> bytes:
+    """The manifest file's bytes: indented UTF-8 JSON, ending with a newline."""
     return (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 def load_manifest(path: str) -> dict[str, Any]:
+    """A manifest file read back; InputError when it is missing, not JSON, or
+    not a manifest of this version."""
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        data: object = json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise InputError(f"{path}: no such manifest. Check the path.") from None
     except (json.JSONDecodeError, UnicodeDecodeError):
@@ -192,128 +194,6 @@ def load_manifest(path: str) -> dict[str, Any]:
     ):
         raise InputError(f"{path}: not a callscrub manifest of version {MANIFEST_VERSION}.")
     return data
-
-
-def _find_input(record: dict[str, Any], manifest_dir: Path, inputs_dir: str | None) -> Path:
-    name = Path(record["path"]).name
-    candidates = [Path(record["resolved"]), manifest_dir / record["path"]]
-    if inputs_dir:
-        candidates.insert(0, Path(inputs_dir) / name)
-    found_other = None
-    for c in candidates:
-        if record["path"] != "-" and c.is_file():
-            digest, _ = sha256_file(c)
-            if digest == record["sha256"]:
-                return c
-            found_other = found_other or c
-    if record["path"] == "-":
-        raise InputError(
-            f"the {record['role']} was read from standard input; put a copy named stdin under --inputs-dir "
-            "to verify it."
-            if not (inputs_dir and (Path(inputs_dir) / "stdin").is_file())
-            else "standard input copy does not match"
-        )
-    if found_other is not None:
-        raise InputError(
-            f"{found_other}: the {record['role']} file's SHA-256 differs from the manifest's "
-            f"({record['sha256'][:12]}...): it is not the file that was scrubbed."
-        )
-    raise InputError(
-        f"{record['path']}: the {record['role']} file is missing (looked at {', '.join(str(c) for c in candidates)}). "
-        "Pass --inputs-dir DIR where the inputs are."
-    )
-
-
-def _first_difference(a: bytes, b: bytes, fmt: str) -> str:
-    if fmt == "parquet":
-        fa, fb = pl.read_parquet(io.BytesIO(a)), pl.read_parquet(io.BytesIO(b))
-        if fa.columns != fb.columns:
-            return "the columns differ"
-        for i in range(min(fa.height, fb.height)):
-            if fa.row(i) != fb.row(i):
-                return f"first differing row: data row {i + 1}"
-        return f"the row counts differ ({fa.height} vs {fb.height})"
-    la, lb = a.split(b"\n"), b.split(b"\n")
-    for i, (x, y) in enumerate(zip(la, lb)):
-        if x != y:
-            return (
-                "the header differs"
-                if i == 0
-                else f"first differing row: data row {i} (line {i + 1})"
-            )
-    return f"the row counts differ ({len(la) - 2} vs {len(lb) - 2})"
-
-
-def verify(
-    manifest_path: str, *, inputs_dir: str | None, strict_versions: bool, run: Any, warn: Any
-) -> list[str]:
-    """Replay a manifest's scrub; return what was checked. Raises on a difference.
-
-    `run(argv) -> int` runs the CLI; `warn(text)` reports a version difference.
-    """
-    manifest = load_manifest(manifest_path)
-    checked = []
-    current = environment()
-    diffs = [
-        f"{k} {v} (now {current.get(k)})"
-        for k, v in manifest["environment"].items()
-        if current.get(k) != v
-    ]
-    if diffs:
-        text = "package versions differ from the recorded run: " + "; ".join(diffs)
-        if strict_versions:
-            raise VerifyMismatch(text + " (--strict-versions).")
-        warn(text + ". The replay may differ for that reason.")
-    manifest_dir = Path(manifest_path).resolve().parent
-    found = [_find_input(r, manifest_dir, inputs_dir) for r in manifest["inputs"]]
-    checked.append(f"{len(found)} input(s) match their recorded SHA-256")
-    with tempfile.TemporaryDirectory(prefix="callscrub-verify-") as tmp:
-        outs = {o["role"]: o for o in manifest["outputs"]}
-        targets = {}
-        for role, o in outs.items():
-            suffix = ".parquet" if o["format"] == "parquet" else ".csv"
-            targets[role] = str(Path(tmp) / f"{role}{suffix}")
-        args = []
-        for a in manifest["replay"]:
-            if a.startswith(INPUT):
-                args.append(str(found[int(a[len(INPUT) :])]))
-            elif a.startswith(OUTPUT):
-                args.append(targets[a[len(OUTPUT) :]])
-            else:
-                args.append(a)
-        code = run([*args, "--no-manifest", "--quiet"])
-        if code != 0:
-            raise VerifyMismatch(
-                f"the replayed scrub exited with {code}, not 0: it cannot reproduce the outputs."
-            )
-        for role, o in outs.items():
-            replayed = Path(targets[role]).read_bytes()
-            digest = hashlib.sha256(replayed).hexdigest()
-            stored = Path(o["resolved"]) if o["path"] != "-" else None
-            stored_bytes = stored.read_bytes() if stored is not None and stored.is_file() else None
-            if digest != o["sha256"]:
-                where = (
-                    _first_difference(stored_bytes, replayed, o["format"])
-                    if stored_bytes is not None
-                    else "hash differs"
-                )
-                raise VerifyMismatch(
-                    f"{o['path']}: the replayed {role} output differs from the recorded one ({where})."
-                )
-            if stored_bytes is not None and hashlib.sha256(stored_bytes).hexdigest() != o["sha256"]:
-                where = _first_difference(stored_bytes, replayed, o["format"])
-                raise VerifyMismatch(
-                    f"{o['path']}: the stored {role} file was changed after the scrub ({where})."
-                )
-            checked.append(
-                f"{o['path']}: replayed output identical (sha256 {digest[:12]}...)"
-                + (
-                    ""
-                    if stored_bytes is not None
-                    else "; stored file not found, hash compared only"
-                )
-            )
-    return checked
 
 
 def describe(manifest: dict[str, Any], path: str = "MANIFEST") -> list[tuple[str, str]]:
@@ -339,7 +219,8 @@ def describe(manifest: dict[str, Any], path: str = "MANIFEST") -> list[tuple[str
         rows.append(
             (
                 i["role"],
-                f"{i['path']}: {i['rows']:,} rows, {i['size']:,} bytes, sha256 {i['sha256'][:12]}...{extra}",
+                f"{i['path']}: {i['rows']:,} rows, {i['size']:,} bytes, "
+                f"sha256 {i['sha256'][:12]}...{extra}",
             )
         )
     for o in manifest["outputs"]:

@@ -29,9 +29,9 @@ from callscrub.audit.manifest import (
     describe,
     load_manifest,
     replay_args,
-    verify,
 )
 from callscrub.audit.manifest import to_bytes as manifest_bytes
+from callscrub.audit.verify import verify
 from callscrub.cli.console import print_fields, print_table, progress, show, summary_dict, to_json
 from callscrub.core.background import begun
 from callscrub.core.carried import Carried
