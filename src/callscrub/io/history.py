@@ -2,8 +2,9 @@
 
 Every row is an attempt, answered or not; an outcome among the rule set's
 refusal outcomes (refused, refus, refusal) starts a lock-out. A row whose
-number or time cannot be read is a legal risk (an attempt silently ignored),
-so it stops the run unless the user explicitly skips bad rows (issue #3).
+number or time cannot be read is a legal risk (an attempt silently ignored
+could break a contact cap), so it stops the run unless the user explicitly
+skips bad rows (--skip-bad-history).
 """
 
 from __future__ import annotations
@@ -20,11 +21,14 @@ from callscrub.phone import normalise as numbers
 from callscrub.rules.load import numbering_pack
 from callscrub.rules.model import RuleSet
 
+# key: the E.164 key (phone.normalise); at: epoch seconds; refused: the outcome was a refusal.
 SCHEMA = {"key": pl.Int64, "at": pl.Int64, "refused": pl.Boolean}
 
 
 @dataclass(frozen=True)
 class HistoryColumns:
+    """The history files' column names (--history-*-column options)."""
+
     phone: str = "phone"
     time: str = "called_at"
     outcome: str = "outcome"
@@ -39,21 +43,27 @@ class History:
 
     @property
     def rows(self) -> int:
+        """The number of attempts."""
         return self.attempts.height
 
     @property
     def numbers(self) -> int:
+        """The number of distinct numbers attempted."""
         return self.attempts["key"].n_unique()
 
     @staticmethod
     def empty() -> History:
+        """No attempts (a run without --history)."""
         return History(pl.DataFrame(schema=SCHEMA))
 
 
 def _numbering_and_outcomes(rules: RuleSet | list[RuleSet]) -> tuple[RuleSet, frozenset[str]]:
+    """The pack that normalises numbers, and every pack version's refusal outcomes."""
     packs = [rules] if isinstance(rules, RuleSet) else list(rules)
     numbering = numbering_pack(packs)
-    outcomes = frozenset().union(*(v.refusal_outcomes for p in packs for v in p.versions))
+    outcomes: frozenset[str] = frozenset().union(
+        *(v.refusal_outcomes for p in packs for v in p.versions)
+    )
     return numbering, outcomes
 
 
@@ -66,7 +76,10 @@ def attempts_from_frame(
     columns: HistoryColumns,
     name: str,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(attempts, bad rows with their 1-based row number and what is wrong)."""
+    """(attempts in SCHEMA, bad rows): the attempts of a history frame, and the
+    rows whose number or time cannot be read, with their 1-based data row
+    number (`source_row`) and what is wrong (`what`: "number" or "time").
+    `name` is the file's, for errors; `zone` is that of times written without an offset."""
     numbering, outcomes = _numbering_and_outcomes(rules)
     for col, flag in (
         (columns.phone, "--history-phone-column"),
@@ -115,6 +128,9 @@ def load_history(
     skip_bad: bool = False,
     encoding: str | None = None,
 ) -> History:
+    """The attempts of every history file in `sources`, read as --history reads
+    them. InputError for a file with unreadable rows, unless `skip_bad` (then
+    they are left out and counted per file in `History.files`)."""
     parts = []
     files: list[dict[str, object]] = []
     for source in sources:
@@ -134,7 +150,8 @@ def load_history(
             )
             raise InputError(
                 f"{name}: {bad.height} history row(s) with {kinds} (data rows {first}"
-                f"{', ...' if bad.height > 5 else ''}). An ignored attempt is a legal risk: fix those rows, "
+                f"{', ...' if bad.height > 5 else ''}). "
+                "An ignored attempt is a legal risk: fix those rows, "
                 "or pass --skip-bad-history to leave them out (they are counted in the summary)."
             )
         parts.append(good)

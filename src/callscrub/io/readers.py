@@ -34,6 +34,8 @@ CHUNK = 1 << 14  # bytes decoded at a time to check UTF-8 (small chunks measured
 
 @dataclass(frozen=True)
 class Table:
+    """An input file read: its frame (CSV columns all text) and what the manifest records."""
+
     frame: pl.DataFrame
     name: str  # as given by the user ("-" for stdin)
     format: str  # "csv" or "parquet"
@@ -43,6 +45,7 @@ class Table:
 
 
 def read_bytes(source: str) -> bytes:
+    """The bytes of a file, or of standard input for "-"; InputError naming the fix."""
     if source == "-":
         return sys.stdin.buffer.read()
     path = Path(source)
@@ -61,6 +64,7 @@ def read_bytes(source: str) -> bytes:
 
 
 def _gunzip(data: bytes, name: str) -> bytes:
+    """The decompressed bytes of gzip data; InputError when it is truncated or corrupt."""
     try:
         return gzip.decompress(data)
     except (EOFError, zlib.error, gzip.BadGzipFile):
@@ -76,12 +80,12 @@ def decode_text(data: bytes, name: str, encoding: str | None) -> str:
             return data.decode(encoding)
         except LookupError:
             raise InputError(
-                f"unknown encoding {encoding!r} for {name}. Use a Python codec name such as cp1252 or latin-1."
+                f"unknown encoding {encoding!r} for {name}. "
+                "Use a Python codec name such as cp1252 or latin-1."
             ) from None
         except UnicodeDecodeError as exc:
-            row = exc.object.count(
-                b"\n", 0, exc.start
-            )  # exc.object: past a BOM utf-8-sig takes off
+            # exc.object: the bytes decoded, past the BOM that utf-8-sig takes off.
+            row = exc.object.count(b"\n", 0, exc.start)
             raise InputError(
                 f"{name}: line {row + 1} is not valid {encoding}. Check --encoding."
             ) from None
@@ -105,8 +109,8 @@ def utf8_text(data: bytes, name: str, encoding: str | None) -> tuple[bytes, int]
     UTF-8 files, the usual case, are returned as they are, past their BOM, and
     not checked here: polars checks the UTF-8 of every field it reads, and
     `_csv_frame` words the error (require_utf8) when anything refuses the
-    bytes. Checking them here first held the GIL 2 s for a 900 MB campaign,
-    beside the other inputs' loads. Other encodings are transcoded, with
+    bytes. Checking them here first would hold the GIL for about 2 s for a
+    900 MB campaign, while the other inputs load. Other encodings are transcoded, with
     decode_text's errors.
     """
     if not encoding:
@@ -137,6 +141,8 @@ def require_utf8(data: bytes, start: int, name: str, encoding: str | None) -> No
 
 
 def sniff_delimiter(first_line: str) -> str:
+    """The separator (, ; or tab) found most often outside quotes in the first
+    line; a comma when there is none."""
     counts = dict.fromkeys(DELIMITERS, 0)
     quoted = False
     for ch in first_line:
@@ -149,18 +155,26 @@ def sniff_delimiter(first_line: str) -> str:
 
 
 def _first_line(data: bytes, start: int) -> str:
+    """The first line of data[start:], decoded, without its line end."""
     end = data.find(b"\n", start)
     return data[start : None if end < 0 else end].decode("utf-8").rstrip("\r")
 
 
 def _is_blank(data: bytes, start: int) -> bool:
     """Whether the text is only white space, as `not text.strip()` would say."""
-    end = ASCII_SPACE.match(data, start).end()
+    end = _space_end(data, start)
     if end == len(data):
         return True
     if data[end] < 0x80 or not data[end : end + 4].decode("utf-8", "ignore")[:1].isspace():
         return False
     return not data[start:].decode("utf-8").strip()  # starts with a no-break space or such: rare
+
+
+def _space_end(data: bytes, start: int) -> int:
+    """The offset of the first byte from `start` that is not ASCII white space."""
+    found = ASCII_SPACE.match(data, start)
+    assert found is not None  # the pattern matches the empty string
+    return found.end()
 
 
 class _PastHead(Exception):
@@ -185,7 +199,8 @@ def _header_names(data: bytes, start: int, sep: str, name: str, whole: bool = Tr
             names = next(csv.reader(buf, delimiter=sep, quotechar='"'), [])
         except csv.Error:  # e.g. a name over the csv module's field size limit (128 KiB)
             raise InputError(
-                f"{name}: the header line cannot be read (a column name over {csv.field_size_limit() // 1024} KiB, "
+                f"{name}: the header line cannot be read "
+                f"(a column name over {csv.field_size_limit() // 1024} KiB, "
                 "or broken quoting). Fix the first line of the file."
             ) from None
         if buf.tell() < len(head) or (end >= len(data) and whole):
@@ -198,14 +213,13 @@ def _header_names(data: bytes, start: int, sep: str, name: str, whole: bool = Tr
 def _named(frame: pl.DataFrame, names: list[str]) -> pl.DataFrame:
     """The frame with the header's names as the csv module reads them:
     polars renames duplicate names and keeps doubled quotes in names."""
-    return (
-        frame.rename(dict(zip(frame.columns, names)))
-        if len(names) == frame.width and names != frame.columns
-        else frame
-    )
+    if len(names) != frame.width or names == frame.columns:
+        return frame
+    return frame.rename(dict(zip(frame.columns, names, strict=True)))  # same length: checked
 
 
 def _check_header(columns: list[str], name: str) -> None:
+    """Refuse a header that names a column twice (which one would a rule read?)."""
     seen: set[str] = set()
     for col in columns:
         if col in seen:
@@ -230,13 +244,16 @@ def _csv_frame(
 
 
 def _parse_csv(data: bytes, start: int, name: str, *, header: bool) -> pl.DataFrame:
+    """The frame of data[start:] (UTF-8 CSV, every column text); InputError
+    saying where and why when it is blank, binary or not a readable CSV."""
     if _is_blank(data, start):
         raise InputError(f"{name}: the file is empty. Export the list again.")
     nul = data.find(b"\x00", start)
     if nul >= 0:
         line = data.count(b"\n", start, nul) + 1
         raise InputError(
-            f"{name}: line {line} holds a NUL byte; the file is binary or corrupt. Export it again as CSV."
+            f"{name}: line {line} holds a NUL byte; the file is binary or corrupt. "
+            "Export it again as CSV."
         )
     sep = sniff_delimiter(_first_line(data, start))
     # polars skips a leading UTF-8 BOM itself, so it is handed the bytes as they
@@ -286,11 +303,15 @@ def _diagnose_csv(text: str, sep: str, header: bool) -> str:
             elif record and len(record) != width:
                 row = reader.line_num - (1 if header else 0)
                 return (
-                    f"line {reader.line_num} (data row {row}) has {len(record)} fields where the first line has {width}. "
+                    f"line {reader.line_num} (data row {row}) has {len(record)} fields "
+                    f"where the first line has {width}. "
                     "Fix that row or quote its separators."
                 )
     except csv.Error:
-        return f"line {reader.line_num}: malformed quoting (a quote is not closed or is followed by text). Fix the quotes on that line."
+        return (
+            f"line {reader.line_num}: malformed quoting "
+            "(a quote is not closed or is followed by text). Fix the quotes on that line."
+        )
     return (
         "not a readable CSV file. Check quoting and that every row has the same number of fields."
     )
@@ -303,7 +324,7 @@ def read_table(
 
     `digest`: also the SHA-256 of the bytes read (for a manifest), hashed in a
     thread while they are parsed (hashlib lets go of the GIL); unasked, it is
-    not computed (2.9 s for a 900 MB campaign here).
+    not computed (about 3 s for a 900 MB campaign).
 
     A UTF-8 CSV file, the usual input, is parsed by polars from the file
     (_read_csv_file); anything else, and any file polars or a check refuses,
@@ -320,6 +341,7 @@ SCAN = 1 << 24  # bytes read at a time to look for NULs
 
 
 def _file_state(path: Path) -> tuple[int, int, int]:
+    """(inode, size, modification time): what changes when a file is replaced or written."""
     st = path.stat()
     return st.st_ino, st.st_size, st.st_mtime_ns
 
@@ -328,13 +350,13 @@ def _read_csv_file(source: str, *, header: bool, digest: bool) -> Table | None:
     """A UTF-8 CSV file parsed by polars from the file itself, or None when
     the file is not plainly such a file, or anything refuses it.
 
-    Read whole as bytes, a 900 MB campaign was held beside its frame (a peak
-    of 2.4 GiB where polars reading the file takes 1.75). The bytes path's
-    checks are made here as well: the format and BOM from the first HEAD
+    Read whole as bytes, a 900 MB campaign would be held beside its frame (a
+    peak of 2.4 GiB where polars reading the file takes 1.75). The bytes
+    path's checks are made here as well: the format and BOM from the first HEAD
     bytes, NULs by a scan of the file in chunks (no copy of it is kept), the
     header with the csv module; on any refusal (including polars' own UTF-8
-    check) None sends the file down the bytes path, which words the error as
-    before. A file that changes while it is read is an error: the hash and the
+    check) None sends the file down the bytes path, which words the error.
+    A file that changes while it is read is an error: the hash and the
     frame must be of the same bytes."""
     path = Path(source)
     try:
@@ -351,14 +373,13 @@ def _read_csv_file(source: str, *, header: bool, digest: bool) -> Table | None:
     start = 3 if head.startswith(codecs.BOM_UTF8) else 0
     if start and head.startswith(codecs.BOM_UTF8, start):
         return None  # a doubled BOM: the bytes path hands polars the text past the first
-    blank_end = ASCII_SPACE.match(head, start).end()
+    blank_end = _space_end(head, start)
     if blank_end == len(head) or head[blank_end] >= 0x80:
         return None  # blank so far, or starting with a non-ASCII character: the bytes path decides
     name = source
     if not whole and head.find(b"\n", start) < 0:
-        return (
-            None  # a first line longer than the head: the separator is sniffed from all of it there
-        )
+        # A first line longer than the head: the bytes path sniffs the separator from all of it.
+        return None
     try:
         sep = sniff_delimiter(_first_line(head, start))
         names = _header_names(head, start, sep, name, whole=whole) if header else []
@@ -377,7 +398,8 @@ def _read_csv_file(source: str, *, header: bool, digest: bool) -> Table | None:
             return None
         try:
             frame = pl.read_csv(
-                # glob=False: the name is a file's, not a pattern (campaign[1].csv read campaign1.csv)
+                # glob=False: the name is a file's, not a pattern (else campaign[1].csv
+                # would read campaign1.csv).
                 path,
                 separator=sep,
                 has_header=header,
@@ -406,6 +428,7 @@ def _read_csv_file(source: str, *, header: bool, digest: bool) -> Table | None:
 
 
 def _changed(name: str) -> InputError:
+    """The error for an input that changed while it was read."""
     return InputError(f"{name}: the file changed while it was read. Run again once it is complete.")
 
 
@@ -420,6 +443,7 @@ def _same_file(path: Path, state: tuple[int, int, int], name: str) -> None:
 
 
 def _has_nul(path: Path) -> bool:
+    """Whether the file holds a NUL byte, read SCAN bytes at a time."""
     buf = bytearray(SCAN)
     with open(path, "rb") as fh:
         while n := fh.readinto(buf):
