@@ -1,7 +1,8 @@
 """Public holidays per place, as one (territory, date, holiday, local) table.
 
 Built once per run from the `holidays` package and the rule packs' extra
-dates, then joined; dates are never tested one by one (DOMAIN 2.1).
+dates, then joined to the slots: dates are never tested one by one. Which
+holidays are barred, and why local ones are by default, is in docs/holidays.md.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import polars as pl
 
 from callscrub.rules.jurisdiction import Jurisdictions
 
+# territory: a key of Jurisdictions.places; holiday: its name, for the rejects
+# report; local: a local holiday (lifted by --no-local-holidays).
 SCHEMA = {"territory": pl.String, "date": pl.Date, "holiday": pl.String, "local": pl.Boolean}
 
 

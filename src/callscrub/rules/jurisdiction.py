@@ -2,16 +2,19 @@
 
 Each row is routed to the first rule pack covering its country code (and
 region: +1 is the US or Canada), then placed: a French number by ARCEP blocks
-and postal codes (the pack's explicit territories), any other by the zones
-phonenumbers gives its prefix and, for packs with state rules, its state. A
-place is what the calendar needs: zones, holidays and which windows and caps
-apply on a given local date.
+and postal codes (the pack's explicit territories, docs/overseas-numbers.md),
+any other by the zones phonenumbers gives its prefix and, for packs with state
+rules, its state. A place is what the calendar needs: zones, holidays and which
+windows and caps apply on a given local date.
+
+The text work (postal codes, prefixes) runs on distinct values only; each row
+then takes its result by one lookup, with no Python per row.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time
 from functools import cache
 
 import phonenumbers
@@ -21,11 +24,19 @@ from callscrub.core.positions import factorize, subset_index
 from callscrub.phone import normalise as numbers
 from callscrub.rules.model import Cap, RuleSet, Version
 
-UNKNOWN_ZONE = "Etc/Unknown"
+UNKNOWN_ZONE = "Etc/Unknown"  # phonenumbers' answer when it knows no zone for a prefix
+
+Intervals = tuple[tuple[time, time], ...]
 
 
 @dataclass(frozen=True)
 class Place:
+    """Where a called party is, as far as the rules go: one calendar per place.
+
+    `key` is "PACK:TERRITORY[+TERRITORY]" for explicit territories (a
+    composite place is legal only where each part is), else
+    "PACK:STATE-or-dash:ZONES"."""
+
     key: str
     pack: str
     label: str
@@ -38,6 +49,8 @@ class Place:
 
 @dataclass(frozen=True)
 class Limits:
+    """The contact limits of a place on a local date."""
+
     caps: tuple[Cap, ...]
     refusal_lockout_days: int | None
     label: str  # the version in force, for messages
@@ -52,9 +65,10 @@ class Jurisdictions:
         self.places: dict[str, Place] = {}
 
     def version(self, key: str, day: date) -> Version | None:
+        """The version of place `key`'s pack in force on local date `day`."""
         return self.packs[self.places[key].pack].version_at(day)
 
-    def windows(self, key: str, day: date) -> tuple:
+    def windows(self, key: str, day: date) -> Intervals:
         """Legal local intervals of `day` for a place: its pack's version in force
         that day, with the subdivision's windows where it sets them."""
         place = self.places[key]
@@ -80,6 +94,8 @@ class Jurisdictions:
         return f"{version.windows_source}; {version.source}" if version else ""
 
     def limits(self, key: str, day: date) -> Limits:
+        """The caps (the version's, plus the subdivision's) and refusal lock-out
+        of a place on a local date."""
         place = self.places[key]
         pack = self.packs[place.pack]
         version = pack.version_at(day)
@@ -91,10 +107,12 @@ class Jurisdictions:
         return Limits(caps, version.refusal_lockout_days, version.label)
 
     def zones(self, key: str) -> tuple[str, ...]:
+        """The IANA zones of a place (a slot must be legal in each)."""
         return self.places[key].zones
 
     @property
     def refusal_outcomes(self) -> frozenset[str]:
+        """Every history outcome any pack version counts as a refusal."""
         out: set[str] = set()
         for p in self.packs.values():
             for v in p.versions:
@@ -103,6 +121,8 @@ class Jurisdictions:
 
 
 def _fr_place(pack: RuleSet, names: list[str]) -> Place:
+    """The place of one or more of a pack's explicit territories: the union of
+    their zones, holiday subdivisions and extra dates."""
     parts = [pack.territories[n] for n in names]
     zones: list[str] = []
     subdivs: list[str] = []
@@ -125,6 +145,7 @@ def _fr_place(pack: RuleSet, names: list[str]) -> Place:
 
 @cache
 def _tz_depth(cc: int) -> int:
+    """How many NSN digits phonenumbers' zone data looks at under country code `cc`."""
     from phonenumbers import tzdata  # large data: loaded only when a non-French pack needs it
 
     prefix = str(cc)
@@ -156,14 +177,17 @@ def _subdivision_aliases(country: str) -> dict[str, str] | None:
     import holidays as holidays_pkg
 
     try:
-        return holidays_pkg.country_holidays(country).subdivisions_aliases  # type: ignore[attr-defined]
+        aliases: dict[str, str] = holidays_pkg.country_holidays(country).subdivisions_aliases
+        return aliases
     except (NotImplementedError, AttributeError, KeyError):
         return None
 
 
-def _generic_places(rows: pl.DataFrame, pack: RuleSet) -> pl.DataFrame:
-    """(_cc, _prefix) -> _territory for a pack placed by phonenumbers' data."""
-    keys, places = [], []
+def _generic_places(rows: pl.DataFrame, pack: RuleSet) -> tuple[pl.DataFrame, list[Place]]:
+    """For a pack placed by phonenumbers' data: the table (_cc, _route_prefix)
+    -> _territory of the prefixes in `rows`, and the places it names."""
+    keys: list[tuple[int, str, str]] = []
+    places: list[Place] = []
     reps = (
         rows.group_by(numbers.CC, "_route_prefix")
         .agg(pl.col(numbers.NSN).first())
@@ -181,7 +205,7 @@ def _generic_places(rows: pl.DataFrame, pack: RuleSet) -> pl.DataFrame:
         )
         state = _state_of(pn, pack) if pack.subdivision_kind == "state" else None
         sub = state if state in pack.subdivisions else None
-        law = (state,) if sub is not None and pack.subdivisions[sub].ban_holidays else ()
+        law = (sub,) if sub is not None and pack.subdivisions[sub].ban_holidays else ()
         key = f"{pack.name}:{state or '-'}:{'|'.join(zones)}"
         keys.append((cc, prefix, key))
         places.append(
@@ -200,7 +224,7 @@ def _generic_places(rows: pl.DataFrame, pack: RuleSet) -> pl.DataFrame:
         keys,
         schema={numbers.CC: pl.Int32, "_route_prefix": pl.String, "_territory": pl.String},
         orient="row",
-    ), places  # type: ignore[return-value]
+    ), places
 
 
 def route(
@@ -208,10 +232,9 @@ def route(
 ) -> pl.DataFrame:
     """Add `_pack` and `_territory` (a key of juris.places) to normalised rows.
 
-    Rows no pack covers, and invalid rows, get nulls.
-
-    Issue #7: the text work (postal codes, prefixes) runs on distinct values
-    only; each row then takes its result by one lookup, with no Python per row.
+    Rows no pack covers, and invalid rows, get nulls. `postal_column` refines
+    French metropolitan numbers; `unknown_territory` ("strict" or "national")
+    places those without a usable postal code.
     """
     # An Enum of the packs' names: a byte a row, where text took 16 (0.15 GiB at 10 M rows).
     pack_names = pl.Enum(list(juris.order))
@@ -291,9 +314,9 @@ def _route_explicit(
     metropolitan number makes a composite place, legal only where both are;
     no usable postal code gives the `unknown` territory under strict.
 
-    Issue #7: the text work runs once per distinct postal code (a few
-    thousand) and per number territory; each row then takes its place by
-    position in that small table.
+    The text work runs once per distinct postal code (a few thousand) and per
+    number territory; each row then takes its place by position in that small
+    table.
     """
     assert pack.postal_default is not None and pack.postal_unknown is not None
     unknown = pack.postal_unknown if unknown_territory == "strict" else pack.postal_default
@@ -349,8 +372,7 @@ def _route_explicit(
         place = _fr_place(pack, table[i][len(pack.name) + 1 :].split("+"))
         juris.places[place.key] = place
     places = pl.Series(table, dtype=pl.String).gather(position)
-    if (
-        df["_territory"].null_count() == df.height
-    ):  # the first pack placed: nothing to keep (a text pass saved)
+    if df["_territory"].null_count() == df.height:
+        # The first pack placed: nothing to keep (a text pass saved).
         return df.with_columns(places.alias("_territory"))
     return df.with_columns(pl.coalesce(places, pl.col("_territory")).alias("_territory"))
