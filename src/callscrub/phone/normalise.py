@@ -1,15 +1,17 @@
 """One normalisation to E.164 for every number the tool sees (campaign, registries).
 
 The same function runs on both sides of every join: a format mismatch between
-campaign and registry silently lets an opposed number through (DOMAIN 4).
+campaign and registry (06 12 34 56 78 against +33612345678) would silently let
+an opposed number through.
 
-Design (issue #2, PERFORMANCE.md):
+Design (a 10 M-row campaign and a 50 M-number registry must fit in minutes):
 - a vectorised polars path turns the common shapes (French national format,
   ``+CC...``, ``00CC...``) into (country code, national significant number);
   phonenumbers parses only the distinct raw values that path cannot settle;
 - French national numbers are matched against ARCEP's overseas blocks *before*
-  being given +33: ``0596 30 12 34`` is ``+596 596 30 12 34`` (DOMAIN 2.2), and a
-  ``+33`` number inside an overseas block is rewritten the same way;
+  being given +33: ``0596 30 12 34`` is ``+596 596 30 12 34``, and a ``+33``
+  number inside an overseas block is rewritten the same way (the reasons are
+  in docs/overseas-numbers.md);
 - validity and number type come from phonenumbers' own metadata, evaluated once
   per distinct *decisive prefix* of the number: the depth at which every
   metadata pattern of that country code stops looking at the digits (computed
@@ -31,9 +33,15 @@ Design (issue #2, PERFORMANCE.md):
 from __future__ import annotations
 
 import re
-import re._constants as sre_c
-import re._parser as sre_parse
+
+# The regex parser's own modules: the depth analysis below walks the parsed
+# form of phonenumbers' patterns. Their public aliases (sre_parse,
+# sre_constants) warn on import since Python 3.11, and typeshed has stubs for
+# neither spelling, so both are Any here.
+import re._constants as sre_c  # type: ignore[import-not-found]
+import re._parser as sre_parse  # type: ignore[import-not-found]
 from functools import cache, lru_cache
+from typing import Any
 
 import phonenumbers
 import polars as pl
@@ -71,7 +79,12 @@ class _Unsupported(Exception):
     """A metadata pattern uses a construct the depth analysis does not model."""
 
 
-def _digit_set(items: list) -> frozenset[int]:
+# A parsed regex: (opcode, argument) pairs, as re._parser gives them.
+_Nodes = list[tuple[Any, Any]]
+
+
+def _digit_set(items: _Nodes) -> frozenset[int]:
+    """The digits (as code points) a character class `[...]` accepts."""
     allowed: set[int] = set()
     negate = False
     for op, av in items:
@@ -90,7 +103,7 @@ def _digit_set(items: list) -> frozenset[int]:
 
 
 def _walk(
-    nodes: list, states: set[tuple[int, int]], limit: int, known: tuple[int, ...] = ()
+    nodes: _Nodes, states: set[tuple[int, int]], limit: int, known: tuple[int, ...] = ()
 ) -> set[tuple[int, int]]:
     """Advance (position, depth) states through a parsed pattern.
 
@@ -131,20 +144,24 @@ def _walk(
 
 
 @cache
-def _parsed(pattern: str) -> list:
+def _parsed(pattern: str) -> _Nodes:
+    """A metadata pattern, parsed once per process."""
     return list(sre_parse.parse(pattern))
 
 
 def _pattern_depth(
     pattern: str, length: int, prefix_match: bool, known: tuple[int, ...] = ()
 ) -> int:
+    """How many leading digits of a `length`-digit number starting with
+    `known` the pattern looks at (see _walk)."""
     states = _walk(_parsed(pattern), {(0, 0)}, length, known)
     if prefix_match:  # leading_digits patterns are matched at the start only
         return max((p for p, _ in states), default=0)
     return max((d for p, d in states if p == length), default=0)
 
 
-def _metadata_for(cc: int) -> list:
+def _metadata_for(cc: int) -> list[PhoneMetadata]:
+    """phonenumbers' metadata of every region sharing country code `cc`."""
     regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(cc, ())
     out = []
     for region in regions:
@@ -212,12 +229,14 @@ def _decision_depth(cc: int, length: int) -> int:
 
 # A node of the prefix tree is worth analysing when the phonenumbers calls it
 # may save cost more than the analysis: one call costs about as much as walking
-# ~15 characters of metadata pattern (measured: ~30 us against ~2 us per char).
+# ~15 characters of metadata pattern (about 30 us a call against about 2 us a
+# character).
 _PATTERN_CHARS_PER_CALL = 15
 
 
 @cache
 def _pattern_chars(cc: int) -> int:
+    """The total length of `cc`'s metadata patterns: the cost of analysing them."""
     return sum(len(pat) for pat, _ in _patterns(cc))
 
 
@@ -262,9 +281,8 @@ def _decisive(cc: int, length: int, prefixes: list[str]) -> list[str]:
     known = _DECISIVE.setdefault((cc, length), {})
     refine("", sorted({p for p in prefixes if p not in known}))
     known.update(found)
-    return [
-        known[p] if p in known else provisional[p] for p in prefixes
-    ]  # "" is a decisive prefix too (settled at the root)
+    # "" is a decisive prefix too (settled at the root).
+    return [known[p] if p in known else provisional[p] for p in prefixes]
 
 
 # Decisive prefixes found so far, per (cc, length), shared by every
@@ -273,6 +291,7 @@ _DECISIVE: dict[tuple[int, int], dict[str, str]] = {}
 
 
 def _phone_number(cc: int, nsn: str) -> phonenumbers.PhoneNumber:
+    """The phonenumbers object of (country code, NSN), leading zeros kept (Italy)."""
     zeros = len(nsn) - len(nsn.lstrip("0"))
     return phonenumbers.PhoneNumber(
         country_code=cc,
@@ -288,6 +307,8 @@ _VERDICTS: dict[tuple[int, int, str], tuple[bool, str | None, str | None]] = {}
 
 
 def _verdict(cc: int, length: int, prefix: str) -> tuple[bool, str | None, str | None]:
+    """(valid, type name, region) phonenumbers gives every `length`-digit NSN
+    starting with decisive prefix `prefix` under `cc` (asked once, remembered)."""
     key = (cc, length, prefix)
     found = _VERDICTS.get(key)
     if found is None:
@@ -430,7 +451,7 @@ def _cleaned(raw: pl.Series) -> pl.DataFrame:
 def _replaced(base: pl.Series, at: pl.Series, values: pl.Series) -> pl.Series:
     """`base` with the values at positions `at` replaced by `values`. Done by a
     gather from both: scattering into a string column can leave polars'
-    string views broken (a panic later, seen in polars 2.1)."""
+    string views broken (a panic later, with polars 2.1)."""
     index = pl.int_range(len(base), dtype=pl.Int64, eager=True)
     index.scatter(at, pl.int_range(len(base), len(base) + len(values), dtype=pl.Int64, eager=True))
     return pl.concat([base, values.cast(base.dtype)], rechunk=True).gather(index).alias(base.name)
@@ -480,7 +501,7 @@ def _joined(parts: list[pl.DataFrame]) -> pl.DataFrame:
     for i in range(len(columns[0])):
         joined.append(pl.concat([cols[i] for cols in columns], rechunk=True))
         for cols in columns:
-            cols[i] = None  # type: ignore[call-overload]
+            cols[i] = None  # type: ignore[call-overload]  # let go of the part; never read again
     return pl.DataFrame(joined)
 
 
@@ -563,9 +584,8 @@ def _dense_blocks(prefixes: tuple[str, ...], width: int) -> pl.Series:
     """For each NSN prefix of `width` digits (its value as index), the index of
     the longest block (national-form prefixes, in order) it starts with, else null."""
     table: list[int | None] = [None] * 10**width
-    for i in sorted(
-        range(len(prefixes)), key=lambda i: len(prefixes[i])
-    ):  # longer blocks overwrite shorter ones
+    # Longer blocks overwrite shorter ones.
+    for i in sorted(range(len(prefixes)), key=lambda i: len(prefixes[i])):
         digits = prefixes[i][1:]
         scale = 10 ** (width - len(digits))
         table[int(digits) * scale : (int(digits) + 1) * scale] = [i] * scale
@@ -693,19 +713,21 @@ def _general(
     # 612345678), except when they start with 33, which it may read as a
     # country code: those go to phonenumbers.
     unsigned = digits_only & ~clean.str.starts_with("+")
-    nsn_fr = pl.when(
+    national = (
         unsigned
         & (clean.str.len_bytes() == 10)
         & clean.str.starts_with("0")
         & ~clean.str.starts_with("00")
-    ).then(clean.str.slice(1))
-    if _BARE_FRENCH:
-        nsn_fr = nsn_fr.when(
-            unsigned
-            & ~clean.str.starts_with("0")
-            & clean.str.len_bytes().is_between(3, 17)
-            & ~clean.str.starts_with("33")
-        ).then(clean)
+    )
+    bare = (
+        unsigned
+        & ~clean.str.starts_with("0")
+        & clean.str.len_bytes().is_between(3, 17)
+        & ~clean.str.starts_with("33")
+        if _BARE_FRENCH
+        else pl.lit(False)
+    )
+    nsn_fr = pl.when(national).then(clean.str.slice(1)).when(bare).then(clean)
     lf = lf.with_columns(
         pl.when(digits_only).then(intl).alias("_intl"),
         (nsn_fr if default_region == "FR" else pl.lit(None, pl.String)).alias("_nsn_fr"),
@@ -769,6 +791,9 @@ def _general(
 def _canonicalise_and_classify(
     df: pl.DataFrame, rules: RuleSet, keys_only: bool = False
 ) -> pl.DataFrame:
+    """OUTPUT_COLUMNS (E164 alone with `keys_only`) of (`_cc0`, `_nsn0`) pairs
+    read from the values: overseas blocks applied, then phonenumbers' verdict
+    per decisive prefix, found for each row by a binary search."""
     blocks = rules.blocks
     block_cc = {i: b.country_code for i, b in enumerate(blocks)}
     block_strip = {i: b.strip for i, b in enumerate(blocks)}
@@ -812,7 +837,8 @@ def _canonicalise_and_classify(
         )
         .with_columns(
             # +33 inside an overseas block is that territory's own country code
-            # (DOMAIN 2.2: libphonenumber accepts +33 596... as metropolitan).
+            # (libphonenumber accepts +33 596... as metropolitan; see
+            # docs/overseas-numbers.md).
             pl.when(remapped)
             .then(pl.col("_block").replace_strict(block_cc, return_dtype=pl.Int32))
             .otherwise(pl.col("_cc0"))
@@ -885,7 +911,7 @@ def _canonicalise_and_classify(
         .otherwise(pl.col(TYPE))
         .alias(TYPE),
     )
-    cc_terr = {cc: t for cc, t in rules.country_code_territory.items()}
+    cc_terr = dict(rules.country_code_territory)
     # One chunk per column: polars 2.1's string functions can index out of
     # bounds (a panic) on columns split in differing chunks once filtered.
     key = (
