@@ -234,8 +234,8 @@ def _csv_frame(
 
     The bytes are taken to be UTF-8 until something refuses them (polars
     checks every field; the header and first line are decoded strictly):
-    then, as when they were checked first, bytes that are not UTF-8 are the
-    error reported, with their line, before any other."""
+    then bytes that are not UTF-8 are the error reported, with their line,
+    before any other, whatever refused them."""
     try:
         return _parse_csv(data, start, name, header=header)
     except (InputError, UnicodeDecodeError):
@@ -257,8 +257,9 @@ def _parse_csv(data: bytes, start: int, name: str, *, header: bool) -> pl.DataFr
         )
     sep = sniff_delimiter(_first_line(data, start))
     # polars skips a leading UTF-8 BOM itself, so it is handed the bytes as they
-    # are; a second BOM must come first, as when the text was decoded and encoded
-    # again (polars then skipped it too): only that rare case pays for a copy.
+    # are. A file starting with two BOMs must read as decoded text would (the
+    # first BOM taken off by the codec, the second skipped by polars), so polars
+    # gets the bytes past the first: only that rare case pays for a copy.
     source = data[start:] if start and data.startswith(codecs.BOM_UTF8, start) else data
     try:
         frame = pl.read_csv(

@@ -265,6 +265,7 @@ def _decisive(cc: int, length: int, prefixes: list[str]) -> list[str]:
     provisional: dict[str, str] = {}  # few numbers: the full-depth prefix, not remembered
 
     def refine(node: str, items: list[str]) -> None:
+        """Find the decisive prefix of each of `items` (prefixes starting with `node`)."""
         if len(node) >= depth:
             found.update((p, p) for p in items)
         elif len(items) <= worth:
@@ -608,6 +609,7 @@ def _dense_verdicts(cc: int, length: int) -> tuple[int, pl.Series, pl.DataFrame]
     verdicts: list[tuple[bool, str | None, str | None]] = []
 
     def walk(node: str) -> None:
+        """Give a verdict to every prefix under `node`, splitting it where needed."""
         span = 10 ** (depth - len(node))
         if span == 1 or (span > worth and _settles(cc, length, node)):
             codes[int(node) * span : (int(node) + 1) * span] = [len(verdicts)] * span
