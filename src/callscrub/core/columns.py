@@ -90,7 +90,7 @@ PROPOSED = _declare(
 TIME_KIND = _declare(
     "_time_kind",
     pl.Enum,
-    "what became of the call time's text (an Enum, core.call_times.TIME_KIND)",
+    "what became of the call time's text (an Enum, core.call_times.TIME_KINDS)",
     "parse_times",
 )
 ORIGINAL = _declare("_original", pl.String, "the call time as the campaign wrote it", "parse_times")

@@ -11,8 +11,8 @@ bounds that keep each packing exact:
   366-day lead and the horizon of its clock). place * 2^34 stays far below 2^63.
 - (place, day): a day is a count of days since 1970-01-01, below 2^32.
 - (instant, offset): a UTC offset is within +-2^17 s (36 hours; real ones are
-  within +-14 h), biased to be non-negative in 18 bits; an epoch instant times
-  2^18 stays below 2^63 for instants before the year 2^45 s / 31.6 M, ~1.1 M years.
+  within +-14 h), biased to be non-negative in 18 bits; an epoch instant below
+  2^45 s (a million years) times 2^18 stays below 2^63.
 """
 
 from __future__ import annotations
@@ -24,38 +24,40 @@ from callscrub.core.columns import SLOT, TERRITORY
 SECONDS_BITS = 34
 SECONDS_LIMIT = 1 << SECONDS_BITS  # seconds of a (place, seconds) key lie in [0, this)
 DAY_BITS = 32
+_DAY_LIMIT = 1 << DAY_BITS
 OFFSET_BITS = 18
+_OFFSET_LIMIT = 1 << OFFSET_BITS
 _OFFSET_BIAS = 1 << (OFFSET_BITS - 1)
 
 
 def place_seconds(place: pl.Expr, seconds: pl.Expr) -> pl.Expr:
     """The key of (place, seconds): place * 2^34 + seconds, seconds in [0, 2^34)."""
-    return place * 2**SECONDS_BITS + seconds
+    return place * SECONDS_LIMIT + seconds
 
 
 def place_of(key: pl.Expr) -> pl.Expr:
     """The place of a `place_seconds` key."""
-    return key // 2**SECONDS_BITS
+    return key // SECONDS_LIMIT
 
 
 def seconds_of(key: pl.Expr) -> pl.Expr:
     """The seconds of a `place_seconds` key."""
-    return key % 2**SECONDS_BITS
+    return key % SECONDS_LIMIT
 
 
 def place_day(place: pl.Expr, day: pl.Expr) -> pl.Expr:
     """The key of (place, day): place * 2^32 + days since 1970-01-01."""
-    return place * 2**DAY_BITS + day
+    return place * _DAY_LIMIT + day
 
 
 def split_place_day(key: int) -> tuple[int, int]:
     """(place, days since 1970-01-01) of a `place_day` key."""
-    return key >> DAY_BITS, key & (2**DAY_BITS - 1)
+    return key >> DAY_BITS, key & (_DAY_LIMIT - 1)
 
 
 def instant_offset(epoch: pl.Expr, offset: pl.Expr) -> pl.Expr:
     """The key of (epoch seconds, UTC offset in seconds): distinct pairs, distinct keys."""
-    return epoch * 2**OFFSET_BITS + (offset + _OFFSET_BIAS)
+    return epoch * _OFFSET_LIMIT + (offset + _OFFSET_BIAS)
 
 
 def place_code(territories: list[str]) -> pl.Expr:

@@ -279,7 +279,8 @@ def window_detail(rej: pl.DataFrame, juris: Jurisdictions, calendar: Calendar) -
             text = f"before the first version of rule set {pack}"
         elif not windows:
             source = juris.windows_source(territory, day)
-            text = f"not a calling day under {pack} ({version.windows_source if source.startswith(version.windows_source) else source})"
+            named = version.windows_source if source.startswith(version.windows_source) else source
+            text = f"not a calling day under {pack} ({named})"
         else:
             hours = ", ".join(
                 f"{s:%H:%M}-{'24:00' if e == time.max else f'{e:%H:%M}'}" for s, e in windows
@@ -363,7 +364,8 @@ def rejects_frame(
         .when(pl.col(TIME_KIND) == "unparseable")
         .then(
             pl.format(
-                "{} is not an ISO 8601 date-time (e.g. 2026-12-01T10:30:00 or 2026-12-01T10:30:00+01:00)",
+                "{} is not an ISO 8601 date-time "
+                "(e.g. 2026-12-01T10:30:00 or 2026-12-01T10:30:00+01:00)",
                 time_txt,
             )
         )
@@ -378,7 +380,8 @@ def rejects_frame(
         .then(pl.format("listed in opposition registry {}", pl.col(REGISTRY)))
         .otherwise(pl.format("marked not callable in screened file {}", pl.col(SCREEN_REFUSED))),
         reasons.UNSCREENED: pl.lit(
-            "absent from every screened (Bloctel return) file: not screened, so not known to be callable"
+            "absent from every screened (Bloctel return) file: "
+            "not screened, so not known to be callable"
         ),
         reasons.BANNED_SECTOR: pl.col(SLOT_DETAIL),
         reasons.NO_CONSENT: pl.col(SLOT_DETAIL),

@@ -36,8 +36,8 @@ def load_consent(
     keep the files' order), and each file's row count.
 
     Sorted here, in the loading thread: the scrub's own sort by key then finds
-    them sorted and copies nothing (a second copy of 7.8 M records was 0.3 GiB
-    held through the scrub)."""
+    them sorted and copies nothing (a second copy of 7.8 M records would hold 0.3 GiB
+    through the scrub)."""
     parts = [
         records_from_frame(
             read_table(s, encoding=encoding).frame,

@@ -101,7 +101,7 @@ def read_number_table(
                 raise InputError(
                     f"{name}: the header names a column twice. Rename it or remove the header."
                 )
-            frame = frame.slice(1).rename(dict(zip(frame.columns, header_names)))
+            frame = frame.slice(1).rename(dict(zip(frame.columns, header_names, strict=True)))
         else:
             frame = frame.rename({c: f"column_{i + 1}" for i, c in enumerate(frame.columns)})
     return frame, (_pick_column(frame.columns, column, name) if frame.width else None), table.sha256

@@ -154,7 +154,8 @@ def _action_keys(
         unknown = action.filter(~action.is_in(list(DELETE_WORDS + ADD_WORDS)))
         if len(unknown):
             raise InputError(
-                f"{name}: column {action_col!r} holds {len(unknown)} value(s) that are neither an addition nor a deletion (use add / delete)."
+                f"{name}: column {action_col!r} holds {len(unknown)} value(s) that are neither "
+                "an addition nor a deletion (use add / delete)."
             )
         is_delete = action.is_in(list(DELETE_WORDS))
     else:
@@ -183,7 +184,8 @@ def build_snapshot(
     export_date: date | None,
     encoding: str | None = None,
 ) -> dict[str, Any]:
-    """Compile exports (or an earlier snapshot) and change lists into a snapshot; return its metadata."""
+    """Compile exports (or an earlier snapshot) and change lists into a snapshot: the
+    Parquet file's bytes (`bytes`, written by the caller to `out`) and its metadata (`meta`)."""
     parts: list[pl.Series] = []
     records: list[dict[str, Any]] = []
     dates: list[date] = []
@@ -229,12 +231,11 @@ def build_snapshot(
         keys = pl.concat([keys.filter(~keys.is_in(deleted.implode())), added]).unique()
         records.append({**record, "change_list": True})
     keys = keys.sort().rename(KEY)
+    obtained = export_date or (min(dates) if dates else None)
     meta = {
         "format": 1,
         "numbers": len(keys),
-        "export_date": (export_date or (min(dates) if dates else None)).isoformat()
-        if (export_date or dates)
-        else None,
+        "export_date": obtained.isoformat() if obtained is not None else None,
         "sources": records,
     }
     buf = io.BytesIO()

@@ -39,8 +39,14 @@ import phonenumbers
 import polars as pl
 from phonenumbers import PhoneMetadata, PhoneNumberType
 
-from callscrub.core.columns import CC, E164, NSN, PHONE_COLUMNS, REGION, TYPE, VALID
+from callscrub.core.columns import CC as CC
+from callscrub.core.columns import E164 as E164
+from callscrub.core.columns import NSN as NSN
 from callscrub.core.columns import NUMBER_TERRITORY as TERRITORY
+from callscrub.core.columns import PHONE_COLUMNS
+from callscrub.core.columns import REGION as REGION
+from callscrub.core.columns import TYPE as TYPE
+from callscrub.core.columns import VALID as VALID
 from callscrub.rules.model import RuleSet
 
 # Columns added by `normalise` (declared in core.columns with the scrub's other

@@ -16,7 +16,22 @@ from datetime import UTC, datetime
 import polars as pl
 
 from callscrub.core.call_times import parse_times
-from callscrub.core.columns import CONTRACT, E164, PACK, PROPOSED, SOURCE_ROW
+from callscrub.core.columns import (
+    CONSENT_LATER,
+    CONSENT_OK,
+    CONSENT_RECORDS,
+    CONSENT_REVOKED,
+    CONSENT_SOURCE,
+    CONTRACT,
+    E164,
+    KEY,
+    ORIGINAL,
+    PACK,
+    PROPOSED,
+    SLOT,
+    SOURCE_ROW,
+    TIME_KIND,
+)
 from callscrub.core.positions import subset_index
 from callscrub.errors import ConsentRequired, InputError, describe_columns
 from callscrub.phone import normalise as numbers
@@ -63,22 +78,21 @@ def records_from_frame(
     for col in (columns.phone, columns.given):
         if col not in frame.columns:
             raise InputError(
-                f"{name}: no column {col!r} ({describe_columns(frame.columns)}). A consent file needs {columns.phone} and {columns.given}."
+                f"{name}: no column {col!r} ({describe_columns(frame.columns)}). "
+                f"A consent file needs {columns.phone} and {columns.given}."
             )
-    df = frame.with_row_index("source_row", offset=1).with_columns(
-        pl.col("source_row").cast(pl.Int64)
-    )
+    df = frame.with_row_index(SOURCE_ROW, offset=1).with_columns(pl.col(SOURCE_ROW).cast(pl.Int64))
     df = df.with_columns(numbers.e164_keys(df[columns.phone], numbering, default_region))
     df = (
         parse_times(df, columns.given, zone)
-        .rename({"_proposed": "_given", "_time_kind": "_given_kind"})
-        .drop("_original")
+        .rename({PROPOSED: "_given", TIME_KIND: "_given_kind"})
+        .drop(ORIGINAL)
     )
     if columns.revoked in frame.columns:
         df = (
             parse_times(df, columns.revoked, zone)
-            .rename({"_proposed": "_revoked", "_time_kind": "_revoked_kind"})
-            .drop("_original")
+            .rename({PROPOSED: "_revoked", TIME_KIND: "_revoked_kind"})
+            .drop(ORIGINAL)
         )
         revoked_bad = pl.col("_revoked_kind").is_in(["unparseable", "nonexistent"])
     else:
@@ -86,10 +100,11 @@ def records_from_frame(
         revoked_bad = pl.lit(False)
     bad = df.filter(pl.col(numbers.E164).is_null() | (pl.col("_given_kind") != "ok") | revoked_bad)
     if bad.height:
-        rows = ", ".join(str(r) for r in bad["source_row"].head(5).to_list())
+        rows = ", ".join(str(r) for r in bad[SOURCE_ROW].head(5).to_list())
         raise InputError(
-            f"{name}: {bad.height} consent row(s) without a valid number, {columns.given} or {columns.revoked} "
-            f"(data rows {rows}{', ...' if bad.height > 5 else ''}). A consent that cannot be read cannot be proven: fix those rows."
+            f"{name}: {bad.height} consent row(s) without a valid number, {columns.given} "
+            f"or {columns.revoked} (data rows {rows}{', ...' if bad.height > 5 else ''}). "
+            "A consent that cannot be read cannot be proven: fix those rows."
         )
     source = (
         pl.col(columns.source).cast(pl.String)
@@ -132,7 +147,7 @@ def valid_consent(
         .sort("key", maintain_order=True)
     )
     keys = by_key["key"]
-    wanted = rows["_key"]
+    wanted = rows[KEY]
     if by_key.height:
         # Searched in key order (a binary search is ~5x faster on sorted
         # queries), then put back in row order.
@@ -149,34 +164,32 @@ def valid_consent(
     else:
         count = pl.repeat(0, len(wanted), dtype=pl.UInt32, eager=True)
         one = by_key.select(read).clear(rows.height)
-    single = pl.concat([pl.DataFrame({"_slot": rows["_slot"], "_n": count}), one], how="horizontal")
+    single = pl.concat([pl.DataFrame({SLOT: rows[SLOT], "_n": count}), one], how="horizontal")
     found = pl.col("_n") == 1
-    valid = (pl.col("consent_at") <= pl.col("_slot")) & (
-        pl.col("revoked_at").is_null() | (pl.col("revoked_at") > pl.col("_slot"))
+    valid = (pl.col("consent_at") <= pl.col(SLOT)) & (
+        pl.col("revoked_at").is_null() | (pl.col("revoked_at") > pl.col(SLOT))
     )
     ok = found & valid
     out = (
-        single.select(ok.fill_null(False).alias("_consent_ok"))
+        single.select(ok.fill_null(False).alias(CONSENT_OK))
         if verdict_only
         else single.select(
-            ok.fill_null(False).alias("_consent_ok"),
-            pl.when(found).then(pl.col("source")).alias("_consent_source"),
-            pl.col("_n").alias("_consent_records"),
-            (found & (pl.col("consent_at") > pl.col("_slot")))
+            ok.fill_null(False).alias(CONSENT_OK),
+            pl.when(found).then(pl.col("source")).alias(CONSENT_SOURCE),
+            pl.col("_n").alias(CONSENT_RECORDS),
+            (found & (pl.col("consent_at") > pl.col(SLOT))).fill_null(False).alias(CONSENT_LATER),
+            (found & (pl.col("revoked_at") <= pl.col(SLOT)))
             .fill_null(False)
-            .alias("_consent_later"),
-            (found & (pl.col("revoked_at") <= pl.col("_slot")))
-            .fill_null(False)
-            .alias("_consent_revoked"),
+            .alias(CONSENT_REVOKED),
         )
     )
     several = (count > 1).arg_true()
     if len(several):
-        many = rows.select("_key", "_slot").gather(several).with_row_index("_i")
+        many = rows.select(KEY, SLOT).gather(several).with_row_index("_i")
         grouped = (
             many.join(
                 by_key.sort("_record"),
-                left_on="_key",
+                left_on=KEY,
                 right_on="key",
                 how="inner",
                 maintain_order="right",
@@ -185,13 +198,11 @@ def valid_consent(
             .agg(
                 expr.alias(name)
                 for name, expr in {
-                    "_consent_ok": valid.any(),
-                    "_consent_source": pl.col("source").last(),
-                    "_consent_records": pl.len().cast(pl.UInt32),
-                    "_consent_later": (pl.col("consent_at") > pl.col("_slot")).any(),
-                    "_consent_revoked": (pl.col("revoked_at") <= pl.col("_slot"))
-                    .fill_null(False)
-                    .any(),
+                    CONSENT_OK: valid.any(),
+                    CONSENT_SOURCE: pl.col("source").last(),
+                    CONSENT_RECORDS: pl.len().cast(pl.UInt32),
+                    CONSENT_LATER: (pl.col("consent_at") > pl.col(SLOT)).any(),
+                    CONSENT_REVOKED: (pl.col("revoked_at") <= pl.col(SLOT)).fill_null(False).any(),
                 }.items()
                 if name in out.columns
             )

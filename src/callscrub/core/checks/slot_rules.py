@@ -130,7 +130,7 @@ def check_slot_rules(
         rules_of.append(
             (
                 bool(version and version.requires_consent),
-                f"{sector.source}" if banned else None,
+                f"{sector.source}" if banned and sector is not None else None,
                 f"rule set {pack.name} from {version.valid_from}: "
                 f"{version.consent_source or version.source}"
                 if version and version.requires_consent

@@ -116,7 +116,8 @@ def offset_table(zones: list[str], first_s: int, last_s: int) -> pl.DataFrame:
         )
         if (frame["offset_s"] != frame["_end_offset"]).any():
             raise RuntimeError(
-                f"{zone}: an offset change falls inside a quarter hour; offset_table needs a finer grid"
+                f"{zone}: an offset change falls inside a quarter hour; "
+                "offset_table needs a finer grid"
             )
         frames.append(frame.drop("_end_offset"))
     return pl.concat(frames).select("zone", "bucket", "offset_s")
