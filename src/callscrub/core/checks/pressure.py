@@ -52,16 +52,19 @@ class _Walker:
     kept_secs: list[int]
 
     def day_of(self, at: int) -> int:
+        """The local day (days since 1970-01-01, in the number's zone) of instant `at`."""
         offset = datetime.fromtimestamp(at, self.zone).utcoffset()
         return (at + int(offset.total_seconds())) // DAY  # type: ignore[union-attr]
 
     def day_start(self, day: int) -> int:
+        """The instant local `day` begins."""
         local = datetime.combine(_EPOCH_DAY + timedelta(days=day), time.min).replace(
             tzinfo=self.zone
         )
         return int(local.timestamp())
 
     def limits(self, day: int) -> Limits:
+        """The limits in force in the row's place on local `day`."""
         return self.juris.limits(self.territory, _EPOCH_DAY + timedelta(days=day))
 
     def lockout(self, day: int) -> tuple[int, int] | None:
@@ -109,6 +112,7 @@ class _Walker:
         return None
 
     def keep(self, at: int) -> None:
+        """Count an attempt kept at `at` for the next rows of the number."""
         day = self.day_of(at)
         self.kept_days.insert(bisect_right(self.kept_days, day), day)
         self.kept_secs.insert(bisect_right(self.kept_secs, at), at)
