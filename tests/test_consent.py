@@ -35,7 +35,8 @@ import polars as pl
 import pytest
 
 from callscrub.cli import commands as cli
-from callscrub.core.checks.consent import Screened, load_screened
+from callscrub.core.checks.consent import Screened
+from callscrub.io.consent_files import load_screened
 from callscrub.core.scrub import ScrubOptions, scrub
 from callscrub.errors import ConsentRequired
 from conftest import campaign, consent_for, history_of, registry_of, run

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from phonenumbers import PhoneNumberFormat, PhoneNumberType
 
 from callscrub.core import reasons
-from callscrub.core.checks.registry import load_registry
+from callscrub.io.registries import load_registry
 from callscrub.phone import normalise as numbers
 from conftest import campaign, registry_of, run
 

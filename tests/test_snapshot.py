@@ -287,12 +287,12 @@ def test_registry_lookup_is_the_first_registry_listing_each_key(campaign, listed
     import tempfile
     from unittest import mock
 
-    from callscrub.core.checks import registry as registry_module
     from callscrub.core.checks.registry import Registry, registry_of
+    from callscrub.io import snapshot as snapshot_module
 
     with (
         tempfile.TemporaryDirectory() as tmp,
-        mock.patch.object(registry_module, "SNAPSHOT_BATCH_KEYS", batch),
+        mock.patch.object(snapshot_module, "SNAPSHOT_BATCH_KEYS", batch),
     ):
         registries = []
         for i, k in enumerate(listed):
@@ -303,7 +303,15 @@ def test_registry_lookup_is_the_first_registry_listing_each_key(campaign, listed
                     path, row_group_size=max(1, batch // 2 or 1)
                 )
                 registries.append(
-                    Registry(f"r{i}.csv", path, keys.clear(), len(keys), 0, (), snapshot=path)
+                    Registry(
+                        f"r{i}.csv",
+                        path,
+                        keys.clear(),
+                        len(keys),
+                        0,
+                        (),
+                        key_source=snapshot_module.snapshot_keys(path),
+                    )
                 )
             else:
                 registries.append(Registry(f"r{i}.csv", f"r{i}.csv", keys, len(keys), 0, ()))
@@ -320,7 +328,7 @@ def test_scrub_against_a_snapshot_read_in_small_batches_is_the_same(
 ) -> None:
     """A snapshot's keys are read a batch at a time (never held whole): with
     batches of 3 keys the outputs are those of one batch."""
-    from callscrub.core.checks import registry as registry_module
+    from callscrub.io import snapshot as snapshot_module
 
     code, snap = build(
         tmp_path,
@@ -357,7 +365,7 @@ def test_scrub_against_a_snapshot_read_in_small_batches_is_the_same(
         )
         == 0
     )
-    monkeypatch.setattr(registry_module, "SNAPSHOT_BATCH_KEYS", 3)
+    monkeypatch.setattr(snapshot_module, "SNAPSHOT_BATCH_KEYS", 3)
     assert (
         cli.run(
             [

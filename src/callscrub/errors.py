@@ -1,15 +1,20 @@
 """Closed sets: exit codes and the errors that map to them.
 
-One place turns an exception into an exit code (cli.main); the core raises
-these and never exits by itself.
+One place turns an exception into an exit code (the CLI's main); the core
+raises these and never exits by itself. The core's messages name no command
+line flag: errors a caller may want to word differently carry their facts as
+attributes (MissingColumn, ConsentRequired).
 """
 
 from __future__ import annotations
 
+from datetime import date
 from enum import IntEnum
 
 
 class ExitStatus(IntEnum):
+    """The process exit codes, one per kind of failure."""
+
     OK = 0
     UNEXPECTED = 1
     USAGE = 2
@@ -48,8 +53,30 @@ class StaleRegistry(CallscrubError):
     exit_status = ExitStatus.STALE_REGISTRY
 
 
+class MissingColumn(InputError):
+    """A column an option names is not in the input."""
+
+    def __init__(self, option: str, column: str, columns: list[str]) -> None:
+        self.option, self.column, self.columns = option, column, columns
+        super().__init__(
+            f"the campaign has no column {column!r} ({describe_columns(columns)}). "
+            f"Set ScrubOptions.{option}."
+        )
+
+
 class ConsentRequired(InputError):
-    """A rule set requires consent and no consent data was given."""
+    """A rule set requires consent and no consent data was given.
+
+    `pack` names the rule set, `since` is the first date its consent rule
+    applies and `source` the legal text of that rule; a caller words the fix
+    (which option or file to give) in its own terms."""
+
+    def __init__(self, pack: str, since: date, source: str) -> None:
+        self.pack, self.since, self.source = pack, since, source
+        super().__init__(
+            f"rule set {pack} requires consent for slots from {since} ({source}), "
+            "and no consent data was given."
+        )
 
 
 class OutputError(InputError):

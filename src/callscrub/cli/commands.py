@@ -35,27 +35,26 @@ from callscrub.audit.verify import verify
 from callscrub.cli.console import print_fields, print_table, progress, show, summary_dict, to_json
 from callscrub.core.background import begun
 from callscrub.core.carried import Carried
-from callscrub.core.checks.consent import (
-    ConsentColumns,
-    caller_id_in_ranges,
-    load_consent,
-    load_screened,
-)
-from callscrub.core.checks.registry import Registry, load_registry, stale_registries
+from callscrub.core.checks.consent import ConsentColumns, caller_id_in_ranges
+from callscrub.core.checks.registry import Registry, stale_registries
 from callscrub.core.explain import explain_number, pack_details, pack_summary
 from callscrub.core.scrub import ScrubOptions, scrub, split_campaign
 from callscrub.errors import (
     CallscrubError,
+    ConsentRequired,
+    MissingColumn,
     ExitStatus,
     InputError,
     StaleRegistry,
     UsageError,
     describe_columns,
 )
+from callscrub.io.consent_files import load_consent, load_screened
 from callscrub.io.history import HistoryColumns, load_history
 from callscrub.io.locks import output_lock
 from callscrub.io.readers import Table, read_table
 from callscrub.io.signals import install_signal_handlers
+from callscrub.io.registries import load_registry
 from callscrub.io.snapshot import build_snapshot, load_snapshot, snapshot_metadata
 from callscrub.io.writers import (
     Parts,
@@ -172,6 +171,24 @@ def _root(
     ] = False,
 ) -> None:
     """callscrub: scrub outbound call lists."""
+
+
+def _worded(exc: InputError) -> str:
+    """The scrub's error in the command line's terms (its flags)."""
+    if isinstance(exc, MissingColumn):
+        flag = {"phone_column": "--phone-column", "time_column": "--time-column"}[exc.option]
+        return (
+            f"the campaign has no column {exc.column!r} ({describe_columns(exc.columns)}). "
+            f"Pass {flag} NAME."
+        )
+    if isinstance(exc, ConsentRequired):
+        return (
+            f"rule set {exc.pack} requires consent for slots from {exc.since} ({exc.source}), "
+            "and no consent data was given. Pass --consent FILE (phone, consent_at, optional "
+            "revoked_at and source), or --consent-column NAME for consent dates in the campaign; "
+            "rows under a current contract (--contract-column) are exempt."
+        )
+    return str(exc)
 
 
 @app.command("scrub")
@@ -598,7 +615,7 @@ def scrub_command(
                 carried=carried,
             )
         except InputError as exc:
-            raise InputError(f"{campaign}: {exc}") from None
+            raise InputError(f"{campaign}: {_worded(exc)}") from None
         phase("writing outputs")
         figures = summary_dict(
             result,

@@ -1,4 +1,4 @@
-"""Work started now in a daemon thread, its result taken later (issue #7).
+"""Work started now in a daemon thread, its result taken later.
 
 Loads and scrub steps are mostly polars work, which lets go of the GIL, on
 about one core each: run beside each other, they share the machine's cores.

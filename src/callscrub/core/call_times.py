@@ -1,7 +1,7 @@
 """Call times: ISO 8601 text (or Parquet timestamps) to epoch seconds.
 
 Without an offset a time is wall time in the campaign's zone; with an offset
-or Z it is that instant (issue #2). A wall time skipped by a DST change does
+or Z it is that instant. A wall time skipped by a DST change does
 not exist and is reported, never guessed; an ambiguous one (autumn change) is
 read as the earlier instant. Instants are rounded up to the second so that a
 slot is never earlier than what was asked.
@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from callscrub.core.columns import ORIGINAL, PROPOSED, SOURCE_ROW
+from callscrub.core.columns import TIME_KIND as KIND
 from callscrub.core.positions import factorize
 
 _TIME_RE = (
@@ -20,7 +22,7 @@ _TIME_RE = (
 
 
 # What became of a time's text: an Enum holds it in a byte per row (text took 16).
-TIME_KIND = pl.Enum(["ok", "empty", "unparseable", "nonexistent"])
+TIME_KINDS = pl.Enum(["ok", "empty", "unparseable", "nonexistent"])
 
 
 def with_call_times(lf: pl.LazyFrame, text: pl.Expr, campaign_tz: str) -> pl.LazyFrame:
@@ -87,7 +89,7 @@ def with_call_times(lf: pl.LazyFrame, text: pl.Expr, campaign_tz: str) -> pl.Laz
         .alias("_t_us")
     )
     return lf.with_columns(
-        ((pl.col("_t_us") + 999_999) // 1_000_000).alias("_proposed"),
+        ((pl.col("_t_us") + 999_999) // 1_000_000).alias(PROPOSED),
         pl.when(pl.col("_t_empty"))
         .then(pl.lit("empty"))
         .when(pl.col("_t_us").is_not_null())
@@ -95,12 +97,12 @@ def with_call_times(lf: pl.LazyFrame, text: pl.Expr, campaign_tz: str) -> pl.Laz
         .when(pl.col("_t_naive").is_not_null() & off.is_null())
         .then(pl.lit("nonexistent"))
         .otherwise(pl.lit("unparseable"))
-        .alias("_time_kind"),
+        .alias(KIND),
     ).drop("_t", "_t_text", "_t_off", "_t_empty", "_t_naive", "_t_off_s", "_t_us")
 
 
 def parse_times(df: pl.DataFrame, column: str, zone: str) -> pl.DataFrame:
-    """Add `_proposed` (epoch s, rounded up), `_time_kind` (TIME_KIND) and `_original` for `column`.
+    """Add `_proposed` (epoch s, rounded up), `_time_kind` (TIME_KINDS), `_original` for `column`.
 
     The column is ISO 8601 text or a Datetime (Parquet). Needs a `source_row`
     column to keep the row order.
@@ -114,32 +116,32 @@ def parse_times(df: pl.DataFrame, column: str, zone: str) -> pl.DataFrame:
             else col.dt.replace_time_zone(zone, non_existent="null", ambiguous="earliest")
         )
         return df.with_columns(
-            ((inst.dt.epoch("us") + 999_999) // 1_000_000).alias("_proposed")
+            ((inst.dt.epoch("us") + 999_999) // 1_000_000).alias(PROPOSED)
         ).with_columns(
             pl.when(col.is_null())
             .then(pl.lit("empty"))
-            .when(pl.col("_proposed").is_null())
+            .when(pl.col(PROPOSED).is_null())
             .then(pl.lit("nonexistent"))
             .otherwise(pl.lit("ok"))
-            .cast(TIME_KIND)
-            .alias("_time_kind"),
-            col.cast(pl.String).alias("_original"),
+            .cast(TIME_KINDS)
+            .alias(KIND),
+            col.cast(pl.String).alias(ORIGINAL),
         )
-    # Issue #7: a campaign repeats a few thousand distinct times; each is
+    # A campaign repeats a few thousand distinct times; each is
     # parsed once and every row takes its result by position.
     text = df[column].cast(pl.String)
     codes, distinct = factorize(text)
     parsed = _parse_text(
-        pl.DataFrame({"_original": distinct}).with_row_index("source_row"), "_original", zone
+        pl.DataFrame({ORIGINAL: distinct}).with_row_index(SOURCE_ROW), ORIGINAL, zone
     )
     out = df.with_columns(
-        text.alias("_original"),
-        parsed["_proposed"].gather(codes).alias("_proposed"),
-        parsed["_time_kind"].cast(TIME_KIND).gather(codes).alias("_time_kind"),
+        text.alias(ORIGINAL),
+        parsed[PROPOSED].gather(codes).alias(PROPOSED),
+        parsed[KIND].cast(TIME_KINDS).gather(codes).alias(KIND),
     )
-    source_row = df["source_row"]
+    source_row = df[SOURCE_ROW]
     if source_row.null_count() or not source_row.is_sorted():  # the row order of the per-row parse
-        out = out.sort("source_row")
+        out = out.sort(SOURCE_ROW)
     return out
 
 
@@ -151,7 +153,7 @@ def _parse_text(df: pl.DataFrame, column: str, zone: str) -> pl.DataFrame:
     text = col.cast(pl.String)
     fast = text.str.to_datetime("%Y-%m-%dT%H:%M:%S", strict=False, time_unit="us")
     df = df.with_columns(
-        text.alias("_original"), (text.str.len_bytes() == 19).fill_null(False).alias("_fast")
+        text.alias(ORIGINAL), (text.str.len_bytes() == 19).fill_null(False).alias("_fast")
     )
     done = (
         df.filter(pl.col("_fast"))
@@ -165,22 +167,22 @@ def _parse_text(df: pl.DataFrame, column: str, zone: str) -> pl.DataFrame:
                     + 999_999
                 )
                 // 1_000_000
-            ).alias("_proposed")
+            ).alias(PROPOSED)
         )
         .with_columns(
-            pl.when(pl.col("_proposed").is_not_null())
+            pl.when(pl.col(PROPOSED).is_not_null())
             .then(pl.lit("ok"))
             .when(pl.col("_naive").is_not_null())
             .then(pl.lit("nonexistent"))
-            .alias("_time_kind")
+            .alias(KIND)
         )
     )
-    ok = done.filter(pl.col("_time_kind").is_not_null()).drop("_naive")
+    ok = done.filter(pl.col(KIND).is_not_null()).drop("_naive")
     rest = pl.concat(
         [
             df.filter(~pl.col("_fast")),
-            done.filter(pl.col("_time_kind").is_null()).drop("_naive", "_proposed", "_time_kind"),
+            done.filter(pl.col(KIND).is_null()).drop("_naive", PROPOSED, KIND),
         ]
     )
     parsed = with_call_times(rest.lazy(), text, zone).collect()
-    return pl.concat([ok, parsed]).sort("source_row").drop("_fast")
+    return pl.concat([ok, parsed]).sort(SOURCE_ROW).drop("_fast")

@@ -1,4 +1,4 @@
-"""Columns a scrub carries to its outputs without reading them (issue #7).
+"""Columns a scrub carries to its outputs without reading them.
 
 A campaign's CRM columns (customer ids, notes, offers) are only passed
 through: no check reads them, yet held as parsed text they were a third of a

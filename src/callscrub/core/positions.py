@@ -1,4 +1,4 @@
-"""Rows to small tables and back, by position (issue #7).
+"""Rows to small tables and back, by position.
 
 Work on 10 M rows is done once per distinct value or on the few rows that
 need it, then every row takes its result by position: `factorize` gives each
@@ -12,6 +12,8 @@ column can leave its views broken (a panic later).
 from __future__ import annotations
 
 import polars as pl
+
+from callscrub.core.columns import SOURCE_ROW
 
 
 def factorize(values: pl.Series) -> tuple[pl.Series, pl.Series]:
@@ -57,3 +59,11 @@ def repeated(keys: pl.Series) -> pl.Series:
     ordered = keys.drop_nulls().sort()
     twice = ordered.filter(ordered == ordered.shift(1))
     return keys.is_in(twice.implode()).fill_null(keys.null_count() > 1).alias(keys.name)
+
+
+def attach(df: pl.DataFrame, part: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    """`columns` of `part` (some of df's rows, by source_row) set on df's rows,
+    null on the others. df holds source_row 1..n in order, so a row's position
+    is source_row - 1: no join, and df's other columns are not copied."""
+    where = subset_index(df.height, part[SOURCE_ROW] - 1)
+    return df.with_columns(part[c].gather(where).alias(c) for c in columns)

@@ -1,4 +1,4 @@
-"""Registry snapshots: exports compiled once into sorted Int64 E.164 keys (issue #7).
+"""Registry snapshots: exports compiled once into sorted Int64 E.164 keys.
 
 A national registry holds tens or hundreds of millions of numbers; normalising
 it on every scrub is wasted work. `callscrub registry build` reads one or more
@@ -14,21 +14,27 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
-from callscrub.core.checks.registry import SNAPSHOT_KEY, Registry, read_number_table
+from callscrub.core.checks.registry import KeySource, Registry
 from callscrub.errors import InputError
 from callscrub.io.readers import PARQUET_MAGIC
+from callscrub.io.registries import read_number_table
 from callscrub.io.writers import sha256_file
 from callscrub.phone import normalise as numbers
 from callscrub.rules.model import RuleSet
 
-META_KEY = "callscrub_snapshot"
-KEY = SNAPSHOT_KEY
+META_KEY = "callscrub_snapshot"  # the Parquet metadata key holding the snapshot's metadata
+KEY = "e164"  # the snapshot's one column: sorted, unique Int64 E.164 keys
+# Keys read at a time when a snapshot is looked up (40 MB): a 250 M-number
+# snapshot is never held whole.
+SNAPSHOT_BATCH_KEYS = 5_000_000
+# Words of a change list's action column.
 DELETE_WORDS = (
     "d",
     "del",
@@ -61,14 +67,15 @@ def snapshot_metadata(source: str) -> dict[str, Any] | None:
 
 
 def load_snapshot(source: str) -> Registry:
-    """A registry whose keys stay in the snapshot file: `registry_of` reads
-    them a batch at a time (a 250 M-number snapshot is 2 GB of keys)."""
+    """A registry whose keys stay in the snapshot file `source`: the scrub's
+    lookup reads them a batch at a time (a 250 M-number snapshot is 2 GB of keys)."""
     meta = snapshot_metadata(source)
     assert meta is not None
     dtype = pl.read_parquet_schema(source).get(KEY)
     if dtype != pl.Int64:
         raise InputError(
-            f"{source}: not a valid snapshot (its keys are {dtype}, not Int64). Rebuild it with `callscrub registry build`."
+            f"{source}: not a valid snapshot (its keys are {dtype}, not Int64). "
+            "Rebuild it with `callscrub registry build`."
         )
     return Registry(
         name=Path(source).name,
@@ -78,8 +85,52 @@ def load_snapshot(source: str) -> Registry:
         invalid_rows=0,
         invalid_row_numbers=(),
         export_date=date.fromisoformat(meta["export_date"]) if meta.get("export_date") else None,
-        snapshot=source,
+        key_source=snapshot_keys(source),
     )
+
+
+def snapshot_keys(source: str) -> KeySource:
+    """The key source of snapshot file `source`: each call reads its key column
+    afresh, SNAPSHOT_BATCH_KEYS keys at a time, in ascending order.
+
+    Each batch is checked where it is read (no extra pass): a key missing or
+    out of order (a file edited by hand, or not a snapshot of ours) would let
+    listed numbers through, and a file damaged past its metadata fails only
+    when its data is read; both raise InputError naming the file."""
+
+    def batches() -> Iterator[pl.Series]:
+        last = None
+        frames = (
+            pl.scan_parquet(source, glob=False)
+            .select(KEY)
+            .collect_batches(chunk_size=SNAPSHOT_BATCH_KEYS, maintain_order=True)
+        )
+        while True:
+            try:
+                frame = next(frames, None)
+            except (OSError, pl.exceptions.PolarsError) as exc:
+                first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:100]
+                raise InputError(
+                    f"{source}: the snapshot's keys cannot be read ({first}). "
+                    "Rebuild it with `callscrub registry build`."
+                ) from None
+            if frame is None:
+                return
+            batch = frame.to_series(0)
+            if (
+                batch.null_count()
+                or not batch.is_sorted()
+                or (last is not None and len(batch) and batch[0] <= last)
+            ):
+                raise InputError(
+                    f"{source}: the snapshot's keys are not all present and in ascending order. "
+                    "Rebuild it with `callscrub registry build`."
+                )
+            if len(batch):
+                last = batch[-1]
+                yield batch
+
+    return batches
 
 
 def _action_keys(
@@ -103,7 +154,8 @@ def _action_keys(
         unknown = action.filter(~action.is_in(list(DELETE_WORDS + ADD_WORDS)))
         if len(unknown):
             raise InputError(
-                f"{name}: column {action_col!r} holds {len(unknown)} value(s) that are neither an addition nor a deletion (use add / delete)."
+                f"{name}: column {action_col!r} holds {len(unknown)} value(s) that are neither "
+                "an addition nor a deletion (use add / delete)."
             )
         is_delete = action.is_in(list(DELETE_WORDS))
     else:
@@ -132,7 +184,8 @@ def build_snapshot(
     export_date: date | None,
     encoding: str | None = None,
 ) -> dict[str, Any]:
-    """Compile exports (or an earlier snapshot) and change lists into a snapshot; return its metadata."""
+    """Compile exports (or an earlier snapshot) and change lists into a snapshot: the
+    Parquet file's bytes (`bytes`, written by the caller to `out`) and its metadata (`meta`)."""
     parts: list[pl.Series] = []
     records: list[dict[str, Any]] = []
     dates: list[date] = []
@@ -178,12 +231,11 @@ def build_snapshot(
         keys = pl.concat([keys.filter(~keys.is_in(deleted.implode())), added]).unique()
         records.append({**record, "change_list": True})
     keys = keys.sort().rename(KEY)
+    obtained = export_date or (min(dates) if dates else None)
     meta = {
         "format": 1,
         "numbers": len(keys),
-        "export_date": (export_date or (min(dates) if dates else None)).isoformat()
-        if (export_date or dates)
-        else None,
+        "export_date": obtained.isoformat() if obtained is not None else None,
         "sources": records,
     }
     buf = io.BytesIO()

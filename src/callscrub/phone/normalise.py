@@ -47,17 +47,19 @@ import phonenumbers
 import polars as pl
 from phonenumbers import PhoneMetadata, PhoneNumberType
 
+from callscrub.core.columns import CC as CC
+from callscrub.core.columns import E164 as E164
+from callscrub.core.columns import NSN as NSN
+from callscrub.core.columns import NUMBER_TERRITORY as TERRITORY
+from callscrub.core.columns import PHONE_COLUMNS
+from callscrub.core.columns import REGION as REGION
+from callscrub.core.columns import TYPE as TYPE
+from callscrub.core.columns import VALID as VALID
 from callscrub.rules.model import RuleSet
 
-# Columns added by `normalise`; the caller joins them to its rows.
-E164 = "_e164"  # Int64 join key: the digits of +CC NSN
-CC = "_cc"
-NSN = "_nsn"
-VALID = "_valid"
-TYPE = "_type"
-TERRITORY = "_number_territory"  # a key of the numbering pack's territories (France), else null
-REGION = "_region"  # phonenumbers' region of the number (US, CA, GP, ...)
-OUTPUT_COLUMNS = (E164, CC, NSN, VALID, TYPE, REGION, TERRITORY)
+# Columns added by `normalise` (declared in core.columns with the scrub's other
+# working columns); the caller joins them to its rows.
+OUTPUT_COLUMNS = PHONE_COLUMNS
 
 _COUNTRY_CODES = sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE)
 _TYPE_NAMES = {v: k for k, v in vars(PhoneNumberType).items() if k.isupper()}

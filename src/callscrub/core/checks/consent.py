@@ -1,4 +1,4 @@
-"""Consent records and Bloctel return files (issue #5).
+"""Consent records, and the screened (Bloctel return) files' data.
 
 Since 2026-08-11 French prospecting is opt-in (L.223-1 as rewritten by loi
 2025-594): a slot needs consent valid at the slot, given at or before it and
@@ -11,22 +11,37 @@ allow-list, where a number absent is unscreened, not clean.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
+from datetime import UTC, datetime
 
 import polars as pl
 
 from callscrub.core.call_times import parse_times
-from callscrub.core.checks.registry import _fold, read_number_table
+from callscrub.core.columns import (
+    CONSENT_LATER,
+    CONSENT_OK,
+    CONSENT_RECORDS,
+    CONSENT_REVOKED,
+    CONSENT_SOURCE,
+    CONTRACT,
+    E164,
+    KEY,
+    ORIGINAL,
+    PACK,
+    PROPOSED,
+    SLOT,
+    SOURCE_ROW,
+    TIME_KIND,
+)
 from callscrub.core.positions import subset_index
-from callscrub.errors import InputError, describe_columns
-from callscrub.io.readers import read_table
+from callscrub.errors import ConsentRequired, InputError, describe_columns
 from callscrub.phone import normalise as numbers
+from callscrub.rules.jurisdiction import Jurisdictions
 from callscrub.rules.model import RuleSet
 
+# Consent records: the E.164 key, when consent was given and revoked (UTC epoch
+# seconds; revoked_at null when never) and where the record comes from.
 SCHEMA = {"key": pl.Int64, "consent_at": pl.Int64, "revoked_at": pl.Int64, "source": pl.String}
 TRUE_WORDS = ("true", "1", "yes", "y", "oui", "o", "x", "vrai")
-CALLABLE_STATUSES = ("ok", "callable", "appelable", "autorise", "autorisé", "allowed", "clean")
-STATUS_COLUMNS = ("status", "statut", "etat", "state", "resultat", "result", "code")
 
 
 def truthy(column: pl.Expr) -> pl.Expr:
@@ -42,6 +57,8 @@ def truthy(column: pl.Expr) -> pl.Expr:
 
 @dataclass(frozen=True)
 class ConsentColumns:
+    """The column names of a consent table."""
+
     phone: str = "phone"
     given: str = "consent_at"
     revoked: str = "revoked_at"
@@ -61,22 +78,21 @@ def records_from_frame(
     for col in (columns.phone, columns.given):
         if col not in frame.columns:
             raise InputError(
-                f"{name}: no column {col!r} ({describe_columns(frame.columns)}). A consent file needs {columns.phone} and {columns.given}."
+                f"{name}: no column {col!r} ({describe_columns(frame.columns)}). "
+                f"A consent file needs {columns.phone} and {columns.given}."
             )
-    df = frame.with_row_index("source_row", offset=1).with_columns(
-        pl.col("source_row").cast(pl.Int64)
-    )
+    df = frame.with_row_index(SOURCE_ROW, offset=1).with_columns(pl.col(SOURCE_ROW).cast(pl.Int64))
     df = df.with_columns(numbers.e164_keys(df[columns.phone], numbering, default_region))
     df = (
         parse_times(df, columns.given, zone)
-        .rename({"_proposed": "_given", "_time_kind": "_given_kind"})
-        .drop("_original")
+        .rename({PROPOSED: "_given", TIME_KIND: "_given_kind"})
+        .drop(ORIGINAL)
     )
     if columns.revoked in frame.columns:
         df = (
             parse_times(df, columns.revoked, zone)
-            .rename({"_proposed": "_revoked", "_time_kind": "_revoked_kind"})
-            .drop("_original")
+            .rename({PROPOSED: "_revoked", TIME_KIND: "_revoked_kind"})
+            .drop(ORIGINAL)
         )
         revoked_bad = pl.col("_revoked_kind").is_in(["unparseable", "nonexistent"])
     else:
@@ -84,10 +100,11 @@ def records_from_frame(
         revoked_bad = pl.lit(False)
     bad = df.filter(pl.col(numbers.E164).is_null() | (pl.col("_given_kind") != "ok") | revoked_bad)
     if bad.height:
-        rows = ", ".join(str(r) for r in bad["source_row"].head(5).to_list())
+        rows = ", ".join(str(r) for r in bad[SOURCE_ROW].head(5).to_list())
         raise InputError(
-            f"{name}: {bad.height} consent row(s) without a valid number, {columns.given} or {columns.revoked} "
-            f"(data rows {rows}{', ...' if bad.height > 5 else ''}). A consent that cannot be read cannot be proven: fix those rows."
+            f"{name}: {bad.height} consent row(s) without a valid number, {columns.given} "
+            f"or {columns.revoked} (data rows {rows}{', ...' if bad.height > 5 else ''}). "
+            "A consent that cannot be read cannot be proven: fix those rows."
         )
     source = (
         pl.col(columns.source).cast(pl.String)
@@ -100,38 +117,6 @@ def records_from_frame(
         pl.col("_revoked").alias("revoked_at"),
         (pl.lit(f"{name}: ") + source.fill_null("")).str.strip_chars_end(": ").alias("source"),
     )
-
-
-def load_consent(
-    sources: list[str],
-    numbering: RuleSet,
-    *,
-    zone: str,
-    default_region: str,
-    columns: ConsentColumns,
-    encoding: str | None,
-) -> tuple[pl.DataFrame, list[int]]:
-    """All records of the files, sorted by key (stably: a number's records
-    keep the files' order), and each file's row count.
-
-    Sorted here, in the loading thread: the scrub's own sort by key then finds
-    them sorted and copies nothing (a second copy of 7.8 M records was 0.3 GiB
-    held through the scrub)."""
-    parts = [
-        records_from_frame(
-            read_table(s, encoding=encoding).frame,
-            numbering,
-            zone=zone,
-            default_region=default_region,
-            columns=columns,
-            name=Path(s).name,
-        )
-        for s in sources
-    ]
-    records = (
-        pl.concat(parts).sort("key", maintain_order=True) if parts else pl.DataFrame(schema=SCHEMA)
-    )
-    return records, [p.height for p in parts]
 
 
 def valid_consent(
@@ -162,7 +147,7 @@ def valid_consent(
         .sort("key", maintain_order=True)
     )
     keys = by_key["key"]
-    wanted = rows["_key"]
+    wanted = rows[KEY]
     if by_key.height:
         # Searched in key order (a binary search is ~5x faster on sorted
         # queries), then put back in row order.
@@ -179,34 +164,32 @@ def valid_consent(
     else:
         count = pl.repeat(0, len(wanted), dtype=pl.UInt32, eager=True)
         one = by_key.select(read).clear(rows.height)
-    single = pl.concat([pl.DataFrame({"_slot": rows["_slot"], "_n": count}), one], how="horizontal")
+    single = pl.concat([pl.DataFrame({SLOT: rows[SLOT], "_n": count}), one], how="horizontal")
     found = pl.col("_n") == 1
-    valid = (pl.col("consent_at") <= pl.col("_slot")) & (
-        pl.col("revoked_at").is_null() | (pl.col("revoked_at") > pl.col("_slot"))
+    valid = (pl.col("consent_at") <= pl.col(SLOT)) & (
+        pl.col("revoked_at").is_null() | (pl.col("revoked_at") > pl.col(SLOT))
     )
     ok = found & valid
     out = (
-        single.select(ok.fill_null(False).alias("_consent_ok"))
+        single.select(ok.fill_null(False).alias(CONSENT_OK))
         if verdict_only
         else single.select(
-            ok.fill_null(False).alias("_consent_ok"),
-            pl.when(found).then(pl.col("source")).alias("_consent_source"),
-            pl.col("_n").alias("_consent_records"),
-            (found & (pl.col("consent_at") > pl.col("_slot")))
+            ok.fill_null(False).alias(CONSENT_OK),
+            pl.when(found).then(pl.col("source")).alias(CONSENT_SOURCE),
+            pl.col("_n").alias(CONSENT_RECORDS),
+            (found & (pl.col("consent_at") > pl.col(SLOT))).fill_null(False).alias(CONSENT_LATER),
+            (found & (pl.col("revoked_at") <= pl.col(SLOT)))
             .fill_null(False)
-            .alias("_consent_later"),
-            (found & (pl.col("revoked_at") <= pl.col("_slot")))
-            .fill_null(False)
-            .alias("_consent_revoked"),
+            .alias(CONSENT_REVOKED),
         )
     )
     several = (count > 1).arg_true()
     if len(several):
-        many = rows.select("_key", "_slot").gather(several).with_row_index("_i")
+        many = rows.select(KEY, SLOT).gather(several).with_row_index("_i")
         grouped = (
             many.join(
                 by_key.sort("_record"),
-                left_on="_key",
+                left_on=KEY,
                 right_on="key",
                 how="inner",
                 maintain_order="right",
@@ -215,13 +198,11 @@ def valid_consent(
             .agg(
                 expr.alias(name)
                 for name, expr in {
-                    "_consent_ok": valid.any(),
-                    "_consent_source": pl.col("source").last(),
-                    "_consent_records": pl.len().cast(pl.UInt32),
-                    "_consent_later": (pl.col("consent_at") > pl.col("_slot")).any(),
-                    "_consent_revoked": (pl.col("revoked_at") <= pl.col("_slot"))
-                    .fill_null(False)
-                    .any(),
+                    CONSENT_OK: valid.any(),
+                    CONSENT_SOURCE: pl.col("source").last(),
+                    CONSENT_RECORDS: pl.len().cast(pl.UInt32),
+                    CONSENT_LATER: (pl.col("consent_at") > pl.col(SLOT)).any(),
+                    CONSENT_REVOKED: (pl.col("revoked_at") <= pl.col(SLOT)).fill_null(False).any(),
                 }.items()
                 if name in out.columns
             )
@@ -237,59 +218,13 @@ def valid_consent(
 
 @dataclass(frozen=True)
 class Screened:
-    """A Bloctel return file: numbers marked callable, and those marked otherwise."""
+    """A screened (Bloctel return) file's keys: numbers marked callable, and
+    those marked otherwise."""
 
     name: str
     callable_keys: pl.Series
     refused_keys: pl.Series
     rows: int
-
-
-def load_screened(
-    source: str, numbering: RuleSet, *, default_region: str, encoding: str | None
-) -> Screened:
-    frame, col, _ = read_number_table(
-        source, numbering, default_region=default_region, encoding=encoding
-    )
-    name = Path(source).name
-    if col is None:
-        return Screened(name, pl.Series("key", [], pl.Int64), pl.Series("key", [], pl.Int64), 0)
-    norm = numbers.normalise(frame[col].cast(pl.String), numbering, default_region)
-    # The status column by its name, or (no header) the column whose values are statuses.
-    status_col = next(
-        (c for c in frame.columns if _fold(c) in STATUS_COLUMNS and c != col), None
-    ) or next(
-        (
-            c
-            for c in frame.columns
-            if c != col
-            and frame[c]
-            .cast(pl.String)
-            .str.strip_chars()
-            .str.to_lowercase()
-            .is_in(list(CALLABLE_STATUSES))
-            .any()
-        ),
-        None,
-    )
-    if status_col is None:
-        ok = pl.Series([True] * frame.height)
-    else:
-        ok = frame.select(
-            pl.col(status_col)
-            .cast(pl.String)
-            .str.strip_chars()
-            .str.to_lowercase()
-            .is_in(list(CALLABLE_STATUSES))
-            .fill_null(False)
-        ).to_series()
-    keys = norm[numbers.E164]
-    return Screened(
-        name=name,
-        callable_keys=keys.filter(ok & keys.is_not_null()).unique().rename("key"),
-        refused_keys=keys.filter(~ok & keys.is_not_null()).unique().rename("key"),
-        rows=frame.height,
-    )
 
 
 def caller_id_in_ranges(number: str, pack: RuleSet, numbering: RuleSet) -> bool:
@@ -301,3 +236,70 @@ def caller_id_in_ranges(number: str, pack: RuleSet, numbering: RuleSet) -> bool:
         return False
     national = "0" + norm[numbers.NSN]
     return any(national.startswith(p) for p in pack.caller_id_prefixes)
+
+
+def consent_records(
+    df: pl.DataFrame,
+    consent: pl.DataFrame | None,
+    *,
+    consent_column: str | None,
+    revoked_column: str | None,
+    zone: str,
+) -> pl.DataFrame | None:
+    """Consent records (SCHEMA) from `consent` (read from files) and from the
+    campaign's own consent columns (`df`'s SOURCE_ROW, E164 and those
+    columns, call times in `zone` when they have no offset), sorted by key.
+
+    None when no consent data was given at all (not the same as no record)."""
+    parts = [consent] if consent is not None else []
+    if consent_column:
+        given = parse_times(df.select(SOURCE_ROW, pl.col(consent_column).alias("_c")), "_c", zone)
+        cols = [pl.col(PROPOSED).alias("consent_at")]
+        if revoked_column:
+            revoked = parse_times(
+                df.select(SOURCE_ROW, pl.col(revoked_column).alias("_r")), "_r", zone
+            )
+            given = given.join(
+                revoked.select(SOURCE_ROW, pl.col(PROPOSED).alias("revoked_at")), on=SOURCE_ROW
+            )
+            cols.append(pl.col("revoked_at"))
+        else:
+            cols.append(pl.lit(None, pl.Int64).alias("revoked_at"))
+        own = df.select(SOURCE_ROW, pl.col(E164).alias("key")).join(
+            given.select(SOURCE_ROW, *cols), on=SOURCE_ROW
+        )
+        parts.append(
+            own.filter(pl.col("key").is_not_null() & pl.col("consent_at").is_not_null()).select(
+                "key",
+                "consent_at",
+                "revoked_at",
+                pl.lit(f"campaign column {consent_column}").alias("source"),
+            )
+        )
+    # Sorted by key once (stable: a number's records keep their order), so
+    # valid_consent's sorts by key, at each check, find them sorted.
+    return pl.concat(parts).sort("key", maintain_order=True) if parts else None
+
+
+def require_consent_data(
+    df: pl.DataFrame, juris: Jurisdictions, records: pl.DataFrame | None, now_s: int
+) -> None:
+    """Raise ConsentRequired when no consent data was given (`records` None)
+    and some row of `df` (PACK, CONTRACT) falls under a rule set version that
+    requires consent and is in force at or after the run's time `now_s`.
+
+    Rejecting every such row as no_consent would look like a scrub; this is
+    a missing input."""
+    if records is not None:
+        return
+    today = datetime.fromtimestamp(now_s, UTC).date()
+    for name, pack in juris.packs.items():
+        start = pack.needs_consent_from
+        if start is None or not any(
+            v.requires_consent and (v.valid_until is None or v.valid_until >= today)
+            for v in pack.versions
+        ):
+            continue
+        if df.select(((pl.col(PACK) == name) & ~pl.col(CONTRACT)).any()).item():
+            version = next(v for v in pack.versions if v.requires_consent)
+            raise ConsentRequired(name, start, version.consent_source or version.source)

@@ -1,6 +1,6 @@
 """Contact pressure: attempt caps over rolling windows and the lock-out after a refusal.
 
-French law (D.223-9, issue #3): at most 4 calls or attempts per consumer in any
+French law (D.223-9): at most 4 calls or attempts per consumer in any
 30 consecutive calendar days (in the consumer's zone), and no contact for 60
 full days after a refusal. The figures are rule data (`[pressure]` in a rule
 set); this module only counts.
@@ -25,6 +25,7 @@ import polars as pl
 
 from callscrub.core import reasons
 from callscrub.core.checks.windows import Calendar, offset_table, with_offset
+from callscrub.core.columns import KEY, LIMIT_DETAIL, LIMIT_REASON, SLOT, SOURCE_ROW, T0, TERRITORY
 from callscrub.core.positions import repeated
 from callscrub.rules.jurisdiction import Jurisdictions, Limits
 from callscrub.rules.model import Cap
@@ -51,16 +52,19 @@ class _Walker:
     kept_secs: list[int]
 
     def day_of(self, at: int) -> int:
+        """The local day (days since 1970-01-01, in the number's zone) of instant `at`."""
         offset = datetime.fromtimestamp(at, self.zone).utcoffset()
         return (at + int(offset.total_seconds())) // DAY  # type: ignore[union-attr]
 
     def day_start(self, day: int) -> int:
+        """The instant local `day` begins."""
         local = datetime.combine(_EPOCH_DAY + timedelta(days=day), time.min).replace(
             tzinfo=self.zone
         )
         return int(local.timestamp())
 
     def limits(self, day: int) -> Limits:
+        """The limits in force in the row's place on local `day`."""
         return self.juris.limits(self.territory, _EPOCH_DAY + timedelta(days=day))
 
     def lockout(self, day: int) -> tuple[int, int] | None:
@@ -108,6 +112,7 @@ class _Walker:
         return None
 
     def keep(self, at: int) -> None:
+        """Count an attempt kept at `at` for the next rows of the number."""
         day = self.day_of(at)
         self.kept_days.insert(bisect_right(self.kept_days, day), day)
         self.kept_secs.insert(bisect_right(self.kept_secs, at), at)
@@ -167,8 +172,9 @@ def _walk_number(
                 refusal, allowed = lock
                 reason = reasons.REFUSAL_LOCKOUT
                 detail = (
-                    f"refused on {_day_text(refusal)}: no contact for {limits.refusal_lockout_days} days "
-                    f"({limits.label}); calls allowed from {_day_text(allowed)}"
+                    f"refused on {_day_text(refusal)}: no contact for "
+                    f"{limits.refusal_lockout_days} days ({limits.label}); "
+                    f"calls allowed from {_day_text(allowed)}"
                 )
                 next_at = walker.day_start(allowed)
             else:
@@ -179,7 +185,8 @@ def _walk_number(
                     allowed_txt = _day_text(escape)
                     next_at = walker.day_start(escape)
                 else:
-                    span = f"the {cap.length} hours from {datetime.fromtimestamp(w, walker.zone):%Y-%m-%d %H:%M}"
+                    start = datetime.fromtimestamp(w, walker.zone)
+                    span = f"the {cap.length} hours from {start:%Y-%m-%d %H:%M}"
                     allowed_txt = f"{datetime.fromtimestamp(escape, walker.zone):%Y-%m-%d %H:%M}"
                     next_at = escape
                 detail = (
@@ -193,7 +200,13 @@ def _walk_number(
     return out
 
 
-def _clearly_within_limits(multi: pl.DataFrame, h: pl.DataFrame, sig_id: dict) -> pl.DataFrame:
+# A distinct set of limits: (caps, refusal lock-out days).
+Signature = tuple[tuple[Cap, ...], int | None]
+
+
+def _clearly_within_limits(
+    multi: pl.DataFrame, h: pl.DataFrame, sig_id: dict[Signature, int]
+) -> pl.DataFrame:
     """(source_row, _slot) of the rows of numbers with several rows in play that
     every limit lets through as they are, without walking them.
 
@@ -203,16 +216,16 @@ def _clearly_within_limits(multi: pl.DataFrame, h: pl.DataFrame, sig_id: dict) -
     one window (then no window can hold more). Numbers it cannot clear are walked.
     """
     per_key = (
-        multi.group_by("_key")
+        multi.group_by(KEY)
         .agg(
             pl.len().alias("_n"),
-            pl.col("_territory").n_unique().alias("_places"),
+            pl.col(TERRITORY).n_unique().alias("_places"),
             pl.col("_sig").n_unique().alias("_sigs"),
             pl.col("_sig").first(),
             pl.col("_day").min().alias("_day_lo"),
             pl.col("_day").max().alias("_day_hi"),
-            pl.col("_slot").min().alias("_at_lo"),
-            pl.col("_slot").max().alias("_at_hi"),
+            pl.col(SLOT).min().alias("_at_lo"),
+            pl.col(SLOT).max().alias("_at_hi"),
         )
         .filter(pl.col("_sigs") == 1)
         # Rows in several places (a postal code on some rows only): the walk
@@ -227,9 +240,9 @@ def _clearly_within_limits(multi: pl.DataFrame, h: pl.DataFrame, sig_id: dict) -
         ok = pl.lit(True)
         if lockout is not None:
             last_refusal = (
-                h.filter("refused").group_by("_key").agg(pl.col("day").max().alias("_refusal_day"))
+                h.filter("refused").group_by(KEY).agg(pl.col("day").max().alias("_refusal_day"))
             )
-            checks = checks.join(last_refusal, on="_key", how="left")
+            checks = checks.join(last_refusal, on=KEY, how="left")
             ok = ok & (
                 pl.col("_refusal_day").is_null()
                 | (pl.col("_day_lo") - pl.col("_margin") > pl.col("_refusal_day") + lockout)
@@ -249,20 +262,20 @@ def _clearly_within_limits(multi: pl.DataFrame, h: pl.DataFrame, sig_id: dict) -
             )
             near = (
                 checks.select(
-                    "_key",
+                    KEY,
                     (pl.col(lo) - (n - 1) - margin).alias("_lo"),
                     (pl.col(hi) + (n - 1) + margin).alias("_hi"),
                 )
-                .join(h.select("_key", pos), on="_key", how="inner")
+                .join(h.select(KEY, pos), on=KEY, how="inner")
                 .filter(pl.col(pos).is_between(pl.col("_lo"), pl.col("_hi")))
-                .group_by("_key")
+                .group_by(KEY)
                 .len(f"_near{j}")
             )
-            checks = checks.join(near, on="_key", how="left")
+            checks = checks.join(near, on=KEY, how="left")
             ok = ok & (pl.col(f"_near{j}").fill_null(0) + pl.col("_n") <= cap.count)
-        cleared.append(checks.filter(ok).select("_key"))
-    keys = pl.concat(cleared) if cleared else pl.DataFrame(schema={"_key": pl.Int64})
-    return multi.join(keys, on="_key", how="semi").select("source_row", "_slot")
+        cleared.append(checks.filter(ok).select(KEY))
+    keys = pl.concat(cleared) if cleared else pl.DataFrame(schema={KEY: pl.Int64})
+    return multi.join(keys, on=KEY, how="semi").select(SOURCE_ROW, SLOT)
 
 
 def apply_limits(
@@ -282,10 +295,10 @@ def apply_limits(
     The limits are those of the pack version in force on the slot's local date.
     """
     schema = {
-        "source_row": pl.Int64,
-        "_slot": pl.Int64,
-        "_limit_reason": pl.String,
-        "_limit_detail": pl.String,
+        SOURCE_ROW: pl.Int64,
+        SLOT: pl.Int64,
+        LIMIT_REASON: pl.String,
+        LIMIT_DETAIL: pl.String,
     }
     nothing = pl.DataFrame(schema=schema)
     packs = juris.packs.values()
@@ -301,34 +314,33 @@ def apply_limits(
     # A single attempt with no history can only breach a cap of 0, which rules
     # forbid: only numbers with several rows in play or a history are checked.
     # (A sort and a hash pass over the keys, not a group-by and joins on every row.)
-    keys = cand["_key"]
+    keys = cand[KEY]
     rest = cand.filter(repeated(keys) | keys.is_in(hist["key"].unique().implode()))
     if rest.height == 0:
         return nothing
-    hist = hist.join(rest.select(pl.col("_key").alias("key")).unique(), on="key", how="semi")
-    n_cand = rest.group_by("_key").len("_n_cand")
+    hist = hist.join(rest.select(pl.col(KEY).alias("key")).unique(), on="key", how="semi")
+    n_cand = rest.group_by(KEY).len("_n_cand")
 
-    zone0 = {t: juris.zones(t)[0] for t in rest["_territory"].unique().to_list()}
+    zone0 = {t: juris.zones(t)[0] for t in rest[TERRITORY].unique().to_list()}
     rest = rest.with_columns(
-        pl.col("_territory").replace_strict(zone0, return_dtype=pl.String).alias("_zone")
+        pl.col(TERRITORY).replace_strict(zone0, return_dtype=pl.String).alias("_zone")
     )
-    key_zone = rest.group_by("_key").agg(pl.col("_zone").first())
-    hist = hist.join(key_zone, left_on="key", right_on="_key", how="inner")
-    if hist.height:
-        offs = offset_table(
-            sorted(set(zone0.values())), int(hist["at"].min()), int(hist["at"].max())
-        )  # type: ignore[arg-type]
+    key_zone = rest.group_by(KEY).agg(pl.col("_zone").first())
+    hist = hist.join(key_zone, left_on="key", right_on=KEY, how="inner")
+    hist_first, hist_last = hist["at"].min(), hist["at"].max()
+    if isinstance(hist_first, int) and isinstance(hist_last, int):  # some history (never null)
+        offs = offset_table(sorted(set(zone0.values())), hist_first, hist_last)
         hist = with_offset(hist, offs, at="at", zone="_zone", out="_off").with_columns(
             ((pl.col("at") + pl.col("_off")) // DAY).alias("day")
         )
     else:
         hist = hist.with_columns(pl.lit(None, pl.Int64).alias("day"))
-    rest = with_offset(rest, calendar.offsets, at="_slot", zone="_zone", out="_off").with_columns(
-        ((pl.col("_slot") + pl.col("_off")) // DAY).alias("_day")
+    rest = with_offset(rest, calendar.offsets, at=SLOT, zone="_zone", out="_off").with_columns(
+        ((pl.col(SLOT) + pl.col("_off")) // DAY).alias("_day")
     )
 
     # Vectorised: rows checked with the limits in force on their day (grouped by those limits).
-    pairs = rest.select("_territory", "_day").unique()
+    pairs = rest.select(TERRITORY, "_day").unique()
     limits_of = {
         (t, d): juris.limits(t, _EPOCH_DAY + timedelta(days=d)) for t, d in pairs.iter_rows()
     }
@@ -342,25 +354,25 @@ def apply_limits(
                 (t, d, sig_id[(lim.caps, lim.refusal_lockout_days)])
                 for (t, d), lim in limits_of.items()
             ],
-            schema={"_territory": pl.String, "_day": pl.Int64, "_sig": pl.Int64},
+            schema={TERRITORY: pl.String, "_day": pl.Int64, "_sig": pl.Int64},
             orient="row",
         ),
-        on=["_territory", "_day"],
+        on=[TERRITORY, "_day"],
         how="left",
     )
-    h = hist.rename({"key": "_key"})
+    h = hist.rename({"key": KEY})
     # One row in play, all history at or before its slot: exact.
-    single = rest.join(n_cand.filter(pl.col("_n_cand") == 1), on="_key", how="semi")
-    last_at = h.group_by("_key").agg(pl.col("at").max().alias("_last_at"))
+    single = rest.join(n_cand.filter(pl.col("_n_cand") == 1), on=KEY, how="semi")
+    last_at = h.group_by(KEY).agg(pl.col("at").max().alias("_last_at"))
     passed_parts = []
     for (caps, lockout), i in sig_id.items():
-        checks = single.filter(pl.col("_sig") == i).join(last_at, on="_key", how="left")
-        ok = pl.col("_last_at").is_null() | (pl.col("_last_at") <= pl.col("_slot"))
+        checks = single.filter(pl.col("_sig") == i).join(last_at, on=KEY, how="left")
+        ok = pl.col("_last_at").is_null() | (pl.col("_last_at") <= pl.col(SLOT))
         if lockout is not None:
             last_refusal = (
-                h.filter("refused").group_by("_key").agg(pl.col("day").max().alias("_refusal_day"))
+                h.filter("refused").group_by(KEY).agg(pl.col("day").max().alias("_refusal_day"))
             )
-            checks = checks.join(last_refusal, on="_key", how="left")
+            checks = checks.join(last_refusal, on=KEY, how="left")
             ok = ok & (
                 pl.col("_refusal_day").is_null()
                 | (pl.col("_day") > pl.col("_refusal_day") + lockout)
@@ -369,25 +381,25 @@ def apply_limits(
             pos, lo = (
                 ("day", pl.col("_day") - (cap.length - 1))
                 if cap.unit == "days"
-                else ("at", pl.col("_slot") - cap.length * 3600 + 1)
+                else ("at", pl.col(SLOT) - cap.length * 3600 + 1)
             )
             counted = (
-                checks.select("_key", lo.alias("_lo"))
-                .join(h.select("_key", pos), on="_key", how="inner")
+                checks.select(KEY, lo.alias("_lo"))
+                .join(h.select(KEY, pos), on=KEY, how="inner")
                 .filter(pl.col(pos) >= pl.col("_lo"))
-                .group_by("_key")
+                .group_by(KEY)
                 .len(f"_count{j}")
             )
-            checks = checks.join(counted, on="_key", how="left")
+            checks = checks.join(counted, on=KEY, how="left")
             ok = ok & (pl.col(f"_count{j}").fill_null(0) + 1 <= cap.count)
-        passed_parts.append(checks.filter(ok).select("source_row", "_slot"))
+        passed_parts.append(checks.filter(ok).select(SOURCE_ROW, SLOT))
     passed_parts.append(
         _clearly_within_limits(
-            rest.join(n_cand.filter(pl.col("_n_cand") > 1), on="_key", how="semi"), h, sig_id
+            rest.join(n_cand.filter(pl.col("_n_cand") > 1), on=KEY, how="semi"), h, sig_id
         )
     )
     passed = pl.concat(passed_parts)
-    walk = rest.join(passed.select("source_row"), on="source_row", how="anti")
+    walk = rest.join(passed.select(SOURCE_ROW), on=SOURCE_ROW, how="anti")
 
     results: list[tuple[int, int | None, str | None, str | None]] = []
     if walk.height:
@@ -402,7 +414,7 @@ def apply_limits(
         hist_by_key: dict[int, tuple[list[int], list[int], list[int]]] = {}
         if hist.height:
             walked_hist = hist.join(
-                walk.select(pl.col("_key").alias("key")).unique(), on="key", how="semi"
+                walk.select(pl.col(KEY).alias("key")).unique(), on="key", how="semi"
             )
             agg = (
                 walked_hist.sort("at")
@@ -417,9 +429,7 @@ def apply_limits(
                 k: (d, a, r)
                 for k, d, a, r in agg.select("key", "day", "at", "refusals").iter_rows()
             }
-        ordered = walk.sort("_key", "_slot", "source_row").select(
-            "_key", "source_row", "_territory", "_t0", "_slot"
-        )
+        ordered = walk.sort(KEY, SLOT, SOURCE_ROW).select(KEY, SOURCE_ROW, TERRITORY, T0, SLOT)
         for key, group in itertools.groupby(ordered.iter_rows(), key=lambda row: row[0]):
             rows = [r[1:] for r in group]
             territory = rows[0][1]  # days of one number are counted in one zone
@@ -439,13 +449,12 @@ def apply_limits(
             )
     walked = pl.DataFrame(results, schema=schema, orient="row")
     # Only the rows whose outcome differs from their window-legal slot.
-    before = walk.select("source_row", pl.col("_slot").alias("_was"))
+    before = walk.select(SOURCE_ROW, pl.col(SLOT).alias("_was"))
     return (
-        walked.join(before, on="source_row", how="left")
+        walked.join(before, on=SOURCE_ROW, how="left")
         .filter(
-            pl.col("_limit_reason").is_not_null()
-            | (pl.col("_slot") != pl.col("_was")).fill_null(True)
+            pl.col(LIMIT_REASON).is_not_null() | (pl.col(SLOT) != pl.col("_was")).fill_null(True)
         )
         .drop("_was")
-        .sort("source_row")
+        .sort(SOURCE_ROW)
     )

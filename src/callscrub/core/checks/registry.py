@@ -1,64 +1,39 @@
-"""Opposition / do-not-call registries: read an export, normalise it, keep its keys.
+"""Opposition / do-not-call registries: their keys, and which registry lists each number.
 
-Exports come with or without a header, in any number format, one or several
-columns. The number column is found by name, else it is the only or first
-column; a first line that parses as a phone number is data, not a header.
+A registry is data handed to the core: its distinct E.164 keys in memory, or a
+key source that gives them in ascending batches (a registry snapshot of
+hundreds of millions of numbers is read a batch at a time and never held
+whole; io.snapshot builds that source from the file). Reading registry files
+is io's work (io.registries, io.snapshot).
 """
 
 from __future__ import annotations
 
-import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 import polars as pl
 
-from callscrub.errors import InputError, describe_columns
-from callscrub.io.readers import read_table
-from callscrub.phone import normalise as numbers
-from callscrub.rules.model import RuleSet
-
-NUMBER_COLUMN_NAMES = (
-    "phone",
-    "phone_number",
-    "telephone",
-    "tel",
-    "numero",
-    "numero_telephone",
-    "num",
-    "number",
-    "msisdn",
-    "e164",
-    "mobile",
-    "portable",
-    "ligne",
-    "phonenumber",
-)
-
-
-# Snapshot keys read at a time when a registry is looked up (40 MB): a 250 M-number
-# snapshot is never held whole.
-SNAPSHOT_BATCH_KEYS = 5_000_000
-SNAPSHOT_KEY = "e164"  # a snapshot's key column (callscrub.snapshot writes it)
+KeySource = Callable[[], Iterator[pl.Series]]
+"""Called once per lookup: the registry's keys (Int64, unique) as consecutive
+batches in ascending order. It raises InputError when its data cannot be read
+or does not ascend."""
 
 
 @dataclass(frozen=True)
 class Registry:
-    """The distinct E.164 keys of one registry file: in memory (`keys`), or
-    left in a snapshot file (`snapshot`) and read in sorted batches when looked up."""
+    """The distinct E.164 keys of one registry: in memory (`keys`), or given a
+    batch at a time by `key_source` when looked up."""
 
     name: str  # the file name, as shown in reasons and summaries
-    path: str
-    keys: pl.Series  # Int64, unique, sorted (empty when `snapshot` is set)
-    rows: int
+    path: str  # where the keys came from, as messages name it
+    keys: pl.Series  # Int64, unique, sorted (empty when `key_source` is set)
+    rows: int  # rows of the export; a snapshot's distinct keys
     invalid_rows: int  # rows whose number could not be normalised (reported, not fatal)
     invalid_row_numbers: tuple[int, ...]  # first few, 1-based data rows
-    export_date: date | None = None  # when the list was obtained (freshness, issue #6)
-    snapshot: str | None = (
-        None  # a snapshot file holding the keys (sorted Int64 column SNAPSHOT_KEY)
-    )
+    export_date: date | None = None  # when the list was obtained (its validity)
+    key_source: KeySource | None = None  # the keys in ascending batches, instead of `keys`
 
     def __post_init__(self) -> None:
         # Lookups merge with the sorted keys (registry_of): whoever built this
@@ -68,134 +43,15 @@ class Registry:
 
     @property
     def numbers(self) -> int:
-        """Distinct numbers listed (a snapshot's rows are its distinct keys)."""
-        return self.rows if self.snapshot is not None else len(self.keys)
+        """Distinct numbers listed (the rows of a key source are its distinct keys)."""
+        return self.rows if self.key_source is not None else len(self.keys)
 
     def key_batches(self) -> Iterator[pl.Series]:
-        """The keys in ascending order, a batch at a time. A snapshot's batches
-        are checked to ascend (a file edited by hand, or not a snapshot of
-        ours, would otherwise let listed numbers through)."""
-        if self.snapshot is None:
+        """The keys in ascending order, a batch at a time (one batch when in memory)."""
+        if self.key_source is None:
             yield self.keys
             return
-        last = None
-        batches = (
-            pl.scan_parquet(self.snapshot, glob=False)
-            .select(SNAPSHOT_KEY)
-            .collect_batches(chunk_size=SNAPSHOT_BATCH_KEYS, maintain_order=True)
-        )
-        while True:
-            try:  # read here, not when the scrub started: a file damaged past its metadata fails now
-                frame = next(batches, None)
-            except (OSError, pl.exceptions.PolarsError) as exc:
-                first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:100]
-                raise InputError(
-                    f"{self.path}: the snapshot's keys cannot be read ({first}). Rebuild it with `callscrub registry build`."
-                ) from None
-            if frame is None:
-                return
-            batch = frame.to_series(0)
-            if (
-                batch.null_count()
-                or not batch.is_sorted()
-                or (last is not None and len(batch) and batch[0] <= last)
-            ):
-                raise InputError(
-                    f"{self.path}: the snapshot's keys are not all present and in ascending order. Rebuild it with `callscrub registry build`."
-                )
-            if len(batch):
-                last = batch[-1]
-                yield batch
-
-
-def _fold(name: str) -> str:
-    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower().strip()
-    return "".join(ch if ch.isalnum() else "_" for ch in text).strip("_")
-
-
-def _pick_column(columns: list[str], forced: str | None, name: str) -> str:
-    if forced:
-        if forced in columns:
-            return forced
-        raise InputError(
-            f"{name}: no column {forced!r} ({describe_columns(columns)}). Fix --registry-column."
-        )
-    folded = {_fold(c): c for c in columns}
-    for candidate in NUMBER_COLUMN_NAMES:
-        if candidate in folded:
-            return folded[candidate]
-    for f, original in folded.items():  # numero_de_telephone, tel_mobile, phone1...
-        if any(
-            word in f for word in ("phone", "tel", "numero", "msisdn", "e164", "mobile", "number")
-        ):
-            return original
-    return columns[0]
-
-
-def read_number_table(
-    source: str,
-    rules: RuleSet,
-    *,
-    default_region: str,
-    column: str | None = None,
-    encoding: str | None = None,
-    digest: bool = False,
-) -> tuple[pl.DataFrame, str | None, str]:
-    """A list of numbers with or without a header, its number column and (when
-    asked by `digest`) the SHA-256 of the file.
-
-    Header or data? A first row whose number cell is a valid number, or looks
-    like one (6+ digits: a malformed number is a bad row, counted), is data;
-    headerless columns are named column_1, column_2...
-    """
-    table = read_table(source, encoding=encoding, header=False, digest=digest)
-    frame = table.frame
-    name = Path(source).name
-    if table.format == "csv" and frame.height:
-        first = frame.row(0)
-        header_names = [str(v) if v is not None else f"column_{i + 1}" for i, v in enumerate(first)]
-        probe_col = _pick_column(header_names, None, name) if column is None else None
-        probe_idx = header_names.index(probe_col) if probe_col else 0
-        probe = numbers.normalise(
-            pl.Series([first[probe_idx]], dtype=pl.String), rules, default_region
-        )
-        cell = first[probe_idx] or ""
-        looks_numeric = sum(ch.isdigit() for ch in cell) >= 6
-        if column is not None or not (bool(probe[numbers.VALID][0]) or looks_numeric):
-            if len(set(header_names)) != len(header_names):
-                raise InputError(
-                    f"{name}: the header names a column twice. Rename it or remove the header."
-                )
-            frame = frame.slice(1).rename(dict(zip(frame.columns, header_names)))
-        else:
-            frame = frame.rename({c: f"column_{i + 1}" for i, c in enumerate(frame.columns)})
-    return frame, (_pick_column(frame.columns, column, name) if frame.width else None), table.sha256
-
-
-def load_registry(
-    source: str,
-    rules: RuleSet,
-    *,
-    default_region: str,
-    column: str | None = None,
-    encoding: str | None = None,
-) -> Registry:
-    frame, col, _ = read_number_table(
-        source, rules, default_region=default_region, column=column, encoding=encoding
-    )
-    name = Path(source).name
-    if col is None:
-        return Registry(name, source, pl.Series("key", [], pl.Int64), 0, 0, ())
-    keys = numbers.e164_keys(frame[col].cast(pl.String), rules, default_region)
-    bad = keys.to_frame().with_row_index("row", offset=1).filter(pl.col(numbers.E164).is_null())
-    return Registry(
-        name=name,
-        path=source,
-        keys=keys.drop_nulls().unique().sort().rename("key"),
-        rows=frame.height,
-        invalid_rows=bad.height,
-        invalid_row_numbers=tuple(bad["row"].head(5).to_list()),
-    )
+        yield from self.key_source()
 
 
 def registry_of(keys: pl.Series, registries: list[Registry]) -> pl.Series:
@@ -228,9 +84,8 @@ def registry_of(keys: pl.Series, registries: list[Registry]) -> pl.Series:
 def _listed(wanted: pl.Series, keys: pl.Series) -> pl.Series:
     """The values of `wanted` (sorted, distinct) that are in `keys` (sorted,
     unique): one merge of the two sorted columns (an as-of join) over the
-    wanted values within the keys' range, so a registry of hundreds of
-    millions of numbers is never hashed (PERFORMANCE.md: the registry is the
-    large side)."""
+    wanted values within the keys' range, so that a registry of hundreds of
+    millions of numbers, the large side of the lookup, is never hashed."""
     keys = keys.drop_nulls()  # none in a registry built here; free when so
     if len(keys) == 0 or len(wanted) == 0:
         return wanted.clear()
@@ -249,7 +104,7 @@ def _listed(wanted: pl.Series, keys: pl.Series) -> pl.Series:
 def stale_registries(
     registries: list[Registry], max_age_days: int | None, today: date
 ) -> list[tuple[Registry, int]]:
-    """(registry, age in days) for each registry older than the maximum age."""
+    """(registry, age in days) for each registry older than the maximum age on `today`."""
     if max_age_days is None:
         return []
     return [

@@ -2,9 +2,9 @@
 
 The legal intervals of each territory (its zones, its weekday windows, its
 holidays) are computed once, in UTC epoch seconds, over the dates a run needs;
-each row then finds its slot with one `join_asof` (issue #2: no Python per row).
-A territory with several zones gets the intersection: a slot must be legal in
-every candidate zone (DOMAIN 2.2).
+each row then finds its slot with one `join_asof` (no Python per row).
+A territory with several zones (a number that cannot tell which) gets the
+intersection: a slot must be legal in every candidate zone.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 
+from callscrub.core.columns import SLOT, TERRITORY
+from callscrub.core.keys import SECONDS_LIMIT, place_seconds
 from callscrub.rules.holiday_table import holiday_table
 from callscrub.rules.jurisdiction import Jurisdictions
 
@@ -114,7 +116,8 @@ def offset_table(zones: list[str], first_s: int, last_s: int) -> pl.DataFrame:
         )
         if (frame["offset_s"] != frame["_end_offset"]).any():
             raise RuntimeError(
-                f"{zone}: an offset change falls inside a quarter hour; offset_table needs a finer grid"
+                f"{zone}: an offset change falls inside a quarter hour; "
+                "offset_table needs a finer grid"
             )
         frames.append(frame.drop("_end_offset"))
     return pl.concat(frames).select("zone", "bucket", "offset_s")
@@ -126,8 +129,8 @@ def with_offset(
     """Add column `out`: the UTC offset (s) of zone column `zone` at epoch column `at`.
 
     An `offset_table` holds each zone's quarter hours as one unbroken run, so
-    a row's offset is read by position in it (issue #7: no join on the zone
-    text per row). Any other table is joined on (zone, quarter hour).
+    a row's offset is read by position in it (no join on the zone text per
+    row). Any other table is joined on (zone, quarter hour).
     """
     dense = _dense_offsets(offsets)
     if (
@@ -247,7 +250,7 @@ def build_calendar(
 
 
 def next_legal(rows: pl.DataFrame, calendar: Calendar, *, at: str, territory: str) -> pl.DataFrame:
-    """Add `_slot`: the earliest legal instant at or after column `at` (epoch s).
+    """Add SLOT (`_slot`): the earliest legal instant at or after column `at` (epoch s).
 
     `_slot` is null when the territory has no legal interval after `at` within
     the calendar's span. Row order is kept.
@@ -257,14 +260,14 @@ def next_legal(rows: pl.DataFrame, calendar: Calendar, *, at: str, territory: st
         if rows.height
         else (None, None)
     )
-    if lo is None or lo < 0 or hi >= 2**34:
+    if lo is None or lo < 0 or hi >= SECONDS_LIMIT:
         return _next_legal_rows(rows, calendar, at=at, territory=territory)
     # A campaign proposes a few thousand instants in a few places: the slot is
     # found once per distinct (place, instant), as one integer key, and every
     # row reads its own by hash (a sort of every row, twice, cost 3x more).
     places = sorted(rows[territory].drop_nulls().unique().to_list())
-    key = (
-        pl.col(territory).cast(pl.Enum(places)).to_physical().cast(pl.Int64) * 2**34 + pl.col(at)
+    key = place_seconds(
+        pl.col(territory).cast(pl.Enum(places)).to_physical().cast(pl.Int64), pl.col(at)
     ).alias("_pair")
     distinct = _next_legal_rows(
         rows.select(key, territory, at).unique("_pair").drop_nulls("_pair"),
@@ -275,9 +278,9 @@ def next_legal(rows: pl.DataFrame, calendar: Calendar, *, at: str, territory: st
     slots = (
         rows.select(key)
         .to_series()
-        .replace_strict(distinct["_pair"], distinct["_slot"], default=None, return_dtype=pl.Int64)
+        .replace_strict(distinct["_pair"], distinct[SLOT], default=None, return_dtype=pl.Int64)
     )
-    return rows.with_columns(slots.alias("_slot"))
+    return rows.with_columns(slots.alias(SLOT))
 
 
 def _next_legal_rows(
@@ -297,8 +300,36 @@ def _next_legal_rows(
         joined.with_columns(
             pl.when(pl.col("start").is_not_null())
             .then(pl.max_horizontal(pl.col(at), pl.col("start")))
-            .alias("_slot")
+            .alias(SLOT)
         )
         .sort("_ord")
         .drop("_ord", "_probe", "start", "end")
     )
+
+
+def zone_columns(juris: Jurisdictions, territories: list[str]) -> list[pl.Expr]:
+    """`_zone0`, `_zone1`, ...: the i-th candidate zone of each row's territory
+    (null past the territory's own zones)."""
+    zones = {t: juris.zones(t) for t in territories}
+    width = max((len(z) for z in zones.values()), default=1)
+    return [
+        pl.col(TERRITORY)
+        .replace_strict(
+            {t: z[i] for t, z in zones.items() if len(z) > i}, default=None, return_dtype=pl.String
+        )
+        .alias(f"_zone{i}")
+        for i in range(width)
+    ]
+
+
+def with_zone_offsets(
+    frame: pl.DataFrame, juris: Jurisdictions, calendar: Calendar, at: str
+) -> tuple[pl.DataFrame, int]:
+    """`frame` (with TERRITORY) plus `_zone{i}` and `_off{i}` (the UTC offset of
+    that zone at epoch column `at`) for each candidate zone, and their count."""
+    territories = sorted(t for t in frame[TERRITORY].unique().to_list() if t is not None)
+    cols = zone_columns(juris, territories)
+    frame = frame.with_columns(cols)
+    for i in range(len(cols)):
+        frame = with_offset(frame, calendar.offsets, at=at, zone=f"_zone{i}", out=f"_off{i}")
+    return frame, len(cols)
