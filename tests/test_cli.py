@@ -26,7 +26,8 @@ from zoneinfo import ZoneInfo
 import polars as pl
 import pytest
 
-from callscrub.cli import commands as cli
+from callscrub import cli
+from callscrub.cli import scrub as cli_scrub
 from conftest import _with_consent_file
 
 NOW = "2026-11-23T08:00:00+01:00"
@@ -954,7 +955,7 @@ def test_interrupt_leaves_outputs_untouched(
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, "scrub", interrupted)
+    monkeypatch.setattr(cli_scrub, "scrub", interrupted)
     code, _, err = run_cli(scrub_args(small_campaign, clean, rej, "--no-registry"), capsys)
     assert code == 130
     assert "interrupt" in err.lower()
@@ -987,7 +988,7 @@ def _boom(*args, **kwargs):
 def test_unexpected_error_without_traceback(
     small_campaign: Path, tmp_path: Path, capsys, monkeypatch
 ) -> None:
-    monkeypatch.setattr(cli, "scrub", _boom)
+    monkeypatch.setattr(cli_scrub, "scrub", _boom)
     clean, rej = tmp_path / "clean.csv", tmp_path / "rej.csv"
     code, _, err = run_cli(scrub_args(small_campaign, clean, rej, "--no-registry"), capsys)
     assert code == 1
@@ -1001,7 +1002,7 @@ def test_unexpected_error_without_traceback(
 def test_unexpected_error_with_traceback(
     small_campaign: Path, tmp_path: Path, capsys, monkeypatch
 ) -> None:
-    monkeypatch.setattr(cli, "scrub", _boom)
+    monkeypatch.setattr(cli_scrub, "scrub", _boom)
     code, _, err = run_cli(
         scrub_args(
             small_campaign,

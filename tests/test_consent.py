@@ -34,7 +34,7 @@ import phonenumbers
 import polars as pl
 import pytest
 
-from callscrub.cli import commands as cli
+from callscrub import cli
 from callscrub.core.checks.consent import Screened, load_screened
 from callscrub.core.scrub import ScrubOptions, scrub
 from callscrub.errors import ConsentRequired

@@ -6,6 +6,7 @@ these and never exits by itself.
 
 from __future__ import annotations
 
+from datetime import date
 from enum import IntEnum
 
 
@@ -48,8 +49,26 @@ class StaleRegistry(CallscrubError):
     exit_status = ExitStatus.STALE_REGISTRY
 
 
+class MissingColumn(InputError):
+    """A column an option names is not in the input."""
+
+    def __init__(self, option: str, column: str, columns: list[str]) -> None:
+        self.option, self.column, self.columns = option, column, columns
+        super().__init__(
+            f"the campaign has no column {column!r} ({describe_columns(columns)}). "
+            f"Set ScrubOptions.{option}."
+        )
+
+
 class ConsentRequired(InputError):
     """A rule set requires consent and no consent data was given."""
+
+    def __init__(self, pack: str, since: date, source: str) -> None:
+        self.pack, self.since, self.source = pack, since, source
+        super().__init__(
+            f"rule set {pack} requires consent for slots from {since} ({source}), "
+            "and no consent data was given."
+        )
 
 
 class OutputError(InputError):

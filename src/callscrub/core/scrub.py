@@ -32,7 +32,7 @@ from callscrub.core.checks.windows import (
     with_offset,
 )
 from callscrub.core.positions import repeated, subset_index
-from callscrub.errors import ConsentRequired, InputError, describe_columns
+from callscrub.errors import ConsentRequired, InputError, MissingColumn
 from callscrub.phone import normalise as numbers
 from callscrub.rules.jurisdiction import Jurisdictions, route
 from callscrub.rules.model import RuleSet, numbering_pack
@@ -223,14 +223,12 @@ def scrub(
     `carried` holds campaign columns the scrub does not read, kept out of its
     working memory and put back in the outputs (see split_campaign).
     """
-    for col, flag in (
-        (options.phone_column, "--phone-column"),
-        (options.time_column, "--time-column"),
+    for option, col in (
+        ("phone_column", options.phone_column),
+        ("time_column", options.time_column),
     ):
         if col not in campaign.columns:
-            raise InputError(
-                f"the campaign has no column {col!r} ({describe_columns(carried.order if carried else campaign.columns)}). Pass {flag} NAME."
-            )
+            raise MissingColumn(option, col, carried.order if carried else campaign.columns)
     try:
         ZoneInfo(options.campaign_tz)
     except Exception:  # noqa: BLE001 - any failure means an unusable zone name
@@ -599,12 +597,7 @@ def _require_consent_data(
             continue
         if df.select(((pl.col("_pack") == name) & ~pl.col("_contract")).any()).item():
             version = next(v for v in pack.versions if v.requires_consent)
-            raise ConsentRequired(
-                f"rule set {name} requires consent for slots from {start} ({version.consent_source or version.source}), "
-                "and no consent data was given. Pass --consent FILE (phone, consent_at, optional revoked_at and source), "
-                "or --consent-column NAME for consent dates in the campaign; rows under a current contract "
-                "(--contract-column) are exempt."
-            )
+            raise ConsentRequired(name, start, version.consent_source or version.source)
 
 
 def _with_screening(df: pl.DataFrame, screened: list[Screened] | None) -> pl.DataFrame:
