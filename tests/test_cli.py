@@ -1298,6 +1298,28 @@ def test_python_dash_m_runs_a_scrub(tmp_path: Path) -> None:
     assert read_csv(rej)["reason"].to_list() == ["invalid_number"]
 
 
+def test_app_invoked_directly_records_its_arguments_in_the_manifest(
+    small_campaign: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The typer app object run by typer's CliRunner (not through cli.run):
+    the manifest still records the invocation's arguments, so it replays."""
+    from typer.testing import CliRunner
+
+    argv = consented(
+        scrub_args(small_campaign, tmp_path / "clean.csv", tmp_path / "rej.csv", "--no-registry"),
+        tmp_path,
+    )
+    result = CliRunner().invoke(cli.app, argv)
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((tmp_path / "clean.csv.manifest.json").read_text(encoding="utf-8"))
+    assert manifest["argv"] == argv
+    assert manifest["replay"][0] == "scrub"
+
+    code, _, err = run_cli(["verify", str(tmp_path / "clean.csv.manifest.json")], capsys)
+    assert code == 0, err
+    assert "verified: the outputs are reproduced byte for byte" in err
+
+
 @pytest.mark.parametrize("slice_rows", [1, 7, 100])
 def test_outputs_written_a_slice_at_a_time_are_the_same_bytes(
     sample_run: dict, tmp_path: Path, monkeypatch, slice_rows: int
