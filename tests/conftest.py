@@ -128,7 +128,7 @@ def _campaign_numbers_have_consent(tmp_path_factory):
     """In-process `callscrub scrub` runs get consent for every campaign number
     (the opt-in regime applies to every slot after 2026-08-11), unless the test
     is marked `no_auto_consent` because consent is what it tests."""
-    from callscrub.cli import commands as cli
+    from callscrub import cli
 
     real_run = cli.run
     directory = tmp_path_factory.mktemp("consent")

@@ -39,7 +39,7 @@ import polars as pl
 import pytest
 
 import callscrub
-from callscrub.cli import commands as cli
+from callscrub import cli
 
 NOW = "2026-11-23T08:00:00+01:00"
 TODAY = date(2026, 11, 23)

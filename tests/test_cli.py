@@ -26,7 +26,8 @@ from zoneinfo import ZoneInfo
 import polars as pl
 import pytest
 
-from callscrub.cli import commands as cli
+from callscrub import cli
+from callscrub.cli import scrub as cli_scrub
 from conftest import _with_consent_file
 
 NOW = "2026-11-23T08:00:00+01:00"
@@ -954,7 +955,7 @@ def test_interrupt_leaves_outputs_untouched(
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, "scrub", interrupted)
+    monkeypatch.setattr(cli_scrub, "scrub", interrupted)
     code, _, err = run_cli(scrub_args(small_campaign, clean, rej, "--no-registry"), capsys)
     assert code == 130
     assert "interrupt" in err.lower()
@@ -987,7 +988,7 @@ def _boom(*args, **kwargs):
 def test_unexpected_error_without_traceback(
     small_campaign: Path, tmp_path: Path, capsys, monkeypatch
 ) -> None:
-    monkeypatch.setattr(cli, "scrub", _boom)
+    monkeypatch.setattr(cli_scrub, "scrub", _boom)
     clean, rej = tmp_path / "clean.csv", tmp_path / "rej.csv"
     code, _, err = run_cli(scrub_args(small_campaign, clean, rej, "--no-registry"), capsys)
     assert code == 1
@@ -1001,7 +1002,7 @@ def test_unexpected_error_without_traceback(
 def test_unexpected_error_with_traceback(
     small_campaign: Path, tmp_path: Path, capsys, monkeypatch
 ) -> None:
-    monkeypatch.setattr(cli, "scrub", _boom)
+    monkeypatch.setattr(cli_scrub, "scrub", _boom)
     code, _, err = run_cli(
         scrub_args(
             small_campaign,
@@ -1295,6 +1296,28 @@ def test_python_dash_m_runs_a_scrub(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert read_csv(clean)["source_row"].to_list() == ["1"]
     assert read_csv(rej)["reason"].to_list() == ["invalid_number"]
+
+
+def test_app_invoked_directly_records_its_arguments_in_the_manifest(
+    small_campaign: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The typer app object run by typer's CliRunner (not through cli.run):
+    the manifest still records the invocation's arguments, so it replays."""
+    from typer.testing import CliRunner
+
+    argv = consented(
+        scrub_args(small_campaign, tmp_path / "clean.csv", tmp_path / "rej.csv", "--no-registry"),
+        tmp_path,
+    )
+    result = CliRunner().invoke(cli.app, argv)
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((tmp_path / "clean.csv.manifest.json").read_text(encoding="utf-8"))
+    assert manifest["argv"] == argv
+    assert manifest["replay"][0] == "scrub"
+
+    code, _, err = run_cli(["verify", str(tmp_path / "clean.csv.manifest.json")], capsys)
+    assert code == 0, err
+    assert "verified: the outputs are reproduced byte for byte" in err
 
 
 @pytest.mark.parametrize("slice_rows", [1, 7, 100])

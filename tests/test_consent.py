@@ -34,11 +34,11 @@ import phonenumbers
 import polars as pl
 import pytest
 
-from callscrub.cli import commands as cli
+from callscrub import cli
 from callscrub.core.checks.consent import Screened
-from callscrub.io.consent_files import load_screened
 from callscrub.core.scrub import ScrubOptions, scrub
 from callscrub.errors import ConsentRequired
+from callscrub.io.consent_files import load_screened
 from conftest import campaign, consent_for, history_of, registry_of, run
 
 PARIS = ZoneInfo("Europe/Paris")

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pytest
 
-from callscrub.cli import commands as cli
+from callscrub import cli
 from callscrub.errors import RulesError
 from callscrub.rules.load import builtin_names, load_packs, load_rules
 from conftest import NOW, campaign, history_of, run

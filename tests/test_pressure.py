@@ -37,7 +37,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from callscrub.cli import commands as cli
+from callscrub import cli
 from callscrub.core.checks import pressure
 from callscrub.rules.load import load_rules
 from conftest import PARIS, campaign, history_of, run

@@ -31,9 +31,9 @@ from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 from callscrub.core.checks.registry import Registry
-from callscrub.io.registries import load_registry
 from callscrub.core.reasons import ALL_REASONS
 from callscrub.core.scrub import ScrubOptions, ScrubResult, scrub
+from callscrub.io.registries import load_registry
 from callscrub.rules.load import load_rules
 
 # ---------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from callscrub.cli import commands as cli
+from callscrub import cli
 from callscrub.errors import ExitStatus
 from callscrub.io.snapshot import KEY, META_KEY, snapshot_metadata
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import polars as pl
 
-from callscrub.cli import commands as cli
+from callscrub import cli
 from callscrub.core.reasons import ALL_REASONS
 
 # A Monday 08:00 in Paris; SLOT is the next day inside the 10:00-13:00 window.

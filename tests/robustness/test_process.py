@@ -24,7 +24,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from callscrub.cli import commands as cli
+from callscrub.cli import scrub as cli_scrub
 from callscrub.io import writers
 from callscrub.io.signals import Terminated, install_signal_handlers
 
@@ -516,7 +516,7 @@ def _explode(frame, *args, **kwargs):
 
 
 def test_traceback_option_shows_the_stack_but_no_locals(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr(cli, "scrub", _explode)
+    monkeypatch.setattr(cli_scrub, "scrub", _explode)
     campaign = write_csv(tmp_path / "campaign.csv", SMALL)
     res = scrub(campaign, tmp_path, "--traceback")
     assert res.code == 1
@@ -529,7 +529,7 @@ def test_traceback_option_shows_the_stack_but_no_locals(tmp_path: Path, monkeypa
 
 
 def test_unexpected_error_without_traceback_is_one_line(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr(cli, "scrub", _explode)
+    monkeypatch.setattr(cli_scrub, "scrub", _explode)
     res = scrub(write_csv(tmp_path / "campaign.csv", SMALL), tmp_path)
     assert res.code == 1
     line = one_line(res.err)

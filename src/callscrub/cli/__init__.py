@@ -1,5 +1,5 @@
-"""The command line: a thin typer shell over the library."""
+"""The command line: a thin typer shell over the library, one module per command."""
 
-from callscrub.cli.commands import app, main, run
+from callscrub.cli.main import app, main, run
 
 __all__ = ["app", "main", "run"]

@@ -1,72 +1,25 @@
-"""The run summary: one dict of figures, shown as a rich table on a terminal,
-plain `key: value` lines otherwise, and JSON for --summary-json.
+"""What the commands print for a person: the run summary (callscrub.core.summary's
+figures) as a rich table on a terminal and plain `key: value` lines otherwise;
+tables and fields for `rules`, `explain`, `registry build` and `manifest show`;
+a progress spinner.
 
-This is the only module that imports rich. Figures only: never a phone number.
+This is the only module that imports rich (ruff's banned-api rule keeps it so).
+Figures only: never a phone number.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import sys
 from collections.abc import Callable, Iterator
-from datetime import date
 from typing import Any, TextIO
 
 from rich.console import Console
 from rich.table import Table
 
-from callscrub.core.checks.registry import Registry
-from callscrub.core.scrub import ScrubResult
-from callscrub.io.history import History
-from callscrub.rules.model import RuleSet
-
-
-def summary_dict(
-    result: ScrubResult,
-    *,
-    campaign: str,
-    registries: list[Registry] | None,
-    packs: list[RuleSet],
-    history: History | None = None,
-    checks: dict[str, Any] | None = None,
-    now: str,
-    elapsed: float,
-    outputs: dict[str, str],
-) -> dict[str, Any]:
-    return {
-        "campaign": campaign,
-        "rules": [
-            {
-                "name": p.name,
-                "version": (v.label if (v := p.version_at(date.fromisoformat(now[:10]))) else None),
-                "sha256": p.sha256,
-            }
-            for p in packs
-        ],
-        "now": now,
-        "rows_in": result.rows_in,
-        "kept": result.kept,
-        "rescheduled": result.rescheduled,
-        "rejected": result.rejected,
-        "rejected_by_reason": result.reason_counts,
-        "registries": None
-        if registries is None
-        else [
-            {"file": r.name, "rows": r.rows, "numbers": r.numbers, "invalid_rows": r.invalid_rows}
-            for r in registries
-        ],
-        "registry_check": "skipped (--no-registry)" if registries is None else "done",
-        "history": None
-        if history is None
-        else {"files": history.files, "rows": history.rows, "numbers": history.numbers},
-        "checks": checks or {},
-        "outputs": outputs,
-        "elapsed_seconds": round(elapsed, 3),
-    }
-
 
 def _lines(s: dict[str, Any]) -> list[tuple[str, str]]:
+    """The summary's figures as (label, value) rows, in the order shown."""
     rows = [
         ("rules", "; ".join(f"{r['name']} ({r['version']})" for r in s["rules"])),
         ("now", s["now"]),
@@ -107,6 +60,8 @@ def _lines(s: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def show(s: dict[str, Any], stream: TextIO | None = None) -> None:
+    """Print a run's figures (core.summary.summary_dict) to `stream`, stderr by
+    default: a table on a terminal, `key: value` lines otherwise."""
     stream = stream or sys.stderr
     if stream.isatty():
         table = Table(title="callscrub scrub", show_header=False, box=None, pad_edge=False)
@@ -118,10 +73,6 @@ def show(s: dict[str, Any], stream: TextIO | None = None) -> None:
     else:
         for key, value in _lines(s):
             stream.write(f"{key.strip()}: {value}\n")
-
-
-def to_json(s: Any) -> str:
-    return json.dumps(s, indent=2, sort_keys=False, ensure_ascii=False) + "\n"
 
 
 def print_table(

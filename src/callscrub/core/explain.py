@@ -1,5 +1,6 @@
 """What the rules say about one number, one instant, or one pack: plain data
-for `callscrub explain` and `callscrub rules list/show` (rendered by summary.py).
+(JSON-ready dicts) for `callscrub explain` and `callscrub rules list/show`,
+printed by callscrub.cli.console or written as JSON with --json.
 """
 
 from __future__ import annotations
@@ -12,15 +13,17 @@ import holidays as holidays_pkg
 import polars as pl
 
 from callscrub.core.checks.windows import build_calendar
+from callscrub.core.columns import E164, PACK, REGION, TERRITORY, TYPE, VALID
 from callscrub.phone import normalise as numbers
 from callscrub.rules.jurisdiction import Jurisdictions, route
 from callscrub.rules.load import numbering_pack
 from callscrub.rules.model import WEEKDAYS, RuleSet
 
-HORIZON_DAYS = 14
+HORIZON_DAYS = 14  # how far ahead `explain` looks for the next legal slots
 
 
-def _hours(intervals: tuple) -> str:
+def _hours(intervals: tuple[tuple[time, time], ...]) -> str:
+    """Intervals as "10:00-13:00, 14:00-20:00" (an end of time.max is 24:00)."""
     return (
         ", ".join(f"{s:%H:%M}-{'24:00' if e == time.max else f'{e:%H:%M}'}" for s, e in intervals)
         or "no calls"
@@ -38,7 +41,14 @@ def explain_number(
     unknown_territory: str = "strict",
     slots: int = 5,
 ) -> dict[str, Any]:
-    """E.164, type, place, zones; whether `at` is legal there and why not; the next legal slots."""
+    """What the packs say about one number `raw` at the instant `at`.
+
+    Returns the number's E.164 form, type, region, rule set, territory and
+    zones; whether `at` is legal in every zone and, if not, why in each
+    (holiday, not a calling day, outside the hours); the first `slots` legal
+    stretches within HORIZON_DAYS; the contact limits in force. An invalid or
+    uncovered number, or a type the pack does not call, stops at a `verdict`.
+    """
     norm = numbers.normalise(
         pl.Series([raw], dtype=pl.String), numbering_pack(packs), default_region
     )
@@ -57,25 +67,23 @@ def explain_number(
     info = row.row(0, named=True)
     out: dict[str, Any] = {
         "input": raw,
-        "e164": f"+{info[numbers.E164]}" if info[numbers.E164] is not None else None,
-        "valid": bool(info[numbers.VALID]),
-        "type": info[numbers.TYPE],
-        "region": info[numbers.REGION],
-        "rule_set": info["_pack"],
+        "e164": f"+{info[E164]}" if info[E164] is not None else None,
+        "valid": bool(info[VALID]),
+        "type": info[TYPE],
+        "region": info[REGION],
+        "rule_set": info[PACK],
         "at": at.isoformat(),
     }
-    key = info["_territory"]
+    key = info[TERRITORY]
     if key is None:
-        out["verdict"] = (
-            "invalid number" if not info[numbers.VALID] else "no rule set covers this number"
-        )
+        out["verdict"] = "invalid number" if not info[VALID] else "no rule set covers this number"
         return out
     place = juris.places[key]
     pack = juris.packs[place.pack]
     out["territory"] = place.label
     out["zones"] = list(place.zones)
-    if info[numbers.TYPE] not in pack.dialable_types:
-        out["verdict"] = f"{info[numbers.TYPE]} is not a subscriber line under {pack.name}"
+    if info[TYPE] not in pack.dialable_types:
+        out["verdict"] = f"{info[TYPE]} is not a subscriber line under {pack.name}"
         return out
     at_s = int(at.timestamp())
     start_day = at.astimezone(UTC).date()
@@ -130,6 +138,8 @@ def explain_number(
 
 
 def pack_summary(pack: RuleSet, today: date) -> dict[str, Any]:
+    """A pack's name, title, territory (country codes and regions), the label
+    of the version in force on `today` (or when the first one starts), source."""
     version = pack.version_at(today)
     return {
         "name": pack.name,
@@ -144,7 +154,10 @@ def pack_summary(pack: RuleSet, today: date) -> dict[str, Any]:
 
 
 def pack_details(pack: RuleSet, at: date) -> dict[str, Any]:
-    """A readable account of a pack on a date: windows, holidays of the year, caps, freshness, sources."""
+    """A readable account of a pack on the date `at`: pack_summary, every
+    version, the windows and contact limits in force, the registry's maximum
+    age, the holidays of `at`'s year (national, local, and those a subdivision's
+    rules ban), and each subdivision's own rules, each with its source."""
     version = pack.version_at(at)
     out: dict[str, Any] = pack_summary(pack, at)
     out["at"] = at.isoformat()
@@ -170,18 +183,16 @@ def pack_details(pack: RuleSet, at: date) -> dict[str, Any]:
             holidays_pkg.country_holidays(pack.holiday_country, years=at.year).items()
         ):
             hol.append({"date": d.isoformat(), "name": name, "where": "national"})
+    country = pack.holiday_country
+    # Local holidays are a subdivision's holidays of the pack's country; a pack
+    # without a holiday country has none.
+    national = holidays_pkg.country_holidays(country, years=at.year) if country else {}
     for t in pack.territories.values():
-        national = (
-            holidays_pkg.country_holidays(pack.holiday_country, years=at.year)
-            if pack.holiday_country
-            else {}
-        )
-        for sub in t.subdivisions:
-            for d, name in sorted(
-                holidays_pkg.country_holidays(
-                    pack.holiday_country, subdiv=sub, years=at.year
-                ).items()
-            ):
+        for subdiv in t.subdivisions:
+            if country is None:
+                break
+            local = holidays_pkg.country_holidays(country, subdiv=subdiv, years=at.year)
+            for d, name in sorted(local.items()):
                 if d not in national:
                     hol.append({"date": d.isoformat(), "name": name, "where": f"{t.label} (local)"})
         for m, dd in t.extra_dates:
@@ -200,12 +211,11 @@ def pack_details(pack: RuleSet, at: date) -> dict[str, Any]:
                 ).items()
             ):
                 hol.append({"date": d.isoformat(), "name": name, "where": code})
-    seen = set()
-    out["holidays"] = [
-        h
-        for h in sorted(hol, key=lambda h: (h["date"], h["where"]))
-        if not ((k := (h["date"], h["where"])) in seen or seen.add(k))
-    ]
+    # One line per (date, place): the first holiday of that day there, by date.
+    unique: dict[tuple[str, str], dict[str, str]] = {}
+    for h in sorted(hol, key=lambda h: (h["date"], h["where"])):
+        unique.setdefault((h["date"], h["where"]), h)
+    out["holidays"] = list(unique.values())
     out["holidays_source"] = pack.holidays_source
     out["subdivisions"] = {
         code: {

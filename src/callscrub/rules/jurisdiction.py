@@ -20,6 +20,7 @@ from functools import cache
 import phonenumbers
 import polars as pl
 
+from callscrub.core.columns import CC, E164, NSN, NUMBER_TERRITORY, PACK, REGION, TERRITORY, VALID
 from callscrub.core.positions import factorize, subset_index
 from callscrub.phone import normalise as numbers
 from callscrub.rules.model import Cap, RuleSet, Version
@@ -188,11 +189,7 @@ def _generic_places(rows: pl.DataFrame, pack: RuleSet) -> tuple[pl.DataFrame, li
     -> _territory of the prefixes in `rows`, and the places it names."""
     keys: list[tuple[int, str, str]] = []
     places: list[Place] = []
-    reps = (
-        rows.group_by(numbers.CC, "_route_prefix")
-        .agg(pl.col(numbers.NSN).first())
-        .sort(numbers.CC, "_route_prefix")
-    )
+    reps = rows.group_by(CC, "_route_prefix").agg(pl.col(NSN).first()).sort(CC, "_route_prefix")
     for cc, prefix, nsn in reps.iter_rows():
         # Zones depend on the prefix only (phonenumbers' zone data is keyed on
         # prefixes of at most this length); any valid number with it will do.
@@ -222,7 +219,7 @@ def _generic_places(rows: pl.DataFrame, pack: RuleSet) -> tuple[pl.DataFrame, li
         )
     return pl.DataFrame(
         keys,
-        schema={numbers.CC: pl.Int32, "_route_prefix": pl.String, "_territory": pl.String},
+        schema={CC: pl.Int32, "_route_prefix": pl.String, TERRITORY: pl.String},
         orient="row",
     ), places
 
@@ -241,18 +238,17 @@ def route(
     pack_expr = pl.lit(None, pack_names)
     for name in reversed(juris.order):
         pack = juris.packs[name]
-        covered = pl.col(numbers.VALID) & pl.col(numbers.CC).is_in(sorted(pack.country_codes))
+        covered = pl.col(VALID) & pl.col(CC).is_in(sorted(pack.country_codes))
         if pack.regions:
             covered = covered & (
-                pl.col(numbers.REGION).is_in(sorted(pack.regions))
-                | pl.col(numbers.REGION).is_null()
+                pl.col(REGION).is_in(sorted(pack.regions)) | pl.col(REGION).is_null()
             )
         pack_expr = pl.when(covered).then(pl.lit(name, pack_names)).otherwise(pack_expr)
-    df = df.with_columns(pack_expr.alias("_pack"), pl.lit(None, pl.String).alias("_territory"))
+    df = df.with_columns(pack_expr.alias(PACK), pl.lit(None, pl.String).alias(TERRITORY))
 
     for name in juris.order:
         pack = juris.packs[name]
-        mine = pl.col("_pack") == name
+        mine = pl.col(PACK) == name
         if pack.territories:
             df = _route_explicit(df, pack, juris, mine, postal_column, unknown_territory)
         else:
@@ -265,20 +261,18 @@ def _route_generic(
 ) -> pl.DataFrame:
     """A pack placed by phonenumbers' data: once per distinct (country code,
     prefix), then one join of the rows on that small table."""
-    ccs = df.select(pl.col(numbers.CC).filter(mine).unique())[numbers.CC].to_list()
+    ccs = df.select(pl.col(CC).filter(mine).unique())[CC].to_list()
     if not ccs:
         return df
     depth = {cc: _tz_depth(cc) for cc in ccs}
     # The pack's rows alone, with their NSN (from the key when normalise left it out).
     where = df.select(mine.fill_null(False)).to_series().arg_true()
-    rows = df.select(numbers.CC, numbers.NSN if numbers.NSN in df.columns else numbers.E164).gather(
-        where
-    )
-    if numbers.NSN not in rows.columns:
-        rows = rows.with_columns(numbers.nsn_of_key().alias(numbers.NSN))
+    rows = df.select(CC, NSN if NSN in df.columns else E164).gather(where)
+    if NSN not in rows.columns:
+        rows = rows.with_columns(numbers.nsn_of_key().alias(NSN))
     rows = rows.with_columns(
-        pl.col(numbers.NSN)
-        .str.slice(0, pl.col(numbers.CC).replace_strict(depth, default=None, return_dtype=pl.Int64))
+        pl.col(NSN)
+        .str.slice(0, pl.col(CC).replace_strict(depth, default=None, return_dtype=pl.Int64))
         .alias("_route_prefix")
     )
     df = df.with_columns(
@@ -289,12 +283,12 @@ def _route_generic(
         juris.places[p.key] = p
     return (
         df.join(
-            table.rename({"_territory": "_route_t"}),
-            on=[numbers.CC, "_route_prefix"],
+            table.rename({TERRITORY: "_route_t"}),
+            on=[CC, "_route_prefix"],
             how="left",
             maintain_order="left",
         )
-        .with_columns(pl.coalesce("_territory", "_route_t").alias("_territory"))
+        .with_columns(pl.coalesce(TERRITORY, "_route_t").alias(TERRITORY))
         .drop("_route_prefix", "_route_t")
     )
 
@@ -320,7 +314,7 @@ def _route_explicit(
     """
     assert pack.postal_default is not None and pack.postal_unknown is not None
     unknown = pack.postal_unknown if unknown_territory == "strict" else pack.postal_default
-    territory = df[numbers.TERRITORY]  # text, or Categorical (numbers.normalise's compact form)
+    territory = df[NUMBER_TERRITORY]  # text, or Categorical (numbers.normalise's compact form)
     # Each row gets a position in `table`, the few places it can be given:
     # first its number territory's own place (an Enum's code is the position
     # in `bases`), then, from len(bases) on, that of a refinable number by
@@ -372,7 +366,7 @@ def _route_explicit(
         place = _fr_place(pack, table[i][len(pack.name) + 1 :].split("+"))
         juris.places[place.key] = place
     places = pl.Series(table, dtype=pl.String).gather(position)
-    if df["_territory"].null_count() == df.height:
+    if df[TERRITORY].null_count() == df.height:
         # The first pack placed: nothing to keep (a text pass saved).
-        return df.with_columns(places.alias("_territory"))
-    return df.with_columns(pl.coalesce(places, pl.col("_territory")).alias("_territory"))
+        return df.with_columns(places.alias(TERRITORY))
+    return df.with_columns(pl.coalesce(places, pl.col(TERRITORY)).alias(TERRITORY))

@@ -1,0 +1,75 @@
+"""`callscrub registry build`: compile registry exports into a snapshot."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from callscrub.cli.console import print_fields
+from callscrub.cli.values import parse_day
+from callscrub.errors import UsageError
+from callscrub.io.snapshot import build_snapshot
+from callscrub.io.writers import write_outputs
+from callscrub.rules.load import load_rules
+
+registry_app = typer.Typer(
+    help="Registry snapshots: compile exports once, scrub against them many times.",
+    no_args_is_help=True,
+)
+
+
+@registry_app.command("build")
+def registry_build(
+    out: Annotated[str, typer.Argument(metavar="OUT.parquet", help="The snapshot to write.")],
+    sources: Annotated[
+        list[str], typer.Option("--from", help="An export or an earlier snapshot (repeatable).")
+    ],
+    changes: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--changes",
+            help="A change list: additions and deletions (repeatable, applied in order).",
+        ),
+    ] = None,
+    export_date: Annotated[
+        str | None,
+        typer.Option(
+            "--export-date", help="When the exports were obtained (default: the oldest file date)."
+        ),
+    ] = None,
+    default_region: Annotated[str, typer.Option("--default-region")] = "FR",
+    encoding: Annotated[str | None, typer.Option("--encoding")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+) -> None:
+    """Compile registry exports into a snapshot: unique, sorted Int64 E.164 keys plus metadata."""
+    if not out.lower().endswith(".parquet"):
+        raise UsageError(f"{out}: a snapshot is a Parquet file; name it .parquet.")
+    day = None if export_date is None else parse_day(export_date)
+    built = build_snapshot(
+        out,
+        sources,
+        list(changes or []),
+        load_rules("fr"),
+        default_region=default_region.upper(),
+        export_date=day,
+        encoding=encoding,
+    )
+    write_outputs([(built["bytes"], out)])
+    if not quiet:
+        meta = built["meta"]
+        print_fields(
+            f"snapshot {out}",
+            [("numbers", f"{meta['numbers']:,}"), ("export date", str(meta["export_date"]))]
+            + [
+                (
+                    s["file"],
+                    ", ".join(
+                        f"{k} {v}" for k, v in s.items() if k not in ("file", "sha256", "sources")
+                    ),
+                )
+                for s in meta["sources"]
+            ],
+            stream=sys.stderr,
+        )

@@ -1,0 +1,67 @@
+"""Option values shared by several commands, parsed into typed values.
+
+Each parser raises UsageError (exit 2) with a message naming the option and
+an example of a valid value.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from callscrub.errors import UsageError
+
+
+class OnIllegal(StrEnum):
+    """What happens to a row whose slot is illegal (--on-illegal) or over a limit (--on-limit)."""
+
+    reschedule = "reschedule"
+    drop = "drop"
+
+
+class UnknownTerritory(StrEnum):
+    """A metropolitan number without postal code: the union of the metropolitan
+    calendars (strict) or the national one."""
+
+    strict = "strict"
+    national = "national"
+
+
+_HORIZON_UNITS = {"w": "weeks", "d": "days", "h": "hours", "m": "minutes"}
+
+
+def parse_horizon(text: str) -> timedelta:
+    """--horizon: a positive whole number of weeks, days, hours or minutes ("14d", "36h")."""
+    m = re.fullmatch(r"\s*(\d+)\s*([dhm]|w)\s*", text)
+    if not m or int(m.group(1)) == 0:
+        raise UsageError(
+            f"--horizon {text!r}: expected a positive duration such as 14d, 36h, 90m or 2w."
+        )
+    return timedelta(**{_HORIZON_UNITS[m.group(2)]: int(m.group(1))})
+
+
+def parse_now(text: str | None, campaign_tz: str) -> datetime:
+    """--now / --at: an ISO 8601 instant (a trailing Z means UTC); without an
+    offset it is read in `campaign_tz`. None means the clock's current instant."""
+    if text is None:
+        return datetime.now(UTC)
+    try:
+        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise UsageError(
+            f"--now {text!r}: expected ISO 8601, e.g. 2026-11-23T08:00:00+01:00."
+        ) from None
+    return value if value.tzinfo else value.replace(tzinfo=ZoneInfo(campaign_tz))
+
+
+def parse_day(text: str | None, option: str = "--at") -> date:
+    """A date option (YYYY-MM-DD; anything after the tenth character is ignored,
+    so an ISO instant gives its date). None means today (UTC)."""
+    if text is None:
+        return datetime.now(UTC).date()
+    try:
+        return date.fromisoformat(text[:10])
+    except ValueError:
+        raise UsageError(f"{option} {text!r}: expected a date YYYY-MM-DD.") from None

@@ -1,0 +1,70 @@
+"""The figures of a scrub run: plain data, shown by the CLI and written by
+--summary-json. Figures only: never a phone number.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from callscrub.core.checks.registry import Registry
+from callscrub.core.scrub import ScrubResult
+from callscrub.io.history import History
+from callscrub.rules.model import RuleSet
+
+
+def summary_dict(
+    result: ScrubResult,
+    *,
+    campaign: str,
+    registries: list[Registry] | None,
+    packs: list[RuleSet],
+    history: History | None = None,
+    checks: dict[str, Any] | None = None,
+    now: str,
+    elapsed: float,
+    outputs: dict[str, str],
+) -> dict[str, Any]:
+    """The run's figures as a JSON-ready dict, its keys in the order shown.
+
+    Reads the scrub's counts, each registry's and the history's row counts,
+    the pack versions in force on `now`'s date (ISO 8601), the campaign-level
+    `checks` and the output paths. `registries=None` records that the registry
+    check was skipped on purpose.
+    """
+    return {
+        "campaign": campaign,
+        "rules": [
+            {
+                "name": p.name,
+                "version": (v.label if (v := p.version_at(date.fromisoformat(now[:10]))) else None),
+                "sha256": p.sha256,
+            }
+            for p in packs
+        ],
+        "now": now,
+        "rows_in": result.rows_in,
+        "kept": result.kept,
+        "rescheduled": result.rescheduled,
+        "rejected": result.rejected,
+        "rejected_by_reason": result.reason_counts,
+        "registries": None
+        if registries is None
+        else [
+            {"file": r.name, "rows": r.rows, "numbers": r.numbers, "invalid_rows": r.invalid_rows}
+            for r in registries
+        ],
+        "registry_check": "skipped (--no-registry)" if registries is None else "done",
+        "history": None
+        if history is None
+        else {"files": history.files, "rows": history.rows, "numbers": history.numbers},
+        "checks": checks or {},
+        "outputs": outputs,
+        "elapsed_seconds": round(elapsed, 3),
+    }
+
+
+def to_json(data: object) -> str:
+    """`data` as indented JSON text ending in a newline, non-ASCII kept as is."""
+    return json.dumps(data, indent=2, sort_keys=False, ensure_ascii=False) + "\n"
