@@ -219,6 +219,7 @@ def _normalised(manifest: dict, out_dir: Path) -> dict:
     return json.loads(text.replace(str(out_dir), "<OUT>"))
 
 
+@pytest.mark.slow
 def test_two_processes_other_output_dir_hash_seed_and_threads_give_identical_bytes(
     tmp_path: Path,
 ) -> None:

@@ -391,6 +391,7 @@ def test_quiet_prints_nothing_on_stderr(tmp_path: Path, capsys: pytest.CaptureFi
         assert clean.exists()
 
 
+@pytest.mark.slow
 def test_plain_summary_from_console_script_non_tty(tmp_path: Path) -> None:
     header, rows = sample_rows(300)
     camp = write_rows(tmp_path / "c.csv", header, rows)
@@ -1139,6 +1140,7 @@ def test_csv_in_parquet_out_mixed(subset: dict, tmp_path: Path, capsys) -> None:
 # --------------------------------------------------------------------------- stdin / stdout
 
 
+@pytest.mark.slow
 def test_stdin_campaign_and_stdout_clean(tmp_path: Path) -> None:
     data = CAMPAIGN.read_bytes()
     rej = tmp_path / "rej.csv"
@@ -1182,6 +1184,7 @@ def test_stdin_campaign_and_stdout_clean(tmp_path: Path) -> None:
     assert not list(tmp_path.glob("-*")) and not part_files(tmp_path)
 
 
+@pytest.mark.slow
 def test_stdin_with_semicolons_and_bom(tmp_path: Path) -> None:
     data = (
         "\ufeffphone;call_at;offer\n0612345678;2026-12-01T10:00:00;Box TV, Netflix inclus\n".encode(
@@ -1223,6 +1226,7 @@ def test_stdin_with_semicolons_and_bom(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- entry points
 
 
+@pytest.mark.slow
 def test_console_script_version() -> None:
     proc = subprocess.run(
         [str(CONSOLE_SCRIPT), "--version"], capture_output=True, text=True, timeout=60
@@ -1238,6 +1242,7 @@ def test_version_in_process(capsys) -> None:
     assert out.strip() == f"callscrub {dist_version('callscrub')}"
 
 
+@pytest.mark.slow
 def test_python_dash_m_help() -> None:
     env = {**os.environ, "COLUMNS": "120", "NO_COLOR": "1", "TERM": "dumb"}
     proc = subprocess.run(
@@ -1274,6 +1279,7 @@ def test_scrub_help_lists_contract_options(capsys) -> None:
         assert option in out, option
 
 
+@pytest.mark.slow
 def test_python_dash_m_runs_a_scrub(tmp_path: Path) -> None:
     camp = write_rows(
         tmp_path / "c.csv",
@@ -1297,6 +1303,7 @@ def test_python_dash_m_runs_a_scrub(tmp_path: Path) -> None:
     assert read_csv(rej)["reason"].to_list() == ["invalid_number"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("slice_rows", [1, 7, 100])
 def test_outputs_written_a_slice_at_a_time_are_the_same_bytes(
     sample_run: dict, tmp_path: Path, monkeypatch, slice_rows: int

@@ -733,6 +733,7 @@ _ALPHABET = st.sampled_from(
 )
 
 
+@pytest.mark.slow
 @settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -774,6 +775,7 @@ def test_quick_cleaning_agrees_with_the_full_regex_cleaning(values):
     assert got["_letters"].to_list() == [re.search(r"[A-Za-z]", e) is not None for e in expected]
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(
     st.lists(
@@ -821,6 +823,7 @@ FRENCH_SHAPES = (
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(
     values=st.lists(st.from_regex(FRENCH_SHAPES, fullmatch=True), min_size=1, max_size=40),

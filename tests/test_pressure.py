@@ -733,6 +733,7 @@ PROPERTY = dict(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=60, **PROPERTY)
 @given(pressure_cases())
 def test_property_drop_matches_the_rule_and_never_exceeds_limits(fr, case):
@@ -744,6 +745,7 @@ def test_property_drop_matches_the_rule_and_never_exceeds_limits(fr, case):
     assert got == _reference_drop(rows, history)
 
 
+@pytest.mark.slow
 @settings(max_examples=60, **PROPERTY)
 @given(pressure_cases())
 def test_property_reschedule_never_exceeds_limits(fr, case):
@@ -760,6 +762,7 @@ def test_property_reschedule_never_exceeds_limits(fr, case):
             assert any(resched[i][0] == "kept" for i, r in enumerate(rows, 1) if r[0] == k)
 
 
+@pytest.mark.slow
 @settings(max_examples=40, **PROPERTY)
 @given(pressure_cases(), st.sampled_from(["drop", "reschedule"]))
 def test_property_vectorised_clearance_changes_nothing(fr, case, on_limit):
@@ -780,6 +783,7 @@ def test_property_vectorised_clearance_changes_nothing(fr, case, on_limit):
     assert fast.rejects.equals(walked.rejects)
 
 
+@pytest.mark.slow
 @settings(max_examples=40, **PROPERTY)
 @given(
     pressure_cases(),

@@ -26,6 +26,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import polars as pl
+import pytest
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
@@ -34,6 +35,9 @@ from callscrub.core.checks.registry import Registry, load_registry
 from callscrub.core.reasons import ALL_REASONS
 from callscrub.core.scrub import ScrubOptions, ScrubResult, scrub
 from callscrub.rules.model import load_rules
+
+# Hypothesis runs whole scrubs for hundreds of generated scenarios: seconds per test.
+pytestmark = pytest.mark.slow
 
 # ---------------------------------------------------------------------------
 # Independent reference data (not callscrub's own copies)

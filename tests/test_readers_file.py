@@ -46,6 +46,7 @@ def outcome(path: Path, header: bool) -> pl.DataFrame | str:
         return f"error: {exc}"
 
 
+@pytest.mark.slow
 @settings(
     max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

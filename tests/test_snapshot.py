@@ -271,6 +271,7 @@ def test_registry_lookup_names_the_first_listing_registry_even_from_unsorted_key
     assert registry_of(campaign, []).to_list() == [None] * 7
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(
     campaign=st.lists(st.one_of(st.none(), st.integers(0, 40)), max_size=60),

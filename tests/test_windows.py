@@ -829,6 +829,7 @@ def reference_outcomes(fr) -> dict[tuple[str, bool], dict[date, str]]:
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("zone_key", list(ZONES))
 def test_reference_holidays_are_blocked(reference_outcomes, zone_key):
     blocked = set().union(*(REF_HOLIDAYS[z] for z in ZONES[zone_key][3]))

@@ -637,6 +637,7 @@ def campaigns(draw):
     return ["phone", "call_at", *extras], rows, delimiter, style, corruption
 
 
+@pytest.mark.slow
 @settings(
     max_examples=max(1, int(40 * SCALE)),
     deadline=None,

@@ -38,6 +38,9 @@ from ._support import (
     write_csv,
 )
 
+# Separate processes, signals, locks held across processes and timed waits.
+pytestmark = pytest.mark.slow
+
 SMALL = f"phone,call_at,note\n0612345678,{SLOT},a\n0800-FLOWERS,{SLOT},b\n0612345679,{SLOT},c\n"
 # Another campaign whose CLEAN and REJECTS both differ from SMALL's (a run that must not land)
 OTHER = f"phone,call_at,note\n0612345670,{SLOT},x\n06 12,{SLOT},y\n"
