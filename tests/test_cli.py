@@ -976,7 +976,7 @@ def test_successful_run_replaces_previous_output(
     assert not part_files(tmp_path)
 
 
-# --------------------------------------------------------------------------- unexpected errors (exit 1)
+# ----------------------------------------------------------------------- unexpected errors (exit 1)
 
 FAKE_NUMBER = "+33 6 12 34 56 78"
 

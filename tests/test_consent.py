@@ -361,7 +361,7 @@ def test_out_of_hours_consent_is_not_consent_to_prospecting(fr):
     assert reasons_by_row(result) == {1: "no_consent"}
 
 
-# --------------------------------------------------------------------------- consent in the campaign
+# -------------------------------------------------------------------------- consent in the campaign
 
 
 def test_consent_from_a_campaign_column(fr):
@@ -602,7 +602,7 @@ def _obtained_on(path: Path, local: str) -> None:
     os.utime(path, (epoch(local), epoch(local)))
 
 
-# --------------------------------------------------------------------------- CLI: sector and caller ID
+# ------------------------------------------------------------------------ CLI: sector and caller ID
 
 
 def test_cli_unknown_sector_is_a_usage_error(tmp_path, capsys):
@@ -940,7 +940,7 @@ def test_cli_screened_files(tmp_path, capsys):
     assert [f["callable"] for f in summary["checks"]["screened_files"]] == [1, 1]
 
 
-# --------------------------------------------------------------------------- the stop without consent data
+# -------------------------------------------------------------------- the stop without consent data
 
 
 @pytest.mark.no_auto_consent

