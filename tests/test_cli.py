@@ -836,7 +836,8 @@ def test_unsupported_output_extension(
 def test_summary_json_in_nonexistent_directory_writes_no_output(
     small_campaign: Path, tmp_path: Path, capsys
 ) -> None:
-    """After any error no output is created: a failing --summary-json must not leave CLEAN/REJECTS behind."""
+    """After any error no output is created: a failing --summary-json must not leave
+    CLEAN/REJECTS behind."""
     clean, rej = tmp_path / "clean.csv", tmp_path / "rej.csv"
     code, _, err = run_cli(
         scrub_args(

@@ -508,7 +508,8 @@ def test_every_unscreened_row_gets_its_detail(fr, tmp_path):
     result = run_screened(fr, frame, [bloctel])
     assert reasons_by_row(result) == {2: "unscreened", 3: "unscreened", 4: "unscreened"}
     assert {detail_of(result, r) for r in (2, 3, 4)} == {
-        "absent from every screened (Bloctel return) file: not screened, so not known to be callable"
+        "absent from every screened (Bloctel return) file: "
+        "not screened, so not known to be callable"
     }
 
 

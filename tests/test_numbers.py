@@ -527,7 +527,8 @@ def _possible_lengths(cc: int) -> list[int]:
 
 @pytest.fixture(scope="module")
 def sample(fr):
-    """20,000 seeded random numbers in international form, the tool's rows and phonenumbers' reading."""
+    """20,000 seeded random numbers in international form, the tool's rows and phonenumbers'
+    reading."""
     rng = random.Random(20260811)
     digits = "0123456789"
     rows = []
@@ -817,9 +818,13 @@ def test_numbers_whose_answer_is_settled_by_no_digit_are_read(fr):
 
 
 FRENCH_SHAPES = (
-    r"0[0-9]{9}|\+33[0-9]{9}|0033[0-9]{9}|\+33[0-9]{8,10}|0[0-9]{8,10}"  # the lane's shapes, and one digit off
-    r"|0[1-9]( [0-9]{2}){4}|0[1-9](\.[0-9]{2}){4}|\+33 [1-9]( [0-9]{2}){4}|\+330[0-9]{9}"  # written with separators, a trunk 0
-    r"|0(262|269|590|594|596|639|690|692|693|694|696|508)[0-9]{6}|\+33(262|590|596|639|692|700)[0-9]{6}"  # overseas blocks
+    # the lane's shapes, and one digit off
+    r"0[0-9]{9}|\+33[0-9]{9}|0033[0-9]{9}|\+33[0-9]{8,10}|0[0-9]{8,10}"
+    # written with separators, a trunk 0
+    r"|0[1-9]( [0-9]{2}){4}|0[1-9](\.[0-9]{2}){4}|\+33 [1-9]( [0-9]{2}){4}|\+330[0-9]{9}"
+    # overseas blocks
+    r"|0(262|269|590|594|596|639|690|692|693|694|696|508)[0-9]{6}"
+    r"|\+33(262|590|596|639|692|700)[0-9]{6}"
 )
 
 
@@ -925,7 +930,8 @@ def test_registry_column_picked_by_accented_name(fr, tmp_path):
 def test_registry_bad_row_counted_not_fatal(fr, tmp_path):
     p = tmp_path / "bloctel.csv"
     p.write_text(
-        "numero;date_inscription\n0612345678;2024-01-02\nnot a number;2024-01-02\n0781234567;2024-01-02\n",
+        "numero;date_inscription\n"
+        "0612345678;2024-01-02\nnot a number;2024-01-02\n0781234567;2024-01-02\n",
         encoding="utf-8",
     )
     reg = _load(p, fr)

@@ -48,7 +48,8 @@ def test_build_from_every_format_dedupes_and_sorts(tmp_path: Path) -> None:
         ),
     )
     assert code == 0
-    # 0612345678 three times, in three formats: one key; Martinique and Réunion with their own codes.
+    # 0612345678 three times, in three formats: one key;
+    # Martinique and Réunion with their own codes.
     assert keys_of(out) == sorted(
         [33612345670, 33612345678, 33612345679, 262692123456, 596596301234]
     )
@@ -469,7 +470,8 @@ def test_a_snapshot_whose_keys_do_not_ascend_is_refused(
 
 
 def test_keys_normalised_slice_by_slice_are_the_keys_of_one_normalisation(monkeypatch):
-    """Registries and campaigns are normalised a slice at a time (memory): slicing changes no key or column."""
+    """Registries and campaigns are normalised a slice at a time (memory): slicing changes no
+    key or column."""
     from callscrub.phone import normalise as numbers
     from callscrub.rules.model import load_rules
 

@@ -411,7 +411,8 @@ def test_naive_times_read_in_campaign_tz(fr):
             "2027-05-31T16:00:00+02:00",
             "2027-05-31T10:00:00-04:00",
         ),
-        # Saint-Martin: 28 May 2026 (Thu) observed -> Fri 29; 27 May 2026 (Wed, decree) -> 28 blocked -> Fri 29.
+        # Saint-Martin: 28 May 2026 (Thu) observed -> Fri 29;
+        # 27 May 2026 (Wed, decree) -> 28 blocked -> Fri 29.
         (
             GP_MOBILE,
             None,
@@ -600,7 +601,8 @@ def test_no_legal_slot_within_horizon(fr):
     assert row["reason"] == "no_legal_slot"
     # The proposed instant is told in the campaign's zone, then why it is illegal.
     assert row["detail"].startswith(
-        "no legal slot within 1 day after 2026-11-28T11:00:00+01:00: Saturday 2026-11-28 11:00 (Europe/Paris) is not a calling day"
+        "no legal slot within 1 day after 2026-11-28T11:00:00+01:00: "
+        "Saturday 2026-11-28 11:00 (Europe/Paris) is not a calling day"
     )
 
 

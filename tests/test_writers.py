@@ -1,4 +1,5 @@
-"""writers.py: outputs given as parts are built one part ahead, in a worker thread, while the previous part is written."""
+"""writers.py: outputs given as parts are built one part ahead, in a worker thread, while the
+previous part is written."""
 
 from __future__ import annotations
 
