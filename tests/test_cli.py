@@ -278,7 +278,7 @@ def test_happy_path_clean_slots(sample_run: dict) -> None:
         zones = row["callee_tz"].split("|")
         locals_ = row["callee_local_time"].split("|")
         assert len(zones) == len(locals_) >= 1
-        for zone, text in zip(zones, locals_):
+        for zone, text in zip(zones, locals_, strict=True):
             assert ISO_WITH_OFFSET.match(text), text
             local = datetime.fromisoformat(text)
             assert local == final

@@ -82,11 +82,15 @@ def records(*rows: tuple[int, str, str | None, str | None]) -> pl.DataFrame:
 
 def kept_times(result) -> dict[int, str]:
     """source_row -> final call_at of the kept rows."""
-    return dict(zip(result.clean["source_row"].to_list(), result.clean["call_at"].to_list()))
+    return dict(
+        zip(result.clean["source_row"].to_list(), result.clean["call_at"].to_list(), strict=True)
+    )
 
 
 def reasons_by_row(result) -> dict[int, str]:
-    return dict(zip(result.rejects["source_row"].to_list(), result.rejects["reason"].to_list()))
+    return dict(
+        zip(result.rejects["source_row"].to_list(), result.rejects["reason"].to_list(), strict=True)
+    )
 
 
 def detail_of(result, row: int) -> str:
@@ -330,7 +334,11 @@ def test_out_of_hours_consent_keeps_a_saturday_evening_slot(fr):
     )
     result = run(fr, frame, now=NOW, out_of_hours_column="consent_out_of_hours")
     assert kept_times(result) == {1: "2026-08-22T21:00:00+02:00", 2: "2026-08-24T10:00:00+02:00"}
-    resched = dict(zip(result.clean["source_row"].to_list(), result.clean["rescheduled"].to_list()))
+    resched = dict(
+        zip(
+            result.clean["source_row"].to_list(), result.clean["rescheduled"].to_list(), strict=True
+        )
+    )
     assert resched == {1: False, 2: True}
 
 
@@ -889,7 +897,7 @@ def test_cli_contract_and_out_of_hours_columns(tmp_path, capsys):
     )
     assert cli.run(argv) == 0
     clean = _csv(tmp_path / "clean.csv")
-    assert dict(zip(clean["phone"].to_list(), clean["call_at"].to_list())) == {
+    assert dict(zip(clean["phone"].to_list(), clean["call_at"].to_list(), strict=True)) == {
         A: "2026-08-22T21:00:00+02:00",  # in the registry, but under contract; out-of-hours consent
         B: "2026-08-24T10:00:00+02:00",  # contract, no out-of-hours consent: moved to Monday
         C: "2026-08-12T11:00:00+02:00",
@@ -928,7 +936,7 @@ def test_cli_screened_files(tmp_path, capsys):
     assert cli.run(argv) == 0
     assert sorted(_csv(tmp_path / "clean.csv")["phone"].to_list()) == sorted([A, C])
     rejects = _csv(tmp_path / "rejects.csv")
-    assert dict(zip(rejects["phone"].to_list(), rejects["reason"].to_list())) == {
+    assert dict(zip(rejects["phone"].to_list(), rejects["reason"].to_list(), strict=True)) == {
         B: "registry",
         "0633333333": "unscreened",
     }

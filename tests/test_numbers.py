@@ -264,7 +264,7 @@ def test_every_reference_block_row_is_covered():
 def test_overseas_national_numbers_get_their_own_country_code(fr):
     out = norm([n for n, _ in BLOCK_CASES], fr)
     failures = []
-    for (national, block), row in zip(BLOCK_CASES, out.iter_rows(named=True)):
+    for (national, block), row in zip(BLOCK_CASES, out.iter_rows(named=True), strict=True):
         # The longest matching ARCEP block decides (blocks nest inside 07/09).
         owner = longest_block(national)
         iso = owner["iso"]
@@ -289,7 +289,7 @@ def test_overseas_block_types_follow_the_arcep_plan(fr):
     assert set(fr.dialable_types) >= {"FIXED_LINE", "MOBILE", "VOIP"}
     bad = [
         (n, row[numbers.TYPE])
-        for (n, _), row in zip(cases, out.iter_rows(named=True))
+        for (n, _), row in zip(cases, out.iter_rows(named=True), strict=True)
         if row[numbers.TYPE] not in ALLOWED_BLOCK_TYPES[n[1]]
     ]
     assert not bad, bad[:10]
@@ -542,7 +542,7 @@ def sample(fr):
             rows.append(str(cc) + "".join(rng.choice(digits) for _ in range(rng.choice(lengths))))
     out = numbers.normalise(pl.Series(["+" + d for d in rows], dtype=pl.String), fr, "FR")
     cases = []
-    for d, row in zip(rows, out.iter_rows(named=True)):
+    for d, row in zip(rows, out.iter_rows(named=True), strict=True):
         pn = phonenumbers.parse("+" + d)
         nsn = phonenumbers.national_significant_number(pn)
         cases.append((d, row, pn, nsn, longest_block("0" + nsn)))
@@ -614,7 +614,7 @@ def test_overseas_numbers_in_other_territorys_block_match_phonenumbers(sample):
     cases, _ = sample
     mismatches = []
     checked = 0
-    for digits, row, pn, nsn, block in cases:
+    for digits, row, pn, _nsn, block in cases:
         if pn.country_code not in (262, 590, 594, 596):
             continue
         if block is None or ISO_COUNTRY_CODE[block["iso"]] == pn.country_code:
@@ -714,7 +714,7 @@ def test_decisive_prefixes_give_phonenumbers_answer_for_every_completion(cc, len
     if cc == 33:  # every mobile prefix, as a national campaign holds them
         prefixes += [f"{n:05d}" for n in range(60000, 80000)]
     decisive = numbers._decisive(cc, length, prefixes)
-    assert all(p.startswith(d) for p, d in zip(prefixes, decisive))
+    assert all(p.startswith(d) for p, d in zip(prefixes, decisive, strict=True))
     for d in sorted(set(decisive)):
         verdicts = set()
         for _ in range(6):
@@ -724,7 +724,7 @@ def test_decisive_prefixes_give_phonenumbers_answer_for_every_completion(cc, len
         assert len(verdicts) == 1, (cc, length, d, verdicts)
     if cc == 33:  # mobiles (06, 07) are settled by three digits, not five
         assert len(set(decisive)) * 4 < len(set(prefixes))
-        assert max(len(d) for p, d in zip(prefixes, decisive) if p[0] in "67") <= 3
+        assert max(len(d) for p, d in zip(prefixes, decisive, strict=True) if p[0] in "67") <= 3
 
 
 # --------------------------------------------------------------------------- property
@@ -813,7 +813,7 @@ def test_numbers_whose_answer_is_settled_by_no_digit_are_read(fr):
         "+500354993",
     ]
     out = numbers.normalise(pl.Series(values, dtype=pl.String), fr, "FR")
-    for value, valid in zip(values, out[numbers.VALID].to_list()):
+    for value, valid in zip(values, out[numbers.VALID].to_list(), strict=True):
         assert valid == phonenumbers.is_valid_number(phonenumbers.parse(value)), value
 
 

@@ -63,7 +63,7 @@ def check_slots(rules, cases, zone: str, **options) -> None:
     """
     got = outcomes(rules, [(p, t) for p, t, _ in cases], campaign_tz=zone, **options)
     problems = []
-    for (phone, at, want), row in zip(cases, got):
+    for (phone, at, want), row in zip(cases, got, strict=True):
         have = row["callee_local_time"] if row["kept"] else None
         if have != want or (row["kept"] and (row["call_at"] != want or row["callee_tz"] != zone)):
             problems.append(

@@ -728,9 +728,10 @@ def _reference_drop(rows, history) -> dict[int, str]:
     return expected
 
 
-PROPERTY = dict(
-    deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
-)
+PROPERTY = {
+    "deadline": None,
+    "suppress_health_check": [HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+}
 
 
 @pytest.mark.slow

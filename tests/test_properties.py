@@ -581,9 +581,9 @@ class Scenario:
             )
         if self.registry_raw or self.registry_file:
             lines.append(f"  registry ({self.registry_file or 'memory'}): {self.registry_raw!r}")
-        for e164, given, revoked in self.consent:
+        for e164, given_at, revoked in self.consent:
             lines.append(
-                f"  consent {e164}: given {given.isoformat()}, "
+                f"  consent {e164}: given {given_at.isoformat()}, "
                 f"revoked {revoked.isoformat() if revoked else None}"
             )
         return "Scenario(\n" + "\n".join(lines) + "\n)"
@@ -704,9 +704,10 @@ def examples(n: int) -> int:
     return max(1, int(n * SCALE))
 
 
-PROPERTY = dict(
-    deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
-)
+PROPERTY = {
+    "deadline": None,
+    "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large],
+}
 
 
 # ---------------------------------------------------------------------------

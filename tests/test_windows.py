@@ -822,7 +822,7 @@ def reference_outcomes(fr) -> dict[tuple[str, bool], dict[date, str]]:
             assert res.rejects.height == 0, res.rejects.to_dicts()
             assert res.clean["source_row"].to_list() == list(range(1, len(group) + 1))
             for (z, d), local, zones in zip(
-                group, res.clean["callee_local_time"], res.clean["callee_tz"]
+                group, res.clean["callee_local_time"], res.clean["callee_tz"], strict=True
             ):
                 # the entry of the zone this CSV row is about (Saint-Martin -> America/Marigot)
                 out.setdefault((z, local_holidays), {})[d] = local.split("|")[
@@ -899,7 +899,9 @@ def test_next_legal_per_distinct_instant_is_the_row_by_row_answer(intervals, row
     )
     got = next_legal(frame, calendar, at="_t0", territory="_territory")
     assert got.equals(_next_legal_rows(frame, calendar, at="_t0", territory="_territory"))
-    for (place, t), slot in zip(rows, got["_slot"].to_list()):  # the slot itself, from the spans
+    for (place, t), slot in zip(
+        rows, got["_slot"].to_list(), strict=True
+    ):  # the slot itself, from the spans
         t = instant(t)
         legal = [max(t, s) for p, s, e in spans if p == place and t is not None and e > t]
         assert slot == (min(legal) if legal else None)

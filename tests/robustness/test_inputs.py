@@ -687,7 +687,7 @@ def test_generated_campaigns_lose_no_row_and_keep_every_value(campaign) -> None:
         kept = {int(x) for x in clean["source_row"]}
         for i, values in enumerate(rows, start=1):
             out = by_row[i]
-            for name, value in zip(header, values):
+            for name, value in zip(header, values, strict=True):
                 # a kept row's call_at is the final slot; the input is in original_call_at
                 column = "original_call_at" if name == "call_at" and i in kept else name
                 assert (out[column] or "") == value, (i, name, value, out[column])
