@@ -11,7 +11,8 @@ it gives against that snapshot. It is written as DIR/big/registry_snapshot.parqu
 same file name: rejection details name the registry), sorted and unique, with the
 snapshot metadata, so `callscrub scrub --registry` recognises it. Then, for instance:
 
-    /usr/bin/time -v callscrub scrub DIR/campaign.csv --registry DIR/big/registry_snapshot.parquet ...
+    /usr/bin/time -v callscrub scrub DIR/campaign.csv \\
+        --registry DIR/big/registry_snapshot.parquet ...
 """
 
 from __future__ import annotations

@@ -74,12 +74,14 @@ def main(argv: list[str] | None = None) -> int:
         "--build-side",
         choices=["force_left", "force_right", "auto"],
         default="force_left",
-        help="hash the campaign (force_left, default), the registry (force_right) or let polars pick",
+        help="hash the campaign (force_left, default), the registry (force_right) "
+        "or let polars pick",
     )
     ap.add_argument(
         "--together",
         action="store_true",
-        help="run both sinks in one collect_all (shares the scans through cached subplans) instead of one after the other",
+        help="run both sinks in one collect_all (shares the scans through cached subplans) "
+        "instead of one after the other",
     )
     ap.add_argument("--explain", action="store_true", help="print the optimised plan and exit")
     args = ap.parse_args(argv)

@@ -1,4 +1,5 @@
-"""Benchmark `callscrub scrub` against the polars reference (and, optionally, a hand-written script).
+"""Benchmark `callscrub scrub` against the polars reference (and, optionally, a hand-written
+script).
 
     python bench/run.py --rows N --registry M [--runs 3] [--formats csv,parquet]
                         [--json bench/results.json] [--workdir DIR] [--seed 1]
@@ -131,7 +132,8 @@ def build_snapshot(data: Path, runs_dir: Path) -> dict:
         runs_dir / "registry_build.log",
     )
     print(
-        f"snapshot: built {snap.name} in {result['wall_s']:.1f} s, {result['peak_rss_mib']:.0f} MiB",
+        f"snapshot: built {snap.name} in {result['wall_s']:.1f} s, "
+        f"{result['peak_rss_mib']:.0f} MiB",
         file=sys.stderr,
     )
     return result
@@ -295,14 +297,16 @@ def table(rows: list[dict]) -> str:
                 "-" if r.get("rss_ratio") is None else f"{r['rss_ratio']:.1f}x",
             ]
         )
-    widths = [max(len(h), *(len(l[i]) for l in lines)) for i, h in enumerate(head)]
-    fmt = lambda cells: (
-        "| "
-        + " | ".join(
-            c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths))
-        )
-        + " |"
-    )
+    widths = [max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(head)]
+
+    def fmt(cells: list[str]) -> str:
+        # every row has the header's cells: strict zip
+        padded = [
+            c.ljust(w) if i < 2 else c.rjust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ]
+        return "| " + " | ".join(padded) + " |"
+
     return "\n".join(
         [fmt(head), "|" + "|".join("-" * (w + 2) for w in widths) + "|", *map(fmt, lines)]
     )
@@ -376,7 +380,8 @@ def main(argv: list[str] | None = None) -> int:
                 result = measure(make(data, fmt, out), runs_dir / f"{what}_{fmt}_{run}.log")
                 raw.setdefault((what, fmt), []).append(result)
                 print(
-                    f"run {run}/{args.runs} {what:18} {fmt:7}: {result['wall_s']:7.2f} s wall, {result['cpu_s']:7.1f} s CPU, "
+                    f"run {run}/{args.runs} {what:18} {fmt:7}: {result['wall_s']:7.2f} s wall, "
+                    f"{result['cpu_s']:7.1f} s CPU, "
                     f"{result['peak_rss_mib']:7.0f} MiB (load {result['load_before']})",
                     file=sys.stderr,
                 )
@@ -464,25 +469,32 @@ def main(argv: list[str] | None = None) -> int:
         )
     print()
     print(
-        f"callscrub benchmark (commit {code_before['commit']}{', src modified' if code_before['src_changes'] else ''}): {args.rows:,} campaign rows x {args.registry:,} registry numbers, "
-        f"{args.runs} runs, median (machine: {os.cpu_count()} CPUs, load avg {os.getloadavg()[0]:.1f})"
+        f"callscrub benchmark (commit {code_before['commit']}"
+        f"{', src modified' if code_before['src_changes'] else ''}): "
+        f"{args.rows:,} campaign rows x {args.registry:,} registry numbers, "
+        f"{args.runs} runs, median "
+        f"(machine: {os.cpu_count()} CPUs, load avg {os.getloadavg()[0]:.1f})"
     )
     print(table(rows))
     if snapshot_build:
         print(
-            f"registry build ({args.registry:,} national-format lines -> snapshot): {snapshot_build['wall_s']:.1f} s wall, "
+            f"registry build ({args.registry:,} national-format lines -> snapshot): "
+            f"{snapshot_build['wall_s']:.1f} s wall, "
             f"{snapshot_build['peak_rss_mib']:.0f} MiB peak RSS"
         )
     if hand:
         r = hand["report"]
         print(
             f"handwritten: registry {r['registry_rows']:,} lines in {r['registry_seconds']:.1f} s "
-            f"({'all' if r['registry_done'] else 'stopped by the time limit'}), campaign {r['campaign_rows']:,} rows in "
-            f"{r['campaign_seconds']:.1f} s ({'done' if r['campaign_done'] else 'stopped by the time limit'}); "
-            f"rates: registry {hand['registry_rows_per_s'] or 0:,.0f} lines/s, campaign {hand['campaign_rows_per_s'] or 0:,.0f} rows/s; "
+            f"({'all' if r['registry_done'] else 'stopped by the time limit'}), "
+            f"campaign {r['campaign_rows']:,} rows in {r['campaign_seconds']:.1f} s "
+            f"({'done' if r['campaign_done'] else 'stopped by the time limit'}); "
+            f"rates: registry {hand['registry_rows_per_s'] or 0:,.0f} lines/s, "
+            f"campaign {hand['campaign_rows_per_s'] or 0:,.0f} rows/s; "
             f"its 'wall / ref' compares seconds per row."
             + (
-                f" Estimated for the full {args.registry:,} + {hand['asked_rows']:,} rows: {hand['estimated_full_s']:.0f} s."
+                f" Estimated for the full {args.registry:,} + {hand['asked_rows']:,} rows: "
+                f"{hand['estimated_full_s']:.0f} s."
                 if hand["estimated_full_s"]
                 else ""
             )
@@ -492,7 +504,8 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"callscrub {fmt}: kept {c['kept']:,}, rejected {c['rejected']:,} "
             f"({', '.join(f'{k} {v:,}' for k, v in c['reasons'].items())}); "
-            f"reference: kept {counts[('reference', fmt)]['kept']:,}, rejected {counts[('reference', fmt)]['rejected']:,}"
+            f"reference: kept {counts[('reference', fmt)]['kept']:,}, "
+            f"rejected {counts[('reference', fmt)]['rejected']:,}"
         )
         snap = counts.get(("callscrub+snapshot", fmt))
         if snap is not None and snap != c:

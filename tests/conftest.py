@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import polars as pl
@@ -20,21 +23,26 @@ NOW = datetime(2026, 11, 23, 8, 0, tzinfo=PARIS)
 
 @pytest.fixture(scope="session")
 def fr() -> RuleSet:
+    """The French rule set (rules/rulesets/fr.toml), loaded once per session."""
     return load_rules("fr")
 
 
 def campaign(
-    rows: list[tuple[str | None, str | None]] | list[dict], **extra_cols: list
+    rows: list[tuple[str | None, str | None]] | list[dict[str, str | None]],
+    **extra_cols: list[str | None],
 ) -> pl.DataFrame:
     """A campaign frame from (phone, call_at) pairs or dicts; extra columns by keyword."""
     if rows and isinstance(rows[0], dict):
         return pl.DataFrame(rows, schema=dict.fromkeys(rows[0], pl.String))
-    data = {"phone": [r[0] for r in rows], "call_at": [r[1] for r in rows]}
+    pairs = [r for r in rows if not isinstance(r, dict)]
+    assert len(pairs) == len(rows), "rows are all (phone, call_at) pairs or all dicts"
+    data = {"phone": [r[0] for r in pairs], "call_at": [r[1] for r in pairs]}
     data.update(extra_cols)
     return pl.DataFrame(data, schema=dict.fromkeys(data, pl.String))
 
 
 def registry_of(name: str, raw: list[str], rules: RuleSet) -> Registry:
+    """A registry named `name` holding the numbers of `raw`, normalised as the CLI does."""
     from callscrub.phone import normalise as numbers
 
     norm = numbers.normalise(pl.Series(raw, dtype=pl.String), rules, "FR")
@@ -50,11 +58,12 @@ def run(
     now: datetime = NOW,
     history: pl.DataFrame | None = None,
     consent: pl.DataFrame | None | str = "all",
-    **options,
+    **options: Any,
 ) -> ScrubResult:
-    """Scrub with conftest defaults. Since 2026-08-11 French slots need consent:
-    unless a test is about consent, every campaign number has a consent record
-    (consent="all"); pass consent=None for "no consent data" or a records frame."""
+    """Scrub `frame` with the conftest defaults and return the result. From 2026-08-11 a
+    French call needs the callee's consent (Code de la consommation L.223-1, opt-in): unless
+    a test is about consent, every campaign number has a consent record (consent="all");
+    pass consent=None for "no consent data" or a records frame."""
     if "horizon" in options and not isinstance(options["horizon"], timedelta):
         options["horizon"] = timedelta(days=options["horizon"])
     if isinstance(consent, str):
@@ -85,7 +94,7 @@ def consent_for(phones: pl.Series, rules: RuleSet | list[RuleSet]) -> pl.DataFra
     )
 
 
-def _with_consent_file(argv: list[str], directory) -> list[str]:
+def _with_consent_file(argv: list[str], directory: Path) -> list[str]:
     """`callscrub scrub` argv plus --consent FILE covering the campaign's numbers."""
     if not argv or argv[0] != "scrub" or "--consent" in argv or "--consent-column" in argv:
         return argv
@@ -124,7 +133,7 @@ _AUTO_CONSENT = {"on": True}
 
 
 @pytest.fixture(autouse=True, scope="session")
-def _campaign_numbers_have_consent(tmp_path_factory):
+def _campaign_numbers_have_consent(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """In-process `callscrub scrub` runs get consent for every campaign number
     (the opt-in regime applies to every slot after 2026-08-11), unless the test
     is marked `no_auto_consent` because consent is what it tests."""
@@ -133,7 +142,7 @@ def _campaign_numbers_have_consent(tmp_path_factory):
     real_run = cli.run
     directory = tmp_path_factory.mktemp("consent")
 
-    def run_with_consent(argv=None):
+    def run_with_consent(argv: list[str] | None = None) -> int:
         args = list(argv or [])
         return real_run(_with_consent_file(args, directory) if _AUTO_CONSENT["on"] else args)
 
@@ -143,7 +152,7 @@ def _campaign_numbers_have_consent(tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
-def _consent_marker(request):
+def _consent_marker(request: pytest.FixtureRequest) -> Iterator[None]:
     _AUTO_CONSENT["on"] = request.node.get_closest_marker("no_auto_consent") is None
     yield
     _AUTO_CONSENT["on"] = True

@@ -12,6 +12,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+# Each run of the generator is a separate Python process writing 70,000 rows.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 GENERATE = ROOT / "bench" / "generate.py"
 ROWS, REGISTRY = 20_000, 50_000

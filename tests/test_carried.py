@@ -15,6 +15,7 @@ from callscrub.core.scrub import ScrubOptions, scrub, split_campaign
 from conftest import NOW, consent_for
 
 
+@pytest.mark.slow
 @settings(max_examples=120, deadline=None)
 @given(
     values=st.lists(st.one_of(st.none(), st.text(max_size=30)), max_size=40),

@@ -279,7 +279,7 @@ def test_happy_path_clean_slots(sample_run: dict) -> None:
         zones = row["callee_tz"].split("|")
         locals_ = row["callee_local_time"].split("|")
         assert len(zones) == len(locals_) >= 1
-        for zone, text in zip(zones, locals_):
+        for zone, text in zip(zones, locals_, strict=True):
             assert ISO_WITH_OFFSET.match(text), text
             local = datetime.fromisoformat(text)
             assert local == final
@@ -392,6 +392,7 @@ def test_quiet_prints_nothing_on_stderr(tmp_path: Path, capsys: pytest.CaptureFi
         assert clean.exists()
 
 
+@pytest.mark.slow
 def test_plain_summary_from_console_script_non_tty(tmp_path: Path) -> None:
     header, rows = sample_rows(300)
     camp = write_rows(tmp_path / "c.csv", header, rows)
@@ -836,7 +837,8 @@ def test_unsupported_output_extension(
 def test_summary_json_in_nonexistent_directory_writes_no_output(
     small_campaign: Path, tmp_path: Path, capsys
 ) -> None:
-    """After any error no output is created: a failing --summary-json must not leave CLEAN/REJECTS behind."""
+    """After any error no output is created: a failing --summary-json must not leave
+    CLEAN/REJECTS behind."""
     clean, rej = tmp_path / "clean.csv", tmp_path / "rej.csv"
     code, _, err = run_cli(
         scrub_args(
@@ -976,7 +978,7 @@ def test_successful_run_replaces_previous_output(
     assert not part_files(tmp_path)
 
 
-# --------------------------------------------------------------------------- unexpected errors (exit 1)
+# ----------------------------------------------------------------------- unexpected errors (exit 1)
 
 FAKE_NUMBER = "+33 6 12 34 56 78"
 
@@ -1140,6 +1142,7 @@ def test_csv_in_parquet_out_mixed(subset: dict, tmp_path: Path, capsys) -> None:
 # --------------------------------------------------------------------------- stdin / stdout
 
 
+@pytest.mark.slow
 def test_stdin_campaign_and_stdout_clean(tmp_path: Path) -> None:
     data = CAMPAIGN.read_bytes()
     rej = tmp_path / "rej.csv"
@@ -1183,6 +1186,7 @@ def test_stdin_campaign_and_stdout_clean(tmp_path: Path) -> None:
     assert not list(tmp_path.glob("-*")) and not part_files(tmp_path)
 
 
+@pytest.mark.slow
 def test_stdin_with_semicolons_and_bom(tmp_path: Path) -> None:
     data = (
         "\ufeffphone;call_at;offer\n0612345678;2026-12-01T10:00:00;Box TV, Netflix inclus\n".encode(
@@ -1224,6 +1228,7 @@ def test_stdin_with_semicolons_and_bom(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- entry points
 
 
+@pytest.mark.slow
 def test_console_script_version() -> None:
     proc = subprocess.run(
         [str(CONSOLE_SCRIPT), "--version"], capture_output=True, text=True, timeout=60
@@ -1239,6 +1244,7 @@ def test_version_in_process(capsys) -> None:
     assert out.strip() == f"callscrub {dist_version('callscrub')}"
 
 
+@pytest.mark.slow
 def test_python_dash_m_help() -> None:
     env = {**os.environ, "COLUMNS": "120", "NO_COLOR": "1", "TERM": "dumb"}
     proc = subprocess.run(
@@ -1275,6 +1281,7 @@ def test_scrub_help_lists_contract_options(capsys) -> None:
         assert option in out, option
 
 
+@pytest.mark.slow
 def test_python_dash_m_runs_a_scrub(tmp_path: Path) -> None:
     camp = write_rows(
         tmp_path / "c.csv",
@@ -1320,6 +1327,7 @@ def test_app_invoked_directly_records_its_arguments_in_the_manifest(
     assert "verified: the outputs are reproduced byte for byte" in err
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("slice_rows", [1, 7, 100])
 def test_outputs_written_a_slice_at_a_time_are_the_same_bytes(
     sample_run: dict, tmp_path: Path, monkeypatch, slice_rows: int

@@ -83,11 +83,15 @@ def records(*rows: tuple[int, str, str | None, str | None]) -> pl.DataFrame:
 
 def kept_times(result) -> dict[int, str]:
     """source_row -> final call_at of the kept rows."""
-    return dict(zip(result.clean["source_row"].to_list(), result.clean["call_at"].to_list()))
+    return dict(
+        zip(result.clean["source_row"].to_list(), result.clean["call_at"].to_list(), strict=True)
+    )
 
 
 def reasons_by_row(result) -> dict[int, str]:
-    return dict(zip(result.rejects["source_row"].to_list(), result.rejects["reason"].to_list()))
+    return dict(
+        zip(result.rejects["source_row"].to_list(), result.rejects["reason"].to_list(), strict=True)
+    )
 
 
 def detail_of(result, row: int) -> str:
@@ -331,7 +335,11 @@ def test_out_of_hours_consent_keeps_a_saturday_evening_slot(fr):
     )
     result = run(fr, frame, now=NOW, out_of_hours_column="consent_out_of_hours")
     assert kept_times(result) == {1: "2026-08-22T21:00:00+02:00", 2: "2026-08-24T10:00:00+02:00"}
-    resched = dict(zip(result.clean["source_row"].to_list(), result.clean["rescheduled"].to_list()))
+    resched = dict(
+        zip(
+            result.clean["source_row"].to_list(), result.clean["rescheduled"].to_list(), strict=True
+        )
+    )
     assert resched == {1: False, 2: True}
 
 
@@ -362,7 +370,7 @@ def test_out_of_hours_consent_is_not_consent_to_prospecting(fr):
     assert reasons_by_row(result) == {1: "no_consent"}
 
 
-# --------------------------------------------------------------------------- consent in the campaign
+# -------------------------------------------------------------------------- consent in the campaign
 
 
 def test_consent_from_a_campaign_column(fr):
@@ -509,7 +517,8 @@ def test_every_unscreened_row_gets_its_detail(fr, tmp_path):
     result = run_screened(fr, frame, [bloctel])
     assert reasons_by_row(result) == {2: "unscreened", 3: "unscreened", 4: "unscreened"}
     assert {detail_of(result, r) for r in (2, 3, 4)} == {
-        "absent from every screened (Bloctel return) file: not screened, so not known to be callable"
+        "absent from every screened (Bloctel return) file: "
+        "not screened, so not known to be callable"
     }
 
 
@@ -603,7 +612,7 @@ def _obtained_on(path: Path, local: str) -> None:
     os.utime(path, (epoch(local), epoch(local)))
 
 
-# --------------------------------------------------------------------------- CLI: sector and caller ID
+# ------------------------------------------------------------------------ CLI: sector and caller ID
 
 
 def test_cli_unknown_sector_is_a_usage_error(tmp_path, capsys):
@@ -889,7 +898,7 @@ def test_cli_contract_and_out_of_hours_columns(tmp_path, capsys):
     )
     assert cli.run(argv) == 0
     clean = _csv(tmp_path / "clean.csv")
-    assert dict(zip(clean["phone"].to_list(), clean["call_at"].to_list())) == {
+    assert dict(zip(clean["phone"].to_list(), clean["call_at"].to_list(), strict=True)) == {
         A: "2026-08-22T21:00:00+02:00",  # in the registry, but under contract; out-of-hours consent
         B: "2026-08-24T10:00:00+02:00",  # contract, no out-of-hours consent: moved to Monday
         C: "2026-08-12T11:00:00+02:00",
@@ -928,7 +937,7 @@ def test_cli_screened_files(tmp_path, capsys):
     assert cli.run(argv) == 0
     assert sorted(_csv(tmp_path / "clean.csv")["phone"].to_list()) == sorted([A, C])
     rejects = _csv(tmp_path / "rejects.csv")
-    assert dict(zip(rejects["phone"].to_list(), rejects["reason"].to_list())) == {
+    assert dict(zip(rejects["phone"].to_list(), rejects["reason"].to_list(), strict=True)) == {
         B: "registry",
         "0633333333": "unscreened",
     }
@@ -941,7 +950,7 @@ def test_cli_screened_files(tmp_path, capsys):
     assert [f["callable"] for f in summary["checks"]["screened_files"]] == [1, 1]
 
 
-# --------------------------------------------------------------------------- the stop without consent data
+# -------------------------------------------------------------------- the stop without consent data
 
 
 @pytest.mark.no_auto_consent

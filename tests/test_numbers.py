@@ -264,7 +264,7 @@ def test_every_reference_block_row_is_covered():
 def test_overseas_national_numbers_get_their_own_country_code(fr):
     out = norm([n for n, _ in BLOCK_CASES], fr)
     failures = []
-    for (national, block), row in zip(BLOCK_CASES, out.iter_rows(named=True)):
+    for (national, block), row in zip(BLOCK_CASES, out.iter_rows(named=True), strict=True):
         # The longest matching ARCEP block decides (blocks nest inside 07/09).
         owner = longest_block(national)
         iso = owner["iso"]
@@ -289,7 +289,7 @@ def test_overseas_block_types_follow_the_arcep_plan(fr):
     assert set(fr.dialable_types) >= {"FIXED_LINE", "MOBILE", "VOIP"}
     bad = [
         (n, row[numbers.TYPE])
-        for (n, _), row in zip(cases, out.iter_rows(named=True))
+        for (n, _), row in zip(cases, out.iter_rows(named=True), strict=True)
         if row[numbers.TYPE] not in ALLOWED_BLOCK_TYPES[n[1]]
     ]
     assert not bad, bad[:10]
@@ -527,7 +527,8 @@ def _possible_lengths(cc: int) -> list[int]:
 
 @pytest.fixture(scope="module")
 def sample(fr):
-    """20,000 seeded random numbers in international form, the tool's rows and phonenumbers' reading."""
+    """20,000 seeded random numbers in international form, the tool's rows and phonenumbers'
+    reading."""
     rng = random.Random(20260811)
     digits = "0123456789"
     rows = []
@@ -541,7 +542,7 @@ def sample(fr):
             rows.append(str(cc) + "".join(rng.choice(digits) for _ in range(rng.choice(lengths))))
     out = numbers.normalise(pl.Series(["+" + d for d in rows], dtype=pl.String), fr, "FR")
     cases = []
-    for d, row in zip(rows, out.iter_rows(named=True)):
+    for d, row in zip(rows, out.iter_rows(named=True), strict=True):
         pn = phonenumbers.parse("+" + d)
         nsn = phonenumbers.national_significant_number(pn)
         cases.append((d, row, pn, nsn, longest_block("0" + nsn)))
@@ -613,7 +614,7 @@ def test_overseas_numbers_in_other_territorys_block_match_phonenumbers(sample):
     cases, _ = sample
     mismatches = []
     checked = 0
-    for digits, row, pn, nsn, block in cases:
+    for digits, row, pn, _nsn, block in cases:
         if pn.country_code not in (262, 590, 594, 596):
             continue
         if block is None or ISO_COUNTRY_CODE[block["iso"]] == pn.country_code:
@@ -713,7 +714,7 @@ def test_decisive_prefixes_give_phonenumbers_answer_for_every_completion(cc, len
     if cc == 33:  # every mobile prefix, as a national campaign holds them
         prefixes += [f"{n:05d}" for n in range(60000, 80000)]
     decisive = numbers._decisive(cc, length, prefixes)
-    assert all(p.startswith(d) for p, d in zip(prefixes, decisive))
+    assert all(p.startswith(d) for p, d in zip(prefixes, decisive, strict=True))
     for d in sorted(set(decisive)):
         verdicts = set()
         for _ in range(6):
@@ -723,7 +724,7 @@ def test_decisive_prefixes_give_phonenumbers_answer_for_every_completion(cc, len
         assert len(verdicts) == 1, (cc, length, d, verdicts)
     if cc == 33:  # mobiles (06, 07) are settled by three digits, not five
         assert len(set(decisive)) * 4 < len(set(prefixes))
-        assert max(len(d) for p, d in zip(prefixes, decisive) if p[0] in "67") <= 3
+        assert max(len(d) for p, d in zip(prefixes, decisive, strict=True) if p[0] in "67") <= 3
 
 
 # --------------------------------------------------------------------------- property
@@ -733,6 +734,7 @@ _ALPHABET = st.sampled_from(
 )
 
 
+@pytest.mark.slow
 @settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -774,6 +776,7 @@ def test_quick_cleaning_agrees_with_the_full_regex_cleaning(values):
     assert got["_letters"].to_list() == [re.search(r"[A-Za-z]", e) is not None for e in expected]
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(
     st.lists(
@@ -810,17 +813,22 @@ def test_numbers_whose_answer_is_settled_by_no_digit_are_read(fr):
         "+500354993",
     ]
     out = numbers.normalise(pl.Series(values, dtype=pl.String), fr, "FR")
-    for value, valid in zip(values, out[numbers.VALID].to_list()):
+    for value, valid in zip(values, out[numbers.VALID].to_list(), strict=True):
         assert valid == phonenumbers.is_valid_number(phonenumbers.parse(value)), value
 
 
 FRENCH_SHAPES = (
-    r"0[0-9]{9}|\+33[0-9]{9}|0033[0-9]{9}|\+33[0-9]{8,10}|0[0-9]{8,10}"  # the lane's shapes, and one digit off
-    r"|0[1-9]( [0-9]{2}){4}|0[1-9](\.[0-9]{2}){4}|\+33 [1-9]( [0-9]{2}){4}|\+330[0-9]{9}"  # written with separators, a trunk 0
-    r"|0(262|269|590|594|596|639|690|692|693|694|696|508)[0-9]{6}|\+33(262|590|596|639|692|700)[0-9]{6}"  # overseas blocks
+    # the lane's shapes, and one digit off
+    r"0[0-9]{9}|\+33[0-9]{9}|0033[0-9]{9}|\+33[0-9]{8,10}|0[0-9]{8,10}"
+    # written with separators, a trunk 0
+    r"|0[1-9]( [0-9]{2}){4}|0[1-9](\.[0-9]{2}){4}|\+33 [1-9]( [0-9]{2}){4}|\+330[0-9]{9}"
+    # overseas blocks
+    r"|0(262|269|590|594|596|639|690|692|693|694|696|508)[0-9]{6}"
+    r"|\+33(262|590|596|639|692|700)[0-9]{6}"
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(
     values=st.lists(st.from_regex(FRENCH_SHAPES, fullmatch=True), min_size=1, max_size=40),
@@ -922,7 +930,8 @@ def test_registry_column_picked_by_accented_name(fr, tmp_path):
 def test_registry_bad_row_counted_not_fatal(fr, tmp_path):
     p = tmp_path / "bloctel.csv"
     p.write_text(
-        "numero;date_inscription\n0612345678;2024-01-02\nnot a number;2024-01-02\n0781234567;2024-01-02\n",
+        "numero;date_inscription\n"
+        "0612345678;2024-01-02\nnot a number;2024-01-02\n0781234567;2024-01-02\n",
         encoding="utf-8",
     )
     reg = _load(p, fr)

@@ -63,7 +63,7 @@ def check_slots(rules, cases, zone: str, **options) -> None:
     """
     got = outcomes(rules, [(p, t) for p, t, _ in cases], campaign_tz=zone, **options)
     problems = []
-    for (phone, at, want), row in zip(cases, got):
+    for (phone, at, want), row in zip(cases, got, strict=True):
         have = row["callee_local_time"] if row["kept"] else None
         if have != want or (row["kept"] and (row["call_at"] != want or row["callee_tz"] != zone)):
             problems.append(
@@ -275,7 +275,8 @@ def test_us_florida_cap_rolling_window_edge_and_reschedule(packs) -> None:
         campaign_tz="America/New_York",
     )
     assert all(r["kept"] for r in got)
-    # --on-limit reschedule: the 4th row moves to the first instant the cap allows (Dec 9 09:00 EST).
+    # --on-limit reschedule: the 4th row moves to the first instant the cap allows
+    # (Dec 9 09:00 EST).
     got = outcomes(
         packs["us-tcpa"],
         [(fl, t) for t in base] + [(fl, "2026-12-08T12:00:00-05:00")],
@@ -380,7 +381,8 @@ def test_us_alabama_christmas_moves_to_saturday(packs) -> None:
 
 def test_us_area_code_spanning_two_zones_gets_intersection(packs) -> None:
     # +1 208 (Idaho): America/Boise (-07:00) and America/Los_Angeles (-08:00).
-    # 08:00-21:00 in both: from 08:00 Pacific (= 09:00 Mountain) to 21:00 Mountain (= 20:00 Pacific).
+    # 08:00-21:00 in both: from 08:00 Pacific (= 09:00 Mountain)
+    # to 21:00 Mountain (= 20:00 Pacific).
     idaho = numbers_with("+1 208 555 01", 4)
     got = outcomes(
         packs["us-tcpa"],
@@ -633,14 +635,17 @@ def test_mixed_campaign_routes_each_row_to_its_pack(packs) -> None:
         False,
         "out_of_jurisdiction",
     )
-    covered = "fr: +33, +262, +508, +590, +594, +596; it-assocontact: +39 (IT); us-tcpa: +1 (US); ca-crtc: +1 (CA)"
-    assert (
-        de["detail"]
-        == f"+49 number (DE) is not covered by rule set(s) fr, it-assocontact, us-tcpa, ca-crtc ({covered})"
+    covered = (
+        "fr: +33, +262, +508, +590, +594, +596; it-assocontact: +39 (IT); "
+        "us-tcpa: +1 (US); ca-crtc: +1 (CA)"
     )
-    assert (
-        jm["detail"]
-        == f"+1 number (JM) is not covered by rule set(s) fr, it-assocontact, us-tcpa, ca-crtc ({covered})"
+    assert de["detail"] == (
+        "+49 number (DE) is not covered by rule set(s) "
+        f"fr, it-assocontact, us-tcpa, ca-crtc ({covered})"
+    )
+    assert jm["detail"] == (
+        "+1 number (JM) is not covered by rule set(s) "
+        f"fr, it-assocontact, us-tcpa, ca-crtc ({covered})"
     )
 
 
@@ -651,7 +656,8 @@ def test_pack_order_does_not_change_us_canada_routing(packs) -> None:
     ]
     for order in (["us-tcpa", "ca-crtc"], ["ca-crtc", "us-tcpa"]):
         got = outcomes([packs[n] for n in order], rows, campaign_tz="America/New_York")
-        # Toronto Saturday 19:00 is after the CRTC weekend 18:00 -> Sunday 10:00; New York 19:00 legal (TCPA).
+        # Toronto Saturday 19:00 is after the CRTC weekend 18:00 -> Sunday 10:00;
+        # New York 19:00 legal (TCPA).
         assert [r["callee_local_time"] for r in got] == [
             "2026-12-06T10:00:00-05:00",
             "2026-12-05T19:00:00-05:00",
@@ -924,7 +930,8 @@ BAD_PACKS = {
     ),
     "missing-version-source": (
         lambda: _es(
-            'source = "TRLGDCU art. 96.2: Monday to Friday 09:00-21:00, never weekends or holidays"\n',
+            'source = "TRLGDCU art. 96.2: Monday to Friday 09:00-21:00, '
+            'never weekends or holidays"\n',
             "",
         ),
         "versions[0].source",
@@ -950,7 +957,8 @@ BAD_PACKS = {
     "subdivision-missing-source": (
         lambda: _edit(
             _us_text(),
-            'source = "Alabama Code 8-19A-4: no telephone solicitation on Sundays or state holidays"\n',
+            'source = "Alabama Code 8-19A-4: '
+            'no telephone solicitation on Sundays or state holidays"\n',
             "",
         ),
         "subdivisions.AL.source",
@@ -1137,7 +1145,7 @@ def test_every_builtin_rule_carries_its_legal_source(packs) -> None:
     assert str(packs["fr"].first_version.valid_from) == "2023-03-01"
 
 
-# =========================================================================== rules / explain commands
+# ========================================================================= rules / explain commands
 
 
 def test_rules_list_shows_six_packs_with_versions(capsys) -> None:

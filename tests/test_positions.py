@@ -47,7 +47,8 @@ def test_factorize_codes_point_at_each_value(values):
     )
 )
 def test_repeated_marks_the_keys_that_occur_more_than_once(values):
-    """Counted one value at a time: a key (nulls as one value) is repeated when it occurs twice or more."""
+    """Counted one value at a time: a key (nulls as one value) is repeated when it occurs
+    twice or more."""
     got = repeated(pl.Series("k", values, dtype=pl.Int64))
     assert got.to_list() == [values.count(v) > 1 for v in values]
     assert got.name == "k"

@@ -100,7 +100,7 @@ FR = load_rules("fr")
 NOV_2_3_4 = ("2026-11-02T11:00:00", "2026-11-03T11:00:00", "2026-11-04T11:00:00")
 
 
-# --------------------------------------------------------------------------- 1. cap: exact boundaries
+# ------------------------------------------------------------------------- 1. cap: exact boundaries
 
 
 def test_fourth_attempt_kept_fifth_rejected(fr):
@@ -344,7 +344,7 @@ def test_lockout_then_cap(fr):
     assert lock_allowed(o2[1][1]) == "2026-12-27"
 
 
-# --------------------------------------------------------------------------- 3. overseas: the called party's day
+# -------------------------------------------------------------- 3. overseas: the called party's day
 
 
 def test_reunion_history_counts_on_the_reunion_day(fr):
@@ -414,7 +414,7 @@ def test_guadeloupe_slot_counts_on_the_guadeloupe_day(fr):
     assert cap_first_allowed(o[1][1]) == "2026-11-26"
 
 
-# --------------------------------------------------------------------------- 4. campaign rows, order, ties
+# -------------------------------------------------------------------- 4. campaign rows, order, ties
 
 
 def test_six_calls_in_a_week_keeps_the_first_four_in_slot_order(fr):
@@ -728,11 +728,13 @@ def _reference_drop(rows, history) -> dict[int, str]:
     return expected
 
 
-PROPERTY = dict(
-    deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
-)
+PROPERTY = {
+    "deadline": None,
+    "suppress_health_check": [HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+}
 
 
+@pytest.mark.slow
 @settings(max_examples=60, **PROPERTY)
 @given(pressure_cases())
 def test_property_drop_matches_the_rule_and_never_exceeds_limits(fr, case):
@@ -744,6 +746,7 @@ def test_property_drop_matches_the_rule_and_never_exceeds_limits(fr, case):
     assert got == _reference_drop(rows, history)
 
 
+@pytest.mark.slow
 @settings(max_examples=60, **PROPERTY)
 @given(pressure_cases())
 def test_property_reschedule_never_exceeds_limits(fr, case):
@@ -760,6 +763,7 @@ def test_property_reschedule_never_exceeds_limits(fr, case):
             assert any(resched[i][0] == "kept" for i, r in enumerate(rows, 1) if r[0] == k)
 
 
+@pytest.mark.slow
 @settings(max_examples=40, **PROPERTY)
 @given(pressure_cases(), st.sampled_from(["drop", "reschedule"]))
 def test_property_vectorised_clearance_changes_nothing(fr, case, on_limit):
@@ -780,6 +784,7 @@ def test_property_vectorised_clearance_changes_nothing(fr, case, on_limit):
     assert fast.rejects.equals(walked.rejects)
 
 
+@pytest.mark.slow
 @settings(max_examples=40, **PROPERTY)
 @given(
     pressure_cases(),

@@ -26,6 +26,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import polars as pl
+import pytest
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
@@ -35,6 +36,9 @@ from callscrub.core.reasons import ALL_REASONS
 from callscrub.core.scrub import ScrubOptions, ScrubResult, scrub
 from callscrub.io.registries import load_registry
 from callscrub.rules.load import load_rules
+
+# Hypothesis runs whole scrubs for hundreds of generated scenarios: seconds per test.
+pytestmark = pytest.mark.slow
 
 # ---------------------------------------------------------------------------
 # Independent reference data (not callscrub's own copies)
@@ -567,18 +571,21 @@ class Scenario:
     def __repr__(self) -> str:
         lines = [
             f"now={self.now.isoformat()} horizon={self.horizon} on_illegal={self.on_illegal} "
-            f"unknown_territory={self.unknown_territory} local_holidays={self.local_holidays} on_limit={self.on_limit}"
+            f"unknown_territory={self.unknown_territory} local_holidays={self.local_holidays} "
+            f"on_limit={self.on_limit}"
         ]
         for i, r in enumerate(self.rows, 1):
             pc = f" postal={r.postal!r}" if self.with_postal else ""
             lines.append(
-                f"  row {i}: phone={r.phone!r} call_at={r.call_at!r}{pc} [{r.spec.kind} {r.spec.e164}]"
+                f"  row {i}: phone={r.phone!r} call_at={r.call_at!r}{pc} "
+                f"[{r.spec.kind} {r.spec.e164}]"
             )
         if self.registry_raw or self.registry_file:
             lines.append(f"  registry ({self.registry_file or 'memory'}): {self.registry_raw!r}")
-        for e164, given, revoked in self.consent:
+        for e164, given_at, revoked in self.consent:
             lines.append(
-                f"  consent {e164}: given {given.isoformat()}, revoked {revoked.isoformat() if revoked else None}"
+                f"  consent {e164}: given {given_at.isoformat()}, "
+                f"revoked {revoked.isoformat() if revoked else None}"
             )
         return "Scenario(\n" + "\n".join(lines) + "\n)"
 
@@ -698,9 +705,10 @@ def examples(n: int) -> int:
     return max(1, int(n * SCALE))
 
 
-PROPERTY = dict(
-    deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
-)
+PROPERTY = {
+    "deadline": None,
+    "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large],
+}
 
 
 # ---------------------------------------------------------------------------
@@ -773,7 +781,8 @@ def test_no_kept_number_is_in_the_registry(sc: Scenario) -> None:
 @settings(max_examples=examples(40), **PROPERTY)
 @given(scenarios(max_rows=10))
 def test_numbers_are_normalised_to_the_expected_e164(sc: Scenario) -> None:
-    """Campaign and registry meet on E.164: every format of a number gives the same key (DOMAIN 4)."""
+    """Campaign and registry meet on E.164: every format of a number gives the same key
+    (DOMAIN 4)."""
     res = run_scrub(sc)
     for out in (res.clean, res.rejects):
         for rec in out.iter_rows(named=True):
@@ -807,7 +816,8 @@ def check_kept_row(sc: Scenario, rec: dict) -> None:
     assert territory is not None, f"row {i + 1} kept outside the French plan: {rec['phone_e164']}"
     zones = set(territory_info(territory)[1]) | set(rec["callee_tz"].split("|"))
     assert set(territory_info(territory)[1]) <= set(rec["callee_tz"].split("|")), (
-        f"row {i + 1} {rec['phone_e164']}: callee_tz {rec['callee_tz']} misses {territory_info(territory)[1]}"
+        f"row {i + 1} {rec['phone_e164']}: callee_tz {rec['callee_tz']} "
+        f"misses {territory_info(territory)[1]}"
     )
     blocked = blocked_days(territory, sc.local_holidays, with_disputed=False)
     why = why_illegal(slot, zones, blocked)
@@ -848,7 +858,8 @@ def test_every_kept_slot_is_legal(sc: Scenario) -> None:
 @settings(max_examples=examples(40), **PROPERTY)
 @given(scenarios(max_rows=8))
 def test_slots_are_the_earliest_legal_and_rejections_are_warranted(sc: Scenario) -> None:
-    """A row is moved only past illegal time, and dropped for windows only when no legal time is near.
+    """A row is moved only past illegal time, and dropped for windows only when no legal time
+    is near.
 
     Legal stretches start at whole UTC hours in every French zone (whole-hour
     offsets), so checking the start instant and each whole hour after it is
@@ -881,7 +892,8 @@ def test_slots_are_the_earliest_legal_and_rejections_are_warranted(sc: Scenario)
         zones = set(territory_info(territory)[1]) | set(rec["callee_tz"].split("|"))
         for candidate in [start] + [h for h in whole_hours_between(start, slot) if h < slot]:
             assert not surely_legal(candidate, territory, zones), (
-                f"row {i + 1} {rec['phone_e164']} ({territory}) moved from {start} to {rec['call_at']}, "
+                f"row {i + 1} {rec['phone_e164']} ({territory}) "
+                f"moved from {start} to {rec['call_at']}, "
                 f"but {candidate.isoformat()} was already legal"
             )
 
@@ -902,7 +914,8 @@ def test_slots_are_the_earliest_legal_and_rejections_are_warranted(sc: Scenario)
             candidates += whole_hours_between(start, start + sc.horizon)
         for candidate in candidates:
             assert not surely_legal(candidate, territory, zones), (
-                f"row {i + 1} {rec['phone_e164']} ({territory}) rejected as {rec['reason']} from {start} "
+                f"row {i + 1} {rec['phone_e164']} ({territory}) "
+                f"rejected as {rec['reason']} from {start} "
                 f"(horizon {sc.horizon}), but {candidate.isoformat()} is legal"
             )
 
@@ -919,7 +932,8 @@ def test_rescrubbing_the_clean_list_keeps_it_unchanged(sc: Scenario) -> None:
     first = run_scrub(sc, registries)
     again = run_scrub(sc, registries, first.clean)
     assert again.rejects.height == 0, (
-        f"re-scrub rejected: {again.rejects.select('source_row', 'phone', 'call_at', 'reason', 'detail').rows()}"
+        "re-scrub rejected: "
+        f"{again.rejects.select('source_row', 'phone', 'call_at', 'reason', 'detail').rows()}"
     )
     assert again.clean.height == first.clean.height
     assert again.clean["call_at"].to_list() == first.clean["call_at"].to_list()
@@ -974,7 +988,8 @@ def test_rejections_use_the_closed_vocabulary_with_a_detail(sc: Scenario) -> Non
     assert counted == actual
     flags = res.clean["rescheduled"].to_list()
     assert None not in flags, (
-        f"kept rows without a rescheduled flag: {res.clean.filter(pl.col('rescheduled').is_null()).rows()}"
+        "kept rows without a rescheduled flag: "
+        f"{res.clean.filter(pl.col('rescheduled').is_null()).rows()}"
     )
     assert res.rescheduled == sum(flags)
     # The first check that applies gives the reason (reasons.ALL_REASONS order).

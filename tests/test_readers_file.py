@@ -46,6 +46,7 @@ def outcome(path: Path, header: bool) -> pl.DataFrame | str:
         return f"error: {exc}"
 
 
+@pytest.mark.slow
 @settings(
     max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -89,7 +90,8 @@ def declined(path: Path, data: bytes, header: bool = True) -> str:
 
 def usual_file(path: Path, rows: int = 2000) -> bytes:
     lines = ["customer_id;phone;call_at;note"] + [
-        f'C{i};06 12 34 {i % 100:02d} {i % 97:02d};2026-12-0{i % 9 + 1}T10:00:00;"Rappeler; après 18h ""é"" {i}"'
+        f"C{i};06 12 34 {i % 100:02d} {i % 97:02d};2026-12-0{i % 9 + 1}T10:00:00;"
+        f'"Rappeler; après 18h ""é"" {i}"'
         for i in range(rows)
     ]
     data = ("\ufeff" + "\r\n".join(lines) + "\r\n").encode("utf-8")

@@ -48,7 +48,8 @@ def test_build_from_every_format_dedupes_and_sorts(tmp_path: Path) -> None:
         ),
     )
     assert code == 0
-    # 0612345678 three times, in three formats: one key; Martinique and Réunion with their own codes.
+    # 0612345678 three times, in three formats: one key;
+    # Martinique and Réunion with their own codes.
     assert keys_of(out) == sorted(
         [33612345670, 33612345678, 33612345679, 262692123456, 596596301234]
     )
@@ -271,6 +272,7 @@ def test_registry_lookup_names_the_first_listing_registry_even_from_unsorted_key
     assert registry_of(campaign, []).to_list() == [None] * 7
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(
     campaign=st.lists(st.one_of(st.none(), st.integers(0, 40)), max_size=60),
@@ -476,7 +478,8 @@ def test_a_snapshot_whose_keys_do_not_ascend_is_refused(
 
 
 def test_keys_normalised_slice_by_slice_are_the_keys_of_one_normalisation(monkeypatch):
-    """Registries and campaigns are normalised a slice at a time (memory): slicing changes no key or column."""
+    """Registries and campaigns are normalised a slice at a time (memory): slicing changes no
+    key or column."""
     from callscrub.phone import normalise as numbers
     from callscrub.rules.load import load_rules
 

@@ -411,7 +411,8 @@ def test_naive_times_read_in_campaign_tz(fr):
             "2027-05-31T16:00:00+02:00",
             "2027-05-31T10:00:00-04:00",
         ),
-        # Saint-Martin: 28 May 2026 (Thu) observed -> Fri 29; 27 May 2026 (Wed, decree) -> 28 blocked -> Fri 29.
+        # Saint-Martin: 28 May 2026 (Thu) observed -> Fri 29;
+        # 27 May 2026 (Wed, decree) -> 28 blocked -> Fri 29.
         (
             GP_MOBILE,
             None,
@@ -600,7 +601,8 @@ def test_no_legal_slot_within_horizon(fr):
     assert row["reason"] == "no_legal_slot"
     # The proposed instant is told in the campaign's zone, then why it is illegal.
     assert row["detail"].startswith(
-        "no legal slot within 1 day after 2026-11-28T11:00:00+01:00: Saturday 2026-11-28 11:00 (Europe/Paris) is not a calling day"
+        "no legal slot within 1 day after 2026-11-28T11:00:00+01:00: "
+        "Saturday 2026-11-28 11:00 (Europe/Paris) is not a calling day"
     )
 
 
@@ -820,7 +822,7 @@ def reference_outcomes(fr) -> dict[tuple[str, bool], dict[date, str]]:
             assert res.rejects.height == 0, res.rejects.to_dicts()
             assert res.clean["source_row"].to_list() == list(range(1, len(group) + 1))
             for (z, d), local, zones in zip(
-                group, res.clean["callee_local_time"], res.clean["callee_tz"]
+                group, res.clean["callee_local_time"], res.clean["callee_tz"], strict=True
             ):
                 # the entry of the zone this CSV row is about (Saint-Martin -> America/Marigot)
                 out.setdefault((z, local_holidays), {})[d] = local.split("|")[
@@ -829,6 +831,7 @@ def reference_outcomes(fr) -> dict[tuple[str, bool], dict[date, str]]:
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("zone_key", list(ZONES))
 def test_reference_holidays_are_blocked(reference_outcomes, zone_key):
     blocked = set().union(*(REF_HOLIDAYS[z] for z in ZONES[zone_key][3]))
@@ -896,7 +899,9 @@ def test_next_legal_per_distinct_instant_is_the_row_by_row_answer(intervals, row
     )
     got = next_legal(frame, calendar, at="_t0", territory="_territory")
     assert got.equals(_next_legal_rows(frame, calendar, at="_t0", territory="_territory"))
-    for (place, t), slot in zip(rows, got["_slot"].to_list()):  # the slot itself, from the spans
+    for (place, t), slot in zip(
+        rows, got["_slot"].to_list(), strict=True
+    ):  # the slot itself, from the spans
         t = instant(t)
         legal = [max(t, s) for p, s, e in spans if p == place and t is not None and e > t]
         assert slot == (min(legal) if legal else None)

@@ -1,4 +1,5 @@
-"""writers.py: outputs given as parts are built one part ahead, in a worker thread, while the previous part is written."""
+"""writers.py: outputs given as parts are built one part ahead, in a worker thread, while the
+previous part is written."""
 
 from __future__ import annotations
 
@@ -65,7 +66,7 @@ def test_a_part_that_cannot_be_built_raises_in_the_reader_after_the_parts_before
     ahead = _BuiltAhead([frames("a", 2), frames("b", 3, fail_at=1)])
     got = []
     with pytest.raises(pl.exceptions.ComputeError, match="b part 1"):
-        for i, f in ahead:
+        for _i, f in ahead:
             got.append(f["part"][0])
     ahead.close()
     assert got == ["a0", "b0", "a1"]

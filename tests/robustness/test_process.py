@@ -38,6 +38,9 @@ from ._support import (
     write_csv,
 )
 
+# Separate processes, signals, locks held across processes and timed waits.
+pytestmark = pytest.mark.slow
+
 SMALL = f"phone,call_at,note\n0612345678,{SLOT},a\n0800-FLOWERS,{SLOT},b\n0612345679,{SLOT},c\n"
 # Another campaign whose CLEAN and REJECTS both differ from SMALL's (a run that must not land)
 OTHER = f"phone,call_at,note\n0612345670,{SLOT},x\n06 12,{SLOT},y\n"
@@ -212,7 +215,7 @@ def test_sigterm_while_the_outputs_are_written_leaves_no_part_file(
     assert_untouched(earlier, tmp_path)
 
 
-# --------------------------------------------------------------------------- signals at the worst moments (injected)
+# ---------------------------------------------------------- signals at the worst moments (injected)
 
 
 def _raise_at_fsync_of(
@@ -387,7 +390,7 @@ def test_two_runs_on_the_same_outputs_never_interleave(medium: Path, tmp_path: P
     assert not part_files(tmp_path)
 
 
-# --------------------------------------------------------------------------- unwritable outputs, full disk
+# -------------------------------------------------------------------- unwritable outputs, full disk
 
 
 def test_output_directory_that_is_a_file_is_an_input_error(tmp_path: Path) -> None:
