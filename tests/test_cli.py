@@ -310,6 +310,28 @@ def test_empty_call_at_rows_are_rejected_not_lost(
     assert rejected["note"].to_list() == ["b"]
 
 
+def test_a_slot_over_a_year_ahead_is_worded_with_the_run_not_an_option(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A proposed time more than 366 days after the run's instant is an
+    invalid call time; the rejects say so in terms of the run, not of a
+    command-line option (the library words the same detail)."""
+    camp = write_rows(
+        tmp_path / "c.csv",
+        ["phone", "call_at"],
+        [["0612345678", "2026-12-01T10:00:00"], ["0698765432", "2027-11-25T10:00:00"]],
+    )
+    clean, rej = tmp_path / "clean.csv", tmp_path / "rej.csv"
+    code, _, err = run_cli(scrub_args(camp, clean, rej, "--no-registry", "-q"), capsys)
+    assert code == 0, err
+    rejected = read_csv(rej)
+    assert rejected["reason"].to_list() == ["invalid_call_time"]
+    assert rejected["detail"].to_list() == [
+        "2027-11-25T10:00:00 is more than 366 days after the time of the run"
+    ]
+    assert read_csv(clean)["source_row"].to_list() == ["1"]
+
+
 # --------------------------------------------------------------------------- summary
 
 
