@@ -1,4 +1,4 @@
-"""Shared helpers for the robustness suite (issue #8).
+"""Shared helpers for the robustness suite.
 
 In-process runs go through `callscrub.cli.run` looked up on the module at call
 time, so that tests/conftest.py's autouse fixture adds `--consent FILE` for the

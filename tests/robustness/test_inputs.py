@@ -1,4 +1,4 @@
-"""Robustness of `callscrub scrub` against broken inputs (issue #8).
+"""Robustness of `callscrub scrub` against broken inputs.
 
 Every broken input goes through the whole CLI (`callscrub.cli.run`) and ends in
 one of two outcomes, which each test states:
@@ -624,7 +624,7 @@ EXTRA_NAMES = [
 ]
 
 
-# CALLSCRUB_PROPERTY_SCALE=10 runs ten times the examples (as tests/test_properties.py).
+# CALLSCRUB_PROPERTY_SCALE=10 runs ten times the examples (as tests/core/test_properties.py).
 SCALE = float(os.environ.get("CALLSCRUB_PROPERTY_SCALE", "1"))
 
 

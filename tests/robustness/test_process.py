@@ -1,4 +1,4 @@
-"""Robustness of `callscrub scrub` as a process (issue #8): signals, output locks,
+"""Robustness of `callscrub scrub` as a process: signals, output locks,
 unwritable outputs, a full disk and unexpected errors.
 
 The signal tests run the real console script on a large generated campaign and

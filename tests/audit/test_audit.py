@@ -1,4 +1,4 @@
-"""Audit tests (issue #6): deterministic outputs, the manifest, `callscrub verify`,
+"""Audit tests: deterministic outputs, the manifest, `callscrub verify`,
 registry freshness (exit 4, registry_expired) and `callscrub manifest show`.
 
 Every test copies its inputs into tmp_path so it can move or tamper with them,
@@ -44,7 +44,7 @@ from callscrub import cli
 NOW = "2026-11-23T08:00:00+01:00"
 TODAY = date(2026, 11, 23)
 PARIS = ZoneInfo("Europe/Paris")
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "sample_data"
 FR_TOML = ROOT / "src" / "callscrub" / "rules" / "rulesets" / "fr.toml"
 CONSOLE_SCRIPT = Path(sys.executable).parent / "callscrub"
@@ -147,8 +147,8 @@ def data_rows(path: Path, *, header: bool) -> int:
 
 
 def files_in(directory: Path) -> list[str]:
-    """The files in `directory`, leaving out the output lock files (issue #8:
-    `.<CLEAN>.callscrub.lock`, kept on purpose so flock stays race-free), which
+    """The files in `directory`, leaving out the output lock files
+    (`.<CLEAN>.callscrub.lock`, kept on purpose so flock stays race-free), which
     are neither outputs nor manifests. Temporary `.part` files still count."""
     return sorted(p.name for p in directory.iterdir() if not p.name.endswith(".callscrub.lock"))
 

@@ -1,4 +1,4 @@
-"""readers.read_table hands polars the UTF-8 bytes as read (issue #7): the cases
+"""readers.read_table hands polars the UTF-8 bytes as read: the cases
 where that path could differ from decoding the whole text first."""
 
 from __future__ import annotations

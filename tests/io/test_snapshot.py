@@ -1,4 +1,4 @@
-"""Registry snapshots (issue #7): build, change lists, metadata, and scrubbing against them."""
+"""Registry snapshots: build, change lists, metadata, and scrubbing against them."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from callscrub import cli
 from callscrub.errors import ExitStatus
 from callscrub.io.snapshot import KEY, META_KEY, snapshot_metadata
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "sample_data"
 NOW = "2026-11-23T08:00:00+01:00"
 

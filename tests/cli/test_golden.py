@@ -15,7 +15,7 @@ tests/golden/:
 
 After a deliberate change of the outputs, regenerate the golden files from the current code with
 
-    CALLSCRUB_UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/test_golden.py
+    CALLSCRUB_UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/cli/test_golden.py
 
 and review the diff of tests/golden/ before committing it.
 """
@@ -36,7 +36,7 @@ from polars.testing import assert_frame_equal
 
 import callscrub.cli
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = ROOT / "tests" / "golden"
 UPDATE = os.environ.get("CALLSCRUB_UPDATE_GOLDEN") == "1"
 # Fields of summary.json that depend on the wall clock rather than on the inputs.

@@ -1,8 +1,8 @@
-"""Rule packs (issue #4): built-in packs other than fr, routing by country and
+"""Rule packs: built-in packs other than fr, routing by country and
 region, dated versions, validation of custom TOML packs, and the `rules` /
 `explain` commands.
 
-Every expected instant is computed by hand from the rule (DOMAIN.md section 3
+Every expected instant is computed by hand from the rule (each pack's cited source
 and the pack's TOML) and the zone's UTC offset in December 2026, never copied
 from the tool's output. Offsets used (standard time; US/CA DST ended on
 2026-11-01, EU on 2026-10-25):
@@ -33,7 +33,7 @@ from callscrub.errors import RulesError
 from callscrub.rules.load import builtin_names, load_packs, load_rules
 from conftest import NOW, campaign, history_of, run
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "sample_data"
 RULESETS = ROOT / "src" / "callscrub" / "rules" / "rulesets"
 BUILTIN = ["ca-crtc", "es", "fr", "it-assocontact", "uk-pecr", "us-tcpa"]

@@ -1,6 +1,6 @@
 """E.164 normalisation, overseas blocks, number types, prefix-table exactness, registries.
 
-Expected values come from the numbering plan (DOMAIN.md 2.2, ARCEP's block file in
+Expected values come from the numbering plan (docs/overseas-numbers.md, ARCEP's block file in
 tests/reference) or from phonenumbers itself used number by number, never
 from the tool's own output.
 """
@@ -30,16 +30,17 @@ from conftest import campaign, registry_of, run
 LEGAL_SLOT = "2026-11-24T10:00:00"  # Tuesday 10:00 Paris, no holiday
 METRO_KEY = 33612345678
 
-REFERENCE_BLOCKS = Path(__file__).parent / "reference" / "fr_overseas_number_blocks.csv"
+REFERENCE_BLOCKS = Path(__file__).parents[1] / "reference" / "fr_overseas_number_blocks.csv"
 PACKAGED_BLOCKS = (
-    Path(__file__).resolve().parents[1]
+    Path(__file__).resolve().parents[2]
     / "src"
     / "callscrub"
+    / "rules"
     / "data"
     / "fr_overseas_number_blocks.csv"
 )
 
-# DOMAIN 2.2: each overseas numbering territory's own country code.
+# Each overseas numbering territory's own country code.
 ISO_COUNTRY_CODE = {"GP|MF|BL": 590, "MQ": 596, "GF": 594, "RE": 262, "YT": 262, "PM": 508}
 # fr.toml territory keys, written out here (not read from the rule set under test).
 ISO_TERRITORY = {
@@ -213,7 +214,7 @@ def test_number_not_in_registry_is_kept(fr):
 # "+CC 0..." keeps the trunk prefix after the country code: a common CRM spelling
 # ("+33 06 12 34 56 78"). phonenumbers reads it as the number without the 0; the
 # tool already drops the written "(0)" form. A registry row in this spelling must
-# still block the number, or an opposed number slips through (DOMAIN 4).
+# still block the number, or an opposed number slips through.
 TRUNK_ZERO_AFTER_CC = [
     ("+33 06 12 34 56 78", 33612345678),
     ("0033 06 12 34 56 78", 33612345678),

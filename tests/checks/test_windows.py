@@ -1,6 +1,6 @@
 """French calling windows (D.223-9) through the core `scrub()`.
 
-Rule under test (DOMAIN.md 2, 2.1, 2.2, 4): Monday to Friday, [10:00, 13:00)
+Rule under test (Code de la consommation D.223-9; docs/): Monday to Friday, [10:00, 13:00)
 and [14:00, 20:00) in the CALLED PARTY's time zone, never on a national
 holiday and, by default, never on a local holiday of the called party's
 territory. Every expected instant below is computed by hand from the law and
@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 from callscrub.core.checks.windows import _next_legal_rows, next_legal
 from conftest import NOW, PARIS, campaign, run
 
-REFERENCE = Path(__file__).parent / "reference"
+REFERENCE = Path(__file__).parents[1] / "reference"
 
 # One number per territory (all checked valid and placed by the ARCEP blocks).
 METRO_FIXED = "0142685300"  # Paris fixed line: +33, carries no département

@@ -9,7 +9,7 @@ test states one invariant of `scrub`.
 The legality checks do not use callscrub's windows or holiday code: the
 territory of a kept number is derived here from its E.164 form and ARCEP's
 overseas blocks, and the holidays come from etalab/jours-feries-france (the
-French government's library), both in shared/reference (DOMAIN 2.1, 2.2).
+French government's library), both in tests/reference.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ pytestmark = pytest.mark.slow
 # ---------------------------------------------------------------------------
 # Independent reference data (not callscrub's own copies)
 
-REFERENCE = Path(os.environ.get("CALLSCRUB_REFERENCE_DIR", Path(__file__).parent / "reference"))
+REFERENCE = Path(os.environ.get("CALLSCRUB_REFERENCE_DIR", Path(__file__).parents[1] / "reference"))
 HOLIDAYS_CSV = REFERENCE / "fr_public_holidays_2025_2028.csv"
 BLOCKS_CSV = REFERENCE / "fr_overseas_number_blocks.csv"
 # Missing data is an error, not a skip: a skipped module hides every invariant.
@@ -64,9 +64,9 @@ def _load_etalab() -> dict[str, frozenset[date]]:
 
 
 # Days that etalab does not list but python `holidays` or date-holidays do
-# (shared/reference/holiday_sources_disagreements_2025_2028.txt): Good Friday
+# (a comparison of the three sources for 2025-2028): Good Friday
 # and Victor Schoelcher day overseas, Mi-Careme in Guadeloupe, Saint-Martin's
-# 27 May. The tool may block them by design (conservative, DOMAIN 2.1); they are
+# 27 May. The tool may block them by design (conservative, docs/holidays.md); they are
 # never *required* to be blocked, nor required to be callable.
 _YEARS = range(2025, 2029)
 _GOOD_FRIDAY = tuple(
@@ -109,7 +109,8 @@ TERRITORIES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "PM": (("Saint-Pierre-et-Miquelon",), ("America/Miquelon",)),
 }
 WINDOWS = ((time(10), time(13)), (time(14), time(20)))  # D.223-9, half-open
-OPT_IN_FROM = date(2026, 8, 11)  # prospecting needs prior consent from this date (DOMAIN 2)
+# Prospecting needs prior consent from this date (L.223-1 as rewritten by loi 2025-594).
+OPT_IN_FROM = date(2026, 8, 11)
 
 
 def territory_info(territory: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -140,7 +141,7 @@ def split_e164(e164: str) -> tuple[int, str] | None:
 
 
 def territory_of(e164: str, postal: str | None, unknown_territory: str) -> str | None:
-    """The called party's territory, from the number and the postal code (DOMAIN 2.2)."""
+    """The called party's territory, from the number and the postal code."""
     parts = split_e164(e164)
     if parts is None:
         return None
@@ -284,7 +285,7 @@ def render(spec: NumberSpec, fmt: int) -> str | None:
         f"+{cc}{nsn}",
         f"00{cc} {nsn}",
         f"+33 (0){n[1:]}",  # trunk 0 written after the country code
-        f"+33 {n[1:]}",  # +33 on an overseas number: libphonenumber's trap (DOMAIN 2.2)
+        f"+33 {n[1:]}",  # +33 on an overseas number: libphonenumber's trap
         _pairs(n, "\u00a0"),
     ][fmt]
 
@@ -520,7 +521,7 @@ class Scenario:
     registry_raw: list[str] = field(default_factory=list)
     registry_e164: frozenset[str] = frozenset()
     registry_file: str | None = None  # None: in memory; "plain" / "header": a CSV file
-    # Consent records (issue #5: opt-in from 2026-08-11): (E.164, given, revoked or None).
+    # Consent records (opt-in from 2026-08-11): (E.164, given, revoked or None).
     consent: list[tuple[str, datetime, datetime | None]] = field(default_factory=list)
 
     def frame(self) -> pl.DataFrame:
@@ -653,7 +654,7 @@ def scenarios(draw: st.DrawFn, *, max_rows: int = 10, registry: bool = False) ->
 
 @st.composite
 def pressure_scenarios(draw: st.DrawFn) -> Scenario:
-    """One or two numbers called many times over a few weeks (D.223-9 caps, issue #3)."""
+    """One or two numbers called many times over a few weeks (D.223-9 caps)."""
     rows: list[Row] = []
     for spec in draw(st.lists(st.one_of(_metro, _overseas), min_size=1, max_size=2)):
         for _ in range(draw(st.integers(3, 9))):
@@ -685,7 +686,7 @@ def registries_for(sc: Scenario, tmp: Path) -> list[Registry]:
     return [load_registry(str(path), FR, default_region="FR")]
 
 
-# Consent records are an argument of scrub once issue #5 (opt-in from 2026-08-11) is in.
+# Consent records are an argument of scrub (opt-in from 2026-08-11).
 HAS_CONSENT = "consent" in inspect.signature(scrub).parameters
 
 
@@ -781,8 +782,7 @@ def test_no_kept_number_is_in_the_registry(sc: Scenario) -> None:
 @settings(max_examples=examples(40), **PROPERTY)
 @given(scenarios(max_rows=10))
 def test_numbers_are_normalised_to_the_expected_e164(sc: Scenario) -> None:
-    """Campaign and registry meet on E.164: every format of a number gives the same key
-    (DOMAIN 4)."""
+    """Campaign and registry meet on E.164: every format of a number gives the same key."""
     res = run_scrub(sc)
     for out in (res.clean, res.rejects):
         for rec in out.iter_rows(named=True):
@@ -1011,7 +1011,7 @@ def test_rejections_use_the_closed_vocabulary_with_a_detail(sc: Scenario) -> Non
 
 
 # ---------------------------------------------------------------------------
-# Contact pressure (issue #3): the clean list itself respects the attempt cap
+# Contact pressure: the clean list itself respects the attempt cap
 
 CAP_CALLS, CAP_DAYS = (
     4,

@@ -1,8 +1,8 @@
-"""France from 2026-08-11 (issue #5): consent, current contracts, out-of-hours
+"""France from 2026-08-11: consent, current contracts, out-of-hours
 consent, Bloctel return files, banned sectors, caller ID and the stop when no
 consent data was given.
 
-Expected outcomes are written by hand from the law (DOMAIN.md section 2):
+Expected outcomes are written by hand from the law (docs/french-regimes.md):
 - until 2026-08-10 the opposition regime (Bloctel) applies: no consent needed;
 - from 2026-08-11 (L.223-1 as rewritten by loi 2025-594) a slot needs consent
   valid at the slot (given at or before it, not revoked before it) or a current
@@ -44,7 +44,7 @@ from conftest import campaign, consent_for, history_of, registry_of, run
 PARIS = ZoneInfo("Europe/Paris")
 NOW = datetime(2026, 8, 3, 8, 0, tzinfo=PARIS)  # Monday, a week before the switch
 NOW_TXT = "2026-08-03T08:00:00+02:00"
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "sample_data"
 
 A = "0612345678"  # metropolitan mobile, +33612345678

@@ -32,7 +32,7 @@ from conftest import _with_consent_file
 
 NOW = "2026-11-23T08:00:00+01:00"
 PARIS = ZoneInfo("Europe/Paris")
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "sample_data"
 CAMPAIGN = SAMPLE / "campaign.csv"
 BLOCTEL = SAMPLE / "bloctel_opposition.csv"

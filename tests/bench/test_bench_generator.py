@@ -1,4 +1,4 @@
-"""The benchmark's data generator (bench/generate.py, issue #7): deterministic, and its mix
+"""The benchmark's data generator (bench/generate.py): deterministic, and its mix
 matches its spec. Speed itself is measured by bench/run.py, never asserted here."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pytest
 # Each run of the generator is a separate Python process writing 70,000 rows.
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 GENERATE = ROOT / "bench" / "generate.py"
 ROWS, REGISTRY = 20_000, 50_000
 FILES = ("campaign.csv", "campaign.parquet", "registry.csv", "history.csv", "consent.csv")

@@ -1,6 +1,6 @@
-"""Contact pressure (issue #3): the attempt cap and the lock-out after a refusal.
+"""Contact pressure: the attempt cap and the lock-out after a refusal.
 
-Law (DOMAIN.md 2, Code de la consommation D.223-9):
+Law (Code de la consommation D.223-9, docs/french-regimes.md):
 - at most 4 calls OR attempts per consumer in any 30 consecutive calendar days;
 - no new contact or attempt for 60 calendar days after a refusal.
 
@@ -42,7 +42,7 @@ from callscrub.core.checks import pressure
 from callscrub.rules.load import load_rules
 from conftest import PARIS, campaign, history_of, run
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "sample_data"
 NOW_TEXT = "2026-11-23T08:00:00+01:00"
 
