@@ -1,3 +1,5 @@
+"""The installed package's version (`callscrub --version`, the audit manifest)."""
+
 from importlib.metadata import PackageNotFoundError, version
 
 try:

@@ -8,7 +8,14 @@ from typing import Annotated
 import typer
 
 from callscrub.cli.console import print_fields, print_table
-from callscrub.cli.values import UnknownTerritory, parse_now
+from callscrub.cli.values import (
+    DefaultRegion,
+    JsonOut,
+    LocalHolidays,
+    UnknownTerritory,
+    UnknownTerritoryOption,
+    parse_now,
+)
 from callscrub.core.explain import explain_number
 from callscrub.core.summary import to_json
 from callscrub.rules.load import load_packs
@@ -32,12 +39,10 @@ def explain_command(
             help="The called party's postal code (places metropolitan French numbers).",
         ),
     ] = None,
-    default_region: Annotated[str, typer.Option("--default-region")] = "FR",
-    local_holidays: Annotated[bool, typer.Option("--local-holidays/--no-local-holidays")] = True,
-    unknown_territory: Annotated[
-        UnknownTerritory, typer.Option("--unknown-territory")
-    ] = UnknownTerritory.strict,
-    json_out: Annotated[bool, typer.Option("--json", help="JSON for scripts.")] = False,
+    default_region: DefaultRegion = "FR",
+    local_holidays: LocalHolidays = True,
+    unknown_territory: UnknownTerritoryOption = UnknownTerritory.strict,
+    json_out: JsonOut = False,
 ) -> None:
     """E.164, type, territory and zones of NUMBER; whether --at is legal and why not; the next legal slots."""  # noqa: E501 - typer shows the docstring as the help text
     packs = load_packs(rules)

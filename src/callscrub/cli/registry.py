@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from callscrub.cli.console import print_fields
-from callscrub.cli.values import parse_day
+from callscrub.cli.values import DefaultRegion, Encoding, Quiet, parse_day
 from callscrub.errors import UsageError
 from callscrub.io.snapshot import build_snapshot
 from callscrub.io.writers import write_outputs
@@ -39,9 +39,9 @@ def registry_build(
             "--export-date", help="When the exports were obtained (default: the oldest file date)."
         ),
     ] = None,
-    default_region: Annotated[str, typer.Option("--default-region")] = "FR",
-    encoding: Annotated[str | None, typer.Option("--encoding")] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+    default_region: DefaultRegion = "FR",
+    encoding: Encoding = None,
+    quiet: Quiet = False,
 ) -> None:
     """Compile registry exports into a snapshot: unique, sorted Int64 E.164 keys plus metadata."""
     if not out.lower().endswith(".parquet"):

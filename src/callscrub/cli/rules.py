@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from callscrub.cli.console import print_fields, print_table
-from callscrub.cli.values import parse_day
+from callscrub.cli.values import JsonOut, parse_day
 from callscrub.core.explain import pack_details, pack_summary
 from callscrub.core.summary import to_json
 from callscrub.rules.load import builtin_names, load_packs, load_rules
@@ -24,7 +24,7 @@ def rules_list(
     at: Annotated[
         str | None, typer.Option("--at", help="Date for the version in force (default: today).")
     ] = None,
-    json_out: Annotated[bool, typer.Option("--json", help="JSON for scripts.")] = False,
+    json_out: JsonOut = False,
 ) -> None:
     """Built-in rule packs: name, territory, version in force, source."""
     day = parse_day(at)
@@ -49,7 +49,7 @@ def rules_show(
             "--at", help="Date (default: today): version in force and holidays of its year."
         ),
     ] = None,
-    json_out: Annotated[bool, typer.Option("--json", help="JSON for scripts.")] = False,
+    json_out: JsonOut = False,
 ) -> None:
     """One pack on a date: windows, holidays for the year, caps, freshness, sources."""
     day = parse_day(at)

@@ -27,7 +27,18 @@ from callscrub.audit.manifest import InputRecord, build_manifest, replay_args
 from callscrub.audit.manifest import to_bytes as manifest_bytes
 from callscrub.cli.console import progress, show
 from callscrub.cli.invocation import invoked_argv
-from callscrub.cli.values import OnIllegal, UnknownTerritory, parse_day, parse_horizon, parse_now
+from callscrub.cli.values import (
+    DefaultRegion,
+    Encoding,
+    LocalHolidays,
+    OnIllegal,
+    Quiet,
+    UnknownTerritory,
+    UnknownTerritoryOption,
+    parse_day,
+    parse_horizon,
+    parse_now,
+)
 from callscrub.core.background import begun
 from callscrub.core.carried import Carried
 from callscrub.core.checks.consent import ConsentColumns, Screened, caller_id_in_ranges
@@ -216,9 +227,7 @@ def scrub_command(
             "--postal-code-column", help="Postal code column (default: postal_code when present)."
         ),
     ] = None,
-    default_region: Annotated[
-        str, typer.Option("--default-region", help="Region for numbers without a country code.")
-    ] = "FR",
+    default_region: DefaultRegion = "FR",
     on_illegal: Annotated[
         OnIllegal,
         typer.Option(
@@ -228,21 +237,8 @@ def scrub_command(
     horizon: Annotated[
         str, typer.Option("--horizon", help="How far a slot may move (e.g. 14d, 36h).")
     ] = "14d",
-    local_holidays: Annotated[
-        bool,
-        typer.Option(
-            "--local-holidays/--no-local-holidays",
-            help="Also block the called party's local holidays.",
-        ),
-    ] = True,
-    unknown_territory: Annotated[
-        UnknownTerritory,
-        typer.Option(
-            "--unknown-territory",
-            help="Metropolitan number without postal code:"
-            " union of metropolitan calendars (strict) or the national one.",
-        ),
-    ] = UnknownTerritory.strict,
+    local_holidays: LocalHolidays = True,
+    unknown_territory: UnknownTerritoryOption = UnknownTerritory.strict,
     history: Annotated[
         list[str] | None,
         typer.Option(
@@ -374,15 +370,12 @@ def scrub_command(
     summary_json: Annotated[
         str | None, typer.Option("--summary-json", help="Write the summary figures as JSON.")
     ] = None,
-    encoding: Annotated[
-        str | None,
-        typer.Option("--encoding", help="Encoding of CSV inputs (default UTF-8), e.g. cp1252."),
-    ] = None,
+    encoding: Encoding = None,
     registry_column: Annotated[
         str | None,
         typer.Option("--registry-column", help="Name of the number column in registry files."),
     ] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary on stderr.")] = False,
+    quiet: Quiet = False,
     # Messages never hold phone numbers today, so --verbose changes nothing yet;
     # it is accepted (and left out of a manifest's replay) so scripts may pass it.
     verbose: Annotated[

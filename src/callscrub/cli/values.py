@@ -9,7 +9,10 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
+from typing import Annotated
 from zoneinfo import ZoneInfo
+
+import typer
 
 from callscrub.errors import UsageError
 
@@ -27,6 +30,35 @@ class UnknownTerritory(StrEnum):
 
     strict = "strict"
     national = "national"
+
+
+# Options several commands take with the same meaning, declared once so that
+# their name and help read the same in every command (defaults stay with each
+# command's parameter).
+DefaultRegion = Annotated[
+    str, typer.Option("--default-region", help="Region for numbers without a country code.")
+]
+Encoding = Annotated[
+    str | None,
+    typer.Option("--encoding", help="Encoding of CSV inputs (default UTF-8), e.g. cp1252."),
+]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No summary on stderr.")]
+JsonOut = Annotated[bool, typer.Option("--json", help="JSON for scripts.")]
+LocalHolidays = Annotated[
+    bool,
+    typer.Option(
+        "--local-holidays/--no-local-holidays",
+        help="Also block the called party's local holidays.",
+    ),
+]
+UnknownTerritoryOption = Annotated[
+    UnknownTerritory,
+    typer.Option(
+        "--unknown-territory",
+        help="Metropolitan number without postal code:"
+        " union of metropolitan calendars (strict) or the national one.",
+    ),
+]
 
 
 _HORIZON_UNITS = {"w": "weeks", "d": "days", "h": "hours", "m": "minutes"}

@@ -243,6 +243,23 @@ def _csv_frame(
         raise
 
 
+def _polars_csv(source: bytes | str | Path, sep: str, *, header: bool) -> pl.DataFrame:
+    """polars' parse of a CSV file's bytes, or of the file at path `source`,
+    the same way on both paths: every column text, `"` quotes, a ragged line
+    refused, an empty source an empty frame. A path is a file's name, never a
+    pattern (glob=False: else campaign[1].csv would read campaign1.csv)."""
+    return pl.read_csv(
+        source,
+        separator=sep,
+        has_header=header,
+        infer_schema=False,
+        quote_char='"',
+        truncate_ragged_lines=False,
+        raise_if_empty=False,
+        glob=False,
+    )
+
+
 def _parse_csv(data: bytes, start: int, name: str, *, header: bool) -> pl.DataFrame:
     """The frame of data[start:] (UTF-8 CSV, every column text); InputError
     saying where and why when it is blank, binary or not a readable CSV."""
@@ -262,15 +279,7 @@ def _parse_csv(data: bytes, start: int, name: str, *, header: bool) -> pl.DataFr
     # gets the bytes past the first: only that rare case pays for a copy.
     source = data[start:] if start and data.startswith(codecs.BOM_UTF8, start) else data
     try:
-        frame = pl.read_csv(
-            source,
-            separator=sep,
-            has_header=header,
-            infer_schema=False,
-            quote_char='"',
-            truncate_ragged_lines=False,
-            raise_if_empty=False,
-        )
+        frame = _polars_csv(source, sep, header=header)
     except pl.exceptions.PolarsError:
         raise InputError(
             f"{name}: {_diagnose_csv(data[start:].decode('utf-8'), sep, header)}"
@@ -398,18 +407,7 @@ def _read_csv_file(source: str, *, header: bool, digest: bool) -> Table | None:
         if not whole and _has_nul(path) or whole and b"\x00" in head:
             return None
         try:
-            frame = pl.read_csv(
-                # glob=False: the name is a file's, not a pattern (else campaign[1].csv
-                # would read campaign1.csv).
-                path,
-                separator=sep,
-                has_header=header,
-                infer_schema=False,
-                quote_char='"',
-                truncate_ragged_lines=False,
-                raise_if_empty=False,
-                glob=False,
-            )
+            frame = _polars_csv(path, sep, header=header)
         except pl.exceptions.PolarsError:
             _same_file(path, state, name)  # a refusal caused by a change is that change
             return None

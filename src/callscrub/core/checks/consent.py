@@ -216,6 +216,33 @@ def valid_consent(
     return out
 
 
+def why_no_consent(rows: pl.DataFrame, records: pl.DataFrame | None) -> pl.Series:
+    """For rows with `_key` and `_slot`, in their order, the rejects report's
+    words for a missing consent: no record for the number, its consent
+    revoked, given after the slot, or none valid at the slot; followed by the
+    source of the number's last record where it names one. `records` None
+    (no consent data) means no record for any number."""
+    if records is None or not rows.height:
+        return pl.repeat(
+            "no consent record for this number", rows.height, dtype=pl.String, eager=True
+        )
+    verdicts = valid_consent(rows, records)
+    why = (
+        pl.when(pl.col(CONSENT_RECORDS) == 0)
+        .then(pl.lit("no consent record for this number"))
+        .when(pl.col(CONSENT_REVOKED))
+        .then(pl.lit("its consent was revoked before the slot"))
+        .when(pl.col(CONSENT_LATER))
+        .then(pl.lit("its consent was given after the slot"))
+        .otherwise(pl.lit("no consent valid at the slot"))
+    )
+    return verdicts.select(
+        pl.when(pl.col(CONSENT_SOURCE).is_not_null() & (pl.col(CONSENT_SOURCE) != ""))
+        .then(pl.format("{} (record: {})", why, pl.col(CONSENT_SOURCE)))
+        .otherwise(why)
+    ).to_series()
+
+
 @dataclass(frozen=True)
 class Screened:
     """A screened (Bloctel return) file's keys: numbers marked callable, and

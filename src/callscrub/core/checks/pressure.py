@@ -204,6 +204,13 @@ def _walk_number(
 Signature = tuple[tuple[Cap, ...], int | None]
 
 
+def _last_refusal(h: pl.DataFrame) -> pl.DataFrame:
+    """For the attempts `h` (KEY, day, refused): each key with a refused
+    attempt and `_refusal_day`, the day of its latest refusal (the lock-out
+    counts from it)."""
+    return h.filter("refused").group_by(KEY).agg(pl.col("day").max().alias("_refusal_day"))
+
+
 def _clearly_within_limits(
     multi: pl.DataFrame, h: pl.DataFrame, sig_id: dict[Signature, int]
 ) -> pl.DataFrame:
@@ -239,10 +246,7 @@ def _clearly_within_limits(
         checks = per_key.filter(pl.col("_sig") == i)
         ok = pl.lit(True)
         if lockout is not None:
-            last_refusal = (
-                h.filter("refused").group_by(KEY).agg(pl.col("day").max().alias("_refusal_day"))
-            )
-            checks = checks.join(last_refusal, on=KEY, how="left")
+            checks = checks.join(_last_refusal(h), on=KEY, how="left")
             ok = ok & (
                 pl.col("_refusal_day").is_null()
                 | (pl.col("_day_lo") - pl.col("_margin") > pl.col("_refusal_day") + lockout)
@@ -369,10 +373,7 @@ def apply_limits(
         checks = single.filter(pl.col("_sig") == i).join(last_at, on=KEY, how="left")
         ok = pl.col("_last_at").is_null() | (pl.col("_last_at") <= pl.col(SLOT))
         if lockout is not None:
-            last_refusal = (
-                h.filter("refused").group_by(KEY).agg(pl.col("day").max().alias("_refusal_day"))
-            )
-            checks = checks.join(last_refusal, on=KEY, how="left")
+            checks = checks.join(_last_refusal(h), on=KEY, how="left")
             ok = ok & (
                 pl.col("_refusal_day").is_null()
                 | (pl.col("_day") > pl.col("_refusal_day") + lockout)

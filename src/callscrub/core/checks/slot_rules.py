@@ -18,15 +18,11 @@ from datetime import date, timedelta
 import polars as pl
 
 from callscrub.core import reasons
-from callscrub.core.checks.consent import valid_consent
+from callscrub.core.checks.consent import valid_consent, why_no_consent
 from callscrub.core.checks.registry import Registry
 from callscrub.core.checks.windows import Calendar, with_offset
 from callscrub.core.columns import (
-    CONSENT_LATER,
     CONSENT_OK,
-    CONSENT_RECORDS,
-    CONSENT_REVOKED,
-    CONSENT_SOURCE,
     CONTRACT,
     E164,
     KEY,
@@ -183,33 +179,11 @@ def check_slot_rules(
         .alias(SLOT_REASON),
     ).filter(pl.col(SLOT_REASON).is_not_null())
     # What words a consent rejection, looked up for the rejected rows only.
-    if records is not None and rejected.height:
-        consent = valid_consent(rejected, records).drop(CONSENT_OK)
-    else:
-        consent = rejected.with_columns(  # with_columns: the literals take the frame's height
-            pl.lit(0, pl.UInt32).alias(CONSENT_RECORDS),
-            pl.lit(None, pl.String).alias(CONSENT_SOURCE),
-            pl.lit(False).alias(CONSENT_LATER),
-            pl.lit(False).alias(CONSENT_REVOKED),
-        ).select(CONSENT_RECORDS, CONSENT_SOURCE, CONSENT_LATER, CONSENT_REVOKED)
-    rejected = pl.concat([rejected, consent], how="horizontal").with_columns(
+    rejected = rejected.with_columns(
+        why_no_consent(rejected, records).alias("_why_no"),
         of_pair(1, pl.String()).alias("_ban"),
         of_pair(2, pl.String()).alias("_consent_rule"),
         of_pair(3, pl.String()).alias("_expired"),
-    )
-    why_no = (
-        pl.when(pl.col(CONSENT_RECORDS) == 0)
-        .then(pl.lit("no consent record for this number"))
-        .when(pl.col(CONSENT_REVOKED))
-        .then(pl.lit("its consent was revoked before the slot"))
-        .when(pl.col(CONSENT_LATER))
-        .then(pl.lit("its consent was given after the slot"))
-        .otherwise(pl.lit("no consent valid at the slot"))
-    )
-    why_no = (
-        pl.when(pl.col(CONSENT_SOURCE).is_not_null() & (pl.col(CONSENT_SOURCE) != ""))
-        .then(pl.format("{} (record: {})", why_no, pl.col(CONSENT_SOURCE)))
-        .otherwise(why_no)
     )
     verdict = rejected.select(
         SOURCE_ROW,
@@ -224,7 +198,9 @@ def check_slot_rules(
         )
         .when(~no_consent)
         .then(pl.col("_expired"))
-        .otherwise(pl.format("{}; consent is required ({})", why_no, pl.col("_consent_rule")))
+        .otherwise(
+            pl.format("{}; consent is required ({})", pl.col("_why_no"), pl.col("_consent_rule"))
+        )
         .alias("_slot_detail_new"),
     )
     # The verdict's rows were all still in play (no reason yet): each takes its
