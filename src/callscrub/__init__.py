@@ -9,6 +9,7 @@ command line maps it to). `callscrub.cli` is the command line over them.
 from callscrub.core.checks.consent import ConsentColumns, Screened
 from callscrub.core.checks.registry import Registry
 from callscrub.core.explain import explain_number
+from callscrub.core.history import History
 from callscrub.core.scrub import ScrubOptions, ScrubResult, scrub, split_campaign
 from callscrub.errors import (
     CallscrubError,
@@ -22,7 +23,7 @@ from callscrub.errors import (
     UsageError,
 )
 from callscrub.io.consent_files import load_consent, load_screened
-from callscrub.io.history import History, HistoryColumns, load_history
+from callscrub.io.history import HistoryColumns, load_history
 from callscrub.io.readers import Table, read_table
 from callscrub.io.registries import load_registry
 from callscrub.io.snapshot import load_snapshot

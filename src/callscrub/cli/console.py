@@ -1,4 +1,4 @@
-"""What the commands print for a person: the run summary (callscrub.core.summary's
+"""What the commands print for a person: the run summary (callscrub.cli.summary's
 figures) as a rich table on a terminal and plain `key: value` lines otherwise;
 tables and fields for `rules`, `explain`, `registry build` and `manifest show`;
 a progress spinner.
@@ -60,7 +60,7 @@ def _lines(s: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def show(s: dict[str, Any], stream: TextIO | None = None) -> None:
-    """Print a run's figures (core.summary.summary_dict) to `stream`, stderr by
+    """Print a run's figures (cli.summary.summary_dict) to `stream`, stderr by
     default: a table on a terminal, `key: value` lines otherwise."""
     stream = stream or sys.stderr
     if stream.isatty():

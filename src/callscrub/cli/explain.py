@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from callscrub.cli.console import print_fields, print_table
+from callscrub.cli.summary import to_json
 from callscrub.cli.values import (
     DefaultRegion,
     JsonOut,
@@ -17,7 +18,6 @@ from callscrub.cli.values import (
     parse_now,
 )
 from callscrub.core.explain import explain_number
-from callscrub.core.summary import to_json
 from callscrub.rules.load import load_packs
 
 

@@ -8,9 +8,9 @@ from typing import Annotated
 import typer
 
 from callscrub.cli.console import print_fields, print_table
+from callscrub.cli.summary import to_json
 from callscrub.cli.values import JsonOut, parse_day
 from callscrub.core.explain import pack_details, pack_summary
-from callscrub.core.summary import to_json
 from callscrub.rules.load import builtin_names, load_packs, load_rules
 
 rules_app = typer.Typer(

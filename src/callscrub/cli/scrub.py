@@ -27,6 +27,7 @@ from callscrub.audit.manifest import InputRecord, build_manifest, replay_args
 from callscrub.audit.manifest import to_bytes as manifest_bytes
 from callscrub.cli.console import progress, show
 from callscrub.cli.invocation import invoked_argv
+from callscrub.cli.summary import summary_dict, to_json
 from callscrub.cli.values import (
     DefaultRegion,
     Encoding,
@@ -43,8 +44,8 @@ from callscrub.core.background import begun
 from callscrub.core.carried import Carried
 from callscrub.core.checks.consent import ConsentColumns, Screened, caller_id_in_ranges
 from callscrub.core.checks.registry import Registry, stale_registries
+from callscrub.core.history import History
 from callscrub.core.scrub import ScrubOptions, ScrubResult, scrub, split_campaign
-from callscrub.core.summary import summary_dict, to_json
 from callscrub.errors import (
     ConsentRequired,
     InputError,
@@ -54,7 +55,7 @@ from callscrub.errors import (
     describe_columns,
 )
 from callscrub.io.consent_files import load_consent, load_screened
-from callscrub.io.history import History, HistoryColumns, load_history
+from callscrub.io.history import HistoryColumns, load_history
 from callscrub.io.locks import output_lock
 from callscrub.io.readers import Table, read_table
 from callscrub.io.registries import load_registry
@@ -786,7 +787,7 @@ def command_line_error(exc: InputError, campaign: str) -> InputError:
 
 
 def summarise(plan: Plan, loaded: Loaded, result: ScrubResult) -> dict[str, Any]:
-    """The run's figures (core.summary.summary_dict), elapsed time up to now."""
+    """The run's figures (cli.summary.summary_dict), elapsed time up to now."""
     args = plan.args
     return summary_dict(
         result,

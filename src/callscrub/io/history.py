@@ -9,20 +9,18 @@ skips bad rows (--skip-bad-history).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
 from callscrub.core.call_times import parse_times
+from callscrub.core.history import SCHEMA, History
 from callscrub.errors import InputError, describe_columns
 from callscrub.io.readers import read_table
 from callscrub.phone import normalise as numbers
 from callscrub.rules.load import numbering_pack
 from callscrub.rules.model import RuleSet
-
-# key: the E.164 key (phone.normalise); at: epoch seconds; refused: the outcome was a refusal.
-SCHEMA = {"key": pl.Int64, "at": pl.Int64, "refused": pl.Boolean}
 
 
 @dataclass(frozen=True)
@@ -32,29 +30,6 @@ class HistoryColumns:
     phone: str = "phone"
     time: str = "called_at"
     outcome: str = "outcome"
-
-
-@dataclass
-class History:
-    """Attempts as (E.164 key, epoch seconds, refused), plus what was read."""
-
-    attempts: pl.DataFrame  # SCHEMA
-    files: list[dict[str, object]] = field(default_factory=list)
-
-    @property
-    def rows(self) -> int:
-        """The number of attempts."""
-        return self.attempts.height
-
-    @property
-    def numbers(self) -> int:
-        """The number of distinct numbers attempted."""
-        return self.attempts["key"].n_unique()
-
-    @staticmethod
-    def empty() -> History:
-        """No attempts (a run without --history)."""
-        return History(pl.DataFrame(schema=SCHEMA))
 
 
 def _numbering_and_outcomes(rules: RuleSet | list[RuleSet]) -> tuple[RuleSet, frozenset[str]]:

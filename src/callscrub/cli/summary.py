@@ -9,8 +9,8 @@ from datetime import date
 from typing import Any
 
 from callscrub.core.checks.registry import Registry
+from callscrub.core.history import History
 from callscrub.core.scrub import ScrubResult
-from callscrub.io.history import History
 from callscrub.rules.model import RuleSet
 
 
