@@ -68,15 +68,22 @@ class ConsentRequired(InputError):
     """A rule set requires consent and no consent data was given.
 
     `pack` names the rule set, `since` is the first date its consent rule
-    applies and `source` the legal text of that rule; a caller words the fix
-    (which option or file to give) in its own terms."""
+    applies, `source` the legal text of that rule and `rows` how many rows
+    without a current contract can have a slot under it; a caller words the
+    fix (which option or file to give) in its own terms."""
 
-    def __init__(self, pack: str, since: date, source: str) -> None:
-        self.pack, self.since, self.source = pack, since, source
+    def __init__(self, pack: str, since: date, source: str, rows: int = 0) -> None:
+        self.pack, self.since, self.source, self.rows = pack, since, source, rows
         super().__init__(
-            f"rule set {pack} requires consent for slots from {since} ({source}), "
-            "and no consent data was given."
+            f"rule set {pack} requires consent for slots from {since} ({source});"
+            f" {rows_needing(rows)} can be called from then,"
+            " and no consent data was given."
         )
+
+
+def rows_needing(rows: int) -> str:
+    """'1 row without a current contract', '2 rows ...' (ConsentRequired's count)."""
+    return f"{rows} row{'' if rows == 1 else 's'} without a current contract"
 
 
 class OutputError(InputError):

@@ -984,11 +984,10 @@ def test_empty_consent_records_are_consent_data_not_a_stop(fr):
 
 @pytest.mark.no_auto_consent
 def test_cli_stops_even_when_every_slot_is_before_2026_08_11(tmp_path, capsys):
-    # Documented behaviour: the check runs before any row is read and triggers when a
-    # version requiring consent is in force on or after --now (the opt-in version has no
-    # end), so a campaign whose slots are all in the opposition regime (2026-08-04, with
-    # --now 2026-08-01) still stops without consent data. Conservative: a slot could be
-    # moved across the date by the windows or the contact limits.
+    # A slot of 2026-08-04 may be moved up to the horizon (14 days) by the windows or
+    # the contact limits, across 2026-08-11: without consent data the run stops, although
+    # every proposed slot is in the opposition regime (tests/checks/test_consent_stop.py
+    # has the slots that cannot reach the date).
     path = _write_campaign(tmp_path, [{"phone": A, "call_at": "2026-08-04T11:00:00"}])
     assert cli.run(_scrub(tmp_path, path, "--no-registry", now="2026-08-01T08:00:00+02:00")) == 3
     assert "2026-08-11" in capsys.readouterr().err

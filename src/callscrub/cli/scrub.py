@@ -42,10 +42,21 @@ from callscrub.cli.values import (
 )
 from callscrub.core.background import begun
 from callscrub.core.carried import Carried
-from callscrub.core.checks.consent import ConsentColumns, Screened, caller_id_in_ranges
+from callscrub.core.checks.consent import (
+    ConsentColumns,
+    Screened,
+    caller_id_in_ranges,
+    may_need_consent,
+)
 from callscrub.core.checks.registry import Registry, stale_registries
 from callscrub.core.history import History
-from callscrub.core.scrub import ScrubOptions, ScrubResult, scrub, split_campaign
+from callscrub.core.scrub import (
+    ScrubOptions,
+    ScrubResult,
+    check_consent_data,
+    scrub,
+    split_campaign,
+)
 from callscrub.errors import (
     ConsentRequired,
     InputError,
@@ -53,6 +64,7 @@ from callscrub.errors import (
     StaleRegistry,
     UsageError,
     describe_columns,
+    rows_needing,
 )
 from callscrub.io.consent_files import load_consent, load_screened
 from callscrub.io.history import HistoryColumns, load_history
@@ -569,7 +581,11 @@ def load(plan: Plan, phase: Callable[[str], None]) -> Loaded:
         *(given or OPTIONAL_COLUMN_DEFAULTS[field] for field, given in args.optional_columns),
     }
     campaign_job = begun(_read_campaign, args.campaign, args.encoding, plan.manifest, may_read)
-    registries_job = begun(_load_registries, plan)
+    # Without consent data, the campaign alone may show that the run cannot go
+    # on (ConsentRequired): the registries, the largest inputs, are then read
+    # only once it has been checked.
+    consent_first = not args.consent and may_need_consent(plan.packs, int(plan.now.timestamp()))
+    registries_job = None if consent_first else begun(_load_registries, plan)
     history_job = begun(_load_history, plan)
     consent_job = begun(_load_consent, plan)
     screened_job = begun(_load_screened, plan)
@@ -583,13 +599,6 @@ def load(plan: Plan, phase: Callable[[str], None]) -> Loaded:
             f" ({describe_columns(columns)})."
         )
     postal = args.postal_code_column or ("postal_code" if "postal_code" in frame.columns else None)
-    registries = registries_job() if args.registries else None
-    if registries:
-        registries = _with_export_dates(registries, args.registry_dates, plan.zone)
-        _check_freshness(plan, registries)
-    history = history_job()
-    consent, consent_rows = consent_job()
-    screened = screened_job()
 
     def optional_column(field: str, given: str | None) -> str | None:
         if given is not None and given not in frame.columns:
@@ -619,6 +628,19 @@ def load(plan: Plan, phase: Callable[[str], None]) -> Loaded:
         consent_revoked_column=found["consent_revoked_column"],
         sector=args.sector,
     )
+    if registries_job is None:
+        try:
+            check_consent_data(frame, plan.packs, options)
+        except InputError as exc:
+            raise command_line_error(exc, args.campaign) from None
+        registries_job = begun(_load_registries, plan)
+    registries = registries_job() if args.registries else None
+    if registries:
+        registries = _with_export_dates(registries, args.registry_dates, plan.zone)
+        _check_freshness(plan, registries)
+    history = history_job()
+    consent, consent_rows = consent_job()
+    screened = screened_job()
     return Loaded(table, carried, registries, history, consent, consent_rows, screened, options)
 
 
@@ -775,7 +797,8 @@ def command_line_error(exc: InputError, campaign: str) -> InputError:
         )
     elif isinstance(exc, ConsentRequired):
         text = (
-            f"rule set {exc.pack} requires consent for slots from {exc.since} ({exc.source}),"
+            f"rule set {exc.pack} requires consent for slots from {exc.since} ({exc.source});"
+            f" {rows_needing(exc.rows)} can be called from then,"
             f" and no consent data was given. {CONSENT_HELP}"
         )
     else:

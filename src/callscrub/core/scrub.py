@@ -27,8 +27,10 @@ from callscrub.core.background import begun
 from callscrub.core.call_times import parse_times
 from callscrub.core.carried import Carried
 from callscrub.core.checks.consent import (
+    EARLIEST_OFFSET_S,
     Screened,
     consent_records,
+    may_need_consent,
     require_consent_data,
     truthy,
 )
@@ -55,6 +57,7 @@ from callscrub.core.columns import (
     SOURCE_ROW,
     T0,
     TERRITORY,
+    TIME_KIND,
 )
 from callscrub.core.options import ScrubOptions
 from callscrub.core.outputs import DERIVED, Parts, final_frame, output_parts
@@ -65,7 +68,14 @@ from callscrub.rules.jurisdiction import Jurisdictions, route
 from callscrub.rules.load import numbering_pack
 from callscrub.rules.model import RuleSet
 
-__all__ = ["OUTPUT_SLICE_ROWS", "ScrubOptions", "ScrubResult", "scrub", "split_campaign"]
+__all__ = [
+    "OUTPUT_SLICE_ROWS",
+    "ScrubOptions",
+    "ScrubResult",
+    "check_consent_data",
+    "scrub",
+    "split_campaign",
+]
 
 # Source rows per output slice: `clean_parts`/`rejects_parts` build the outputs
 # this many input rows at a time, so a writer never holds a whole output.
@@ -170,7 +180,7 @@ def scrub(
         revoked_column=options.consent_revoked_column,
         zone=options.campaign_tz,
     )
-    require_consent_data(df, juris, records, now_s)
+    require_consent_data(df, juris, records, now_s, int(options.horizon.total_seconds()))
 
     on_phase("joining registries")
     df = with_screening(df.with_columns(listed().alias(REGISTRY)), screened)
@@ -213,6 +223,73 @@ def scrub(
             calendar=calendar,
         ),
     )
+
+
+def check_consent_data(
+    campaign: pl.DataFrame,
+    rules: RuleSet | list[RuleSet],
+    options: ScrubOptions,
+    consent: pl.DataFrame | None = None,
+) -> None:
+    """Raise ConsentRequired when `scrub(campaign, ..., consent=consent)` would,
+    before anything else is loaded: a caller with large inputs still to read
+    (registries) learns at once that the run cannot go on. Looks only at what
+    that needs: rows without a current contract whose call time can reach a
+    version requiring consent have their numbers normalised and routed to
+    their pack; other rows are not. A campaign without the phone or time
+    column is left for `scrub` to report."""
+    packs = [rules] if isinstance(rules, RuleSet) else list(rules)
+    now_s = _ceil_epoch(options.now)
+    if (
+        consent is not None
+        or options.consent_column is not None
+        or not may_need_consent(packs, now_s)
+        or options.phone_column not in campaign.columns
+        or options.time_column not in campaign.columns
+    ):
+        return
+    juris = Jurisdictions(packs)
+    horizon_s = int(options.horizon.total_seconds())
+    postal = options.postal_code_column
+    own = [options.phone_column, options.time_column]
+    if postal is not None and postal in campaign.columns and postal not in own:
+        own.append(postal)
+    contract = (
+        truthy(pl.col(options.contract_column))
+        if options.contract_column and options.contract_column in campaign.columns
+        else pl.lit(False)
+    )
+    rows = (
+        campaign.select(*own, contract.alias(CONTRACT))
+        .with_row_index(SOURCE_ROW, offset=1)
+        .with_columns(pl.col(SOURCE_ROW).cast(pl.Int64))
+        .filter(~pl.col(CONTRACT))
+    )
+    # The earliest instant whose local date may be under a version requiring consent.
+    first = min(
+        (v.valid_from for p in packs for v in p.versions if v.requires_consent), default=None
+    )
+    if first is None or not rows.height:
+        return
+    earliest = int(datetime(first.year, first.month, first.day, tzinfo=UTC).timestamp())
+    rows = parse_times(rows, options.time_column, options.campaign_tz).with_columns(
+        pl.max_horizontal(pl.col(PROPOSED), pl.lit(now_s, pl.Int64)).alias(T0)
+    )
+    rows = rows.filter(
+        (pl.col(TIME_KIND) == "ok") & (pl.col(T0) + horizon_s >= earliest - EARLIEST_OFFSET_S)
+    )
+    if not rows.height:
+        return
+    norm = numbers.normalise(
+        rows[options.phone_column], numbering_pack(packs), options.default_region, compact=True
+    )
+    routed = route(
+        pl.concat([rows, norm], how="horizontal"),
+        juris,
+        postal_column=postal if postal in rows.columns else None,
+        unknown_territory=options.unknown_territory,
+    )
+    require_consent_data(routed, juris, None, now_s, horizon_s)
 
 
 def split_campaign(

@@ -11,11 +11,12 @@ allow-list, where a number absent is unscreened, not clean.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import polars as pl
 
 from callscrub.core.call_times import parse_times
+from callscrub.core.checks.pre_slot import MAX_LEAD
 from callscrub.core.columns import (
     CONSENT_LATER,
     CONSENT_OK,
@@ -30,6 +31,7 @@ from callscrub.core.columns import (
     PROPOSED,
     SLOT,
     SOURCE_ROW,
+    T0,
     TIME_KIND,
 )
 from callscrub.core.positions import subset_index
@@ -308,25 +310,83 @@ def consent_records(
     return pl.concat(parts).sort("key", maintain_order=True) if parts else None
 
 
+# A local date starts at most 14 hours before, and ends at most 12 hours after,
+# the same date in UTC (zones run from UTC-12 to UTC+14): the margins that make
+# the reach of a slot, compared with a version's dates, never too short.
+EARLIEST_OFFSET_S = 14 * 3600
+LATEST_OFFSET_S = 12 * 3600
+
+
+def consent_reach(juris: Jurisdictions, horizon_s: int, now_s: int) -> pl.Expr:
+    """Per row (PACK, CONTRACT, TIME_KIND, T0): whether it has no
+    current contract and its slot can fall under a version of its own pack
+    that requires consent. A slot lies between T0 (the proposed time, or the
+    run's when later) and T0 + the horizon; the version is the one in force
+    on the slot's local date, taken here in the earliest and latest zones so
+    that no row that might need consent is left out. Rows whose call time
+    will be rejected (unreadable, more than MAX_LEAD ahead) need none."""
+    too_far = now_s + int(MAX_LEAD.total_seconds())
+    reach = pl.lit(False)
+    for name, pack in juris.packs.items():
+        for v in pack.versions:
+            if not v.requires_consent:
+                continue
+            start = _day_start_s(v.valid_from) - EARLIEST_OFFSET_S
+            within = pl.col(T0) + horizon_s >= start
+            if v.valid_until is not None:
+                end = _day_start_s(v.valid_until) + 86400 + LATEST_OFFSET_S
+                within = within & (pl.col(T0) < end)
+            reach = reach | ((pl.col(PACK) == name) & within)
+    return (
+        reach & ~pl.col(CONTRACT) & (pl.col(TIME_KIND) == "ok") & (pl.col(T0) <= too_far)
+    ).fill_null(False)
+
+
+def _day_start_s(day: date) -> int:
+    """Epoch seconds of `day`'s midnight UTC."""
+    return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp())
+
+
+def may_need_consent(packs: list[RuleSet], now_s: int) -> bool:
+    """Whether some pack has a version requiring consent that is not over by
+    the run's time `now_s` (else no row can need consent, whatever its slot)."""
+    today = datetime.fromtimestamp(now_s - LATEST_OFFSET_S, UTC).date()
+    return any(
+        v.requires_consent and (v.valid_until is None or v.valid_until >= today)
+        for pack in packs
+        for v in pack.versions
+    )
+
+
 def require_consent_data(
-    df: pl.DataFrame, juris: Jurisdictions, records: pl.DataFrame | None, now_s: int
+    df: pl.DataFrame,
+    juris: Jurisdictions,
+    records: pl.DataFrame | None,
+    now_s: int,
+    horizon_s: int,
 ) -> None:
     """Raise ConsentRequired when no consent data was given (`records` None)
-    and some row of `df` (PACK, CONTRACT) falls under a rule set version that
-    requires consent and is in force at or after the run's time `now_s`.
+    and some row of `df` (PACK, CONTRACT, TIME_KIND, T0) without a current
+    contract can have its slot (at most `horizon_s` after T0) under a version
+    of its pack that requires consent (consent_reach). The error names the
+    first such pack in the packs' order and counts its rows.
 
     Rejecting every such row as no_consent would look like a scrub; this is
-    a missing input."""
-    if records is not None:
+    a missing input. A run whose slots cannot reach such a version (a replay
+    of a scrub made before it) needs no consent data."""
+    if records is not None or not may_need_consent(list(juris.packs.values()), now_s):
         return
-    today = datetime.fromtimestamp(now_s, UTC).date()
+    needing = df.select(PACK, consent_reach(juris, horizon_s, now_s).alias("_needs")).filter(
+        pl.col("_needs")
+    )
+    if not needing.height:
+        return
+    counts = dict(needing.group_by(PACK).len().iter_rows())
     for name, pack in juris.packs.items():
-        start = pack.needs_consent_from
-        if start is None or not any(
-            v.requires_consent and (v.valid_until is None or v.valid_until >= today)
-            for v in pack.versions
-        ):
-            continue
-        if df.select(((pl.col(PACK) == name) & ~pl.col(CONTRACT)).any()).item():
+        if counts.get(name):
             version = next(v for v in pack.versions if v.requires_consent)
-            raise ConsentRequired(name, start, version.consent_source or version.source)
+            start = pack.needs_consent_from
+            assert start is not None  # the pack has a version requiring consent
+            raise ConsentRequired(
+                name, start, version.consent_source or version.source, int(counts[name])
+            )
