@@ -142,9 +142,11 @@ def scrub(
     asked. `history` holds past attempts (key Int64 E.164, at Int64 epoch
     seconds, refused Boolean), as `callscrub.io.history.load_history` reads
     them; `consent` holds consent records (core.checks.consent.SCHEMA);
-    `screened` the Bloctel return files (allow-lists). A pack version that
-    requires consent with neither consent records nor a consent column
-    raises ConsentRequired; a missing phone or time column MissingColumn.
+    `screened` the Bloctel return files (allow-lists). With neither consent
+    records nor a consent column, a row without a current contract whose slot
+    can fall under a pack version requiring consent raises ConsentRequired
+    (check_consent_data tells it before other inputs are loaded); a missing
+    phone or time column MissingColumn.
     `carried` holds campaign columns the scrub does not read, kept out of its
     working memory and put back in the outputs (see split_campaign).
     `on_phase` is told the name of each phase as it starts.
