@@ -20,6 +20,7 @@ from callscrub.cli.manifest import manifest_app
 from callscrub.cli.registry import registry_app
 from callscrub.cli.rules import rules_app
 from callscrub.cli.scrub import scrub_command
+from callscrub.cli.values import HELP_MARKUP
 from callscrub.cli.verify import verify_command
 from callscrub.errors import CallscrubError, ExitStatus
 from callscrub.io.signals import install_signal_handlers
@@ -30,6 +31,7 @@ app = typer.Typer(
     cls=RecordingGroup,
     help="Scrub outbound call lists: E.164 numbers, opposition registries, legal calling windows.",
     no_args_is_help=True,
+    rich_markup_mode=HELP_MARKUP,
     add_completion=False,
     pretty_exceptions_enable=False,
     pretty_exceptions_show_locals=False,  # locals hold phone numbers (personal data)

@@ -8,8 +8,11 @@ import typer
 
 from callscrub.audit.manifest import describe, load_manifest
 from callscrub.cli.console import print_fields
+from callscrub.cli.values import HELP_MARKUP
 
-manifest_app = typer.Typer(help="Read audit manifests.", no_args_is_help=True)
+manifest_app = typer.Typer(
+    help="Read audit manifests.", no_args_is_help=True, rich_markup_mode=HELP_MARKUP
+)
 
 
 @manifest_app.command("show")

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from callscrub.cli.console import print_fields
-from callscrub.cli.values import DefaultRegion, Encoding, Quiet, parse_day
+from callscrub.cli.values import HELP_MARKUP, DefaultRegion, Encoding, Quiet, parse_day
 from callscrub.errors import UsageError
 from callscrub.io.snapshot import build_snapshot
 from callscrub.io.writers import write_outputs
@@ -17,6 +17,7 @@ from callscrub.rules.load import load_rules
 registry_app = typer.Typer(
     help="Registry snapshots: compile exports once, scrub against them many times.",
     no_args_is_help=True,
+    rich_markup_mode=HELP_MARKUP,
 )
 
 

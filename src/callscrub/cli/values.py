@@ -16,6 +16,11 @@ import typer
 
 from callscrub.errors import UsageError
 
+# Every command's help is click's plain help, not typer's rich panels: the
+# panels cut option names to fit 80 columns (`--postal-code-…`); the plain
+# help wraps the help texts and never an option's name.
+HELP_MARKUP = None
+
 
 class OnIllegal(StrEnum):
     """What happens to a row whose slot is illegal (--on-illegal) or over a limit (--on-limit)."""
