@@ -8,9 +8,11 @@ the console script.
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
 import traceback
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -109,6 +111,29 @@ def run(argv: list[str] | None = None) -> int:
 
 
 def main() -> None:
-    """The console script: install the signal handlers, run, exit with the status."""
+    """The console script: install the signal handlers, run, exit with the status.
+
+    The process leaves through `leave` (os._exit), never through the
+    interpreter's finalization: after an error or Ctrl-C, work started in
+    daemon threads (core.background: loads, the carried columns' compression,
+    which polars' own threads write into a Python buffer) may still be inside
+    native code, and finalizing the interpreter under it crashed the process
+    (a panic in polars' writer threads, or SIGSEGV) after its message was
+    printed. Outputs are complete or removed and locks released by the time
+    `run` returns, so nothing is left for finalization to do."""
     install_signal_handlers()
-    sys.exit(run())
+    leave(run())
+
+
+def leave(status: int) -> NoReturn:
+    """Flush stdout and stderr, then end the process at once with `status`.
+
+    A signal arriving now no longer changes the outcome: the run is over."""
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signal.SIG_IGN)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe or stream: nothing more can be said
+            pass
+    os._exit(status)
