@@ -109,37 +109,49 @@ def records_from_frame(
         revoked_bad = pl.lit(False)
     number_bad = pl.col(numbers.E164).is_null()
     given_bad = pl.col("_given_kind") != "ok"
-    bad_rows = df.select(
-        SOURCE_ROW,
-        pl.col(numbers.E164).alias("key"),
-        pl.concat_str(
-            [
-                pl.when(number_bad).then(pl.lit(columns.phone)),
-                pl.when(given_bad).then(pl.lit(columns.given)),
-                pl.when(revoked_bad).then(pl.lit(columns.revoked)),
-            ],
-            separator=", ",
-            ignore_nulls=True,
-        ).alias("what"),
-    ).filter(pl.col("what") != "")
+    # The flags on every row, the words on the unreadable rows alone (few).
+    bad_rows = (
+        df.select(
+            SOURCE_ROW,
+            pl.col(numbers.E164).alias("key"),
+            number_bad.alias("_number_bad"),
+            given_bad.alias("_given_bad"),
+            revoked_bad.alias("_revoked_bad"),
+        )
+        .filter(pl.col("_number_bad") | pl.col("_given_bad") | pl.col("_revoked_bad"))
+        .select(
+            SOURCE_ROW,
+            "key",
+            pl.concat_str(
+                [
+                    pl.when(pl.col("_number_bad")).then(pl.lit(columns.phone)),
+                    pl.when(pl.col("_given_bad")).then(pl.lit(columns.given)),
+                    pl.when(pl.col("_revoked_bad")).then(pl.lit(columns.revoked)),
+                ],
+                separator=", ",
+                ignore_nulls=True,
+            ).alias("what"),
+        )
+    )
     source = (
         pl.col(columns.source).cast(pl.String)
         if columns.source in frame.columns
         else pl.lit(None, pl.String)
     )
-    good = df.filter(~number_bad & ~given_bad & ~revoked_bad).select(
+    good = df.select(
         pl.col(numbers.E164).alias("key"),
         pl.col("_given").alias("consent_at"),
         pl.col("_revoked").alias("revoked_at"),
         (pl.lit(f"{name}: ") + source.fill_null("")).str.strip_chars_end(": ").alias("source"),
     )
-    if not bad_rows.height:
+    if not bad_rows.height:  # the usual file: nothing to filter out
         return good, bad_rows.select(SOURCE_ROW, "what")
+    good = good.filter(df.select(~number_bad & ~given_bad & ~revoked_bad).to_series())
     unproven = bad_rows.filter(pl.col("key").is_not_null()).select(
         "key",
         pl.lit(None, pl.Int64).alias("consent_at"),
         pl.lit(None, pl.Int64).alias("revoked_at"),
-        pl.format(f"{name} data row {{}}: {{}} cannot be read", SOURCE_ROW, "what").alias("source"),
+        pl.format(f"{name} data row {{}}, column {{}}", SOURCE_ROW, "what").alias("source"),
     )
     return pl.concat([good, unproven]), bad_rows.select(SOURCE_ROW, "what")
 
@@ -401,7 +413,7 @@ def consent_records(
                     pl.lit(None, pl.Int64).alias("consent_at"),
                     pl.lit(None, pl.Int64).alias("revoked_at"),
                     pl.format(
-                        "campaign column {}, source_row {}: the value cannot be read",
+                        "campaign column {}, source_row {}",
                         "_bad_column",
                         SOURCE_ROW,
                     ).alias("source"),
