@@ -10,10 +10,12 @@ from callscrub.core.checks.consent import ConsentColumns, Screened
 from callscrub.core.checks.registry import Registry
 from callscrub.core.explain import explain_number
 from callscrub.core.history import History
+from callscrub.core.quality import quality_gate
 from callscrub.core.scrub import ScrubOptions, ScrubResult, scrub, split_campaign
 from callscrub.errors import (
     CallscrubError,
     ConsentRequired,
+    DataQualityError,
     ExitStatus,
     InputError,
     MissingColumn,
@@ -36,6 +38,7 @@ __all__ = [
     "CallscrubError",
     "ConsentColumns",
     "ConsentRequired",
+    "DataQualityError",
     "ExitStatus",
     "History",
     "HistoryColumns",
@@ -61,6 +64,7 @@ __all__ = [
     "load_screened",
     "load_snapshot",
     "normalise",
+    "quality_gate",
     "read_table",
     "scrub",
     "split_campaign",

@@ -21,6 +21,7 @@ class ExitStatus(IntEnum):
     INPUT = 3
     STALE_REGISTRY = 4
     VERIFY_MISMATCH = 5
+    DATA_QUALITY = 6
     INTERRUPTED = 130
     TERMINATED = 143
 
@@ -84,6 +85,48 @@ class ConsentRequired(InputError):
 def rows_needing(rows: int) -> str:
     """'1 row without a current contract', '2 rows ...' (ConsentRequired's count)."""
     return f"{rows} row{'' if rows == 1 else 's'} without a current contract"
+
+
+class DataQualityError(CallscrubError):
+    """Too many campaign rows cannot be read: their numbers, call times or
+    consent values (core.quality.quality_gate).
+
+    `counts` holds the rows per cause (invalid_number, invalid_call_time,
+    unreadable_consent), `unreadable` their sum, `rows` the campaign's rows,
+    `max_invalid` the share allowed (percent) and `examples` up to 3 of the
+    unreadable call-time texts, as the campaign wrote them (a caller shows
+    them by their shape when they may be phone numbers); `message` replaces
+    the default wording (a caller naming its own option)."""
+
+    exit_status = ExitStatus.DATA_QUALITY
+
+    def __init__(
+        self,
+        counts: dict[str, int],
+        rows: int,
+        max_invalid: float,
+        examples: tuple[str, ...],
+        message: str | None = None,
+    ) -> None:
+        self.counts, self.rows, self.max_invalid, self.examples = (
+            counts,
+            rows,
+            max_invalid,
+            examples,
+        )
+        self.unreadable = sum(counts.values())
+        super().__init__(
+            message
+            or f"{self.unreadable} of {rows} rows ({self.percent:g} %) cannot be read, more than"
+            f" {max_invalid:g} % allowed: "
+            + ", ".join(f"{k} {n}" for k, n in counts.items() if n)
+            + "."
+        )
+
+    @property
+    def percent(self) -> float:
+        """The share of the campaign that cannot be read, in percent (1 decimal)."""
+        return round(100 * self.unreadable / self.rows, 1) if self.rows else 0.0
 
 
 class OutputError(InputError):

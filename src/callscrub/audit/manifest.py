@@ -233,6 +233,11 @@ def describe(manifest: dict[str, Any], path: str = "MANIFEST") -> list[tuple[str
     c = manifest["counts"]
     rows.append(("rows", f"{c['rows_in']:,} in, {c['kept']:,} kept, {c['rejected']:,} rejected"))
     rows += [(f"  {k}", f"{v:,}") for k, v in c["rejected_by_reason"].items() if v]
+    quality = c.get("data_quality") or {}  # absent from manifests before exit 6 existed
+    if quality.get("unreadable_rows"):
+        rows.append(
+            ("unreadable data", f"{quality['unreadable_rows']:,} rows ({quality['percent']:g} %)")
+        )
     for k, v in manifest.get("options", {}).items():
         if v is not None:
             rows.append((k.replace("_", " "), str(v)))

@@ -29,6 +29,19 @@ def _lines(s: dict[str, Any]) -> list[tuple[str, str]]:
         ("rejected", f"{s['rejected']:,}"),
     ]
     rows += [(f"  {reason}", f"{n:,}") for reason, n in s["rejected_by_reason"].items() if n]
+    quality = s.get("data_quality") or {}
+    if quality.get("unreadable_rows"):
+        rows.append(
+            (
+                "unreadable data",
+                f"{quality['unreadable_rows']:,} rows ({quality['percent']:g} %; "
+                + (
+                    "not checked)"
+                    if quality["max_invalid_percent"] >= 100
+                    else f"the run stops above {quality['max_invalid_percent']:g} %)"
+                ),
+            )
+        )
     if s["registries"] is None:
         rows.append(("registries", "NONE: registry check skipped (--no-registry)"))
     else:
@@ -47,6 +60,19 @@ def _lines(s: dict[str, Any]) -> list[tuple[str, str]]:
                 "consent",
                 ", ".join(checks.get("consent_files") or [])
                 or f"column {checks['consent_column']}",
+            )
+        )
+    for f in checks.get("consent_records") or []:
+        if f["unreadable_rows"]:
+            rows.append(
+                ("consent", f"{f['file']}: {f['unreadable_rows']:,} unreadable rows (no proof)")
+            )
+    if checks.get("consent_column_unreadable"):
+        rows.append(
+            (
+                "consent",
+                f"column {checks['consent_column']}:"
+                f" {checks['consent_column_unreadable']:,} unreadable values (no proof)",
             )
         )
     for f in checks.get("screened_files") or []:

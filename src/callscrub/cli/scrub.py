@@ -50,6 +50,7 @@ from callscrub.core.checks.consent import (
 )
 from callscrub.core.checks.registry import Registry, stale_registries
 from callscrub.core.history import History
+from callscrub.core.quality import quality_gate, shown
 from callscrub.core.scrub import (
     ScrubOptions,
     ScrubResult,
@@ -59,6 +60,7 @@ from callscrub.core.scrub import (
 )
 from callscrub.errors import (
     ConsentRequired,
+    DataQualityError,
     InputError,
     MissingColumn,
     StaleRegistry,
@@ -66,7 +68,7 @@ from callscrub.errors import (
     describe_columns,
     rows_needing,
 )
-from callscrub.io.consent_files import load_consent, load_screened
+from callscrub.io.consent_files import ConsentFile, load_consent, load_screened
 from callscrub.io.history import HistoryColumns, load_history
 from callscrub.io.locks import output_lock
 from callscrub.io.readers import Table, read_table
@@ -153,6 +155,7 @@ class ScrubArgs:
     encoding: str | None
     registry_column: str | None
     quiet: bool
+    max_invalid: float = 10.0  # percent of the campaign's rows that may be unreadable
 
     @property
     def inputs(self) -> list[str]:
@@ -185,7 +188,7 @@ class Loaded:
     registries: list[Registry] | None  # None: the registry check is skipped (--no-registry)
     history: History | None
     consent: pl.DataFrame | None
-    consent_rows: list[int]  # rows per consent file
+    consent_files: list[ConsentFile]  # rows and unreadable rows per consent file
     screened: list[Screened]
     options: ScrubOptions
 
@@ -389,6 +392,15 @@ def scrub_command(
         typer.Option("--registry-column", help="Name of the number column in registry files."),
     ] = None,
     quiet: Quiet = False,
+    max_invalid: Annotated[
+        float,
+        typer.Option(
+            "--max-invalid",
+            metavar="PCT",
+            help="Stop (exit 6, nothing written) when more than PCT % of the rows have a number,"
+            " call time or consent value that cannot be read (100: never).",
+        ),
+    ] = 10.0,
     # Messages never hold phone numbers today, so --verbose changes nothing yet;
     # it is accepted (and left out of a manifest's replay) so scripts may pass it.
     verbose: Annotated[
@@ -445,6 +457,7 @@ def scrub_command(
         encoding=encoding,
         registry_column=registry_column,
         quiet=quiet,
+        max_invalid=max_invalid,
     )
     run_scrub(args)
 
@@ -461,6 +474,7 @@ def run_scrub(args: ScrubArgs) -> None:
         phase = locks.enter_context(progress(sys.stderr.isatty() and not args.quiet))
         loaded = load(plan, phase)
         result = scrub_loaded(plan, loaded, phase)
+        check_quality(plan, result)
         phase("writing outputs")
         figures = summarise(plan, loaded, result)
         write(plan, loaded, result, figures)
@@ -493,6 +507,11 @@ def validate(args: ScrubArgs) -> Plan:
     for target in (args.out, args.rejects):
         output_format(target)
     horizon = parse_horizon(args.horizon)
+    if not 0 <= args.max_invalid <= 100:
+        raise UsageError(
+            f"--max-invalid {args.max_invalid:g}: a percentage from 0 to 100 (100 turns the"
+            " data-quality check off)."
+        )
     packs = load_packs(args.rules)
     numbering = numbering_pack(packs)
     zone = args.campaign_tz or packs[0].default_campaign_tz
@@ -639,9 +658,9 @@ def load(plan: Plan, phase: Callable[[str], None]) -> Loaded:
         registries = _with_export_dates(registries, args.registry_dates, plan.zone)
         _check_freshness(plan, registries)
     history = history_job()
-    consent, consent_rows = consent_job()
+    consent, consent_files = consent_job()
     screened = screened_job()
-    return Loaded(table, carried, registries, history, consent, consent_rows, screened, options)
+    return Loaded(table, carried, registries, history, consent, consent_files, screened, options)
 
 
 def _read_campaign(
@@ -688,8 +707,8 @@ def _load_history(plan: Plan) -> History | None:
     )
 
 
-def _load_consent(plan: Plan) -> tuple[pl.DataFrame | None, list[int]]:
-    """Consent records from every --consent file and each file's row count;
+def _load_consent(plan: Plan) -> tuple[pl.DataFrame | None, list[ConsentFile]]:
+    """Consent records from every --consent file and each file's figures;
     (None, []) without any."""
     args = plan.args
     if not args.consent:
@@ -806,6 +825,51 @@ def command_line_error(exc: InputError, campaign: str) -> InputError:
     return InputError(f"{campaign}: {text}")
 
 
+def check_quality(plan: Plan, result: ScrubResult) -> None:
+    """The data-quality gate (core.quality.quality_gate at --max-invalid),
+    before anything is written: its error worded in one line for the command
+    line, call-time examples shown unless they may be phone numbers."""
+    try:
+        quality_gate(result, plan.args.max_invalid)
+    except DataQualityError as exc:
+        raise DataQualityError(
+            exc.counts, exc.rows, exc.max_invalid, exc.examples, _quality_message(plan, exc)
+        ) from None
+
+
+def _quality_message(plan: Plan, exc: DataQualityError) -> str:
+    """One line: how many rows cannot be read, per cause, examples of the
+    call times, what to fix."""
+    args = plan.args
+    examples = ", ".join(repr(shown(e)) for e in exc.examples)
+    causes = {
+        "invalid_number": (
+            "invalid_number {}",
+            f"numbers without a country code are read in region {args.default_region.upper()}"
+            " (--default-region)",
+        ),
+        "invalid_call_time": (
+            "invalid_call_time {}" + (f" (e.g. {examples})" if examples else ""),
+            f"call times in {args.time_column} must be ISO 8601 (2026-12-03T14:30:00)",
+        ),
+        "unreadable_consent": (
+            "unreadable consent {}",
+            "consent dates must be ISO 8601 too",
+        ),
+    }
+    found = [(causes[k], n) for k, n in exc.counts.items() if n]
+    fixes = "; ".join(fix for (_, fix), _ in found)
+    return (
+        f"{args.campaign}: {exc.unreadable} of {exc.rows} rows ({exc.percent:g} %) have data"
+        f" that cannot be read, more than --max-invalid {exc.max_invalid:g} % allows: "
+        + ", ".join(label.format(n) for (label, _), n in found)
+        + ". Nothing was written. "
+        + fixes[:1].upper()
+        + fixes[1:]
+        + "; --max-invalid 100 writes the rejects, with every row's reason."
+    )
+
+
 # --------------------------------------------------------------------------- write
 
 
@@ -822,7 +886,12 @@ def summarise(plan: Plan, loaded: Loaded, result: ScrubResult) -> dict[str, Any]
             "caller_id": plan.caller_id_check,
             "sector": args.sector,
             "consent_files": [Path(c).name for c in args.consent],
+            "consent_records": [
+                {"file": f.name, "rows": f.rows, "unreadable_rows": f.unreadable_rows}
+                for f in loaded.consent_files
+            ],
             "consent_column": loaded.options.consent_column,
+            "consent_column_unreadable": result.unreadable_consent_values,
             "contract_column": loaded.options.contract_column,
             "screened_files": [
                 {"file": f.name, "rows": f.rows, "callable": len(f.callable_keys)}
@@ -830,6 +899,7 @@ def summarise(plan: Plan, loaded: Loaded, result: ScrubResult) -> dict[str, Any]
             ],
         },
         now=plan.now.isoformat(),
+        max_invalid=args.max_invalid,
         elapsed=time.monotonic() - plan.started,
         outputs={"clean": args.out, "rejects": args.rejects},
     )
@@ -915,8 +985,12 @@ def _manifest(
                 {"bad_rows_skipped": f["bad_rows_skipped"]},
             )
         )
-    for path, rows in zip(args.consent, loaded.consent_rows, strict=False):
-        inputs.append(InputRecord("consent", path, *sha256_file(path), rows, {}))
+    for path, c in zip(args.consent, loaded.consent_files, strict=False):
+        inputs.append(
+            InputRecord(
+                "consent", path, *sha256_file(path), c.rows, {"unreadable_rows": c.unreadable_rows}
+            )
+        )
     for path, screened in zip(args.screened, loaded.screened, strict=False):
         inputs.append(InputRecord("screened", path, *sha256_file(path), screened.rows, {}))
     outputs = []
@@ -957,7 +1031,14 @@ def _manifest(
         outputs=outputs,
         counts={
             k: figures[k]
-            for k in ("rows_in", "kept", "rescheduled", "rejected", "rejected_by_reason")
+            for k in (
+                "rows_in",
+                "kept",
+                "rescheduled",
+                "rejected",
+                "rejected_by_reason",
+                "data_quality",
+            )
         },
         options={
             "allow_stale_registry": args.allow_stale_registry,

@@ -23,6 +23,7 @@ def summary_dict(
     history: History | None = None,
     checks: dict[str, Any] | None = None,
     now: str,
+    max_invalid: float = 100.0,
     elapsed: float,
     outputs: dict[str, str],
 ) -> dict[str, Any]:
@@ -31,7 +32,8 @@ def summary_dict(
     Reads the scrub's counts, each registry's and the history's row counts,
     the pack versions in force on `now`'s date (ISO 8601), the campaign-level
     `checks` and the output paths. `registries=None` records that the registry
-    check was skipped on purpose.
+    check was skipped on purpose. `data_quality` counts the rows whose data
+    cannot be read against the share `max_invalid` allows (core.quality).
     """
     return {
         "campaign": campaign,
@@ -49,6 +51,14 @@ def summary_dict(
         "rescheduled": result.rescheduled,
         "rejected": result.rejected,
         "rejected_by_reason": result.reason_counts,
+        "data_quality": {
+            **result.unreadable_counts,
+            "unreadable_rows": result.unreadable_rows,
+            "percent": round(100 * result.unreadable_rows / result.rows_in, 2)
+            if result.rows_in
+            else 0.0,
+            "max_invalid_percent": float(max_invalid),
+        },
         "registries": None
         if registries is None
         else [

@@ -33,6 +33,7 @@ from callscrub.core.checks.consent import (
     may_need_consent,
     require_consent_data,
     truthy,
+    unreadable_keys,
 )
 from callscrub.core.checks.duplicates import mark_duplicates
 from callscrub.core.checks.pre_slot import pre_slot_reasons
@@ -50,6 +51,7 @@ from callscrub.core.columns import (
     LIMIT_SLOT,
     MOVED,
     OOH,
+    ORIGINAL,
     PROPOSED,
     REASON,
     REGISTRY,
@@ -94,11 +96,34 @@ class ScrubResult:
     rescheduled: int
     reason_counts: dict[str, int] = field(default_factory=dict)
     _parts: Parts | None = field(default=None, repr=False)
+    # Rows rejected no_consent whose number has a consent value or record that
+    # cannot be read (it can only mean "no proof"; the detail says so).
+    unreadable_consent: int = 0
+    # Campaign rows whose consent column value (or revocation) cannot be read,
+    # whatever became of the row; None without a consent column.
+    unreadable_consent_values: int | None = None
+    # Up to 3 distinct call-time texts of invalid_call_time rows, in row order.
+    unreadable_time_examples: tuple[str, ...] = ()
 
     @property
     def rejected(self) -> int:
         """Rows in the rejection report."""
         return self.rows_in - self.kept
+
+    @property
+    def unreadable_counts(self) -> dict[str, int]:
+        """The rows whose data cannot be read, per cause: invalid_number,
+        invalid_call_time (any kind), unreadable_consent (core.quality)."""
+        return {
+            reasons.INVALID_NUMBER: self.reason_counts.get(reasons.INVALID_NUMBER, 0),
+            reasons.INVALID_CALL_TIME: self.reason_counts.get(reasons.INVALID_CALL_TIME, 0),
+            "unreadable_consent": self.unreadable_consent,
+        }
+
+    @property
+    def unreadable_rows(self) -> int:
+        """The rows whose data cannot be read (each counted once: a row has one reason)."""
+        return sum(self.unreadable_counts.values())
 
     def clean_parts(self, rows: int | None = None) -> Iterator[pl.DataFrame]:
         """The clean list as consecutive frames (at least one, maybe empty)."""
@@ -175,7 +200,7 @@ def scrub(
         unknown_territory=options.unknown_territory,
     )
     df = _with_call_times(df, times, options, now_s)
-    records = consent_records(
+    records, unreadable_values = consent_records(
         df,
         consent,
         consent_column=options.consent_column,
@@ -214,6 +239,8 @@ def scrub(
     return _result(
         final,
         campaign.height,
+        records,
+        unreadable_values,
         output_parts(
             final,
             side,
@@ -495,8 +522,17 @@ def _contact_limits(
     return df.drop(LIMIT_SLOT, LIMIT_REASON), details
 
 
-def _result(final: pl.DataFrame, rows_in: int, parts: Parts) -> ScrubResult:
-    """The ScrubResult of `final` (a `final_frame`): its figures, and `parts`."""
+def _result(
+    final: pl.DataFrame,
+    rows_in: int,
+    records: pl.DataFrame | None,
+    unreadable_values: int | None,
+    parts: Parts,
+) -> ScrubResult:
+    """The ScrubResult of `final` (a `final_frame`): its figures, and `parts`.
+    `records` are the consent records (their unreadable ones count the
+    no_consent rows they leave without proof), `unreadable_values` the
+    campaign's unreadable consent values."""
     counts = {r: int(n) for r, n in final.group_by(REASON).len().iter_rows() if r is not None}
     kept = final.select(pl.col(REASON).is_null().sum()).item()
     rescheduled = final.select(
@@ -508,4 +544,23 @@ def _result(final: pl.DataFrame, rows_in: int, parts: Parts) -> ScrubResult:
         rescheduled=int(rescheduled),
         reason_counts={r: counts.get(r, 0) for r in reasons.ALL_REASONS},
         _parts=parts,
+        unreadable_consent=0
+        if records is None or not counts.get(reasons.NO_CONSENT)
+        else final.select(
+            (
+                (pl.col(REASON) == reasons.NO_CONSENT)
+                & pl.col(E164).is_in(unreadable_keys(records).implode())
+            ).sum()
+        ).item(),
+        unreadable_consent_values=unreadable_values,
+        unreadable_time_examples=tuple(
+            final.lazy()
+            .filter(pl.col(REASON) == reasons.INVALID_CALL_TIME)
+            .select(pl.col(ORIGINAL))
+            .filter(pl.col(ORIGINAL).str.strip_chars().fill_null("") != "")
+            .unique(maintain_order=True)
+            .head(3)
+            .collect()[ORIGINAL]
+            .to_list()
+        ),
     )

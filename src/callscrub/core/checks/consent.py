@@ -44,6 +44,8 @@ from callscrub.rules.model import RuleSet
 # seconds; revoked_at null when never) and where the record comes from.
 SCHEMA = {"key": pl.Int64, "consent_at": pl.Int64, "revoked_at": pl.Int64, "source": pl.String}
 TRUE_WORDS = ("true", "1", "yes", "y", "oui", "o", "x", "vrai")
+# The call_times kinds of a date that was written but cannot be read (empty is no date).
+UNREADABLE_KINDS = ["unparseable", "nonexistent"]
 
 
 def truthy(column: pl.Expr) -> pl.Expr:
@@ -75,8 +77,15 @@ def records_from_frame(
     default_region: str,
     columns: ConsentColumns,
     name: str,
-) -> pl.DataFrame:
-    """Consent records (SCHEMA) from a table; a row that cannot be read stops the run."""
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Consent records (SCHEMA) from a table, and its rows that cannot be
+    read (SOURCE_ROW and `what`: the columns that cannot be read).
+
+    An unreadable row can only mean "no proof": one whose number can be read
+    but whose consent_at (missing or not a date) or revoked_at (not a date)
+    cannot is kept as a record without consent_at, its source naming `name`
+    and the data row, so that a rejection of its number says why; one whose
+    number cannot be read is left out. A missing column stops the run."""
     for col in (columns.phone, columns.given):
         if col not in frame.columns:
             raise InputError(
@@ -96,28 +105,66 @@ def records_from_frame(
             .rename({PROPOSED: "_revoked", TIME_KIND: "_revoked_kind"})
             .drop(ORIGINAL)
         )
-        revoked_bad = pl.col("_revoked_kind").is_in(["unparseable", "nonexistent"])
+        revoked_bad = pl.col("_revoked_kind").is_in(UNREADABLE_KINDS)
     else:
         df = df.with_columns(pl.lit(None, pl.Int64).alias("_revoked"))
         revoked_bad = pl.lit(False)
-    bad = df.filter(pl.col(numbers.E164).is_null() | (pl.col("_given_kind") != "ok") | revoked_bad)
-    if bad.height:
-        rows = ", ".join(str(r) for r in bad[SOURCE_ROW].head(5).to_list())
-        raise InputError(
-            f"{name}: {bad.height} consent row(s) without a valid number, {columns.given} "
-            f"or {columns.revoked} (data rows {rows}{', ...' if bad.height > 5 else ''}). "
-            "A consent that cannot be read cannot be proven: fix those rows."
+    number_bad = pl.col(numbers.E164).is_null()
+    given_bad = pl.col("_given_kind") != "ok"
+    # The flags on every row, the words on the unreadable rows alone (few).
+    bad_rows = (
+        df.select(
+            SOURCE_ROW,
+            pl.col(numbers.E164).alias("key"),
+            number_bad.alias("_number_bad"),
+            given_bad.alias("_given_bad"),
+            revoked_bad.alias("_revoked_bad"),
         )
+        .filter(pl.col("_number_bad") | pl.col("_given_bad") | pl.col("_revoked_bad"))
+        .select(
+            SOURCE_ROW,
+            "key",
+            pl.concat_str(
+                [
+                    pl.when(pl.col("_number_bad")).then(pl.lit(columns.phone)),
+                    pl.when(pl.col("_given_bad")).then(pl.lit(columns.given)),
+                    pl.when(pl.col("_revoked_bad")).then(pl.lit(columns.revoked)),
+                ],
+                separator=", ",
+                ignore_nulls=True,
+            ).alias("what"),
+        )
+    )
     source = (
         pl.col(columns.source).cast(pl.String)
         if columns.source in frame.columns
         else pl.lit(None, pl.String)
     )
-    return df.select(
+    good = df.select(
         pl.col(numbers.E164).alias("key"),
         pl.col("_given").alias("consent_at"),
         pl.col("_revoked").alias("revoked_at"),
         (pl.lit(f"{name}: ") + source.fill_null("")).str.strip_chars_end(": ").alias("source"),
+    )
+    if not bad_rows.height:  # the usual file: nothing to filter out
+        return good, bad_rows.select(SOURCE_ROW, "what")
+    good = good.filter(df.select(~number_bad & ~given_bad & ~revoked_bad).to_series())
+    unproven = bad_rows.filter(pl.col("key").is_not_null()).select(
+        "key",
+        pl.lit(None, pl.Int64).alias("consent_at"),
+        pl.lit(None, pl.Int64).alias("revoked_at"),
+        pl.format(f"{name} data row {{}}, column {{}}", SOURCE_ROW, "what").alias("source"),
+    )
+    return pl.concat([good, unproven]), bad_rows.select(SOURCE_ROW, "what")
+
+
+def unreadable_keys(records: pl.DataFrame) -> pl.Series:
+    """The numbers (keys) that have a consent record without a consent date:
+    one that could not be read (records_from_frame, consent_records)."""
+    return (
+        records.filter(pl.col("consent_at").is_null() & pl.col("key").is_not_null())["key"]
+        .unique()
+        .sort()
     )
 
 
@@ -221,16 +268,30 @@ def valid_consent(
 def why_no_consent(rows: pl.DataFrame, records: pl.DataFrame | None) -> pl.Series:
     """For rows with `_key` and `_slot`, in their order, the rejects report's
     words for a missing consent: no record for the number, its consent
-    revoked, given after the slot, or none valid at the slot; followed by the
-    source of the number's last record where it names one. `records` None
-    (no consent data) means no record for any number."""
+    revoked, given after the slot, or none valid at the slot; a record of the
+    number that cannot be read (named by its source: file and row); followed
+    by the source of the number's last readable record where it names one.
+    `records` None (no consent data) means no record for any number."""
     if records is None or not rows.height:
         return pl.repeat(
             "no consent record for this number", rows.height, dtype=pl.String, eager=True
         )
     verdicts = valid_consent(rows, records)
+    # A number's first record without a consent date: one that could not be read.
+    unreadable = (
+        records.filter(pl.col("consent_at").is_null() & pl.col("key").is_not_null())
+        .select("key", pl.col("source").fill_null("no consent date").alias("_unreadable"))
+        .unique("key", keep="first", maintain_order=True)
+    )
+    verdicts = verdicts.with_columns(
+        rows.select(KEY).join(
+            unreadable, left_on=KEY, right_on="key", how="left", maintain_order="left"
+        )["_unreadable"]
+    )
     why = (
-        pl.when(pl.col(CONSENT_RECORDS) == 0)
+        pl.when((pl.col(CONSENT_RECORDS) == 0) & pl.col("_unreadable").is_not_null())
+        .then(pl.format("its consent record cannot be read ({})", pl.col("_unreadable")))
+        .when(pl.col(CONSENT_RECORDS) == 0)
         .then(pl.lit("no consent record for this number"))
         .when(pl.col(CONSENT_REVOKED))
         .then(pl.lit("its consent was revoked before the slot"))
@@ -238,9 +299,20 @@ def why_no_consent(rows: pl.DataFrame, records: pl.DataFrame | None) -> pl.Serie
         .then(pl.lit("its consent was given after the slot"))
         .otherwise(pl.lit("no consent valid at the slot"))
     )
-    return verdicts.select(
+    why = (
         pl.when(pl.col(CONSENT_SOURCE).is_not_null() & (pl.col(CONSENT_SOURCE) != ""))
         .then(pl.format("{} (record: {})", why, pl.col(CONSENT_SOURCE)))
+        .otherwise(why)
+    )
+    return verdicts.select(
+        pl.when((pl.col(CONSENT_RECORDS) > 0) & pl.col("_unreadable").is_not_null())
+        .then(
+            pl.format(
+                "{}; another consent record of this number cannot be read ({})",
+                why,
+                pl.col("_unreadable"),
+            )
+        )
         .otherwise(why)
     ).to_series()
 
@@ -274,40 +346,85 @@ def consent_records(
     consent_column: str | None,
     revoked_column: str | None,
     zone: str,
-) -> pl.DataFrame | None:
+) -> tuple[pl.DataFrame | None, int | None]:
     """Consent records (SCHEMA) from `consent` (read from files) and from the
     campaign's own consent columns (`df`'s SOURCE_ROW, E164 and those
-    columns, call times in `zone` when they have no offset), sorted by key.
+    columns, call times in `zone` when they have no offset), sorted by key;
+    and the number of campaign rows whose consent or revocation value is
+    written but cannot be read (None without a consent column).
 
-    None when no consent data was given at all (not the same as no record)."""
+    Such a value can only mean "no proof": its row's number gets a record
+    without consent_at, its source naming the column and the row.
+    The records are None when no consent data was given at all (not the
+    same as no record)."""
     parts = [consent] if consent is not None else []
+    unreadable_values = None
     if consent_column:
         given = parse_times(df.select(SOURCE_ROW, pl.col(consent_column).alias("_c")), "_c", zone)
-        cols = [pl.col(PROPOSED).alias("consent_at")]
+        given = given.select(
+            SOURCE_ROW,
+            pl.col(PROPOSED).alias("consent_at"),
+            pl.col(TIME_KIND).is_in(UNREADABLE_KINDS).alias("_bad"),
+        )
         if revoked_column:
             revoked = parse_times(
                 df.select(SOURCE_ROW, pl.col(revoked_column).alias("_r")), "_r", zone
             )
             given = given.join(
-                revoked.select(SOURCE_ROW, pl.col(PROPOSED).alias("revoked_at")), on=SOURCE_ROW
+                revoked.select(
+                    SOURCE_ROW,
+                    pl.col(PROPOSED).alias("revoked_at"),
+                    pl.col(TIME_KIND).is_in(UNREADABLE_KINDS).alias("_bad_r"),
+                ),
+                on=SOURCE_ROW,
             )
-            cols.append(pl.col("revoked_at"))
         else:
-            cols.append(pl.lit(None, pl.Int64).alias("revoked_at"))
+            given = given.with_columns(
+                pl.lit(None, pl.Int64).alias("revoked_at"), pl.lit(False).alias("_bad_r")
+            )
         own = df.select(SOURCE_ROW, pl.col(E164).alias("key")).join(
-            given.select(SOURCE_ROW, *cols), on=SOURCE_ROW
+            given.select(
+                SOURCE_ROW,
+                "consent_at",
+                "revoked_at",
+                # The column named in the detail: the consent's, else the revocation's.
+                pl.when(pl.col("_bad"))
+                .then(pl.lit(consent_column))
+                .when(pl.col("_bad_r"))
+                .then(pl.lit(revoked_column))
+                .alias("_bad_column"),
+                (pl.col("_bad") | pl.col("_bad_r")).alias("_bad"),
+            ),
+            on=SOURCE_ROW,
         )
+        unreadable_values = int(own["_bad"].sum())
         parts.append(
-            own.filter(pl.col("key").is_not_null() & pl.col("consent_at").is_not_null()).select(
+            own.filter(
+                pl.col("key").is_not_null() & pl.col("consent_at").is_not_null() & ~pl.col("_bad")
+            ).select(
                 "key",
                 "consent_at",
                 "revoked_at",
                 pl.lit(f"campaign column {consent_column}").alias("source"),
             )
         )
+        if unreadable_values:
+            parts.append(
+                own.filter(pl.col("key").is_not_null() & pl.col("_bad")).select(
+                    "key",
+                    pl.lit(None, pl.Int64).alias("consent_at"),
+                    pl.lit(None, pl.Int64).alias("revoked_at"),
+                    pl.format(
+                        "campaign column {}, source_row {}",
+                        "_bad_column",
+                        SOURCE_ROW,
+                    ).alias("source"),
+                )
+            )
     # Sorted by key once (stable: a number's records keep their order), so
     # valid_consent's sorts by key, at each check, find them sorted.
-    return pl.concat(parts).sort("key", maintain_order=True) if parts else None
+    records = pl.concat(parts).sort("key", maintain_order=True) if parts else None
+    return records, unreadable_values
 
 
 # A local date starts at most 14 hours before, and ends at most 12 hours after,
