@@ -25,7 +25,6 @@ import pytest
 
 from callscrub import cli
 from callscrub.io.snapshot import snapshot_metadata
-
 from robustness._support import assert_input_error, assert_no_row_lost, row, scrub, write_csv
 
 NOW = "2026-11-23T08:00:00+01:00"
@@ -198,7 +197,7 @@ def test_build_refuses_a_source_with_too_many_unusable_rows(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     src = write_csv(
-        tmp_path / "bloctel.csv", "numero\n" + "\n".join(_registry_lines(95)) + "\nn/a\n" * 5
+        tmp_path / "bloctel.csv", "numero\n" + "\n".join(_registry_lines(95)) + "\n" + "n/a\n" * 5
     )
     code, out = _build(tmp_path, "--from", str(src))
     assert code == 3 and not out.exists()
