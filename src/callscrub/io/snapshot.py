@@ -231,7 +231,7 @@ def build_snapshot(
     for source in sources:
         meta = snapshot_metadata(source)
         if meta is not None:
-            parts.append(pl.read_parquet(source, columns=[KEY], glob=False)[KEY])
+            parts.append(pl.read_parquet(source, columns=[KEY], glob=False)[KEY].unique())
             records.append(
                 {
                     "file": Path(source).name,
@@ -262,19 +262,26 @@ def build_snapshot(
             default_region=default_region,
             max_unusable=max_unusable,
         )
-        parts.append(keys.drop_nulls())
+        parts.append(keys.drop_nulls().unique())  # distinct: the file's count of numbers
         records.append(
             {
                 "file": Path(source).name,
                 "sha256": digest,
                 "rows": frame.height,
-                "numbers": keys.drop_nulls().n_unique(),
+                "numbers": len(parts[-1]),
                 "invalid_rows": int(keys.null_count()),
                 "modified": datetime.fromtimestamp(Path(source).stat().st_mtime).date().isoformat(),
             }
         )
         dates.append(export_date or datetime.fromtimestamp(Path(source).stat().st_mtime).date())
-    keys = pl.concat(parts).cast(pl.Int64).unique() if parts else pl.Series(KEY, [], pl.Int64)
+    # Each part is unique already: one part is the snapshot's keys as they are.
+    keys = (
+        pl.Series(KEY, [], pl.Int64)
+        if not parts
+        else parts[0].cast(pl.Int64)
+        if len(parts) == 1
+        else pl.concat(parts).cast(pl.Int64).unique()
+    )
     for change in changes:
         added, deleted, record = _action_keys(
             change, numbering, default_region, encoding, max_unusable
