@@ -51,8 +51,8 @@ MaxUnusable = Annotated[
         min=0.0,
         max=100.0,
         metavar="PCT",
-        help=f"Largest share of rows without a usable number a registry (or screened file)"
-        f" may hold, in percent (default {MAX_UNUSABLE_PCT:g}; 100 allows any).",
+        help="Largest share of a registry's (or screened file's) rows without a usable"
+        " number, in percent; 100 allows any.",
     ),
 ]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No summary on stderr.")]
