@@ -16,7 +16,6 @@ import phonenumbers
 import typer
 
 from callscrub.errors import InputError, UnusableNumbers, UsageError
-from callscrub.io.registries import MAX_UNUSABLE_PCT
 
 
 class OnIllegal(StrEnum):
