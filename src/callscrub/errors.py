@@ -129,8 +129,109 @@ class DataQualityError(CallscrubError):
         return round(100 * self.unreadable / self.rows, 1) if self.rows else 0.0
 
 
+class UnusableNumbers(InputError):
+    """A file of numbers (registry, screened file, change list) from which no
+    number, or too small a share, can be read.
+
+    The facts are attributes, so that a caller words the fix in its own terms
+    (which option sets the region or the column): `path`, `kind` (what the file
+    is, e.g. "registry"), `column` (the number column read), `rows`, `unusable`
+    (rows without a usable number), `first_row` (1-based data row of the first
+    one, None without any), `shape` (its value's shape: digits as 9, letters as
+    A, never the value), `row_shape` (the whole row's, its cells joined by
+    commas, when it has several), `max_unusable` (the share allowed, in percent),
+    `default_region` (how numbers without a country code were read) and `hint`:
+    what the first unusable value suggests, "region" (national numbers of
+    another region; `region` names one that reads most of them, when one does),
+    "split" (the number seems spread over several columns) or "text" (the
+    column does not hold phone numbers)."""
+
+    def __init__(
+        self,
+        path: str,
+        *,
+        kind: str,
+        column: str | None,
+        rows: int,
+        unusable: int,
+        first_row: int | None,
+        shape: str | None,
+        row_shape: str | None,
+        max_unusable: float,
+        default_region: str,
+        hint: str,
+        region: str | None,
+    ) -> None:
+        self.path, self.kind, self.column = path, kind, column
+        self.rows, self.unusable, self.first_row = rows, unusable, first_row
+        self.shape, self.row_shape, self.max_unusable = shape, row_shape, max_unusable
+        self.default_region, self.hint, self.region = default_region, hint, region
+        super().__init__(f"{path}: {self.what()} Check the file, its number column and the region.")
+
+    @property
+    def usable(self) -> int:
+        """Rows with a usable number."""
+        return self.rows - self.unusable
+
+    def what(self) -> str:
+        """What is wrong, as a sentence (no fix): the counts, the first unusable value's shape."""
+        if self.rows == 0:
+            return f"the {self.kind} lists no number (0 rows)."
+        first = ""
+        if self.first_row is not None:
+            whole = f"; the row: {self.row_shape}" if self.row_shape else ""
+            first = f" (the first, data row {self.first_row}, has the shape {self.shape}{whole})"
+        # A header line that is data (a text file's first line) is not repeated.
+        shown = self.column and len(self.column) <= 30 and sum(c.isdigit() for c in self.column) < 6
+        column = f" in column {self.column!r}" if shown else ""
+        if self.usable == 0:
+            return (
+                f"no usable phone number{column} in the {self.rows:,} rows"
+                f" of the {self.kind}{first}."
+            )
+        share = 100 * self.unusable / self.rows
+        return (
+            f"{self.unusable:,} of {self.rows:,} rows of the {self.kind} are not usable phone"
+            f" numbers{column}: {share:.1f} %, more than the {self.max_unusable:g} % allowed"
+            f"{first}."
+        )
+
+
+class UnknownStatuses(InputError):
+    """A screened (registry return) file holds statuses that are neither known
+    callable words nor known not-callable words: guessing would either call
+    opposed numbers or silently drop callable ones. `statuses` are the unknown
+    statuses as written, with their row counts; `column` is the status column."""
+
+    def __init__(self, path: str, column: str, statuses: list[tuple[str, int]]) -> None:
+        self.path, self.column, self.statuses = path, column, statuses
+        super().__init__(
+            f"{path}: column {column!r} holds statuses that are neither callable nor not callable"
+            f" words: {self.listed()}. Declare which of them mean callable."
+        )
+
+    def listed(self, most: int = 8) -> str:
+        """The unknown statuses for a message, with their row counts (the first `most`)."""
+        text = ", ".join(
+            f"{s!r} ({n:,} row{'' if n == 1 else 's'})" for s, n in self.statuses[:most]
+        )
+        return text + (
+            f" and {len(self.statuses) - most} more" if len(self.statuses) > most else ""
+        )
+
+
 class OutputError(InputError):
     """An output path cannot be written."""
+
+
+def shape_of(value: str | None, limit: int = 30) -> str:
+    """A value as it may appear in a message when it could be personal data
+    (a phone number): digits as 9, letters as A, other characters as they
+    are; cut at `limit` characters. An empty value is "(empty)"."""
+    if not value:
+        return "(empty)"
+    shape = "".join("9" if ch.isdigit() else "A" if ch.isalpha() else ch for ch in value)
+    return shape if len(shape) <= limit else shape[: limit - 1] + "…"
 
 
 def describe_columns(columns: list[str]) -> str:

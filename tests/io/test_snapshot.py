@@ -62,12 +62,13 @@ def test_invalid_rows_are_counted_and_metadata_is_complete(tmp_path: Path) -> No
         "numero;date\n0612345678;2026-01-01\nn/a;2026-01-02\n;2026-01-03\n0612345679;2026-01-04\n",
         encoding="utf-8",
     )
-    code, out = build(tmp_path, "snap.parquet", "--from", str(src))
+    code, out = build(tmp_path, "snap.parquet", "--from", str(src), "--max-unusable", "50")
     assert code == 0
     meta = snapshot_metadata(str(out))
     assert meta is not None and meta["numbers"] == 2 and meta["export_date"] == "2026-11-22"
     (record,) = meta["sources"]
     assert record["file"] == "bloctel.csv" and record["rows"] == 4 and record["invalid_rows"] == 2
+    assert record["numbers"] == 2
     assert record["sha256"] == hashlib.sha256(src.read_bytes()).hexdigest()
     assert META_KEY in pl.read_parquet_metadata(out)
 

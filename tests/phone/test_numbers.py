@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from phonenumbers import PhoneNumberFormat, PhoneNumberType
 
 from callscrub.core import reasons
+from callscrub.errors import UnusableNumbers
 from callscrub.io.registries import load_registry
 from callscrub.phone import normalise as numbers
 from conftest import campaign, registry_of, run
@@ -935,7 +936,7 @@ def test_registry_bad_row_counted_not_fatal(fr, tmp_path):
         "0612345678;2024-01-02\nnot a number;2024-01-02\n0781234567;2024-01-02\n",
         encoding="utf-8",
     )
-    reg = _load(p, fr)
+    reg = _load(p, fr, max_unusable=None)  # counted only: the CLI's share check is off
     assert reg.rows == 3
     assert reg.invalid_rows == 1
     assert reg.invalid_row_numbers == (2,)
@@ -945,7 +946,7 @@ def test_registry_bad_row_counted_not_fatal(fr, tmp_path):
 def test_registry_malformed_first_row_without_header_is_a_bad_row(fr, tmp_path):
     p = tmp_path / "dnc.txt"
     p.write_text("06 12 34\n0612345678\n", encoding="utf-8")
-    reg = _load(p, fr)
+    reg = _load(p, fr, max_unusable=None)  # counted only: the CLI's share check is off
     assert reg.rows == 2
     assert reg.invalid_rows == 1
     assert reg.keys.to_list() == [33612345678]
@@ -960,9 +961,13 @@ def test_registry_duplicates_collapse(fr, tmp_path):
 
 
 def test_registry_header_only_has_zero_rows(fr, tmp_path):
+    """Read with max_unusable=None it is an empty registry; by default a
+    registry listing no number is refused (it would let every number through)."""
     p = tmp_path / "bloctel.csv"
     p.write_text("numero;date_inscription\n", encoding="utf-8")
-    reg = _load(p, fr)
+    with pytest.raises(UnusableNumbers):
+        _load(p, fr)
+    reg = _load(p, fr, max_unusable=None)
     assert reg.rows == 0
     assert reg.invalid_rows == 0
     assert reg.keys.len() == 0
@@ -974,7 +979,7 @@ def test_registry_header_only_has_zero_rows(fr, tmp_path):
 def test_registry_parquet_zero_rows(fr, tmp_path):
     p = tmp_path / "empty.parquet"
     pl.DataFrame({"phone": pl.Series([], dtype=pl.String)}).write_parquet(p)
-    reg = _load(p, fr)
+    reg = _load(p, fr, max_unusable=None)  # counted only: the CLI's share check is off
     assert (reg.rows, reg.invalid_rows, reg.keys.len()) == (0, 0, 0)
 
 

@@ -488,7 +488,7 @@ def test_phone_number_spellings(case: str, numbers_run) -> None:
 CAMPAIGN_3 = HEADER + rows_of("0612345678", "0612345679", "0612345670")
 
 
-def _with_registry(tmp_path: Path, registry: Path) -> tuple:
+def _with_registry(tmp_path: Path, registry: Path, *extra: str) -> tuple:
     campaign = write_csv(tmp_path / "campaign.csv", CAMPAIGN_3)
     return campaign, scrub(
         campaign,
@@ -497,19 +497,16 @@ def _with_registry(tmp_path: Path, registry: Path) -> tuple:
         str(registry),
         "--registry-date",
         "2026-11-22",
+        *extra,
         summary=True,
     )
 
 
-def test_registry_with_zero_rows_is_used_and_reported(tmp_path: Path) -> None:
+def test_registry_with_zero_rows_is_refused_as_listing_no_number(tmp_path: Path) -> None:
+    """A header-only export (a download cut short?) would let every number through."""
     registry = write_csv(tmp_path / "bloctel.csv", "numero;date_inscription\n")
     _, res = _with_registry(tmp_path, registry)
-    clean, _ = assert_no_row_lost(res, 3)
-    assert clean.height == 3
-    assert res.summary["registry_check"] == "done"
-    assert res.summary["registries"] == [
-        {"file": "bloctel.csv", "rows": 0, "numbers": 0, "invalid_rows": 0}
-    ]
+    assert_input_error(res, registry, "0 rows")
 
 
 def test_registry_bad_row_in_the_middle_is_counted_not_fatal(tmp_path: Path) -> None:
@@ -518,7 +515,8 @@ def test_registry_bad_row_in_the_middle_is_counted_not_fatal(tmp_path: Path) -> 
         "numero;date_inscription\n"
         "0611111111;2025-01-01\n06 12 ZZ 99;2025-01-02\n0612345679;2025-01-03\n",
     )
-    _, res = _with_registry(tmp_path, registry)
+    # One row in three: allowed here by --max-unusable (the default is 1 %).
+    _, res = _with_registry(tmp_path, registry, "--max-unusable", "50")
     clean, rejects = assert_no_row_lost(res, 3)
     assert res.summary["registries"][0]["invalid_rows"] == 1
     assert (
@@ -819,6 +817,8 @@ def test_summary_names_rows_never_numbers(tmp_path: Path) -> None:
         str(registry),
         "--registry-date",
         "2026-11-22",
+        "--max-unusable",
+        "50",
         summary=True,
     )
     clean, rejects = assert_no_row_lost(res, 6)

@@ -76,7 +76,17 @@ def _lines(s: dict[str, Any]) -> list[tuple[str, str]]:
             )
         )
     for f in checks.get("screened_files") or []:
-        rows.append(("screened", f"{f['file']}: {f['callable']:,} callable numbers"))
+        bad = f", {f['unusable_rows']:,} unusable rows" if f.get("unusable_rows") else ""
+        statuses = ", ".join(
+            f"{k or '(empty)'} {n:,}" for k, n in (f.get("statuses") or {}).items()
+        )
+        rows.append(
+            (
+                "screened",
+                f"{f['file']}: {f['callable']:,} callable numbers{bad}"
+                + (f" (statuses: {statuses})" if statuses else ""),
+            )
+        )
     if checks.get("sector"):
         rows.append(("sector", checks["sector"]))
     if checks.get("caller_id"):

@@ -16,6 +16,7 @@ from callscrub.cli.values import (
     UnknownTerritory,
     UnknownTerritoryOption,
     parse_now,
+    parse_region,
 )
 from callscrub.core.explain import explain_number
 from callscrub.rules.load import load_packs
@@ -52,7 +53,7 @@ def explain_command(
         packs,
         at=when,
         postal_code=postal_code,
-        default_region=default_region.upper(),
+        default_region=parse_region(default_region),
         local_holidays=local_holidays,
         unknown_territory=unknown_territory.value,
     )

@@ -8,8 +8,18 @@ from typing import Annotated
 import typer
 
 from callscrub.cli.console import print_fields
-from callscrub.cli.values import HELP_MARKUP, DefaultRegion, Encoding, Quiet, parse_day
-from callscrub.errors import UsageError
+from callscrub.cli.values import (
+    HELP_MARKUP,
+    DefaultRegion,
+    Encoding,
+    MaxUnusable,
+    Quiet,
+    parse_day,
+    parse_region,
+    unusable_error,
+)
+from callscrub.errors import UnusableNumbers, UsageError
+from callscrub.io.registries import MAX_UNUSABLE_PCT
 from callscrub.io.snapshot import build_snapshot
 from callscrub.io.writers import write_outputs
 from callscrub.rules.load import load_rules
@@ -42,21 +52,28 @@ def registry_build(
     ] = None,
     default_region: DefaultRegion = "FR",
     encoding: Encoding = None,
+    max_unusable: MaxUnusable = MAX_UNUSABLE_PCT,
     quiet: Quiet = False,
 ) -> None:
     """Compile registry exports into a snapshot: unique, sorted Int64 E.164 keys plus metadata."""
     if not out.lower().endswith(".parquet"):
         raise UsageError(f"{out}: a snapshot is a Parquet file; name it .parquet.")
     day = None if export_date is None else parse_day(export_date)
-    built = build_snapshot(
-        out,
-        sources,
-        list(changes or []),
-        load_rules("fr"),
-        default_region=default_region.upper(),
-        export_date=day,
-        encoding=encoding,
-    )
+    try:
+        built = build_snapshot(
+            out,
+            sources,
+            list(changes or []),
+            load_rules("fr"),
+            default_region=parse_region(default_region),
+            export_date=day,
+            encoding=encoding,
+            max_unusable=max_unusable,
+        )
+    except UnusableNumbers as exc:
+        # Exports and change lists have no column option here: their number
+        # column is found by name, else the first.
+        raise unusable_error(exc, column_option=None) from None
     write_outputs([(built["bytes"], out)])
     if not quiet:
         meta = built["meta"]

@@ -32,6 +32,7 @@ from callscrub.cli.values import (
     DefaultRegion,
     Encoding,
     LocalHolidays,
+    MaxUnusable,
     OnIllegal,
     Quiet,
     UnknownTerritory,
@@ -39,6 +40,8 @@ from callscrub.cli.values import (
     parse_day,
     parse_horizon,
     parse_now,
+    parse_region,
+    unusable_error,
 )
 from callscrub.core.background import begun
 from callscrub.core.carried import Carried
@@ -64,15 +67,24 @@ from callscrub.errors import (
     InputError,
     MissingColumn,
     StaleRegistry,
+    UnknownStatuses,
+    UnusableNumbers,
     UsageError,
     describe_columns,
     rows_needing,
 )
-from callscrub.io.consent_files import ConsentFile, load_consent, load_screened
+from callscrub.io.consent_files import (
+    CALLABLE_STATUSES,
+    NOT_CALLABLE_STATUSES,
+    ConsentFile,
+    fold_status,
+    load_consent,
+    load_screened,
+)
 from callscrub.io.history import HistoryColumns, load_history
 from callscrub.io.locks import output_lock
 from callscrub.io.readers import Table, read_table
-from callscrub.io.registries import load_registry
+from callscrub.io.registries import MAX_UNUSABLE_PCT, load_registry
 from callscrub.io.snapshot import load_snapshot, snapshot_metadata
 from callscrub.io.writers import (
     Parts,
@@ -156,6 +168,9 @@ class ScrubArgs:
     registry_column: str | None
     quiet: bool
     max_invalid: float = 10.0  # percent of the campaign's rows that may be unreadable
+    max_unusable: float = MAX_UNUSABLE_PCT  # percent of unusable rows a registry may hold
+    callable_statuses: tuple[str, ...] = ()  # screened statuses declared callable
+    not_callable_statuses: tuple[str, ...] = ()  # and declared not callable
 
     @property
     def inputs(self) -> list[str]:
@@ -391,6 +406,24 @@ def scrub_command(
         str | None,
         typer.Option("--registry-column", help="Name of the number column in registry files."),
     ] = None,
+    max_unusable: MaxUnusable = MAX_UNUSABLE_PCT,
+    callable_status: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--callable-status",
+            metavar="WORD",
+            help="A --screened status that means callable, besides OK (repeatable).",
+        ),
+    ] = None,
+    not_callable_status: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--not-callable-status",
+            metavar="WORD",
+            help="A --screened status that means not callable, besides KO, refus,"
+            " oppose... (repeatable).",
+        ),
+    ] = None,
     quiet: Quiet = False,
     max_invalid: Annotated[
         float,
@@ -458,6 +491,9 @@ def scrub_command(
         registry_column=registry_column,
         quiet=quiet,
         max_invalid=max_invalid,
+        max_unusable=max_unusable,
+        callable_statuses=tuple(callable_status or ()),
+        not_callable_statuses=tuple(not_callable_status or ()),
     )
     run_scrub(args)
 
@@ -512,6 +548,8 @@ def validate(args: ScrubArgs) -> Plan:
             f"--max-invalid {args.max_invalid:g}: a percentage from 0 to 100 (100 turns the"
             " data-quality check off)."
         )
+    args = dataclasses.replace(args, default_region=parse_region(args.default_region))
+    _check_statuses(args)
     packs = load_packs(args.rules)
     numbering = numbering_pack(packs)
     zone = args.campaign_tz or packs[0].default_campaign_tz
@@ -561,6 +599,28 @@ def _check_destinations(args: ScrubArgs, manifest_path: str | None) -> None:
                 raise UsageError(
                     f"{target}: would overwrite an input file; choose another output path."
                 )
+
+
+def _check_statuses(args: ScrubArgs) -> None:
+    """--callable-status and --not-callable-status may not contradict each
+    other nor the built-in words (a word declared callable that means opposed
+    would call opposed numbers)."""
+    callable_words = {fold_status(w) for w in CALLABLE_STATUSES}
+    refused_words = {fold_status(w) for w in NOT_CALLABLE_STATUSES}
+    declared_callable = {fold_status(w): w for w in args.callable_statuses}
+    declared_refused = {fold_status(w): w for w in args.not_callable_statuses}
+    for word, given in declared_callable.items():
+        if word in refused_words or word in declared_refused:
+            raise UsageError(
+                f"--callable-status {given!r}: that status means not callable"
+                " (a built-in word or a --not-callable-status); leave it out."
+            )
+    for word, given in declared_refused.items():
+        if word in callable_words:
+            raise UsageError(
+                f"--not-callable-status {given!r}: that status is a built-in callable word"
+                f" ({', '.join(CALLABLE_STATUSES)}); leave it out."
+            )
 
 
 def _check_caller_id(args: ScrubArgs, packs: list[RuleSet], numbering: RuleSet) -> str:
@@ -653,14 +713,30 @@ def load(plan: Plan, phase: Callable[[str], None]) -> Loaded:
         except InputError as exc:
             raise command_line_error(exc, args.campaign) from None
         registries_job = begun(_load_registries, plan)
-    registries = registries_job() if args.registries else None
+    registries = _reworded(registries_job, "--registry-column") if args.registries else None
     if registries:
         registries = _with_export_dates(registries, args.registry_dates, plan.zone)
         _check_freshness(plan, registries)
     history = history_job()
     consent, consent_files = consent_job()
-    screened = screened_job()
+    screened = _reworded(screened_job, None)
     return Loaded(table, carried, registries, history, consent, consent_files, screened, options)
+
+
+def _reworded(job: Callable[[], Any], column_option: str | None) -> Any:
+    """A loading job's value; its UnusableNumbers worded with the options that fix it."""
+    try:
+        return job()
+    except UnusableNumbers as exc:
+        raise unusable_error(exc, column_option=column_option) from None
+    except UnknownStatuses as exc:
+        raise InputError(
+            f"{exc.path}: column {exc.column!r} holds statuses that are neither callable"
+            f" ({', '.join(CALLABLE_STATUSES[:3])}...) nor not callable"
+            f" ({', '.join(NOT_CALLABLE_STATUSES[:4])}...): {exc.listed()}. Declare the ones"
+            " that mean callable with --callable-status WORD, the others with"
+            " --not-callable-status WORD."
+        ) from None
 
 
 def _read_campaign(
@@ -686,6 +762,7 @@ def _load_registries(plan: Plan) -> list[Registry]:
             default_region=args.default_region,
             column=args.registry_column,
             encoding=args.encoding,
+            max_unusable=args.max_unusable,
         )
         for r in args.registries
     ]
@@ -728,7 +805,13 @@ def _load_screened(plan: Plan) -> list[Screened]:
     args = plan.args
     return [
         load_screened(
-            f, plan.numbering, default_region=args.default_region.upper(), encoding=args.encoding
+            f,
+            plan.numbering,
+            default_region=args.default_region.upper(),
+            encoding=args.encoding,
+            callable_statuses=args.callable_statuses,
+            not_callable_statuses=args.not_callable_statuses,
+            max_unusable=args.max_unusable,
         )
         for f in args.screened
     ]
@@ -894,7 +977,14 @@ def summarise(plan: Plan, loaded: Loaded, result: ScrubResult) -> dict[str, Any]
             "consent_column_unreadable": result.unreadable_consent_values,
             "contract_column": loaded.options.contract_column,
             "screened_files": [
-                {"file": f.name, "rows": f.rows, "callable": len(f.callable_keys)}
+                {
+                    "file": f.name,
+                    "rows": f.rows,
+                    "numbers": f.numbers,
+                    "unusable_rows": f.unusable_rows,
+                    "callable": len(f.callable_keys),
+                    "statuses": dict(f.statuses),
+                }
                 for f in loaded.screened
             ],
         },
@@ -968,6 +1058,7 @@ def _manifest(
                 {
                     "export_date": r.export_date.isoformat() if r.export_date else None,
                     "age_days": (today - r.export_date).days if r.export_date else None,
+                    "numbers": r.numbers,
                     "unusable_rows": r.invalid_rows,
                 },
             )
@@ -992,7 +1083,20 @@ def _manifest(
             )
         )
     for path, screened in zip(args.screened, loaded.screened, strict=False):
-        inputs.append(InputRecord("screened", path, *sha256_file(path), screened.rows, {}))
+        inputs.append(
+            InputRecord(
+                "screened",
+                path,
+                *sha256_file(path),
+                screened.rows,
+                {
+                    "numbers": screened.numbers,
+                    "unusable_rows": screened.unusable_rows,
+                    "status_column": screened.status_column,
+                    "statuses": dict(screened.statuses),
+                },
+            )
+        )
     outputs = []
     for role, target, rows in (
         ("clean", args.out, result.kept),
@@ -1042,6 +1146,7 @@ def _manifest(
         },
         options={
             "allow_stale_registry": args.allow_stale_registry,
+            "max_unusable_pct": args.max_unusable,
             "registry_check": figures["registry_check"],
             **{k: v for k, v in figures["checks"].items() if k in ("caller_id", "sector")},
         },

@@ -12,9 +12,10 @@ from enum import StrEnum
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
+import phonenumbers
 import typer
 
-from callscrub.errors import UsageError
+from callscrub.errors import InputError, UnusableNumbers, UsageError
 
 # Every command's help is click's plain help, not typer's rich panels: the
 # panels cut option names to fit 80 columns (`--postal-code-…`); the plain
@@ -46,6 +47,17 @@ DefaultRegion = Annotated[
 Encoding = Annotated[
     str | None,
     typer.Option("--encoding", help="Encoding of CSV inputs (default UTF-8), e.g. cp1252."),
+]
+MaxUnusable = Annotated[
+    float,
+    typer.Option(
+        "--max-unusable",
+        min=0.0,
+        max=100.0,
+        metavar="PCT",
+        help="Largest share of a registry's (or screened file's) rows without a usable"
+        " number, in percent; 100 allows any.",
+    ),
 ]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No summary on stderr.")]
 JsonOut = Annotated[bool, typer.Option("--json", help="JSON for scripts.")]
@@ -102,3 +114,50 @@ def parse_day(text: str | None, option: str = "--at") -> date:
         return date.fromisoformat(text[:10])
     except ValueError:
         raise UsageError(f"{option} {text!r}: expected a date YYYY-MM-DD.") from None
+
+
+def parse_region(text: str) -> str:
+    """--default-region: a region code in any case ("us" is US), one that
+    phone numbers are known for."""
+    region = text.strip().upper()
+    if region not in phonenumbers.SUPPORTED_REGIONS:
+        raise UsageError(
+            f"--default-region {text!r}: not a region code phone numbers are known for;"
+            " give a two-letter country code such as FR, US or GB."
+        )
+    return region
+
+
+def unusable_error(exc: UnusableNumbers, *, column_option: str | None) -> InputError:
+    """UnusableNumbers as the command line words it: the file, its counts, the
+    first unusable value's shape, and the fix in terms of options
+    (--default-region, `column_option` when the command has one for the
+    number column, --max-unusable)."""
+    region_fix = (
+        f"they read as {exc.region} numbers: pass --default-region {exc.region}"
+        if exc.region
+        else f"numbers without a country code are read as {exc.default_region}:"
+        " pass --default-region for their country, or write them with their country code"
+    )
+    if exc.rows == 0:
+        fix = (
+            "Check the export (a download cut short?); if the list is really empty,"
+            " leave the file out" + (" (or pass --no-registry)" if exc.kind == "registry" else "")
+        )
+    elif exc.usable:  # the column is read: some rows are not numbers
+        fix = "Correct or remove those rows, or allow them with --max-unusable PCT"
+        if exc.hint == "region":
+            fix = f"{region_fix[0].upper()}{region_fix[1:]}; or allow them with --max-unusable PCT"
+    elif exc.hint == "region":
+        fix = region_fix[0].upper() + region_fix[1:]
+    elif exc.hint == "split":
+        fix = (
+            "The number seems split over several columns (an area code and a number?):"
+            " join them into one column, with the country code"
+            + (f", or name the number column with {column_option} NAME" if column_option else "")
+        )
+    elif column_option and exc.row_shape is not None:  # several columns: another one?
+        fix = f"That is not a phone number: name the number column with {column_option} NAME"
+    else:
+        fix = "That is not a phone number: check it is the right file and its number column"
+    return InputError(f"{exc.path}: {exc.what()} {fix}.")

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from callscrub.core.scrub import ScrubResult
-from callscrub.errors import DataQualityError
+from callscrub.errors import DataQualityError, shape_of
 
 # A run of this many digits (separators aside) may be a phone number; a text
 # that starts as an ISO 8601 date (2028-01-05...) is a date, whatever follows.
@@ -41,10 +41,4 @@ def shown(text: str) -> str:
     """`text` as a message may show it: as is, or by its shape (digits as 9,
     letters as A) when it holds a run of digits that may be a phone number
     (personal data) and does not start as an ISO 8601 date."""
-    return shape(text) if _NUMBER_LIKE.search(text) and not _ISO_DATE.match(text) else text
-
-
-def shape(text: str) -> str:
-    """`text` with each digit as 9 and each letter as A: what a message shows
-    of a value that may be personal data (`06 12 34` is `99 99 99`)."""
-    return "".join("9" if c.isdigit() else "A" if c.isalpha() else c for c in text)
+    return shape_of(text) if _NUMBER_LIKE.search(text) and not _ISO_DATE.match(text) else text

@@ -9,22 +9,59 @@ opposed numbers marked or removed: an allow-list.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
 from callscrub.core.checks.consent import SCHEMA, ConsentColumns, Screened, records_from_frame
-from callscrub.core.quality import shape
-from callscrub.errors import InputError
+from callscrub.errors import InputError, UnknownStatuses, shape_of
 from callscrub.io.readers import read_table
-from callscrub.io.registries import fold_name, read_number_table
+from callscrub.io.registries import MAX_UNUSABLE_PCT, check_usable, fold_name, read_number_table
 from callscrub.phone import normalise as numbers
 from callscrub.rules.model import RuleSet
 
-# A screened file's status column, by name, and the statuses that mean callable.
-CALLABLE_STATUSES = ("ok", "callable", "appelable", "autorise", "autorisé", "allowed", "clean")
+# A screened file's status column, by name (a folded name, or one of its
+# words), and the statuses that mean callable and not callable (folded:
+# fold_status). A status in neither list stops the run: guessing would call
+# opposed numbers or silently drop callable ones ("Non inscrit" reads either way).
 STATUS_COLUMNS = ("status", "statut", "etat", "state", "resultat", "result", "code")
+STATUS_COLUMN_WORDS = ("status", "statut", "etat", "state", "resultat", "result")
+CALLABLE_STATUSES = ("ok", "callable", "appelable", "autorise", "autorisé", "allowed", "clean")
+NOT_CALLABLE_STATUSES = (
+    "ko",
+    "nok",
+    "not ok",
+    "refus",
+    "refuse",
+    "refused",
+    "oppose",
+    "opposee",
+    "opposition",
+    "inscrit",
+    "bloctel",
+    "bloque",
+    "blocked",
+    "listed",
+    "dnc",
+    "do not call",
+    "not callable",
+    "non appelable",
+    "interdit",
+    "forbidden",
+    "rejected",
+    "rejete",
+    "rejet",
+)
+
+
+def fold_status(text: str) -> str:
+    """A status folded for matching: accents dropped, lower case, runs of
+    spaces, underscores and hyphens as one space ("Non-Appelable" is
+    "non appelable")."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return " ".join(plain.replace("_", " ").replace("-", " ").split())
 
 
 @dataclass(frozen=True)
@@ -86,7 +123,7 @@ def _no_usable_row(
     row, what = bad.row(0)
     column = what.split(", ")[0]
     value = frame[column].cast(pl.String)[row - 1]
-    shown = "empty" if value is None or not value.strip() else f"shaped {shape(value)!r}"
+    shown = "empty" if value is None or not value.strip() else f"shaped {shape_of(value)!r}"
     return (
         f"{source}: none of its {frame.height} rows is a usable consent record"
         f" (data row {row}: {what} cannot be read; its {column} is {shown})."
@@ -96,50 +133,106 @@ def _no_usable_row(
     )
 
 
+def _status_label(status: str) -> str:
+    """A status as the summary and messages show it: as written, or its shape
+    when it holds 6 digits or more (a phone number in the wrong column)."""
+    return status if sum(ch.isdigit() for ch in status) < 6 else shape_of(status)
+
+
 def load_screened(
-    source: str, numbering: RuleSet, *, default_region: str, encoding: str | None
+    source: str,
+    numbering: RuleSet,
+    *,
+    default_region: str,
+    encoding: str | None,
+    callable_statuses: tuple[str, ...] = (),
+    not_callable_statuses: tuple[str, ...] = (),
+    max_unusable: float | None = MAX_UNUSABLE_PCT,
 ) -> Screened:
     """The screened (Bloctel return) file `source`: its numbers marked callable
-    by their status column (every number, without one), and the others."""
+    by their status column (every number, without one), and the others.
+
+    Every distinct status is counted. A status that is neither callable
+    (CALLABLE_STATUSES and `callable_statuses`) nor not callable
+    (NOT_CALLABLE_STATUSES and `not_callable_statuses`) raises UnknownStatuses;
+    a file without any usable number, or with more than `max_unusable` percent
+    of its rows unusable, raises UnusableNumbers (io.registries.check_usable)."""
+    default_region = default_region.upper()
+    callable_words = {fold_status(w) for w in (*CALLABLE_STATUSES, *callable_statuses)}
+    refused_words = {fold_status(w) for w in (*NOT_CALLABLE_STATUSES, *not_callable_statuses)}
     frame, col, _ = read_number_table(
         source, numbering, default_region=default_region, encoding=encoding
     )
     name = Path(source).name
+    empty = pl.Series("key", [], pl.Int64)
     if col is None:
-        return Screened(name, pl.Series("key", [], pl.Int64), pl.Series("key", [], pl.Int64), 0)
-    norm = numbers.normalise(frame[col].cast(pl.String), numbering, default_region)
-    # The status column by its name, or (no header) the column whose values are statuses.
+        check_usable(
+            source,
+            frame,
+            None,
+            empty,
+            numbering,
+            kind="screened file",
+            default_region=default_region,
+            max_unusable=max_unusable,
+        )
+        return Screened(name, empty, empty, 0)
+    keys = numbers.e164_keys(frame[col].cast(pl.String), numbering, default_region)
+    check_usable(
+        source,
+        frame,
+        col,
+        keys,
+        numbering,
+        kind="screened file",
+        default_region=default_region,
+        max_unusable=max_unusable,
+    )
+    known = callable_words | refused_words
+
+    def has_statuses(c: str) -> bool:
+        values = frame[c].cast(pl.String).drop_nulls().unique()
+        return any(fold_status(v) in known for v in values)
+
+    # The status column by its name, or the column whose values are known statuses.
     status_col = next(
-        (c for c in frame.columns if fold_name(c) in STATUS_COLUMNS and c != col), None
-    ) or next(
         (
             c
             for c in frame.columns
             if c != col
-            and frame[c]
-            .cast(pl.String)
-            .str.strip_chars()
-            .str.to_lowercase()
-            .is_in(list(CALLABLE_STATUSES))
-            .any()
+            and (
+                fold_name(c) in STATUS_COLUMNS
+                or any(w in STATUS_COLUMN_WORDS for w in fold_name(c).split("_"))
+            )
         ),
         None,
-    )
+    ) or next((c for c in frame.columns if c != col and has_statuses(c)), None)
+    statuses: tuple[tuple[str, int], ...] = ()
     if status_col is None:
         ok = pl.Series([True] * frame.height)
     else:
-        ok = frame.select(
-            pl.col(status_col)
-            .cast(pl.String)
-            .str.strip_chars()
-            .str.to_lowercase()
-            .is_in(list(CALLABLE_STATUSES))
-            .fill_null(False)
-        ).to_series()
-    keys = norm[numbers.E164]
+        written = frame[status_col].cast(pl.String).str.strip_chars().fill_null("")
+        counts = sorted(
+            ((str(s), int(n)) for s, n in written.value_counts().iter_rows()),
+            key=lambda sn: (-sn[1], sn[0]),
+        )
+        # A status is shown as written, unless it looks like a phone number.
+        statuses = tuple((_status_label(s), n) for s, n in counts)
+        unknown = [
+            (_status_label(s) or "(empty)", n) for s, n in counts if fold_status(s) not in known
+        ]
+        if unknown:
+            raise UnknownStatuses(source, status_col, unknown)
+        ok = written.is_in([s for s, _ in counts if fold_status(s) in callable_words])
+    callable_keys = keys.filter(ok & keys.is_not_null()).unique().rename("key")
+    refused_keys = keys.filter(~ok & keys.is_not_null()).unique().rename("key")
     return Screened(
         name=name,
-        callable_keys=keys.filter(ok & keys.is_not_null()).unique().rename("key"),
-        refused_keys=keys.filter(~ok & keys.is_not_null()).unique().rename("key"),
+        callable_keys=callable_keys,
+        refused_keys=refused_keys,
         rows=frame.height,
+        numbers=keys.drop_nulls().n_unique(),
+        unusable_rows=int(keys.null_count()),
+        status_column=status_col,
+        statuses=statuses,
     )

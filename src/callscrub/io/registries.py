@@ -14,7 +14,7 @@ from pathlib import Path
 import polars as pl
 
 from callscrub.core.checks.registry import Registry
-from callscrub.errors import InputError, describe_columns
+from callscrub.errors import InputError, UnusableNumbers, describe_columns, shape_of
 from callscrub.io.readers import read_table
 from callscrub.phone import normalise as numbers
 from callscrub.rules.model import RuleSet
@@ -35,6 +35,16 @@ NUMBER_COLUMN_NAMES = (
     "ligne",
     "phonenumber",
 )
+
+# The share of rows without a usable number a file may hold, in percent, unless
+# the caller allows more: a registry read with the wrong region or column
+# lists nothing and lets every listed number through.
+MAX_UNUSABLE_PCT = 1.0
+
+# Regions tried on a file's unusable numbers, to name the one that reads them
+# (national numbers of the countries whose rules callscrub ships, and France's
+# neighbours). +1 numbers read the same in the US and Canada: US comes first.
+GUESSED_REGIONS = ("US", "CA", "GB", "IT", "ES", "FR", "BE", "CH", "DE", "LU", "NL", "PT", "MC")
 
 
 def fold_name(name: str) -> str:
@@ -95,7 +105,12 @@ def read_number_table(
             pl.Series([first[probe_idx]], dtype=pl.String), rules, default_region
         )
         cell = first[probe_idx] or ""
-        looks_numeric = sum(ch.isdigit() for ch in cell) >= 6
+        # 6+ digits in the number cell, or digits and no letter in the whole
+        # row (`212,7360000`): no header is spelled so.
+        looks_numeric = sum(ch.isdigit() for ch in cell) >= 6 or (
+            any(ch.isdigit() for v in first if v for ch in v)
+            and not any(ch.isalpha() for v in first if v for ch in v)
+        )
         if column is not None or not (bool(probe[numbers.VALID][0]) or looks_numeric):
             if len(set(header_names)) != len(header_names):
                 raise InputError(
@@ -107,6 +122,88 @@ def read_number_table(
     return frame, (_pick_column(frame.columns, column, name) if frame.width else None), table.sha256
 
 
+def check_usable(
+    source: str,
+    frame: pl.DataFrame,
+    column: str | None,
+    keys: pl.Series,
+    rules: RuleSet,
+    *,
+    kind: str,
+    default_region: str,
+    max_unusable: float | None,
+    allow_empty: bool = False,
+) -> None:
+    """Raise UnusableNumbers when file `source` (read as `frame`, its numbers in
+    `column`, their keys `keys`: null where unusable) gives no usable number,
+    or more unusable rows than `max_unusable` percent of its rows. A file
+    without rows passes only when `allow_empty` (a change list with no change).
+    `max_unusable=None` checks nothing (the counts are the caller's to judge)."""
+    if max_unusable is None:
+        return
+    rows, unusable = frame.height, int(keys.null_count())
+    if rows == 0 and allow_empty:
+        return
+    if rows and unusable < rows and unusable * 100 <= max_unusable * rows:
+        return
+    first_row = shape = row_shape = None
+    hint, region = "text", None
+    if rows and column is not None:
+        raw = frame[column].cast(pl.String)
+        bad = keys.is_null()
+        nonempty = bad & raw.str.strip_chars().fill_null("").ne("")
+        # The first unusable value that is not empty tells more than a blank cell.
+        index = int((nonempty if nonempty.any() else bad).arg_max() or 0)
+        first_row = index + 1
+        cells = [None if v is None else str(v) for v in frame.row(index)]
+        value = cells[frame.columns.index(column)]
+        shape = shape_of(value)
+        row_shape = (
+            ",".join(shape_of(v, 20) if v else "" for v in cells) if frame.width > 1 else None
+        )
+        hint, region = _hint(value, cells, raw.filter(nonempty).head(50), rules, default_region)
+    raise UnusableNumbers(
+        source,
+        kind=kind,
+        column=column,
+        rows=rows,
+        unusable=unusable,
+        first_row=first_row,
+        shape=shape,
+        row_shape=row_shape,
+        max_unusable=max_unusable,
+        default_region=default_region,
+        hint=hint,
+        region=region,
+    )
+
+
+def _hint(
+    value: str | None,
+    cells: list[str | None],
+    sample: pl.Series,
+    rules: RuleSet,
+    default_region: str,
+) -> tuple[str, str | None]:
+    """What the first unusable value suggests (UnusableNumbers.hint), and the
+    region that reads most of `sample` (unusable values) when one reads 80 %."""
+    text = value or ""
+    digits = sum(ch.isdigit() for ch in text)
+    if digits < 6:
+        row_digits = sum(ch.isdigit() for v in cells if v for ch in v)
+        if not any(ch.isalpha() for ch in text) and row_digits >= 8:
+            return "split", None
+        return "text", None
+    best, best_count = None, 0
+    for region in GUESSED_REGIONS:
+        if region == default_region or len(sample) == 0:
+            continue
+        count = len(sample) - numbers.e164_keys(sample, rules, region).null_count()
+        if count > best_count:
+            best, best_count = region, count
+    return "region", best if best_count * 5 >= 4 * len(sample) and best_count else None
+
+
 def load_registry(
     source: str,
     rules: RuleSet,
@@ -114,17 +211,42 @@ def load_registry(
     default_region: str,
     column: str | None = None,
     encoding: str | None = None,
+    max_unusable: float | None = MAX_UNUSABLE_PCT,
 ) -> Registry:
     """The registry in file `source` (any format `read_table` reads), its
-    numbers normalised to distinct sorted E.164 keys held in memory; rows
-    whose number cannot be normalised are counted, not fatal."""
+    numbers normalised to distinct sorted E.164 keys held in memory. Rows
+    whose number cannot be normalised are counted; a file without any usable
+    number, or with more than `max_unusable` percent of its rows unusable,
+    raises UnusableNumbers (`None`: only count them)."""
+    default_region = default_region.upper()
     frame, col, _ = read_number_table(
         source, rules, default_region=default_region, column=column, encoding=encoding
     )
     name = Path(source).name
     if col is None:
-        return Registry(name, source, pl.Series("key", [], pl.Int64), 0, 0, ())
+        empty = pl.Series("key", [], pl.Int64)
+        check_usable(
+            source,
+            frame,
+            None,
+            empty,
+            rules,
+            kind="registry",
+            default_region=default_region,
+            max_unusable=max_unusable,
+        )
+        return Registry(name, source, empty, 0, 0, ())
     keys = numbers.e164_keys(frame[col].cast(pl.String), rules, default_region)
+    check_usable(
+        source,
+        frame,
+        col,
+        keys,
+        rules,
+        kind="registry",
+        default_region=default_region,
+        max_unusable=max_unusable,
+    )
     bad = keys.to_frame().with_row_index("row", offset=1).filter(pl.col(numbers.E164).is_null())
     return Registry(
         name=name,

@@ -24,7 +24,7 @@ import polars as pl
 from callscrub.core.checks.registry import KeySource, Registry
 from callscrub.errors import InputError
 from callscrub.io.readers import PARQUET_MAGIC
-from callscrub.io.registries import read_number_table
+from callscrub.io.registries import MAX_UNUSABLE_PCT, check_usable, read_number_table
 from callscrub.io.writers import sha256_file
 from callscrub.phone import normalise as numbers
 from callscrub.rules.model import RuleSet
@@ -76,6 +76,11 @@ def load_snapshot(source: str) -> Registry:
         raise InputError(
             f"{source}: not a valid snapshot (its keys are {dtype}, not Int64). "
             "Rebuild it with `callscrub registry build`."
+        )
+    if not meta.get("numbers"):
+        raise InputError(
+            f"{source}: the snapshot lists no number, so it would let every number through."
+            " Rebuild it with `callscrub registry build` from a current export."
         )
     return Registry(
         name=Path(source).name,
@@ -134,20 +139,47 @@ def snapshot_keys(source: str) -> KeySource:
 
 
 def _action_keys(
-    source: str, numbering: RuleSet, default_region: str, encoding: str | None
+    source: str,
+    numbering: RuleSet,
+    default_region: str,
+    encoding: str | None,
+    max_unusable: float | None,
 ) -> tuple[pl.Series, pl.Series, dict[str, Any]]:
-    """(additions, deletions, source record) of a change list."""
+    """(additions, deletions, source record) of a change list. A list without
+    rows is no change; one whose numbers are unusable raises UnusableNumbers."""
     frame, col, digest = read_number_table(
         source, numbering, default_region=default_region, encoding=encoding, digest=True
     )
     name = Path(source).name
     if col is None:
+        check_usable(
+            source,
+            frame,
+            None,
+            pl.Series([], dtype=pl.Int64),
+            numbering,
+            kind="change list",
+            default_region=default_region,
+            max_unusable=max_unusable,
+            allow_empty=True,
+        )
         return (
             pl.Series([], dtype=pl.Int64),
             pl.Series([], dtype=pl.Int64),
             {"file": name, "rows": 0},
         )
     keys = numbers.e164_keys(frame[col].cast(pl.String), numbering, default_region)
+    check_usable(
+        source,
+        frame,
+        col,
+        keys,
+        numbering,
+        kind="change list",
+        default_region=default_region,
+        max_unusable=max_unusable,
+        allow_empty=True,
+    )
     action_col = next((c for c in frame.columns if c.lower() in ACTION_COLUMNS and c != col), None)
     if action_col is not None:
         action = frame[action_col].cast(pl.String).str.strip_chars().str.to_lowercase()
@@ -167,6 +199,7 @@ def _action_keys(
         "file": name,
         "sha256": digest,
         "rows": frame.height,
+        "numbers": keys.drop_nulls().n_unique(),
         "invalid_rows": int((~valid).sum()),
         "added": int((valid & ~is_delete).sum()),
         "deleted": int((valid & is_delete).sum()),
@@ -183,16 +216,22 @@ def build_snapshot(
     default_region: str,
     export_date: date | None,
     encoding: str | None = None,
+    max_unusable: float | None = MAX_UNUSABLE_PCT,
 ) -> dict[str, Any]:
     """Compile exports (or an earlier snapshot) and change lists into a snapshot: the
-    Parquet file's bytes (`bytes`, written by the caller to `out`) and its metadata (`meta`)."""
+    Parquet file's bytes (`bytes`, written by the caller to `out`) and its metadata (`meta`).
+
+    An export or change list whose numbers are unusable (io.registries.check_usable,
+    `max_unusable` percent of rows allowed) raises UnusableNumbers; a snapshot
+    that would list no number raises InputError: it would let every number through."""
+    default_region = default_region.upper()
     parts: list[pl.Series] = []
     records: list[dict[str, Any]] = []
     dates: list[date] = []
     for source in sources:
         meta = snapshot_metadata(source)
         if meta is not None:
-            parts.append(pl.read_parquet(source, columns=[KEY], glob=False)[KEY])
+            parts.append(pl.read_parquet(source, columns=[KEY], glob=False)[KEY].unique())
             records.append(
                 {
                     "file": Path(source).name,
@@ -213,24 +252,51 @@ def build_snapshot(
             if col
             else pl.Series([], dtype=pl.Int64)
         )
-        parts.append(keys.drop_nulls())
+        check_usable(
+            source,
+            frame,
+            col,
+            keys,
+            numbering,
+            kind="registry",
+            default_region=default_region,
+            max_unusable=max_unusable,
+        )
+        parts.append(keys.drop_nulls().unique())  # distinct: the file's count of numbers
         records.append(
             {
                 "file": Path(source).name,
                 "sha256": digest,
                 "rows": frame.height,
+                "numbers": len(parts[-1]),
                 "invalid_rows": int(keys.null_count()),
                 "modified": datetime.fromtimestamp(Path(source).stat().st_mtime).date().isoformat(),
             }
         )
         dates.append(export_date or datetime.fromtimestamp(Path(source).stat().st_mtime).date())
-    keys = pl.concat(parts).cast(pl.Int64).unique() if parts else pl.Series(KEY, [], pl.Int64)
+    # Each part is unique already: one part is the snapshot's keys as they are.
+    keys = (
+        pl.Series(KEY, [], pl.Int64)
+        if not parts
+        else parts[0].cast(pl.Int64)
+        if len(parts) == 1
+        else pl.concat(parts).cast(pl.Int64).unique()
+    )
     for change in changes:
-        added, deleted, record = _action_keys(change, numbering, default_region, encoding)
+        added, deleted, record = _action_keys(
+            change, numbering, default_region, encoding, max_unusable
+        )
         # Deletions first, then additions: a number deleted and re-added in one list stays listed.
         keys = pl.concat([keys.filter(~keys.is_in(deleted.implode())), added]).unique()
         records.append({**record, "change_list": True})
     keys = keys.sort().rename(KEY)
+    if len(keys) == 0:
+        raise InputError(
+            f"{out}: the snapshot would list no number ("
+            + "; ".join(f"{r['file']}: {r.get('numbers', 0)} numbers" for r in records)
+            + "), so it would let every number through; nothing was written."
+            " Build it from a current export."
+        )
     obtained = export_date or (min(dates) if dates else None)
     meta = {
         "format": 1,

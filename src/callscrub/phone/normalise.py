@@ -516,6 +516,7 @@ def _normalise(
     compact: bool = False,
 ) -> pl.DataFrame:
     """OUTPUT_COLUMNS of each value (E164 alone with `keys_only`; see normalise for `compact`)."""
+    default_region = default_region.upper()  # region codes are read in any case ("us" is US)
     if raw.dtype.is_float():  # a phone column stored as floats (612345678.0)
         raw = pl.select(
             pl.when(raw == raw.round(0)).then(raw.cast(pl.Int64, strict=False))

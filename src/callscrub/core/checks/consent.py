@@ -326,6 +326,10 @@ class Screened:
     callable_keys: pl.Series
     refused_keys: pl.Series
     rows: int
+    numbers: int = 0  # distinct usable numbers
+    unusable_rows: int = 0  # rows whose number cannot be read
+    status_column: str | None = None  # None: every listed number is callable
+    statuses: tuple[tuple[str, int], ...] = ()  # each status as written, with its rows
 
 
 def caller_id_in_ranges(number: str, pack: RuleSet, numbering: RuleSet) -> bool:
