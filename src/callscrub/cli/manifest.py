@@ -8,11 +8,9 @@ import typer
 
 from callscrub.audit.manifest import describe, load_manifest
 from callscrub.cli.console import print_fields
-from callscrub.cli.values import HELP_MARKUP
+from callscrub.cli.values import command_group
 
-manifest_app = typer.Typer(
-    help="Read audit manifests.", no_args_is_help=True, rich_markup_mode=HELP_MARKUP
-)
+manifest_app = command_group("Read audit manifests.")
 
 
 @manifest_app.command("show")

@@ -9,11 +9,11 @@ import typer
 
 from callscrub.cli.console import print_fields
 from callscrub.cli.values import (
-    HELP_MARKUP,
     DefaultRegion,
     Encoding,
     MaxUnusable,
     Quiet,
+    command_group,
     parse_day,
     parse_region,
     unusable_error,
@@ -24,10 +24,8 @@ from callscrub.io.snapshot import build_snapshot
 from callscrub.io.writers import write_outputs
 from callscrub.rules.load import load_rules
 
-registry_app = typer.Typer(
-    help="Registry snapshots: compile exports once, scrub against them many times.",
-    no_args_is_help=True,
-    rich_markup_mode=HELP_MARKUP,
+registry_app = command_group(
+    "Registry snapshots: compile exports once, scrub against them many times."
 )
 
 

@@ -9,14 +9,12 @@ import typer
 
 from callscrub.cli.console import print_fields, print_table
 from callscrub.cli.summary import to_json
-from callscrub.cli.values import HELP_MARKUP, JsonOut, parse_day
+from callscrub.cli.values import JsonOut, command_group, parse_day
 from callscrub.core.explain import pack_details, pack_summary
 from callscrub.rules.load import builtin_names, load_packs, load_rules
 
-rules_app = typer.Typer(
-    help="Read the rule packs: what each covers, its windows, holidays, caps and sources.",
-    no_args_is_help=True,
-    rich_markup_mode=HELP_MARKUP,
+rules_app = command_group(
+    "Read the rule packs: what each covers, its windows, holidays, caps and sources."
 )
 
 

@@ -23,6 +23,12 @@ from callscrub.errors import InputError, UnusableNumbers, UsageError
 HELP_MARKUP = None
 
 
+def command_group(help: str) -> typer.Typer:
+    """A group of subcommands (`rules`, `registry`, `manifest`): plain help,
+    and its own help when called without a subcommand."""
+    return typer.Typer(help=help, no_args_is_help=True, rich_markup_mode=HELP_MARKUP)
+
+
 class OnIllegal(StrEnum):
     """What happens to a row whose slot is illegal (--on-illegal) or over a limit (--on-limit)."""
 

@@ -18,8 +18,7 @@ import polars as pl
 from callscrub.core.checks.consent import SCHEMA, ConsentColumns, Screened, records_from_frame
 from callscrub.errors import InputError, UnknownStatuses, shape_of
 from callscrub.io.readers import read_table
-from callscrub.io.registries import MAX_UNUSABLE_PCT, check_usable, fold_name, read_number_table
-from callscrub.phone import normalise as numbers
+from callscrub.io.registries import MAX_UNUSABLE_PCT, fold_name, read_number_table, usable_keys
 from callscrub.rules.model import RuleSet
 
 # A screened file's status column, by name (a folded name, or one of its
@@ -156,7 +155,7 @@ def load_screened(
     (CALLABLE_STATUSES and `callable_statuses`) nor not callable
     (NOT_CALLABLE_STATUSES and `not_callable_statuses`) raises UnknownStatuses;
     a file without any usable number, or with more than `max_unusable` percent
-    of its rows unusable, raises UnusableNumbers (io.registries.check_usable)."""
+    of its rows unusable, raises UnusableNumbers (io.registries.usable_keys)."""
     default_region = default_region.upper()
     callable_words = {fold_status(w) for w in (*CALLABLE_STATUSES, *callable_statuses)}
     refused_words = {fold_status(w) for w in (*NOT_CALLABLE_STATUSES, *not_callable_statuses)}
@@ -165,29 +164,17 @@ def load_screened(
     )
     name = Path(source).name
     empty = pl.Series("key", [], pl.Int64)
-    if col is None:
-        check_usable(
-            source,
-            frame,
-            None,
-            empty,
-            numbering,
-            kind="screened file",
-            default_region=default_region,
-            max_unusable=max_unusable,
-        )
-        return Screened(name, empty, empty, 0)
-    keys = numbers.e164_keys(frame[col].cast(pl.String), numbering, default_region)
-    check_usable(
+    keys = usable_keys(
         source,
         frame,
         col,
-        keys,
         numbering,
         kind="screened file",
         default_region=default_region,
         max_unusable=max_unusable,
     )
+    if col is None:
+        return Screened(name, empty, empty, 0)
     known = callable_words | refused_words
 
     def has_statuses(c: str) -> bool:

@@ -122,6 +122,38 @@ def read_number_table(
     return frame, (_pick_column(frame.columns, column, name) if frame.width else None), table.sha256
 
 
+def usable_keys(
+    source: str,
+    frame: pl.DataFrame,
+    column: str | None,
+    rules: RuleSet,
+    *,
+    kind: str,
+    default_region: str,
+    max_unusable: float | None,
+    allow_empty: bool = False,
+) -> pl.Series:
+    """The E.164 keys of the numbers in `frame[column]` (null where a row's
+    number is unusable; empty without a column), once `check_usable` has
+    found them usable enough: every file of numbers is read this way."""
+    if column is None:
+        keys = pl.Series("key", [], pl.Int64)
+    else:
+        keys = numbers.e164_keys(frame[column].cast(pl.String), rules, default_region)
+    check_usable(
+        source,
+        frame,
+        column,
+        keys,
+        rules,
+        kind=kind,
+        default_region=default_region,
+        max_unusable=max_unusable,
+        allow_empty=allow_empty,
+    )
+    return keys
+
+
 def check_usable(
     source: str,
     frame: pl.DataFrame,
@@ -223,30 +255,17 @@ def load_registry(
         source, rules, default_region=default_region, column=column, encoding=encoding
     )
     name = Path(source).name
-    if col is None:
-        empty = pl.Series("key", [], pl.Int64)
-        check_usable(
-            source,
-            frame,
-            None,
-            empty,
-            rules,
-            kind="registry",
-            default_region=default_region,
-            max_unusable=max_unusable,
-        )
-        return Registry(name, source, empty, 0, 0, ())
-    keys = numbers.e164_keys(frame[col].cast(pl.String), rules, default_region)
-    check_usable(
+    keys = usable_keys(
         source,
         frame,
         col,
-        keys,
         rules,
         kind="registry",
         default_region=default_region,
         max_unusable=max_unusable,
     )
+    if col is None:
+        return Registry(name, source, keys, 0, 0, ())
     bad = keys.to_frame().with_row_index("row", offset=1).filter(pl.col(numbers.E164).is_null())
     return Registry(
         name=name,

@@ -24,9 +24,8 @@ import polars as pl
 from callscrub.core.checks.registry import KeySource, Registry
 from callscrub.errors import InputError
 from callscrub.io.readers import PARQUET_MAGIC
-from callscrub.io.registries import MAX_UNUSABLE_PCT, check_usable, read_number_table
+from callscrub.io.registries import MAX_UNUSABLE_PCT, read_number_table, usable_keys
 from callscrub.io.writers import sha256_file
-from callscrub.phone import normalise as numbers
 from callscrub.rules.model import RuleSet
 
 META_KEY = "callscrub_snapshot"  # the Parquet metadata key holding the snapshot's metadata
@@ -151,35 +150,22 @@ def _action_keys(
         source, numbering, default_region=default_region, encoding=encoding, digest=True
     )
     name = Path(source).name
-    if col is None:
-        check_usable(
-            source,
-            frame,
-            None,
-            pl.Series([], dtype=pl.Int64),
-            numbering,
-            kind="change list",
-            default_region=default_region,
-            max_unusable=max_unusable,
-            allow_empty=True,
-        )
-        return (
-            pl.Series([], dtype=pl.Int64),
-            pl.Series([], dtype=pl.Int64),
-            {"file": name, "rows": 0},
-        )
-    keys = numbers.e164_keys(frame[col].cast(pl.String), numbering, default_region)
-    check_usable(
+    keys = usable_keys(
         source,
         frame,
         col,
-        keys,
         numbering,
         kind="change list",
         default_region=default_region,
         max_unusable=max_unusable,
         allow_empty=True,
     )
+    if col is None:
+        return (
+            pl.Series([], dtype=pl.Int64),
+            pl.Series([], dtype=pl.Int64),
+            {"file": name, "rows": 0},
+        )
     action_col = next((c for c in frame.columns if c.lower() in ACTION_COLUMNS and c != col), None)
     if action_col is not None:
         action = frame[action_col].cast(pl.String).str.strip_chars().str.to_lowercase()
@@ -221,7 +207,7 @@ def build_snapshot(
     """Compile exports (or an earlier snapshot) and change lists into a snapshot: the
     Parquet file's bytes (`bytes`, written by the caller to `out`) and its metadata (`meta`).
 
-    An export or change list whose numbers are unusable (io.registries.check_usable,
+    An export or change list whose numbers are unusable (io.registries.usable_keys,
     `max_unusable` percent of rows allowed) raises UnusableNumbers; a snapshot
     that would list no number raises InputError: it would let every number through."""
     default_region = default_region.upper()
@@ -247,16 +233,10 @@ def build_snapshot(
         frame, col, digest = read_number_table(
             source, numbering, default_region=default_region, encoding=encoding, digest=True
         )
-        keys = (
-            numbers.e164_keys(frame[col].cast(pl.String), numbering, default_region)
-            if col
-            else pl.Series([], dtype=pl.Int64)
-        )
-        check_usable(
+        keys = usable_keys(
             source,
             frame,
             col,
-            keys,
             numbering,
             kind="registry",
             default_region=default_region,
