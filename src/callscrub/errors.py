@@ -8,6 +8,7 @@ attributes (MissingColumn, ConsentRequired).
 
 from __future__ import annotations
 
+import math
 from datetime import date
 from enum import IntEnum
 
@@ -125,8 +126,9 @@ class DataQualityError(CallscrubError):
 
     @property
     def percent(self) -> float:
-        """The share of the campaign that cannot be read, in percent (1 decimal)."""
-        return round(100 * self.unreadable / self.rows, 1) if self.rows else 0.0
+        """The share of the campaign that cannot be read, in percent, rounded up
+        to 1 decimal: a share just over the limit never reads as the limit."""
+        return math.ceil(1000 * self.unreadable / self.rows) / 10 if self.rows else 0.0
 
 
 class UnusableNumbers(InputError):

@@ -197,6 +197,21 @@ def test_a_consent_file_with_no_usable_row_stops(tmp_path, capsys):
 
 
 @pytest.mark.no_auto_consent
+def test_a_consent_file_with_only_its_header_stops(tmp_path, capsys):
+    """An export cut short after its header would make every row no_consent and
+    the clean list empty, with exit 0: it is refused like an empty registry."""
+    consent = _write(tmp_path / "consent.csv", ["phone;consent_at"])
+    path = _campaign(tmp_path, 3)
+    assert cli.run(_argv(tmp_path, path, "--consent", str(consent))) == 3
+    err = capsys.readouterr().err.strip()
+    assert err.endswith(
+        "consent.csv: the consent file has no record (0 rows). Check the export,"
+        " or leave the file out."
+    )
+    assert not (tmp_path / "clean.csv").exists()
+
+
+@pytest.mark.no_auto_consent
 def test_many_rows_left_without_proof_by_unreadable_records_trip_the_gate(tmp_path, capsys):
     bad = {i: (_phone(i), "le 12 mars") for i in range(5)}
     consent = _consent_file(tmp_path, 20, bad)

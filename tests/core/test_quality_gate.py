@@ -61,3 +61,15 @@ def test_examples_that_may_be_phone_numbers_are_shown_by_shape():
     assert shown("06 98 76 54 32") == "99 99 99 99 99"
     assert shown("+33 6 12 34 56 78") == "+99 9 99 99 99 99"
     assert shown("0698765432") == "9999999999"
+    # A number written after a date is still a number: only the date-time's own
+    # digits are passed over.
+    assert shown("2026-12-14 0698765432") == "9999-99-99 9999999999"
+    assert shown("2026-12-14T10:30 +33698765432") == "9999-99-99A99:99 +99999999999"
+    assert shown("2026-13-01T10:00:00+01:00") == "2026-13-01T10:00:00+01:00"
+
+
+def test_a_share_just_over_the_limit_never_reads_as_the_limit():
+    error = DataQualityError({"invalid_call_time": 1004}, 10_000, 10, ())
+    assert error.percent == 10.1
+    assert DataQualityError({"invalid_number": 1}, 3, 10, ()).percent == 33.4
+    assert DataQualityError({"invalid_number": 0}, 0, 10, ()).percent == 0.0

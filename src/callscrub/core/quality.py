@@ -17,9 +17,11 @@ from callscrub.core.scrub import ScrubResult
 from callscrub.errors import DataQualityError, shape_of
 
 # A run of this many digits (separators aside) may be a phone number; a text
-# that starts as an ISO 8601 date (2028-01-05...) is a date, whatever follows.
+# that starts as an ISO 8601 date-time is looked at past that date-time only.
 _NUMBER_LIKE = re.compile(r"\d(?:[ .\-()+]*\d){6}")
-_ISO_DATE = re.compile(r"^\s*\d{4}-\d{2}-\d{2}(?:[T ]\d|\s*$)")
+_ISO_PREFIX = re.compile(
+    r"^\s*\d{4}-\d{2}-\d{2}(?:[T ]\d{2}(?::\d{2}){0,2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?"
+)
 
 
 def quality_gate(result: ScrubResult, max_invalid: float) -> None:
@@ -41,4 +43,5 @@ def shown(text: str) -> str:
     """`text` as a message may show it: as is, or by its shape (digits as 9,
     letters as A) when it holds a run of digits that may be a phone number
     (personal data) and does not start as an ISO 8601 date."""
-    return shape_of(text) if _NUMBER_LIKE.search(text) and not _ISO_DATE.match(text) else text
+    rest = _ISO_PREFIX.sub("", text, count=1)  # a date-time's own digits are no number
+    return shape_of(text) if _NUMBER_LIKE.search(rest) else text

@@ -104,7 +104,12 @@ def load_consent(
             columns=columns,
             name=name,
         )
-        if frame.height and bad.height == frame.height:
+        if frame.height == 0:  # an export cut short would make every row no_consent
+            raise InputError(
+                f"{s}: the consent file has no record (0 rows). Check the export,"
+                " or leave the file out."
+            )
+        if bad.height == frame.height:
             raise InputError(_no_usable_row(s, frame, bad, columns, default_region))
         parts.append(records)
         files.append(ConsentFile(name, frame.height, bad.height))
