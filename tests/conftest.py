@@ -122,6 +122,8 @@ def _with_consent_file(argv: list[str], directory: Path) -> list[str]:
         .drop_nulls()
         .unique()
     )
+    if len(keys) == 0:  # no valid number, none to consent: a header-only file is refused
+        return argv
     path = directory / f"consent_{abs(hash(campaign_path))}.csv"
     pl.DataFrame(
         {"phone": ("+" + keys.cast(pl.String)), "consent_at": ["2000-01-01T00:00:00"] * len(keys)}
