@@ -95,6 +95,23 @@ def test_june_slot_whose_horizon_reaches_the_switch_still_stops(tmp_path, capsys
 
 
 @pytest.mark.no_auto_consent
+@pytest.mark.parametrize(
+    ("call_at", "status"),
+    [
+        # Slot + 14 days ends 2026-08-10 23:59 Paris (21:59 UTC): always before the
+        # switch in the called party's zone, though 2026-08-11 has begun in UTC+14.
+        ("2026-07-27T23:59:00", 0),
+        # Slot + 14 days = 2026-08-11 00:00 Paris: the first instant under opt-in.
+        ("2026-07-28T00:00:00", 3),
+    ],
+)
+def test_the_stop_is_judged_in_the_called_partys_zone(tmp_path, capsys, call_at, status):
+    path = _write_campaign(tmp_path, [{"phone": A, "call_at": call_at}])
+    now = "2026-07-20T08:00:00+02:00"
+    assert cli.run(_scrub(tmp_path, path, now, "--no-registry")) == status, capsys.readouterr().err
+
+
+@pytest.mark.no_auto_consent
 def test_retention_file_with_one_former_customer_says_1_row(tmp_path, capsys):
     rows = [
         {"phone": p, "call_at": "2026-08-12T11:00:00", "current_contract": "true"}

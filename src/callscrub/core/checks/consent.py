@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import polars as pl
 
@@ -443,8 +444,9 @@ def consent_reach(juris: Jurisdictions, horizon_s: int, now_s: int) -> pl.Expr:
     current contract and its slot can fall under a version of its own pack
     that requires consent. A slot lies between T0 (the proposed time, or the
     run's when later) and T0 + the horizon; the version is the one in force
-    on the slot's local date, taken here in the earliest and latest zones so
-    that no row that might need consent is left out. Rows whose call time
+    on the slot's local date, taken here in the earliest and latest of the
+    pack's zones (local_day_bounds) so that no row that might need consent is
+    left out. Rows whose call time
     will be rejected (unreadable, more than MAX_LEAD ahead) need none."""
     too_far = now_s + int(MAX_LEAD.total_seconds())
     reach = pl.lit(False)
@@ -452,15 +454,39 @@ def consent_reach(juris: Jurisdictions, horizon_s: int, now_s: int) -> pl.Expr:
         for v in pack.versions:
             if not v.requires_consent:
                 continue
-            start = _day_start_s(v.valid_from) - EARLIEST_OFFSET_S
+            start = local_day_bounds(juris, name, v.valid_from)[0]
             within = pl.col(T0) + horizon_s >= start
             if v.valid_until is not None:
-                end = _day_start_s(v.valid_until) + 86400 + LATEST_OFFSET_S
+                end = local_day_bounds(juris, name, v.valid_until)[1]
                 within = within & (pl.col(T0) < end)
             reach = reach | ((pl.col(PACK) == name) & within)
     return (
         reach & ~pl.col(CONTRACT) & (pl.col(TIME_KIND) == "ok") & (pl.col(T0) <= too_far)
     ).fill_null(False)
+
+
+def local_day_bounds(juris: Jurisdictions, pack: str, day: date) -> tuple[int, int]:
+    """Epoch seconds when local date `day` starts in the earliest of `pack`'s
+    zones among the places routed so far, and when it ends in the latest:
+    no instant of that date in any of them lies outside. Without a routed
+    place, or with a zone not in the database, the widest bounds (UTC+14,
+    UTC-12). Offsets are read on the day before, of and after `day`, so a
+    DST change next to it never narrows the bounds."""
+    midnight = _day_start_s(day)
+    widest = midnight - EARLIEST_OFFSET_S, midnight + 86400 + LATEST_OFFSET_S
+    zones = {z for place in juris.places.values() if place.pack == pack for z in place.zones}
+    offsets = []
+    for zone in zones:
+        try:
+            tz = ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):  # not in the database (an unknown place's zone)
+            return widest
+        for probe in (midnight - 86400, midnight, midnight + 86400):
+            offset = datetime.fromtimestamp(probe, tz).utcoffset()
+            offsets.append(int(offset.total_seconds()) if offset is not None else 0)
+    if not offsets:
+        return widest
+    return midnight - max(offsets), midnight + 86400 - min(offsets)
 
 
 def _day_start_s(day: date) -> int:
