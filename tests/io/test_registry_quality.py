@@ -253,6 +253,28 @@ def test_unknown_screened_statuses_stop_the_run_and_are_listed(tmp_path: Path) -
     assert "statut" in line
 
 
+def test_a_status_column_of_unknown_name_and_words_still_stops_the_run(tmp_path: Path) -> None:
+    """Neither the column's name nor its words are known, yet its values are
+    repeated words: read as callable, every opposed number would be kept."""
+    screened, res = _screened_run(
+        tmp_path,
+        f"numero;reponse\n0612345678;Non inscrit\n{LISTED};Inscrit sur Bloctel\n"
+        "0612345670;Non inscrit\n",
+    )
+    line = assert_input_error(res, screened, "Non inscrit", "Inscrit sur Bloctel")
+    assert "reponse" in line
+
+
+def test_a_return_with_only_numbers_and_ids_keeps_every_number_callable(tmp_path: Path) -> None:
+    """A return holding only callable numbers beside the caller's own ids (no
+    status column) is still read as it was: every number in it is callable."""
+    _, res = _screened_run(
+        tmp_path,
+        f"numero;id\n0612345678;CLI-0001\n{LISTED};CLI-0002\n0612345670;CLI-0003\n",
+    )
+    assert res.code == 0, res.err
+
+
 def test_callable_status_declares_the_words(tmp_path: Path) -> None:
     _, res = _screened_run(
         tmp_path,

@@ -54,27 +54,21 @@ def _lines(s: dict[str, Any]) -> list[tuple[str, str]]:
         extra = f", {skipped:,} bad rows skipped" if skipped else ""
         rows.append(("history", f"{h['rows']:,} attempts for {h['numbers']:,} numbers{extra}"))
     checks = s.get("checks") or {}
-    if checks.get("consent_files") or checks.get("consent_column"):
-        rows.append(
-            (
-                "consent",
-                ", ".join(checks.get("consent_files") or [])
-                or f"column {checks['consent_column']}",
-            )
+    unreadable = {f["file"]: f["unreadable_rows"] for f in checks.get("consent_records") or []}
+    sources = [
+        f"{name}: {_counted(unreadable[name], 'unreadable row')} (no proof)"
+        if unreadable.get(name)
+        else name
+        for name in checks.get("consent_files") or []
+    ]
+    if checks.get("consent_column"):
+        values = int(checks.get("consent_column_unreadable") or 0)
+        sources.append(
+            f"column {checks['consent_column']}"
+            + (f": {_counted(values, 'unreadable value')} (no proof)" if values else "")
         )
-    for f in checks.get("consent_records") or []:
-        if f["unreadable_rows"]:
-            rows.append(
-                ("consent", f"{f['file']}: {f['unreadable_rows']:,} unreadable rows (no proof)")
-            )
-    if checks.get("consent_column_unreadable"):
-        rows.append(
-            (
-                "consent",
-                f"column {checks['consent_column']}:"
-                f" {checks['consent_column_unreadable']:,} unreadable values (no proof)",
-            )
-        )
+    if sources:
+        rows.append(("consent", "; ".join(sources)))
     for f in checks.get("screened_files") or []:
         bad = f", {f['unusable_rows']:,} unusable rows" if f.get("unusable_rows") else ""
         statuses = ", ".join(
@@ -155,3 +149,8 @@ def progress(enabled: bool) -> Iterator[Callable[[str], None]]:
     console = Console(file=sys.stderr)
     with console.status("starting") as status:
         yield lambda phase: status.update(phase)
+
+
+def _counted(n: int, word: str) -> str:
+    """`n` and `word`, plural unless n is 1: "1 unreadable row", "3 unreadable rows"."""
+    return f"{n:,} {word}{'' if n == 1 else 's'}"

@@ -186,7 +186,21 @@ def load_screened(
         values = frame[c].cast(pl.String).drop_nulls().unique()
         return any(fold_status(v) in known for v in values)
 
-    # The status column by its name, or the column whose values are known statuses.
+    def looks_like_statuses(c: str) -> bool:
+        # Words repeated over the rows (no digit: not ids, dates or numbers),
+        # few of them: a status column of unknown name and vocabulary, which
+        # must not let every number through as callable.
+        values = frame[c].cast(pl.String).str.strip_chars().drop_nulls()
+        values = values.filter(values != "")
+        distinct = values.unique()
+        return (
+            0 < distinct.len() <= 20
+            and distinct.len() < values.len()
+            and bool(distinct.str.contains(r"^[^\d]*\p{L}[^\d]*$").all())
+        )
+
+    # The status column by its name, or the column whose values are known
+    # statuses, or one whose values look like statuses.
     status_col = next(
         (
             c
@@ -198,7 +212,10 @@ def load_screened(
             )
         ),
         None,
-    ) or next((c for c in frame.columns if c != col and has_statuses(c)), None)
+    ) or next(
+        (c for c in frame.columns if c != col and (has_statuses(c) or looks_like_statuses(c))),
+        None,
+    )
     statuses: tuple[tuple[str, int], ...] = ()
     if status_col is None:
         ok = pl.Series([True] * frame.height)

@@ -162,11 +162,13 @@ def records_from_frame(
 def unreadable_keys(records: pl.DataFrame) -> pl.Series:
     """The numbers (keys) that have a consent record without a consent date:
     one that could not be read (records_from_frame, consent_records)."""
-    return (
-        records.filter(pl.col("consent_at").is_null() & pl.col("key").is_not_null())["key"]
-        .unique()
-        .sort()
-    )
+    return unreadable_records(records)["key"].unique().sort()
+
+
+def unreadable_records(records: pl.DataFrame) -> pl.DataFrame:
+    """The consent records of a readable number whose consent date could not
+    be read: they prove nothing, and name where they come from (`source`)."""
+    return records.filter(pl.col("consent_at").is_null() & pl.col("key").is_not_null())
 
 
 def valid_consent(
@@ -280,7 +282,7 @@ def why_no_consent(rows: pl.DataFrame, records: pl.DataFrame | None) -> pl.Serie
     verdicts = valid_consent(rows, records)
     # A number's first record without a consent date: one that could not be read.
     unreadable = (
-        records.filter(pl.col("consent_at").is_null() & pl.col("key").is_not_null())
+        unreadable_records(records)
         .select("key", pl.col("source").fill_null("no consent date").alias("_unreadable"))
         .unique("key", keep="first", maintain_order=True)
     )
