@@ -46,3 +46,7 @@ def test_help_at_80_columns_shows_every_option_name_whole(path, command, monkeyp
     assert "…" not in text
     too_wide = [line for line in text.splitlines() if len(line) > 80]
     assert too_wide == []
+    # An option's value is named for the user (FILE, NAME, ISO-8601, PCT...),
+    # never by the Python type typer would print (`<str>`, `<list[str]>`).
+    options = text.split("Options:", 1)[-1]
+    assert re.findall(r"<(?:str|int|float|list\[str\])>", options) == []

@@ -28,15 +28,19 @@ def explain_command(
         str | None,
         typer.Option(
             "--at",
+            metavar="ISO-8601",
             help="Instant to check, ISO 8601 (default: now);"
             " without offset, in the pack's campaign zone.",
         ),
     ] = None,
-    rules: Annotated[str, typer.Option("--rules", help="Comma-separated rule packs.")] = "fr",
+    rules: Annotated[
+        str, typer.Option("--rules", metavar="PACKS", help="Comma-separated rule packs.")
+    ] = "fr",
     postal_code: Annotated[
         str | None,
         typer.Option(
             "--postal-code",
+            metavar="CODE",
             help="The called party's postal code (places metropolitan French numbers).",
         ),
     ] = None,

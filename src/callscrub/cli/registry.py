@@ -33,19 +33,25 @@ registry_app = command_group(
 def registry_build(
     out: Annotated[str, typer.Argument(metavar="OUT.parquet", help="The snapshot to write.")],
     sources: Annotated[
-        list[str], typer.Option("--from", help="An export or an earlier snapshot (repeatable).")
+        list[str],
+        typer.Option(
+            "--from", metavar="FILE", help="An export or an earlier snapshot (repeatable)."
+        ),
     ],
     changes: Annotated[
         list[str] | None,
         typer.Option(
             "--changes",
+            metavar="FILE",
             help="A change list: additions and deletions (repeatable, applied in order).",
         ),
     ] = None,
     export_date: Annotated[
         str | None,
         typer.Option(
-            "--export-date", help="When the exports were obtained (default: the oldest file date)."
+            "--export-date",
+            metavar="DATE",
+            help="When the exports were obtained (default: the oldest file date).",
         ),
     ] = None,
     default_region: DefaultRegion = "FR",

@@ -21,7 +21,10 @@ rules_app = command_group(
 @rules_app.command("list")
 def rules_list(
     at: Annotated[
-        str | None, typer.Option("--at", help="Date for the version in force (default: today).")
+        str | None,
+        typer.Option(
+            "--at", metavar="DATE", help="Date for the version in force (default: today)."
+        ),
     ] = None,
     json_out: JsonOut = False,
 ) -> None:
@@ -45,7 +48,9 @@ def rules_show(
     at: Annotated[
         str | None,
         typer.Option(
-            "--at", help="Date (default: today): version in force and holidays of its year."
+            "--at",
+            metavar="DATE",
+            help="Date (default: today): version in force and holidays of its year.",
         ),
     ] = None,
     json_out: JsonOut = False,

@@ -218,26 +218,37 @@ def scrub_command(
         ),
     ],
     out: Annotated[
-        str, typer.Option("--out", help="Clean list (.csv or .parquet; - for CSV on stdout).")
+        str,
+        typer.Option(
+            "--out", metavar="FILE", help="Clean list (.csv or .parquet; - for CSV on stdout)."
+        ),
     ],
     rejects: Annotated[
-        str, typer.Option("--rejects", help="Rejection report (.csv or .parquet; - for stdout).")
+        str,
+        typer.Option(
+            "--rejects", metavar="FILE", help="Rejection report (.csv or .parquet; - for stdout)."
+        ),
     ],
     registry: Annotated[
         list[str] | None,
-        typer.Option("--registry", help="Opposition / do-not-call export (repeatable)."),
+        typer.Option(
+            "--registry", metavar="FILE", help="Opposition / do-not-call export (repeatable)."
+        ),
     ] = None,
     no_registry: Annotated[
         bool, typer.Option("--no-registry", help="Run without any registry (shown in the summary).")
     ] = False,
     now: Annotated[
         str | None,
-        typer.Option("--now", help="The current instant, ISO 8601 (default: the clock)."),
+        typer.Option(
+            "--now", metavar="ISO-8601", help="The current instant, ISO 8601 (default: the clock)."
+        ),
     ] = None,
     campaign_tz: Annotated[
         str | None,
         typer.Option(
             "--campaign-tz",
+            metavar="ZONE",
             help="Zone of call_at values without offset"
             " (default: the rule set's, Europe/Paris for fr).",
         ),
@@ -246,16 +257,19 @@ def scrub_command(
         str,
         typer.Option(
             "--rules",
+            metavar="PACKS",
             help="Comma-separated rule packs (names or TOML paths);"
             " each number follows the first pack covering it.",
         ),
     ] = "fr",
-    phone_column: Annotated[str, typer.Option("--phone-column")] = "phone",
-    time_column: Annotated[str, typer.Option("--time-column")] = "call_at",
+    phone_column: Annotated[str, typer.Option("--phone-column", metavar="NAME")] = "phone",
+    time_column: Annotated[str, typer.Option("--time-column", metavar="NAME")] = "call_at",
     postal_code_column: Annotated[
         str | None,
         typer.Option(
-            "--postal-code-column", help="Postal code column (default: postal_code when present)."
+            "--postal-code-column",
+            metavar="NAME",
+            help="Postal code column (default: postal_code when present).",
         ),
     ] = None,
     default_region: DefaultRegion = "FR",
@@ -266,19 +280,30 @@ def scrub_command(
         ),
     ] = OnIllegal.reschedule,
     horizon: Annotated[
-        str, typer.Option("--horizon", help="How far a slot may move (e.g. 14d, 36h).")
+        str,
+        typer.Option(
+            "--horizon", metavar="DURATION", help="How far a slot may move (e.g. 14d, 36h)."
+        ),
     ] = "14d",
     local_holidays: LocalHolidays = True,
     unknown_territory: UnknownTerritoryOption = UnknownTerritory.strict,
     history: Annotated[
         list[str] | None,
         typer.Option(
-            "--history", help="Past attempts: phone, called_at, optional outcome (repeatable)."
+            "--history",
+            metavar="FILE",
+            help="Past attempts: phone, called_at, optional outcome (repeatable).",
         ),
     ] = None,
-    history_phone_column: Annotated[str, typer.Option("--history-phone-column")] = "phone",
-    history_time_column: Annotated[str, typer.Option("--history-time-column")] = "called_at",
-    history_outcome_column: Annotated[str, typer.Option("--history-outcome-column")] = "outcome",
+    history_phone_column: Annotated[
+        str, typer.Option("--history-phone-column", metavar="NAME")
+    ] = "phone",
+    history_time_column: Annotated[
+        str, typer.Option("--history-time-column", metavar="NAME")
+    ] = "called_at",
+    history_outcome_column: Annotated[
+        str, typer.Option("--history-outcome-column", metavar="NAME")
+    ] = "outcome",
     skip_bad_history: Annotated[
         bool,
         typer.Option(
@@ -298,6 +323,7 @@ def scrub_command(
         list[str] | None,
         typer.Option(
             "--consent",
+            metavar="FILE",
             help="Consent records: phone, consent_at, optional revoked_at and source (repeatable).",
         ),
     ] = None,
@@ -305,6 +331,7 @@ def scrub_command(
         str | None,
         typer.Option(
             "--consent-column",
+            metavar="NAME",
             help="Campaign column with the consent date (default: consent_at when present).",
         ),
     ] = None,
@@ -312,6 +339,7 @@ def scrub_command(
         str | None,
         typer.Option(
             "--consent-revoked-column",
+            metavar="NAME",
             help="Campaign column with the revocation date"
             " (default: consent_revoked_at when present).",
         ),
@@ -320,6 +348,7 @@ def scrub_command(
         str | None,
         typer.Option(
             "--contract-column",
+            metavar="NAME",
             help="Boolean column: a current contract exempts the row from registry and consent"
             " checks (default: current_contract when present).",
         ),
@@ -328,6 +357,7 @@ def scrub_command(
         str | None,
         typer.Option(
             "--out-of-hours-consent-column",
+            metavar="NAME",
             help="Boolean column: express consent to out-of-hours calls lifts the windows"
             " (default: consent_out_of_hours when present).",
         ),
@@ -336,6 +366,7 @@ def scrub_command(
         list[str] | None,
         typer.Option(
             "--screened",
+            metavar="FILE",
             help="Bloctel return file: an allow-list;"
             " numbers absent are rejected unscreened (repeatable).",
         ),
@@ -344,6 +375,7 @@ def scrub_command(
         str | None,
         typer.Option(
             "--sector",
+            metavar="SECTOR",
             help="Campaign sector; a banned one (energy-renovation, home-adaptation)"
             " rejects every row without a current contract.",
         ),
@@ -352,6 +384,7 @@ def scrub_command(
         str | None,
         typer.Option(
             "--caller-id",
+            metavar="NUMBER",
             help="The number presented to the called party; must lie in the verified ranges.",
         ),
     ] = None,
@@ -365,6 +398,7 @@ def scrub_command(
         list[str] | None,
         typer.Option(
             "--registry-date",
+            metavar="DATE",
             help="When the registries were obtained (YYYY-MM-DD): once for all,"
             " or once per --registry in order (default: each file's modification date).",
         ),
@@ -379,7 +413,9 @@ def scrub_command(
     manifest: Annotated[
         str | None,
         typer.Option(
-            "--manifest", help="Where to write the audit manifest (default: CLEAN.manifest.json)."
+            "--manifest",
+            metavar="FILE",
+            help="Where to write the audit manifest (default: CLEAN.manifest.json).",
         ),
     ] = None,
     no_manifest: Annotated[bool, typer.Option("--no-manifest", help="Write no manifest.")] = False,
@@ -387,6 +423,7 @@ def scrub_command(
         float,
         typer.Option(
             "--wait-lock",
+            metavar="SECONDS",
             help="Seconds to wait when another run is writing the same outputs"
             " (default 0: fail at once).",
         ),
@@ -399,12 +436,15 @@ def scrub_command(
         ),
     ] = False,
     summary_json: Annotated[
-        str | None, typer.Option("--summary-json", help="Write the summary figures as JSON.")
+        str | None,
+        typer.Option("--summary-json", metavar="FILE", help="Write the summary figures as JSON."),
     ] = None,
     encoding: Encoding = None,
     registry_column: Annotated[
         str | None,
-        typer.Option("--registry-column", help="Name of the number column in registry files."),
+        typer.Option(
+            "--registry-column", metavar="NAME", help="Name of the number column in registry files."
+        ),
     ] = None,
     max_unusable: MaxUnusable = MAX_UNUSABLE_PCT,
     callable_status: Annotated[

@@ -48,11 +48,18 @@ class UnknownTerritory(StrEnum):
 # their name and help read the same in every command (defaults stay with each
 # command's parameter).
 DefaultRegion = Annotated[
-    str, typer.Option("--default-region", help="Region for numbers without a country code.")
+    str,
+    typer.Option(
+        "--default-region", metavar="REGION", help="Region for numbers without a country code."
+    ),
 ]
 Encoding = Annotated[
     str | None,
-    typer.Option("--encoding", help="Encoding of CSV inputs (default UTF-8), e.g. cp1252."),
+    typer.Option(
+        "--encoding",
+        metavar="ENCODING",
+        help="Encoding of CSV inputs (default UTF-8), e.g. cp1252.",
+    ),
 ]
 MaxUnusable = Annotated[
     float,

@@ -15,7 +15,10 @@ def verify_command(
         str, typer.Argument(metavar="MANIFEST", help="A manifest written by callscrub scrub.")
     ],
     inputs_dir: Annotated[
-        str | None, typer.Option("--inputs-dir", help="Where to look for the inputs if they moved.")
+        str | None,
+        typer.Option(
+            "--inputs-dir", metavar="DIR", help="Where to look for the inputs if they moved."
+        ),
     ] = None,
     strict_versions: Annotated[
         bool,
