@@ -348,3 +348,21 @@ def test_manifest_records_the_screened_counts_and_statuses(tmp_path: Path) -> No
     record = next(i for i in json.loads(manifest.read_text())["inputs"] if i["role"] == "screened")
     assert (record["rows"], record["numbers"], record["unusable_rows"]) == (2, 2, 0)
     assert record["statuses"] == {"OK": 1, "OPPOSE": 1}
+
+
+def test_the_library_refuses_a_callable_word_that_means_opposed(tmp_path: Path) -> None:
+    """The command line's check lives in the loader: a library caller declaring
+    `KO` callable cannot make opposed numbers callable either."""
+    from callscrub.io.consent_files import StatusConflict, load_screened
+    from callscrub.rules.load import load_rules
+
+    screened = write_csv(tmp_path / "retour.csv", f"numero;statut\n0612345678;OK\n{LISTED};KO\n")
+    with pytest.raises(StatusConflict) as caught:
+        load_screened(
+            str(screened),
+            load_rules("fr"),
+            default_region="FR",
+            encoding=None,
+            callable_statuses=("ko",),
+        )
+    assert (caught.value.given, caught.value.declared) == ("ko", "callable")

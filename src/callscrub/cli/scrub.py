@@ -77,9 +77,10 @@ from callscrub.io.consent_files import (
     CALLABLE_STATUSES,
     NOT_CALLABLE_STATUSES,
     ConsentFile,
-    fold_status,
+    StatusConflict,
     load_consent,
     load_screened,
+    status_words,
 )
 from callscrub.io.history import HistoryColumns, load_history
 from callscrub.io.locks import output_lock
@@ -643,24 +644,20 @@ def _check_destinations(args: ScrubArgs, manifest_path: str | None) -> None:
 
 def _check_statuses(args: ScrubArgs) -> None:
     """--callable-status and --not-callable-status may not contradict each
-    other nor the built-in words (a word declared callable that means opposed
-    would call opposed numbers)."""
-    callable_words = {fold_status(w) for w in CALLABLE_STATUSES}
-    refused_words = {fold_status(w) for w in NOT_CALLABLE_STATUSES}
-    declared_callable = {fold_status(w): w for w in args.callable_statuses}
-    declared_refused = {fold_status(w): w for w in args.not_callable_statuses}
-    for word, given in declared_callable.items():
-        if word in refused_words or word in declared_refused:
+    other nor the built-in words (io.consent_files.status_words): checked
+    before any file is read."""
+    try:
+        status_words(args.callable_statuses, args.not_callable_statuses)
+    except StatusConflict as exc:
+        if exc.declared == "callable":
             raise UsageError(
-                f"--callable-status {given!r}: that status means not callable"
+                f"--callable-status {exc.given!r}: that status means not callable"
                 " (a built-in word or a --not-callable-status); leave it out."
-            )
-    for word, given in declared_refused.items():
-        if word in callable_words:
-            raise UsageError(
-                f"--not-callable-status {given!r}: that status is a built-in callable word"
-                f" ({', '.join(CALLABLE_STATUSES)}); leave it out."
-            )
+            ) from None
+        raise UsageError(
+            f"--not-callable-status {exc.given!r}: that status is a built-in callable word"
+            f" ({', '.join(CALLABLE_STATUSES)}); leave it out."
+        ) from None
 
 
 def _check_caller_id(args: ScrubArgs, packs: list[RuleSet], numbering: RuleSet) -> str:
@@ -735,7 +732,7 @@ def load(plan: Plan, phase: Callable[[str], None]) -> Loaded:
         phone_column=args.phone_column,
         time_column=args.time_column,
         postal_code_column=postal,
-        default_region=args.default_region.upper(),
+        default_region=args.default_region,
         on_illegal=args.on_illegal.value,
         horizon=plan.horizon,
         local_holidays=args.local_holidays,
@@ -817,7 +814,7 @@ def _load_history(plan: Plan) -> History | None:
         list(args.history),
         plan.packs,
         zone=plan.zone,
-        default_region=args.default_region.upper(),
+        default_region=args.default_region,
         columns=args.history_columns,
         skip_bad=args.skip_bad_history,
         encoding=args.encoding,
@@ -834,7 +831,7 @@ def _load_consent(plan: Plan) -> tuple[pl.DataFrame | None, list[ConsentFile]]:
         list(args.consent),
         plan.numbering,
         zone=plan.zone,
-        default_region=args.default_region.upper(),
+        default_region=args.default_region,
         columns=ConsentColumns(),
         encoding=args.encoding,
     )
@@ -847,7 +844,7 @@ def _load_screened(plan: Plan) -> list[Screened]:
         load_screened(
             f,
             plan.numbering,
-            default_region=args.default_region.upper(),
+            default_region=args.default_region,
             encoding=args.encoding,
             callable_statuses=args.callable_statuses,
             not_callable_statuses=args.not_callable_statuses,
@@ -968,7 +965,7 @@ def _quality_message(plan: Plan, exc: DataQualityError) -> str:
     causes = {
         "invalid_number": (
             "invalid_number {}",
-            f"numbers without a country code are read in region {args.default_region.upper()}"
+            f"numbers without a country code are read in region {args.default_region}"
             " (--default-region)",
         ),
         "invalid_call_time": (

@@ -63,6 +63,36 @@ def fold_status(text: str) -> str:
     return " ".join(plain.replace("_", " ").replace("-", " ").split())
 
 
+class StatusConflict(ValueError):
+    """A declared status word contradicts a built-in or another declared one:
+    `given` as written, `declared` the side it was declared on ("callable" or
+    "not callable"). Calling it callable could call opposed numbers."""
+
+    def __init__(self, given: str, declared: str) -> None:
+        self.given, self.declared = given, declared
+        super().__init__(f"status {given!r} declared {declared} contradicts another word")
+
+
+def status_words(
+    callable_statuses: tuple[str, ...] = (), not_callable_statuses: tuple[str, ...] = ()
+) -> tuple[set[str], set[str]]:
+    """The folded (callable, not callable) status words: the built-in ones
+    plus those declared. A word declared callable that is a not-callable one
+    (built-in or declared), or declared not callable that is a built-in
+    callable one, raises StatusConflict."""
+    callable_words = {fold_status(w) for w in CALLABLE_STATUSES}
+    refused_words = {fold_status(w) for w in NOT_CALLABLE_STATUSES}
+    declared_callable = {fold_status(w): w for w in callable_statuses}
+    declared_refused = {fold_status(w): w for w in not_callable_statuses}
+    for word, given in declared_callable.items():
+        if word in refused_words or word in declared_refused:
+            raise StatusConflict(given, "callable")
+    for word, given in declared_refused.items():
+        if word in callable_words:
+            raise StatusConflict(given, "not callable")
+    return callable_words | set(declared_callable), refused_words | set(declared_refused)
+
+
 @dataclass(frozen=True)
 class ConsentFile:
     """A consent file's figures: its data rows and those that cannot be read
@@ -162,8 +192,7 @@ def load_screened(
     a file without any usable number, or with more than `max_unusable` percent
     of its rows unusable, raises UnusableNumbers (io.registries.usable_keys)."""
     default_region = default_region.upper()
-    callable_words = {fold_status(w) for w in (*CALLABLE_STATUSES, *callable_statuses)}
-    refused_words = {fold_status(w) for w in (*NOT_CALLABLE_STATUSES, *not_callable_statuses)}
+    callable_words, refused_words = status_words(callable_statuses, not_callable_statuses)
     frame, col, _ = read_number_table(
         source, numbering, default_region=default_region, encoding=encoding
     )
