@@ -53,6 +53,7 @@ ALL_REASONS = [
     "non_dialable_type",
     "out_of_jurisdiction",
     "invalid_call_time",
+    "do_not_call",
     "registry",
     "unscreened",
     "outside_window",

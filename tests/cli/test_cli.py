@@ -45,6 +45,7 @@ REASONS = {
     "non_dialable_type",
     "out_of_jurisdiction",
     "invalid_call_time",
+    "do_not_call",
     "registry",
     "outside_window",
     "no_legal_slot",

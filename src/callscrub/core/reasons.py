@@ -12,6 +12,10 @@ INVALID_NUMBER = "invalid_number"
 NON_DIALABLE_TYPE = "non_dialable_type"
 OUT_OF_JURISDICTION = "out_of_jurisdiction"
 INVALID_CALL_TIME = "invalid_call_time"
+# A person asked not to be called again (the company's own do-not-call list, or a
+# do-not-call outcome in the call history): permanent, in every pack, and never
+# lifted by a contract (47 CFR 64.1200(d)(3); PECR reg. 21(1)(a); L.221-16).
+DO_NOT_CALL = "do_not_call"
 REGISTRY = "registry"
 UNSCREENED = "unscreened"
 OUTSIDE_WINDOW = "outside_window"
@@ -29,6 +33,7 @@ ALL_REASONS: tuple[str, ...] = (
     NON_DIALABLE_TYPE,
     OUT_OF_JURISDICTION,
     INVALID_CALL_TIME,
+    DO_NOT_CALL,
     REGISTRY,
     UNSCREENED,
     OUTSIDE_WINDOW,
