@@ -826,16 +826,11 @@ def test_registry_date_per_registry_stale_one_is_named(
     inp = copy_inputs(tmp_path / "in", rows=SMALL)
     out = tmp_path / "out"
     out.mkdir()
-    argv = scrub_argv(
-        inp,
-        out / "c.csv",
-        out / "r.csv",
-        "--registry-date",
-        dates[0],
-        "--registry-date",
-        dates[1],
-        registry_date=None,
-    )
+    argv = scrub_argv(inp, out / "c.csv", out / "r.csv", registry_date=None)
+    # Each registry's own date, in the per-file settings syntax.
+    for i, d in enumerate(dates):
+        at = argv.index("--registry", 0 if i == 0 else argv.index("--registry") + 1) + 1
+        argv[at] = f"{argv[at]}::date={d}"
     code, _, err = run_cli(argv, capsys)
     assert code == 4, err
     assert stale_name in err and other_name not in err
@@ -843,17 +838,22 @@ def test_registry_date_per_registry_stale_one_is_named(
     assert files_in(out) == []
 
 
-def test_registry_date_count_must_match(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_registry_date_given_twice_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Dates paired with files by position break when the command line is
+    # reordered: several dates go in each file's own setting.
     inp = copy_inputs(tmp_path / "in", rows=SMALL)
     argv = scrub_argv(
         inp,
         tmp_path / "c.csv",
         tmp_path / "r.csv",
-        *(["--registry-date", "2026-11-22"] * 3),
+        *(["--registry-date", "2026-11-22"] * 2),
         registry_date=None,
     )
     code, _, err = run_cli(argv, capsys)
     assert code == 2, err
+    assert "::date=" in err
     assert not (tmp_path / "c.csv").exists()
 
 
@@ -883,9 +883,9 @@ def _scrub_hand_made(
         "scrub",
         str(files["campaign"]),
         "--registry",
-        str(files["reg_a"]),
+        f"{files['reg_a']}::date={dates[0]}",
         "--registry",
-        str(files["reg_b"]),
+        f"{files['reg_b']}::date={dates[1]}",
         "--consent",
         str(files["consent"]),
         "--now",
@@ -896,8 +896,6 @@ def _scrub_hand_made(
         str(out / "rejects.csv"),
         "-q",
     ]
-    for d in dates:
-        argv += ["--registry-date", d]
     code, _, err = run_cli(argv, capsys)
     assert code == 0, err
     return (
@@ -922,7 +920,7 @@ def test_rescheduled_slot_crossing_registry_validity_is_registry_expired(
     files = _hand_made(tmp_path, slots)
     out = tmp_path / "out"
     out.mkdir()
-    clean, rejects, m = _scrub_hand_made(files, out, ["2026-11-01"], capsys)
+    clean, rejects, m = _scrub_hand_made(files, out, ["2026-11-01", "2026-11-01"], capsys)
 
     kept = dict(zip(clean["customer_id"].to_list(), clean["call_at"].to_list(), strict=True))
     assert kept == {
@@ -972,7 +970,11 @@ def test_registry_expired_uses_the_oldest_of_per_registry_dates(
         if i["role"] == "registry"
     ]
     assert regs == [("reg_a.csv", "2026-11-20", 3), ("reg_b.csv", "2026-11-10", 13)]
-    assert m["replay"][-4:] == ["--registry-date", "2026-11-20", "--registry-date", "2026-11-10"]
+    # Each registry's date is replayed as its own setting.
+    assert [a for a in m["replay"] if a.startswith("@input:")][1:3] == [
+        "@input:1::date=2026-11-20",
+        "@input:2::date=2026-11-10",
+    ]
 
 
 # --------------------------------------------------------------------------- manifest show

@@ -85,25 +85,33 @@ class InputRecord:
 
 def replay_args(
     argv: list[str],
-    inputs: dict[str, list[str]],
+    inputs: dict[str, list[tuple[str, str]]],
     outputs: dict[str, str],
     now: str,
-    registry_dates: list[str],
 ) -> list[str]:
     """The arguments to run the same scrub again, with inputs and outputs as
-    tokens (@input:N, @output:clean) that `verify` fills in."""
-    input_options = {"--registry", "--history", "--consent", "--screened"}
+    tokens (@input:N, @output:clean) that `verify` fills in.
+
+    `inputs` gives, per role in the order of the command line, each input as
+    (the text given, the per-file settings to replay: "" or `::key=value,...`).
+    The n-th value of an input option is that role's n-th input."""
+    options = {"--registry": "registry", "--history": "history", "--consent": "consent"}
+    options["--screened"] = "screened"
     dropped_with_value = {"--summary-json", "--manifest", "--now", "--registry-date"}
     dropped_flags = {"--no-manifest", "--quiet", "-q", "--traceback", "--verbose"}
-    order = [
-        p
-        for role in ("campaign", "registry", "history", "consent", "screened")
-        for p in inputs.get(role, [])
-    ]
-    index = {p: i for i, p in enumerate(order)}
+    roles = ("campaign", "registry", "history", "consent", "screened")
+    first: dict[str, int] = {}
+    for role in roles:
+        first[role] = sum(len(inputs.get(r, [])) for r in roles[: roles.index(role)])
+    seen: dict[str, int] = dict.fromkeys(roles, 0)
+
+    def token(role: str) -> str:
+        n = seen[role]
+        seen[role] += 1
+        return f"{INPUT}{first[role] + n}{inputs[role][n][1]}"
+
     out: list[str] = []
     i = 0
-    seen_campaign = False
     while i < len(argv):
         arg = argv[i]
         name, eq, value = arg.partition("=")
@@ -114,29 +122,24 @@ def replay_args(
         if name in dropped_with_value:
             i += 1 if eq else 2
             continue
-        if name in input_options or name in ("--out", "--rejects"):
-            val = value if eq else (argv[i + 1] if takes_value else "")
-            token = (
+        if name in options or name in ("--out", "--rejects"):
+            tok = (
                 f"{OUTPUT}{'clean' if name == '--out' else 'rejects'}"
                 if name in ("--out", "--rejects")
-                else f"{INPUT}{index[val]}"
+                else token(options[name])
             )
-            out += [name, token]
-            i += 1 if eq else 2
+            out += [name, tok]
+            i += 1 if eq or not takes_value else 2
             continue
         if arg == "scrub" and not out:
             out.append(arg)
-        elif not seen_campaign and arg == inputs["campaign"][0]:
+        elif not seen["campaign"] and arg == inputs["campaign"][0][0]:
             # The campaign is the one positional argument, wherever it stands.
-            out.append(f"{INPUT}0")
-            seen_campaign = True
+            out.append(token("campaign"))
         else:
             out.append(arg)
         i += 1
-    out += ["--now", now]
-    for d in registry_dates:
-        out += ["--registry-date", d]
-    return out
+    return [*out, "--now", now]
 
 
 def build_manifest(

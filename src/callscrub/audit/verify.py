@@ -126,7 +126,9 @@ def verify(
         args: list[str] = []
         for a in manifest["replay"]:
             if a.startswith(INPUT):
-                args.append(str(found[int(a[len(INPUT) :])]))
+                # @input:N, then the file's own settings (::key=value,...) if any.
+                number, sep, settings = a[len(INPUT) :].partition("::")
+                args.append(f"{found[int(number)]}{sep}{settings}")
             elif a.startswith(OUTPUT):
                 args.append(targets[a[len(OUTPUT) :]])
             else:

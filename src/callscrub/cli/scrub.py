@@ -26,6 +26,7 @@ import typer
 from callscrub.audit.manifest import InputRecord, build_manifest, replay_args
 from callscrub.audit.manifest import to_bytes as manifest_bytes
 from callscrub.cli.console import progress, show
+from callscrub.cli.file_settings import FileSpec, parse_spec, parse_specs
 from callscrub.cli.invocation import invoked_argv
 from callscrub.cli.summary import summary_dict, to_json
 from callscrub.cli.values import (
@@ -131,10 +132,10 @@ class ScrubArgs:
     """The `scrub` command line as parsed: values as given, not yet checked."""
 
     argv: tuple[str, ...]  # the whole invocation, recorded in the manifest
-    campaign: str
+    campaign: FileSpec
     out: str
     rejects: str
-    registries: tuple[str, ...]
+    registries: tuple[FileSpec, ...]
     no_registry: bool
     now: str | None
     campaign_tz: str | None
@@ -147,18 +148,18 @@ class ScrubArgs:
     horizon: str
     local_holidays: bool
     unknown_territory: UnknownTerritory
-    history: tuple[str, ...]
+    history: tuple[FileSpec, ...]
     history_columns: HistoryColumns
     skip_bad_history: bool
     on_limit: OnIllegal
-    consent: tuple[str, ...]
+    consent: tuple[FileSpec, ...]
     # The optional campaign columns, by ScrubOptions field (None: the default name if present).
     optional_columns: tuple[tuple[str, str | None], ...]
-    screened: tuple[str, ...]
+    screened: tuple[FileSpec, ...]
     sector: str | None
     caller_id: str | None
     no_caller_id_check: bool
-    registry_dates: tuple[str, ...]
+    registry_date: str | None  # --registry-date: every registry's, unless its own date=
     allow_stale_registry: bool
     manifest: str | None
     no_manifest: bool
@@ -176,7 +177,8 @@ class ScrubArgs:
     @property
     def inputs(self) -> list[str]:
         """Every input path, in the order the manifest numbers them."""
-        return [self.campaign, *self.registries, *self.history, *self.consent, *self.screened]
+        specs = [self.campaign, *self.registries, *self.history, *self.consent, *self.screened]
+        return [s.path for s in specs]
 
 
 @dataclass(frozen=True)
@@ -400,8 +402,8 @@ def scrub_command(
         typer.Option(
             "--registry-date",
             metavar="DATE",
-            help="When the registries were obtained (YYYY-MM-DD): once for all,"
-            " or once per --registry in order (default: each file's modification date).",
+            help="When the registries were obtained (YYYY-MM-DD), for every --registry"
+            " without its own FILE::date= (default: each file's modification date).",
         ),
     ] = None,
     allow_stale_registry: Annotated[
@@ -488,10 +490,10 @@ def scrub_command(
     """Scrub CAMPAIGN into a clean list (--out) and a rejection report (--rejects)."""
     args = ScrubArgs(
         argv=tuple(invoked_argv(ctx)),
-        campaign=campaign,
+        campaign=parse_spec(campaign, "campaign", "CAMPAIGN"),
         out=out,
         rejects=rejects,
-        registries=tuple(registry or ()),
+        registries=parse_specs(registry, "registry", "--registry"),
         no_registry=no_registry,
         now=now,
         campaign_tz=campaign_tz,
@@ -504,24 +506,24 @@ def scrub_command(
         horizon=horizon,
         local_holidays=local_holidays,
         unknown_territory=unknown_territory,
-        history=tuple(history or ()),
+        history=parse_specs(history, "history", "--history"),
         history_columns=HistoryColumns(
             history_phone_column, history_time_column, history_outcome_column
         ),
         skip_bad_history=skip_bad_history,
         on_limit=on_limit,
-        consent=tuple(consent or ()),
+        consent=parse_specs(consent, "consent", "--consent"),
         optional_columns=(
             ("contract_column", contract_column),
             ("out_of_hours_column", out_of_hours_column),
             ("consent_column", consent_column),
             ("consent_revoked_column", consent_revoked_column),
         ),
-        screened=tuple(screened or ()),
+        screened=parse_specs(screened, "screened", "--screened"),
         sector=sector,
         caller_id=caller_id,
         no_caller_id_check=no_caller_id_check,
-        registry_dates=tuple(registry_date or ()),
+        registry_date=_one_registry_date(registry_date),
         allow_stale_registry=allow_stale_registry,
         manifest=manifest,
         no_manifest=no_manifest,
@@ -696,7 +698,9 @@ def load(plan: Plan, phase: Callable[[str], None]) -> Loaded:
         args.postal_code_column or "postal_code",
         *(given or OPTIONAL_COLUMN_DEFAULTS[field] for field, given in args.optional_columns),
     }
-    campaign_job = begun(_read_campaign, args.campaign, args.encoding, plan.manifest, may_read)
+    campaign_job = begun(
+        _read_campaign, args.campaign.path, _encoding(args, args.campaign), plan.manifest, may_read
+    )
     # Without consent data, the campaign alone may show that the run cannot go
     # on (ConsentRequired): the registries, the largest inputs, are then read
     # only once it has been checked.
@@ -711,7 +715,7 @@ def load(plan: Plan, phase: Callable[[str], None]) -> Loaded:
     columns = carried.order if carried is not None else frame.columns  # the file's, for messages
     if args.postal_code_column and args.postal_code_column not in frame.columns:
         raise InputError(
-            f"{args.campaign}: no column {args.postal_code_column!r} for --postal-code-column"
+            f"{args.campaign.path}: no column {args.postal_code_column!r} for --postal-code-column"
             f" ({describe_columns(columns)})."
         )
     postal = args.postal_code_column or ("postal_code" if "postal_code" in frame.columns else None)
@@ -719,7 +723,7 @@ def load(plan: Plan, phase: Callable[[str], None]) -> Loaded:
     def optional_column(field: str, given: str | None) -> str | None:
         if given is not None and given not in frame.columns:
             raise InputError(
-                f"{args.campaign}: no column {given!r} for {COLUMN_OPTIONS[field]}"
+                f"{args.campaign.path}: no column {given!r} for {COLUMN_OPTIONS[field]}"
                 f" ({describe_columns(columns)})."
             )
         default = OPTIONAL_COLUMN_DEFAULTS[field]
@@ -748,11 +752,11 @@ def load(plan: Plan, phase: Callable[[str], None]) -> Loaded:
         try:
             check_consent_data(frame, plan.packs, options)
         except InputError as exc:
-            raise command_line_error(exc, args.campaign) from None
+            raise command_line_error(exc, args.campaign.path) from None
         registries_job = begun(_load_registries, plan)
     registries = _reworded(registries_job, "--registry-column") if args.registries else None
     if registries:
-        registries = _with_export_dates(registries, args.registry_dates, plan.zone)
+        registries = _with_export_dates(registries, args, plan.zone)
         _check_freshness(plan, registries)
     history = history_job()
     consent, consent_files = consent_job()
@@ -791,14 +795,14 @@ def _load_registries(plan: Plan) -> list[Registry]:
     """Each --registry: a compiled snapshot as it is, an export normalised."""
     args = plan.args
     return [
-        load_snapshot(r)
-        if snapshot_metadata(r) is not None
+        load_snapshot(r.path)
+        if snapshot_metadata(r.path) is not None
         else load_registry(
-            r,
+            r.path,
             plan.numbering,
             default_region=args.default_region,
-            column=args.registry_column,
-            encoding=args.encoding,
+            column=r.get("phone") or args.registry_column,
+            encoding=_encoding(args, r),
             max_unusable=args.max_unusable,
         )
         for r in args.registries
@@ -811,13 +815,13 @@ def _load_history(plan: Plan) -> History | None:
     if not args.history:
         return None
     return load_history(
-        list(args.history),
+        [h.path for h in args.history],
         plan.packs,
         zone=plan.zone,
         default_region=args.default_region,
         columns=args.history_columns,
         skip_bad=args.skip_bad_history,
-        encoding=args.encoding,
+        encodings=[_encoding(args, h) for h in args.history],
     )
 
 
@@ -828,12 +832,12 @@ def _load_consent(plan: Plan) -> tuple[pl.DataFrame | None, list[ConsentFile]]:
     if not args.consent:
         return None, []
     return load_consent(
-        list(args.consent),
+        [c.path for c in args.consent],
         plan.numbering,
         zone=plan.zone,
         default_region=args.default_region,
         columns=ConsentColumns(),
-        encoding=args.encoding,
+        encodings=[_encoding(args, c) for c in args.consent],
     )
 
 
@@ -842,10 +846,10 @@ def _load_screened(plan: Plan) -> list[Screened]:
     args = plan.args
     return [
         load_screened(
-            f,
+            f.path,
             plan.numbering,
             default_region=args.default_region,
-            encoding=args.encoding,
+            encoding=_encoding(args, f),
             callable_statuses=args.callable_statuses,
             not_callable_statuses=args.not_callable_statuses,
             max_unusable=args.max_unusable,
@@ -854,21 +858,33 @@ def _load_screened(plan: Plan) -> list[Screened]:
     ]
 
 
-def _with_export_dates(
-    registries: list[Registry], given: tuple[str, ...], zone: str
-) -> list[Registry]:
-    """Each registry's export date: --registry-date (once, or once per
-    registry), else a snapshot's recorded date, else the file's modification
-    date in the campaign's zone."""
-    if given and len(given) not in (1, len(registries)):
+def _encoding(args: ScrubArgs, spec: FileSpec) -> str | None:
+    """The encoding of one input: its own `encoding=`, else --encoding."""
+    return spec.get("encoding") or args.encoding
+
+
+def _one_registry_date(given: list[str] | None) -> str | None:
+    """--registry-date applies to every registry: given twice, it would pair
+    dates with files by position, which a reordered command line breaks."""
+    if given and len(given) > 1:
         raise UsageError(
-            f"--registry-date was given {len(given)} times for {len(registries)} registries:"
-            " give it once, or once per --registry."
+            f"--registry-date is given {len(given)} times: give it once for every registry,"
+            " and each registry with another date its own: --registry 'FILE::date=YYYY-MM-DD'."
         )
+    return given[0] if given else None
+
+
+def _with_export_dates(registries: list[Registry], args: ScrubArgs, zone: str) -> list[Registry]:
+    """Each registry's export date: its own `date=` setting, else
+    --registry-date, else a snapshot's recorded date, else the file's
+    modification date in the campaign's zone."""
     out = []
-    for i, r in enumerate(registries):
-        if given:
-            d = parse_day(given[0] if len(given) == 1 else given[i], "--registry-date")
+    for spec, r in zip(args.registries, registries, strict=True):
+        own = spec.get("date")
+        if own is not None:
+            d = parse_day(own, f"--registry {spec.path}::date")
+        elif args.registry_date is not None:
+            d = parse_day(args.registry_date, "--registry-date")
         elif r.export_date is not None:
             d = r.export_date
         else:
@@ -922,7 +938,7 @@ def scrub_loaded(plan: Plan, loaded: Loaded, phase: Callable[[str], None]) -> Sc
             carried=loaded.carried,
         )
     except InputError as exc:
-        raise command_line_error(exc, plan.args.campaign) from None
+        raise command_line_error(exc, plan.args.campaign.path) from None
 
 
 def command_line_error(exc: InputError, campaign: str) -> InputError:
@@ -980,7 +996,7 @@ def _quality_message(plan: Plan, exc: DataQualityError) -> str:
     found = [(causes[k], n) for k, n in exc.counts.items() if n]
     fixes = "; ".join(fix for (_, fix), _ in found)
     return (
-        f"{args.campaign}: {exc.unreadable} of {exc.rows} rows ({exc.percent:g} %) have data"
+        f"{args.campaign.path}: {exc.unreadable} of {exc.rows} rows ({exc.percent:g} %) have data"
         f" that cannot be read, more than --max-invalid {exc.max_invalid:g} % allows: "
         + ", ".join(label.format(n) for (label, _), n in found)
         + ". Nothing was written. "
@@ -998,14 +1014,14 @@ def summarise(plan: Plan, loaded: Loaded, result: ScrubResult) -> dict[str, Any]
     args = plan.args
     return summary_dict(
         result,
-        campaign=args.campaign,
+        campaign=args.campaign.path,
         registries=loaded.registries,
         history=loaded.history,
         packs=plan.packs,
         checks={
             "caller_id": plan.caller_id_check,
             "sector": args.sector,
-            "consent_files": [Path(c).name for c in args.consent],
+            "consent_files": [Path(c.path).name for c in args.consent],
             "consent_records": [
                 {"file": f.name, "rows": f.rows, "unreadable_rows": f.unreadable_rows}
                 for f in loaded.consent_files
@@ -1076,7 +1092,7 @@ def _manifest(
     inputs = [
         InputRecord(
             "campaign",
-            args.campaign,
+            args.campaign.path,
             loaded.campaign.sha256,
             loaded.campaign.size,
             loaded.campaign.frame.height,
@@ -1101,7 +1117,7 @@ def _manifest(
             )
         )
     history_files = loaded.history.files if loaded.history else []
-    for path, f in zip(args.history, history_files, strict=False):
+    for path, f in zip([h.path for h in args.history], history_files, strict=False):
         rows = f["rows"]
         assert isinstance(rows, int)  # load_history records each file's row count
         inputs.append(
@@ -1113,13 +1129,13 @@ def _manifest(
                 {"bad_rows_skipped": f["bad_rows_skipped"]},
             )
         )
-    for path, c in zip(args.consent, loaded.consent_files, strict=False):
+    for path, c in zip([c.path for c in args.consent], loaded.consent_files, strict=False):
         inputs.append(
             InputRecord(
                 "consent", path, *sha256_file(path), c.rows, {"unreadable_rows": c.unreadable_rows}
             )
         )
-    for path, screened in zip(args.screened, loaded.screened, strict=False):
+    for path, screened in zip([s.path for s in args.screened], loaded.screened, strict=False):
         inputs.append(
             InputRecord(
                 "screened",
@@ -1154,15 +1170,27 @@ def _manifest(
     replay = replay_args(
         list(args.argv),
         {
-            "campaign": [args.campaign],
-            "registry": list(args.registries),
-            "history": list(args.history),
-            "consent": list(args.consent),
-            "screened": list(args.screened),
+            role: [(spec.given, spec.replayed()) for spec in specs]
+            for role, specs in (
+                ("campaign", [args.campaign]),
+                (
+                    "registry",
+                    [
+                        # Each registry's date is replayed as its own setting: the
+                        # file's modification date, which a copy changes, is not.
+                        spec.with_setting("date", r.export_date.isoformat())
+                        if r.export_date
+                        else spec
+                        for spec, r in zip(args.registries, loaded.registries or [], strict=True)
+                    ],
+                ),
+                ("history", args.history),
+                ("consent", args.consent),
+                ("screened", args.screened),
+            )
         },
         {"clean": args.out, "rejects": args.rejects},
         plan.now.isoformat(),
-        [r.export_date.isoformat() for r in loaded.registries or [] if r.export_date],
     )
     return build_manifest(
         argv=list(args.argv),

@@ -10,6 +10,7 @@ opposed numbers marked or removed: an allow-list.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -110,7 +111,8 @@ def load_consent(
     zone: str,
     default_region: str,
     columns: ConsentColumns,
-    encoding: str | None,
+    encoding: str | None = None,
+    encodings: Sequence[str | None] | None = None,
 ) -> tuple[pl.DataFrame, list[ConsentFile]]:
     """All records of the files, sorted by key (stably: a number's records
     keep the files' order), and each file's figures.
@@ -123,8 +125,9 @@ def load_consent(
     them sorted and copies nothing (a second copy of 7.8 M records would hold 0.3 GiB
     through the scrub)."""
     parts, files = [], []
-    for s in sources:
-        frame = read_table(s, encoding=encoding).frame
+    own = list(encodings) if encodings is not None else [None] * len(sources)
+    for s, file_encoding in zip(sources, own, strict=True):  # each file's own, else `encoding`
+        frame = read_table(s, encoding=file_encoding or encoding).frame
         name = Path(s).name
         records, bad = records_from_frame(
             frame,

@@ -9,6 +9,7 @@ skips bad rows (--skip-bad-history).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -102,14 +103,17 @@ def load_history(
     columns: HistoryColumns = HistoryColumns(),
     skip_bad: bool = False,
     encoding: str | None = None,
+    encodings: Sequence[str | None] | None = None,
 ) -> History:
     """The attempts of every history file in `sources`, read as --history reads
     them. InputError for a file with unreadable rows, unless `skip_bad` (then
-    they are left out and counted per file in `History.files`)."""
+    they are left out and counted per file in `History.files`). `encodings`
+    gives each file's own encoding (None: `encoding`)."""
     parts = []
     files: list[dict[str, object]] = []
-    for source in sources:
-        table = read_table(source, encoding=encoding)
+    own = list(encodings) if encodings is not None else [None] * len(sources)
+    for source, file_encoding in zip(sources, own, strict=True):
+        table = read_table(source, encoding=file_encoding or encoding)
         name = Path(source).name
         good, bad = attempts_from_frame(
             table.frame, rules, zone=zone, default_region=default_region, columns=columns, name=name
