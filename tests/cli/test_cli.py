@@ -629,21 +629,36 @@ CP1252_HEADER = [
 ]
 
 
-def test_cp1252_without_encoding_names_the_option(
+def test_an_encoding_neither_utf8_nor_export_cp1252_names_the_settings(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """Mac Roman (é is 0x8e, Ž in Windows-1252): not guessed, refused with
+    the line of the first byte outside the accepted set and the fix."""
     camp = write_rows(
-        tmp_path / "win.csv", CP1252_HEADER, CP1252_ROWS, delimiter=";", encoding="cp1252"
+        tmp_path / "mac.csv", CP1252_HEADER, CP1252_ROWS, delimiter=";", encoding="mac-roman"
     )
     code, _, err = run_cli(
         scrub_args(camp, tmp_path / "clean.csv", tmp_path / "rej.csv", "--no-registry"), capsys
     )
     assert code == 3
     line = one_error_line(err)
-    assert "win.csv" in line
-    assert "UTF-8" in line or "utf-8" in line.lower()
-    assert "--encoding cp1252" in line
+    assert "mac.csv" in line
+    assert "line 2 is not valid UTF-8 (byte 0x8e)" in line
+    assert "not the Windows-1252 text exports hold (byte 0x8e)" in line
+    assert "mac.csv::encoding=NAME" in line and "--encoding cp1252" in line
     assert not (tmp_path / "clean.csv").exists()
+
+
+def test_cp1252_without_encoding_is_detected(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    camp = write_rows(
+        tmp_path / "win.csv", CP1252_HEADER, CP1252_ROWS, delimiter=";", encoding="cp1252"
+    )
+    clean, rej = tmp_path / "clean.csv", tmp_path / "rej.csv"
+    code, _, err = run_cli(scrub_args(camp, clean, rej, "--no-registry"), capsys)
+    assert code == 0, err
+    assert read_csv(clean)["last_name"].to_list() == ["Lefèvre", "Müller"]
 
 
 def test_cp1252_with_encoding_works_and_keeps_accents(
@@ -851,12 +866,12 @@ def test_rejects_in_nonexistent_directory_leaves_clean_untouched(
 def test_unsupported_output_extension(
     target: str, small_campaign: Path, tmp_path: Path, capsys
 ) -> None:
-    out = tmp_path / ("clean.xlsx" if target == "out" else "clean.csv")
-    rej = tmp_path / ("rej.xlsx" if target == "rejects" else "rej.csv")
+    out = tmp_path / ("clean.xls" if target == "out" else "clean.csv")
+    rej = tmp_path / ("rej.xls" if target == "rejects" else "rej.csv")
     code, _, err = run_cli(scrub_args(small_campaign, out, rej, "--no-registry"), capsys)
     assert code in (2, 3)
     line = one_error_line(err)
-    assert ".xlsx" in line
+    assert ".xls" in line
     assert ".csv" in line and ".parquet" in line  # names the fix
     assert not out.exists() and not rej.exists()
 

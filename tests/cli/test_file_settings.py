@@ -3,6 +3,7 @@ setting leaving the others untouched through the whole CLI."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import polars as pl
@@ -135,9 +136,19 @@ def test_one_file_in_cp1252_beside_utf8_files(
     assert rejected["customer_id"].to_list() == ["C2"]
     assert rejected["reason"].to_list() == ["registry"]
 
-    # Without its setting the same file is refused, naming it: the setting
-    # applied to that file only.
+    # Without its setting the same file is read as Windows-1252, detected
+    # from its bytes (accented letters only): the same outputs, and the
+    # summary says how each file was read.
+    first = out.read_bytes(), rejects.read_bytes()
+    summary = tmp_path / "summary.json"
     argv[argv.index("--registry") + 1] = str(company)
-    argv += ["--registry-date", "2026-11-22"]
-    assert cli_main(argv) == 3
-    assert company.name in capsys.readouterr().err
+    argv += ["--registry-date", "2026-11-22", "--summary-json", str(summary)]
+    assert cli_main(argv) == 0, capsys.readouterr().err
+    assert (out.read_bytes(), rejects.read_bytes()) == first
+    read = {i["file"]: i for i in json.loads(summary.read_text(encoding="utf-8"))["inputs"]}
+    assert read[str(company)]["encoding"] == "cp1252"
+    assert read[str(company)]["encoding_detected"] is True
+    assert read[str(campaign)]["encoding"] == "utf-8"
+    manifest = json.loads((tmp_path / "clean.csv.manifest.json").read_text(encoding="utf-8"))
+    registry = next(i for i in manifest["inputs"] if i["role"] == "registry")
+    assert (registry["encoding"], registry["encoding_detected"]) == ("cp1252", True)

@@ -85,6 +85,17 @@ def _lines(s: dict[str, Any]) -> list[tuple[str, str]]:
         rows.append(("sector", checks["sector"]))
     if checks.get("caller_id"):
         rows.append(("caller ID", checks["caller_id"]))
+    # How inputs were read, for those not plain UTF-8 text: a workbook's sheet,
+    # an encoding other than UTF-8 and whether it was detected or given.
+    for i in s.get("inputs") or []:
+        encoding = i.get("encoding")
+        if i.get("sheet"):
+            how = f"{i['format']}, sheet {i['sheet']}"
+        elif encoding and encoding not in ("utf-8", "utf-8-sig"):
+            how = f"{encoding} ({'detected' if i.get('encoding_detected') else 'given'})"
+        else:
+            continue
+        rows.append(("read", f"{i['file']}: {how}"))
     rows.append(("elapsed", f"{s['elapsed_seconds']:.2f} s"))
     return rows
 

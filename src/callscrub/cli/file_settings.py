@@ -50,11 +50,11 @@ KEYS: dict[str, str] = {
 # The keys each kind of input accepts: only keys whose setting is applied (a
 # key listed here and then ignored would be a silent wrong scrub).
 ACCEPTED: dict[str, tuple[str, ...]] = {
-    "campaign": ("encoding",),
-    "registry": ("encoding", "phone", "date"),
-    "screened": ("encoding",),
-    "history": ("encoding",),
-    "consent": ("encoding",),
+    "campaign": ("encoding", "sheet"),
+    "registry": ("encoding", "phone", "date", "sheet"),
+    "screened": ("encoding", "sheet"),
+    "history": ("encoding", "sheet"),
+    "consent": ("encoding", "sheet"),
 }
 
 

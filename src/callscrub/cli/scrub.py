@@ -85,10 +85,12 @@ from callscrub.io.consent_files import (
 )
 from callscrub.io.history import HistoryColumns, load_history
 from callscrub.io.locks import output_lock
-from callscrub.io.readers import Table, read_table
+from callscrub.io.readers import Table, read_table, reading_of
 from callscrub.io.registries import MAX_UNUSABLE_PCT, load_registry
 from callscrub.io.snapshot import load_snapshot, snapshot_metadata
+from callscrub.io.workbooks import check_sheet_rows
 from callscrub.io.writers import (
+    CSV_STYLES,
     Parts,
     Payload,
     excel_safe,
@@ -173,6 +175,8 @@ class ScrubArgs:
     max_unusable: float = MAX_UNUSABLE_PCT  # percent of unusable rows a registry may hold
     callable_statuses: tuple[str, ...] = ()  # screened statuses declared callable
     not_callable_statuses: tuple[str, ...] = ()  # and declared not callable
+    sheet: str | None = None  # --sheet: every workbook's, unless its own sheet=
+    csv_style: str = "plain"  # --csv-style: how CSV outputs are spelled (CSV_STYLES)
 
     @property
     def inputs(self) -> list[str]:
@@ -443,6 +447,24 @@ def scrub_command(
         typer.Option("--summary-json", metavar="FILE", help="Write the summary figures as JSON."),
     ] = None,
     encoding: Encoding = None,
+    sheet: Annotated[
+        str | None,
+        typer.Option(
+            "--sheet",
+            metavar="NAME",
+            help="Sheet of every workbook input (.xlsx, .xls, .ods) without its own"
+            " FILE::sheet= (default: the first).",
+        ),
+    ] = None,
+    csv_style: Annotated[
+        str,
+        typer.Option(
+            "--csv-style",
+            metavar="STYLE",
+            help="CSV outputs: plain (`,`, UTF-8, LF) or excel-fr"
+            " (`;`, UTF-8 with BOM, CRLF: what French Excel opens).",
+        ),
+    ] = "plain",
     registry_column: Annotated[
         str | None,
         typer.Option(
@@ -537,8 +559,18 @@ def scrub_command(
         max_unusable=max_unusable,
         callable_statuses=tuple(callable_status or ()),
         not_callable_statuses=tuple(not_callable_status or ()),
+        sheet=sheet,
+        csv_style=_csv_style(csv_style),
     )
     run_scrub(args)
+
+
+def _csv_style(given: str) -> str:
+    """--csv-style's value, checked (a usage error names the styles)."""
+    style = given.strip().lower()
+    if style not in CSV_STYLES:
+        raise UsageError(f"--csv-style {given!r}: not a style; use one of {', '.join(CSV_STYLES)}.")
+    return style
 
 
 def run_scrub(args: ScrubArgs) -> None:
@@ -699,7 +731,12 @@ def load(plan: Plan, phase: Callable[[str], None]) -> Loaded:
         *(given or OPTIONAL_COLUMN_DEFAULTS[field] for field, given in args.optional_columns),
     }
     campaign_job = begun(
-        _read_campaign, args.campaign.path, _encoding(args, args.campaign), plan.manifest, may_read
+        _read_campaign,
+        args.campaign.path,
+        _encoding(args, args.campaign),
+        plan.manifest,
+        may_read,
+        _sheet(args, args.campaign),
     )
     # Without consent data, the campaign alone may show that the run cannot go
     # on (ConsentRequired): the registries, the largest inputs, are then read
@@ -781,12 +818,16 @@ def _reworded(job: Callable[[], Any], column_option: str | None) -> Any:
 
 
 def _read_campaign(
-    source: str, encoding: str | None, manifest: str | None, may_read: set[str]
+    source: str,
+    encoding: str | None,
+    manifest: str | None,
+    may_read: set[str],
+    sheet: str | None = None,
 ) -> tuple[Table, Carried | None]:
     """The campaign, hashed when a manifest is written. The columns no check
     reads (CRM columns) are held compressed from here to the outputs, not
     parsed through the loads and the scrub."""
-    table = read_table(source, encoding=encoding, digest=manifest is not None)
+    table = read_table(source, encoding=encoding, digest=manifest is not None, sheet=sheet)
     frame, carried = split_campaign(table.frame, may_read)
     return dataclasses.replace(table, frame=frame), carried
 
@@ -804,6 +845,7 @@ def _load_registries(plan: Plan) -> list[Registry]:
             column=r.get("phone") or args.registry_column,
             encoding=_encoding(args, r),
             max_unusable=args.max_unusable,
+            sheet=_sheet(args, r),
         )
         for r in args.registries
     ]
@@ -822,6 +864,7 @@ def _load_history(plan: Plan) -> History | None:
         columns=args.history_columns,
         skip_bad=args.skip_bad_history,
         encodings=[_encoding(args, h) for h in args.history],
+        sheets=[_sheet(args, h) for h in args.history],
     )
 
 
@@ -838,6 +881,7 @@ def _load_consent(plan: Plan) -> tuple[pl.DataFrame | None, list[ConsentFile]]:
         default_region=args.default_region,
         columns=ConsentColumns(),
         encodings=[_encoding(args, c) for c in args.consent],
+        sheets=[_sheet(args, c) for c in args.consent],
     )
 
 
@@ -853,6 +897,7 @@ def _load_screened(plan: Plan) -> list[Screened]:
             callable_statuses=args.callable_statuses,
             not_callable_statuses=args.not_callable_statuses,
             max_unusable=args.max_unusable,
+            sheet=_sheet(args, f),
         )
         for f in args.screened
     ]
@@ -861,6 +906,26 @@ def _load_screened(plan: Plan) -> list[Screened]:
 def _encoding(args: ScrubArgs, spec: FileSpec) -> str | None:
     """The encoding of one input: its own `encoding=`, else --encoding."""
     return spec.get("encoding") or args.encoding
+
+
+def _sheet(args: ScrubArgs, spec: FileSpec) -> str | None:
+    """The sheet of one workbook input: its own `sheet=`, else --sheet, else
+    None (the first)."""
+    return spec.get("sheet") or args.sheet
+
+
+def _readings(args: ScrubArgs, loaded: Loaded) -> list[dict[str, Any]]:
+    """How each input was read (format; a CSV file's encoding and whether it
+    was detected; a workbook's sheet), in the manifest's order."""
+    out = [{"role": "campaign", "file": args.campaign.path, **loaded.campaign.reading()}]
+    for role, specs in (
+        ("registry", args.registries),
+        ("history", args.history),
+        ("consent", args.consent),
+        ("screened", args.screened),
+    ):
+        out += [{"role": role, "file": s.path, **(reading_of(s.path) or {})} for s in specs]
+    return out
 
 
 def _one_registry_date(given: list[str] | None) -> str | None:
@@ -1042,6 +1107,7 @@ def summarise(plan: Plan, loaded: Loaded, result: ScrubResult) -> dict[str, Any]
             ],
         },
         now=plan.now.isoformat(),
+        inputs=_readings(args, loaded),
         max_invalid=args.max_invalid,
         elapsed=time.monotonic() - plan.started,
         outputs={"clean": args.out, "rejects": args.rejects},
@@ -1052,9 +1118,15 @@ def write(plan: Plan, loaded: Loaded, result: ScrubResult, figures: dict[str, An
     """The clean list, the rejects, --summary-json and the manifest: all or
     nothing. Outputs are hashed only when a manifest is written."""
     args = plan.args
+    for target, rows in ((args.out, result.kept), (args.rejects, result.rejected)):
+        if output_format(target) == "xlsx":
+            check_sheet_rows(target, rows)  # before anything is written
     outputs: list[tuple[Payload, str]] = [
-        (_payload(result.clean_parts, args.out, args.excel_safe), args.out),
-        (_payload(result.rejects_parts, args.rejects, args.excel_safe), args.rejects),
+        (_payload(result.clean_parts, args.out, args.excel_safe, args.csv_style), args.out),
+        (
+            _payload(result.rejects_parts, args.rejects, args.excel_safe, args.csv_style),
+            args.rejects,
+        ),
     ]
     if args.summary_json:
         outputs.append((to_json(figures).encode("utf-8"), args.summary_json))
@@ -1070,12 +1142,17 @@ def write(plan: Plan, loaded: Loaded, result: ScrubResult, figures: dict[str, An
 
 
 def _payload(
-    parts: Callable[[], Iterator[pl.DataFrame]], target: str, spreadsheet_safe: bool
+    parts: Callable[[], Iterator[pl.DataFrame]],
+    target: str,
+    spreadsheet_safe: bool,
+    csv_style: str = "plain",
 ) -> Payload:
-    """An output written a slice of rows at a time; --excel-safe applies to CSV only."""
+    """An output written a slice of rows at a time; --excel-safe applies to CSV only
+    (an .xlsx output never holds a formula), as does --csv-style."""
+    style = CSV_STYLES[csv_style]
     if spreadsheet_safe and output_format(target) == "csv":
-        return Parts(lambda: (excel_safe(p) for p in parts()))
-    return Parts(parts)
+        return Parts(lambda: (excel_safe(p) for p in parts()), style)
+    return Parts(parts, style)
 
 
 def _manifest(
@@ -1096,7 +1173,7 @@ def _manifest(
             loaded.campaign.sha256,
             loaded.campaign.size,
             loaded.campaign.frame.height,
-            {},
+            loaded.campaign.reading(),
         )
     ]
     for r in loaded.registries or []:
@@ -1113,6 +1190,7 @@ def _manifest(
                     "age_days": (today - r.export_date).days if r.export_date else None,
                     "numbers": r.numbers,
                     "unusable_rows": r.invalid_rows,
+                    **(reading_of(r.path) or {}),
                 },
             )
         )
@@ -1126,13 +1204,17 @@ def _manifest(
                 path,
                 *sha256_file(path),
                 rows,
-                {"bad_rows_skipped": f["bad_rows_skipped"]},
+                {"bad_rows_skipped": f["bad_rows_skipped"], **(reading_of(path) or {})},
             )
         )
     for path, c in zip([c.path for c in args.consent], loaded.consent_files, strict=False):
         inputs.append(
             InputRecord(
-                "consent", path, *sha256_file(path), c.rows, {"unreadable_rows": c.unreadable_rows}
+                "consent",
+                path,
+                *sha256_file(path),
+                c.rows,
+                {"unreadable_rows": c.unreadable_rows, **(reading_of(path) or {})},
             )
         )
     for path, screened in zip([s.path for s in args.screened], loaded.screened, strict=False):
@@ -1147,6 +1229,7 @@ def _manifest(
                     "unusable_rows": screened.unusable_rows,
                     "status_column": screened.status_column,
                     "statuses": dict(screened.statuses),
+                    **(reading_of(path) or {}),
                 },
             )
         )

@@ -26,12 +26,14 @@ def summary_dict(
     max_invalid: float = 100.0,
     elapsed: float,
     outputs: dict[str, str],
+    inputs: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The run's figures as a JSON-ready dict, its keys in the order shown.
 
     Reads the scrub's counts, each registry's and the history's row counts,
     the pack versions in force on `now`'s date (ISO 8601), the campaign-level
-    `checks` and the output paths. `registries=None` records that the registry
+    `checks` and the output paths; `inputs`, how each input was read (format,
+    encoding and whether detected, sheet). `registries=None` records that the registry
     check was skipped on purpose. `data_quality` counts the rows whose data
     cannot be read against the share `max_invalid` allows (core.quality).
     """
@@ -70,6 +72,7 @@ def summary_dict(
         if history is None
         else {"files": history.files, "rows": history.rows, "numbers": history.numbers},
         "checks": checks or {},
+        "inputs": inputs or [],
         "outputs": outputs,
         "elapsed_seconds": round(elapsed, 3),
     }

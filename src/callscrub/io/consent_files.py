@@ -113,6 +113,7 @@ def load_consent(
     columns: ConsentColumns,
     encoding: str | None = None,
     encodings: Sequence[str | None] | None = None,
+    sheets: Sequence[str | None] | None = None,
 ) -> tuple[pl.DataFrame, list[ConsentFile]]:
     """All records of the files, sorted by key (stably: a number's records
     keep the files' order), and each file's figures.
@@ -126,8 +127,9 @@ def load_consent(
     through the scrub)."""
     parts, files = [], []
     own = list(encodings) if encodings is not None else [None] * len(sources)
-    for s, file_encoding in zip(sources, own, strict=True):  # each file's own, else `encoding`
-        frame = read_table(s, encoding=file_encoding or encoding).frame
+    own_sheets = list(sheets) if sheets is not None else [None] * len(sources)  # None: the first
+    for s, file_encoding, sheet in zip(sources, own, own_sheets, strict=True):  # each file's own
+        frame = read_table(s, encoding=file_encoding or encoding, sheet=sheet).frame
         name = Path(s).name
         records, bad = records_from_frame(
             frame,
@@ -185,6 +187,7 @@ def load_screened(
     callable_statuses: tuple[str, ...] = (),
     not_callable_statuses: tuple[str, ...] = (),
     max_unusable: float | None = MAX_UNUSABLE_PCT,
+    sheet: str | None = None,
 ) -> Screened:
     """The screened (Bloctel return) file `source`: its numbers marked callable
     by their status column (every number, without one), and the others.
@@ -197,7 +200,7 @@ def load_screened(
     default_region = default_region.upper()
     callable_words, refused_words = status_words(callable_statuses, not_callable_statuses)
     frame, col, _ = read_number_table(
-        source, numbering, default_region=default_region, encoding=encoding
+        source, numbering, default_region=default_region, encoding=encoding, sheet=sheet
     )
     name = Path(source).name
     empty = pl.Series("key", [], pl.Int64)

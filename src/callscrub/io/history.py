@@ -104,16 +104,19 @@ def load_history(
     skip_bad: bool = False,
     encoding: str | None = None,
     encodings: Sequence[str | None] | None = None,
+    sheets: Sequence[str | None] | None = None,
 ) -> History:
     """The attempts of every history file in `sources`, read as --history reads
     them. InputError for a file with unreadable rows, unless `skip_bad` (then
     they are left out and counted per file in `History.files`). `encodings`
-    gives each file's own encoding (None: `encoding`)."""
+    gives each file's own encoding (None: `encoding`), `sheets` each workbook's
+    sheet (None: the first)."""
     parts = []
     files: list[dict[str, object]] = []
     own = list(encodings) if encodings is not None else [None] * len(sources)
-    for source, file_encoding in zip(sources, own, strict=True):
-        table = read_table(source, encoding=file_encoding or encoding)
+    own_sheets = list(sheets) if sheets is not None else [None] * len(sources)
+    for source, file_encoding, sheet in zip(sources, own, own_sheets, strict=True):
+        table = read_table(source, encoding=file_encoding or encoding, sheet=sheet)
         name = Path(source).name
         good, bad = attempts_from_frame(
             table.frame, rules, zone=zone, default_region=default_region, columns=columns, name=name

@@ -1,4 +1,5 @@
-"""Reading campaign and registry files: CSV (any of , ; tab), gzip, Parquet, stdin.
+"""Reading campaign and registry files: CSV (any of , ; tab), gzip, Parquet,
+Excel workbooks (.xlsx, .xls, .ods), stdin.
 
 The format is sniffed from the bytes, not trusted from the extension. CSV
 columns are read as text so that leading zeros and the user's own spelling of
@@ -18,10 +19,18 @@ import threading
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
 from callscrub.errors import InputError
+from callscrub.io.workbooks import (
+    OLE_MAGIC,
+    WORKBOOK_FORMATS,
+    ZIP_MAGIC,
+    workbook_frame,
+    workbook_kind,
+)
 from callscrub.io.writers import sha256_file
 
 PARQUET_MAGIC = b"PAR1"
@@ -30,6 +39,23 @@ DELIMITERS = (",", ";", "\t")
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 ASCII_SPACE = re.compile(rb"[\t-\r\x1c- ]*")  # the ASCII characters str.isspace() accepts
 CHUNK = 1 << 14  # bytes decoded at a time to check UTF-8 (small chunks measured fastest)
+
+# Windows-1252 is accepted without --encoding only for the text French,
+# Italian and Spanish exports hold: the accented letters of those languages
+# (and their capitals), the ligatures, and the punctuation Excel and Word put
+# in (typographic quotes and dashes, guillemets, ellipsis, euro, no-break
+# space, degree, ordinal signs). Any other byte above 0x7f in a file that is
+# not UTF-8 means some other encoding (Mac Roman, cp850, cp1251, UTF-16
+# without BOM...), which is refused rather than guessed.
+EXPORT_CP1252_TEXT = (
+    "àâäçéèêëîïôöùûüÿÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸœŒæÆ"  # French
+    "áíóúñìòÁÍÓÚÑÌÒ"  # Spanish and Italian
+    "«»€’‘“”–—…\u00a0°ºª¿¡"  # punctuation and signs
+)
+EXPORT_CP1252_BYTES = frozenset(c.encode("cp1252")[0] for c in EXPORT_CP1252_TEXT)
+_OUTSIDE_CP1252_SET = re.compile(
+    b"[" + re.escape(bytes(b for b in range(0x80, 0x100) if b not in EXPORT_CP1252_BYTES)) + b"]"
+)
 
 
 @dataclass(frozen=True)
@@ -42,6 +68,41 @@ class Table:
     header: bool
     sha256: str = ""  # of the bytes read, when asked (the manifest records inputs by hash)
     size: int = 0
+    encoding: str = ""  # the codec CSV text was read in ("" for Parquet and workbooks)
+    encoding_detected: bool = False  # found from the bytes, not given by the caller
+    sheet: str = ""  # the workbook sheet read
+
+    def reading(self) -> dict[str, Any]:
+        """How the file was read, for the summary and the manifest."""
+        out: dict[str, Any] = {"format": self.format}
+        if self.encoding:
+            out["encoding"] = self.encoding
+            out["encoding_detected"] = self.encoding_detected
+        if self.sheet:
+            out["sheet"] = self.sheet
+        return out
+
+
+# How each input was last read (Table.reading()), by the name it was given:
+# the loaders keep only what they read from a file, and the CLI reports, per
+# input, its format and encoding (whether detected) from here.
+_READINGS: dict[str, dict[str, Any]] = {}
+
+
+def reading_of(source: str) -> dict[str, Any] | None:
+    """How read_table last read `source` (format, encoding, whether detected,
+    sheet), None if it has not."""
+    return _READINGS.get(source)
+
+
+class NotUtf8(InputError):
+    """Text read without a given encoding is not UTF-8: `line` and `byte` of
+    the first byte that is not."""
+
+    def __init__(self, message: str, line: int, byte: int) -> None:
+        super().__init__(message)
+        self.line = line
+        self.byte = byte
 
 
 def read_bytes(source: str) -> bytes:
@@ -96,10 +157,30 @@ def decode_text(data: bytes, name: str, encoding: str | None) -> str:
     except UnicodeDecodeError as exc:
         # exc.object: the bytes decoded, past the BOM that utf-8-sig takes off.
         line = exc.object.count(b"\n", 0, exc.start) + 1
-        raise InputError(
-            f"{name}: line {line} is not valid UTF-8 (byte 0x{exc.object[exc.start]:02x}). "
-            "French exports are often Windows-1252: pass --encoding cp1252."
+        byte = exc.object[exc.start]
+        raise NotUtf8(
+            f"{name}: line {line} is not valid UTF-8 (byte 0x{byte:02x}). "
+            "French exports are often Windows-1252: pass --encoding cp1252.",
+            line,
+            byte,
         ) from None
+
+
+def export_cp1252_text(data: bytes, name: str, not_utf8: NotUtf8) -> str:
+    """The text of a file that is not UTF-8 (`not_utf8` says where), read as
+    Windows-1252 when every byte above 0x7f is one of EXPORT_CP1252_TEXT's;
+    else an InputError naming both lines and the settings that fix it."""
+    outside = _OUTSIDE_CP1252_SET.search(data)
+    if outside is None:
+        return data.decode("cp1252")  # every byte left is defined in cp1252
+    line = data.count(b"\n", 0, outside.start()) + 1
+    raise InputError(
+        f"{name}: line {not_utf8.line} is not valid UTF-8 (byte 0x{not_utf8.byte:02x}),"
+        f" and line {line} is not the Windows-1252 text exports hold"
+        f" (byte 0x{data[outside.start()]:02x}). Give the file's encoding:"
+        f" {name}::encoding=NAME (cp1252, latin-1, mac-roman, utf-16...),"
+        " or --encoding cp1252 for every input."
+    )
 
 
 def utf8_text(data: bytes, name: str, encoding: str | None) -> tuple[bytes, int]:
@@ -218,6 +299,13 @@ def _named(frame: pl.DataFrame, names: list[str]) -> pl.DataFrame:
     return frame.rename(dict(zip(frame.columns, names, strict=True)))  # same length: checked
 
 
+def unnamed_named(names: list[str]) -> list[str]:
+    """The header's names with each empty (or blank) one named `column_N`, N
+    its 1-based position, as polars names the columns of a file without a
+    header: an output column needs a name a spreadsheet and a reader can show."""
+    return [n if n.strip() else f"column_{i}" for i, n in enumerate(names, start=1)]
+
+
 def _check_header(columns: list[str], name: str) -> None:
     """Refuse a header that names a column twice (which one would a rule read?)."""
     seen: set[str] = set()
@@ -287,7 +375,7 @@ def _parse_csv(data: bytes, start: int, name: str, *, header: bool) -> pl.DataFr
     if header:
         # polars renames duplicate names and keeps doubled quotes in names: the
         # header is read again with the csv module, which does neither.
-        names = _header_names(data, start, sep, name)
+        names = unnamed_named(_header_names(data, start, sep, name))
         _check_header(names, name)
         frame = _named(frame, names)
     return frame
@@ -328,7 +416,12 @@ def _diagnose_csv(text: str, sep: str, header: bool) -> str:
 
 
 def read_table(
-    source: str, *, encoding: str | None = None, header: bool = True, digest: bool = False
+    source: str,
+    *,
+    encoding: str | None = None,
+    header: bool = True,
+    digest: bool = False,
+    sheet: str | None = None,
 ) -> Table:
     """A campaign-like table, format sniffed from its bytes.
 
@@ -338,12 +431,16 @@ def read_table(
 
     A UTF-8 CSV file, the usual input, is parsed by polars from the file
     (_read_csv_file); anything else, and any file polars or a check refuses,
-    is read whole as bytes, which words every error."""
+    is read whole as bytes, which words every error.
+
+    `sheet`: the sheet of a workbook to read (default: the first); other
+    formats have none and ignore it, as Parquet and workbooks ignore `encoding`."""
     if source != "-" and not encoding:
         table = _read_csv_file(source, header=header, digest=digest)
         if table is not None:
+            _READINGS[source] = table.reading()
             return table
-    return _read_bytes_table(source, encoding=encoding, header=header, digest=digest)
+    return _read_bytes_table(source, encoding=encoding, header=header, digest=digest, sheet=sheet)
 
 
 HEAD = 1 << 20  # bytes read first from a file, to sniff its format and header
@@ -378,7 +475,9 @@ def _read_csv_file(source: str, *, header: bool, digest: bool) -> Table | None:
             whole = len(head) < HEAD and not fh.read(1)
     except OSError:
         return None  # read_bytes words the error
-    if head.startswith((GZIP_MAGIC, PARQUET_MAGIC)) or head.startswith(UTF16_BOMS):
+    if head.startswith((GZIP_MAGIC, PARQUET_MAGIC, ZIP_MAGIC, OLE_MAGIC)) or head.startswith(
+        UTF16_BOMS
+    ):
         return None
     start = 3 if head.startswith(codecs.BOM_UTF8) else 0
     if start and head.startswith(codecs.BOM_UTF8, start):
@@ -420,10 +519,20 @@ def _read_csv_file(source: str, *, header: bool, digest: bool) -> Table | None:
     if hashed and hashed[0][1] != state[1]:
         raise _changed(name)
     if header:
+        names = unnamed_named(names)
         if len(set(names)) != len(names):
             return None  # a name twice: the bytes path words it
         frame = _named(frame, names)
-    return Table(frame, source, "csv", header, hashed[0][0] if digest else "", state[1])
+    return Table(
+        frame,
+        source,
+        "csv",
+        header,
+        hashed[0][0] if digest else "",
+        state[1],
+        "utf-8-sig" if start else "utf-8",
+        True,
+    )
 
 
 def _changed(name: str) -> InputError:
@@ -451,7 +560,14 @@ def _has_nul(path: Path) -> bool:
     return False
 
 
-def _read_bytes_table(source: str, *, encoding: str | None, header: bool, digest: bool) -> Table:
+def _read_bytes_table(
+    source: str,
+    *,
+    encoding: str | None,
+    header: bool,
+    digest: bool,
+    sheet: str | None = None,
+) -> Table:
     """read_table's way for any input: the whole input read as bytes."""
     data = read_bytes(source)
     size = len(data)
@@ -470,6 +586,8 @@ def _read_bytes_table(source: str, *, encoding: str | None, header: bool, digest
         name = "standard input" if source == "-" else source
         if data.startswith(GZIP_MAGIC):
             data = _gunzip(data, name)
+        codec, detected, sheet_read = "", False, ""
+        kind = workbook_kind(data)
         if data.startswith(PARQUET_MAGIC):
             try:
                 frame = pl.read_parquet(io.BytesIO(data))
@@ -478,12 +596,46 @@ def _read_bytes_table(source: str, *, encoding: str | None, header: bool, digest
                     f"{name}: not a readable Parquet file ({_first_words(exc)})."
                 ) from None
             fmt = "parquet"
+        elif kind is not None:
+            frame, sheet_read = workbook_frame(data, name, kind, sheet=sheet, header=header)
+            fmt = kind
         else:
-            data, start = utf8_text(data, name, encoding)
-            frame, fmt = _csv_frame(data, start, name, header=header, encoding=encoding), "csv"
+            fmt = "csv"
+            try:
+                text, start = utf8_text(data, name, encoding)
+                frame = _csv_frame(text, start, name, header=header, encoding=encoding)
+                codec, detected = _codec_read(data, encoding), not encoding
+            except NotUtf8 as exc:
+                # Detected, not guessed: a file that is not UTF-8 (and has no
+                # UTF-8 BOM saying it should be) is read as Windows-1252 only
+                # when its bytes are those such exports hold.
+                if encoding or data.startswith(codecs.BOM_UTF8):
+                    raise
+                text = export_cp1252_text(data, name, exc).encode("utf-8")
+                frame = _csv_frame(text, 0, name, header=header)
+                codec, detected = "cp1252", True
     finally:
         if hasher:
             hasher.join()
-    return Table(
-        frame, source, fmt, header if fmt == "csv" else True, hashed[0] if digest else "", size
+    table = Table(
+        frame,
+        source,
+        fmt,
+        header if fmt in ("csv", *WORKBOOK_FORMATS) else True,
+        hashed[0] if digest else "",
+        size,
+        codec,
+        detected,
+        sheet_read,
     )
+    _READINGS[source] = table.reading()
+    return table
+
+
+def _codec_read(data: bytes, encoding: str | None) -> str:
+    """The codec utf8_text read `data` in: the one given, else as found by its BOM."""
+    if encoding:
+        return codecs.lookup(encoding).name
+    if data.startswith(UTF16_BOMS):
+        return "utf-16"
+    return "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"

@@ -16,6 +16,7 @@ import polars as pl
 from callscrub.core.checks.registry import Registry
 from callscrub.errors import InputError, UnusableNumbers, describe_columns, shape_of
 from callscrub.io.readers import read_table
+from callscrub.io.workbooks import WORKBOOK_FORMATS
 from callscrub.phone import normalise as numbers
 from callscrub.rules.model import RuleSet
 
@@ -85,6 +86,7 @@ def read_number_table(
     column: str | None = None,
     encoding: str | None = None,
     digest: bool = False,
+    sheet: str | None = None,
 ) -> tuple[pl.DataFrame, str | None, str]:
     """A list of numbers with or without a header, its number column and (when
     asked by `digest`) the SHA-256 of the file.
@@ -93,10 +95,10 @@ def read_number_table(
     like one (6+ digits: a malformed number is a bad row, counted), is data;
     headerless columns are named column_1, column_2...
     """
-    table = read_table(source, encoding=encoding, header=False, digest=digest)
+    table = read_table(source, encoding=encoding, header=False, digest=digest, sheet=sheet)
     frame = table.frame
     name = Path(source).name
-    if table.format == "csv" and frame.height:
+    if table.format in ("csv", *WORKBOOK_FORMATS) and frame.height:
         first = frame.row(0)
         header_names = [str(v) if v is not None else f"column_{i + 1}" for i, v in enumerate(first)]
         probe_col = _pick_column(header_names, None, name) if column is None else None
@@ -244,6 +246,7 @@ def load_registry(
     column: str | None = None,
     encoding: str | None = None,
     max_unusable: float | None = MAX_UNUSABLE_PCT,
+    sheet: str | None = None,
 ) -> Registry:
     """The registry in file `source` (any format `read_table` reads), its
     numbers normalised to distinct sorted E.164 keys held in memory. Rows
@@ -252,7 +255,7 @@ def load_registry(
     raises UnusableNumbers (`None`: only count them)."""
     default_region = default_region.upper()
     frame, col, _ = read_number_table(
-        source, rules, default_region=default_region, column=column, encoding=encoding
+        source, rules, default_region=default_region, column=column, encoding=encoding, sheet=sheet
     )
     name = Path(source).name
     keys = usable_keys(

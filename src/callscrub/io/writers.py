@@ -10,6 +10,7 @@ a CSV output's cells.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import hashlib
 import io
@@ -19,6 +20,7 @@ import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
@@ -26,10 +28,11 @@ import polars as pl
 
 from callscrub.errors import OutputError
 from callscrub.io.signals import signals_held
+from callscrub.io.workbooks import write_xlsx
 
 
 def output_format(target: str) -> str:
-    """ "csv" or "parquet" for an output path, by its extension ("-", stdout, is CSV)."""
+    """ "csv", "parquet" or "xlsx" for an output path, by its extension ("-", stdout, is CSV)."""
     if target == "-":
         return "csv"
     lower = target.lower()
@@ -37,10 +40,30 @@ def output_format(target: str) -> str:
         return "parquet"
     if lower.endswith((".csv", ".txt", ".tsv")):
         return "csv"
+    if lower.endswith(".xlsx"):
+        return "xlsx"
     raise OutputError(
         f"{target}: unknown output format. "
-        "Name the file .csv or .parquet, or use - for CSV on stdout."
+        "Name the file .csv, .parquet or .xlsx, or use - for CSV on stdout."
     )
+
+
+@dataclass(frozen=True)
+class CsvStyle:
+    """How a CSV output is spelled: its separator, a leading UTF-8 BOM, its line ends."""
+
+    separator: str = ","
+    bom: bool = False
+    line_terminator: str = "\n"
+
+
+# The spellings --csv-style names. French Excel opens a CSV file in the
+# system's ANSI code page with `;` as the separator unless the file starts
+# with a UTF-8 BOM; `excel-fr` is the file it opens as it saves one.
+CSV_STYLES = {
+    "plain": CsvStyle(),
+    "excel-fr": CsvStyle(separator=";", bom=True, line_terminator="\r\n"),
+}
 
 
 def _temp_for(target: str) -> Path:
@@ -101,8 +124,11 @@ class Parts:
     part at a time, so the whole output is never held; other formats take
     them joined."""
 
-    def __init__(self, parts: Callable[[], Iterator[pl.DataFrame]]) -> None:
+    def __init__(
+        self, parts: Callable[[], Iterator[pl.DataFrame]], csv: CsvStyle | None = None
+    ) -> None:
         self._parts = parts
+        self.csv = csv or CsvStyle()
 
     def __iter__(self) -> Iterator[pl.DataFrame]:
         return iter(self._parts())
@@ -209,8 +235,18 @@ def _write(payload: Payload, fmt: str, dest: str | Path | BinaryIO) -> None:
         if fmt != "csv":
             _write(pl.concat(list(payload)), fmt, dest)
             return
+        style = payload.csv
+        if style.bom:
+            dest.write(codecs.BOM_UTF8)
         for i, part in enumerate(payload):
-            part.write_csv(dest, include_header=i == 0, line_terminator="\n")
+            part.write_csv(
+                dest,
+                include_header=i == 0,
+                separator=style.separator,
+                line_terminator=style.line_terminator,
+            )
+    elif fmt == "xlsx":
+        write_xlsx(payload, dest)
     elif fmt == "parquet":
         payload.write_parquet(dest, compression="zstd", statistics=True)
     else:
@@ -259,7 +295,11 @@ def write_outputs(
                         str(temps[k]),
                     )
             k = None
-            _write_parts(ahead, [(k, output_format(files[k][1]), temps[k]) for k in in_parts])
+            _write_parts(
+                ahead,
+                [(k, output_format(files[k][1]), temps[k]) for k in in_parts],
+                [p.csv for p, _ in files if isinstance(p, Parts)],
+            )
         except (OSError, pl.exceptions.PolarsError, _PartError) as exc:
             if ahead.failed is not None:
                 k = in_parts[ahead.failed]
@@ -288,7 +328,11 @@ class _PartError(Exception):
         self.error = error
 
 
-def _write_parts(ahead: _BuiltAhead, targets: list[tuple[int, str, Path]]) -> None:
+def _write_parts(
+    ahead: _BuiltAhead,
+    targets: list[tuple[int, str, Path]],
+    styles: list[CsvStyle] | None = None,
+) -> None:
     """Write the frames of `ahead` to `targets` (output index, format,
     temporary file) in the order built: a CSV part as it comes (the file is
     closed when its payload ends); other formats take their parts joined,
@@ -303,6 +347,8 @@ def _write_parts(ahead: _BuiltAhead, targets: list[tuple[int, str, Path]]) -> No
                 continue
             try:
                 handles[j] = _open_temp(tmp)
+                if styles and styles[j].bom:
+                    handles[j].write(codecs.BOM_UTF8)
             except OSError as exc:
                 raise _PartError(k, exc) from None
         for j, frame in ahead:
@@ -314,8 +360,12 @@ def _write_parts(ahead: _BuiltAhead, targets: list[tuple[int, str, Path]]) -> No
                     else:
                         _write(pl.concat(held.pop(j)), fmt, str(tmp))
                 elif j in handles:
+                    style = styles[j] if styles else CsvStyle()
                     frame.write_csv(
-                        handles[j], include_header=j not in started, line_terminator="\n"
+                        handles[j],
+                        include_header=j not in started,
+                        separator=style.separator,
+                        line_terminator=style.line_terminator,
                     )
                     started.add(j)
                 else:
