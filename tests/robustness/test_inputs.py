@@ -223,12 +223,14 @@ def test_mixed_delimiters_reject_the_odd_row_not_lose_it(
 # ------------------------------------------------------------------ encodings, compression, formats
 
 
-def test_cp1252_without_encoding_points_at_the_option(tmp_path: Path) -> None:
+def test_an_undetected_encoding_points_at_the_option(tmp_path: Path) -> None:
+    """Mac Roman is neither UTF-8 nor the Windows-1252 text of an export:
+    refused, naming the fix; given, it reads."""
     campaign = write_csv(
-        tmp_path / "cp1252.csv", f"phone,call_at,name\n0612345678,{SLOT},Hélène\n".encode("cp1252")
+        tmp_path / "mac.csv", f"phone,call_at,name\n0612345678,{SLOT},Hélène\n".encode("mac-roman")
     )
     assert_input_error(scrub(campaign, tmp_path), campaign, "--encoding", "line 2")
-    res = scrub(campaign, tmp_path, "--encoding", "cp1252")
+    res = scrub(campaign, tmp_path, "--encoding", "mac-roman")
     clean, _ = assert_no_row_lost(res, 1)
     assert row(clean, 1)["name"] == "Hélène"
 
@@ -784,7 +786,7 @@ BROKEN_WITH_NUMBERS = {
     "unclosed-quote": (HEADER + f'"{SECRET},{SLOT}\n', ()),
     "stray-quote": (HEADER + f'{SECRET}",{SLOT}\n' + GOOD, ()),
     "nul": (HEADER + f"{SECRET}\x00,{SLOT}\n", ()),
-    "cp1252": (f"phone,call_at,name\n{SECRET},{SLOT},Hélène\n".encode("cp1252"), ()),
+    "mac-roman": (f"phone,call_at,name\n{SECRET},{SLOT},Hélène\n".encode("mac-roman"), ()),
     "wrong-encoding-option": (
         f"phone,call_at,name\n{SECRET},{SLOT},名前\n",
         ("--encoding", "ascii"),
