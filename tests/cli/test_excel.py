@@ -371,3 +371,50 @@ def test_csv_style_excel_fr(tmp_path: Path) -> None:
     assert data.startswith(b"phone,call_at,column_3,note,") and b"\r" not in data
     code, err = scrub(tmp_path, str(campaign), "--csv-style", "excel-de")
     assert code == 2 and "plain, excel-fr" in err
+
+
+def test_macros_and_external_links_are_ignored(tmp_path: Path) -> None:
+    """A workbook carrying a VBA project and an external link (as an .xlsm
+    or a linked export would): only the cells' saved values are read."""
+    path = workbook(
+        tmp_path / "c.xlsx",
+        {"s": [["phone", "call_at"], ["0612345678", "2026-12-03T10:00:00"]]},
+    )
+    with zipfile.ZipFile(path, "a") as z:
+        z.writestr("xl/vbaProject.bin", b"\xd0\xcf\x11\xe0" + b"\x00" * 512)
+        z.writestr(
+            "xl/externalLinks/externalLink1.xml",
+            b'<externalLink xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            b'<externalBook r:id="rId1" xmlns:r="http://schemas.openxmlformats.org/officeDocument'
+            b'/2006/relationships"/></externalLink>',
+        )
+    code, err = scrub(tmp_path, str(path))
+    assert code == 0, err
+    assert texts(tmp_path / "clean.csv")["phone_e164"].to_list() == ["+33612345678"]
+
+
+def test_an_xlsx_scrub_replays_byte_for_byte(tmp_path: Path) -> None:
+    """Workbook in, workbooks out: `verify` replays the run and finds the
+    same bytes (an output holds no creation time)."""
+    path = workbook(
+        tmp_path / "c.xlsx",
+        {"s": [["phone", "call_at"], [612345678, dt.datetime(2026, 12, 3, 14, 30)], ["12", "x"]]},
+    )
+    code, err = scrub(tmp_path, f"{path}::sheet=s", out="clean.xlsx")
+    assert code == 0, err
+    with contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()):
+        assert cli.run(["verify", str(tmp_path / "clean.xlsx.manifest.json")]) == 0
+
+
+def test_the_summary_says_how_inputs_were_read(tmp_path: Path) -> None:
+    campaign = tmp_path / "c.csv"
+    campaign.write_bytes(
+        "phone;call_at;nom\n0612345678;2026-12-03T10:00:00;Hélène\n".encode("cp1252")
+    )
+    registry = workbook(tmp_path / "r.xlsx", {"Liste": [["telephone"], ["0612345699"]]})
+    code, err = scrub(
+        tmp_path, str(campaign), "--registry", str(registry), "--registry-date", "2026-11-22"
+    )
+    assert code == 0, err
+    assert f"{campaign}: cp1252 (detected)" in err
+    assert f"{registry}: xlsx, sheet Liste" in err

@@ -21,6 +21,7 @@ import polars as pl
 
 from callscrub.audit.manifest import INPUT, OUTPUT, environment, load_manifest
 from callscrub.errors import CallscrubError, ExitStatus, InputError
+from callscrub.io.workbooks import workbook_frame
 from callscrub.io.writers import sha256_file
 
 
@@ -63,10 +64,19 @@ def _find_input(record: dict[str, Any], manifest_dir: Path, inputs_dir: str | No
     )
 
 
+def _sheet(data: bytes) -> pl.DataFrame:
+    """The rows of an .xlsx output, as text."""
+    return workbook_frame(data, "output", "xlsx", sheet=None, header=True)[0]
+
+
 def _first_difference(a: bytes, b: bytes, fmt: str) -> str:
     """Where two renderings of an output first differ, in words (rows, not data)."""
-    if fmt == "parquet":
-        fa, fb = pl.read_parquet(io.BytesIO(a)), pl.read_parquet(io.BytesIO(b))
+    if fmt in ("parquet", "xlsx"):
+        fa, fb = (
+            (pl.read_parquet(io.BytesIO(a)), pl.read_parquet(io.BytesIO(b)))
+            if fmt == "parquet"
+            else (_sheet(a), _sheet(b))
+        )
         if fa.columns != fb.columns:
             return "the columns differ"
         for i in range(min(fa.height, fb.height)):
@@ -121,7 +131,7 @@ def verify(
         outs = {o["role"]: o for o in manifest["outputs"]}
         targets: dict[str, str] = {}
         for role, o in outs.items():
-            suffix = ".parquet" if o["format"] == "parquet" else ".csv"
+            suffix = {"parquet": ".parquet", "xlsx": ".xlsx"}.get(o["format"], ".csv")
             targets[role] = str(Path(tmp) / f"{role}{suffix}")
         args: list[str] = []
         for a in manifest["replay"]:

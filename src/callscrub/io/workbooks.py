@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from datetime import UTC, datetime
 from typing import Any
 
 import polars as pl
@@ -195,6 +196,9 @@ def _first_words(exc: Exception) -> str:
 # --------------------------------------------------------------------------- outputs
 
 
+FIXED_CREATED = datetime(2000, 1, 1, tzinfo=UTC)
+
+
 def check_sheet_rows(target: str, rows: int) -> None:
     """Refuse an .xlsx output of `rows` data rows that a sheet cannot hold
     (1,048,576 rows, the header included), before anything is written."""
@@ -223,6 +227,9 @@ def write_xlsx(frame: pl.DataFrame, dest: Any) -> None:
         "in_memory": True,
     }
     workbook = xlsxwriter.Workbook(dest, options)
+    # A fixed creation date: outputs hold no wall-clock value, so a replay
+    # (callscrub verify) gives the same bytes.
+    workbook.set_properties({"created": FIXED_CREATED})
     try:
         sheet = workbook.add_worksheet("callscrub")
         text = workbook.add_format({"num_format": "@"})  # the "Text" cell format
