@@ -418,3 +418,48 @@ def test_the_summary_says_how_inputs_were_read(tmp_path: Path) -> None:
     assert code == 0, err
     assert f"{campaign}: cp1252 (detected)" in err
     assert f"{registry}: xlsx, sheet Liste" in err
+
+
+ODS_CONTENT = (
+    '<?xml version="1.0" encoding="UTF-8"?>'
+    '<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"'
+    ' xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"'
+    ' xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+    '<office:body><office:spreadsheet><table:table table:name="Appels">'
+    "<table:table-row>"
+    '<table:table-cell office:value-type="string"><text:p>phone</text:p></table:table-cell>'
+    '<table:table-cell office:value-type="string"><text:p>call_at</text:p></table:table-cell>'
+    "</table:table-row><table:table-row>"
+    '<table:table-cell office:value-type="float" office:value="612345678">'
+    "<text:p>612345678</text:p></table:table-cell>"
+    '<table:table-cell office:value-type="date" office:date-value="2026-12-03T14:30:00">'
+    "<text:p>03/12/2026 14:30</text:p></table:table-cell>"
+    "</table:table-row></table:table></office:spreadsheet></office:body>"
+    "</office:document-content>"
+)
+
+
+ODS_MANIFEST = """<?xml version="1.0" encoding="UTF-8"?>
+<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"
+ manifest:version="1.2">
+<manifest:file-entry manifest:full-path="/"
+ manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>
+<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>
+</manifest:manifest>"""
+
+
+def test_an_ods_workbook_is_read_from_its_bytes(tmp_path: Path) -> None:
+    """An OpenDocument spreadsheet (LibreOffice), named .dat: found by its
+    `mimetype` member, read as an .xlsx is."""
+    path = tmp_path / "export.dat"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
+        z.writestr("META-INF/manifest.xml", ODS_MANIFEST, zipfile.ZIP_DEFLATED)
+        z.writestr("content.xml", ODS_CONTENT, zipfile.ZIP_DEFLATED)
+    code, err = scrub(tmp_path, str(path), "--summary-json", str(tmp_path / "s.json"))
+    assert code == 0, err
+    clean = texts(tmp_path / "clean.csv")
+    assert clean["phone_e164"].to_list() == ["+33612345678"]
+    assert clean["call_at"].to_list() == ["2026-12-03T14:30:00+01:00"]
+    read = json.loads((tmp_path / "s.json").read_text("utf-8"))["inputs"][0]
+    assert (read["format"], read["sheet"]) == ("ods", "Appels")
