@@ -463,3 +463,21 @@ def test_an_ods_workbook_is_read_from_its_bytes(tmp_path: Path) -> None:
     assert clean["call_at"].to_list() == ["2026-12-03T14:30:00+01:00"]
     read = json.loads((tmp_path / "s.json").read_text("utf-8"))["inputs"][0]
     assert (read["format"], read["sheet"]) == ("ods", "Appels")
+
+
+def test_a_text_longer_than_a_cell_is_refused_not_cut(tmp_path: Path) -> None:
+    """A spreadsheet cell holds 32,767 characters; xlsxwriter would cut a
+    longer CRM note without a word: the run stops before writing."""
+    campaign = tmp_path / "c.csv"
+    campaign.write_text(
+        "phone,call_at,note\n"
+        "0612345678,2026-12-03T10:00:00,short\n"
+        f"0612345679,2026-12-03T10:00:00,{'x' * 40_000}\n",
+        encoding="utf-8",
+    )
+    code, err = scrub(tmp_path, str(campaign), out="clean.xlsx")
+    assert code == 3
+    assert "clean.xlsx: column 'note', data row 2, holds 40,000 characters" in err
+    assert not (tmp_path / "clean.xlsx").exists() and not (tmp_path / "rejects.xlsx").exists()
+    code, err = scrub(tmp_path, str(campaign), out="clean.csv")
+    assert code == 0, err

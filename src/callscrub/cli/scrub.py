@@ -88,7 +88,7 @@ from callscrub.io.locks import output_lock
 from callscrub.io.readers import Table, read_table, reading_of
 from callscrub.io.registries import MAX_UNUSABLE_PCT, load_registry
 from callscrub.io.snapshot import load_snapshot, snapshot_metadata
-from callscrub.io.workbooks import check_sheet_rows
+from callscrub.io.workbooks import check_cells, check_sheet_rows
 from callscrub.io.writers import (
     CSV_STYLES,
     Parts,
@@ -1118,9 +1118,13 @@ def write(plan: Plan, loaded: Loaded, result: ScrubResult, figures: dict[str, An
     """The clean list, the rejects, --summary-json and the manifest: all or
     nothing. Outputs are hashed only when a manifest is written."""
     args = plan.args
-    for target, rows in ((args.out, result.kept), (args.rejects, result.rejected)):
-        if output_format(target) == "xlsx":
-            check_sheet_rows(target, rows)  # before anything is written
+    for target, rows, parts in (
+        (args.out, result.kept, result.clean_parts),
+        (args.rejects, result.rejected, result.rejects_parts),
+    ):
+        if output_format(target) == "xlsx":  # checked before anything is written
+            check_sheet_rows(target, rows)
+            check_cells(target, parts())
     outputs: list[tuple[Payload, str]] = [
         (_payload(result.clean_parts, args.out, args.excel_safe, args.csv_style), args.out),
         (

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -55,6 +56,7 @@ MAX_MEMBERS = 10_000
 # is several GiB).
 SHEET_ROWS = 1_048_576
 SHEET_COLUMNS = 16_384
+CELL_CHARS = 32_767  # the most characters a cell holds
 MAX_SHEET_CELLS = 50_000_000
 
 
@@ -209,14 +211,36 @@ def check_sheet_rows(target: str, rows: int) -> None:
         )
 
 
-def write_xlsx(frame: pl.DataFrame, dest: Any) -> None:
+def check_cells(target: str, parts: Iterable[pl.DataFrame]) -> None:
+    """Refuse an .xlsx output holding a text longer than a cell holds
+    (32,767 characters), naming its column and data row: xlsxwriter would
+    cut it, losing data without a word."""
+    offset = 0
+    for part in parts:
+        texts = part.select(pl.all().cast(pl.String))
+        if texts.height:
+            longest = texts.select(pl.all().str.len_chars().max()).row(0)
+            for column, length in zip(texts.columns, longest, strict=True):
+                if length is not None and length > CELL_CHARS:
+                    row = texts[column].str.len_chars().arg_max() or 0
+                    raise OutputError(
+                        f"{target}: column {column!r}, data row {offset + row + 1:,}, holds"
+                        f" {length:,} characters; a spreadsheet cell holds {CELL_CHARS:,}."
+                        " Write it as .csv or .parquet."
+                    )
+        offset += part.height
+
+
+def write_xlsx(frame: pl.DataFrame, dest: Any, target: str = "the output") -> None:
     """`frame` as an .xlsx workbook (one sheet): every column as text, the
     header row frozen. Cells are written as strings, never as formulas or
     numbers: a cell starting with = + - @ is shown as text, a phone number
-    keeps its leading zero or its +."""
+    keeps its leading zero or its +. A cell longer than a spreadsheet holds is an
+    OutputError naming `target`, before the workbook is begun."""
     import xlsxwriter
 
     texts = frame.select(pl.all().cast(pl.String))
+    check_cells(target, [texts])  # xlsxwriter would cut a longer text without a word
     options = {
         "strings_to_formulas": False,
         "strings_to_numbers": False,
