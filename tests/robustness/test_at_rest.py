@@ -10,6 +10,7 @@ what makes the kill land at that point every time.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import grp
 import hashlib
@@ -23,6 +24,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+
+from callscrub.io import writers
 
 from ._support import (
     CONSOLE_SCRIPT,
@@ -360,3 +363,31 @@ def test_a_normal_run_rows_each_in_one_output(tmp_path: Path) -> None:
     """The helpers above agree with the suite's row check on an ordinary run."""
     res = scrub(write_csv(tmp_path / "a.csv", SMALL), tmp_path)
     assert_no_row_lost(res, 3)
+
+
+def test_an_error_between_two_renames_is_completed_by_the_next_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rename of the rejects fails (EIO) after the clean list's: the run says
+    so (exit 3) and leaves its commit record; the next run completes that set
+    first, then writes its own."""
+    out = tmp_path / "out"
+    out.mkdir()
+    assert run_in_process(scrub_argv(campaign_file(tmp_path / "a.csv", 40, 0), out))[0] == 0
+    real_replace = os.replace
+
+    def replace(src, dst, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if Path(dst).name == "rejects.csv":
+            raise OSError(errno.EIO, "Input/output error")
+        return real_replace(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(writers.os, "replace", replace)
+    code, _, err = run_in_process(scrub_argv(campaign_file(tmp_path / "b.csv", 70, 100), out))
+    monkeypatch.undo()
+    assert code == 3, err
+    assert "cannot rename the outputs into place" in err and f"callscrub sweep {out}" in err
+    assert records(out)
+    code, _, err = sweep(out)
+    assert code == 0, err
+    assert "completed the interrupted set of outputs of an interrupted run: rejects.csv" in err
+    assert assert_consistent_set(out)["counts"]["rows_in"] == 70

@@ -1011,8 +1011,8 @@ def sweep_outputs(plan: Plan) -> Swept:
     if swept.completed:
         names = ", ".join(Path(p).name for p in swept.completed)
         sys.stderr.write(
-            f"callscrub: note: completed the interrupted set of outputs of an earlier run "
-            f"(killed while renaming them into place): {names}.\n"
+            "callscrub: note: completed the interrupted set of outputs of an earlier run "
+            f"(stopped while renaming them into place): {names}.\n"
         )
     if swept.unfinished:
         names = ", ".join(Path(p).name for p in swept.unfinished)

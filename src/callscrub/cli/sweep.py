@@ -42,7 +42,7 @@ def sweep_command(
         names = ", ".join(Path(p).name for p in swept.completed) or "all were in place already"
         verb = "would complete" if dry_run else "completed"
         sets = "set" if swept.sets == 1 else f"{swept.sets} sets"
-        lines.append(f"{verb} the interrupted {sets} of outputs of a killed run: {names}")
+        lines.append(f"{verb} the interrupted {sets} of outputs of an interrupted run: {names}")
     if swept.unfinished:
         names = ", ".join(Path(p).name for p in swept.unfinished)
         lines.append(
@@ -56,6 +56,8 @@ def sweep_command(
         )
     if swept.live:
         lines.append(f"{swept.live:,} in use by a running writer, left")
+    if swept.foreign:
+        lines.append(f"{swept.foreign:,} of another user, left (that user can sweep them)")
     if not lines:
         lines.append("nothing to sweep")
     sys.stderr.write(f"callscrub sweep: {folder}: {'; '.join(lines)}.\n")

@@ -108,12 +108,13 @@ def _if_stale(path: Path) -> Iterator[os.stat_result | None]:
 @dataclass
 class Swept:
     """What a sweep did: stale parts removed (or found, for a dry run) and their
-    bytes, parts left to a live writer, and the outputs a commit record's set
-    was completed with (their paths)."""
+    bytes, parts left to a live writer or to another user, and the outputs a
+    commit record's set was completed with (their paths)."""
 
     parts: int = 0
     bytes: int = 0
     live: int = 0
+    foreign: int = 0  # parts this user cannot open (another user's), left
     sets: int = 0  # commit records found and completed (their sets may need no rename)
     completed: list[str] = field(default_factory=list)
     unfinished: list[str] = field(default_factory=list)  # outputs a record could not complete
@@ -125,6 +126,7 @@ class Swept:
         self.parts += other.parts
         self.bytes += other.bytes
         self.live += other.live
+        self.foreign += other.foreign
         self.sets += other.sets
         self.completed += other.completed
         self.unfinished += other.unfinished
@@ -144,7 +146,12 @@ def _remove_stale(paths: Iterable[Path], dry_run: bool) -> Swept:
     for path in sorted(paths):
         with _if_stale(path) as st:
             if st is None:
-                swept.live += path.exists()
+                if not path.exists():
+                    continue
+                if os.access(path, os.R_OK):
+                    swept.live += 1
+                else:
+                    swept.foreign += 1  # another user's: neither judged nor removed
                 continue
             if not dry_run:
                 try:
