@@ -3,15 +3,18 @@ swept, how an interrupted set of renames is completed."""
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import os
 import string
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from callscrub.errors import OutputError
 from callscrub.io import parts
 from callscrub.io.parts import CommitRecord, is_part_of, record_path, sweep_folder, sweep_parts
 
@@ -125,3 +128,23 @@ def test_the_record_names_paths_and_inodes_never_contents(tmp_path: Path) -> Non
         assert "new" not in record.path.read_text()
     finally:
         record.release()
+
+
+def test_a_set_that_cannot_be_completed_stops_and_keeps_its_record(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rename that fails while completing a set: the error names the output and
+    the fix, and the record stays, so a later sweep finishes the same set."""
+    made, targets = _staged_set(tmp_path, ["clean.csv", "rejects.csv"])
+    CommitRecord(made, targets).release()
+
+    def replace(src: object, dst: object) -> None:
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(parts.os, "replace", replace)
+    with pytest.raises(OutputError, match=r"clean\.csv: cannot complete the interrupted set"):
+        sweep_parts(targets)
+    monkeypatch.undo()
+    assert record_path(Path(targets[0])).exists() and all(p.exists() for p in made)
+    assert len(sweep_folder(tmp_path).completed) == 2
+    assert all(Path(t).read_text().startswith("new ") for t in targets)

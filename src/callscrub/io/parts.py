@@ -37,6 +37,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from callscrub.errors import OutputError
+
 PART_TAG = ".callscrub-"  # between an output's name and the part's unique token
 PART_SUFFIX = ".part"
 RECORD_SUFFIX = ".callscrub-commit.json"
@@ -158,6 +160,14 @@ def _remove_stale(paths: Iterable[Path], dry_run: bool) -> Swept:
                     path.unlink()
                 except FileNotFoundError:
                     continue
+                except PermissionError:
+                    swept.foreign += 1  # a sticky folder: only its owner may remove it
+                    continue
+                except OSError as exc:
+                    raise OutputError(
+                        f"{path}: cannot remove this temporary file of a killed run "
+                        f"({exc.strerror or exc}). Remove it by hand."
+                    ) from None
             swept.parts += 1
             swept.bytes += st.st_size
     return swept
@@ -220,20 +230,21 @@ def complete_record(path: Path, only: set[str] | None, dry_run: bool = False) ->
             return swept
         touched: set[Path] = set()
         for part, target, inode in entries or []:
-            try:
-                if os.lstat(part).st_ino == inode:
-                    if not dry_run:
+            if _inode(part) == inode:
+                if not dry_run:
+                    try:
                         os.replace(part, target)
-                        touched.add(target.parent)
-                    swept.completed.append(str(target))
-                    continue
-            except FileNotFoundError:
-                pass
-            try:
-                done = os.lstat(target).st_ino == inode
-            except FileNotFoundError:
-                done = False
-            if not done:
+                    except OSError as exc:
+                        # The record stays (this lock is dropped): a later sweep retries.
+                        raise OutputError(
+                            f"{target}: cannot complete the interrupted set of outputs "
+                            f"recorded in {path} ({exc.strerror or exc}). Fix the cause "
+                            f"(free space, permissions), then run `callscrub sweep {path.parent}`."
+                        ) from None
+                    touched.add(target.parent)
+                swept.completed.append(str(target))
+                continue
+            if _inode(target) != inode:
                 swept.unfinished.append(str(target))
         swept.sets += 1
         if not dry_run:
@@ -241,6 +252,13 @@ def complete_record(path: Path, only: set[str] | None, dry_run: bool = False) ->
             path.unlink(missing_ok=True)
             sync_directories([path.parent])
     return swept
+
+
+def _inode(path: Path) -> int | None:
+    try:
+        return os.lstat(path).st_ino
+    except FileNotFoundError:
+        return None
 
 
 def _read_record(path: Path) -> list[tuple[Path, Path, int]]:
