@@ -148,3 +148,20 @@ def test_a_set_that_cannot_be_completed_stops_and_keeps_its_record(
     assert record_path(Path(targets[0])).exists() and all(p.exists() for p in made)
     assert len(sweep_folder(tmp_path).completed) == 2
     assert all(Path(t).read_text().startswith("new ") for t in targets)
+
+
+def test_an_output_that_is_a_link_is_completed_as_the_writer_renames_it(tmp_path: Path) -> None:
+    """The writer's rename replaces a link named as the output, not the file it
+    points to (which may be on another file system): completion does the same."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "clean.csv").write_text("linked\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    made, targets = _staged_set(out, ["clean.csv", "rejects.csv"])
+    Path(targets[0]).unlink()
+    Path(targets[0]).symlink_to(elsewhere / "clean.csv")
+    CommitRecord(made, targets).release()
+    assert len(sweep_parts([str(out / "rejects.csv")]).completed) == 2
+    assert (elsewhere / "clean.csv").read_text() == "linked\n"
+    assert not Path(targets[0]).is_symlink() and Path(targets[0]).read_text() == "new clean.csv\n"

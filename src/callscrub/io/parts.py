@@ -52,6 +52,12 @@ def part_prefix(target: Path) -> str:
     return f".{target.name}{PART_TAG}{os.getpid()}-"
 
 
+def located(path: Path) -> Path:
+    """`path` with its folder resolved, its own name kept: an output that is a
+    symbolic link is replaced by the rename, not the file it points to."""
+    return path.parent.resolve() / path.name
+
+
 def record_path(first: Path) -> Path:
     """Where the commit record of a set whose first output is `first` is written."""
     return first.parent / f".{first.name}{RECORD_SUFFIX}"
@@ -185,7 +191,7 @@ def sweep_parts(targets: Iterable[str], dry_run: bool = False) -> Swept:
     `-` is skipped), then remove the stale parts of every target."""
     finals = [Path(t) for t in targets if t != "-"]
     swept = Swept()
-    resolved = {str(p.resolve()) for p in finals}
+    resolved = {str(located(p)) for p in finals}
     directories = {p.parent.resolve() for p in finals}
     for directory in sorted(directories):
         for name in sorted(_names(directory)):
@@ -276,8 +282,8 @@ class CommitRecord:
         self.path = record_path(Path(targets[0]))
         entries = [
             {
-                "output": str(Path(t).resolve()),
-                "part": str(p.resolve()),
+                "output": str(located(Path(t))),
+                "part": str(located(p)),
                 "inode": os.stat(p).st_ino,
             }
             for p, t in zip(parts, targets, strict=True)
