@@ -154,9 +154,11 @@ def build_manifest(
     replay: list[str],
     started: datetime,
     finished: datetime,
+    swept: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The manifest of a finished scrub, as a JSON-ready dict; `replay` is
-    replay_args' answer."""
+    replay_args' answer. `swept`: what the run cleaned up before it began
+    (stale temporary parts, an interrupted set completed), only when it did."""
     from callscrub import __version__
 
     return {
@@ -173,6 +175,7 @@ def build_manifest(
         "replay": replay,
         "started_at": started.isoformat(),
         "finished_at": finished.isoformat(),
+        **({"swept": swept} if swept else {}),
     }
 
 

@@ -96,6 +96,17 @@ def _lines(s: dict[str, Any]) -> list[tuple[str, str]]:
         else:
             continue
         rows.append(("read", f"{i['file']}: {how}"))
+    swept = s.get("swept")
+    if swept and swept.get("parts"):
+        rows.append(
+            (
+                "swept",
+                f"{_counted(swept['parts'], 'temporary file')} ({swept['bytes']:,} bytes) "
+                "left by killed runs, removed",
+            )
+        )
+    if swept and swept.get("completed"):
+        rows.append(("completed", f"interrupted set: {', '.join(swept['completed'])}"))
     rows.append(("elapsed", f"{s['elapsed_seconds']:.2f} s"))
     return rows
 

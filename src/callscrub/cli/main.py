@@ -22,6 +22,7 @@ from callscrub.cli.manifest import manifest_app
 from callscrub.cli.registry import registry_app
 from callscrub.cli.rules import rules_app
 from callscrub.cli.scrub import scrub_command
+from callscrub.cli.sweep import sweep_command
 from callscrub.cli.values import HELP_MARKUP
 from callscrub.cli.verify import verify_command
 from callscrub.errors import CallscrubError, ExitStatus
@@ -65,6 +66,7 @@ app.command("explain")(explain_command)
 app.command("verify")(verify_command)
 app.add_typer(registry_app, name="registry")
 app.add_typer(manifest_app, name="manifest")
+app.command("sweep")(sweep_command)
 
 INTERRUPTED = "callscrub: interrupted; no output was written.\n"
 

@@ -85,8 +85,10 @@ from callscrub.io.consent_files import (
 )
 from callscrub.io.history import HistoryColumns, load_history
 from callscrub.io.locks import output_lock
+from callscrub.io.parts import Swept, sweep_parts
 from callscrub.io.readers import Table, read_table, reading_of
 from callscrub.io.registries import MAX_UNUSABLE_PCT, load_registry
+from callscrub.io.signals import pause_point
 from callscrub.io.snapshot import load_snapshot, snapshot_metadata
 from callscrub.io.workbooks import check_cells, check_sheet_rows
 from callscrub.io.writers import (
@@ -582,12 +584,17 @@ def run_scrub(args: ScrubArgs) -> None:
     with contextlib.ExitStack() as locks:
         for target in sorted({args.out, args.rejects}):
             locks.enter_context(output_lock(target, args.wait_lock))
+        swept = sweep_outputs(plan)
         phase = locks.enter_context(progress(sys.stderr.isatty() and not args.quiet))
+        pause_point("reading")
         loaded = load(plan, phase)
+        pause_point("scrubbing")
         result = scrub_loaded(plan, loaded, phase)
         check_quality(plan, result)
         phase("writing outputs")
         figures = summarise(plan, loaded, result)
+        if swept:
+            figures["swept"] = swept.figures()
         write(plan, loaded, result, figures)
         if not args.quiet:
             show(figures)
@@ -1074,6 +1081,29 @@ def _quality_message(plan: Plan, exc: DataQualityError) -> str:
 # --------------------------------------------------------------------------- write
 
 
+def sweep_outputs(plan: Plan) -> Swept:
+    """Before anything else, under the outputs' locks: complete a set of these
+    outputs that a killed run left half renamed (saying so on stderr, even with
+    --quiet: the outputs on disk changed), then remove the temporary parts of
+    these outputs that killed runs left (io/parts.py). Never those of a live run."""
+    args = plan.args
+    targets = [t for t in (args.out, args.rejects, args.summary_json, plan.manifest) if t]
+    swept = sweep_parts(targets)
+    if swept.completed:
+        names = ", ".join(Path(p).name for p in swept.completed)
+        sys.stderr.write(
+            "callscrub: note: completed the interrupted set of outputs of an earlier run "
+            f"(stopped while renaming them into place): {names}.\n"
+        )
+    if swept.unfinished:
+        names = ", ".join(Path(p).name for p in swept.unfinished)
+        sys.stderr.write(
+            f"callscrub: warning: an interrupted set of outputs could not be completed, "
+            f"changed since: {names}; this run replaces them.\n"
+        )
+    return swept
+
+
 def summarise(plan: Plan, loaded: Loaded, result: ScrubResult) -> dict[str, Any]:
     """The run's figures (cli.summary.summary_dict), elapsed time up to now."""
     args = plan.args
@@ -1305,4 +1335,5 @@ def _manifest(
         replay=replay,
         started=plan.started_at,
         finished=datetime.now(UTC),
+        swept=figures.get("swept"),
     )

@@ -10,8 +10,11 @@ held back (`signals_held`) so the set is all old or all new.
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from types import FrameType
 
@@ -57,3 +60,20 @@ def signals_held() -> Iterator[None]:
             signal.signal(s, handler)
         for signum in dict.fromkeys(noted):
             signal.raise_signal(signum)
+
+
+# Fault injection for the robustness suite: a run started with this variable
+# set to a point's name announces it on stderr and waits there, so that a test
+# can SIGKILL it at exactly that point. Points: reading, scrubbing (cli/scrub.py),
+# writing, renaming (between the first two renames), renamed (io/writers.py).
+PAUSE_VARIABLE = "CALLSCRUB_TEST_PAUSE_AT"
+
+
+def pause_point(name: str) -> None:
+    """Wait forever here when CALLSCRUB_TEST_PAUSE_AT names this point."""
+    if os.environ.get(PAUSE_VARIABLE) != name:
+        return
+    sys.stderr.write(f"callscrub: paused at {name}\n")
+    sys.stderr.flush()
+    while True:
+        time.sleep(60)

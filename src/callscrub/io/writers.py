@@ -2,8 +2,10 @@
 
 After any error or interruption no output is half-written, and an earlier
 file at the same path is left as it was. All outputs of a run (clean list,
-rejects, manifest) are written and fsynced before any is renamed, so the set
-on disk is all from one run. Also here: how an output's bytes are rendered
+rejects, manifest) are written and fsynced before any is renamed, and a
+commit record (io/parts.py) makes the renames all or nothing even across a
+SIGKILL, so the set on disk is all from one run. A replaced output keeps its
+permissions. Also here: how an output's bytes are rendered
 (CSV or Parquet by extension) and `excel_safe`, the spreadsheet-safe form of
 a CSV output's cells.
 """
@@ -16,6 +18,7 @@ import hashlib
 import io
 import os
 import queue
+import stat
 import sys
 import tempfile
 import threading
@@ -27,7 +30,8 @@ from typing import BinaryIO
 import polars as pl
 
 from callscrub.errors import OutputError
-from callscrub.io.signals import signals_held
+from callscrub.io.parts import PART_SUFFIX, CommitRecord, lock_part, part_prefix, sync_directories
+from callscrub.io.signals import pause_point, signals_held
 from callscrub.io.workbooks import write_xlsx
 
 
@@ -66,57 +70,111 @@ CSV_STYLES = {
 }
 
 
-def _temp_for(target: str) -> Path:
-    """A new temporary file beside `target` (same file system, so the rename is atomic)."""
+def _temp_for(target: str) -> tuple[Path, int]:
+    """A new temporary part beside `target` (same file system, so the rename is
+    atomic) and the descriptor holding its writer's lock (io/parts.py): close
+    it only once the part is renamed or removed."""
     final = Path(target)
     directory = final.parent if str(final.parent) else Path(".")
     if not directory.is_dir():
         raise OutputError(
             f"{target}: the directory {directory} does not exist. Create it or choose another path."
         )
+    while True:
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=part_prefix(final), suffix=PART_SUFFIX, dir=directory)
+        except OSError as exc:
+            raise OutputError(
+                f"{target}: cannot write in {directory} ({exc.strerror or exc}). "
+                "Choose a writable directory."
+            ) from None
+        tmp_path = Path(tmp)
+        try:
+            if lock_part(fd, tmp_path):
+                break
+        except BaseException:
+            tmp_path.unlink(missing_ok=True)
+            os.close(fd)
+            raise
+        os.close(fd)  # a sweep took it between its creation and the lock, and removes it
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".part", dir=directory)
-    except OSError as exc:
-        raise OutputError(
-            f"{target}: cannot write in {directory} ({exc.strerror or exc}). "
-            "Choose a writable directory."
-        ) from None
-    tmp_path = Path(tmp)
-    try:
-        os.close(fd)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp_path, 0o666 & ~umask)  # mkstemp's 0600 would tighten the file on every run
+        _take_permissions(tmp_path, final)
     except BaseException:
         tmp_path.unlink(missing_ok=True)
+        os.close(fd)
         raise
-    return tmp_path
+    return tmp_path, fd
+
+
+def _take_permissions(tmp: Path, final: Path) -> None:
+    """Give the part the permissions its output will keep: those of the file it
+    replaces (mode bits, and its group where this process may set it; its owner
+    too when run as root), so a clean list an administrator made private
+    (chmod 600) stays so; a new output follows the umask, as any new file. Set
+    before a byte is written, so the data is never more exposed than it will be.
+    Set-id and sticky bits are not carried over: an output is data."""
+    try:
+        earlier = os.stat(final)
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 would tighten the file on every run
+        return
+    mine = os.stat(tmp)
+    uid = earlier.st_uid if os.geteuid() == 0 and earlier.st_uid != mine.st_uid else -1
+    gid = earlier.st_gid if earlier.st_gid != mine.st_gid else -1
+    if uid != -1 or gid != -1:
+        # EPERM: the group is not one of this user's; the part keeps the user's own.
+        with contextlib.suppress(OSError):
+            os.chown(tmp, uid, gid)
+    os.chmod(tmp, stat.S_IMODE(earlier.st_mode) & 0o777)
 
 
 @contextlib.contextmanager
 def _staged(targets: list[str]) -> Iterator[list[Path]]:
-    """Temporary files for `targets`; on success all are fsynced, then all renamed
-    with SIGINT/SIGTERM held back, so the set is all old or all new. On any
-    error or interruption every temporary file is removed."""
+    """Temporary parts for `targets`; on success all are fsynced, then a commit
+    record naming them is written and the parts renamed, with SIGINT/SIGTERM
+    held back: the set is all old or all new, even after a SIGKILL (the next
+    run or `callscrub sweep` completes a set whose record remains). On any
+    error or interruption before the record every part is removed; after it,
+    the parts are left for that completion."""
     temps: list[Path] = []
+    locks: list[int] = []
+    record: CommitRecord | None = None
     try:
         for t in targets:
             # A signal between creating the file and recording it would leave it behind:
             # hold signals back until it is in `temps` (the handler runs on unblocking).
             with signals_held():
-                temps.append(_temp_for(t))
+                tmp, fd = _temp_for(t)
+                temps.append(tmp)
+                locks.append(fd)
         yield temps
+        pause_point("writing")
         for tmp in temps:
             with open(tmp, "rb+") as fh:
                 os.fsync(fh.fileno())
         with signals_held():
-            for tmp, target in zip(temps, targets, strict=True):  # one temporary file per target
+            record = CommitRecord(temps, targets)
+            for n, (tmp, target) in enumerate(zip(temps, targets, strict=True)):
+                if n == 1:
+                    pause_point("renaming")
                 os.replace(tmp, target)
+            sync_directories(Path(t).parent for t in targets)
+            pause_point("renamed")
+            record.done()
     except (OSError, pl.exceptions.PolarsError) as exc:
-        raise _cannot_write(targets[len(temps) - 1] if temps else targets[0], exc) from None
+        raise _cannot_write(
+            targets[len(temps) - 1] if temps else targets[0], exc, record is not None
+        ) from None
     finally:
-        for tmp in temps:
-            tmp.unlink(missing_ok=True)
+        if record is not None:
+            record.release()  # kept on disk unless done: the set is completed next time
+        else:
+            for tmp in temps:
+                tmp.unlink(missing_ok=True)
+        for fd in locks:
+            os.close(fd)
 
 
 class Parts:
@@ -378,8 +436,15 @@ def _write_parts(
                 fh.close()
 
 
-def _cannot_write(target: str, exc: BaseException) -> OutputError:
-    """The error for an output that could not be written, with the reason."""
+def _cannot_write(target: str, exc: BaseException, recorded: bool = False) -> OutputError:
+    """The error for an output that could not be written, with the reason.
+    `recorded`: the set's commit record was written (the renames had begun)."""
+    if recorded:
+        return OutputError(
+            f"{target}: cannot rename the outputs into place ({_why(exc)}). "
+            f"Fix the cause, then run again or run `callscrub sweep {Path(target).parent}`: "
+            "either completes this set of outputs."
+        )
     return OutputError(f"{target}: cannot write ({_why(exc)}). Check free space and permissions.")
 
 
