@@ -25,6 +25,7 @@ import typer
 
 from callscrub.audit.manifest import InputRecord, build_manifest, replay_args
 from callscrub.audit.manifest import to_bytes as manifest_bytes
+from callscrub.cli.campaign_columns import CampaignColumns, choose_columns, unreadable_yes_no
 from callscrub.cli.console import progress, show
 from callscrub.cli.file_settings import FileSpec, parse_spec, parse_specs
 from callscrub.cli.invocation import invoked_argv
@@ -173,6 +174,9 @@ class ScrubArgs:
     max_unusable: float = MAX_UNUSABLE_PCT  # percent of unusable rows a registry may hold
     callable_statuses: tuple[str, ...] = ()  # screened statuses declared callable
     not_callable_statuses: tuple[str, ...] = ()  # and declared not callable
+    # --phone-column as given, in order (empty: not given, the column is found
+    # by name); phone_column is the first of them, or the default.
+    phone_columns: tuple[str, ...] = ()
 
     @property
     def inputs(self) -> list[str]:
@@ -209,6 +213,8 @@ class Loaded:
     consent_files: list[ConsentFile]  # rows and unreadable rows per consent file
     screened: list[Screened]
     options: ScrubOptions
+    columns: CampaignColumns | None = None  # which campaign column was read for what
+    contract_unreadable: int | None = None  # contract values neither yes nor no
 
 
 def scrub_command(
@@ -265,7 +271,15 @@ def scrub_command(
             " each number follows the first pack covering it.",
         ),
     ] = "fr",
-    phone_column: Annotated[str, typer.Option("--phone-column", metavar="NAME")] = "phone",
+    phone_column: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--phone-column",
+            metavar="NAME",
+            help="Number column (default: phone, else a header such as Téléphone or Mobile);"
+            " repeatable: the first filled one is called.",
+        ),
+    ] = None,
     time_column: Annotated[str, typer.Option("--time-column", metavar="NAME")] = "call_at",
     postal_code_column: Annotated[
         str | None,
@@ -498,7 +512,7 @@ def scrub_command(
         now=now,
         campaign_tz=campaign_tz,
         rules=rules,
-        phone_column=phone_column,
+        phone_column=phone_column[0] if phone_column else "phone",
         time_column=time_column,
         postal_code_column=postal_code_column,
         default_region=default_region,
@@ -537,6 +551,7 @@ def scrub_command(
         max_unusable=max_unusable,
         callable_statuses=tuple(callable_status or ()),
         not_callable_statuses=tuple(not_callable_status or ()),
+        phone_columns=tuple(phone_column or ()),
     )
     run_scrub(args)
 
@@ -552,6 +567,10 @@ def run_scrub(args: ScrubArgs) -> None:
             locks.enter_context(output_lock(target, args.wait_lock))
         phase = locks.enter_context(progress(sys.stderr.isatty() and not args.quiet))
         loaded = load(plan, phase)
+        # Messages name the call-time column read, which may be a recognised header.
+        plan = dataclasses.replace(
+            plan, args=dataclasses.replace(args, time_column=loaded.options.time_column)
+        )
         result = scrub_loaded(plan, loaded, phase)
         check_quality(plan, result)
         phase("writing outputs")
@@ -692,14 +711,21 @@ def load(plan: Plan, phase: Callable[[str], None]) -> Loaded:
     the optional columns the options name."""
     args = plan.args
     phase("reading the campaign")
-    may_read = {
-        args.phone_column,
-        args.time_column,
-        args.postal_code_column or "postal_code",
-        *(given or OPTIONAL_COLUMN_DEFAULTS[field] for field, given in args.optional_columns),
-    }
+
+    def choose(names: list[str]) -> CampaignColumns:
+        return choose_columns(
+            names,
+            args.campaign.path,
+            phone=args.phone_columns,
+            time=args.time_column,
+            postal_code=args.postal_code_column,
+            optional=args.optional_columns,
+            optional_defaults=OPTIONAL_COLUMN_DEFAULTS,
+            option_names=COLUMN_OPTIONS,
+        )
+
     campaign_job = begun(
-        _read_campaign, args.campaign.path, _encoding(args, args.campaign), plan.manifest, may_read
+        _read_campaign, args.campaign.path, _encoding(args, args.campaign), plan.manifest, choose
     )
     # Without consent data, the campaign alone may show that the run cannot go
     # on (ConsentRequired): the registries, the largest inputs, are then read
@@ -710,32 +736,16 @@ def load(plan: Plan, phase: Callable[[str], None]) -> Loaded:
     consent_job = begun(_load_consent, plan)
     screened_job = begun(_load_screened, plan)
 
-    table, carried = campaign_job()
+    table, carried, chosen = campaign_job()
     frame = table.frame
-    columns = carried.order if carried is not None else frame.columns  # the file's, for messages
-    if args.postal_code_column and args.postal_code_column not in frame.columns:
-        raise InputError(
-            f"{args.campaign.path}: no column {args.postal_code_column!r} for --postal-code-column"
-            f" ({describe_columns(columns)})."
-        )
-    postal = args.postal_code_column or ("postal_code" if "postal_code" in frame.columns else None)
-
-    def optional_column(field: str, given: str | None) -> str | None:
-        if given is not None and given not in frame.columns:
-            raise InputError(
-                f"{args.campaign.path}: no column {given!r} for {COLUMN_OPTIONS[field]}"
-                f" ({describe_columns(columns)})."
-            )
-        default = OPTIONAL_COLUMN_DEFAULTS[field]
-        return given or (default if default in frame.columns else None)
-
-    found = {field: optional_column(field, given) for field, given in args.optional_columns}
+    found = dict(chosen.optional)
     options = ScrubOptions(
         now=plan.now,
         campaign_tz=plan.zone,
-        phone_column=args.phone_column,
-        time_column=args.time_column,
-        postal_code_column=postal,
+        phone_column=chosen.phone[0],
+        other_phone_columns=chosen.phone[1:],
+        time_column=chosen.time,
+        postal_code_column=chosen.postal_code,
         default_region=args.default_region,
         on_illegal=args.on_illegal.value,
         horizon=plan.horizon,
@@ -761,7 +771,18 @@ def load(plan: Plan, phase: Callable[[str], None]) -> Loaded:
     history = history_job()
     consent, consent_files = consent_job()
     screened = _reworded(screened_job, None)
-    return Loaded(table, carried, registries, history, consent, consent_files, screened, options)
+    return Loaded(
+        table,
+        carried,
+        registries,
+        history,
+        consent,
+        consent_files,
+        screened,
+        options,
+        chosen,
+        unreadable_yes_no(frame, options.contract_column),
+    )
 
 
 def _reworded(job: Callable[[], Any], column_option: str | None) -> Any:
@@ -781,14 +802,19 @@ def _reworded(job: Callable[[], Any], column_option: str | None) -> Any:
 
 
 def _read_campaign(
-    source: str, encoding: str | None, manifest: str | None, may_read: set[str]
-) -> tuple[Table, Carried | None]:
-    """The campaign, hashed when a manifest is written. The columns no check
-    reads (CRM columns) are held compressed from here to the outputs, not
-    parsed through the loads and the scrub."""
+    source: str,
+    encoding: str | None,
+    manifest: str | None,
+    choose: Callable[[list[str]], CampaignColumns],
+) -> tuple[Table, Carried | None, CampaignColumns]:
+    """The campaign, hashed when a manifest is written, and the columns
+    `choose` picks from its header. The columns no check reads (CRM columns)
+    are held compressed from here to the outputs, not parsed through the
+    loads and the scrub."""
     table = read_table(source, encoding=encoding, digest=manifest is not None)
-    frame, carried = split_campaign(table.frame, may_read)
-    return dataclasses.replace(table, frame=frame), carried
+    chosen = choose(table.frame.columns)
+    frame, carried = split_campaign(table.frame, chosen.read)
+    return dataclasses.replace(table, frame=frame), carried, chosen
 
 
 def _load_registries(plan: Plan) -> list[Registry]:
@@ -1026,6 +1052,8 @@ def summarise(plan: Plan, loaded: Loaded, result: ScrubResult) -> dict[str, Any]
                 {"file": f.name, "rows": f.rows, "unreadable_rows": f.unreadable_rows}
                 for f in loaded.consent_files
             ],
+            "columns": loaded.columns.figures() if loaded.columns else None,
+            "contract_column_unreadable": loaded.contract_unreadable,
             "consent_column": loaded.options.consent_column,
             "consent_column_unreadable": result.unreadable_consent_values,
             "contract_column": loaded.options.contract_column,
@@ -1096,7 +1124,7 @@ def _manifest(
             loaded.campaign.sha256,
             loaded.campaign.size,
             loaded.campaign.frame.height,
-            {},
+            {"columns": loaded.columns.figures()} if loaded.columns else {},
         )
     ]
     for r in loaded.registries or []:
