@@ -70,6 +70,12 @@ def _lines(s: dict[str, Any]) -> list[tuple[str, str]]:
     if sources:
         rows.append(("consent", "; ".join(sources)))
     rows += _column_lines(checks)
+    history_files = (s.get("history") or {}).get("files") or []
+    for label, files in (("history", history_files), ("consent", checks.get("consent_records"))):
+        for f in files or []:
+            if f.get("recognised"):
+                named = ", ".join(f"{k} {v}" for k, v in (f.get("columns") or {}).items() if v)
+                rows.append((f"{label} columns", f"{f['file']}: {named} (found by their headers)"))
     for f in checks.get("screened_files") or []:
         bad = f", {f['unusable_rows']:,} unusable rows" if f.get("unusable_rows") else ""
         statuses = ", ".join(

@@ -53,8 +53,8 @@ ACCEPTED: dict[str, tuple[str, ...]] = {
     "campaign": ("encoding",),
     "registry": ("encoding", "phone", "date"),
     "screened": ("encoding",),
-    "history": ("encoding",),
-    "consent": ("encoding",),
+    "history": ("encoding", "phone", "time", "outcome"),
+    "consent": ("encoding", "phone", "consent", "revoked", "source"),
 }
 
 

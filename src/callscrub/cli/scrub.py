@@ -84,6 +84,7 @@ from callscrub.io.consent_files import (
     load_screened,
     status_words,
 )
+from callscrub.io.headers import AmbiguousColumn
 from callscrub.io.history import HistoryColumns, load_history
 from callscrub.io.locks import output_lock
 from callscrub.io.readers import Table, read_table
@@ -840,14 +841,38 @@ def _load_history(plan: Plan) -> History | None:
     args = plan.args
     if not args.history:
         return None
-    return load_history(
-        [h.path for h in args.history],
-        plan.packs,
-        zone=plan.zone,
-        default_region=args.default_region,
-        columns=args.history_columns,
-        skip_bad=args.skip_bad_history,
-        encodings=[_encoding(args, h) for h in args.history],
+    run_wide = args.history_columns
+    try:
+        return load_history(
+            [h.path for h in args.history],
+            plan.packs,
+            zone=plan.zone,
+            default_region=args.default_region,
+            columns=run_wide,
+            skip_bad=args.skip_bad_history,
+            encodings=[_encoding(args, h) for h in args.history],
+            # Each file's own phone=, time=, outcome=, else the --history-*-column options.
+            file_columns=[
+                HistoryColumns(
+                    h.get("phone") or run_wide.phone,
+                    h.get("time") or run_wide.time,
+                    h.get("outcome") or run_wide.outcome,
+                )
+                for h in args.history
+            ],
+        )
+    except AmbiguousColumn as exc:
+        raise _choose_column(exc, "--history", args.history) from None
+
+
+def _choose_column(exc: AmbiguousColumn, option: str, specs: tuple[FileSpec, ...]) -> UsageError:
+    """Two recognised headers of one use in an input file: the setting that
+    chooses, written for that file (its other settings kept)."""
+    spec = next((s for s in specs if s.path == exc.path), FileSpec(exc.path))
+    names = " and ".join(repr(c) for c in exc.candidates)
+    return UsageError(
+        f"{exc.path}: columns {names} could each be the {exc.use} column;"
+        f" choose one: {option} '{spec.with_setting(exc.key, 'NAME').text()}'."
     )
 
 
@@ -857,14 +882,28 @@ def _load_consent(plan: Plan) -> tuple[pl.DataFrame | None, list[ConsentFile]]:
     args = plan.args
     if not args.consent:
         return None, []
-    return load_consent(
-        [c.path for c in args.consent],
-        plan.numbering,
-        zone=plan.zone,
-        default_region=args.default_region,
-        columns=ConsentColumns(),
-        encodings=[_encoding(args, c) for c in args.consent],
-    )
+    default = ConsentColumns()
+    try:
+        return load_consent(
+            [c.path for c in args.consent],
+            plan.numbering,
+            zone=plan.zone,
+            default_region=args.default_region,
+            columns=default,
+            encodings=[_encoding(args, c) for c in args.consent],
+            # Each file's own phone=, consent=, revoked=, source=.
+            file_columns=[
+                ConsentColumns(
+                    c.get("phone") or default.phone,
+                    c.get("consent") or default.given,
+                    c.get("revoked") or default.revoked,
+                    c.get("source") or default.source,
+                )
+                for c in args.consent
+            ],
+        )
+    except AmbiguousColumn as exc:
+        raise _choose_column(exc, "--consent", args.consent) from None
 
 
 def _load_screened(plan: Plan) -> list[Screened]:
@@ -1049,7 +1088,13 @@ def summarise(plan: Plan, loaded: Loaded, result: ScrubResult) -> dict[str, Any]
             "sector": args.sector,
             "consent_files": [Path(c.path).name for c in args.consent],
             "consent_records": [
-                {"file": f.name, "rows": f.rows, "unreadable_rows": f.unreadable_rows}
+                {
+                    "file": f.name,
+                    "rows": f.rows,
+                    "unreadable_rows": f.unreadable_rows,
+                    "columns": dict(f.columns),
+                    "recognised": list(f.recognised),
+                }
                 for f in loaded.consent_files
             ],
             "columns": loaded.columns.figures() if loaded.columns else None,
@@ -1154,13 +1199,25 @@ def _manifest(
                 path,
                 *sha256_file(path),
                 rows,
-                {"bad_rows_skipped": f["bad_rows_skipped"]},
+                {
+                    "bad_rows_skipped": f["bad_rows_skipped"],
+                    "columns": f.get("columns"),
+                    "recognised": f.get("recognised"),
+                },
             )
         )
     for path, c in zip([c.path for c in args.consent], loaded.consent_files, strict=False):
         inputs.append(
             InputRecord(
-                "consent", path, *sha256_file(path), c.rows, {"unreadable_rows": c.unreadable_rows}
+                "consent",
+                path,
+                *sha256_file(path),
+                c.rows,
+                {
+                    "unreadable_rows": c.unreadable_rows,
+                    "columns": dict(c.columns),
+                    "recognised": list(c.recognised),
+                },
             )
         )
     for path, screened in zip([s.path for s in args.screened], loaded.screened, strict=False):

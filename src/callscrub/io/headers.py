@@ -179,22 +179,26 @@ def fold_header(name: str) -> str:
 
 class AmbiguousColumn(UsageError):
     """Several headers of `columns` are well-known names of one use (`use`:
-    "phone", "call time"...) in the file `path`: `candidates` as written.
-    A usage error: the user says which (the caller words the option)."""
+    "phone number", "call time"...) in the file `path`: `candidates` as
+    written; `key` names the use as a file's column setting (phone, time,
+    outcome, consent, revoked, source; "" when none). A usage error: the user
+    says which (the caller words the option)."""
 
-    def __init__(self, path: str, use: str, candidates: Sequence[str]) -> None:
-        self.path, self.use, self.candidates = path, use, tuple(candidates)
+    def __init__(self, path: str, use: str, candidates: Sequence[str], key: str = "") -> None:
+        self.path, self.use, self.candidates, self.key = path, use, tuple(candidates), key
         names = " and ".join(repr(c) for c in self.candidates)
         super().__init__(f"{path}: columns {names} could each be the {use} column; name one.")
 
 
-def recognised(columns: Iterable[str], names: Sequence[str], *, path: str, use: str) -> str | None:
+def recognised(
+    columns: Iterable[str], names: Sequence[str], *, path: str, use: str, key: str = ""
+) -> str | None:
     """The one header of `columns` whose folded form is among `names` (None:
-    no such header). Two or more raise AmbiguousColumn."""
+    no such header). Two or more raise AmbiguousColumn (`use`, `key` for it)."""
     wanted = set(names)
     found = [c for c in columns if fold_header(c) in wanted]
     if len(found) > 1:
-        raise AmbiguousColumn(path, use, found)
+        raise AmbiguousColumn(path, use, found, key)
     return found[0] if found else None
 
 
@@ -206,6 +210,7 @@ def column_for(
     *,
     path: str,
     use: str,
+    key: str = "",
 ) -> tuple[str, bool]:
     """The column a setting `name` stands for, and whether it was found by a
     recognised name: `name` itself when the file has it; else, only when
@@ -213,5 +218,5 @@ def column_for(
     header of `names`; else `name` (the caller reports it missing)."""
     if name in columns or name != default:
         return name, False
-    found = recognised(columns, names, path=path, use=use)
+    found = recognised(columns, names, path=path, use=use, key=key)
     return (found, True) if found is not None else (name, False)
