@@ -12,7 +12,6 @@ import pytest
 
 from callscrub.cli.main import run as cli_main
 from callscrub.core.checks.consent import truthy, unreadable_boolean
-from callscrub.io.headers import AmbiguousColumn, fold_header, recognised
 
 NOW = "2026-11-23T08:00:00+01:00"
 BOM = "\ufeff"
@@ -172,31 +171,6 @@ def test_the_default_column_wins_over_recognised_headers(tmp_path: Path) -> None
     )
     assert cli_main(_scrub(tmp_path, campaign)) == 0
     assert pl.read_csv(tmp_path / "clean.csv").height == 1
-
-
-@pytest.mark.parametrize(
-    "header,folded",
-    [
-        ("Téléphone", "telephone"),
-        ("Tél. portable", "tel_portable"),
-        ("Date d'appel", "date_d_appel"),
-        ("Date/heure", "date_heure"),
-        ("  CODE POSTAL ", "code_postal"),
-        ("N° de téléphone", "n_de_telephone"),
-    ],
-)
-def test_headers_fold_accents_case_and_punctuation(header: str, folded: str) -> None:
-    assert fold_header(header) == folded
-
-
-def test_whole_names_only_are_recognised() -> None:
-    phone = ("telephone", "numero", "tel_portable")
-    assert recognised(["Numéro client", "Tél. portable"], phone, path="f", use="phone") == (
-        "Tél. portable"
-    )
-    with pytest.raises(AmbiguousColumn) as info:
-        recognised(["Numéro", "Téléphone"], phone, path="f.csv", use="phone")
-    assert info.value.candidates == ("Numéro", "Téléphone")
 
 
 YES = ["oui", "OUI", "Oui", "si", "Sì", "SI", "yes", "Y", "true", "TRUE", "1", "vrai", "x"]
