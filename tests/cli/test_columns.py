@@ -204,3 +204,15 @@ def test_an_unreadable_yes_no_value_is_no_and_counted(
     summary = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
     assert summary["checks"]["contract_column_unreadable"] == 3
     assert "3 values neither yes nor no (read as no)" in err, err
+
+
+def test_the_data_quality_message_names_the_recognised_time_column(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    campaign = tmp_path / "campagne.csv"
+    rows = [r.replace("2026-11-24 11:00:00", "demain matin") for r in FRENCH_ROWS]
+    _french_export(campaign, FRENCH_HEADER, rows)
+    assert cli_main(_scrub(tmp_path, campaign, "--default-region", "fr")) == 6
+    err = capsys.readouterr().err
+    assert "call times in Date d'appel must be" in err, err
+    assert "read in region FR" in err, err

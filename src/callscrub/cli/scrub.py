@@ -570,7 +570,7 @@ def run_scrub(args: ScrubArgs) -> None:
         loaded = load(plan, phase)
         # Messages name the call-time column read, which may be a recognised header.
         plan = dataclasses.replace(
-            plan, args=dataclasses.replace(args, time_column=loaded.options.time_column)
+            plan, args=dataclasses.replace(plan.args, time_column=loaded.options.time_column)
         )
         result = scrub_loaded(plan, loaded, phase)
         check_quality(plan, result)
