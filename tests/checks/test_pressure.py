@@ -981,8 +981,9 @@ def test_cli_on_limit_reschedule_and_history_column_options(tmp_path, capsys):
 @pytest.mark.parametrize(
     ("header", "missing", "flag"),
     [
-        (["tel", "called_at", "outcome"], "phone", "--history-phone-column"),
-        (["phone", "date", "outcome"], "called_at", "--history-time-column"),
+        # Headers no dialer uses for these (tel and date are recognised).
+        (["contact", "called_at", "outcome"], "phone", "--history-phone-column"),
+        (["phone", "quand", "outcome"], "called_at", "--history-time-column"),
     ],
 )
 def test_cli_missing_history_column(tmp_path, capsys, header, missing, flag):

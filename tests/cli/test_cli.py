@@ -553,8 +553,9 @@ def test_missing_campaign_file(tmp_path: Path, capsys: pytest.CaptureFixture[str
 
 
 def test_missing_phone_column(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # A header no one uses for phone numbers (`tel` would be recognised).
     camp = write_rows(
-        tmp_path / "c.csv", ["tel", "call_at"], [["0612345678", "2026-12-01T10:00:00"]]
+        tmp_path / "c.csv", ["joindre", "call_at"], [["0612345678", "2026-12-01T10:00:00"]]
     )
     code, _, err = run_cli(
         scrub_args(camp, tmp_path / "clean.csv", tmp_path / "rej.csv", "--no-registry"), capsys
@@ -573,7 +574,7 @@ def test_missing_phone_column(tmp_path: Path, capsys: pytest.CaptureFixture[str]
             tmp_path / "rej.csv",
             "--no-registry",
             "--phone-column",
-            "tel",
+            "joindre",
         ),
         capsys,
     )

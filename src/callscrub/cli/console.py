@@ -69,6 +69,13 @@ def _lines(s: dict[str, Any]) -> list[tuple[str, str]]:
         )
     if sources:
         rows.append(("consent", "; ".join(sources)))
+    rows += _column_lines(checks)
+    history_files = (s.get("history") or {}).get("files") or []
+    for label, files in (("history", history_files), ("consent", checks.get("consent_records"))):
+        for f in files or []:
+            if f.get("recognised"):
+                named = ", ".join(f"{k} {v}" for k, v in (f.get("columns") or {}).items() if v)
+                rows.append((f"{label} columns", f"{f['file']}: {named} (found by their headers)"))
     for f in checks.get("screened_files") or []:
         bad = f", {f['unusable_rows']:,} unusable rows" if f.get("unusable_rows") else ""
         statuses = ", ".join(
@@ -171,6 +178,38 @@ def progress(enabled: bool) -> Iterator[Callable[[str], None]]:
     console = Console(file=sys.stderr)
     with console.status("starting") as status:
         yield lambda phase: status.update(phase)
+
+
+def _column_lines(checks: dict[str, Any]) -> list[tuple[str, str]]:
+    """Which campaign column was read for what, when it is not the defaults'
+    plain story: a header was recognised, or several phone columns were
+    given; and the contract values that are neither yes nor no."""
+    rows = []
+    columns = checks.get("columns") or {}
+    found = columns.get("recognised") or []
+    if found or len(columns.get("phone") or []) > 1:
+        uses = [("phone", " then ".join(columns.get("phone") or []))]
+        uses += [
+            (use, columns[use])
+            for use in ("time", "postal_code", "contract", "out_of_hours_consent", "consent")
+            if columns.get(use)
+        ]
+        text = ", ".join(f"{use.replace('_', ' ')} {name}" for use, name in uses)
+        if found:
+            text += (
+                " (found by their headers: " + ", ".join(u.replace("_", " ") for u in found) + ")"
+            )
+        rows.append(("columns", text))
+    unreadable = checks.get("contract_column_unreadable")
+    if unreadable:
+        rows.append(
+            (
+                "contract",
+                f"{columns.get('contract')}: {_counted(unreadable, 'value')}"
+                " neither yes nor no (read as no)",
+            )
+        )
+    return rows
 
 
 def _counted(n: int, word: str) -> str:

@@ -53,8 +53,8 @@ ACCEPTED: dict[str, tuple[str, ...]] = {
     "campaign": ("encoding", "sheet"),
     "registry": ("encoding", "phone", "date", "sheet"),
     "screened": ("encoding", "sheet"),
-    "history": ("encoding", "sheet"),
-    "consent": ("encoding", "sheet"),
+    "history": ("encoding", "sheet", "phone", "time", "outcome"),
+    "consent": ("encoding", "sheet", "phone", "consent", "revoked", "source"),
 }
 
 

@@ -25,6 +25,7 @@ import typer
 
 from callscrub.audit.manifest import InputRecord, build_manifest, replay_args
 from callscrub.audit.manifest import to_bytes as manifest_bytes
+from callscrub.cli.campaign_columns import CampaignColumns, choose_columns, unreadable_yes_no
 from callscrub.cli.console import progress, show
 from callscrub.cli.file_settings import FileSpec, parse_spec, parse_specs
 from callscrub.cli.invocation import invoked_argv
@@ -83,6 +84,7 @@ from callscrub.io.consent_files import (
     load_screened,
     status_words,
 )
+from callscrub.io.headers import AmbiguousColumn
 from callscrub.io.history import HistoryColumns, load_history
 from callscrub.io.locks import output_lock
 from callscrub.io.parts import Swept, sweep_parts
@@ -179,6 +181,9 @@ class ScrubArgs:
     not_callable_statuses: tuple[str, ...] = ()  # and declared not callable
     sheet: str | None = None  # --sheet: every workbook's, unless its own sheet=
     csv_style: str = "plain"  # --csv-style: how CSV outputs are spelled (CSV_STYLES)
+    # --phone-column as given, in order (empty: not given, the column is found
+    # by name); phone_column is the first of them, or the default.
+    phone_columns: tuple[str, ...] = ()
 
     @property
     def inputs(self) -> list[str]:
@@ -215,6 +220,8 @@ class Loaded:
     consent_files: list[ConsentFile]  # rows and unreadable rows per consent file
     screened: list[Screened]
     options: ScrubOptions
+    columns: CampaignColumns | None = None  # which campaign column was read for what
+    contract_unreadable: int | None = None  # contract values neither yes nor no
 
 
 def scrub_command(
@@ -271,7 +278,15 @@ def scrub_command(
             " each number follows the first pack covering it.",
         ),
     ] = "fr",
-    phone_column: Annotated[str, typer.Option("--phone-column", metavar="NAME")] = "phone",
+    phone_column: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--phone-column",
+            metavar="NAME",
+            help="Number column (default: phone, else a header such as Téléphone or Mobile);"
+            " repeatable: the first filled one is called.",
+        ),
+    ] = None,
     time_column: Annotated[str, typer.Option("--time-column", metavar="NAME")] = "call_at",
     postal_code_column: Annotated[
         str | None,
@@ -522,7 +537,7 @@ def scrub_command(
         now=now,
         campaign_tz=campaign_tz,
         rules=rules,
-        phone_column=phone_column,
+        phone_column=phone_column[0] if phone_column else "phone",
         time_column=time_column,
         postal_code_column=postal_code_column,
         default_region=default_region,
@@ -563,6 +578,7 @@ def scrub_command(
         not_callable_statuses=tuple(not_callable_status or ()),
         sheet=sheet,
         csv_style=_csv_style(csv_style),
+        phone_columns=tuple(phone_column or ()),
     )
     run_scrub(args)
 
@@ -589,6 +605,10 @@ def run_scrub(args: ScrubArgs) -> None:
         pause_point("reading")
         loaded = load(plan, phase)
         pause_point("scrubbing")
+        # Messages name the call-time column read, which may be a recognised header.
+        plan = dataclasses.replace(
+            plan, args=dataclasses.replace(plan.args, time_column=loaded.options.time_column)
+        )
         result = scrub_loaded(plan, loaded, phase)
         check_quality(plan, result)
         phase("writing outputs")
@@ -731,18 +751,25 @@ def load(plan: Plan, phase: Callable[[str], None]) -> Loaded:
     the optional columns the options name."""
     args = plan.args
     phase("reading the campaign")
-    may_read = {
-        args.phone_column,
-        args.time_column,
-        args.postal_code_column or "postal_code",
-        *(given or OPTIONAL_COLUMN_DEFAULTS[field] for field, given in args.optional_columns),
-    }
+
+    def choose(names: list[str]) -> CampaignColumns:
+        return choose_columns(
+            names,
+            args.campaign.path,
+            phone=args.phone_columns,
+            time=args.time_column,
+            postal_code=args.postal_code_column,
+            optional=args.optional_columns,
+            optional_defaults=OPTIONAL_COLUMN_DEFAULTS,
+            option_names=COLUMN_OPTIONS,
+        )
+
     campaign_job = begun(
         _read_campaign,
         args.campaign.path,
         _encoding(args, args.campaign),
         plan.manifest,
-        may_read,
+        choose,
         _sheet(args, args.campaign),
     )
     # Without consent data, the campaign alone may show that the run cannot go
@@ -754,32 +781,16 @@ def load(plan: Plan, phase: Callable[[str], None]) -> Loaded:
     consent_job = begun(_load_consent, plan)
     screened_job = begun(_load_screened, plan)
 
-    table, carried = campaign_job()
+    table, carried, chosen = campaign_job()
     frame = table.frame
-    columns = carried.order if carried is not None else frame.columns  # the file's, for messages
-    if args.postal_code_column and args.postal_code_column not in frame.columns:
-        raise InputError(
-            f"{args.campaign.path}: no column {args.postal_code_column!r} for --postal-code-column"
-            f" ({describe_columns(columns)})."
-        )
-    postal = args.postal_code_column or ("postal_code" if "postal_code" in frame.columns else None)
-
-    def optional_column(field: str, given: str | None) -> str | None:
-        if given is not None and given not in frame.columns:
-            raise InputError(
-                f"{args.campaign.path}: no column {given!r} for {COLUMN_OPTIONS[field]}"
-                f" ({describe_columns(columns)})."
-            )
-        default = OPTIONAL_COLUMN_DEFAULTS[field]
-        return given or (default if default in frame.columns else None)
-
-    found = {field: optional_column(field, given) for field, given in args.optional_columns}
+    found = dict(chosen.optional)
     options = ScrubOptions(
         now=plan.now,
         campaign_tz=plan.zone,
-        phone_column=args.phone_column,
-        time_column=args.time_column,
-        postal_code_column=postal,
+        phone_column=chosen.phone[0],
+        other_phone_columns=chosen.phone[1:],
+        time_column=chosen.time,
+        postal_code_column=chosen.postal_code,
         default_region=args.default_region,
         on_illegal=args.on_illegal.value,
         horizon=plan.horizon,
@@ -805,7 +816,18 @@ def load(plan: Plan, phase: Callable[[str], None]) -> Loaded:
     history = history_job()
     consent, consent_files = consent_job()
     screened = _reworded(screened_job, None)
-    return Loaded(table, carried, registries, history, consent, consent_files, screened, options)
+    return Loaded(
+        table,
+        carried,
+        registries,
+        history,
+        consent,
+        consent_files,
+        screened,
+        options,
+        chosen,
+        unreadable_yes_no(frame, options.contract_column),
+    )
 
 
 def _reworded(job: Callable[[], Any], column_option: str | None) -> Any:
@@ -828,15 +850,17 @@ def _read_campaign(
     source: str,
     encoding: str | None,
     manifest: str | None,
-    may_read: set[str],
+    choose: Callable[[list[str]], CampaignColumns],
     sheet: str | None = None,
-) -> tuple[Table, Carried | None]:
-    """The campaign, hashed when a manifest is written. The columns no check
-    reads (CRM columns) are held compressed from here to the outputs, not
-    parsed through the loads and the scrub."""
+) -> tuple[Table, Carried | None, CampaignColumns]:
+    """The campaign, hashed when a manifest is written, and the columns
+    `choose` picks from its header. The columns no check reads (CRM columns)
+    are held compressed from here to the outputs, not parsed through the
+    loads and the scrub."""
     table = read_table(source, encoding=encoding, digest=manifest is not None, sheet=sheet)
-    frame, carried = split_campaign(table.frame, may_read)
-    return dataclasses.replace(table, frame=frame), carried
+    chosen = choose(table.frame.columns)
+    frame, carried = split_campaign(table.frame, chosen.read)
+    return dataclasses.replace(table, frame=frame), carried, chosen
 
 
 def _load_registries(plan: Plan) -> list[Registry]:
@@ -863,15 +887,39 @@ def _load_history(plan: Plan) -> History | None:
     args = plan.args
     if not args.history:
         return None
-    return load_history(
-        [h.path for h in args.history],
-        plan.packs,
-        zone=plan.zone,
-        default_region=args.default_region,
-        columns=args.history_columns,
-        skip_bad=args.skip_bad_history,
-        encodings=[_encoding(args, h) for h in args.history],
-        sheets=[_sheet(args, h) for h in args.history],
+    run_wide = args.history_columns
+    try:
+        return load_history(
+            [h.path for h in args.history],
+            plan.packs,
+            zone=plan.zone,
+            default_region=args.default_region,
+            columns=run_wide,
+            skip_bad=args.skip_bad_history,
+            encodings=[_encoding(args, h) for h in args.history],
+            sheets=[_sheet(args, h) for h in args.history],
+            # Each file's own phone=, time=, outcome=, else the --history-*-column options.
+            file_columns=[
+                HistoryColumns(
+                    h.get("phone") or run_wide.phone,
+                    h.get("time") or run_wide.time,
+                    h.get("outcome") or run_wide.outcome,
+                )
+                for h in args.history
+            ],
+        )
+    except AmbiguousColumn as exc:
+        raise _choose_column(exc, "--history", args.history) from None
+
+
+def _choose_column(exc: AmbiguousColumn, option: str, specs: tuple[FileSpec, ...]) -> UsageError:
+    """Two recognised headers of one use in an input file: the setting that
+    chooses, written for that file (its other settings kept)."""
+    spec = next((s for s in specs if s.path == exc.path), FileSpec(exc.path))
+    names = " and ".join(repr(c) for c in exc.candidates)
+    return UsageError(
+        f"{exc.path}: columns {names} could each be the {exc.use} column;"
+        f" choose one: {option} '{spec.with_setting(exc.key, 'NAME').text()}'."
     )
 
 
@@ -881,15 +929,29 @@ def _load_consent(plan: Plan) -> tuple[pl.DataFrame | None, list[ConsentFile]]:
     args = plan.args
     if not args.consent:
         return None, []
-    return load_consent(
-        [c.path for c in args.consent],
-        plan.numbering,
-        zone=plan.zone,
-        default_region=args.default_region,
-        columns=ConsentColumns(),
-        encodings=[_encoding(args, c) for c in args.consent],
-        sheets=[_sheet(args, c) for c in args.consent],
-    )
+    default = ConsentColumns()
+    try:
+        return load_consent(
+            [c.path for c in args.consent],
+            plan.numbering,
+            zone=plan.zone,
+            default_region=args.default_region,
+            columns=default,
+            encodings=[_encoding(args, c) for c in args.consent],
+            sheets=[_sheet(args, c) for c in args.consent],
+            # Each file's own phone=, consent=, revoked=, source=.
+            file_columns=[
+                ConsentColumns(
+                    c.get("phone") or default.phone,
+                    c.get("consent") or default.given,
+                    c.get("revoked") or default.revoked,
+                    c.get("source") or default.source,
+                )
+                for c in args.consent
+            ],
+        )
+    except AmbiguousColumn as exc:
+        raise _choose_column(exc, "--consent", args.consent) from None
 
 
 def _load_screened(plan: Plan) -> list[Screened]:
@@ -1118,9 +1180,17 @@ def summarise(plan: Plan, loaded: Loaded, result: ScrubResult) -> dict[str, Any]
             "sector": args.sector,
             "consent_files": [Path(c.path).name for c in args.consent],
             "consent_records": [
-                {"file": f.name, "rows": f.rows, "unreadable_rows": f.unreadable_rows}
+                {
+                    "file": f.name,
+                    "rows": f.rows,
+                    "unreadable_rows": f.unreadable_rows,
+                    "columns": dict(f.columns),
+                    "recognised": list(f.recognised),
+                }
                 for f in loaded.consent_files
             ],
+            "columns": loaded.columns.figures() if loaded.columns else None,
+            "contract_column_unreadable": loaded.contract_unreadable,
             "consent_column": loaded.options.consent_column,
             "consent_column_unreadable": result.unreadable_consent_values,
             "contract_column": loaded.options.contract_column,
@@ -1207,7 +1277,10 @@ def _manifest(
             loaded.campaign.sha256,
             loaded.campaign.size,
             loaded.campaign.frame.height,
-            loaded.campaign.reading(),
+            {
+                **loaded.campaign.reading(),
+                **({"columns": loaded.columns.figures()} if loaded.columns else {}),
+            },
         )
     ]
     for r in loaded.registries or []:
@@ -1238,7 +1311,12 @@ def _manifest(
                 path,
                 *sha256_file(path),
                 rows,
-                {"bad_rows_skipped": f["bad_rows_skipped"], **(reading_of(path) or {})},
+                {
+                    "bad_rows_skipped": f["bad_rows_skipped"],
+                    "columns": f.get("columns"),
+                    "recognised": f.get("recognised"),
+                    **(reading_of(path) or {}),
+                },
             )
         )
     for path, c in zip([c.path for c in args.consent], loaded.consent_files, strict=False):
@@ -1248,7 +1326,12 @@ def _manifest(
                 path,
                 *sha256_file(path),
                 c.rows,
-                {"unreadable_rows": c.unreadable_rows, **(reading_of(path) or {})},
+                {
+                    "unreadable_rows": c.unreadable_rows,
+                    "columns": dict(c.columns),
+                    "recognised": list(c.recognised),
+                    **(reading_of(path) or {}),
+                },
             )
         )
     for path, screened in zip([s.path for s in args.screened], loaded.screened, strict=False):

@@ -82,6 +82,13 @@ NUMBER_TERRITORY = _declare(
     "phone.normalise",
 )
 PHONE_COLUMNS = (E164, CC, NSN, VALID, TYPE, REGION, NUMBER_TERRITORY)
+PHONE_SOURCE = _declare(
+    "_phone_source",
+    pl.Enum,
+    "with several phone columns only: the one the number called was read from, the "
+    "first filled (not empty) in their order; null when all are empty (an Enum of their names)",
+    "scrub (normalise numbers)",
+)
 
 # --- Call times: core.call_times.parse_times ----------------------------------------------
 PROPOSED = _declare(

@@ -28,6 +28,10 @@ class ScrubOptions:
     consent_column: str | None = None  # consent timestamps in the campaign itself
     consent_revoked_column: str | None = None
     sector: str | None = None  # the campaign's sector, when a rule set may ban it
+    # Further number columns (a landline, then a mobile...): the number called
+    # is the first filled one of phone_column and these, in order; the outputs
+    # then name it in a column `phone_source`.
+    other_phone_columns: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.now.tzinfo is None:
@@ -42,12 +46,17 @@ class ScrubOptions:
             raise ValueError("horizon must be positive")
 
     @property
+    def phone_columns(self) -> tuple[str, ...]:
+        """Every number column, in the order they are tried."""
+        return (self.phone_column, *self.other_phone_columns)
+
+    @property
     def columns_read(self) -> set[str]:
         """The campaign columns the scrub reads (the others are passed through)."""
         return {
             c
             for c in (
-                self.phone_column,
+                *self.phone_columns,
                 self.time_column,
                 self.postal_code_column,
                 self.contract_column,

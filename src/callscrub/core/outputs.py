@@ -25,6 +25,7 @@ from callscrub.core.columns import (
     FIRST_ROW,
     LIMIT_DETAIL,
     ORIGINAL,
+    PHONE_SOURCE,
     PROPOSED,
     REASON,
     REGION,
@@ -57,6 +58,18 @@ CLEAN_EXTRA = (
 )
 REJECT_EXTRA = ("source_row", "phone_e164", "reason", "detail")
 DERIVED = frozenset(CLEAN_EXTRA) | frozenset(REJECT_EXTRA)
+# With several phone columns, both outputs name the one called, after phone_e164.
+PHONE_SOURCE_OUT = "phone_source"
+
+
+def extra_columns(which: str, options: ScrubOptions) -> tuple[str, ...]:
+    """The columns the scrub adds to output `which` ("clean" or "rejects")."""
+    extra = CLEAN_EXTRA if which == "clean" else REJECT_EXTRA
+    if not options.other_phone_columns:
+        return extra
+    at = extra.index("phone_e164") + 1
+    return (*extra[:at], PHONE_SOURCE_OUT, *extra[at:])
+
 
 # The working columns each output reads, besides the campaign's own.
 KEPT_COLUMNS = (SOURCE_ROW, E164, TERRITORY, ORIGINAL, PROPOSED, SLOT)
@@ -103,21 +116,26 @@ def output_parts(
     each with the `carried` columns of the same rows, in `input_cols` order."""
     slot_texts_ = slot_texts(final, juris, options, calendar)
 
+    extra_read = [PHONE_SOURCE] if options.other_phone_columns else []
+    wanted = set(input_cols)
+
     def parts(which: str, rows: int) -> Iterator[pl.DataFrame]:
-        extra = CLEAN_EXTRA if which == "clean" else REJECT_EXTRA
+        extra = extra_columns(which, options)
         for start in range(0, max(final.height, 1), rows):
             part = final.slice(start, rows)
             mine = part[REASON].is_null() if which == "clean" else part[REASON].is_not_null()
             if which == "clean":
                 out = clean_frame(
-                    part.select(*own_cols, *KEPT_COLUMNS).filter(mine),
+                    part.select(*own_cols, *KEPT_COLUMNS, *extra_read).filter(mine),
                     own_cols,
                     options,
                     slot_texts_,
                 )
             else:
                 out = rejects_frame(
-                    with_details(part.select(*own_cols, *REJECT_COLUMNS).filter(mine), side),
+                    with_details(
+                        part.select(*own_cols, *REJECT_COLUMNS, *extra_read).filter(mine), side
+                    ),
                     own_cols,
                     juris,
                     options,
@@ -125,8 +143,11 @@ def output_parts(
                 )
             # The carried columns join the finished rows: never the scrub's own
             # columns, whatever their names (a CRM column may be called _registry).
+            # A carried column the outputs replace (phone_source) is left out.
             if carried is not None:
-                out = pl.concat([out, carried.slice(start, rows).filter(mine)], how="horizontal")
+                more = carried.slice(start, rows).filter(mine)
+                more = more.select(c for c in more.columns if c in wanted)
+                out = pl.concat([out, more], how="horizontal")
             yield out.select(*input_cols, *extra)
 
     return parts
@@ -228,8 +249,16 @@ def clean_frame(
         (pl.col(PROPOSED) != pl.col(SLOT)).alias("rescheduled"),
         text("_callee_tz").alias("callee_tz"),
         text("_callee_local").alias("callee_local_time"),
+        *phone_source_text(options),
     )
-    return out.select(*input_cols, *CLEAN_EXTRA)
+    return out.select(*input_cols, *extra_columns("clean", options))
+
+
+def phone_source_text(options: ScrubOptions) -> list[pl.Expr]:
+    """The output column phone_source, with several phone columns only."""
+    if not options.other_phone_columns:
+        return []
+    return [pl.col(PHONE_SOURCE).cast(pl.String).alias(PHONE_SOURCE_OUT)]
 
 
 def iso_by_distinct(frame: pl.DataFrame, epoch: str, offset: str) -> pl.Series:
@@ -335,8 +364,16 @@ def rejects_frame(
     detail_of = {
         reasons.INVALID_NUMBER: pl.when(
             pl.col(options.phone_column).cast(pl.String).fill_null("").str.strip_chars() == ""
+            if not options.other_phone_columns
+            else pl.col(PHONE_SOURCE).is_null()
         )
-        .then(pl.lit("the phone number is empty"))
+        .then(
+            pl.lit(
+                "the phone number is empty"
+                if not options.other_phone_columns
+                else f"every phone column is empty ({', '.join(options.phone_columns)})"
+            )
+        )
         .otherwise(
             pl.lit(f"not a valid phone number (read with default region {options.default_region})")
         ),
@@ -400,6 +437,7 @@ def rejects_frame(
     by_reason = rej[REASON]
     narrow = rej.select(
         options.phone_column,
+        *([PHONE_SOURCE] if options.other_phone_columns else []),
         TYPE,
         CC,
         REGION,
@@ -443,8 +481,9 @@ def rejects_frame(
                 rej.height, pl.concat(positions) if positions else pl.Series([], dtype=pl.Int64)
             )
         ).alias("detail"),
+        *phone_source_text(options),
     )
-    return out.select(*input_cols, *REJECT_EXTRA)
+    return out.select(*input_cols, *extra_columns("rejects", options))
 
 
 def human_duration(delta: timedelta) -> str:

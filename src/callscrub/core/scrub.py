@@ -52,6 +52,7 @@ from callscrub.core.columns import (
     MOVED,
     OOH,
     ORIGINAL,
+    PHONE_SOURCE,
     PROPOSED,
     REASON,
     REGISTRY,
@@ -62,7 +63,7 @@ from callscrub.core.columns import (
     TIME_KIND,
 )
 from callscrub.core.options import ScrubOptions
-from callscrub.core.outputs import DERIVED, Parts, final_frame, output_parts
+from callscrub.core.outputs import DERIVED, PHONE_SOURCE_OUT, Parts, final_frame, output_parts
 from callscrub.core.positions import attach
 from callscrub.errors import InputError, MissingColumn
 from callscrub.phone import normalise as numbers
@@ -74,6 +75,7 @@ __all__ = [
     "OUTPUT_SLICE_ROWS",
     "ScrubOptions",
     "ScrubResult",
+    "called_number",
     "check_consent_data",
     "scrub",
     "split_campaign",
@@ -177,8 +179,11 @@ def scrub(
     `on_phase` is told the name of each phase as it starts.
     """
     _check_inputs(campaign, options, carried)
+    # With several phone columns the outputs gain phone_source: an input's own
+    # (a clean list scrubbed again) is replaced, like the other added columns.
+    added = DERIVED | ({PHONE_SOURCE_OUT} if options.other_phone_columns else set())
     input_cols = [
-        c for c in (carried.order if carried is not None else campaign.columns) if c not in DERIVED
+        c for c in (carried.order if carried is not None else campaign.columns) if c not in added
     ]
     own_cols = [c for c in input_cols if c in campaign.columns]  # the others are carried
     now_s = _ceil_epoch(options.now)
@@ -227,7 +232,7 @@ def scrub(
     df = df.drop(MOVED)
 
     on_phase("formatting outputs")
-    final = final_frame(df, own_cols)
+    final = final_frame(df, [*own_cols, *([PHONE_SOURCE] if options.other_phone_columns else [])])
     del df
     # The rejected rows' details, each table for its rows only (a row has one
     # slot detail: the second check judged rows the first did not reject).
@@ -280,7 +285,7 @@ def check_consent_data(
     juris = Jurisdictions(packs)
     horizon_s = int(options.horizon.total_seconds())
     postal = options.postal_code_column
-    own = [options.phone_column, options.time_column]
+    own = [*options.phone_columns, options.time_column]
     if postal is not None and postal in campaign.columns and postal not in own:
         own.append(postal)
     contract = (
@@ -310,7 +315,10 @@ def check_consent_data(
     if not rows.height:
         return
     norm = numbers.normalise(
-        rows[options.phone_column], numbering_pack(packs), options.default_region, compact=True
+        rows.select(called_number(options))[options.phone_column],
+        numbering_pack(packs),
+        options.default_region,
+        compact=True,
     )
     routed = route(
         pl.concat([rows, norm], how="horizontal"),
@@ -345,7 +353,7 @@ def _check_inputs(campaign: pl.DataFrame, options: ScrubOptions, carried: Carrie
     """Raise when the campaign lacks a column the scrub needs, the campaign's
     zone is unknown, or `carried` does not hold other columns of its rows."""
     for option, column in (
-        ("phone_column", options.phone_column),
+        *(("phone_column", c) for c in options.phone_columns),
         ("time_column", options.time_column),
     ):
         if column not in campaign.columns:
@@ -393,10 +401,40 @@ def _normalise_numbers(
         options.time_column,
         options.campaign_tz,
     )
+    if options.other_phone_columns:
+        base = base.with_columns(phone_source(options).alias(PHONE_SOURCE))
     norm = numbers.normalise(
-        base[options.phone_column], numbering, options.default_region, compact=True
+        base.select(called_number(options))[options.phone_column],
+        numbering,
+        options.default_region,
+        compact=True,
     )
     return pl.concat([base, norm], how="horizontal"), times
+
+
+def _filled(column: str) -> pl.Expr:
+    """A cell that is not empty (null, or only spaces)."""
+    return pl.col(column).cast(pl.String).str.strip_chars().fill_null("") != ""
+
+
+def called_number(options: ScrubOptions) -> pl.Expr:
+    """The number each row calls, named `options.phone_column`: that column,
+    or with several phone columns the first filled one in their order
+    (filled: not empty; a filled invalid number is called, and rejected
+    invalid_number, rather than passed over for a valid one the campaign did
+    not put first). Null when all are empty."""
+    if not options.other_phone_columns:
+        return pl.col(options.phone_column)
+    return pl.coalesce(
+        [pl.when(_filled(c)).then(pl.col(c).cast(pl.String)) for c in options.phone_columns]
+    ).alias(options.phone_column)
+
+
+def phone_source(options: ScrubOptions) -> pl.Expr:
+    """With several phone columns, the name of the one `called_number` reads
+    (an Enum of their names), null when all are empty."""
+    names = list(options.phone_columns)
+    return pl.coalesce([pl.when(_filled(c)).then(pl.lit(c)) for c in names]).cast(pl.Enum(names))
 
 
 def _with_call_times(

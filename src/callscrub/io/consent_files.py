@@ -17,7 +17,14 @@ from pathlib import Path
 import polars as pl
 
 from callscrub.core.checks.consent import SCHEMA, ConsentColumns, Screened, records_from_frame
-from callscrub.errors import InputError, UnknownStatuses, shape_of
+from callscrub.errors import InputError, UnknownStatuses, describe_columns, shape_of
+from callscrub.io.headers import (
+    CONSENT_GIVEN_NAMES,
+    CONSENT_PHONE_NAMES,
+    CONSENT_REVOKED_NAMES,
+    CONSENT_SOURCE_NAMES,
+    column_for,
+)
 from callscrub.io.readers import read_table
 from callscrub.io.registries import MAX_UNUSABLE_PCT, fold_name, read_number_table, usable_keys
 from callscrub.rules.model import RuleSet
@@ -102,6 +109,10 @@ class ConsentFile:
     name: str
     rows: int
     unreadable_rows: int
+    # The column read for each use (phone, consent, revoked, source; None:
+    # the file has none) and the uses found by a recognised header.
+    columns: tuple[tuple[str, str | None], ...] = ()
+    recognised: tuple[str, ...] = ()
 
 
 def load_consent(
@@ -114,6 +125,7 @@ def load_consent(
     encoding: str | None = None,
     encodings: Sequence[str | None] | None = None,
     sheets: Sequence[str | None] | None = None,
+    file_columns: Sequence[ConsentColumns | None] | None = None,
 ) -> tuple[pl.DataFrame, list[ConsentFile]]:
     """All records of the files, sorted by key (stably: a number's records
     keep the files' order), and each file's figures.
@@ -124,13 +136,21 @@ def load_consent(
 
     Sorted here, in the loading thread: the scrub's own sort by key then finds
     them sorted and copies nothing (a second copy of 7.8 M records would hold 0.3 GiB
-    through the scrub)."""
+    through the scrub).
+
+    `file_columns` gives each file's own column names (None: `columns`); a
+    default name a file lacks is looked for under the headers people write
+    (consent_columns)."""
     parts, files = [], []
     own = list(encodings) if encodings is not None else [None] * len(sources)
     own_sheets = list(sheets) if sheets is not None else [None] * len(sources)  # None: the first
-    for s, file_encoding, sheet in zip(sources, own, own_sheets, strict=True):  # each file's own
+    own_columns = list(file_columns) if file_columns is not None else [None] * len(sources)
+    given_columns = columns
+    # Each file's own encoding, sheet and columns, else `encoding` and `columns`.
+    for s, file_encoding, sheet, named in zip(sources, own, own_sheets, own_columns, strict=True):
         frame = read_table(s, encoding=file_encoding or encoding, sheet=sheet).frame
         name = Path(s).name
+        columns, found = consent_columns(frame.columns, named or given_columns, s)
         records, bad = records_from_frame(
             frame,
             numbering,
@@ -147,11 +167,53 @@ def load_consent(
         if bad.height == frame.height:
             raise InputError(_no_usable_row(s, frame, bad, columns, default_region))
         parts.append(records)
-        files.append(ConsentFile(name, frame.height, bad.height))
+        read = (
+            ("phone", columns.phone),
+            ("consent", columns.given),
+            ("revoked", columns.revoked if columns.revoked in frame.columns else None),
+            ("source", columns.source if columns.source in frame.columns else None),
+        )
+        files.append(ConsentFile(name, frame.height, bad.height, read, found))
     records = (
         pl.concat(parts).sort("key", maintain_order=True) if parts else pl.DataFrame(schema=SCHEMA)
     )
     return records, files
+
+
+def consent_columns(
+    header: list[str], columns: ConsentColumns, source: str
+) -> tuple[ConsentColumns, tuple[str, ...]]:
+    """The columns of a consent file with `header`, from the names asked
+    (`columns`): each name as it is, or, when it is the default name and the
+    file lacks it, the one header people write for that use (`Numéro`, `Date
+    du consentement`, `Date de retrait`, `Origine`...: io.headers); and the
+    uses (setting keys) found so. A named column the file lacks raises
+    InputError (a revocation column silently missing would call people who
+    withdrew their consent); two recognised headers of one use raise
+    AmbiguousColumn."""
+    default = ConsentColumns()
+    name = Path(source).name
+    found = []
+    chosen: dict[str, str] = {}
+    for key, asked, fallback, names, use, optional in (
+        ("phone", columns.phone, default.phone, CONSENT_PHONE_NAMES, "phone number", False),
+        ("consent", columns.given, default.given, CONSENT_GIVEN_NAMES, "consent date", False),
+        ("revoked", columns.revoked, default.revoked, CONSENT_REVOKED_NAMES, "revocation", True),
+        ("source", columns.source, default.source, CONSENT_SOURCE_NAMES, "source", True),
+    ):
+        column, by_name = column_for(header, asked, fallback, names, path=source, use=use, key=key)
+        if by_name:
+            found.append(key)
+        if column not in header and not (optional and column == fallback):
+            raise InputError(
+                f"{name}: no {use} column {column!r} ({describe_columns(header)})."
+                f" Name it for this file: --consent '{source}::{key}=NAME'."
+            )
+        chosen[key] = column
+    return (
+        ConsentColumns(chosen["phone"], chosen["consent"], chosen["revoked"], chosen["source"]),
+        tuple(found),
+    )
 
 
 def _no_usable_row(

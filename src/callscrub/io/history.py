@@ -18,6 +18,12 @@ import polars as pl
 from callscrub.core.call_times import parse_times
 from callscrub.core.history import SCHEMA, History
 from callscrub.errors import InputError, describe_columns
+from callscrub.io.headers import (
+    HISTORY_OUTCOME_NAMES,
+    HISTORY_PHONE_NAMES,
+    HISTORY_TIME_NAMES,
+    column_for,
+)
 from callscrub.io.readers import read_table
 from callscrub.phone import normalise as numbers
 from callscrub.rules.load import numbering_pack
@@ -105,28 +111,36 @@ def load_history(
     encoding: str | None = None,
     encodings: Sequence[str | None] | None = None,
     sheets: Sequence[str | None] | None = None,
+    file_columns: Sequence[HistoryColumns | None] | None = None,
 ) -> History:
     """The attempts of every history file in `sources`, read as --history reads
     them. InputError for a file with unreadable rows, unless `skip_bad` (then
     they are left out and counted per file in `History.files`). `encodings`
     gives each file's own encoding (None: `encoding`), `sheets` each workbook's
-    sheet (None: the first)."""
+    sheet (None: the first), `file_columns` each file's own column names
+    (None: `columns`); a default name the file lacks is looked for under the
+    headers dialers write (history_columns)."""
     parts = []
     files: list[dict[str, object]] = []
     own = list(encodings) if encodings is not None else [None] * len(sources)
     own_sheets = list(sheets) if sheets is not None else [None] * len(sources)
-    for source, file_encoding, sheet in zip(sources, own, own_sheets, strict=True):
+    own_columns = list(file_columns) if file_columns is not None else [None] * len(sources)
+    for source, file_encoding, sheet, named in zip(
+        sources, own, own_sheets, own_columns, strict=True
+    ):
         table = read_table(source, encoding=file_encoding or encoding, sheet=sheet)
         name = Path(source).name
+        columns_given = named or columns
+        cols, found = history_columns(table.frame.columns, columns_given, source)
         good, bad = attempts_from_frame(
-            table.frame, rules, zone=zone, default_region=default_region, columns=columns, name=name
+            table.frame, rules, zone=zone, default_region=default_region, columns=cols, name=name
         )
         if bad.height and not skip_bad:
             first = ", ".join(str(r) for r in bad["source_row"].head(5).to_list())
             kinds = " and ".join(
                 {
-                    "number": f"an unreadable {columns.phone}",
-                    "time": f"an unreadable {columns.time}",
+                    "number": f"an unreadable {cols.phone}",
+                    "time": f"an unreadable {cols.time}",
                 }[k]
                 for k in sorted(set(bad["what"].to_list()))
             )
@@ -137,6 +151,51 @@ def load_history(
                 "or pass --skip-bad-history to leave them out (they are counted in the summary)."
             )
         parts.append(good)
-        files.append({"file": name, "rows": table.frame.height, "bad_rows_skipped": bad.height})
+        files.append(
+            {
+                "file": name,
+                "rows": table.frame.height,
+                "bad_rows_skipped": bad.height,
+                "columns": {
+                    "phone": cols.phone,
+                    "time": cols.time,
+                    "outcome": cols.outcome if cols.outcome in table.frame.columns else None,
+                },
+                "recognised": list(found),
+            }
+        )
     attempts = pl.concat(parts) if parts else pl.DataFrame(schema=SCHEMA)
     return History(attempts, files)
+
+
+def history_columns(
+    header: list[str], columns: HistoryColumns, source: str
+) -> tuple[HistoryColumns, tuple[str, ...]]:
+    """The columns of a history file with `header`, from the names asked
+    (`columns`): each name as it is, or, when it is the default name and the
+    file lacks it, the one header a dialer writes for that use (VICIdial's
+    phone_number, call_date, status; `Numéro`, `Date/heure`, `Résultat`...:
+    io.headers). Also the uses found so. A named phone or time column the file
+    lacks, or a named outcome column (an outcome column silently missing would
+    ignore refusals), raises InputError; two recognised headers of one use
+    raise AmbiguousColumn."""
+    default = HistoryColumns()
+    name = Path(source).name
+    found = []
+    chosen: dict[str, str] = {}
+    for key, asked, fallback, names, use in (
+        ("phone", columns.phone, default.phone, HISTORY_PHONE_NAMES, "phone number"),
+        ("time", columns.time, default.time, HISTORY_TIME_NAMES, "attempt time"),
+        ("outcome", columns.outcome, default.outcome, HISTORY_OUTCOME_NAMES, "outcome"),
+    ):
+        column, by_name = column_for(header, asked, fallback, names, path=source, use=use, key=key)
+        if by_name:
+            found.append(key)
+        if column not in header and (key != "outcome" or column != default.outcome):
+            raise InputError(
+                f"{name}: no {use} column {column!r} ({describe_columns(header)})."
+                f" Name it for this file, --history '{source}::{key}=NAME',"
+                f" or for every file, --history-{key}-column NAME."
+            )
+        chosen[key] = column
+    return HistoryColumns(chosen["phone"], chosen["time"], chosen["outcome"]), tuple(found)

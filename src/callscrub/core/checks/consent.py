@@ -44,7 +44,11 @@ from callscrub.rules.model import RuleSet
 # Consent records: the E.164 key, when consent was given and revoked (UTC epoch
 # seconds; revoked_at null when never) and where the record comes from.
 SCHEMA = {"key": pl.Int64, "consent_at": pl.Int64, "revoked_at": pl.Int64, "source": pl.String}
-TRUE_WORDS = ("true", "1", "yes", "y", "oui", "o", "x", "vrai")
+TRUE_WORDS = ("true", "1", "yes", "y", "oui", "o", "x", "vrai", "si", "sì", "vero")
+# The words a yes/no column says "no" with (an empty cell is no too). A value
+# in neither list is read as no, the stricter reading (a contract or an
+# out-of-hours consent lifts checks), and counted (unreadable_boolean).
+FALSE_WORDS = ("false", "0", "no", "n", "non", "faux", "falso")
 # The call_times kinds of a date that was written but cannot be read (empty is no date).
 UNREADABLE_KINDS = ["unparseable", "nonexistent"]
 
@@ -58,6 +62,13 @@ def truthy(column: pl.Expr) -> pl.Expr:
         .is_in(list(TRUE_WORDS))
         .fill_null(False)
     )
+
+
+def unreadable_boolean(column: pl.Expr) -> pl.Expr:
+    """True where a yes/no column holds a value that is neither a yes nor a no
+    word (TRUE_WORDS, FALSE_WORDS, empty): `truthy` reads it as no."""
+    text = column.cast(pl.String).str.strip_chars().str.to_lowercase()
+    return ~text.is_in([*TRUE_WORDS, *FALSE_WORDS, ""]).fill_null(True)
 
 
 @dataclass(frozen=True)
