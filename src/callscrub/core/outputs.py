@@ -271,9 +271,11 @@ def window_detail(rej: pl.DataFrame, juris: Jurisdictions, calendar: Calendar) -
     )
     # The rule of the day, per distinct (place, local date): few, so Python is fine.
     texts = []
+    blocked = set(calendar.holidays.select("territory", "date").iter_rows())
     for territory, day in w.select(TERRITORY, "_local_date").unique().iter_rows():
         version = juris.version(territory, day)
-        windows = juris.windows(territory, day)
+        eve = (territory, day + timedelta(days=1)) in blocked
+        windows = juris.windows(territory, day, before_holiday=eve)
         pack = juris.places[territory].pack
         if version is None:
             text = f"before the first version of rule set {pack}"
@@ -286,6 +288,8 @@ def window_detail(rej: pl.DataFrame, juris: Jurisdictions, calendar: Calendar) -
                 f"{s:%H:%M}-{'24:00' if e == time.max else f'{e:%H:%M}'}" for s, e in windows
             )
             text = f"outside calling hours ({hours})"
+            if eve and version.before_holiday_windows is not None:
+                text += f" on the day before a public holiday ({version.windows_source})"
         texts.append((territory, day, text))
     rule_text = pl.DataFrame(
         texts,
