@@ -554,7 +554,7 @@ def test_refusal_outcome_spellings(fr, outcome, locks):
     # One attempt on Tue Nov 10: a refusal locks until Nov 10 + 60 = Jan 9; otherwise a
     # single attempt leaves room (Nov 24 is the 2nd in its window).
     h = hist((M1, "2026-11-10T11:00:00", outcome))
-    assert h["refused"].to_list() == [locks]
+    assert (h["outcome"] == "refusal").to_list() == [locks]
     o = outcomes(run(fr, campaign([(M1, "2026-11-24T10:00:00")]), history=h))
     if locks:
         assert o[1][0] == "refusal_lockout"
@@ -1050,7 +1050,8 @@ def test_cli_sample_demo_has_pressure_rejections(tmp_path, capsys):
     }
     days: dict[int, list[date]] = {}
     refusals: dict[int, list[date]] = {}
-    for key, at, refused in good.iter_rows():
+    for key, at, outcome in good.iter_rows():
+        refused = outcome == "refusal"
         if key in zone_of:
             d = datetime.fromtimestamp(at, zone_of[key]).date()
             days.setdefault(key, []).append(d)

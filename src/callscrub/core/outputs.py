@@ -21,6 +21,7 @@ from callscrub.core.checks.pre_slot import MAX_LEAD
 from callscrub.core.checks.windows import Calendar, iso_local, with_offset, with_zone_offsets
 from callscrub.core.columns import (
     CC,
+    DNC_DETAIL,
     E164,
     FIRST_ROW,
     LIMIT_DETAIL,
@@ -73,6 +74,7 @@ DETAIL_SCHEMA: dict[str, pl.DataType] = {
     FIRST_ROW: pl.Int64(),
     SLOT_DETAIL: pl.String(),
     LIMIT_DETAIL: pl.String(),
+    DNC_DETAIL: pl.String(),
 }
 
 Parts = Callable[[str, int], Iterator[pl.DataFrame]]
@@ -387,6 +389,7 @@ def rejects_frame(
             "absent from every screened (Bloctel return) file: "
             "not screened, so not known to be callable"
         ),
+        reasons.DO_NOT_CALL: pl.col(DNC_DETAIL),
         reasons.BANNED_SECTOR: pl.col(SLOT_DETAIL),
         reasons.NO_CONSENT: pl.col(SLOT_DETAIL),
         reasons.REGISTRY_EXPIRED: pl.col(SLOT_DETAIL),
@@ -416,6 +419,7 @@ def rejects_frame(
         T0,
         LIMIT_DETAIL,
         FIRST_ROW,
+        DNC_DETAIL,
     )
     positions, texts = [], []
     for value in by_reason.unique().to_list():

@@ -55,6 +55,8 @@ class Limits:
     caps: tuple[Cap, ...]
     refusal_lockout_days: int | None
     label: str  # the version in force, for messages
+    abandoned_wait_hours: int | None = None  # no repeat call this long after an abandoned one
+    abandoned_source: str = ""
 
 
 class Jurisdictions:
@@ -110,7 +112,13 @@ class Jurisdictions:
         caps = version.caps
         if place.subdivision is not None:
             caps = caps + pack.subdivisions[place.subdivision].caps
-        return Limits(caps, version.refusal_lockout_days, version.label)
+        return Limits(
+            caps,
+            version.refusal_lockout_days,
+            version.label,
+            version.abandoned_wait_hours,
+            version.abandoned_source,
+        )
 
     def zones(self, key: str) -> tuple[str, ...]:
         """The IANA zones of a place (a slot must be legal in each)."""

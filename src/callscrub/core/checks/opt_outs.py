@@ -1,0 +1,131 @@
+"""Opt-outs read from the call history: do-not-call requests and refusals.
+
+A do-not-call request ("do not call me again": VICIdial `DNC`, "Ne plus
+appeler") is permanent for that number, in every pack, and no contract lifts
+it (47 CFR 64.1200(d)(3); PECR reg. 21(1)(a); L.221-16): the row is rejected
+`do_not_call`, the same reason as a number on the company's own do-not-call
+list. A refusal of a call does what the pack version in force on the slot's
+date says (rule data): a lock-out (core.checks.pressure) and, where the
+version says so (fr from 2026-08-11, L.221-16 as amended), the end of every
+consent given before it, so that the number needs a consent given after it.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from callscrub.core import reasons
+from callscrub.core.columns import DNC_DETAIL, DO_NOT_CALL, E164, PACK, REASON, SOURCE_ROW
+from callscrub.core.history import DO_NOT_CALL as DNC_CLASS
+from callscrub.core.history import REFUSAL
+from callscrub.rules.model import RuleSet
+
+
+def history_do_not_call(history: pl.DataFrame | None) -> pl.DataFrame:
+    """(key, _dnc_at): each number with a do-not-call request in the history,
+    and its first request (epoch s)."""
+    if history is None:
+        return pl.DataFrame(schema={"key": pl.Int64, "_dnc_at": pl.Int64})
+    return (
+        history.filter(pl.col("outcome") == DNC_CLASS)
+        .group_by("key")
+        .agg(pl.col("at").min().alias("_dnc_at"))
+        .sort("key")
+    )
+
+
+def with_do_not_call(df: pl.DataFrame, requests: pl.DataFrame) -> pl.DataFrame:
+    """Add DO_NOT_CALL: whether the row's number (E164) made a request in `requests`."""
+    return df.with_columns(
+        pl.col(E164).is_in(requests["key"].implode()).fill_null(False).alias(DO_NOT_CALL)
+    )
+
+
+def do_not_call_details(df: pl.DataFrame, requests: pl.DataFrame, zone: str) -> pl.DataFrame:
+    """(SOURCE_ROW, DNC_DETAIL) of the rows rejected `do_not_call` because of
+    a history request (its date in `zone`, the campaign's)."""
+    rows = df.select(SOURCE_ROW, E164, REASON).filter(pl.col(REASON) == reasons.DO_NOT_CALL)
+    if rows.height == 0 or requests.height == 0:
+        return pl.DataFrame(schema={SOURCE_ROW: pl.Int64, DNC_DETAIL: pl.String})
+    local = (
+        pl.from_epoch("_dnc_at", time_unit="s")
+        .dt.replace_time_zone("UTC")
+        .dt.convert_time_zone(zone)
+        .dt.strftime("%Y-%m-%d")
+    )
+    return rows.join(requests, left_on=E164, right_on="key", how="inner").select(
+        SOURCE_ROW,
+        pl.format(
+            "asked not to be called again: a do-not-call outcome in the call history on {} "
+            "(permanent, in every rule set, whatever the contract)",
+            local,
+        ).alias(DNC_DETAIL),
+    )
+
+
+def refusals_revoke_consent(
+    records: pl.DataFrame | None,
+    history: pl.DataFrame | None,
+    df: pl.DataFrame,
+    packs: list[RuleSet],
+    zone: str,
+) -> pl.DataFrame | None:
+    """The consent records with each consent given at or before a later
+    refusal of its number revoked at that refusal, for the numbers (E164 of
+    `df`, routed to PACK) whose pack has a version where a refusal revokes
+    consent. Such a version requires consent, so the records are only read
+    under it. The record's source says which refusal revoked it (its date in
+    `zone`)."""
+    revoking = [p.name for p in packs if any(v.refusal_revokes_consent for v in p.versions)]
+    if records is None or history is None or not revoking or records.height == 0:
+        return records
+    keys = df.filter(pl.col(PACK).cast(pl.String).is_in(revoking)).select(pl.col(E164).alias("key"))
+    refusals = (
+        history.filter(pl.col("outcome") == REFUSAL)
+        .join(keys.unique(), on="key", how="semi")
+        .select("key", pl.col("at").alias("_refusal_at"))
+        .sort("_refusal_at")
+    )
+    if refusals.height == 0:
+        return records
+    indexed = records.with_row_index("_record")
+    given = indexed.filter(pl.col("consent_at").is_not_null()).sort("consent_at")
+    # The first refusal at or after each consent (a consent and a refusal at
+    # the same instant: the refusal came after the consent it refuses).
+    hit = given.join_asof(
+        refusals,
+        left_on="consent_at",
+        right_on="_refusal_at",
+        by="key",
+        strategy="forward",
+        check_sortedness=False,
+    ).select("_record", "_refusal_at")
+    when = (
+        pl.from_epoch("_refusal_at", time_unit="s")
+        .dt.replace_time_zone("UTC")
+        .dt.convert_time_zone(zone)
+        .dt.strftime("%Y-%m-%d %H:%M")
+    )
+    revoked_by = pl.col("_refusal_at").is_not_null() & (
+        pl.col("revoked_at").is_null() | (pl.col("_refusal_at") < pl.col("revoked_at"))
+    )
+    return (
+        indexed.join(hit, on="_record", how="left", maintain_order="left")
+        .with_columns(
+            pl.when(revoked_by)
+            .then(pl.col("_refusal_at"))
+            .otherwise(pl.col("revoked_at"))
+            .alias("revoked_at"),
+            pl.when(revoked_by)
+            .then(
+                pl.format(
+                    "{}; revoked by a refusal in the call history on {}",
+                    pl.col("source").fill_null("consent record"),
+                    when,
+                )
+            )
+            .otherwise(pl.col("source"))
+            .alias("source"),
+        )
+        .select(records.columns)
+    )
