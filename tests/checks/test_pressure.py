@@ -40,7 +40,8 @@ from hypothesis import strategies as st
 from callscrub import cli
 from callscrub.core.checks import pressure
 from callscrub.rules.load import load_rules
-from conftest import PARIS, campaign, history_of, run
+from conftest import PARIS, campaign, consent_for, history_of
+from conftest import run as _run
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "sample_data"
@@ -94,6 +95,24 @@ def lock_allowed(detail: str) -> str:
 
 
 FR = load_rules("fr")
+
+
+def run(rules, frame, registries=None, *, history=None, consent="all", **options):
+    """conftest.run, for the limits alone: every campaign number has an old
+    consent and, when the history holds refusals, a new consent given just
+    after each one (from 2026-08-11 a refusal revokes the consents given
+    before it: tests/checks/test_opt_outs.py), so that a refused number is
+    held back by the lock-out, not by a missing consent."""
+    if isinstance(consent, str) and history is not None and history.height:
+        again = history.filter(pl.col("outcome") == "refusal").select(
+            "key",
+            (pl.col("at") + 1).alias("consent_at"),
+            pl.lit(None, pl.Int64).alias("revoked_at"),
+            pl.lit("test: consent given again after the refusal").alias("source"),
+        )
+        phones = frame[options.get("phone_column", "phone")]
+        consent = pl.concat([consent_for(phones, rules), again])
+    return _run(rules, frame, registries, history=history, consent=consent, **options)
 
 
 # Three history attempts early in November (weekdays, 11:00 Paris).

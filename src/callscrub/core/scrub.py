@@ -217,7 +217,7 @@ def scrub(
     require_consent_data(df, juris, records, now_s, int(options.horizon.total_seconds()))
     # Where a refusal revokes consent (fr from 2026-08-11), a consent given
     # before a refusal of its number ends at that refusal.
-    records = refusals_revoke_consent(records, history, df, packs, options.campaign_tz)
+    records = refusals_revoke_consent(records, history, df, juris, options.campaign_tz)
 
     on_phase("joining registries")
     requests = history_do_not_call(history)

@@ -15,10 +15,11 @@ from __future__ import annotations
 import polars as pl
 
 from callscrub.core import reasons
+from callscrub.core.checks.consent import local_day_bounds
 from callscrub.core.columns import DNC_DETAIL, DO_NOT_CALL, E164, PACK, REASON, SOURCE_ROW
 from callscrub.core.history import DO_NOT_CALL as DNC_CLASS
 from callscrub.core.history import REFUSAL
-from callscrub.rules.model import RuleSet
+from callscrub.rules.jurisdiction import Jurisdictions
 
 
 def history_do_not_call(history: pl.DataFrame | None) -> pl.DataFrame:
@@ -67,25 +68,37 @@ def refusals_revoke_consent(
     records: pl.DataFrame | None,
     history: pl.DataFrame | None,
     df: pl.DataFrame,
-    packs: list[RuleSet],
+    juris: Jurisdictions,
     zone: str,
 ) -> pl.DataFrame | None:
     """The consent records with each consent given at or before a later
     refusal of its number revoked at that refusal, for the numbers (E164 of
     `df`, routed to PACK) whose pack has a version where a refusal revokes
-    consent. Such a version requires consent, so the records are only read
-    under it. The record's source says which refusal revoked it (its date in
-    `zone`)."""
-    revoking = [p.name for p in packs if any(v.refusal_revokes_consent for v in p.versions)]
-    if records is None or history is None or not revoking or records.height == 0:
+    consent, and for the refusals made from that version's first day on (an
+    earlier refusal only starts the lock-out of its own version). Such a
+    version requires consent, so the records are only read under it. The
+    first day starts at its earliest midnight among the pack's routed zones
+    (consent.local_day_bounds): a refusal that may fall on it counts. The
+    record's source says which refusal revoked it (its date in `zone`)."""
+    if records is None or history is None or records.height == 0:
         return records
-    keys = df.filter(pl.col(PACK).cast(pl.String).is_in(revoking)).select(pl.col(E164).alias("key"))
-    refusals = (
-        history.filter(pl.col("outcome") == REFUSAL)
-        .join(keys.unique(), on="key", how="semi")
-        .select("key", pl.col("at").alias("_refusal_at"))
-        .sort("_refusal_at")
-    )
+    parts = []
+    for name, pack in juris.packs.items():
+        first = min(
+            (v.valid_from for v in pack.versions if v.refusal_revokes_consent), default=None
+        )
+        if first is None:
+            continue
+        since = local_day_bounds(juris, name, first)[0]
+        keys = df.filter(pl.col(PACK).cast(pl.String) == name).select(pl.col(E164).alias("key"))
+        parts.append(
+            history.filter((pl.col("outcome") == REFUSAL) & (pl.col("at") >= since))
+            .join(keys.unique(), on="key", how="semi")
+            .select("key", pl.col("at").alias("_refusal_at"))
+        )
+    if not parts:
+        return records
+    refusals = pl.concat(parts).sort("_refusal_at")
     if refusals.height == 0:
         return records
     indexed = records.with_row_index("_record")
