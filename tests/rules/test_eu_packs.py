@@ -21,6 +21,7 @@ Day moved from Sunday 6) in Madrid, not in Catalonia.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -216,3 +217,82 @@ def test_spain_regional_holidays_by_landline_province_union_for_mobiles() -> Non
         "2026-12-09T09:00:00+01:00",
         "2026-12-07T10:00:00+01:00",
     ]
+
+
+# ================================================================ rules show / list / explain
+
+
+def test_rules_show_lists_every_rule_with_its_citation(capsys) -> None:
+    from callscrub import cli
+
+    assert cli.run(["rules", "show", "fr", "--at", "2026-12-01", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    rules = {r["rule"]: r for r in data["rules"]}
+    for name in (
+        "version",
+        "calling windows",
+        "attempt caps",
+        "refusal (history outcome)",
+        "do-not-call request (history outcome)",
+        "consent",
+        "public holidays",
+        "local holidays",
+        "registry freshness",
+        "sector energy-renovation",
+        "sector home-adaptation",
+        "caller ID",
+    ):
+        assert name in rules, name
+        assert rules[name]["source"] not in ("", "-"), name
+    assert rules["refusal (history outcome)"]["what"] == (
+        "no contact for 60 days; revokes every consent given before it"
+    )
+    assert "L.221-16" in rules["refusal (history outcome)"]["source"]
+    # Before 2026-08-11 a refusal only locks 60 days.
+    assert cli.run(["rules", "show", "fr", "--at", "2026-08-10", "--json"]) == 0
+    before = {r["rule"]: r for r in json.loads(capsys.readouterr().out)["rules"]}
+    assert before["refusal (history outcome)"]["what"] == "no contact for 60 days"
+    # The text form prints the same table.
+    assert cli.run(["rules", "show", "uk-pecr", "--at", "2026-12-01"]) == 0
+    text = capsys.readouterr().out
+    assert "abandoned call (history outcome)\tno repeat call within 72 hours\tOfcom" in text
+    assert "sector claims-management\tconsent required from 2018-09-08" in text
+
+
+def test_rules_list_shows_each_packs_versions(capsys) -> None:
+    from callscrub import cli
+
+    assert cli.run(["rules", "list", "--at", "2026-12-01"]) == 0
+    rows = {
+        line.split("\t")[0]: line.split("\t")
+        for line in capsys.readouterr().out.splitlines()
+        if "\t" in line
+    }
+    assert rows["it"][4] == (
+        "Assocontact code from 2004-01-01 until 2024-09-27; "
+        "Garante code of conduct 2024 from 2024-09-28"
+    )
+    assert rows["es"][4].endswith("TRLGDCU 96.2 and LGTel 66.1.b consent from 2023-06-29")
+
+
+def test_explain_an_italian_number_the_day_before_a_holiday(capsys) -> None:
+    from callscrub import cli
+
+    code = cli.run(
+        [
+            "explain",
+            "+39 06 1234 5610",
+            "--rules",
+            "it",
+            "--at",
+            "2026-12-07T19:30:00+01:00",
+            "--json",
+        ]
+    )
+    assert code == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["legal"] is False
+    assert data["forbidden_by"][0]["why"].startswith("outside calling hours 10:00-19:00")
+    assert data["next_legal_slots"][0]["from"] == "2026-12-09T09:00:00+01:00"
+    names = [r["rule"] for r in data["rules"]]
+    assert "day before a public holiday" in names and "registry freshness" in names
