@@ -422,8 +422,9 @@ def scrub_command(
         typer.Option(
             "--sector",
             metavar="SECTOR",
-            help="Campaign sector; a banned one (energy-renovation, home-adaptation)"
-            " rejects every row without a current contract.",
+            help="Campaign sector, as the rule packs name them: a banned one (fr"
+            " energy-renovation, home-adaptation; uk-pecr pension) rejects every row without"
+            " a current contract; one requiring consent (uk-pecr claims-management) needs it.",
         ),
     ] = None,
     caller_id: Annotated[
@@ -663,7 +664,7 @@ def validate(args: ScrubArgs) -> Plan:
     if args.sector is not None and args.sector not in sectors:
         raise UsageError(
             f"--sector {args.sector!r}: not a sector the rule packs know"
-            f" (banned sectors: {', '.join(sectors) or 'none'}). Leave it out for other sectors."
+            f" (sectors: {', '.join(sectors) or 'none'}). Leave it out for other sectors."
         )
     return Plan(
         args=args,
