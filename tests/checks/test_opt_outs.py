@@ -385,3 +385,29 @@ def test_uk_pension_banned_and_claims_management_needs_consent(tmp_path: Path) -
         out[sector] = _reasons(d)
     assert out["pension"] == {1: "banned_sector", 2: "banned_sector"}
     assert out["claims-management"] == {2: "no_consent"}
+
+
+@pytest.mark.no_auto_consent
+def test_uk_claims_management_without_consent_data_stops_the_run(tmp_path: Path, capsys) -> None:
+    camp = tmp_path / "campaign.csv"
+    camp.write_text("phone,call_at\n+442079460110,2026-12-07T10:00:00+00:00\n", encoding="utf-8")
+    argv = [
+        "scrub",
+        str(camp),
+        "--no-registry",
+        "--rules",
+        "uk-pecr",
+        "--out",
+        str(tmp_path / "clean.csv"),
+        "--rejects",
+        str(tmp_path / "rejects.csv"),
+        "--now",
+        "2026-12-01T08:00:00+00:00",
+        "--quiet",
+        "--no-manifest",
+    ]
+    assert cli.run([*argv, "--sector", "claims-management"]) == 3
+    err = capsys.readouterr().err
+    assert "rule set uk-pecr requires consent" in err and "claims-management" in err
+    assert not (tmp_path / "clean.csv").exists()
+    assert cli.run([*argv, "--sector", "pension"]) == 0  # banned: no consent data needed

@@ -40,6 +40,7 @@ from callscrub.core.checks.opt_outs import (
     do_not_call_details,
     history_do_not_call,
     refusals_revoke_consent,
+    require_sector_consent,
     with_do_not_call,
 )
 from callscrub.core.checks.pre_slot import pre_slot_reasons
@@ -218,6 +219,7 @@ def scrub(
     # Where a refusal revokes consent (fr from 2026-08-11), a consent given
     # before a refusal of its number ends at that refusal.
     records = refusals_revoke_consent(records, history, df, juris, options.campaign_tz)
+    require_sector_consent(df, juris, records, options.sector, int(options.horizon.total_seconds()))
 
     on_phase("joining registries")
     requests = history_do_not_call(history)

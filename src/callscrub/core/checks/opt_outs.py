@@ -16,9 +16,20 @@ import polars as pl
 
 from callscrub.core import reasons
 from callscrub.core.checks.consent import local_day_bounds
-from callscrub.core.columns import DNC_DETAIL, DO_NOT_CALL, E164, PACK, REASON, SOURCE_ROW
+from callscrub.core.columns import (
+    CONTRACT,
+    DNC_DETAIL,
+    DO_NOT_CALL,
+    E164,
+    PACK,
+    REASON,
+    SOURCE_ROW,
+    T0,
+    TIME_KIND,
+)
 from callscrub.core.history import DO_NOT_CALL as DNC_CLASS
 from callscrub.core.history import REFUSAL
+from callscrub.errors import ConsentRequired
 from callscrub.rules.jurisdiction import Jurisdictions
 
 
@@ -142,3 +153,32 @@ def refusals_revoke_consent(
         )
         .select(records.columns)
     )
+
+
+def require_sector_consent(
+    df: pl.DataFrame,
+    juris: Jurisdictions,
+    records: pl.DataFrame | None,
+    sector: str | None,
+    horizon_s: int,
+) -> None:
+    """Raise ConsentRequired when the campaign's `sector` requires consent
+    under some row's pack (uk-pecr claims management), no consent data was
+    given (`records` None) and a row of that pack without a current contract
+    can be called on or after the sector rule's first day: the same stop as a
+    pack version requiring consent, rather than rejecting every row."""
+    if records is not None or sector is None:
+        return
+    for name, pack in juris.packs.items():
+        rule = pack.banned_sectors.get(sector)
+        if rule is None or rule.requires != "consent":
+            continue
+        start = local_day_bounds(juris, name, rule.since)[0]
+        rows = df.filter(
+            (pl.col(PACK).cast(pl.String) == name)
+            & ~pl.col(CONTRACT)
+            & (pl.col(TIME_KIND) == "ok")
+            & (pl.col(T0) + horizon_s >= start)
+        ).height
+        if rows:
+            raise ConsentRequired(name, rule.since, f"sector {sector}: {rule.source}", rows)
