@@ -112,8 +112,15 @@ def refusals_revoke_consent(
     refusals = pl.concat(parts).sort("_refusal_at")
     if refusals.height == 0:
         return records
-    indexed = records.with_row_index("_record")
-    given = indexed.filter(pl.col("consent_at").is_not_null()).sort("consent_at")
+    # Only the records of refused numbers are looked at (a few among millions);
+    # the two columns that change are rewritten at those rows alone.
+    at = records["key"].is_in(refusals["key"].unique().implode()).fill_null(False).arg_true()
+    if len(at) == 0:
+        return records
+    mine = records.select("key", "consent_at", "revoked_at", "source").gather(at)
+    given = (
+        mine.with_row_index("_record").filter(pl.col("consent_at").is_not_null()).sort("consent_at")
+    )
     # The first refusal at or after each consent (a consent and a refusal at
     # the same instant: the refusal came after the consent it refuses).
     hit = given.join_asof(
@@ -123,36 +130,31 @@ def refusals_revoke_consent(
         by="key",
         strategy="forward",
         check_sortedness=False,
-    ).select("_record", "_refusal_at")
+    ).filter(
+        pl.col("_refusal_at").is_not_null()
+        & (pl.col("revoked_at").is_null() | (pl.col("_refusal_at") < pl.col("revoked_at")))
+    )
+    if hit.height == 0:
+        return records
     when = (
         pl.from_epoch("_refusal_at", time_unit="s")
         .dt.replace_time_zone("UTC")
         .dt.convert_time_zone(zone)
         .dt.strftime("%Y-%m-%d %H:%M")
     )
-    revoked_by = pl.col("_refusal_at").is_not_null() & (
-        pl.col("revoked_at").is_null() | (pl.col("_refusal_at") < pl.col("revoked_at"))
+    changed = hit.select(
+        "_record",
+        "_refusal_at",
+        pl.format(
+            "{}; revoked by a refusal in the call history on {}",
+            pl.col("source").fill_null("consent record"),
+            when,
+        ).alias("_source"),
     )
-    return (
-        indexed.join(hit, on="_record", how="left", maintain_order="left")
-        .with_columns(
-            pl.when(revoked_by)
-            .then(pl.col("_refusal_at"))
-            .otherwise(pl.col("revoked_at"))
-            .alias("revoked_at"),
-            pl.when(revoked_by)
-            .then(
-                pl.format(
-                    "{}; revoked by a refusal in the call history on {}",
-                    pl.col("source").fill_null("consent record"),
-                    when,
-                )
-            )
-            .otherwise(pl.col("source"))
-            .alias("source"),
-        )
-        .select(records.columns)
-    )
+    rows = at.gather(changed["_record"])
+    revoked = records["revoked_at"].clone().scatter(rows, changed["_refusal_at"])
+    source = records["source"].cast(pl.String).clone().scatter(rows, changed["_source"])
+    return records.with_columns(revoked, source.cast(records.schema["source"]))
 
 
 def require_sector_consent(
