@@ -296,3 +296,15 @@ def test_explain_an_italian_number_the_day_before_a_holiday(capsys) -> None:
     assert data["next_legal_slots"][0]["from"] == "2026-12-09T09:00:00+01:00"
     names = [r["rule"] for r in data["rules"]]
     assert "day before a public holiday" in names and "registry freshness" in names
+
+
+def test_rules_show_es_lists_regional_holidays(capsys) -> None:
+    from callscrub import cli
+
+    assert cli.run(["rules", "show", "es", "--at", "2026-06-01", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    where = {h["where"] for h in data["holidays"] if h["date"] == "2026-06-24"}
+    assert "CT (regional)" in where and "MD (regional)" not in where
+    rules = {r["rule"]: r for r in data["rules"]}
+    assert "municipal holidays are not applied" in rules["regional holidays"]["source"]
+    assert "66.1.b" in rules["consent"]["source"]

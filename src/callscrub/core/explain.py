@@ -320,6 +320,14 @@ def pack_details(pack: RuleSet, at: date) -> dict[str, Any]:
                     "where": f"{t.label} (local)",
                 }
             )
+    # Regional holidays (Spain): each region's own, beyond the national ones.
+    for code in sorted({c for codes in pack.place_subdivisions.values() for c in codes}):
+        if country is None:
+            break
+        regional = holidays_pkg.country_holidays(country, subdiv=code, years=at.year)
+        for d, name in sorted(regional.items()):
+            if d not in national:
+                hol.append({"date": d.isoformat(), "name": name, "where": f"{code} (regional)"})
     for code, sub in pack.subdivisions.items():
         if sub.ban_holidays and pack.holiday_country:
             for d, name in sorted(
