@@ -18,9 +18,11 @@ import polars as pl
 
 from callscrub.core.call_times import parse_times
 from callscrub.core.history import (
+    OTHER,
     OUTCOME,
     REFUSAL,
     SCHEMA,
+    STRICTNESS,
     History,
     OutcomeVocabulary,
     fold_outcome,
@@ -58,11 +60,16 @@ def vocabulary_for(
     """The built-in outcome vocabulary, the packs' refusal words and the
     `declared` (word, class) pairs (OutcomeConflict for a word they would weaken)."""
     _, pack_refusals = _numbering_and_outcomes(rules)
-    return (
-        OutcomeVocabulary.builtin()
-        .declared((w, REFUSAL) for w in sorted(pack_refusals))
-        .declared(declared)
-    )
+    builtin = OutcomeVocabulary.builtin()
+    # A pack's refusal words only add: one the vocabulary holds as a stricter
+    # class (a do-not-call request) stays there.
+    added = [
+        (w, REFUSAL)
+        for w in sorted(pack_refusals)
+        if STRICTNESS.get(builtin.words.get(fold_outcome(w), OTHER), 0) <= STRICTNESS[REFUSAL]
+        and fold_outcome(w)
+    ]
+    return builtin.declared(added).declared(declared)
 
 
 def unrecognised_outcomes(outcomes: pl.Series, vocabulary: OutcomeVocabulary) -> dict[str, int]:
