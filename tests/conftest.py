@@ -125,10 +125,52 @@ def _with_consent_file(argv: list[str], directory: Path) -> list[str]:
     if len(keys) == 0:  # no valid number, none to consent: a header-only file is refused
         return argv
     path = directory / f"consent_{abs(hash(campaign_path))}.csv"
-    pl.DataFrame(
+    records = pl.DataFrame(
         {"phone": ("+" + keys.cast(pl.String)), "consent_at": ["2000-01-01T00:00:00"] * len(keys)}
-    ).write_csv(path)
+    )
+    pl.concat([records, _consent_after_refusals(argv)]).write_csv(path)
     return [*argv, "--consent", str(path)]
+
+
+def _consent_after_refusals(argv: list[str]) -> pl.DataFrame:
+    """Consent given again one second after each refusal in the run's --history
+    files: from 2026-08-11 a refusal revokes the consents given before it
+    (tests/checks/test_opt_outs.py), and a test of the limits wants the
+    refused number held back by its lock-out, not by a missing consent."""
+    from callscrub.errors import CallscrubError
+    from callscrub.io.history import HistoryColumns, load_history
+    from callscrub.rules.load import load_packs
+
+    def flag(name: str, default: str) -> str:
+        return argv[argv.index(name) + 1] if name in argv else default
+
+    files = [argv[i + 1] for i, a in enumerate(argv[:-1]) if a == "--history"]
+    empty = pl.DataFrame(schema={"phone": pl.String, "consent_at": pl.String})
+    if not files:
+        return empty
+    try:
+        history = load_history(
+            files,
+            load_packs(flag("--rules", "fr")),
+            zone="Europe/Paris",
+            default_region=flag("--default-region", "FR").upper(),
+            columns=HistoryColumns(
+                flag("--history-phone-column", "phone"),
+                flag("--history-time-column", "called_at"),
+                flag("--history-outcome-column", "outcome"),
+            ),
+            skip_bad=True,
+        )
+    except (CallscrubError, ValueError):
+        return empty  # the test is about a broken history: let the CLI say so
+    refusals = history.attempts.filter(pl.col("outcome") == "refusal")
+    return refusals.select(
+        ("+" + pl.col("key").cast(pl.String)).alias("phone"),
+        (
+            pl.from_epoch(pl.col("at") + 1, time_unit="s").dt.strftime("%Y-%m-%dT%H:%M:%S")
+            + "+00:00"
+        ).alias("consent_at"),
+    )
 
 
 _AUTO_CONSENT = {"on": True}

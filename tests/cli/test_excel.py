@@ -219,8 +219,10 @@ def test_every_input_role_reads_a_workbook(tmp_path: Path) -> None:
     )
     assert code == 0, err
     rejects = texts(tmp_path / "rejects.csv")
+    # The refusal read from the history workbook (2026-12-01) revokes the
+    # consent given before it (fr, from 2026-08-11): no_consent, not kept.
     assert dict(zip(rejects["phone"], rejects["reason"], strict=True)) == {
-        "0612345678": "refusal_lockout",
+        "0612345678": "no_consent",
         "0612345679": "registry",
     }
     read = json.loads((tmp_path / "s.json").read_text("utf-8"))["inputs"]

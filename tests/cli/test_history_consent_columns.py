@@ -114,7 +114,9 @@ def test_a_vicidial_log_and_a_french_export_read_without_options(
     ), err
     assert _reasons(tmp_path) == {
         "C0": "attempt_cap",  # 2 VICIdial + 2 French attempts in the 30 days
-        "C1": "refusal_lockout",  # "Refus" in the French export's Résultat
+        # "Refus" in the French export's Résultat: made after 2026-08-11, it
+        # revokes the consent given before it (and would lock the number out).
+        "C1": "no_consent",
         "C2": "kept",
         "C3": "kept",
         "C4": "kept",
@@ -158,7 +160,9 @@ def test_history_columns_named_per_file(tmp_path: Path, capsys: pytest.CaptureFi
     )
     assert cli_main(argv) == 0, capsys.readouterr().err
     reasons = _reasons(tmp_path)
-    assert (reasons["C0"], reasons["C1"]) == ("attempt_cap", "refusal_lockout")
+    # C1's refusal, read from the file's own outcome column, revokes its
+    # earlier consent (fr, from 2026-08-11).
+    assert (reasons["C0"], reasons["C1"]) == ("attempt_cap", "no_consent")
     summary = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
     assert summary["history"]["files"][0]["columns"]["phone"] == "lead_tel"
     assert summary["history"]["files"][1]["columns"]["outcome"] == "Qualif"

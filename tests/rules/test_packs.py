@@ -36,7 +36,7 @@ from conftest import NOW, campaign, history_of, run
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "sample_data"
 RULESETS = ROOT / "src" / "callscrub" / "rules" / "rulesets"
-BUILTIN = ["ca-crtc", "es", "fr", "it-assocontact", "uk-pecr", "us-tcpa"]
+BUILTIN = ["ca-crtc", "es", "fr", "it", "it-assocontact", "uk-pecr", "us-tcpa"]
 
 
 @pytest.fixture(scope="module")
@@ -535,12 +535,12 @@ def test_spain_madrid_windows_weekend_and_holiday(packs) -> None:
         (
             md[0],
             "2026-12-05T10:00:00+01:00",
-            "2026-12-07T09:00:00+01:00",
-        ),  # Saturday -> Monday 09:00
-        (md[1], "2026-12-06T10:00:00+01:00", "2026-12-07T09:00:00+01:00"),  # Sunday -> Monday 09:00
+            "2026-12-09T09:00:00+01:00",
+        ),  # Saturday -> Wed 09:00 (Mon 7: Madrid's holiday for Constitution Day; Tue 8 national)
+        (md[1], "2026-12-06T10:00:00+01:00", "2026-12-09T09:00:00+01:00"),  # Sunday -> Wed 09:00
         (md[2], "2026-12-04T20:59:00+01:00", "2026-12-04T20:59:00+01:00"),  # Friday last minute
-        (md[3], "2026-12-04T21:00:00+01:00", "2026-12-07T09:00:00+01:00"),  # Friday 21:00 -> Monday
-        (md[4], "2026-12-07T08:59:00+01:00", "2026-12-07T09:00:00+01:00"),  # opening
+        (md[3], "2026-12-04T21:00:00+01:00", "2026-12-09T09:00:00+01:00"),  # Friday 21:00 -> Wed
+        (md[4], "2026-12-09T08:59:00+01:00", "2026-12-09T09:00:00+01:00"),  # opening
         (
             md[5],
             "2026-12-08T10:00:00+01:00",
@@ -556,6 +556,8 @@ def test_spain_madrid_windows_weekend_and_holiday(packs) -> None:
 
 
 def test_spain_canary_islands_an_hour_behind_madrid(packs) -> None:
+    # Thursday 10 December 2026: no national or regional holiday (Monday 7 is
+    # Madrid's and other regions' holiday for Constitution Day, Tuesday 8 national).
     canary = numbers_with("+34 928 12 34", 2)
     madrid = numbers_with("+34 91 234 56", 2)
     got = outcomes(
@@ -563,31 +565,31 @@ def test_spain_canary_islands_an_hour_behind_madrid(packs) -> None:
         [
             (
                 canary[0],
-                "2026-12-07T08:30:00+00:00",
+                "2026-12-10T08:30:00+00:00",
             ),  # 08:30 Canary: closed -> 09:00 Canary (= 10:00 Madrid)
-            (madrid[0], "2026-12-07T09:30:00+01:00"),  # same instant, 09:30 Madrid: legal
-            (canary[1], "2026-12-07T20:30:00+00:00"),  # 20:30 Canary: legal
+            (madrid[0], "2026-12-10T09:30:00+01:00"),  # same instant, 09:30 Madrid: legal
+            (canary[1], "2026-12-10T20:30:00+00:00"),  # 20:30 Canary: legal
             (
                 madrid[1],
-                "2026-12-07T21:30:00+01:00",
-            ),  # same instant, closed in Madrid; Tue 8 holiday -> Wed 09:00
+                "2026-12-10T21:30:00+01:00",
+            ),  # same instant, closed in Madrid -> Fri 09:00
             (
                 "+34 612 34 56 78",
-                "2026-12-07T09:00:00+01:00",
+                "2026-12-10T09:00:00+01:00",
             ),  # mobile: both zones -> 09:00 Canary = 10:00 Madrid
         ],
         campaign_tz="Europe/Madrid",
     )
     assert all(r["kept"] for r in got)
     assert [(r["callee_tz"], r["callee_local_time"], r["call_at"]) for r in got] == [
-        ("Atlantic/Canary", "2026-12-07T09:00:00+00:00", "2026-12-07T10:00:00+01:00"),
-        ("Europe/Madrid", "2026-12-07T09:30:00+01:00", "2026-12-07T09:30:00+01:00"),
-        ("Atlantic/Canary", "2026-12-07T20:30:00+00:00", "2026-12-07T21:30:00+01:00"),
-        ("Europe/Madrid", "2026-12-09T09:00:00+01:00", "2026-12-09T09:00:00+01:00"),
+        ("Atlantic/Canary", "2026-12-10T09:00:00+00:00", "2026-12-10T10:00:00+01:00"),
+        ("Europe/Madrid", "2026-12-10T09:30:00+01:00", "2026-12-10T09:30:00+01:00"),
+        ("Atlantic/Canary", "2026-12-10T20:30:00+00:00", "2026-12-10T21:30:00+01:00"),
+        ("Europe/Madrid", "2026-12-11T09:00:00+01:00", "2026-12-11T09:00:00+01:00"),
         (
             "Atlantic/Canary|Europe/Madrid",
-            "2026-12-07T09:00:00+00:00|2026-12-07T10:00:00+01:00",
-            "2026-12-07T10:00:00+01:00",
+            "2026-12-10T09:00:00+00:00|2026-12-10T10:00:00+01:00",
+            "2026-12-10T10:00:00+01:00",
         ),
     ]
 
@@ -722,7 +724,9 @@ caps = [{ count = 1, days = 7 }]
 
 
 def es_text() -> str:
-    return (RULESETS / "es.toml").read_text(encoding="utf-8")
+    """A small valid pack to break: the one-version Spanish pack as it was
+    before consent and regional holidays (the built-in es now has two versions)."""
+    return (Path(__file__).parent / "simple_es.toml").read_text(encoding="utf-8")
 
 
 @pytest.fixture
@@ -1156,10 +1160,11 @@ def test_rules_list_shows_six_packs_with_versions(capsys) -> None:
     versions = {r[0]: r[2] for r in rows}
     assert versions == {
         "ca-crtc": "CRTC Telemarketing Rules",
-        "es": "TRLGDCU 96.2 (Ley 11/2022)",
+        "es": "TRLGDCU 96.2 and LGTel 66.1.b consent",  # consent required since 2023-06-29
         "fr": "D.223-9 and L.223-1 opt-in",  # the opt-in version, in force since 2026-08-11
+        "it": "Garante code of conduct 2024",  # since 2024-09-28
         "it-assocontact": "Assocontact code",
-        "uk-pecr": "PECR 2003",
+        "uk-pecr": "PECR 2003 and Ofcom persistent misuse statement",  # since 2017-03-01
         "us-tcpa": "TCPA 47 CFR 64.1200(c)(1)",
     }
     territories = {r[0]: r[1] for r in rows}
@@ -1173,7 +1178,7 @@ def test_rules_list_before_a_pack_exists(capsys) -> None:
     items = {i["name"]: i["version"] for i in json.loads(capsys.readouterr().out)}
     assert items["fr"] == "none in force (first from 2023-03-01)"
     assert items["es"] == "none in force (first from 2022-06-29)"
-    assert items["uk-pecr"] == "PECR 2003"
+    assert items["uk-pecr"] == "PECR 2003 and Ofcom persistent misuse statement"
 
 
 def test_rules_show_fr(capsys) -> None:

@@ -53,6 +53,25 @@ def _lines(s: dict[str, Any]) -> list[tuple[str, str]]:
         skipped = sum(int(f["bad_rows_skipped"]) for f in h["files"])
         extra = f", {skipped:,} bad rows skipped" if skipped else ""
         rows.append(("history", f"{h['rows']:,} attempts for {h['numbers']:,} numbers{extra}"))
+        classes = {k: v for k, v in (h.get("outcomes") or {}).items() if v}
+        if classes:
+            rows.append(
+                (
+                    "history outcomes",
+                    ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in classes.items()),
+                )
+            )
+        unknown = h.get("unrecognised_outcomes") or {}
+        if unknown:
+            shown = ", ".join(f"{w!r} ({n:,})" for w, n in list(unknown.items())[:10])
+            more = f" and {len(unknown) - 10} more" if len(unknown) > 10 else ""
+            rows.append(
+                (
+                    "unrecognised outcomes",
+                    f"{shown}{more}: counted as attempts only; declare them with"
+                    " --refusal-outcome / --dnc-outcome if they are opt-outs",
+                )
+            )
     checks = s.get("checks") or {}
     unreadable = {f["file"]: f["unreadable_rows"] for f in checks.get("consent_records") or []}
     sources = [

@@ -87,3 +87,9 @@ def explain_command(
             ["from", "until"],
             [[s["from"], s["until"]] for s in result["next_legal_slots"]],
         )
+    if result.get("rules"):
+        print_table(
+            f"rules of {result['rule_set']} in force (with their citations)",
+            ["rule", "what", "source"],
+            [[r["rule"], r["what"], r["source"]] for r in result["rules"]],
+        )

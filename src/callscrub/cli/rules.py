@@ -37,8 +37,20 @@ def rules_list(
         return
     print_table(
         f"rule packs on {day}",
-        ["name", "territory", "version in force", "source"],
-        [[i["name"], i["territory"], i["version"], i["source"]] for i in items],
+        ["name", "territory", "version in force", "source", "versions"],
+        [
+            [i["name"], i["territory"], i["version"], i["source"], _versions(i["versions"])]
+            for i in items
+        ],
+    )
+
+
+def _versions(versions: list[dict[str, str | None]]) -> str:
+    """A pack's versions as "LABEL from DATE [until DATE]; ..."."""
+    return "; ".join(
+        f"{v['label']} from {v['valid_from']}"
+        + (f" until {v['valid_until']}" if v["valid_until"] else "")
+        for v in versions
     )
 
 
@@ -66,14 +78,7 @@ def rules_show(
         [
             ("territory", details["territory"]),
             ("version in force", details["version"]),
-            (
-                "versions",
-                "; ".join(
-                    f"{v['label']} from {v['valid_from']}"
-                    + (f" until {v['valid_until']}" if v["valid_until"] else "")
-                    for v in details["versions"]
-                ),
-            ),
+            ("versions", _versions(details["versions"])),
             ("source", details["source"]),
             (
                 "registry max age",
@@ -111,6 +116,11 @@ def rules_show(
                 ("source", sub["source"]),
             ],
         )
+    print_table(
+        f"every rule on {day}, with its citation",
+        ["rule", "what", "source"],
+        [[r["rule"], r["what"], r["source"]] for r in details["rules"]],
+    )
     print_table(
         f"holidays in {day.year} ({details['holidays_source'] or 'none banned'})",
         ["date", "holiday", "where"],

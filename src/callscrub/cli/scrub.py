@@ -54,7 +54,7 @@ from callscrub.core.checks.consent import (
     may_need_consent,
 )
 from callscrub.core.checks.registry import Registry, stale_registries
-from callscrub.core.history import History
+from callscrub.core.history import DECLARABLE, History, OutcomeConflict
 from callscrub.core.quality import quality_gate, shown
 from callscrub.core.scrub import (
     ScrubOptions,
@@ -85,7 +85,7 @@ from callscrub.io.consent_files import (
     status_words,
 )
 from callscrub.io.headers import AmbiguousColumn
-from callscrub.io.history import HistoryColumns, load_history
+from callscrub.io.history import HistoryColumns, load_history, vocabulary_for
 from callscrub.io.locks import output_lock
 from callscrub.io.parts import Swept, sweep_parts
 from callscrub.io.readers import Table, read_table, reading_of
@@ -184,6 +184,10 @@ class ScrubArgs:
     # --phone-column as given, in order (empty: not given, the column is found
     # by name); phone_column is the first of them, or the default.
     phone_columns: tuple[str, ...] = ()
+    # History outcome words declared per class (--refusal-outcome, --dnc-outcome,
+    # --abandoned-outcome, --other-outcome) and files of (outcome, class) rows.
+    declared_outcomes: tuple[tuple[str, str], ...] = ()
+    outcome_files: tuple[str, ...] = ()
 
     @property
     def inputs(self) -> list[str]:
@@ -335,6 +339,47 @@ def scrub_command(
             help="Leave out unreadable history rows instead of stopping (counted in the summary).",
         ),
     ] = False,
+    refusal_outcome: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--refusal-outcome",
+            metavar="WORD",
+            help="A history outcome that is a refusal, besides the built-in ones (repeatable).",
+        ),
+    ] = None,
+    dnc_outcome: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--dnc-outcome",
+            metavar="WORD",
+            help="A history outcome that is a do-not-call request (repeatable): permanent.",
+        ),
+    ] = None,
+    abandoned_outcome: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--abandoned-outcome",
+            metavar="WORD",
+            help="A history outcome that is an abandoned call (repeatable).",
+        ),
+    ] = None,
+    other_outcome: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--other-outcome",
+            metavar="WORD",
+            help="A history outcome that is an attempt and nothing more (repeatable).",
+        ),
+    ] = None,
+    outcome_file: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--outcome-file",
+            metavar="FILE",
+            help="A CSV of history outcomes and their class: columns outcome, class"
+            " (refusal, do_not_call, abandoned, other).",
+        ),
+    ] = None,
     on_limit: Annotated[
         OnIllegal,
         typer.Option(
@@ -400,8 +445,9 @@ def scrub_command(
         typer.Option(
             "--sector",
             metavar="SECTOR",
-            help="Campaign sector; a banned one (energy-renovation, home-adaptation)"
-            " rejects every row without a current contract.",
+            help="Campaign sector, as the rule packs name them: a banned one (fr"
+            " energy-renovation, home-adaptation; uk-pecr pension) rejects every row without"
+            " a current contract; one requiring consent (uk-pecr claims-management) needs it.",
         ),
     ] = None,
     caller_id: Annotated[
@@ -550,6 +596,17 @@ def scrub_command(
             history_phone_column, history_time_column, history_outcome_column
         ),
         skip_bad_history=skip_bad_history,
+        declared_outcomes=tuple(
+            (word, cls)
+            for words, cls in (
+                (other_outcome, "other"),
+                (abandoned_outcome, "abandoned"),
+                (refusal_outcome, "refusal"),
+                (dnc_outcome, "do_not_call"),
+            )
+            for word in words or ()
+        ),
+        outcome_files=tuple(outcome_file or ()),
         on_limit=on_limit,
         consent=parse_specs(consent, "consent", "--consent"),
         optional_columns=(
@@ -653,6 +710,7 @@ def validate(args: ScrubArgs) -> Plan:
     args = dataclasses.replace(args, default_region=parse_region(args.default_region))
     _check_statuses(args)
     packs = load_packs(args.rules)
+    args = dataclasses.replace(args, declared_outcomes=_declared_outcomes(args, packs))
     numbering = numbering_pack(packs)
     zone = args.campaign_tz or packs[0].default_campaign_tz
     try:
@@ -667,7 +725,7 @@ def validate(args: ScrubArgs) -> Plan:
     if args.sector is not None and args.sector not in sectors:
         raise UsageError(
             f"--sector {args.sector!r}: not a sector the rule packs know"
-            f" (banned sectors: {', '.join(sectors) or 'none'}). Leave it out for other sectors."
+            f" (sectors: {', '.join(sectors) or 'none'}). Leave it out for other sectors."
         )
     return Plan(
         args=args,
@@ -701,6 +759,53 @@ def _check_destinations(args: ScrubArgs, manifest_path: str | None) -> None:
                 raise UsageError(
                     f"{target}: would overwrite an input file; choose another output path."
                 )
+
+
+def _declared_outcomes(args: ScrubArgs, packs: list[RuleSet]) -> tuple[tuple[str, str], ...]:
+    """The history outcome words declared by options and --outcome-file, in
+    the order they apply (the files', then the options'), checked against the
+    built-in vocabulary before any other file is read: a word may move to a
+    stricter class, never to a weaker one (that would lift an opt-out)."""
+    pairs: list[tuple[str, str]] = []
+    for path in args.outcome_files:
+        frame = read_table(path, encoding=args.encoding).frame
+        name = Path(path).name
+        missing = [c for c in ("outcome", "class") if c not in frame.columns]
+        if missing:
+            raise InputError(
+                f"{name}: no column {missing[0]!r} ({describe_columns(frame.columns)}). "
+                "An outcome file has two columns: outcome, class."
+            )
+        for i, (word, cls) in enumerate(
+            frame.select(
+                pl.col("outcome").cast(pl.String), pl.col("class").cast(pl.String)
+            ).iter_rows(),
+            start=1,
+        ):
+            folded = (cls or "").strip().lower().replace("-", "_").replace(" ", "_")
+            folded = {"dnc": "do_not_call"}.get(folded, folded)
+            if folded not in DECLARABLE or not (word or "").strip():
+                raise InputError(
+                    f"{name}: data row {i}: class {cls!r} for outcome {word!r}; "
+                    f"a class is one of {', '.join(DECLARABLE)} and the outcome is not empty."
+                )
+            pairs.append((word, folded))
+    pairs.extend(args.declared_outcomes)
+    try:
+        vocabulary_for(packs, tuple(pairs))
+    except OutcomeConflict as exc:
+        flag = {
+            "refusal": "--refusal-outcome",
+            "do_not_call": "--dnc-outcome",
+            "abandoned": "--abandoned-outcome",
+            "other": "--other-outcome",
+        }[exc.declared]
+        raise UsageError(
+            f"{flag} {exc.word!r}: that outcome is {exc.existing.replace('_', ' ')}"
+            " (built-in or declared), a stricter class; an opt-out cannot be weakened."
+            " Leave it out."
+        ) from None
+    return tuple(pairs)
 
 
 def _check_statuses(args: ScrubArgs) -> None:
@@ -898,6 +1003,7 @@ def _load_history(plan: Plan) -> History | None:
             skip_bad=args.skip_bad_history,
             encodings=[_encoding(args, h) for h in args.history],
             sheets=[_sheet(args, h) for h in args.history],
+            declared_outcomes=args.declared_outcomes,
             # Each file's own phone=, time=, outcome=, else the --history-*-column options.
             file_columns=[
                 HistoryColumns(

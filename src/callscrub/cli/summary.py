@@ -70,7 +70,14 @@ def summary_dict(
         "registry_check": "skipped (--no-registry)" if registries is None else "done",
         "history": None
         if history is None
-        else {"files": history.files, "rows": history.rows, "numbers": history.numbers},
+        else {
+            "files": history.files,
+            "rows": history.rows,
+            "numbers": history.numbers,
+            # Rows per outcome class, and the outcome words in no class (counted).
+            "outcomes": history.by_class,
+            "unrecognised_outcomes": history.unrecognised,
+        },
         "checks": checks or {},
         "inputs": inputs or [],
         "outputs": outputs,

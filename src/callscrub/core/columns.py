@@ -148,6 +148,18 @@ UNSCREENED = _declare(
     "screened files were given and none lists the number as callable",
     "screening",
 )
+DO_NOT_CALL = _declare(
+    "_do_not_call",
+    pl.Boolean,
+    "the person asked not to be called again (a do-not-call outcome in the call history)",
+    "opt-outs (before the pre-slot reasons)",
+)
+DNC_DETAIL = _declare(
+    "_dnc_detail",
+    pl.String,
+    "the wording of a do_not_call rejection: where the request comes from (side table)",
+    "opt-outs",
+)
 REASON = _declare(
     "_reason",
     pl.Enum,

@@ -105,7 +105,13 @@ def explain_number(
             day = local.date()
             holiday = cal.holidays.filter((pl.col("territory") == key) & (pl.col("date") == day))
             version = juris.version(key, day)
-            windows = juris.windows(key, day)
+            eve = (
+                cal.holidays.filter(
+                    (pl.col("territory") == key) & (pl.col("date") == day + timedelta(days=1))
+                ).height
+                > 0
+            )
+            windows = juris.windows(key, day, before_holiday=eve)
             if holiday.height:
                 why = f"public holiday: {holiday['holiday'][0]}"
             elif version is None:
@@ -134,6 +140,12 @@ def explain_number(
         if limits.refusal_lockout_days is not None
         else []
     )
+    if limits.abandoned_wait_hours is not None:
+        out["limits"].append(
+            f"no repeat call within {limits.abandoned_wait_hours} hours of an abandoned call"
+        )
+    # Every rule in force that day, with its citation.
+    out["rules"] = pack_rules(pack, at.astimezone(tz).date())
     return out
 
 
@@ -150,7 +162,119 @@ def pack_summary(pack: RuleSet, today: date) -> dict[str, Any]:
         if version
         else f"none in force (first from {pack.first_version.valid_from})",
         "source": pack.source,
+        "versions": [
+            {
+                "label": v.label,
+                "valid_from": v.valid_from.isoformat(),
+                "valid_until": v.valid_until.isoformat() if v.valid_until else None,
+            }
+            for v in pack.versions
+        ],
     }
+
+
+def pack_rules(pack: RuleSet, at: date) -> list[dict[str, str]]:
+    """Every rule of `pack` in force on `at`, each with what it says and its
+    citation (as the pack holds it; "unverified" where the pack says so):
+    the version, windows, days before a holiday, holidays, contact limits,
+    refusals, abandoned calls, consent, registry freshness, sectors, caller ID
+    and subdivisions."""
+    version = pack.version_at(at)
+    rules: list[dict[str, str]] = []
+
+    def rule(name: str, what: str, source: str) -> None:
+        rules.append({"rule": name, "what": what, "source": source or "-"})
+
+    if version is None:
+        rule("version", f"none in force (first from {pack.first_version.valid_from})", "")
+    else:
+        until = f" until {version.valid_until}" if version.valid_until else ""
+        rule("version", f"{version.label}, from {version.valid_from}{until}", version.source)
+        rule(
+            "calling windows",
+            "; ".join(f"{d} {_hours(version.windows[i])}" for i, d in enumerate(WEEKDAYS)),
+            version.windows_source,
+        )
+        if version.before_holiday_windows is not None:
+            rule(
+                "day before a public holiday",
+                f"calls only {_hours(version.before_holiday_windows)} (within the day's windows)",
+                version.windows_source,
+            )
+        rule(
+            "attempt caps",
+            "; ".join(c.describe() for c in version.caps) or "none",
+            version.pressure_source,
+        )
+        refusal = []
+        if version.refusal_lockout_days is not None:
+            refusal.append(f"no contact for {version.refusal_lockout_days} days")
+        if version.refusal_revokes_consent:
+            refusal.append("revokes every consent given before it")
+        rule(
+            "refusal (history outcome)",
+            "; ".join(refusal) or "no lock-out",
+            version.refusal_source or version.pressure_source,
+        )
+        rule(
+            "do-not-call request (history outcome)",
+            "permanent: the number is never called again, whatever the contract",
+            "47 CFR 64.1200(d)(3); PECR reg. 21(1)(a); Code de la consommation L.221-16: "
+            "a person's request not to be called again has no end",
+        )
+        if version.abandoned_wait_hours is not None:
+            rule(
+                "abandoned call (history outcome)",
+                f"no repeat call within {version.abandoned_wait_hours} hours",
+                version.abandoned_source,
+            )
+        rule(
+            "consent",
+            "required (or a current contract)" if version.requires_consent else "not required",
+            version.consent_source if version.requires_consent else "",
+        )
+    if pack.holiday_country:
+        rule(
+            "public holidays",
+            f"no calls on {pack.holiday_country} national holidays"
+            if pack.national_holidays
+            else "national holidays not barred",
+            pack.holidays_source,
+        )
+    if pack.place_subdivisions:
+        rule(
+            "regional holidays",
+            "the landline's region's; every region's when unknown (mobiles)",
+            pack.regional_holidays_source,
+        )
+    if pack.local_holidays_source:
+        rule("local holidays", "barred unless --no-local-holidays", pack.local_holidays_source)
+    if pack.registry_max_age_days is not None:
+        rule(
+            "registry freshness",
+            f"a registry is valid {pack.registry_max_age_days} days after it was obtained",
+            pack.registry_source,
+        )
+    for sector in pack.banned_sectors.values():
+        what = "banned" if sector.requires == "banned" else "consent required"
+        rule(
+            f"sector {sector.name}",
+            f"{what} from {sector.since} (outside a current contract)",
+            sector.source,
+        )
+    if pack.caller_id_prefixes:
+        rule(
+            "caller ID",
+            "in the verified ranges " + ", ".join(pack.caller_id_prefixes),
+            pack.caller_id_source,
+        )
+    for code, sub in pack.subdivisions.items():
+        parts = [f"{WEEKDAYS[i]} {_hours(w)}" for i, w in sorted(sub.windows.items())]
+        parts += [c.describe() for c in sub.caps]
+        if sub.ban_holidays:
+            parts.append("no state holidays")
+        rule(f"subdivision {code}", "; ".join(parts) or "as the pack", sub.source)
+    return rules
 
 
 def pack_details(pack: RuleSet, at: date) -> dict[str, Any]:
@@ -161,14 +285,7 @@ def pack_details(pack: RuleSet, at: date) -> dict[str, Any]:
     version = pack.version_at(at)
     out: dict[str, Any] = pack_summary(pack, at)
     out["at"] = at.isoformat()
-    out["versions"] = [
-        {
-            "label": v.label,
-            "valid_from": v.valid_from.isoformat(),
-            "valid_until": v.valid_until.isoformat() if v.valid_until else None,
-        }
-        for v in pack.versions
-    ]
+    out["rules"] = pack_rules(pack, at)
     if version is not None:
         out["windows"] = {day: _hours(version.windows[i]) for i, day in enumerate(WEEKDAYS)}
         out["windows_source"] = version.windows_source
@@ -203,6 +320,14 @@ def pack_details(pack: RuleSet, at: date) -> dict[str, Any]:
                     "where": f"{t.label} (local)",
                 }
             )
+    # Regional holidays (Spain): each region's own, beyond the national ones.
+    for code in sorted({c for codes in pack.place_subdivisions.values() for c in codes}):
+        if country is None:
+            break
+        regional = holidays_pkg.country_holidays(country, subdiv=code, years=at.year)
+        for d, name in sorted(regional.items()):
+            if d not in national:
+                hol.append({"date": d.isoformat(), "name": name, "where": f"{code} (regional)"})
     for code, sub in pack.subdivisions.items():
         if sub.ban_holidays and pack.holiday_country:
             for d, name in sorted(

@@ -21,6 +21,7 @@ from callscrub.core.checks.pre_slot import MAX_LEAD
 from callscrub.core.checks.windows import Calendar, iso_local, with_offset, with_zone_offsets
 from callscrub.core.columns import (
     CC,
+    DNC_DETAIL,
     E164,
     FIRST_ROW,
     LIMIT_DETAIL,
@@ -86,6 +87,7 @@ DETAIL_SCHEMA: dict[str, pl.DataType] = {
     FIRST_ROW: pl.Int64(),
     SLOT_DETAIL: pl.String(),
     LIMIT_DETAIL: pl.String(),
+    DNC_DETAIL: pl.String(),
 }
 
 Parts = Callable[[str, int], Iterator[pl.DataFrame]]
@@ -300,9 +302,11 @@ def window_detail(rej: pl.DataFrame, juris: Jurisdictions, calendar: Calendar) -
     )
     # The rule of the day, per distinct (place, local date): few, so Python is fine.
     texts = []
+    blocked = set(calendar.holidays.select("territory", "date").iter_rows())
     for territory, day in w.select(TERRITORY, "_local_date").unique().iter_rows():
         version = juris.version(territory, day)
-        windows = juris.windows(territory, day)
+        eve = (territory, day + timedelta(days=1)) in blocked
+        windows = juris.windows(territory, day, before_holiday=eve)
         pack = juris.places[territory].pack
         if version is None:
             text = f"before the first version of rule set {pack}"
@@ -315,6 +319,8 @@ def window_detail(rej: pl.DataFrame, juris: Jurisdictions, calendar: Calendar) -
                 f"{s:%H:%M}-{'24:00' if e == time.max else f'{e:%H:%M}'}" for s, e in windows
             )
             text = f"outside calling hours ({hours})"
+            if eve and version.before_holiday_windows is not None:
+                text += f" on the day before a public holiday ({version.windows_source})"
         texts.append((territory, day, text))
     rule_text = pl.DataFrame(
         texts,
@@ -420,6 +426,7 @@ def rejects_frame(
             "absent from every screened (Bloctel return) file: "
             "not screened, so not known to be callable"
         ),
+        reasons.DO_NOT_CALL: pl.col(DNC_DETAIL),
         reasons.BANNED_SECTOR: pl.col(SLOT_DETAIL),
         reasons.NO_CONSENT: pl.col(SLOT_DETAIL),
         reasons.REGISTRY_EXPIRED: pl.col(SLOT_DETAIL),
@@ -450,6 +457,7 @@ def rejects_frame(
         T0,
         LIMIT_DETAIL,
         FIRST_ROW,
+        DNC_DETAIL,
     )
     positions, texts = [], []
     for value in by_reason.unique().to_list():

@@ -36,6 +36,13 @@ from callscrub.core.checks.consent import (
     unreadable_keys,
 )
 from callscrub.core.checks.duplicates import mark_duplicates
+from callscrub.core.checks.opt_outs import (
+    do_not_call_details,
+    history_do_not_call,
+    refusals_revoke_consent,
+    require_sector_consent,
+    with_do_not_call,
+)
 from callscrub.core.checks.pre_slot import pre_slot_reasons
 from callscrub.core.checks.pressure import apply_limits
 from callscrub.core.checks.registry import Registry, registry_of
@@ -166,9 +173,10 @@ def scrub(
 
     `rules` is one rule pack or a list of them: each row follows the first
     pack covering its number. `registries=None` means no registry check was
-    asked. `history` holds past attempts (key Int64 E.164, at Int64 epoch
-    seconds, refused Boolean), as `callscrub.io.history.load_history` reads
-    them; `consent` holds consent records (core.checks.consent.SCHEMA);
+    asked. `history` holds past attempts (core.history.SCHEMA: key Int64
+    E.164, at Int64 epoch seconds, outcome class), as
+    `callscrub.io.history.load_history` reads them; `consent` holds consent
+    records (core.checks.consent.SCHEMA);
     `screened` the Bloctel return files (allow-lists). With neither consent
     records nor a consent column, a row without a current contract whose slot
     can fall under a pack version requiring consent raises ConsentRequired
@@ -213,10 +221,17 @@ def scrub(
         zone=options.campaign_tz,
     )
     require_consent_data(df, juris, records, now_s, int(options.horizon.total_seconds()))
+    # Where a refusal revokes consent (fr from 2026-08-11), a consent given
+    # before a refusal of its number ends at that refusal.
+    records = refusals_revoke_consent(records, history, df, juris, options.campaign_tz)
+    require_sector_consent(df, juris, records, options.sector, int(options.horizon.total_seconds()))
 
     on_phase("joining registries")
+    requests = history_do_not_call(history)
+    df = with_do_not_call(df, requests)
     df = with_screening(df.with_columns(listed().alias(REGISTRY)), screened)
     df, pre_details = pre_slot_reasons(df, packs, now_s)
+    dnc_details = do_not_call_details(df, requests, options.campaign_tz)
 
     on_phase("scheduling legal slots")
     df, calendar = _legal_slots(df, juris, options, now_s)
@@ -238,7 +253,13 @@ def scrub(
     # slot detail: the second check judged rows the first did not reject).
     side = [
         d
-        for d in (pre_details, first_rows, pl.concat([slot_details, moved_details]), limit_details)
+        for d in (
+            pre_details,
+            first_rows,
+            pl.concat([slot_details, moved_details]),
+            limit_details,
+            dnc_details,
+        )
         if d.height
     ]
     return _result(

@@ -1,7 +1,9 @@
 """Call history: past attempts, read and normalised like the campaign.
 
-Every row is an attempt, answered or not; an outcome among the rule set's
-refusal outcomes (refused, refus, refusal) starts a lock-out. A row whose
+Every row is an attempt, answered or not; its outcome is classified
+(core.history: refusal, do_not_call, abandoned, other, unrecognised, none)
+by the built-in vocabulary, the packs' own refusal words and the words the
+user declared. A row whose
 number or time cannot be read is a legal risk (an attempt silently ignored
 could break a contact cap), so it stops the run unless the user explicitly
 skips bad rows (--skip-bad-history).
@@ -16,7 +18,17 @@ from pathlib import Path
 import polars as pl
 
 from callscrub.core.call_times import parse_times
-from callscrub.core.history import SCHEMA, History
+from callscrub.core.history import (
+    OTHER,
+    OUTCOME,
+    REFUSAL,
+    SCHEMA,
+    STRICTNESS,
+    History,
+    OutcomeVocabulary,
+    fold_outcome,
+    shape,
+)
 from callscrub.errors import InputError, describe_columns
 from callscrub.io.headers import (
     HISTORY_OUTCOME_NAMES,
@@ -49,6 +61,38 @@ def _numbering_and_outcomes(rules: RuleSet | list[RuleSet]) -> tuple[RuleSet, fr
     return numbering, outcomes
 
 
+def vocabulary_for(
+    rules: RuleSet | list[RuleSet], declared: tuple[tuple[str, str], ...] = ()
+) -> OutcomeVocabulary:
+    """The built-in outcome vocabulary, the packs' refusal words and the
+    `declared` (word, class) pairs (OutcomeConflict for a word they would weaken)."""
+    _, pack_refusals = _numbering_and_outcomes(rules)
+    builtin = OutcomeVocabulary.builtin()
+    # A pack's refusal words only add: one the vocabulary holds as a stricter
+    # class (a do-not-call request) stays there.
+    added = [
+        (w, REFUSAL)
+        for w in sorted(pack_refusals)
+        if STRICTNESS.get(builtin.words.get(fold_outcome(w), OTHER), 0) <= STRICTNESS[REFUSAL]
+        and fold_outcome(w)
+    ]
+    return builtin.declared(added).declared(declared)
+
+
+def unrecognised_outcomes(outcomes: pl.Series, vocabulary: OutcomeVocabulary) -> dict[str, int]:
+    """The outcome words in no class, as written (stripped; a word holding a
+    digit by its shape: it may be a number), with their rows, most frequent first."""
+    counts: dict[str, int] = {}
+    for value, n in (
+        outcomes.cast(pl.String).str.strip_chars().drop_nulls().value_counts().iter_rows()
+    ):
+        folded = fold_outcome(value)
+        if folded and folded not in vocabulary.words:
+            shown = shape(value) if any(c.isdigit() for c in value) else value
+            counts[shown] = counts.get(shown, 0) + int(n)
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
 def attempts_from_frame(
     frame: pl.DataFrame,
     rules: RuleSet | list[RuleSet],
@@ -57,12 +101,15 @@ def attempts_from_frame(
     default_region: str,
     columns: HistoryColumns,
     name: str,
+    vocabulary: OutcomeVocabulary | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(attempts in SCHEMA, bad rows): the attempts of a history frame, and the
     rows whose number or time cannot be read, with their 1-based data row
     number (`source_row`) and what is wrong (`what`: "number" or "time").
-    `name` is the file's, for errors; `zone` is that of times written without an offset."""
-    numbering, outcomes = _numbering_and_outcomes(rules)
+    `name` is the file's, for errors; `zone` is that of times written without an offset.
+    Outcomes are classified by `vocabulary` (default: vocabulary_for(rules))."""
+    numbering, _ = _numbering_and_outcomes(rules)
+    vocab = vocabulary if vocabulary is not None else vocabulary_for(rules)
     for col, flag in (
         (columns.phone, "--history-phone-column"),
         (columns.time, "--history-time-column"),
@@ -77,16 +124,10 @@ def attempts_from_frame(
     df = df.with_columns(numbers.e164_keys(df[columns.phone], numbering, default_region))
     df = parse_times(df, columns.time, zone)
     if columns.outcome in frame.columns:
-        refused = (
-            pl.col(columns.outcome)
-            .cast(pl.String)
-            .str.strip_chars()
-            .str.to_lowercase()
-            .is_in(sorted(outcomes))
-        )
+        outcome = vocab.classify(df[columns.outcome])
     else:
-        refused = pl.lit(False)
-    df = df.with_columns(refused.fill_null(False).alias("refused"))
+        outcome = pl.repeat("none", df.height, dtype=pl.String, eager=True).cast(OUTCOME)
+    df = df.with_columns(outcome.alias("outcome"))
     bad = df.filter(pl.col(numbers.E164).is_null() | (pl.col("_time_kind") != "ok")).select(
         "source_row",
         pl.when(pl.col(numbers.E164).is_null())
@@ -95,7 +136,7 @@ def attempts_from_frame(
         .alias("what"),
     )
     good = df.filter(pl.col(numbers.E164).is_not_null() & (pl.col("_time_kind") == "ok")).select(
-        pl.col(numbers.E164).alias("key"), pl.col("_proposed").alias("at"), "refused"
+        pl.col(numbers.E164).alias("key"), pl.col("_proposed").alias("at"), "outcome"
     )
     return good, bad
 
@@ -112,6 +153,7 @@ def load_history(
     encodings: Sequence[str | None] | None = None,
     sheets: Sequence[str | None] | None = None,
     file_columns: Sequence[HistoryColumns | None] | None = None,
+    declared_outcomes: tuple[tuple[str, str], ...] = (),
 ) -> History:
     """The attempts of every history file in `sources`, read as --history reads
     them. InputError for a file with unreadable rows, unless `skip_bad` (then
@@ -119,8 +161,11 @@ def load_history(
     gives each file's own encoding (None: `encoding`), `sheets` each workbook's
     sheet (None: the first), `file_columns` each file's own column names
     (None: `columns`); a default name the file lacks is looked for under the
-    headers dialers write (history_columns)."""
+    headers dialers write (history_columns). `declared_outcomes`: (word,
+    class) pairs added to the outcome vocabulary."""
+    vocabulary = vocabulary_for(rules, declared_outcomes)
     parts = []
+    unrecognised: dict[str, int] = {}
     files: list[dict[str, object]] = []
     own = list(encodings) if encodings is not None else [None] * len(sources)
     own_sheets = list(sheets) if sheets is not None else [None] * len(sources)
@@ -133,8 +178,17 @@ def load_history(
         columns_given = named or columns
         cols, found = history_columns(table.frame.columns, columns_given, source)
         good, bad = attempts_from_frame(
-            table.frame, rules, zone=zone, default_region=default_region, columns=cols, name=name
+            table.frame,
+            rules,
+            zone=zone,
+            default_region=default_region,
+            columns=cols,
+            name=name,
+            vocabulary=vocabulary,
         )
+        if cols.outcome in table.frame.columns:
+            for word, n in unrecognised_outcomes(table.frame[cols.outcome], vocabulary).items():
+                unrecognised[word] = unrecognised.get(word, 0) + n
         if bad.height and not skip_bad:
             first = ", ".join(str(r) for r in bad["source_row"].head(5).to_list())
             kinds = " and ".join(
@@ -165,7 +219,8 @@ def load_history(
             }
         )
     attempts = pl.concat(parts) if parts else pl.DataFrame(schema=SCHEMA)
-    return History(attempts, files)
+    ordered = dict(sorted(unrecognised.items(), key=lambda kv: (-kv[1], kv[0])))
+    return History(attempts, files, ordered)
 
 
 def history_columns(

@@ -55,6 +55,8 @@ class Limits:
     caps: tuple[Cap, ...]
     refusal_lockout_days: int | None
     label: str  # the version in force, for messages
+    abandoned_wait_hours: int | None = None  # no repeat call this long after an abandoned one
+    abandoned_source: str = ""
 
 
 class Jurisdictions:
@@ -69,19 +71,24 @@ class Jurisdictions:
         """The version of place `key`'s pack in force on local date `day`."""
         return self.packs[self.places[key].pack].version_at(day)
 
-    def windows(self, key: str, day: date) -> Intervals:
+    def windows(self, key: str, day: date, *, before_holiday: bool = False) -> Intervals:
         """Legal local intervals of `day` for a place: its pack's version in force
-        that day, with the subdivision's windows where it sets them."""
+        that day, with the subdivision's windows where it sets them. On the day
+        before a public holiday (`before_holiday`) a version's before-holiday
+        windows bound them (Italy: 10:00-19:00)."""
         place = self.places[key]
         version = self.packs[place.pack].version_at(day)
         if version is None:
             return ()
         wd = day.weekday()
+        found = version.windows[wd]
         if place.subdivision is not None:
             sub = self.packs[place.pack].subdivisions[place.subdivision]
             if wd in sub.windows:
-                return sub.windows[wd]
-        return version.windows[wd]
+                found = sub.windows[wd]
+        if before_holiday and version.before_holiday_windows is not None:
+            found = _bounded(found, version.before_holiday_windows)
+        return found
 
     def windows_source(self, key: str, day: date) -> str:
         """The legal source of the windows that apply to a place on a day."""
@@ -105,7 +112,13 @@ class Jurisdictions:
         caps = version.caps
         if place.subdivision is not None:
             caps = caps + pack.subdivisions[place.subdivision].caps
-        return Limits(caps, version.refusal_lockout_days, version.label)
+        return Limits(
+            caps,
+            version.refusal_lockout_days,
+            version.label,
+            version.abandoned_wait_hours,
+            version.abandoned_source,
+        )
 
     def zones(self, key: str) -> tuple[str, ...]:
         """The IANA zones of a place (a slot must be legal in each)."""
@@ -119,6 +132,17 @@ class Jurisdictions:
             for v in p.versions:
                 out |= v.refusal_outcomes
         return frozenset(out)
+
+
+def _bounded(day: Intervals, bounds: Intervals) -> Intervals:
+    """The parts of a day's intervals inside `bounds` (both sorted, disjoint)."""
+    out = []
+    for s1, e1 in day:
+        for s2, e2 in bounds:
+            s, e = max(s1, s2), min(e1, e2)
+            if s < e:
+                out.append((s, e))
+    return tuple(out)
 
 
 def _fr_place(pack: RuleSet, names: list[str]) -> Place:
@@ -155,6 +179,21 @@ def _tz_depth(cc: int) -> int:
     )
 
 
+@cache
+def _geo_depth(cc: int) -> dict[str, int]:
+    """How many NSN digits phonenumbers' geocoder data looks at under country
+    code `cc`, per first NSN digit (none for digits it has no place for)."""
+    from phonenumbers.geodata import GEOCODE_DATA  # large data: only when a pack needs it
+
+    prefix = str(cc)
+    out: dict[str, int] = {}
+    for k in GEOCODE_DATA:
+        if k.startswith(prefix) and len(k) > len(prefix):
+            first = k[len(prefix)]
+            out[first] = max(out.get(first, 0), len(k) - len(prefix))
+    return out
+
+
 def _state_of(pn: phonenumbers.PhoneNumber, pack: RuleSet) -> str | None:
     """The number's state or province code, from phonenumbers' geocoder."""
     from phonenumbers import geocoder  # ~0.7 s to import: only for packs with state rules
@@ -169,6 +208,19 @@ def _state_of(pn: phonenumbers.PhoneNumber, pack: RuleSet) -> str | None:
         return None
     aliases = _subdivision_aliases(country)
     return None if aliases is None else aliases.get(text)
+
+
+def _regional_subdivisions(
+    pn: phonenumbers.PhoneNumber, pack: RuleSet
+) -> tuple[str | None, tuple[str, ...]]:
+    """(place, its holiday subdivisions) of a number whose geocoder place the
+    pack lists; (None, the pack's subdivisions for an unknown place) otherwise."""
+    from phonenumbers import geocoder  # ~0.7 s to import: only for packs that need it
+
+    text = geocoder.description_for_number(pn, pack.place_language)
+    if text in pack.place_subdivisions:
+        return text, pack.place_subdivisions[text]
+    return None, pack.unknown_place_subdivisions
 
 
 @cache
@@ -202,21 +254,24 @@ def _generic_places(rows: pl.DataFrame, pack: RuleSet) -> tuple[pl.DataFrame, li
         )
         state = _state_of(pn, pack) if pack.subdivision_kind == "state" else None
         sub = state if state in pack.subdivisions else None
-        law = (sub,) if sub is not None and pack.subdivisions[sub].ban_holidays else ()
-        key = f"{pack.name}:{state or '-'}:{'|'.join(zones)}"
-        keys.append((cc, prefix, key))
-        places.append(
-            Place(
-                key,
-                pack.name,
-                f"{pack.title}{f' ({state})' if state else ''}",
-                zones,
-                (),
-                (),
-                law,
-                sub,
-            )
+        law: tuple[str, ...] = (
+            (sub,) if sub is not None and pack.subdivisions[sub].ban_holidays else ()
         )
+        key = f"{pack.name}:{state or '-'}:{'|'.join(zones)}"
+        local: tuple[str, ...] = ()
+        label = f"{pack.title}{f' ({state})' if state else ''}"
+        if pack.place_subdivisions:
+            # Regional holidays (Spain): the place's own are the law's; the union
+            # standing in for an unknown place is lifted by --no-local-holidays.
+            found, regional = _regional_subdivisions(pn, pack)
+            if found is not None:
+                law = law + regional
+                label = f"{pack.title} ({found})"
+            else:
+                local = regional
+            key = f"{key}:{'+'.join(regional) if found is not None else 'any'}"
+        keys.append((cc, prefix, key))
+        places.append(Place(key, pack.name, label, zones, local, (), law, sub))
     return pl.DataFrame(
         keys,
         schema={CC: pl.Int32, "_route_prefix": pl.String, TERRITORY: pl.String},
@@ -270,11 +325,24 @@ def _route_generic(
     rows = df.select(CC, NSN if NSN in df.columns else E164).gather(where)
     if NSN not in rows.columns:
         rows = rows.with_columns(numbers.nsn_of_key().alias(NSN))
-    rows = rows.with_columns(
-        pl.col(NSN)
-        .str.slice(0, pl.col(CC).replace_strict(depth, default=None, return_dtype=pl.Int64))
-        .alias("_route_prefix")
-    )
+    length = pl.col(CC).replace_strict(depth, default=None, return_dtype=pl.Int64)
+    if pack.place_subdivisions:
+        # Regional holidays need the geocoder's place, keyed on longer prefixes
+        # (Spain: up to 7 digits for landlines, none for mobiles).
+        for cc in ccs:
+            geo = _geo_depth(cc)
+            if geo:
+                length = pl.max_horizontal(
+                    length,
+                    pl.when(pl.col(CC) == cc)
+                    .then(
+                        pl.col(NSN)
+                        .str.slice(0, 1)
+                        .replace_strict(geo, default=0, return_dtype=pl.Int64)
+                    )
+                    .otherwise(0),
+                )
+    rows = rows.with_columns(pl.col(NSN).str.slice(0, length).alias("_route_prefix"))
     df = df.with_columns(
         rows["_route_prefix"].gather(subset_index(df.height, where)).alias("_route_prefix")
     )

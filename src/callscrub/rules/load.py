@@ -182,7 +182,12 @@ def _version(table: Any, where: str, i: int) -> Version:
     if valid_until is not None and valid_until < valid_from:
         raise _fail(where, pre + "valid_until", "is before valid_from")
     win = _get(table, "windows", dict, where, pre)
-    _known_keys(win, {*WEEKDAYS, "source"}, where, pre + "windows.")
+    _known_keys(win, {*WEEKDAYS, "source", "before_holiday"}, where, pre + "windows.")
+    before_holiday = (
+        _intervals(win["before_holiday"], where, f"{pre}windows.before_holiday")
+        if "before_holiday" in win
+        else None
+    )
     windows = tuple(
         _intervals(_get(win, day, list, where, pre + "windows."), where, f"{pre}windows.{day}")
         for day in WEEKDAYS
@@ -192,10 +197,29 @@ def _version(table: Any, where: str, i: int) -> Version:
         raise _fail(where, pre + "pressure", "must be a table")
     _known_keys(
         pressure,
-        {"source", "caps", "refusal_lockout_days", "refusal_outcomes"},
+        {
+            "source",
+            "caps",
+            "refusal_lockout_days",
+            "refusal_outcomes",
+            "refusal_revokes_consent",
+            "refusal_source",
+            "abandoned_wait_hours",
+            "abandoned_source",
+        },
         where,
         pre + "pressure.",
     )
+    abandoned = pressure.get("abandoned_wait_hours")
+    if abandoned is not None and not _whole(abandoned, 1):
+        raise _fail(
+            where,
+            pre + "pressure.abandoned_wait_hours",
+            "must be a whole number of hours (1 or more)",
+        )
+    revokes = pressure.get("refusal_revokes_consent", False)
+    if not isinstance(revokes, bool):
+        raise _fail(where, pre + "pressure.refusal_revokes_consent", "must be true or false")
     lockout = pressure.get("refusal_lockout_days")
     if lockout is not None and not _whole(lockout, 0):
         raise _fail(
@@ -221,6 +245,11 @@ def _version(table: Any, where: str, i: int) -> Version:
         if "requires_consent" in table
         else False,
         consent_source=str(table.get("consent_source", "")),
+        before_holiday_windows=before_holiday,
+        refusal_revokes_consent=revokes,
+        refusal_source=str(pressure.get("refusal_source", "")),
+        abandoned_wait_hours=abandoned,
+        abandoned_source=str(pressure.get("abandoned_source", "")),
     )
 
 
@@ -366,6 +395,7 @@ def parse_rules(text: str, where: str) -> RuleSet:
             "numbering",
             "postal_codes",
             "banned_sectors",
+            "sectors",
             "caller_id",
         },
         where,
@@ -473,6 +503,37 @@ def parse_rules(text: str, where: str) -> RuleSet:
             _date(_get(t, "from", (str, date), where, pre), where, pre + "from"),
             _get(t, "source", str, where, pre),
         )
+    # [sectors.NAME]: a sector with what it requires ("banned", or "consent").
+    for sector, t in data.get("sectors", {}).items():
+        pre = f"sectors.{sector}."
+        if not isinstance(t, dict):
+            raise _fail(where, f"sectors.{sector}", "must be a table")
+        _known_keys(t, {"from", "source", "requires"}, where, pre)
+        requires = _get(t, "requires", str, where, pre)
+        if requires not in ("banned", "consent"):
+            raise _fail(where, pre + "requires", f"is {requires!r}; known: 'banned', 'consent'")
+        if sector in sectors:
+            raise _fail(where, f"sectors.{sector}", "is also a banned_sectors entry")
+        sectors[sector] = BannedSector(
+            sector,
+            _date(_get(t, "from", (str, date), where, pre), where, pre + "from"),
+            _get(t, "source", str, where, pre),
+            requires,
+        )
+    place_subdivisions: dict[str, tuple[str, ...]] = {}
+    for place, subs in hol.get("place_subdivisions", {}).items():
+        codes = (subs,) if isinstance(subs, str) else tuple(subs)
+        for code in codes:
+            if code not in supported:
+                raise _fail(
+                    where,
+                    f"holidays.place_subdivisions.{place}",
+                    f"names {code!r}, not a subdivision of {country} in the holidays package",
+                )
+        place_subdivisions[place] = codes
+    unknown_place = hol.get("unknown_place_subdivisions", [])
+    if unknown_place == "all":
+        unknown_place = sorted({c for codes in place_subdivisions.values() for c in codes})
     caller = data.get("caller_id", {})
     _known_keys(caller, {"prefixes", "source"}, where, "caller_id.")
     prefixes = caller.get("prefixes", [])
@@ -484,6 +545,10 @@ def parse_rules(text: str, where: str) -> RuleSet:
     return RuleSet(
         banned_sectors=sectors,
         caller_id_prefixes=tuple(prefixes),
+        place_subdivisions=place_subdivisions,
+        unknown_place_subdivisions=tuple(unknown_place),
+        place_language=str(hol.get("place_language", "es")),
+        regional_holidays_source=str(hol.get("regional_source", "")),
         caller_id_source=str(caller.get("source", "")),
         name=name,
         title=str(data.get("title", name)),

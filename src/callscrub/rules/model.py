@@ -59,15 +59,29 @@ class Version:
     pressure_source: str
     requires_consent: bool = False  # opt-in: a slot needs provable consent or a contract
     consent_source: str = ""
+    # On the day before a public holiday the day's windows are bounded by these
+    # intervals (Italy's 2024 code: 10:00-19:00); None: no such rule.
+    before_holiday_windows: tuple[tuple[time, time], ...] | None = None
+    # What a refusal in the call history does under this version (as data):
+    # a lock-out (`refusal_lockout_days`) and/or revoking every consent given
+    # before it (France from 2026-08-11); `refusal_source` cites it.
+    refusal_revokes_consent: bool = False
+    refusal_source: str = ""
+    # After an abandoned call (history outcome class "abandoned"), no repeat
+    # call to the number for this many hours (Ofcom, UK); None: no such rule.
+    abandoned_wait_hours: int | None = None
+    abandoned_source: str = ""
 
 
 @dataclass(frozen=True)
 class BannedSector:
-    """A sector in which prospecting is banned from `since` (outside a current contract)."""
+    """A sector in which prospecting is banned from `since` (outside a current contract),
+    or, with `requires` "consent", allowed only with the called party's consent."""
 
     name: str
     since: date
     source: str
+    requires: str = "banned"  # "banned", or "consent": a slot needs a valid consent
 
 
 @dataclass(frozen=True)
@@ -148,6 +162,13 @@ class RuleSet:
     banned_sectors: dict[str, BannedSector] = field(default_factory=dict)
     caller_id_prefixes: tuple[str, ...] = ()  # national-format ranges a caller ID must be in
     caller_id_source: str = ""
+    # Regional holidays of numbers placed by phonenumbers' geocoder (Spain):
+    # the holidays package's subdivisions of each place description (in the
+    # `place_language`), and those of a number whose place is unknown (mobiles).
+    place_subdivisions: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    unknown_place_subdivisions: tuple[str, ...] = ()
+    place_language: str = "es"
+    regional_holidays_source: str = ""
 
     @property
     def needs_consent_from(self) -> date | None:

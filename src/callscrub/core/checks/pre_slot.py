@@ -18,6 +18,7 @@ from callscrub.core import reasons
 from callscrub.core.columns import (
     CC,
     CONTRACT,
+    DO_NOT_CALL,
     NUMBER_TERRITORY,
     PACK,
     REASON,
@@ -63,6 +64,9 @@ def pre_slot_reasons(
         .then(reasons.code(reasons.OUT_OF_JURISDICTION))
         .when((pl.col(TIME_KIND) != "ok") | too_far)
         .then(reasons.code(reasons.INVALID_CALL_TIME))
+        # A do-not-call request: permanent, never lifted by a contract.
+        .when(pl.col(DO_NOT_CALL) if DO_NOT_CALL in df.columns else pl.lit(False))
+        .then(reasons.code(reasons.DO_NOT_CALL))
         .when(pl.col(REGISTRY).is_not_null() & ~pl.col(CONTRACT))
         .then(reasons.code(reasons.REGISTRY))
         .when(pl.col(SCREEN_REFUSED).is_not_null() & ~pl.col(CONTRACT))
@@ -71,6 +75,8 @@ def pre_slot_reasons(
         .then(reasons.code(reasons.UNSCREENED))
     )
     df = df.with_columns(reason.alias(REASON)).drop(VALID, NUMBER_TERRITORY, PACK, UNSCREENED)
+    if DO_NOT_CALL in df.columns:
+        df = df.drop(DO_NOT_CALL)
     details = (
         df.select(SOURCE_ROW, *NOTED, REASON)
         .filter(

@@ -2,8 +2,9 @@
 
 French law (D.223-9): at most 4 calls or attempts per consumer in any
 30 consecutive calendar days (in the consumer's zone), and no contact for 60
-full days after a refusal. The figures are rule data (`[pressure]` in a rule
-set); this module only counts.
+full days after a refusal; UK (Ofcom): no repeat call within 72 hours of an
+abandoned call. The figures are rule data (`[pressure]` in a rule set); this
+module only counts. History rows carry their outcome class (core.history).
 
 Most numbers have a single attempt in play and no history: nothing to
 check. Numbers with a few attempts that together stay clearly within every
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import itertools
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -26,6 +27,8 @@ import polars as pl
 from callscrub.core import reasons
 from callscrub.core.checks.windows import Calendar, offset_table, with_offset
 from callscrub.core.columns import KEY, LIMIT_DETAIL, LIMIT_REASON, SLOT, SOURCE_ROW, T0, TERRITORY
+from callscrub.core.history import ABANDONED, REFUSAL
+from callscrub.core.history import SCHEMA as HISTORY_SCHEMA
 from callscrub.core.positions import repeated
 from callscrub.rules.jurisdiction import Jurisdictions, Limits
 from callscrub.rules.model import Cap
@@ -50,6 +53,7 @@ class _Walker:
     refusal_days: list[int]
     kept_days: list[int]
     kept_secs: list[int]
+    abandoned_secs: list[int] = field(default_factory=list)
 
     def day_of(self, at: int) -> int:
         """The local day (days since 1970-01-01, in the number's zone) of instant `at`."""
@@ -76,6 +80,16 @@ class _Walker:
         if i and day <= self.refusal_days[i - 1] + lock:
             refusal = self.refusal_days[i - 1]
             return refusal, refusal + lock + 1
+        return None
+
+    def abandoned_wait(self, at: int, hours: int | None) -> int | None:
+        """The abandoned call (epoch s) whose wait holds instant `at`, if any:
+        no repeat call before it + `hours` (the instant itself is allowed)."""
+        if hours is None:
+            return None
+        i = bisect_right(self.abandoned_secs, at)
+        if i and at < self.abandoned_secs[i - 1] + hours * 3600:
+            return self.abandoned_secs[i - 1]
         return None
 
     def cap_breach(self, cap: Cap, at: int) -> tuple[int, int, int, int] | None:
@@ -151,9 +165,10 @@ def _walk_number(
             day = walker.day_of(at)
             limits = walker.limits(day)
             lock = walker.lockout(day)
+            abandoned = None if lock else walker.abandoned_wait(at, limits.abandoned_wait_hours)
             breach = (
                 None
-                if lock
+                if lock or abandoned is not None
                 else next(
                     (
                         (cap, b)
@@ -163,7 +178,7 @@ def _walk_number(
                     None,
                 )
             )
-            if lock is None and breach is None:
+            if lock is None and breach is None and abandoned is None:
                 walker.keep(at)
                 kept_at[at] = source_row
                 reason = detail = None
@@ -177,6 +192,17 @@ def _walk_number(
                     f"calls allowed from {_day_text(allowed)}"
                 )
                 next_at = walker.day_start(allowed)
+            elif abandoned is not None:
+                # A contact limit like the caps: the row counts as over the limit.
+                reason = reasons.ATTEMPT_CAP
+                next_at = abandoned + (limits.abandoned_wait_hours or 0) * 3600
+                when = datetime.fromtimestamp(abandoned, walker.zone)
+                allowed_at = datetime.fromtimestamp(next_at, walker.zone)
+                detail = (
+                    f"an abandoned call on {when:%Y-%m-%d %H:%M}: no repeat call within "
+                    f"{limits.abandoned_wait_hours} hours ({limits.label}: "
+                    f"{limits.abandoned_source}); first allowed {allowed_at:%Y-%m-%d %H:%M}"
+                )
             else:
                 cap, (h, k, w, escape) = breach  # type: ignore[misc]
                 reason = reasons.ATTEMPT_CAP
@@ -200,15 +226,32 @@ def _walk_number(
     return out
 
 
-# A distinct set of limits: (caps, refusal lock-out days).
-Signature = tuple[tuple[Cap, ...], int | None]
+# A distinct set of limits: (caps, refusal lock-out days, abandoned-call wait hours).
+Signature = tuple[tuple[Cap, ...], int | None, int | None]
+
+
+def _signature(lim: Limits) -> Signature:
+    return (lim.caps, lim.refusal_lockout_days, lim.abandoned_wait_hours)
 
 
 def _last_refusal(h: pl.DataFrame) -> pl.DataFrame:
-    """For the attempts `h` (KEY, day, refused): each key with a refused
+    """For the attempts `h` (KEY, day, outcome): each key with a refused
     attempt and `_refusal_day`, the day of its latest refusal (the lock-out
     counts from it)."""
-    return h.filter("refused").group_by(KEY).agg(pl.col("day").max().alias("_refusal_day"))
+    return (
+        h.filter(pl.col("outcome") == REFUSAL)
+        .group_by(KEY)
+        .agg(pl.col("day").max().alias("_refusal_day"))
+    )
+
+
+def _last_abandoned(h: pl.DataFrame) -> pl.DataFrame:
+    """Each key of `h` with an abandoned call and `_abandoned_at`, its latest (epoch s)."""
+    return (
+        h.filter(pl.col("outcome") == ABANDONED)
+        .group_by(KEY)
+        .agg(pl.col("at").max().alias("_abandoned_at"))
+    )
 
 
 def _clearly_within_limits(
@@ -242,7 +285,7 @@ def _clearly_within_limits(
         .with_columns(pl.when(pl.col("_places") > 1).then(2).otherwise(0).alias("_margin"))
     )
     cleared = []
-    for (caps, lockout), i in sig_id.items():
+    for (caps, lockout, wait), i in sig_id.items():
         checks = per_key.filter(pl.col("_sig") == i)
         ok = pl.lit(True)
         if lockout is not None:
@@ -250,6 +293,12 @@ def _clearly_within_limits(
             ok = ok & (
                 pl.col("_refusal_day").is_null()
                 | (pl.col("_day_lo") - pl.col("_margin") > pl.col("_refusal_day") + lockout)
+            )
+        if wait is not None:
+            checks = checks.join(_last_abandoned(h), on=KEY, how="left")
+            ok = ok & (
+                pl.col("_abandoned_at").is_null()
+                | (pl.col("_at_lo") >= pl.col("_abandoned_at") + wait * 3600)
             )
         for j, cap in enumerate(caps):
             # Any window holding a row lies within [lo - n + 1, hi + n - 1].
@@ -307,14 +356,12 @@ def apply_limits(
     nothing = pl.DataFrame(schema=schema)
     packs = juris.packs.values()
     if not any(
-        v.caps or v.refusal_lockout_days is not None for p in packs for v in p.versions
+        v.caps or v.refusal_lockout_days is not None or v.abandoned_wait_hours is not None
+        for p in packs
+        for v in p.versions
     ) and not any(sub.caps for p in packs for sub in p.subdivisions.values()):
         return nothing
-    hist = (
-        history
-        if history is not None
-        else pl.DataFrame(schema={"key": pl.Int64, "at": pl.Int64, "refused": pl.Boolean})
-    )
+    hist = history if history is not None else pl.DataFrame(schema=HISTORY_SCHEMA)
     # A single attempt with no history can only breach a cap of 0, which rules
     # forbid: only numbers with several rows in play or a history are checked.
     # (A sort and a hash pass over the keys, not a group-by and joins on every row.)
@@ -348,16 +395,11 @@ def apply_limits(
     limits_of = {
         (t, d): juris.limits(t, _EPOCH_DAY + timedelta(days=d)) for t, d in pairs.iter_rows()
     }
-    signatures = sorted(
-        {(lim.caps, lim.refusal_lockout_days) for lim in limits_of.values()}, key=repr
-    )
+    signatures = sorted({_signature(lim) for lim in limits_of.values()}, key=repr)
     sig_id = {sig: i for i, sig in enumerate(signatures)}
     rest = rest.join(
         pl.DataFrame(
-            [
-                (t, d, sig_id[(lim.caps, lim.refusal_lockout_days)])
-                for (t, d), lim in limits_of.items()
-            ],
+            [(t, d, sig_id[_signature(lim)]) for (t, d), lim in limits_of.items()],
             schema={TERRITORY: pl.String, "_day": pl.Int64, "_sig": pl.Int64},
             orient="row",
         ),
@@ -369,7 +411,7 @@ def apply_limits(
     single = rest.join(n_cand.filter(pl.col("_n_cand") == 1), on=KEY, how="semi")
     last_at = h.group_by(KEY).agg(pl.col("at").max().alias("_last_at"))
     passed_parts = []
-    for (caps, lockout), i in sig_id.items():
+    for (caps, lockout, wait), i in sig_id.items():
         checks = single.filter(pl.col("_sig") == i).join(last_at, on=KEY, how="left")
         ok = pl.col("_last_at").is_null() | (pl.col("_last_at") <= pl.col(SLOT))
         if lockout is not None:
@@ -377,6 +419,12 @@ def apply_limits(
             ok = ok & (
                 pl.col("_refusal_day").is_null()
                 | (pl.col("_day") > pl.col("_refusal_day") + lockout)
+            )
+        if wait is not None:
+            checks = checks.join(_last_abandoned(h), on=KEY, how="left")
+            ok = ok & (
+                pl.col("_abandoned_at").is_null()
+                | (pl.col(SLOT) >= pl.col("_abandoned_at") + wait * 3600)
             )
         for j, cap in enumerate(caps):
             pos, lo = (
@@ -412,7 +460,7 @@ def apply_limits(
         }
         # Per-number lists built once by polars; the walk itself touches only Python lists
         # (a polars call per number costs more than the walk).
-        hist_by_key: dict[int, tuple[list[int], list[int], list[int]]] = {}
+        hist_by_key: dict[int, tuple[list[int], list[int], list[int], list[int]]] = {}
         if hist.height:
             walked_hist = hist.join(
                 walk.select(pl.col(KEY).alias("key")).unique(), on="key", how="semi"
@@ -423,18 +471,21 @@ def apply_limits(
                 .agg(
                     pl.col("day").sort(),
                     pl.col("at"),
-                    pl.col("day").filter(pl.col("refused")).sort().alias("refusals"),
+                    pl.col("day").filter(pl.col("outcome") == REFUSAL).sort().alias("refusals"),
+                    pl.col("at").filter(pl.col("outcome") == ABANDONED).alias("abandoned"),
                 )
             )
             hist_by_key = {
-                k: (d, a, r)
-                for k, d, a, r in agg.select("key", "day", "at", "refusals").iter_rows()
+                k: (d, a, r, ab)
+                for k, d, a, r, ab in agg.select(
+                    "key", "day", "at", "refusals", "abandoned"
+                ).iter_rows()
             }
         ordered = walk.sort(KEY, SLOT, SOURCE_ROW).select(KEY, SOURCE_ROW, TERRITORY, T0, SLOT)
         for key, group in itertools.groupby(ordered.iter_rows(), key=lambda row: row[0]):
             rows = [r[1:] for r in group]
             territory = rows[0][1]  # days of one number are counted in one zone
-            days, ats, refusals = hist_by_key.get(key, ([], [], []))
+            days, ats, refusals, abandoned = hist_by_key.get(key, ([], [], [], []))
             walker = _Walker(
                 juris=juris,
                 territory=territory,
@@ -444,6 +495,7 @@ def apply_limits(
                 refusal_days=list(refusals),
                 kept_days=[],
                 kept_secs=[],
+                abandoned_secs=list(abandoned),
             )
             results.extend(
                 _walk_number(walker, rows, intervals, reschedule=reschedule, horizon_s=horizon_s)

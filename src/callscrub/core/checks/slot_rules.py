@@ -109,7 +109,10 @@ def check_slot_rules(
         pack = juris.packs[juris.places[territory].pack]
         version = juris.version(territory, day)
         sector = pack.banned_sectors.get(campaign_sector) if campaign_sector else None
-        banned = sector is not None and day >= sector.since
+        in_force = sector is not None and day >= sector.since
+        # A sector either banned, or allowed only with consent (UK claims management).
+        banned = in_force and sector is not None and sector.requires == "banned"
+        sector_consent = in_force and sector is not None and sector.requires == "consent"
         expired = None
         if (
             oldest is not None
@@ -123,14 +126,21 @@ def check_slot_rules(
                 "Scrub again with a newer export"
             )
         pairs.append(pair)
+        consent_rule = (
+            f"rule set {pack.name} from {version.valid_from}: "
+            f"{version.consent_source or version.source}"
+            if version and version.requires_consent
+            else None
+        )
+        if sector_consent and sector is not None and consent_rule is None:
+            consent_rule = (
+                f"rule set {pack.name}, sector {sector.name} from {sector.since}: {sector.source}"
+            )
         rules_of.append(
             (
-                bool(version and version.requires_consent),
+                bool(version and version.requires_consent) or sector_consent,
                 f"{sector.source}" if banned and sector is not None else None,
-                f"rule set {pack.name} from {version.valid_from}: "
-                f"{version.consent_source or version.source}"
-                if version and version.requires_consent
-                else None,
+                consent_rule,
                 expired,
             )
         )

@@ -62,7 +62,8 @@ def _zone_intervals(
     for day in days:
         if day in blocked:
             continue
-        for start, end in juris.windows(key, day):
+        eve = day + timedelta(days=1) in blocked  # the day before a public holiday
+        for start, end in juris.windows(key, day, before_holiday=eve):
             s = local_to_epoch(day, start, tz, latest=True)
             e = local_to_epoch(day, end, tz, latest=False)
             if s < e:
@@ -230,7 +231,8 @@ def build_calendar(
         first_day - timedelta(days=1) + timedelta(days=i)
         for i in range((last_day - first_day).days + 3)
     ]
-    years = range(days[0].year, days[-1].year + 1)
+    # One year further when the last day is 31 December: its eve rule needs 1 January.
+    years = range(days[0].year, (days[-1] + timedelta(days=1)).year + 1)
     hol = holiday_table(juris, territories, years, local_holidays=local_holidays)
     rows: list[tuple[str, int, int]] = []
     for key in territories:
