@@ -109,7 +109,9 @@ def rules_show(
                 ("caps", "; ".join(sub["caps"]) or "as the pack"),
                 ("holidays banned", "yes" if sub["ban_holidays"] else "no"),
                 ("source", sub["source"]),
-            ],
+            ]
+            + ([("status", sub["status"])] if sub.get("status") else [])
+            + ([("also read in", ", ".join(sub["also_zones"]))] if sub.get("also_zones") else []),
         )
     print_table(
         f"holidays in {day.year} ({details['holidays_source'] or 'none banned'})",

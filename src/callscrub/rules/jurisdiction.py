@@ -46,6 +46,16 @@ class Place:
     local_extra_dates: tuple[tuple[int, int], ...]
     law_subdivisions: tuple[str, ...]  # holiday bans that are the rule itself (US states)
     subdivision: str | None  # a key of the pack's [subdivisions], when one applies
+    # Further subdivisions whose rules apply too (the state the campaign gives
+    # for the row, when it is not the area code's): a slot must satisfy each.
+    also_subdivisions: tuple[str, ...] = ()
+    state: str | None = None  # the area code's state or province, when known
+
+    @property
+    def subdivisions(self) -> tuple[str, ...]:
+        """Every subdivision whose rules apply to the place."""
+        own = (self.subdivision,) if self.subdivision is not None else ()
+        return own + tuple(s for s in self.also_subdivisions if s not in own)
 
 
 @dataclass(frozen=True)
@@ -69,43 +79,62 @@ class Jurisdictions:
         """The version of place `key`'s pack in force on local date `day`."""
         return self.packs[self.places[key].pack].version_at(day)
 
-    def windows(self, key: str, day: date) -> Intervals:
+    def windows(self, key: str, day: date, only: str | None = None) -> Intervals:
         """Legal local intervals of `day` for a place: its pack's version in force
-        that day, with the subdivision's windows where it sets them."""
+        that day, narrowed by each subdivision's windows (in force that day)
+        where it sets them: the federal rule and every state's apply. `only`:
+        the version narrowed by that subdivision alone."""
         place = self.places[key]
-        version = self.packs[place.pack].version_at(day)
+        pack = self.packs[place.pack]
+        version = pack.version_at(day)
         if version is None:
             return ()
         wd = day.weekday()
-        if place.subdivision is not None:
-            sub = self.packs[place.pack].subdivisions[place.subdivision]
-            if wd in sub.windows:
-                return sub.windows[wd]
-        return version.windows[wd]
+        legal = version.windows[wd]
+        for code in (only,) if only is not None else place.subdivisions:
+            _, windows, _ = pack.subdivisions[code].rules_at(day)
+            if wd in windows:
+                legal = intersect_intervals(legal, windows[wd])
+        return legal
 
     def windows_source(self, key: str, day: date) -> str:
         """The legal source of the windows that apply to a place on a day."""
         place = self.places[key]
         pack = self.packs[place.pack]
-        if place.subdivision is not None:
-            sub = pack.subdivisions[place.subdivision]
-            if day.weekday() in sub.windows:
-                return sub.source
+        sources = []
+        for code in place.subdivisions:
+            source, windows, _ = pack.subdivisions[code].rules_at(day)
+            if day.weekday() in windows:
+                sources.append(source)
+        if sources:
+            return "; ".join(sources)
         version = pack.version_at(day)
         return f"{version.windows_source}; {version.source}" if version else ""
 
     def limits(self, key: str, day: date) -> Limits:
-        """The caps (the version's, plus the subdivision's) and refusal lock-out
-        of a place on a local date."""
+        """The caps (the version's, plus each subdivision's in force that day)
+        and refusal lock-out of a place on a local date."""
         place = self.places[key]
         pack = self.packs[place.pack]
         version = pack.version_at(day)
         if version is None:
             return Limits((), None, "no version in force")
         caps = version.caps
-        if place.subdivision is not None:
-            caps = caps + pack.subdivisions[place.subdivision].caps
+        for code in place.subdivisions:
+            caps = caps + pack.subdivisions[code].rules_at(day)[2]
         return Limits(caps, version.refusal_lockout_days, version.label)
+
+    def rule_zones(self, key: str) -> tuple[tuple[str, str], ...]:
+        """(zone, subdivision) pairs: zones a subdivision's windows are also
+        read in (Mississippi's fixed Central Standard Time), besides the
+        place's own zones."""
+        place = self.places[key]
+        pack = self.packs[place.pack]
+        return tuple(
+            (zone, code)
+            for code in place.subdivisions
+            for zone in pack.subdivisions[code].also_zones
+        )
 
     def zones(self, key: str) -> tuple[str, ...]:
         """The IANA zones of a place (a slot must be legal in each)."""
@@ -119,6 +148,17 @@ class Jurisdictions:
             for v in p.versions:
                 out |= v.refusal_outcomes
         return frozenset(out)
+
+
+def intersect_intervals(a: Intervals, b: Intervals) -> Intervals:
+    """The local intervals legal under both `a` and `b` (each sorted, disjoint)."""
+    out: list[tuple[time, time]] = []
+    for s1, e1 in a:
+        for s2, e2 in b:
+            start, end = max(s1, s2), min(e1, e2)
+            if start < end:
+                out.append((start, end))
+    return tuple(sorted(out))
 
 
 def _fr_place(pack: RuleSet, names: list[str]) -> Place:
@@ -215,6 +255,7 @@ def _generic_places(rows: pl.DataFrame, pack: RuleSet) -> tuple[pl.DataFrame, li
                 (),
                 law,
                 sub,
+                state=state,
             )
         )
     return pl.DataFrame(

@@ -71,16 +71,65 @@ class BannedSector:
 
 
 @dataclass(frozen=True)
+class HolidayRule:
+    """One holiday of an explicit list (a state's statutory holidays), as a rule
+    giving its date in any year: see `callscrub.rules.holiday_rules`."""
+
+    rule: str  # "01-01", "01-3mon", "05-lmon", "easter-2", "11-1mon+1", "05-25<mon"
+    name: str
+
+
+@dataclass(frozen=True)
+class SubdivisionVersion:
+    """A dated change of a subdivision's rules (a state statute amended): from
+    `valid_from` (inclusive) its windows and caps replace the subdivision's own."""
+
+    valid_from: date
+    source: str
+    windows: dict[int, tuple[tuple[time, time], ...]]
+    caps: tuple[Cap, ...]
+    status: str = ""  # "unverified: ..." when the primary text could not be read
+
+
+@dataclass(frozen=True)
 class Subdivision:
-    """Stricter rules for one subdivision (a US state): its windows replace the
-    version's on the weekdays it gives, its caps are added to the version's,
-    and with `ban_holidays` its own public holidays are barred."""
+    """Stricter rules for one subdivision (a US state): on the weekdays it gives,
+    its windows narrow the version's (both apply: the federal rule and the
+    state's), its caps are added to the version's, and with `ban_holidays` its
+    own public holidays are barred: the explicit `holidays` list when it has
+    one, else the `holidays` package's set for the subdivision."""
 
     code: str
     source: str
     windows: dict[int, tuple[tuple[time, time], ...]]  # weekday (0 = Monday) -> intervals
     caps: tuple[Cap, ...]
     ban_holidays: bool
+    holidays: tuple[HolidayRule, ...] = ()
+    holidays_source: str = ""
+    # Zones the windows are also read in (Mississippi's "Central Standard
+    # Time": the fixed UTC-6 of Etc/GMT+6 besides the local time).
+    also_zones: tuple[str, ...] = ()
+    status: str = ""  # "unverified: ..." when the primary text could not be read
+    versions: tuple[SubdivisionVersion, ...] = ()  # sorted by valid_from
+    # What a business relationship exempts here when the state's rule differs
+    # from the pack's (a key of RuleSet.relationships -> months; 0: none).
+    relationship_months: dict[str, int] = field(default_factory=dict)
+    relationship_source: str = ""
+
+    def rules_at(
+        self, day: date
+    ) -> tuple[str, dict[int, tuple[tuple[time, time], ...]], tuple[Cap, ...]]:
+        """(source, windows, caps) in force on a local date: the latest dated
+        version started by then, else the subdivision's own."""
+        current: tuple[str, dict[int, tuple[tuple[time, time], ...]], tuple[Cap, ...]] = (
+            self.source,
+            self.windows,
+            self.caps,
+        )
+        for v in self.versions:
+            if v.valid_from <= day:
+                current = (v.source, v.windows, v.caps)
+        return current
 
 
 @dataclass(frozen=True)

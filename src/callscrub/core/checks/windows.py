@@ -55,14 +55,19 @@ def local_to_epoch(day: date, at: time, zone: ZoneInfo, *, latest: bool) -> int:
 
 
 def _zone_intervals(
-    juris: Jurisdictions, key: str, zone: str, days: list[date], blocked: set[date]
+    juris: Jurisdictions,
+    key: str,
+    zone: str,
+    days: list[date],
+    blocked: set[date],
+    only: str | None = None,
 ) -> list[Interval]:
     tz = ZoneInfo(zone)
     out: list[Interval] = []
     for day in days:
         if day in blocked:
             continue
-        for start, end in juris.windows(key, day):
+        for start, end in juris.windows(key, day, only):
             s = local_to_epoch(day, start, tz, latest=True)
             e = local_to_epoch(day, end, tz, latest=False)
             if s < e:
@@ -238,6 +243,11 @@ def build_calendar(
         legal: list[Interval] | None = None
         for zone in juris.zones(key):
             mine = _zone_intervals(juris, key, zone, days, blocked)
+            legal = mine if legal is None else _intersect(legal, mine)
+        # A state rule read in a fixed zone too (Mississippi's Central Standard
+        # Time): its windows there narrow the place's.
+        for zone, code in juris.rule_zones(key):
+            mine = _zone_intervals(juris, key, zone, days, blocked, only=code)
             legal = mine if legal is None else _intersect(legal, mine)
         rows.extend((key, s, e) for s, e in legal or [])
     intervals = pl.DataFrame(
