@@ -314,3 +314,97 @@ def test_bad_holiday_rule_in_a_pack_names_the_key() -> None:
     bad = text.replace('rule = "01-08"', 'rule = "01-3xyz"', 1)
     with pytest.raises(RulesError, match=r"rule key 'subdivisions.LA.holidays\[1\].rule'"):
         parse_rules(bad, "bad.toml")
+
+
+# =========================================================================== state and ZIP columns
+
+
+def test_state_column_disagreeing_with_area_code_applies_both(us) -> None:
+    # A New York number whose campaign state is Connecticut: CT's 09:00 opening
+    # applies too; a Connecticut number said to be in New York keeps CT's rule.
+    ny = phones("+1 212 555 01", 6)
+    ct = phones("+1 203 555 01", 1)
+    rows = [
+        (ny[0], "2026-12-07T08:59:00-05:00", "CT", None),
+        (ny[1], "2026-12-07T09:00:00-05:00", "Connecticut", None),
+        (ny[2], "2026-12-07T08:59:00-05:00", None, "06010"),
+        (ny[3], "2026-12-07T08:59:00-05:00", None, "6010"),  # leading zero lost
+        (ny[4], "2026-12-07T08:59:00-05:00", "N/A", "not a zip"),  # federal only
+        (ct[0], "2026-12-07T08:59:00-05:00", "NY", "10001"),
+        (ny[5], "2026-12-07T08:59:00-05:00", "ny", "10001"),
+    ]
+    got = outcomes(
+        us,
+        rows,
+        extra_names=["state", "zip"],
+        campaign_tz="America/New_York",
+        on_illegal="drop",
+        now=NOW_DEC,
+    )
+    assert [r["kept"] for r in got] == [False, True, False, False, True, False, True]
+    assert got[0]["reason"] == "outside_window"
+
+
+def test_state_in_another_zone_must_be_legal_in_both(us) -> None:
+    # A New York number said to be in California: 08:00 Pacific = 11:00 Eastern
+    # is the first instant legal in both zones.
+    ny = phones("+1 212 555 01", 2)
+    rows = [
+        (ny[0], "2026-12-07T08:00:00-05:00", "CA"),
+        (ny[1], "2026-12-07T08:00:00-05:00", ""),
+    ]
+    got = outcomes(us, rows, extra_names=["state"], campaign_tz="America/New_York", now=NOW_DEC)
+    assert got[0]["callee_tz"] == "America/New_York|America/Los_Angeles"
+    assert got[0]["callee_local_time"] == "2026-12-07T11:00:00-05:00|2026-12-07T08:00:00-08:00"
+    assert got[1]["callee_local_time"] == "2026-12-07T08:00:00-05:00"
+
+
+def test_zip_of_a_holiday_state_bans_its_holidays(us) -> None:
+    # A New York number whose ZIP is in Utah: Utah's Pioneer Day (24 July) applies.
+    ny = phones("+1 212 555 01", 2)
+    rows = [
+        (ny[0], "2026-07-24T14:00:00-04:00", "84101"),
+        (ny[1], "2026-07-24T14:00:00-04:00", "10001"),
+    ]
+    got = outcomes(
+        us,
+        rows,
+        extra_names=["zip"],
+        campaign_tz="America/New_York",
+        on_illegal="drop",
+        now=NOW_JULY,
+    )
+    assert [r["kept"] for r in got] == [False, True]
+    assert "Pioneer Day (UT)" in got[0]["detail"]
+
+
+def test_cli_state_column_option(tmp_path) -> None:
+    from callscrub import cli
+
+    camp = tmp_path / "c.csv"
+    camp.write_text(
+        "phone,call_at,customer_state\n+12125550110,2026-12-07T08:59:00-05:00,CT\n",
+        encoding="utf-8",
+    )
+    out, rej = tmp_path / "out.csv", tmp_path / "rej.csv"
+    base = [
+        "scrub",
+        str(camp),
+        "--no-registry",
+        "--rules",
+        "us-tcpa",
+        "--now",
+        "2026-12-01T00:00:00+00:00",
+        "--on-illegal",
+        "drop",
+        "--out",
+        str(out),
+        "--rejects",
+        str(rej),
+        "--quiet",
+    ]
+    assert cli.run([*base, "--state-column", "customer_state"]) == 0
+    assert "outside_window" in rej.read_text(encoding="utf-8")
+    assert cli.run(base) == 0  # no `state` column: the area code's state alone
+    assert "outside_window" not in rej.read_text(encoding="utf-8")
+    assert cli.run([*base, "--state-column", "etat"]) == 3

@@ -108,6 +108,8 @@ COLUMN_OPTIONS = {
     "out_of_hours_column": "--out-of-hours-consent-column",
     "consent_column": "--consent-column",
     "consent_revoked_column": "--consent-revoked-column",
+    "state_column": "--state-column",
+    "zip_column": "--zip-column",
 }
 
 # Optional campaign columns a check reads, with the name used when the option
@@ -117,6 +119,8 @@ OPTIONAL_COLUMN_DEFAULTS = {
     "out_of_hours_column": "consent_out_of_hours",
     "consent_column": "consent_at",
     "consent_revoked_column": "consent_revoked_at",
+    "state_column": "state",
+    "zip_column": "zip",
 }
 
 CONSENT_HELP = (
@@ -354,6 +358,24 @@ def scrub_command(
             " checks (default: current_contract when present).",
         ),
     ] = None,
+    state_column: Annotated[
+        str | None,
+        typer.Option(
+            "--state-column",
+            metavar="NAME",
+            help="The called party's US state (code or name): its rules apply besides the"
+            " area code's state's (default: state when present).",
+        ),
+    ] = None,
+    zip_column: Annotated[
+        str | None,
+        typer.Option(
+            "--zip-column",
+            metavar="NAME",
+            help="The called party's US ZIP code: its state's rules apply besides the"
+            " area code's state's (default: zip when present).",
+        ),
+    ] = None,
     out_of_hours_column: Annotated[
         str | None,
         typer.Option(
@@ -516,6 +538,8 @@ def scrub_command(
             ("out_of_hours_column", out_of_hours_column),
             ("consent_column", consent_column),
             ("consent_revoked_column", consent_revoked_column),
+            ("state_column", state_column),
+            ("zip_column", zip_column),
         ),
         screened=tuple(screened or ()),
         sector=sector,
@@ -743,6 +767,8 @@ def load(plan: Plan, phase: Callable[[str], None]) -> Loaded:
         consent_column=found["consent_column"],
         consent_revoked_column=found["consent_revoked_column"],
         sector=args.sector,
+        state_column=found["state_column"],
+        zip_column=found["zip_column"],
     )
     if registries_job is None:
         try:

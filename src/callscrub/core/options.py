@@ -28,6 +28,11 @@ class ScrubOptions:
     consent_column: str | None = None  # consent timestamps in the campaign itself
     consent_revoked_column: str | None = None
     sector: str | None = None  # the campaign's sector, when a rule set may ban it
+    # The called party's US state, as the campaign gives it (a state code or
+    # name, a ZIP code): read when the column exists; both that state's rules
+    # and the area code's apply.
+    state_column: str | None = "state"
+    zip_column: str | None = "zip"
 
     def __post_init__(self) -> None:
         if self.now.tzinfo is None:
@@ -54,6 +59,8 @@ class ScrubOptions:
                 self.out_of_hours_column,
                 self.consent_column,
                 self.consent_revoked_column,
+                self.state_column,
+                self.zip_column,
             )
             if c is not None
         }

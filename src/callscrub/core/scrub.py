@@ -198,6 +198,8 @@ def scrub(
         juris,
         postal_column=options.postal_code_column,
         unknown_territory=options.unknown_territory,
+        state_column=options.state_column,
+        zip_column=options.zip_column,
     )
     df = _with_call_times(df, times, options, now_s)
     records, unreadable_values = consent_records(

@@ -23,6 +23,7 @@ import polars as pl
 from callscrub.core.columns import CC, E164, NSN, NUMBER_TERRITORY, PACK, REGION, TERRITORY, VALID
 from callscrub.core.positions import factorize, subset_index
 from callscrub.phone import normalise as numbers
+from callscrub.rules import us_states
 from callscrub.rules.model import Cap, RuleSet, Version
 
 UNKNOWN_ZONE = "Etc/Unknown"  # phonenumbers' answer when it knows no zone for a prefix
@@ -266,13 +267,21 @@ def _generic_places(rows: pl.DataFrame, pack: RuleSet) -> tuple[pl.DataFrame, li
 
 
 def route(
-    df: pl.DataFrame, juris: Jurisdictions, *, postal_column: str | None, unknown_territory: str
+    df: pl.DataFrame,
+    juris: Jurisdictions,
+    *,
+    postal_column: str | None,
+    unknown_territory: str,
+    state_column: str | None = None,
+    zip_column: str | None = None,
 ) -> pl.DataFrame:
     """Add `_pack` and `_territory` (a key of juris.places) to normalised rows.
 
     Rows no pack covers, and invalid rows, get nulls. `postal_column` refines
     French metropolitan numbers; `unknown_territory` ("strict" or "national")
-    places those without a usable postal code.
+    places those without a usable postal code. `state_column` / `zip_column`
+    (read when the frame has them) add the state the campaign gives for a US
+    row to its area code's: both states' rules apply.
     """
     # An Enum of the packs' names: a byte a row, where text took 16 (0.15 GiB at 10 M rows).
     pack_names = pl.Enum(list(juris.order))
@@ -294,7 +303,80 @@ def route(
             df = _route_explicit(df, pack, juris, mine, postal_column, unknown_territory)
         else:
             df = _route_generic(df, pack, juris, mine)
-    return df
+    return _route_given_states(df, juris, state_column, zip_column)
+
+
+def _route_given_states(
+    df: pl.DataFrame, juris: Jurisdictions, state_column: str | None, zip_column: str | None
+) -> pl.DataFrame:
+    """US rows whose campaign state or ZIP code names another state than the
+    area code's: a composite place where both states' rules apply, in the
+    zones of both (the number may ring in either: a slot must be legal in
+    every candidate). FL and CT protect people located in the state, so the
+    area code alone is only a presumption (RULES_AUDIT.md).
+
+    Worked out once per distinct (place, state, ZIP) of the rows, then joined."""
+    cols = [c for c in (state_column, zip_column) if c is not None and c in df.columns]
+    packs = [
+        n
+        for n in juris.order
+        if juris.packs[n].subdivision_kind == "state" and "US" in juris.packs[n].regions
+    ]
+    if not cols or not packs:
+        return df
+    given = {c: f"_given{i}" for i, c in enumerate(cols)}
+    keys = df.select(
+        TERRITORY,
+        *[pl.col(c).cast(pl.String).fill_null("").alias(a) for c, a in given.items()],
+        pl.col(PACK).is_in(packs).fill_null(False).alias("_us"),
+    )
+    distinct = keys.filter(pl.col("_us") & pl.col(TERRITORY).is_not_null()).drop("_us").unique()
+    rows: list[tuple[object, ...]] = []
+    for values in distinct.iter_rows():
+        territory, texts = values[0], dict(zip(cols, values[1:], strict=True))
+        place = juris.places[str(territory)]
+        named = {
+            us_states.state_code(texts[state_column]) if state_column in texts else None,
+            us_states.zip_state(texts[zip_column]) if zip_column in texts else None,
+        }
+        others = sorted(s for s in named if s is not None and s != place.state)
+        if not others:
+            continue
+        place = _with_states(juris.packs[place.pack], place, others)
+        juris.places[place.key] = place
+        rows.append((*values, place.key))
+    if not rows:
+        return df
+    table = pl.DataFrame(
+        rows,
+        schema={TERRITORY: pl.String, **dict.fromkeys(given.values(), pl.String), "_r": pl.String},
+        orient="row",
+    )
+    refined = keys.join(table, on=[TERRITORY, *given.values()], how="left", maintain_order="left")[
+        "_r"
+    ]
+    return df.with_columns(pl.coalesce(refined, pl.col(TERRITORY)).alias(TERRITORY))
+
+
+def _with_states(pack: RuleSet, place: Place, states: list[str]) -> Place:
+    """`place` with the rules and zones of further `states` (USPS codes)."""
+    zones = list(place.zones)
+    for s in states:
+        zones += [z for z in us_states.state_zones(s) if z not in zones]
+    subs = tuple(s for s in states if s in pack.subdivisions)
+    law = place.law_subdivisions + tuple(s for s in subs if pack.subdivisions[s].ban_holidays)
+    return Place(
+        key=f"{place.key}+{'+'.join(states)}",
+        pack=place.pack,
+        label=f"{place.label} and {', '.join(states)} (the campaign's state)",
+        zones=tuple(zones),
+        local_subdivisions=place.local_subdivisions,
+        local_extra_dates=place.local_extra_dates,
+        law_subdivisions=law,
+        subdivision=place.subdivision,
+        also_subdivisions=subs,
+        state=place.state,
+    )
 
 
 def _route_generic(
