@@ -110,6 +110,8 @@ COLUMN_OPTIONS = {
     "consent_revoked_column": "--consent-revoked-column",
     "state_column": "--state-column",
     "zip_column": "--zip-column",
+    "relationship_column": "--relationship-column",
+    "relationship_date_column": "--relationship-date-column",
 }
 
 # Optional campaign columns a check reads, with the name used when the option
@@ -121,6 +123,8 @@ OPTIONAL_COLUMN_DEFAULTS = {
     "consent_revoked_column": "consent_revoked_at",
     "state_column": "state",
     "zip_column": "zip",
+    "relationship_column": "relationship",
+    "relationship_date_column": "relationship_date",
 }
 
 CONSENT_HELP = (
@@ -358,6 +362,25 @@ def scrub_command(
             " checks (default: current_contract when present).",
         ),
     ] = None,
+    relationship_column: Annotated[
+        str | None,
+        typer.Option(
+            "--relationship-column",
+            metavar="NAME",
+            help="A business relationship's kind (purchase, inquiry, contract: the rule pack's"
+            " kinds); with --relationship-date-column it exempts from the registries for the"
+            " pack's period (default: relationship when present).",
+        ),
+    ] = None,
+    relationship_date_column: Annotated[
+        str | None,
+        typer.Option(
+            "--relationship-date-column",
+            metavar="NAME",
+            help="The relationship's date, YYYY-MM-DD: of the purchase or inquiry, or the day a"
+            " contract ended (empty: still running) (default: relationship_date when present).",
+        ),
+    ] = None,
     state_column: Annotated[
         str | None,
         typer.Option(
@@ -540,6 +563,8 @@ def scrub_command(
             ("consent_revoked_column", consent_revoked_column),
             ("state_column", state_column),
             ("zip_column", zip_column),
+            ("relationship_column", relationship_column),
+            ("relationship_date_column", relationship_date_column),
         ),
         screened=tuple(screened or ()),
         sector=sector,
@@ -769,6 +794,8 @@ def load(plan: Plan, phase: Callable[[str], None]) -> Loaded:
         sector=args.sector,
         state_column=found["state_column"],
         zip_column=found["zip_column"],
+        relationship_column=found["relationship_column"],
+        relationship_date_column=found["relationship_date_column"],
     )
     if registries_job is None:
         try:
@@ -1039,6 +1066,7 @@ def summarise(plan: Plan, loaded: Loaded, result: ScrubResult) -> dict[str, Any]
             "consent_column": loaded.options.consent_column,
             "consent_column_unreadable": result.unreadable_consent_values,
             "contract_column": loaded.options.contract_column,
+            "relationships": result.relationships,
             "screened_files": [
                 {
                     "file": f.name,

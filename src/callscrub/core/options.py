@@ -33,6 +33,10 @@ class ScrubOptions:
     # and the area code's apply.
     state_column: str | None = "state"
     zip_column: str | None = "zip"
+    # A business relationship's kind (purchase, inquiry, contract: the pack's
+    # [relationship] kinds) and date, read when set (core.checks.relationship).
+    relationship_column: str | None = None
+    relationship_date_column: str | None = None
 
     def __post_init__(self) -> None:
         if self.now.tzinfo is None:
@@ -61,6 +65,8 @@ class ScrubOptions:
                 self.consent_revoked_column,
                 self.state_column,
                 self.zip_column,
+                self.relationship_column,
+                self.relationship_date_column,
             )
             if c is not None
         }

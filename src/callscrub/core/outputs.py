@@ -376,12 +376,19 @@ def rejects_frame(
                 pl.lit(MAX_LEAD.days),
             )
         ),
-        reasons.REGISTRY: pl.when(pl.col(REGISTRY).is_not_null())
+        # A slot detail: a business relationship that ended before the slot.
+        reasons.REGISTRY: pl.when(pl.col(SLOT_DETAIL).is_not_null())
+        .then(pl.col(SLOT_DETAIL))
+        .when(pl.col(REGISTRY).is_not_null())
         .then(pl.format("listed in opposition registry {}", pl.col(REGISTRY)))
         .otherwise(pl.format("marked not callable in screened file {}", pl.col(SCREEN_REFUSED))),
-        reasons.UNSCREENED: pl.lit(
-            "absent from every screened (Bloctel return) file: "
-            "not screened, so not known to be callable"
+        reasons.UNSCREENED: pl.when(pl.col(SLOT_DETAIL).is_not_null())
+        .then(pl.col(SLOT_DETAIL))
+        .otherwise(
+            pl.lit(
+                "absent from every screened (Bloctel return) file: "
+                "not screened, so not known to be callable"
+            )
         ),
         reasons.BANNED_SECTOR: pl.col(SLOT_DETAIL),
         reasons.NO_CONSENT: pl.col(SLOT_DETAIL),

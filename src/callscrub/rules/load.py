@@ -29,6 +29,8 @@ from callscrub.rules.model import (
     Cap,
     HolidayRule,
     NumberBlock,
+    RelationshipKind,
+    Relationships,
     RuleSet,
     Subdivision,
     SubdivisionVersion,
@@ -448,6 +450,7 @@ def parse_rules(text: str, where: str) -> RuleSet:
             "postal_codes",
             "banned_sectors",
             "caller_id",
+            "relationship",
         },
         where,
         "",
@@ -563,6 +566,7 @@ def parse_rules(text: str, where: str) -> RuleSet:
         )
 
     return RuleSet(
+        relationship=_relationship(data.get("relationship"), where),
         banned_sectors=sectors,
         caller_id_prefixes=tuple(prefixes),
         caller_id_source=str(caller.get("source", "")),
@@ -585,6 +589,43 @@ def parse_rules(text: str, where: str) -> RuleSet:
         subdivision_kind=kind,
         subdivisions=subdivisions,
         **extra,
+    )
+
+
+def _relationship(table: Any, where: str) -> Relationships | None:
+    """The [relationship] table: exempts, source, optional status, and kinds
+    { purchase = { months = 18 }, contract = { open_ended = true, days = 30 } }."""
+    if table is None:
+        return None
+    pre = "relationship."
+    if not isinstance(table, dict):
+        raise _fail(where, "relationship", "must be a table")
+    _known_keys(table, {"exempts", "source", "status", "kinds"}, where, pre)
+    kinds: dict[str, RelationshipKind] = {}
+    raw = table.get("kinds", {})
+    if not isinstance(raw, dict):
+        raise _fail(where, pre + "kinds", "must be a table of relationship kinds")
+    for name, t in raw.items():
+        k = f"{pre}kinds.{name}."
+        if not isinstance(t, dict):
+            raise _fail(where, f"{pre}kinds.{name}", "must be a table")
+        _known_keys(t, {"months", "days", "open_ended"}, where, k)
+        for unit in ("months", "days"):
+            if unit in t and not _whole(t[unit], 0):
+                raise _fail(where, k + unit, "must be a whole number (0 or more)")
+        open_ended = t.get("open_ended", False)
+        if not isinstance(open_ended, bool):
+            raise _fail(where, k + "open_ended", "must be true or false")
+        if not open_ended and not t.get("months") and not t.get("days"):
+            raise _fail(where, f"{pre}kinds.{name}", "needs months or days, or open_ended")
+        kinds[name.lower()] = RelationshipKind(
+            name.lower(), int(t.get("months", 0)), int(t.get("days", 0)), open_ended
+        )
+    return Relationships(
+        exempts=_get(table, "exempts", bool, where, pre),
+        kinds=kinds,
+        source=_get(table, "source", str, where, pre),
+        status=str(table.get("status", "")),
     )
 
 

@@ -161,6 +161,32 @@ class NumberBlock:
 
 
 @dataclass(frozen=True)
+class RelationshipKind:
+    """A kind of business relationship (a purchase, an inquiry, a contract) and
+    how long it exempts: through the day before its date plus `months` and
+    `days`. With `open_ended`, a row without a date is a relationship still
+    running (a contract being performed), and a date is the day it ended."""
+
+    name: str
+    months: int
+    days: int
+    open_ended: bool
+
+
+@dataclass(frozen=True)
+class Relationships:
+    """What a contract or business relationship exempts from under a pack (the
+    registries, consent and a banned sector, as a current contract does), and
+    for how long. `exempts` false: none does (the UK's TPS has no exemption
+    for existing customers), and the campaign's contract column exempts nothing."""
+
+    exempts: bool
+    kinds: dict[str, RelationshipKind]
+    source: str
+    status: str = ""
+
+
+@dataclass(frozen=True)
 class RuleSet:
     """One validated rule pack; `sha256` is that of its TOML text (for the manifest)."""
 
@@ -197,6 +223,9 @@ class RuleSet:
     banned_sectors: dict[str, BannedSector] = field(default_factory=dict)
     caller_id_prefixes: tuple[str, ...] = ()  # national-format ranges a caller ID must be in
     caller_id_source: str = ""
+    # Business relationships ([relationship]); None: the contract column
+    # exempts as it always has, and dated relationships are not recognised.
+    relationship: Relationships | None = None
 
     @property
     def needs_consent_from(self) -> date | None:
