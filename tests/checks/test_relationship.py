@@ -179,3 +179,20 @@ def test_cli_summary_says_the_uk_contract_exempts_nothing(tmp_path: Path, capsys
     data = json.loads(summary.read_text(encoding="utf-8"))
     assert data["checks"]["relationships"]["contract_not_exempt"] == {"uk-pecr": 1}
     assert "no exemption under uk-pecr, the contract exempts nothing" in capsys.readouterr().err
+
+
+def test_rules_show_gives_each_regime_its_relationships(capsys) -> None:
+    assert cli.run(["rules", "show", "uk-pecr", "--at", "2026-12-01"]) == 0
+    assert "exempts from registries: no" in capsys.readouterr().out
+    assert cli.run(["rules", "show", "us-tcpa", "--at", "2026-12-01", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["relationship"]["kinds"]["purchase"]["months"] == 18
+    assert data["relationship"]["kinds"]["inquiry"]["months"] == 3
+    assert data["subdivisions"]["PA"]["relationship_months"] == {"purchase": 12, "inquiry": 3}
+    assert cli.run(["rules", "show", "ca-crtc", "--at", "2026-12-01", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert {k: v["months"] for k, v in data["relationship"]["kinds"].items()} == {
+        "purchase": 18,
+        "contract": 18,
+        "inquiry": 6,
+    }

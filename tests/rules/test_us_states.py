@@ -11,6 +11,7 @@ Vancouver -08:00; in July 2026 (and until 2026-11-01) New York -04:00, Chicago
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 
 import polars as pl
@@ -408,3 +409,17 @@ def test_cli_state_column_option(tmp_path) -> None:
     assert cli.run(base) == 0  # no `state` column: the area code's state alone
     assert "outside_window" not in rej.read_text(encoding="utf-8")
     assert cli.run([*base, "--state-column", "etat"]) == 3
+
+
+def test_rules_show_pennsylvania_before_and_after_act_47(capsys) -> None:
+    from callscrub import cli
+
+    assert cli.run(["rules", "show", "us-tcpa", "--at", "2026-10-17", "--json"]) == 0
+    before = json.loads(capsys.readouterr().out)["subdivisions"]["PA"]
+    assert before["windows"] == {} and before["ban_holidays"] is True
+    assert cli.run(["rules", "show", "us-tcpa", "--at", "2026-10-18", "--json"]) == 0
+    after = json.loads(capsys.readouterr().out)
+    pa = after["subdivisions"]["PA"]
+    assert pa["windows"]["monday"] == "09:00-19:00" and pa["windows"]["sunday"] == "no calls"
+    assert pa["status"].startswith("unverified")
+    assert {"date": "2026-11-03", "name": "Election Day", "where": "PA"} in after["holidays"]

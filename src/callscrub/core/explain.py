@@ -222,6 +222,20 @@ def pack_details(pack: RuleSet, at: date) -> dict[str, Any]:
         unique.setdefault((h["date"], h["where"]), h)
     out["holidays"] = list(unique.values())
     out["holidays_source"] = pack.holidays_source
+    rel = pack.relationship
+    out["relationship"] = (
+        None
+        if rel is None
+        else {
+            "exempts": rel.exempts,
+            "kinds": {
+                k.name: {"months": k.months, "days": k.days, "open_ended": k.open_ended}
+                for k in rel.kinds.values()
+            },
+            "source": rel.source,
+            "status": rel.status,
+        }
+    )
     out["subdivisions"] = {}
     for code, sub in pack.subdivisions.items():
         # The state's rules in force at `at` (a dated version, when one has begun).
@@ -235,5 +249,6 @@ def pack_details(pack: RuleSet, at: date) -> dict[str, Any]:
             "status": status,
             "holidays_source": sub.holidays_source,
             "also_zones": list(sub.also_zones),
+            "relationship_months": dict(sub.relationship_months),
         }
     return out
