@@ -308,7 +308,11 @@ def apply_limits(
     packs = juris.packs.values()
     if not any(
         v.caps or v.refusal_lockout_days is not None for p in packs for v in p.versions
-    ) and not any(sub.caps for p in packs for sub in p.subdivisions.values()):
+    ) and not any(
+        sub.caps or any(v.caps for v in sub.versions)  # a state's caps may start on a date
+        for p in packs
+        for sub in p.subdivisions.values()
+    ):
         return nothing
     hist = (
         history
