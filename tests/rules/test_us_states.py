@@ -423,3 +423,27 @@ def test_rules_show_pennsylvania_before_and_after_act_47(capsys) -> None:
     assert pa["windows"]["monday"] == "09:00-19:00" and pa["windows"]["sunday"] == "no calls"
     assert pa["status"].startswith("unverified")
     assert {"date": "2026-11-03", "name": "Election Day", "where": "PA"} in after["holidays"]
+
+
+def test_british_columbia_cap_per_offer_when_the_campaign_names_it(ca) -> None:
+    bc = "+1 604 555 0123"
+    rows = [
+        (bc, "2026-12-01T10:00:00-08:00", "fibre"),
+        (bc, "2026-12-04T10:00:00-08:00", "mobile"),  # another offer: its own count
+        (bc, "2026-12-07T10:00:00-08:00", "fibre"),  # same offer within 30 days
+    ]
+    opts = {"campaign_tz": "America/Vancouver", "now": NOW_OCT, "extra_names": ["offer"]}
+    got = outcomes(ca, rows, offer_column="offer", **dict(opts))
+    assert [r["kept"] for r in got] == [True, True, False]
+    assert got[2]["reason"] == "attempt_cap" and "for the same offer" in got[2]["detail"]
+    # Without the offer column: per number, the stricter count.
+    got = outcomes(ca, rows, **dict(opts))
+    assert [r["kept"] for r in got] == [True, False, False]
+    # A past call has no offer: it counts for every offer.
+    past = int(datetime(2026, 11, 20, 18, tzinfo=UTC).timestamp())
+    history = pl.DataFrame(
+        {"key": [16045550123], "at": [past], "refused": [False]},
+        schema={"key": pl.Int64, "at": pl.Int64, "refused": pl.Boolean},
+    )
+    got = outcomes(ca, rows, offer_column="offer", history=history, **dict(opts))
+    assert [r["kept"] for r in got] == [False, False, False]

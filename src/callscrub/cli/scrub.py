@@ -112,6 +112,7 @@ COLUMN_OPTIONS = {
     "zip_column": "--zip-column",
     "relationship_column": "--relationship-column",
     "relationship_date_column": "--relationship-date-column",
+    "offer_column": "--offer-column",
 }
 
 # Optional campaign columns a check reads, with the name used when the option
@@ -125,6 +126,7 @@ OPTIONAL_COLUMN_DEFAULTS = {
     "zip_column": "zip",
     "relationship_column": "relationship",
     "relationship_date_column": "relationship_date",
+    "offer_column": "offer",
 }
 
 CONSENT_HELP = (
@@ -381,6 +383,15 @@ def scrub_command(
             " contract ended (empty: still running) (default: relationship_date when present).",
         ),
     ] = None,
+    offer_column: Annotated[
+        str | None,
+        typer.Option(
+            "--offer-column",
+            metavar="NAME",
+            help="The offer a row is about: caps for the same offer (British Columbia) count"
+            " per number and offer (default: offer when present; without it, per number).",
+        ),
+    ] = None,
     state_column: Annotated[
         str | None,
         typer.Option(
@@ -565,6 +576,7 @@ def scrub_command(
             ("zip_column", zip_column),
             ("relationship_column", relationship_column),
             ("relationship_date_column", relationship_date_column),
+            ("offer_column", offer_column),
         ),
         screened=tuple(screened or ()),
         sector=sector,
@@ -796,6 +808,7 @@ def load(plan: Plan, phase: Callable[[str], None]) -> Loaded:
         zip_column=found["zip_column"],
         relationship_column=found["relationship_column"],
         relationship_date_column=found["relationship_date_column"],
+        offer_column=found["offer_column"],
     )
     if registries_job is None:
         try:

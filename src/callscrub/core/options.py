@@ -37,6 +37,7 @@ class ScrubOptions:
     # [relationship] kinds) and date, read when set (core.checks.relationship).
     relationship_column: str | None = None
     relationship_date_column: str | None = None
+    offer_column: str | None = None  # the offer a row is about (caps "for the same offer")
 
     def __post_init__(self) -> None:
         if self.now.tzinfo is None:
@@ -67,6 +68,7 @@ class ScrubOptions:
                 self.zip_column,
                 self.relationship_column,
                 self.relationship_date_column,
+                self.offer_column,
             )
             if c is not None
         }

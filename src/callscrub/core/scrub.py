@@ -36,6 +36,7 @@ from callscrub.core.checks.consent import (
     unreadable_keys,
 )
 from callscrub.core.checks.duplicates import mark_duplicates
+from callscrub.core.checks.offers import keyed_by_offer
 from callscrub.core.checks.pre_slot import pre_slot_reasons
 from callscrub.core.checks.pressure import apply_limits
 from callscrub.core.checks.registry import Registry, registry_of
@@ -506,11 +507,22 @@ def _contact_limits(
     per number. A row they reject gets its REASON; a row they move
     (on_limit "reschedule") its new SLOT and MOVED. Returns `df` and the side
     table of the limits' wording (SOURCE_ROW, LIMIT_DETAIL)."""
+    offer = options.offer_column if options.offer_column in df.columns else None
     live = (
-        df.select(SOURCE_ROW, pl.col(E164).alias(KEY), TERRITORY, T0, SLOT, REASON)
+        df.select(
+            SOURCE_ROW,
+            pl.col(E164).alias(KEY),
+            TERRITORY,
+            T0,
+            SLOT,
+            REASON,
+            *([pl.col(offer).alias("_offer")] if offer else []),
+        )
         .filter(pl.col(REASON).is_null())
         .drop(REASON)
     )
+    if offer:  # caps "for the same offer" count per (number, offer)
+        live, history = keyed_by_offer(live.drop("_offer"), live["_offer"], history, juris)
     limits = apply_limits(
         live,
         history,

@@ -139,7 +139,7 @@ def _caps(value: Any, where: str, key: str) -> tuple[Cap, ...]:
         if (
             not isinstance(cap, dict)
             or len(set(cap) & {"days", "hours"}) != 1
-            or set(cap) - {"days", "hours", "count"}
+            or set(cap) - {"days", "hours", "count", "per_offer"}
         ):
             raise _fail(
                 where, k, "must be a table with `count` and exactly one of `days` or `hours`"
@@ -150,7 +150,10 @@ def _caps(value: Any, where: str, key: str) -> tuple[Cap, ...]:
             raise _fail(where, f"{k}.count", "must be a whole number of at least 1")
         if not _whole(length, 1):
             raise _fail(where, f"{k}.{unit}", "must be a whole number of at least 1")
-        caps.append(Cap(count, length, unit))
+        per_offer = cap.get("per_offer", False)
+        if not isinstance(per_offer, bool):
+            raise _fail(where, f"{k}.per_offer", "must be true or false")
+        caps.append(Cap(count, length, unit, per_offer))
     return tuple(caps)
 
 

@@ -32,11 +32,15 @@ class Cap:
     count: int
     length: int
     unit: str  # "days" or "hours"
+    # Counted per offer when the campaign names one (--offer-column), else per
+    # number: British Columbia's 1 call per 30 days "for the same offer".
+    per_offer: bool = False
 
     def describe(self) -> str:
         """The cap in words, as messages and `rules show` print it."""
         unit = "calendar days" if self.unit == "days" else "hours"
-        return f"{self.count} attempts per {self.length} {unit}"
+        offer = " for the same offer" if self.per_offer else ""
+        return f"{self.count} attempts per {self.length} {unit}{offer}"
 
 
 @dataclass(frozen=True)
