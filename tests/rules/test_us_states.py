@@ -447,3 +447,25 @@ def test_british_columbia_cap_per_offer_when_the_campaign_names_it(ca) -> None:
     )
     got = outcomes(ca, rows, offer_column="offer", history=history, **dict(opts))
     assert [r["kept"] for r in got] == [False, False, False]
+
+
+def test_mississippi_fixed_zone_is_named_in_the_detail_and_explain(us, capsys) -> None:
+    from callscrub import cli
+
+    (row,) = outcomes(
+        us,
+        [("+1 601 555 0110", "2026-07-13T08:30:00-05:00")],
+        campaign_tz="America/Chicago",
+        on_illegal="drop",
+        now=NOW_JULY,
+    )
+    assert row["detail"] == (
+        "Monday 2026-07-13 08:30 (America/Chicago) is outside calling hours (08:00-20:00), "
+        "and 08:00-20:00 in Etc/GMT+6 (MS)"
+    )
+    args = ["explain", "+1 601 555 0110", "--rules", "us-tcpa", "--json"]
+    assert cli.run([*args, "--at", "2026-07-13T08:30:00-05:00"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["legal"] is False
+    assert [r["zone"] for r in data["forbidden_by"]] == ["America/Chicago", "Etc/GMT+6"]
+    assert data["next_legal_slots"][0]["from"] == "2026-07-13T09:00:00-05:00"

@@ -101,12 +101,15 @@ def explain_number(
     out["legal"] = legal
     if not legal:
         reasons = []
-        for zone in place.zones:
+        # The place's zones, then the zones a state rule is also read in
+        # (Mississippi's fixed Central Standard Time), with that state's windows.
+        readings = [(z, None) for z in place.zones] + list(juris.rule_zones(key))
+        for zone, only in readings:
             local = at.astimezone(ZoneInfo(zone))
             day = local.date()
             holiday = cal.holidays.filter((pl.col("territory") == key) & (pl.col("date") == day))
             version = juris.version(key, day)
-            windows = juris.windows(key, day)
+            windows = juris.windows(key, day, only)
             if holiday.height:
                 why = f"public holiday: {holiday['holiday'][0]}"
             elif version is None:

@@ -286,6 +286,14 @@ def window_detail(rej: pl.DataFrame, juris: Jurisdictions, calendar: Calendar) -
                 f"{s:%H:%M}-{'24:00' if e == time.max else f'{e:%H:%M}'}" for s, e in windows
             )
             text = f"outside calling hours ({hours})"
+            # A state rule also read in a fixed zone (Mississippi's Central
+            # Standard Time): say so, as local hours alone may not explain it.
+            for zone, code in juris.rule_zones(territory):
+                fixed = ", ".join(
+                    f"{s:%H:%M}-{'24:00' if e == time.max else f'{e:%H:%M}'}"
+                    for s, e in juris.windows(territory, day, code)
+                )
+                text += f", and {fixed} in {zone} ({code})"
         texts.append((territory, day, text))
     rule_text = pl.DataFrame(
         texts,
