@@ -196,3 +196,56 @@ def test_rules_show_gives_each_regime_its_relationships(capsys) -> None:
         "contract": 18,
         "inquiry": 6,
     }
+
+
+def test_unreadable_end_of_a_running_kind_is_no_exemption() -> None:
+    # A contract's end written in another format proves nothing: it is not
+    # read as "still running".
+    it = load_rules("it-assocontact")
+    p = ["+39 06 1234 5610"]
+    rows = [(p[0], "2026-12-09T10:00:00+01:00", "contract", "30/11/2026", None)]
+    got, result = scrub_rows(it, rows, p, campaign_tz="Europe/Rome")
+    assert (got[0]["kept"], got[0]["reason"]) == (False, "registry")
+    assert result.relationships["relationship_unusable"] == 1
+
+
+def test_kind_without_a_date_column_exempts_a_running_contract_only() -> None:
+    it = load_rules("it-assocontact")
+    p = ["+39 06 1234 5610", "+39 06 1234 5611"]
+    frame = pl.DataFrame(
+        {"phone": p, "call_at": ["2026-12-09T10:00:00+01:00"] * 2, "rel": ["contract", ""]}
+    )
+    result = run(
+        it,
+        frame,
+        [registry_of("rpo.csv", p, it)],
+        now=NOW,
+        campaign_tz="Europe/Rome",
+        relationship_column="rel",
+    )
+    assert result.kept == 1 and result.reason_counts["registry"] == 1
+
+
+def test_cli_relationship_date_without_kind_is_an_input_error(tmp_path: Path, capsys) -> None:
+    camp = tmp_path / "c.csv"
+    camp.write_text(
+        "phone,call_at,relationship_date\n+12125550110,2026-12-08T12:00:00-05:00,2026-01-01\n",
+        encoding="utf-8",
+    )
+    code = cli.run(
+        [
+            "scrub",
+            str(camp),
+            "--no-registry",
+            "--rules",
+            "us-tcpa",
+            "--now",
+            "2026-12-01T00:00:00+00:00",
+            "--out",
+            str(tmp_path / "o.csv"),
+            "--rejects",
+            str(tmp_path / "r.csv"),
+        ]
+    )
+    assert code == 3
+    assert "name it with --relationship-column" in capsys.readouterr().err

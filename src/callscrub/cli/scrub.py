@@ -787,6 +787,12 @@ def load(plan: Plan, phase: Callable[[str], None]) -> Loaded:
         return given or (default if default in frame.columns else None)
 
     found = {field: optional_column(field, given) for field, given in args.optional_columns}
+    if found["relationship_date_column"] and not found["relationship_column"]:
+        raise InputError(
+            f"{args.campaign}: relationship dates ({found['relationship_date_column']!r}) but no"
+            " relationship kind column: name it with --relationship-column (purchase, inquiry,"
+            f" contract...) ({describe_columns(columns)})."
+        )
     options = ScrubOptions(
         now=plan.now,
         campaign_tz=plan.zone,

@@ -91,17 +91,13 @@ def with_relationships(
     if no_exemption:
         ignored = df.filter(pl.col(CONTRACT) & ~allows).group_by(PACK).len()
         counts.contract_not_exempt = {str(p): int(n) for p, n in ignored.iter_rows()}
-    dated = (
-        kind_column is not None
-        and kind_column in df.columns
-        and date_column is not None
-        and date_column in df.columns
-    )
+    # A kind without a date column: a running contract (open-ended kinds) only.
+    dated = kind_column is not None and kind_column in df.columns
     if not dated:
         df = df.with_columns((asserted & allows).alias(CONTRACT))
         counts.contract_asserted = int(df[CONTRACT].sum())
         return df, counts
-    assert kind_column is not None and date_column is not None
+    assert kind_column is not None
     kind = pl.col(kind_column).cast(pl.String).str.strip_chars().str.to_lowercase()
     given = kind.fill_null("") != ""
     day = (
@@ -110,6 +106,14 @@ def with_relationships(
         .str.strip_chars()
         .str.slice(0, 10)
         .str.to_date("%Y-%m-%d", strict=False)
+        if date_column is not None and date_column in df.columns
+        else pl.lit(None, pl.Date)
+    )
+    # A date that is written but cannot be read proves nothing: no exemption.
+    unreadable = (
+        (pl.col(date_column).cast(pl.String).str.strip_chars().fill_null("") != "") & day.is_null()
+        if date_column is not None and date_column in df.columns
+        else pl.lit(False)
     )
     # Per distinct (place, kind): the months and days the kind exempts there,
     # the shortest of the pack's and each state's; null: not a kind it knows.
@@ -146,14 +150,20 @@ def with_relationships(
         },
         orient="row",
     )
-    rows = df.select(TERRITORY, kind.alias("_kind"), day.alias("_day"), given.alias("_given"))
+    rows = df.select(
+        TERRITORY,
+        kind.alias("_kind"),
+        day.alias("_day"),
+        given.alias("_given"),
+        unreadable.alias("_unreadable"),
+    )
     rows = rows.join(table, on=[TERRITORY, "_kind"], how="left", maintain_order="left")
     end = (
         pl.col("_day").dt.offset_by(pl.format("{}mo{}d", pl.col("_months"), pl.col("_days")))
         - pl.duration(days=1)
     ).dt.epoch("d")
     until = (
-        pl.when(pl.col("_months").is_null())
+        pl.when(pl.col("_months").is_null() | pl.col("_unreadable"))
         .then(None)
         .when(pl.col("_day").is_not_null())
         .then(end)
