@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import polars as pl
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from callscrub.errors import RulesError
@@ -469,3 +469,35 @@ def test_mississippi_fixed_zone_is_named_in_the_detail_and_explain(us, capsys) -
     assert data["legal"] is False
     assert [r["zone"] for r in data["forbidden_by"]] == ["America/Chicago", "Etc/GMT+6"]
     assert data["next_legal_slots"][0]["from"] == "2026-07-13T09:00:00-05:00"
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["212", "203", "601", "214", "401", "305", "415", "801"]),
+            st.sampled_from(["", "CT", "MS", "TX", "RI", "UT", "CA", "PA", "xx"]),
+            st.integers(0, 14 * 24 * 4 - 1),  # a quarter hour in two weeks
+        ),
+        min_size=1,
+        max_size=12,
+    )
+)
+@settings(max_examples=25, deadline=None)
+@pytest.mark.slow
+def test_a_campaign_state_never_makes_a_call_legal(cases) -> None:
+    # Both states' rules apply: a row kept with the campaign's state is kept without it.
+    us = load_rules("us-tcpa")
+    start = datetime(2026, 12, 3, 12, tzinfo=UTC)
+    rows = [
+        (
+            f"+1 {area} 555 {1000 + i:04d}",
+            (start + timedelta(minutes=15 * q)).isoformat(),
+            state,
+        )
+        for i, (area, state, q) in enumerate(cases)
+    ]
+    opts = {"campaign_tz": "America/New_York", "on_illegal": "drop", "now": NOW_DEC}
+    with_state = outcomes(us, rows, extra_names=["state"], **dict(opts))
+    without = outcomes(us, [(p, t, "") for p, t, _ in rows], extra_names=["state"], **dict(opts))
+    for a, b in zip(with_state, without, strict=True):
+        assert not a["kept"] or b["kept"], (a, b)
