@@ -77,11 +77,16 @@ def test_connecticut_opens_at_nine(us) -> None:
 
 
 def test_connecticut_rule_starts_on_its_effective_date(us) -> None:
-    # Before 2023-10-01 only the federal 08:00-21:00 applied.
-    ct = phones("+1 203 555 01", 2)
-    rows = [(ct[0], "2023-09-29T08:30:00-04:00"), (ct[1], "2023-10-02T08:30:00-04:00")]
+    # Before 2023-10-01 (P.A. 23-98) calls ended at 21:00, from then at 20:00.
+    ct = phones("+1 203 555 01", 4)
+    rows = [
+        (ct[0], "2023-09-29T20:30:00-04:00"),
+        (ct[1], "2023-10-02T20:30:00-04:00"),
+        (ct[2], "2023-09-29T08:30:00-04:00"),
+        (ct[3], "2023-10-02T19:59:00-04:00"),
+    ]
     now = datetime(2023, 9, 1, tzinfo=UTC)
-    assert kept(us, rows, "America/New_York", now=now) == [True, False]
+    assert kept(us, rows, "America/New_York", now=now) == [True, False, False, True]
 
 
 def test_mississippi_fixed_central_standard_time_in_july(us) -> None:
