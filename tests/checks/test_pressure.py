@@ -39,6 +39,7 @@ from hypothesis import strategies as st
 
 from callscrub import cli
 from callscrub.core.checks import pressure
+from callscrub.core.history import SCHEMA as HISTORY_SCHEMA
 from callscrub.rules.load import load_rules
 from conftest import PARIS, campaign, consent_for, history_of
 from conftest import run as _run
@@ -1106,3 +1107,36 @@ def test_history_after_the_slot_counts_in_windows_starting_at_the_slot(fr):
     )
     assert o[2][0] == "attempt_cap", o
     assert o[1][0] == "attempt_cap", o
+
+
+def test_a_state_cap_in_a_dated_version_alone_is_applied(tmp_path) -> None:
+    # A pack whose only cap is a state's, starting on a date (as Florida's
+    # 3 calls per 24 hours from 2021-07-01): the limits are not skipped.
+    from callscrub.rules.load import load_rules
+    from conftest import campaign, run
+
+    utc = ZoneInfo("UTC")
+    text = (
+        Path(__file__).resolve().parents[2] / "src/callscrub/rules/rulesets/us-tcpa.toml"
+    ).read_text(encoding="utf-8")
+    # Drop every state but Florida.
+    head, _, states = text.partition("\n[subdivisions.AL]")
+    fl = "[subdivisions.FL]" + states.split("[subdivisions.FL]")[1].split("\n[subdivisions.")[0]
+    pack = tmp_path / "fl-only.toml"
+    pack.write_text(head + "\n" + fl, encoding="utf-8")
+    rules = load_rules(str(pack))
+    assert not any(s.caps for s in rules.subdivisions.values())
+    key = 13055550123
+    at = [int(datetime(2026, 12, 7, 14 + i, tzinfo=utc).timestamp()) for i in range(3)]
+    history = pl.DataFrame(
+        {"key": [key] * 3, "at": at, "outcome": ["other"] * 3},
+        schema=HISTORY_SCHEMA,
+    )
+    result = run(
+        rules,
+        campaign([("+1 305 555 0123", "2026-12-07T17:00:00-05:00")]),
+        now=datetime(2026, 12, 1, tzinfo=utc),
+        history=history,
+        campaign_tz="America/New_York",
+    )
+    assert result.reason_counts["attempt_cap"] == 1

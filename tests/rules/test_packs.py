@@ -357,7 +357,8 @@ def test_us_no_sunday_and_state_holiday_states(packs, phone) -> None:
                 phone,
                 "2026-11-26T10:00:00-06:00",
             ),  # Thanksgiving, a state holiday: banned -> Fri 08:00 CST
-            (phone, "2026-12-05T20:59:00-06:00"),  # Saturday: federal window applies, legal
+            # Saturday: a calling day, until 20:00 in these three states
+            (phone, "2026-12-05T19:59:00-06:00"),
         ],
         campaign_tz="America/Chicago",
     )
@@ -365,7 +366,7 @@ def test_us_no_sunday_and_state_holiday_states(packs, phone) -> None:
     assert [r["callee_local_time"] for r in got] == [
         "2026-12-07T08:00:00-06:00",
         "2026-11-27T08:00:00-06:00",
-        "2026-12-05T20:59:00-06:00",
+        "2026-12-05T19:59:00-06:00",
     ]
     assert {r["callee_tz"] for r in got} == {"America/Chicago"}
 
@@ -868,7 +869,7 @@ BAD_PACKS = {
         "is missing",
     ),
     "subdivision-unknown-weekday": (
-        lambda: _edit(_us_text(), "windows = { sunday = [] }", "windows = { sundy = [] }"),
+        lambda: _edit(_us_text(), ", sunday = [] }", ", sundy = [] }"),
         "subdivisions.AL.windows.sundy",
         "is not a weekday name",
     ),
@@ -955,14 +956,14 @@ BAD_PACKS = {
         lambda: _edit(
             _us_text(), "caps = [{ count = 3, hours = 24 }]", "caps = [{ count = 0, hours = 24 }]"
         ),
-        "subdivisions.FL.caps[0].count",
+        "subdivisions.FL.versions[0].caps[0].count",
         "at least 1",
     ),
     "subdivision-missing-source": (
         lambda: _edit(
             _us_text(),
-            'source = "Alabama Code 8-19A-4: '
-            'no telephone solicitation on Sundays or state holidays"\n',
+            'source = "Ala. Admin. Code r. 770-X-5-.17 (Alabama Public Service Commission '
+            'telephone solicitation rules): 08:00-20:00, no Sundays or state holidays"\n',
             "",
         ),
         "subdivisions.AL.source",
@@ -1206,12 +1207,13 @@ def test_rules_show_us_tcpa_subdivisions(capsys) -> None:
     fl = text[text.index("# subdivision FL") :].split("\n# ")[0]
     assert "monday 08:00-20:00" in fl and "sunday 08:00-20:00" in fl
     assert "caps: 3 attempts per 24 hours" in fl
-    assert "Fla. Stat. 501.059" in fl
+    assert "Fla. Stat. 501.616(6)" in fl
     assert "registry max age: 31 days" in text
     assert cli.run(["rules", "show", "us-tcpa", "--at", "2026-12-01", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["windows"]["sunday"] == "08:00-21:00"
-    assert data["subdivisions"]["AL"]["windows"] == {"sunday": "no calls"}
+    assert data["subdivisions"]["AL"]["windows"]["sunday"] == "no calls"
+    assert data["subdivisions"]["AL"]["windows"]["saturday"] == "08:00-20:00"
     assert data["subdivisions"]["AL"]["ban_holidays"] is True
     assert {"date": "2026-11-26", "name": "Thanksgiving Day", "where": "AL"} in data["holidays"]
     assert not any(h["where"] == "national" for h in data["holidays"])  # no federal holiday ban
@@ -1320,7 +1322,7 @@ def test_explain_florida_evening(capsys) -> None:
     data = json.loads(capsys.readouterr().out)
     assert data["legal"] is False
     why = data["forbidden_by"][0]["why"]
-    assert "outside calling hours 08:00-20:00" in why and "Fla. Stat. 501.059" in why
+    assert "outside calling hours 08:00-20:00" in why and "Fla. Stat. 501.616(6)" in why
     assert "3 attempts per 24 hours" in data["limits"]
     assert data["next_legal_slots"][0]["from"] == "2026-12-08T08:00:00-05:00"
 

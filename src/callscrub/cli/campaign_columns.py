@@ -45,6 +45,11 @@ FIELD_USES = {
     "out_of_hours_column": "out_of_hours_consent",
     "consent_column": "consent",
     "consent_revoked_column": "consent_revoked",
+    "state_column": "state",
+    "zip_column": "zip",
+    "relationship_column": "relationship",
+    "relationship_date_column": "relationship_date",
+    "offer_column": "offer",
 }
 # Recognised headers of the optional columns, by ScrubOptions field.
 RECOGNISED_OPTIONAL = {"contract_column": ("contract", CONTRACT_NAMES)}

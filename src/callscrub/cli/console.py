@@ -107,6 +107,7 @@ def _lines(s: dict[str, Any]) -> list[tuple[str, str]]:
                 + (f" (statuses: {statuses})" if statuses else ""),
             )
         )
+    rows.extend(_relationship_lines(checks.get("relationships") or {}))
     if checks.get("sector"):
         rows.append(("sector", checks["sector"]))
     if checks.get("caller_id"):
@@ -134,6 +135,39 @@ def _lines(s: dict[str, Any]) -> list[tuple[str, str]]:
     if swept and swept.get("completed"):
         rows.append(("completed", f"interrupted set: {', '.join(swept['completed'])}"))
     rows.append(("elapsed", f"{s['elapsed_seconds']:.2f} s"))
+    return rows
+
+
+def _relationship_lines(rel: dict[str, Any]) -> list[tuple[str, str]]:
+    """What contracts and business relationships exempted (only when some row has one)."""
+    rows = []
+    if rel.get("contract_asserted"):
+        rows.append(
+            (
+                "contract",
+                f"{_counted(rel['contract_asserted'], 'row')} exempt on the campaign's own"
+                " assertion of a current contract",
+            )
+        )
+    for pack, n in (rel.get("contract_not_exempt") or {}).items():
+        rows.append(
+            (
+                "contract",
+                f"{_counted(n, 'row')} marked under contract: no exemption under {pack},"
+                " the contract exempts nothing",
+            )
+        )
+    parts = [
+        f"{rel[k]:,} {word}"
+        for k, word in (
+            ("relationship_exempt", "exempt"),
+            ("relationship_ended", "ended by the slot"),
+            ("relationship_unusable", "unusable (kind or date)"),
+        )
+        if rel.get(k)
+    ]
+    if parts:
+        rows.append(("relationships", ", ".join(parts)))
     return rows
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -103,6 +103,25 @@ def rules_show(
             "contact pressure",
             [("limits", "; ".join(caps) or "none"), ("source", details["pressure_source"] or "-")],
         )
+    rel = details.get("relationship")
+    if rel is not None:
+
+        def period(k: dict[str, Any]) -> str:
+            text = " ".join(f"{k[u]} {u}" for u in ("months", "days") if k[u])
+            if k["open_ended"]:
+                return "while running" + (f", then {text} after its end" if text else "")
+            return f"{text} after its date"
+
+        kinds = "; ".join(f"{name}: {period(k)}" for name, k in rel["kinds"].items())
+        print_fields(
+            "business relationships",
+            [
+                ("exempts from registries", "yes" if rel["exempts"] else "no (a contract neither)"),
+                ("kinds", kinds or "-"),
+                ("source", rel["source"]),
+            ]
+            + ([("status", rel["status"])] if rel["status"] else []),
+        )
     for code, sub in details["subdivisions"].items():
         print_fields(
             f"subdivision {code}",
@@ -114,7 +133,21 @@ def rules_show(
                 ("caps", "; ".join(sub["caps"]) or "as the pack"),
                 ("holidays banned", "yes" if sub["ban_holidays"] else "no"),
                 ("source", sub["source"]),
-            ],
+            ]
+            + (
+                [
+                    (
+                        "business relationships",
+                        "; ".join(
+                            f"{k}: {m} months" for k, m in sub["relationship_months"].items()
+                        ),
+                    )
+                ]
+                if sub.get("relationship_months")
+                else []
+            )
+            + ([("status", sub["status"])] if sub.get("status") else [])
+            + ([("also read in", ", ".join(sub["also_zones"]))] if sub.get("also_zones") else []),
         )
     print_table(
         f"every rule on {day}, with its citation",

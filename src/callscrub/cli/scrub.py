@@ -115,6 +115,11 @@ COLUMN_OPTIONS = {
     "out_of_hours_column": "--out-of-hours-consent-column",
     "consent_column": "--consent-column",
     "consent_revoked_column": "--consent-revoked-column",
+    "state_column": "--state-column",
+    "zip_column": "--zip-column",
+    "relationship_column": "--relationship-column",
+    "relationship_date_column": "--relationship-date-column",
+    "offer_column": "--offer-column",
 }
 
 # Optional campaign columns a check reads, with the name used when the option
@@ -124,6 +129,11 @@ OPTIONAL_COLUMN_DEFAULTS = {
     "out_of_hours_column": "consent_out_of_hours",
     "consent_column": "consent_at",
     "consent_revoked_column": "consent_revoked_at",
+    "state_column": "state",
+    "zip_column": "zip",
+    "relationship_column": "relationship",
+    "relationship_date_column": "relationship_date",
+    "offer_column": "offer",
 }
 
 CONSENT_HELP = (
@@ -422,6 +432,52 @@ def scrub_command(
             " checks (default: current_contract when present).",
         ),
     ] = None,
+    relationship_column: Annotated[
+        str | None,
+        typer.Option(
+            "--relationship-column",
+            metavar="NAME",
+            help="A business relationship's kind (purchase, inquiry, contract: the rule pack's"
+            " kinds); with --relationship-date-column it exempts from the registries for the"
+            " pack's period (default: relationship when present).",
+        ),
+    ] = None,
+    relationship_date_column: Annotated[
+        str | None,
+        typer.Option(
+            "--relationship-date-column",
+            metavar="NAME",
+            help="The relationship's date, YYYY-MM-DD: of the purchase or inquiry, or the day a"
+            " contract ended (empty: still running) (default: relationship_date when present).",
+        ),
+    ] = None,
+    offer_column: Annotated[
+        str | None,
+        typer.Option(
+            "--offer-column",
+            metavar="NAME",
+            help="The offer a row is about: caps for the same offer (British Columbia) count"
+            " per number and offer (default: offer when present; without it, per number).",
+        ),
+    ] = None,
+    state_column: Annotated[
+        str | None,
+        typer.Option(
+            "--state-column",
+            metavar="NAME",
+            help="The called party's US state (code or name): its rules apply besides the"
+            " area code's state's (default: state when present).",
+        ),
+    ] = None,
+    zip_column: Annotated[
+        str | None,
+        typer.Option(
+            "--zip-column",
+            metavar="NAME",
+            help="The called party's US ZIP code: its state's rules apply besides the"
+            " area code's state's (default: zip when present).",
+        ),
+    ] = None,
     out_of_hours_column: Annotated[
         str | None,
         typer.Option(
@@ -614,6 +670,11 @@ def scrub_command(
             ("out_of_hours_column", out_of_hours_column),
             ("consent_column", consent_column),
             ("consent_revoked_column", consent_revoked_column),
+            ("state_column", state_column),
+            ("zip_column", zip_column),
+            ("relationship_column", relationship_column),
+            ("relationship_date_column", relationship_date_column),
+            ("offer_column", offer_column),
         ),
         screened=parse_specs(screened, "screened", "--screened"),
         sector=sector,
@@ -889,6 +950,13 @@ def load(plan: Plan, phase: Callable[[str], None]) -> Loaded:
     table, carried, chosen = campaign_job()
     frame = table.frame
     found = dict(chosen.optional)
+    if found["relationship_date_column"] and not found["relationship_column"]:
+        columns = carried.order if carried is not None else frame.columns  # the file's
+        raise InputError(
+            f"{args.campaign.path}: relationship dates ({found['relationship_date_column']!r})"
+            " but no relationship kind column: name it with --relationship-column (purchase,"
+            f" inquiry, contract...) ({describe_columns(columns)})."
+        )
     options = ScrubOptions(
         now=plan.now,
         campaign_tz=plan.zone,
@@ -907,6 +975,11 @@ def load(plan: Plan, phase: Callable[[str], None]) -> Loaded:
         consent_column=found["consent_column"],
         consent_revoked_column=found["consent_revoked_column"],
         sector=args.sector,
+        state_column=found["state_column"],
+        zip_column=found["zip_column"],
+        relationship_column=found["relationship_column"],
+        relationship_date_column=found["relationship_date_column"],
+        offer_column=found["offer_column"],
     )
     if registries_job is None:
         try:
@@ -1300,6 +1373,7 @@ def summarise(plan: Plan, loaded: Loaded, result: ScrubResult) -> dict[str, Any]
             "consent_column": loaded.options.consent_column,
             "consent_column_unreadable": result.unreadable_consent_values,
             "contract_column": loaded.options.contract_column,
+            "relationships": result.relationships,
             "screened_files": [
                 {
                     "file": f.name,

@@ -205,6 +205,20 @@ LIMIT_DETAIL = _declare(
     "the wording of a contact-limit rejection (side table)",
     "contact limits",
 )
+REL_UNTIL = _declare(
+    "_relationship_until",
+    pl.Int32,
+    "the last local day (days since 1970-01-01) a dated business relationship exempts the "
+    "row; null when the row's exemption does not rest on one",
+    "business relationships",
+)
+REL_LISTED = _declare(
+    "_relationship_listed",
+    pl.String,
+    "for a row exempt by a dated relationship: why the registries would reject it (listed, "
+    "refused or unscreened), else null; applied if the relationship has ended by its slot",
+    "business relationships",
+)
 MOVED = _declare(
     "_moved_by_limits",
     pl.Boolean,

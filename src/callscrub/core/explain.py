@@ -15,6 +15,7 @@ import polars as pl
 from callscrub.core.checks.windows import build_calendar
 from callscrub.core.columns import E164, PACK, REGION, TERRITORY, TYPE, VALID
 from callscrub.phone import normalise as numbers
+from callscrub.rules.holiday_rules import rule_dates
 from callscrub.rules.jurisdiction import Jurisdictions, route
 from callscrub.rules.load import numbering_pack
 from callscrub.rules.model import WEEKDAYS, RuleSet
@@ -100,7 +101,10 @@ def explain_number(
     out["legal"] = legal
     if not legal:
         reasons = []
-        for zone in place.zones:
+        # The place's zones, then the zones a state rule is also read in
+        # (Mississippi's fixed Central Standard Time), with that state's windows.
+        readings = [(z, None) for z in place.zones] + list(juris.rule_zones(key))
+        for zone, only in readings:
             local = at.astimezone(ZoneInfo(zone))
             day = local.date()
             holiday = cal.holidays.filter((pl.col("territory") == key) & (pl.col("date") == day))
@@ -111,7 +115,7 @@ def explain_number(
                 ).height
                 > 0
             )
-            windows = juris.windows(key, day, before_holiday=eve)
+            windows = juris.windows(key, day, only, before_holiday=eve)
             if holiday.height:
                 why = f"public holiday: {holiday['holiday'][0]}"
             elif version is None:
@@ -329,7 +333,11 @@ def pack_details(pack: RuleSet, at: date) -> dict[str, Any]:
             if d not in national:
                 hol.append({"date": d.isoformat(), "name": name, "where": f"{code} (regional)"})
     for code, sub in pack.subdivisions.items():
-        if sub.ban_holidays and pack.holiday_country:
+        if sub.ban_holidays and sub.holidays:  # an explicit list: the state's own holidays
+            for rule in sub.holidays:
+                for d in rule_dates(rule.rule, at.year, observed=True):
+                    hol.append({"date": d.isoformat(), "name": rule.name, "where": code})
+        elif sub.ban_holidays and pack.holiday_country:
             for d, name in sorted(
                 holidays_pkg.country_holidays(
                     pack.holiday_country, subdiv=code, years=at.year
@@ -342,13 +350,33 @@ def pack_details(pack: RuleSet, at: date) -> dict[str, Any]:
         unique.setdefault((h["date"], h["where"]), h)
     out["holidays"] = list(unique.values())
     out["holidays_source"] = pack.holidays_source
-    out["subdivisions"] = {
-        code: {
-            "windows": {WEEKDAYS[i]: _hours(w) for i, w in sorted(sub.windows.items())},
-            "caps": [c.describe() for c in sub.caps],
-            "ban_holidays": sub.ban_holidays,
-            "source": sub.source,
+    rel = pack.relationship
+    out["relationship"] = (
+        None
+        if rel is None
+        else {
+            "exempts": rel.exempts,
+            "kinds": {
+                k.name: {"months": k.months, "days": k.days, "open_ended": k.open_ended}
+                for k in rel.kinds.values()
+            },
+            "source": rel.source,
+            "status": rel.status,
         }
-        for code, sub in pack.subdivisions.items()
-    }
+    )
+    out["subdivisions"] = {}
+    for code, sub in pack.subdivisions.items():
+        # The state's rules in force at `at` (a dated version, when one has begun).
+        source, windows, caps = sub.rules_at(at)
+        status = next((v.status for v in reversed(sub.versions) if v.valid_from <= at), sub.status)
+        out["subdivisions"][code] = {
+            "windows": {WEEKDAYS[i]: _hours(w) for i, w in sorted(windows.items())},
+            "caps": [c.describe() for c in caps],
+            "ban_holidays": sub.ban_holidays,
+            "source": source,
+            "status": status,
+            "holidays_source": sub.holidays_source,
+            "also_zones": list(sub.also_zones),
+            "relationship_months": dict(sub.relationship_months),
+        }
     return out

@@ -32,6 +32,16 @@ class ScrubOptions:
     # is the first filled one of phone_column and these, in order; the outputs
     # then name it in a column `phone_source`.
     other_phone_columns: tuple[str, ...] = ()
+    # The called party's US state, as the campaign gives it (a state code or
+    # name, a ZIP code): read when the column exists; both that state's rules
+    # and the area code's apply.
+    state_column: str | None = "state"
+    zip_column: str | None = "zip"
+    # A business relationship's kind (purchase, inquiry, contract: the pack's
+    # [relationship] kinds) and date, read when set (core.checks.relationship).
+    relationship_column: str | None = None
+    relationship_date_column: str | None = None
+    offer_column: str | None = None  # the offer a row is about (caps "for the same offer")
 
     def __post_init__(self) -> None:
         if self.now.tzinfo is None:
@@ -63,6 +73,11 @@ class ScrubOptions:
                 self.out_of_hours_column,
                 self.consent_column,
                 self.consent_revoked_column,
+                self.state_column,
+                self.zip_column,
+                self.relationship_column,
+                self.relationship_date_column,
+                self.offer_column,
             )
             if c is not None
         }

@@ -321,6 +321,14 @@ def window_detail(rej: pl.DataFrame, juris: Jurisdictions, calendar: Calendar) -
             text = f"outside calling hours ({hours})"
             if eve and version.before_holiday_windows is not None:
                 text += f" on the day before a public holiday ({version.windows_source})"
+            # A state rule also read in a fixed zone (Mississippi's Central
+            # Standard Time): say so, as local hours alone may not explain it.
+            for zone, code in juris.rule_zones(territory):
+                fixed = ", ".join(
+                    f"{s:%H:%M}-{'24:00' if e == time.max else f'{e:%H:%M}'}"
+                    for s, e in juris.windows(territory, day, code)
+                )
+                text += f", and {fixed} in {zone} ({code})"
         texts.append((territory, day, text))
     rule_text = pl.DataFrame(
         texts,
@@ -419,12 +427,19 @@ def rejects_frame(
                 pl.lit(MAX_LEAD.days),
             )
         ),
-        reasons.REGISTRY: pl.when(pl.col(REGISTRY).is_not_null())
+        # A slot detail: a business relationship that ended before the slot.
+        reasons.REGISTRY: pl.when(pl.col(SLOT_DETAIL).is_not_null())
+        .then(pl.col(SLOT_DETAIL))
+        .when(pl.col(REGISTRY).is_not_null())
         .then(pl.format("listed in opposition registry {}", pl.col(REGISTRY)))
         .otherwise(pl.format("marked not callable in screened file {}", pl.col(SCREEN_REFUSED))),
-        reasons.UNSCREENED: pl.lit(
-            "absent from every screened (Bloctel return) file: "
-            "not screened, so not known to be callable"
+        reasons.UNSCREENED: pl.when(pl.col(SLOT_DETAIL).is_not_null())
+        .then(pl.col(SLOT_DETAIL))
+        .otherwise(
+            pl.lit(
+                "absent from every screened (Bloctel return) file: "
+                "not screened, so not known to be callable"
+            )
         ),
         reasons.DO_NOT_CALL: pl.col(DNC_DETAIL),
         reasons.BANNED_SECTOR: pl.col(SLOT_DETAIL),

@@ -36,6 +36,7 @@ from callscrub.core.checks.consent import (
     unreadable_keys,
 )
 from callscrub.core.checks.duplicates import mark_duplicates
+from callscrub.core.checks.offers import keyed_by_offer
 from callscrub.core.checks.opt_outs import (
     do_not_call_details,
     history_do_not_call,
@@ -46,6 +47,11 @@ from callscrub.core.checks.opt_outs import (
 from callscrub.core.checks.pre_slot import pre_slot_reasons
 from callscrub.core.checks.pressure import apply_limits
 from callscrub.core.checks.registry import Registry, registry_of
+from callscrub.core.checks.relationship import (
+    mark_listed,
+    relationships_at_slot,
+    with_relationships,
+)
 from callscrub.core.checks.screening import with_screening
 from callscrub.core.checks.slot_rules import check_slot_rules
 from callscrub.core.checks.windows import Calendar, build_calendar, next_legal
@@ -63,6 +69,8 @@ from callscrub.core.columns import (
     PROPOSED,
     REASON,
     REGISTRY,
+    REL_LISTED,
+    REL_UNTIL,
     SLOT,
     SOURCE_ROW,
     T0,
@@ -113,6 +121,9 @@ class ScrubResult:
     unreadable_consent_values: int | None = None
     # Up to 3 distinct call-time texts of invalid_call_time rows, in row order.
     unreadable_time_examples: tuple[str, ...] = ()
+    # Rows a contract assertion or a business relationship exempted, or did not
+    # (core.checks.relationship.RelationshipCounts.as_dict).
+    relationships: dict[str, object] = field(default_factory=dict)
 
     @property
     def rejected(self) -> int:
@@ -211,8 +222,13 @@ def scrub(
         juris,
         postal_column=options.postal_code_column,
         unknown_territory=options.unknown_territory,
+        state_column=options.state_column,
+        zip_column=options.zip_column,
     )
     df = _with_call_times(df, times, options, now_s)
+    df, relationship_counts = with_relationships(
+        df, juris, options.relationship_column, options.relationship_date_column
+    )
     records, unreadable_values = consent_records(
         df,
         consent,
@@ -230,21 +246,27 @@ def scrub(
     requests = history_do_not_call(history)
     df = with_do_not_call(df, requests)
     df = with_screening(df.with_columns(listed().alias(REGISTRY)), screened)
+    df = mark_listed(df)
     df, pre_details = pre_slot_reasons(df, packs, now_s)
     dnc_details = do_not_call_details(df, requests, options.campaign_tz)
 
     on_phase("scheduling legal slots")
     df, calendar = _legal_slots(df, juris, options, now_s)
     df, first_rows = mark_duplicates(df)
+    df, ended = relationships_at_slot(df, juris, calendar, relationship_counts)
     df, slot_details = check_slot_rules(df, juris, calendar, records, options.sector, registries)
+    slot_details = pl.concat([ended, slot_details])
 
     on_phase("applying contact limits")
     df, limit_details = _contact_limits(df, history, juris, calendar, options)
-    # A row the limits moved may have crossed into a version requiring consent.
+    # A row the limits moved may have crossed into a version requiring consent,
+    # or past the end of its business relationship.
+    df, ended = relationships_at_slot(df, juris, calendar, relationship_counts, only=pl.col(MOVED))
     df, moved_details = check_slot_rules(
         df, juris, calendar, records, options.sector, registries, only=pl.col(MOVED)
     )
-    df = df.drop(MOVED)
+    moved_details = pl.concat([ended, moved_details])
+    df = df.drop(MOVED, REL_UNTIL, REL_LISTED, strict=False)
 
     on_phase("formatting outputs")
     final = final_frame(df, [*own_cols, *([PHONE_SOURCE] if options.other_phone_columns else [])])
@@ -262,7 +284,7 @@ def scrub(
         )
         if d.height
     ]
-    return _result(
+    result = _result(
         final,
         campaign.height,
         records,
@@ -278,6 +300,8 @@ def scrub(
             calendar=calendar,
         ),
     )
+    result.relationships = relationship_counts.as_dict()
+    return result
 
 
 def check_consent_data(
@@ -542,11 +566,22 @@ def _contact_limits(
     per number. A row they reject gets its REASON; a row they move
     (on_limit "reschedule") its new SLOT and MOVED. Returns `df` and the side
     table of the limits' wording (SOURCE_ROW, LIMIT_DETAIL)."""
+    offer = options.offer_column if options.offer_column in df.columns else None
     live = (
-        df.select(SOURCE_ROW, pl.col(E164).alias(KEY), TERRITORY, T0, SLOT, REASON)
+        df.select(
+            SOURCE_ROW,
+            pl.col(E164).alias(KEY),
+            TERRITORY,
+            T0,
+            SLOT,
+            REASON,
+            *([pl.col(offer).alias("_offer")] if offer else []),
+        )
         .filter(pl.col(REASON).is_null())
         .drop(REASON)
     )
+    if offer:  # caps "for the same offer" count per (number, offer)
+        live, history = keyed_by_offer(live.drop("_offer"), live["_offer"], history, juris)
     limits = apply_limits(
         live,
         history,

@@ -12,6 +12,7 @@ from datetime import date
 import holidays as holidays_pkg
 import polars as pl
 
+from callscrub.rules.holiday_rules import rule_dates
 from callscrub.rules.jurisdiction import Jurisdictions
 
 # territory: a key of Jurisdictions.places; holiday: its name, for the rejects
@@ -32,9 +33,22 @@ def holiday_table(
     for key in territories:
         place = juris.places[key]
         pack = juris.packs[place.pack]
-        if pack.holiday_country is None:
-            continue
         seen: dict[date, tuple[str, bool]] = {}
+        # A subdivision whose own rule bans its holidays, with an explicit
+        # list (a state's statutory holidays): that list, not the package's.
+        explicit = [
+            pack.subdivisions[c]
+            for c in place.law_subdivisions
+            if c in pack.subdivisions and pack.subdivisions[c].holidays
+        ]
+        for sub in explicit:
+            for rule in sub.holidays:
+                for year in years:
+                    for d in rule_dates(rule.rule, year, observed=True):
+                        seen.setdefault(d, (f"{rule.name} ({sub.code})", False))
+        if pack.holiday_country is None:
+            rows.extend((key, d, name, is_local) for d, (name, is_local) in seen.items())
+            continue
         if pack.national_holidays:
             for d, name in holidays_pkg.country_holidays(
                 pack.holiday_country, years=list(years)
@@ -44,6 +58,8 @@ def holiday_table(
             list(place.local_subdivisions) if local_holidays else []
         )
         for subdiv in subdivs:
+            if any(sub.code == subdiv for sub in explicit):
+                continue
             local = holidays_pkg.country_holidays(
                 pack.holiday_country, subdiv=subdiv, years=list(years)
             )

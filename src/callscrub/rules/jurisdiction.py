@@ -23,6 +23,7 @@ import polars as pl
 from callscrub.core.columns import CC, E164, NSN, NUMBER_TERRITORY, PACK, REGION, TERRITORY, VALID
 from callscrub.core.positions import factorize, subset_index
 from callscrub.phone import normalise as numbers
+from callscrub.rules import us_states
 from callscrub.rules.model import Cap, RuleSet, Version
 
 UNKNOWN_ZONE = "Etc/Unknown"  # phonenumbers' answer when it knows no zone for a prefix
@@ -46,6 +47,16 @@ class Place:
     local_extra_dates: tuple[tuple[int, int], ...]
     law_subdivisions: tuple[str, ...]  # holiday bans that are the rule itself (US states)
     subdivision: str | None  # a key of the pack's [subdivisions], when one applies
+    # Further subdivisions whose rules apply too (the state the campaign gives
+    # for the row, when it is not the area code's): a slot must satisfy each.
+    also_subdivisions: tuple[str, ...] = ()
+    state: str | None = None  # the area code's state or province, when known
+
+    @property
+    def subdivisions(self) -> tuple[str, ...]:
+        """Every subdivision whose rules apply to the place."""
+        own = (self.subdivision,) if self.subdivision is not None else ()
+        return own + tuple(s for s in self.also_subdivisions if s not in own)
 
 
 @dataclass(frozen=True)
@@ -71,53 +82,73 @@ class Jurisdictions:
         """The version of place `key`'s pack in force on local date `day`."""
         return self.packs[self.places[key].pack].version_at(day)
 
-    def windows(self, key: str, day: date, *, before_holiday: bool = False) -> Intervals:
+    def windows(
+        self, key: str, day: date, only: str | None = None, *, before_holiday: bool = False
+    ) -> Intervals:
         """Legal local intervals of `day` for a place: its pack's version in force
-        that day, with the subdivision's windows where it sets them. On the day
-        before a public holiday (`before_holiday`) a version's before-holiday
-        windows bound them (Italy: 10:00-19:00)."""
+        that day, narrowed by each subdivision's windows (in force that day)
+        where it sets them: the federal rule and every state's apply. `only`:
+        the version narrowed by that subdivision alone. On the day before a
+        public holiday (`before_holiday`) a version's before-holiday windows
+        bound them (Italy: 10:00-19:00)."""
         place = self.places[key]
-        version = self.packs[place.pack].version_at(day)
+        pack = self.packs[place.pack]
+        version = pack.version_at(day)
         if version is None:
             return ()
         wd = day.weekday()
-        found = version.windows[wd]
-        if place.subdivision is not None:
-            sub = self.packs[place.pack].subdivisions[place.subdivision]
-            if wd in sub.windows:
-                found = sub.windows[wd]
+        legal = version.windows[wd]
+        for code in (only,) if only is not None else place.subdivisions:
+            _, windows, _ = pack.subdivisions[code].rules_at(day)
+            if wd in windows:
+                legal = intersect_intervals(legal, windows[wd])
         if before_holiday and version.before_holiday_windows is not None:
-            found = _bounded(found, version.before_holiday_windows)
-        return found
+            legal = intersect_intervals(legal, version.before_holiday_windows)
+        return legal
 
     def windows_source(self, key: str, day: date) -> str:
         """The legal source of the windows that apply to a place on a day."""
         place = self.places[key]
         pack = self.packs[place.pack]
-        if place.subdivision is not None:
-            sub = pack.subdivisions[place.subdivision]
-            if day.weekday() in sub.windows:
-                return sub.source
+        sources = []
+        for code in place.subdivisions:
+            source, windows, _ = pack.subdivisions[code].rules_at(day)
+            if day.weekday() in windows:
+                sources.append(source)
+        if sources:
+            return "; ".join(sources)
         version = pack.version_at(day)
         return f"{version.windows_source}; {version.source}" if version else ""
 
     def limits(self, key: str, day: date) -> Limits:
-        """The caps (the version's, plus the subdivision's) and refusal lock-out
-        of a place on a local date."""
+        """The caps (the version's, plus each subdivision's in force that day)
+        and refusal lock-out of a place on a local date."""
         place = self.places[key]
         pack = self.packs[place.pack]
         version = pack.version_at(day)
         if version is None:
             return Limits((), None, "no version in force")
         caps = version.caps
-        if place.subdivision is not None:
-            caps = caps + pack.subdivisions[place.subdivision].caps
+        for code in place.subdivisions:
+            caps = caps + pack.subdivisions[code].rules_at(day)[2]
         return Limits(
             caps,
             version.refusal_lockout_days,
             version.label,
             version.abandoned_wait_hours,
             version.abandoned_source,
+        )
+
+    def rule_zones(self, key: str) -> tuple[tuple[str, str], ...]:
+        """(zone, subdivision) pairs: zones a subdivision's windows are also
+        read in (Mississippi's fixed Central Standard Time), besides the
+        place's own zones."""
+        place = self.places[key]
+        pack = self.packs[place.pack]
+        return tuple(
+            (zone, code)
+            for code in place.subdivisions
+            for zone in pack.subdivisions[code].also_zones
         )
 
     def zones(self, key: str) -> tuple[str, ...]:
@@ -134,15 +165,15 @@ class Jurisdictions:
         return frozenset(out)
 
 
-def _bounded(day: Intervals, bounds: Intervals) -> Intervals:
-    """The parts of a day's intervals inside `bounds` (both sorted, disjoint)."""
-    out = []
-    for s1, e1 in day:
-        for s2, e2 in bounds:
-            s, e = max(s1, s2), min(e1, e2)
-            if s < e:
-                out.append((s, e))
-    return tuple(out)
+def intersect_intervals(a: Intervals, b: Intervals) -> Intervals:
+    """The local intervals legal under both `a` and `b` (each sorted, disjoint)."""
+    out: list[tuple[time, time]] = []
+    for s1, e1 in a:
+        for s2, e2 in b:
+            start, end = max(s1, s2), min(e1, e2)
+            if start < end:
+                out.append((start, end))
+    return tuple(sorted(out))
 
 
 def _fr_place(pack: RuleSet, names: list[str]) -> Place:
@@ -271,7 +302,7 @@ def _generic_places(rows: pl.DataFrame, pack: RuleSet) -> tuple[pl.DataFrame, li
                 local = regional
             key = f"{key}:{'+'.join(regional) if found is not None else 'any'}"
         keys.append((cc, prefix, key))
-        places.append(Place(key, pack.name, label, zones, local, (), law, sub))
+        places.append(Place(key, pack.name, label, zones, local, (), law, sub, state=state))
     return pl.DataFrame(
         keys,
         schema={CC: pl.Int32, "_route_prefix": pl.String, TERRITORY: pl.String},
@@ -280,13 +311,21 @@ def _generic_places(rows: pl.DataFrame, pack: RuleSet) -> tuple[pl.DataFrame, li
 
 
 def route(
-    df: pl.DataFrame, juris: Jurisdictions, *, postal_column: str | None, unknown_territory: str
+    df: pl.DataFrame,
+    juris: Jurisdictions,
+    *,
+    postal_column: str | None,
+    unknown_territory: str,
+    state_column: str | None = None,
+    zip_column: str | None = None,
 ) -> pl.DataFrame:
     """Add `_pack` and `_territory` (a key of juris.places) to normalised rows.
 
     Rows no pack covers, and invalid rows, get nulls. `postal_column` refines
     French metropolitan numbers; `unknown_territory` ("strict" or "national")
-    places those without a usable postal code.
+    places those without a usable postal code. `state_column` / `zip_column`
+    (read when the frame has them) add the state the campaign gives for a US
+    row to its area code's: both states' rules apply.
     """
     # An Enum of the packs' names: a byte a row, where text took 16 (0.15 GiB at 10 M rows).
     pack_names = pl.Enum(list(juris.order))
@@ -308,7 +347,80 @@ def route(
             df = _route_explicit(df, pack, juris, mine, postal_column, unknown_territory)
         else:
             df = _route_generic(df, pack, juris, mine)
-    return df
+    return _route_given_states(df, juris, state_column, zip_column)
+
+
+def _route_given_states(
+    df: pl.DataFrame, juris: Jurisdictions, state_column: str | None, zip_column: str | None
+) -> pl.DataFrame:
+    """US rows whose campaign state or ZIP code names another state than the
+    area code's: a composite place where both states' rules apply, in the
+    zones of both (the number may ring in either: a slot must be legal in
+    every candidate). FL and CT protect people located in the state, so the
+    area code alone is only a presumption (RULES_AUDIT.md).
+
+    Worked out once per distinct (place, state, ZIP) of the rows, then joined."""
+    cols = [c for c in (state_column, zip_column) if c is not None and c in df.columns]
+    packs = [
+        n
+        for n in juris.order
+        if juris.packs[n].subdivision_kind == "state" and "US" in juris.packs[n].regions
+    ]
+    if not cols or not packs:
+        return df
+    given = {c: f"_given{i}" for i, c in enumerate(cols)}
+    keys = df.select(
+        TERRITORY,
+        *[pl.col(c).cast(pl.String).fill_null("").alias(a) for c, a in given.items()],
+        pl.col(PACK).is_in(packs).fill_null(False).alias("_us"),
+    )
+    distinct = keys.filter(pl.col("_us") & pl.col(TERRITORY).is_not_null()).drop("_us").unique()
+    rows: list[tuple[object, ...]] = []
+    for values in distinct.iter_rows():
+        territory, texts = values[0], dict(zip(cols, values[1:], strict=True))
+        place = juris.places[str(territory)]
+        named = {
+            us_states.state_code(texts[state_column]) if state_column in texts else None,
+            us_states.zip_state(texts[zip_column]) if zip_column in texts else None,
+        }
+        others = sorted(s for s in named if s is not None and s != place.state)
+        if not others:
+            continue
+        place = _with_states(juris.packs[place.pack], place, others)
+        juris.places[place.key] = place
+        rows.append((*values, place.key))
+    if not rows:
+        return df
+    table = pl.DataFrame(
+        rows,
+        schema={TERRITORY: pl.String, **dict.fromkeys(given.values(), pl.String), "_r": pl.String},
+        orient="row",
+    )
+    refined = keys.join(table, on=[TERRITORY, *given.values()], how="left", maintain_order="left")[
+        "_r"
+    ]
+    return df.with_columns(pl.coalesce(refined, pl.col(TERRITORY)).alias(TERRITORY))
+
+
+def _with_states(pack: RuleSet, place: Place, states: list[str]) -> Place:
+    """`place` with the rules and zones of further `states` (USPS codes)."""
+    zones = list(place.zones)
+    for s in states:
+        zones += [z for z in us_states.state_zones(s) if z not in zones]
+    subs = tuple(s for s in states if s in pack.subdivisions)
+    law = place.law_subdivisions + tuple(s for s in subs if pack.subdivisions[s].ban_holidays)
+    return Place(
+        key=f"{place.key}+{'+'.join(states)}",
+        pack=place.pack,
+        label=f"{place.label} and {', '.join(states)} (the campaign's state)",
+        zones=tuple(zones),
+        local_subdivisions=place.local_subdivisions,
+        local_extra_dates=place.local_extra_dates,
+        law_subdivisions=law,
+        subdivision=place.subdivision,
+        also_subdivisions=subs,
+        state=place.state,
+    )
 
 
 def _route_generic(

@@ -22,13 +22,18 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import holidays as holidays_pkg
 
 from callscrub.errors import RulesError
+from callscrub.rules.holiday_rules import check_rule
 from callscrub.rules.model import (
     WEEKDAYS,
     BannedSector,
     Cap,
+    HolidayRule,
     NumberBlock,
+    RelationshipKind,
+    Relationships,
     RuleSet,
     Subdivision,
+    SubdivisionVersion,
     Territory,
     Version,
 )
@@ -134,7 +139,7 @@ def _caps(value: Any, where: str, key: str) -> tuple[Cap, ...]:
         if (
             not isinstance(cap, dict)
             or len(set(cap) & {"days", "hours"}) != 1
-            or set(cap) - {"days", "hours", "count"}
+            or set(cap) - {"days", "hours", "count", "per_offer"}
         ):
             raise _fail(
                 where, k, "must be a table with `count` and exactly one of `days` or `hours`"
@@ -145,7 +150,10 @@ def _caps(value: Any, where: str, key: str) -> tuple[Cap, ...]:
             raise _fail(where, f"{k}.count", "must be a whole number of at least 1")
         if not _whole(length, 1):
             raise _fail(where, f"{k}.{unit}", "must be a whole number of at least 1")
-        caps.append(Cap(count, length, unit))
+        per_offer = cap.get("per_offer", False)
+        if not isinstance(per_offer, bool):
+            raise _fail(where, f"{k}.per_offer", "must be true or false")
+        caps.append(Cap(count, length, unit, per_offer))
     return tuple(caps)
 
 
@@ -350,24 +358,102 @@ def _subdivisions(data: dict[str, Any], where: str) -> tuple[str | None, dict[st
         pre = f"subdivisions.{code}."
         if not isinstance(t, dict):
             raise _fail(where, f"subdivisions.{code}", "must be a table")
-        _known_keys(t, {"source", "windows", "caps", "ban_holidays"}, where, pre)
-        windows: dict[int, tuple[tuple[time, time], ...]] = {}
-        for day, value in t.get("windows", {}).items():
-            if day == "source":
-                continue
-            if day not in WEEKDAYS:
-                raise _fail(
-                    where, pre + f"windows.{day}", "is not a weekday name (monday ... sunday)"
+        _known_keys(
+            t,
+            {
+                "source",
+                "windows",
+                "caps",
+                "ban_holidays",
+                "holidays",
+                "holidays_source",
+                "also_zones",
+                "status",
+                "versions",
+                "relationship_months",
+                "relationship_source",
+            },
+            where,
+            pre,
+        )
+        also = t.get("also_zones", [])
+        if not isinstance(also, list):
+            raise _fail(where, pre + "also_zones", "must be a list of time zones")
+        for z in also:
+            _check_zone(z, where, pre + "also_zones")
+        versions = []
+        raw_versions = t.get("versions", [])
+        if not isinstance(raw_versions, list):
+            raise _fail(where, pre + "versions", "must be a list of tables")
+        for i, v in enumerate(raw_versions):
+            vpre = f"{pre}versions[{i}]."
+            if not isinstance(v, dict):
+                raise _fail(where, f"{pre}versions[{i}]", "must be a table")
+            _known_keys(v, {"valid_from", "source", "windows", "caps", "status"}, where, vpre)
+            versions.append(
+                SubdivisionVersion(
+                    valid_from=_date(
+                        _get(v, "valid_from", (str, date), where, vpre), where, vpre + "valid_from"
+                    ),
+                    source=_get(v, "source", str, where, vpre),
+                    windows=_weekday_windows(v.get("windows", {}), where, vpre),
+                    caps=_caps(v.get("caps", []), where, vpre + "caps"),
+                    status=str(v.get("status", "")),
                 )
-            windows[WEEKDAYS.index(day)] = _intervals(value, where, pre + f"windows.{day}")
+            )
+        months = t.get("relationship_months", {})
+        if not isinstance(months, dict) or not all(_whole(m, 0) for m in months.values()):
+            raise _fail(
+                where, pre + "relationship_months", "must map relationship kinds to whole months"
+            )
         out[code] = Subdivision(
             code=code,
             source=_get(t, "source", str, where, pre),
-            windows=windows,
+            windows=_weekday_windows(t.get("windows", {}), where, pre),
             caps=_caps(t.get("caps", []), where, pre + "caps"),
             ban_holidays=bool(t.get("ban_holidays", False)),
+            holidays=_holiday_rules(t.get("holidays", []), where, pre + "holidays"),
+            holidays_source=str(t.get("holidays_source", "")),
+            also_zones=tuple(also),
+            status=str(t.get("status", "")),
+            versions=tuple(sorted(versions, key=lambda v: v.valid_from)),
+            relationship_months=dict(months),
+            relationship_source=str(t.get("relationship_source", "")),
         )
     return kind, out
+
+
+def _weekday_windows(table: Any, where: str, pre: str) -> dict[int, tuple[tuple[time, time], ...]]:
+    """A subdivision's {weekday = [[start, end], ...]} table (the weekdays it sets)."""
+    if not isinstance(table, dict):
+        raise _fail(where, pre + "windows", "must be a table of weekdays")
+    windows: dict[int, tuple[tuple[time, time], ...]] = {}
+    for day, value in table.items():
+        if day == "source":
+            continue
+        if day not in WEEKDAYS:
+            raise _fail(where, pre + f"windows.{day}", "is not a weekday name (monday ... sunday)")
+        windows[WEEKDAYS.index(day)] = _intervals(value, where, pre + f"windows.{day}")
+    return windows
+
+
+def _holiday_rules(value: Any, where: str, key: str) -> tuple[HolidayRule, ...]:
+    """An explicit holiday list: [{ rule = "01-3mon", name = "..." }, ...]."""
+    if not isinstance(value, list):
+        raise _fail(where, key, 'must be a list of tables { rule = "MM-DD", name = "..." }')
+    out = []
+    for i, item in enumerate(value):
+        k = f"{key}[{i}]"
+        if not isinstance(item, dict) or set(item) != {"rule", "name"}:
+            raise _fail(where, k, "must be a table with exactly `rule` and `name`")
+        rule, name = item["rule"], item["name"]
+        if not isinstance(rule, str) or not isinstance(name, str):
+            raise _fail(where, k, "must hold text `rule` and `name`")
+        wrong = check_rule(rule)
+        if wrong is not None:
+            raise _fail(where, f"{k}.rule", f"{wrong}, not {rule!r}")
+        out.append(HolidayRule(rule, name))
+    return tuple(out)
 
 
 def parse_rules(text: str, where: str) -> RuleSet:
@@ -397,6 +483,7 @@ def parse_rules(text: str, where: str) -> RuleSet:
             "banned_sectors",
             "sectors",
             "caller_id",
+            "relationship",
         },
         where,
         "",
@@ -543,6 +630,7 @@ def parse_rules(text: str, where: str) -> RuleSet:
         )
 
     return RuleSet(
+        relationship=_relationship(data.get("relationship"), where),
         banned_sectors=sectors,
         caller_id_prefixes=tuple(prefixes),
         place_subdivisions=place_subdivisions,
@@ -569,6 +657,43 @@ def parse_rules(text: str, where: str) -> RuleSet:
         subdivision_kind=kind,
         subdivisions=subdivisions,
         **extra,
+    )
+
+
+def _relationship(table: Any, where: str) -> Relationships | None:
+    """The [relationship] table: exempts, source, optional status, and kinds
+    { purchase = { months = 18 }, contract = { open_ended = true, days = 30 } }."""
+    if table is None:
+        return None
+    pre = "relationship."
+    if not isinstance(table, dict):
+        raise _fail(where, "relationship", "must be a table")
+    _known_keys(table, {"exempts", "source", "status", "kinds"}, where, pre)
+    kinds: dict[str, RelationshipKind] = {}
+    raw = table.get("kinds", {})
+    if not isinstance(raw, dict):
+        raise _fail(where, pre + "kinds", "must be a table of relationship kinds")
+    for name, t in raw.items():
+        k = f"{pre}kinds.{name}."
+        if not isinstance(t, dict):
+            raise _fail(where, f"{pre}kinds.{name}", "must be a table")
+        _known_keys(t, {"months", "days", "open_ended"}, where, k)
+        for unit in ("months", "days"):
+            if unit in t and not _whole(t[unit], 0):
+                raise _fail(where, k + unit, "must be a whole number (0 or more)")
+        open_ended = t.get("open_ended", False)
+        if not isinstance(open_ended, bool):
+            raise _fail(where, k + "open_ended", "must be true or false")
+        if not open_ended and not t.get("months") and not t.get("days"):
+            raise _fail(where, f"{pre}kinds.{name}", "needs months or days, or open_ended")
+        kinds[name.lower()] = RelationshipKind(
+            name.lower(), int(t.get("months", 0)), int(t.get("days", 0)), open_ended
+        )
+    return Relationships(
+        exempts=_get(table, "exempts", bool, where, pre),
+        kinds=kinds,
+        source=_get(table, "source", str, where, pre),
+        status=str(table.get("status", "")),
     )
 
 

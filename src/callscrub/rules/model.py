@@ -32,11 +32,15 @@ class Cap:
     count: int
     length: int
     unit: str  # "days" or "hours"
+    # Counted per offer when the campaign names one (--offer-column), else per
+    # number: British Columbia's 1 call per 30 days "for the same offer".
+    per_offer: bool = False
 
     def describe(self) -> str:
         """The cap in words, as messages and `rules show` print it."""
         unit = "calendar days" if self.unit == "days" else "hours"
-        return f"{self.count} attempts per {self.length} {unit}"
+        offer = " for the same offer" if self.per_offer else ""
+        return f"{self.count} attempts per {self.length} {unit}{offer}"
 
 
 @dataclass(frozen=True)
@@ -85,16 +89,65 @@ class BannedSector:
 
 
 @dataclass(frozen=True)
+class HolidayRule:
+    """One holiday of an explicit list (a state's statutory holidays), as a rule
+    giving its date in any year: see `callscrub.rules.holiday_rules`."""
+
+    rule: str  # "01-01", "01-3mon", "05-lmon", "easter-2", "11-1mon+1", "05-25<mon"
+    name: str
+
+
+@dataclass(frozen=True)
+class SubdivisionVersion:
+    """A dated change of a subdivision's rules (a state statute amended): from
+    `valid_from` (inclusive) its windows and caps replace the subdivision's own."""
+
+    valid_from: date
+    source: str
+    windows: dict[int, tuple[tuple[time, time], ...]]
+    caps: tuple[Cap, ...]
+    status: str = ""  # "unverified: ..." when the primary text could not be read
+
+
+@dataclass(frozen=True)
 class Subdivision:
-    """Stricter rules for one subdivision (a US state): its windows replace the
-    version's on the weekdays it gives, its caps are added to the version's,
-    and with `ban_holidays` its own public holidays are barred."""
+    """Stricter rules for one subdivision (a US state): on the weekdays it gives,
+    its windows narrow the version's (both apply: the federal rule and the
+    state's), its caps are added to the version's, and with `ban_holidays` its
+    own public holidays are barred: the explicit `holidays` list when it has
+    one, else the `holidays` package's set for the subdivision."""
 
     code: str
     source: str
     windows: dict[int, tuple[tuple[time, time], ...]]  # weekday (0 = Monday) -> intervals
     caps: tuple[Cap, ...]
     ban_holidays: bool
+    holidays: tuple[HolidayRule, ...] = ()
+    holidays_source: str = ""
+    # Zones the windows are also read in (Mississippi's "Central Standard
+    # Time": the fixed UTC-6 of Etc/GMT+6 besides the local time).
+    also_zones: tuple[str, ...] = ()
+    status: str = ""  # "unverified: ..." when the primary text could not be read
+    versions: tuple[SubdivisionVersion, ...] = ()  # sorted by valid_from
+    # What a business relationship exempts here when the state's rule differs
+    # from the pack's (a key of RuleSet.relationships -> months; 0: none).
+    relationship_months: dict[str, int] = field(default_factory=dict)
+    relationship_source: str = ""
+
+    def rules_at(
+        self, day: date
+    ) -> tuple[str, dict[int, tuple[tuple[time, time], ...]], tuple[Cap, ...]]:
+        """(source, windows, caps) in force on a local date: the latest dated
+        version started by then, else the subdivision's own."""
+        current: tuple[str, dict[int, tuple[tuple[time, time], ...]], tuple[Cap, ...]] = (
+            self.source,
+            self.windows,
+            self.caps,
+        )
+        for v in self.versions:
+            if v.valid_from <= day:
+                current = (v.source, v.windows, v.caps)
+        return current
 
 
 @dataclass(frozen=True)
@@ -123,6 +176,32 @@ class NumberBlock:
     territory: str  # a key of the pack's territories
     country_code: int  # the territory's own E.164 country code
     strip: int  # leading characters of the national form dropped to get the NSN
+
+
+@dataclass(frozen=True)
+class RelationshipKind:
+    """A kind of business relationship (a purchase, an inquiry, a contract) and
+    how long it exempts: through the day before its date plus `months` and
+    `days`. With `open_ended`, a row without a date is a relationship still
+    running (a contract being performed), and a date is the day it ended."""
+
+    name: str
+    months: int
+    days: int
+    open_ended: bool
+
+
+@dataclass(frozen=True)
+class Relationships:
+    """What a contract or business relationship exempts from under a pack (the
+    registries, consent and a banned sector, as a current contract does), and
+    for how long. `exempts` false: none does (the UK's TPS has no exemption
+    for existing customers), and the campaign's contract column exempts nothing."""
+
+    exempts: bool
+    kinds: dict[str, RelationshipKind]
+    source: str
+    status: str = ""
 
 
 @dataclass(frozen=True)
@@ -169,6 +248,9 @@ class RuleSet:
     unknown_place_subdivisions: tuple[str, ...] = ()
     place_language: str = "es"
     regional_holidays_source: str = ""
+    # Business relationships ([relationship]); None: the contract column
+    # exempts as it always has, and dated relationships are not recognised.
+    relationship: Relationships | None = None
 
     @property
     def needs_consent_from(self) -> date | None:

@@ -359,7 +359,11 @@ def apply_limits(
         v.caps or v.refusal_lockout_days is not None or v.abandoned_wait_hours is not None
         for p in packs
         for v in p.versions
-    ) and not any(sub.caps for p in packs for sub in p.subdivisions.values()):
+    ) and not any(
+        sub.caps or any(v.caps for v in sub.versions)  # a state's caps may start on a date
+        for p in packs
+        for sub in p.subdivisions.values()
+    ):
         return nothing
     hist = history if history is not None else pl.DataFrame(schema=HISTORY_SCHEMA)
     # A single attempt with no history can only breach a cap of 0, which rules

@@ -55,7 +55,12 @@ def local_to_epoch(day: date, at: time, zone: ZoneInfo, *, latest: bool) -> int:
 
 
 def _zone_intervals(
-    juris: Jurisdictions, key: str, zone: str, days: list[date], blocked: set[date]
+    juris: Jurisdictions,
+    key: str,
+    zone: str,
+    days: list[date],
+    blocked: set[date],
+    only: str | None = None,
 ) -> list[Interval]:
     tz = ZoneInfo(zone)
     out: list[Interval] = []
@@ -63,7 +68,7 @@ def _zone_intervals(
         if day in blocked:
             continue
         eve = day + timedelta(days=1) in blocked  # the day before a public holiday
-        for start, end in juris.windows(key, day, before_holiday=eve):
+        for start, end in juris.windows(key, day, only, before_holiday=eve):
             s = local_to_epoch(day, start, tz, latest=True)
             e = local_to_epoch(day, end, tz, latest=False)
             if s < e:
@@ -240,6 +245,11 @@ def build_calendar(
         legal: list[Interval] | None = None
         for zone in juris.zones(key):
             mine = _zone_intervals(juris, key, zone, days, blocked)
+            legal = mine if legal is None else _intersect(legal, mine)
+        # A state rule read in a fixed zone too (Mississippi's Central Standard
+        # Time): its windows there narrow the place's.
+        for zone, code in juris.rule_zones(key):
+            mine = _zone_intervals(juris, key, zone, days, blocked, only=code)
             legal = mine if legal is None else _intersect(legal, mine)
         rows.extend((key, s, e) for s, e in legal or [])
     intervals = pl.DataFrame(
