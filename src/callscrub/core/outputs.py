@@ -33,6 +33,7 @@ from callscrub.core.columns import (
     SLOT,
     SLOT_DETAIL,
     SOURCE_ROW,
+    SUPPRESSED,
     T0,
     TERRITORY,
     TIME_KIND,
@@ -70,6 +71,7 @@ DETAIL_SCHEMA: dict[str, pl.DataType] = {
     REGION: pl.String(),
     REGISTRY: pl.String(),
     SCREEN_REFUSED: pl.String(),
+    SUPPRESSED: pl.String(),
     FIRST_ROW: pl.Int64(),
     SLOT_DETAIL: pl.String(),
     LIMIT_DETAIL: pl.String(),
@@ -376,6 +378,11 @@ def rejects_frame(
                 pl.lit(MAX_LEAD.days),
             )
         ),
+        reasons.DO_NOT_CALL: pl.format(
+            "on the company's do-not-call list {} (a request not to be called again;"
+            " no contract lifts it)",
+            pl.col(SUPPRESSED),
+        ),
         reasons.REGISTRY: pl.when(pl.col(REGISTRY).is_not_null())
         .then(pl.format("listed in opposition registry {}", pl.col(REGISTRY)))
         .otherwise(pl.format("marked not callable in screened file {}", pl.col(SCREEN_REFUSED))),
@@ -407,6 +414,7 @@ def rejects_frame(
         ORIGINAL,
         REGISTRY,
         SCREEN_REFUSED,
+        SUPPRESSED,
         SLOT_DETAIL,
         WINDOW_DETAIL,
         T0,

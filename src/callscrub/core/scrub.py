@@ -38,7 +38,7 @@ from callscrub.core.checks.consent import (
 from callscrub.core.checks.duplicates import mark_duplicates
 from callscrub.core.checks.pre_slot import pre_slot_reasons
 from callscrub.core.checks.pressure import apply_limits
-from callscrub.core.checks.registry import Registry, registry_of
+from callscrub.core.checks.registry import SUPPRESS, Registry, registry_of
 from callscrub.core.checks.screening import with_screening
 from callscrub.core.checks.slot_rules import check_slot_rules
 from callscrub.core.checks.windows import Calendar, build_calendar, next_legal
@@ -57,6 +57,7 @@ from callscrub.core.columns import (
     REGISTRY,
     SLOT,
     SOURCE_ROW,
+    SUPPRESSED,
     T0,
     TERRITORY,
     TIME_KIND,
@@ -192,7 +193,9 @@ def scrub(
     # step stands in the order below, so errors surface in that order.
     on_phase("normalising numbers")
     df, times = _normalise_numbers(campaign, own_cols, numbering, options)
-    listed = begun(registry_of, df[E164], registries or [])
+    listed = begun(registry_of, df[E164], [r for r in registries or [] if r.kind != SUPPRESS])
+    # The company's own do-not-call lists, looked up apart: no contract lifts them.
+    suppressed = begun(registry_of, df[E164], [r for r in registries or [] if r.kind == SUPPRESS])
     df = route(
         df,
         juris,
@@ -210,7 +213,9 @@ def scrub(
     require_consent_data(df, juris, records, now_s, int(options.horizon.total_seconds()))
 
     on_phase("joining registries")
-    df = with_screening(df.with_columns(listed().alias(REGISTRY)), screened)
+    df = with_screening(
+        df.with_columns(listed().alias(REGISTRY), suppressed().alias(SUPPRESSED)), screened
+    )
     df, pre_details = pre_slot_reasons(df, packs, now_s)
 
     on_phase("scheduling legal slots")
