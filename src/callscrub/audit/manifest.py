@@ -97,9 +97,10 @@ def replay_args(
     The n-th value of an input option is that role's n-th input."""
     options = {"--registry": "registry", "--history": "history", "--consent": "consent"}
     options["--screened"] = "screened"
+    options["--suppress"] = "suppress"
     dropped_with_value = {"--summary-json", "--manifest", "--now", "--registry-date"}
     dropped_flags = {"--no-manifest", "--quiet", "-q", "--traceback", "--verbose"}
-    roles = ("campaign", "registry", "history", "consent", "screened")
+    roles = ("campaign", "registry", "history", "consent", "screened", "suppress")
     first: dict[str, int] = {}
     for role in roles:
         first[role] = sum(len(inputs.get(r, [])) for r in roles[: roles.index(role)])

@@ -43,18 +43,22 @@ KEYS: dict[str, str] = {
     "source": "the consent source column (consent)",
     "status": "the status column (screened return file)",
     "date": "the day the registry was obtained, YYYY-MM-DD",
-    "kind": "what the file is (registry: opposition, suppress, return)",
+    "kind": "what a --registry file is: opposition (default), suppress or return",
     "action": "a change list's action when its rows carry no flag: add or delete",
 }
 
 # The keys each kind of input accepts: only keys whose setting is applied (a
 # key listed here and then ignored would be a silent wrong scrub).
 ACCEPTED: dict[str, tuple[str, ...]] = {
-    "campaign": ("encoding",),
-    "registry": ("encoding", "phone", "date"),
-    "screened": ("encoding",),
-    "history": ("encoding",),
-    "consent": ("encoding",),
+    "campaign": ("encoding", "region"),
+    "registry": ("encoding", "phone", "date", "region", "kind"),
+    "screened": ("encoding", "region"),
+    "history": ("encoding", "region"),
+    "consent": ("encoding", "region"),
+    "suppress": ("encoding", "phone", "region"),
+    # registry build: an export (--from) and a change list (--changes)
+    "source": ("encoding", "region"),
+    "changes": ("encoding", "region", "action"),
 }
 
 

@@ -113,6 +113,7 @@ def load_consent(
     columns: ConsentColumns,
     encoding: str | None = None,
     encodings: Sequence[str | None] | None = None,
+    regions: Sequence[str | None] | None = None,
 ) -> tuple[pl.DataFrame, list[ConsentFile]]:
     """All records of the files, sorted by key (stably: a number's records
     keep the files' order), and each file's figures.
@@ -126,14 +127,16 @@ def load_consent(
     through the scrub)."""
     parts, files = [], []
     own = list(encodings) if encodings is not None else [None] * len(sources)
-    for s, file_encoding in zip(sources, own, strict=True):  # each file's own, else `encoding`
+    # Each file's own region of national numbers, else `default_region`.
+    own_regions = list(regions) if regions is not None else [None] * len(sources)
+    for s, file_encoding, region in zip(sources, own, own_regions, strict=True):
         frame = read_table(s, encoding=file_encoding or encoding).frame
         name = Path(s).name
         records, bad = records_from_frame(
             frame,
             numbering,
             zone=zone,
-            default_region=default_region,
+            default_region=region or default_region,
             columns=columns,
             name=name,
         )
@@ -143,7 +146,7 @@ def load_consent(
                 " or leave the file out."
             )
         if bad.height == frame.height:
-            raise InputError(_no_usable_row(s, frame, bad, columns, default_region))
+            raise InputError(_no_usable_row(s, frame, bad, columns, region or default_region))
         parts.append(records)
         files.append(ConsentFile(name, frame.height, bad.height))
     records = (
@@ -185,6 +188,7 @@ def load_screened(
     callable_statuses: tuple[str, ...] = (),
     not_callable_statuses: tuple[str, ...] = (),
     max_unusable: float | None = MAX_UNUSABLE_PCT,
+    region: str | None = None,
 ) -> Screened:
     """The screened (Bloctel return) file `source`: its numbers marked callable
     by their status column (every number, without one), and the others.
@@ -194,10 +198,11 @@ def load_screened(
     (NOT_CALLABLE_STATUSES and `not_callable_statuses`) raises UnknownStatuses;
     a file without any usable number, or with more than `max_unusable` percent
     of its rows unusable, raises UnusableNumbers (io.registries.usable_keys)."""
-    default_region = default_region.upper()
+    # The file's own region (a Robinson return is Spanish whatever the run's), else the run's.
+    default_region = (region or default_region).upper()
     callable_words, refused_words = status_words(callable_statuses, not_callable_statuses)
     frame, col, _ = read_number_table(
-        source, numbering, default_region=default_region, encoding=encoding
+        source, numbering, default_region=default_region, encoding=encoding, region=region
     )
     name = Path(source).name
     empty = pl.Series("key", [], pl.Int64)

@@ -104,19 +104,27 @@ def load_history(
     skip_bad: bool = False,
     encoding: str | None = None,
     encodings: Sequence[str | None] | None = None,
+    regions: Sequence[str | None] | None = None,
 ) -> History:
     """The attempts of every history file in `sources`, read as --history reads
     them. InputError for a file with unreadable rows, unless `skip_bad` (then
     they are left out and counted per file in `History.files`). `encodings`
-    gives each file's own encoding (None: `encoding`)."""
+    gives each file's own encoding (None: `encoding`), `regions` each file's
+    own region of national numbers (None: `default_region`)."""
     parts = []
     files: list[dict[str, object]] = []
     own = list(encodings) if encodings is not None else [None] * len(sources)
-    for source, file_encoding in zip(sources, own, strict=True):
+    own_regions = list(regions) if regions is not None else [None] * len(sources)
+    for source, file_encoding, region in zip(sources, own, own_regions, strict=True):
         table = read_table(source, encoding=file_encoding or encoding)
         name = Path(source).name
         good, bad = attempts_from_frame(
-            table.frame, rules, zone=zone, default_region=default_region, columns=columns, name=name
+            table.frame,
+            rules,
+            zone=zone,
+            default_region=region or default_region,
+            columns=columns,
+            name=name,
         )
         if bad.height and not skip_bad:
             first = ", ".join(str(r) for r in bad["source_row"].head(5).to_list())
