@@ -21,6 +21,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from robustness._support import (
     NOW,
@@ -305,3 +307,55 @@ def test_returns_are_screened_in_their_own_country(
     assert rejects["reason"].to_list() == ["registry" if name == "bloctel.csv" else "unscreened"]
     if region:
         assert res.summary["checks"]["regions"][name] == region
+
+
+# --------------------------------------------------------------------------- properties
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    lines=st.sets(
+        st.tuples(st.sampled_from(["212", "416", "646"]), st.integers(7360000, 7369999)),
+        min_size=1,
+        max_size=40,
+    ),
+    crlf=st.booleans(),
+)
+def test_every_ftc_crtc_line_is_its_plus_one_number(
+    tmp_path_factory: pytest.TempPathFactory, lines: set[tuple[str, int]], crlf: bool
+) -> None:
+    """Whatever the numbers and line ends, an `AAA,NNNNNNN` file lists exactly
+    its numbers as +1, in a French run."""
+    from callscrub.io.registries import load_registry
+    from callscrub.rules.load import load_rules
+
+    end = "\r\n" if crlf else "\n"
+    path = tmp_path_factory.mktemp("ftc") / "list.txt"
+    path.write_text("".join(f"{a},{n}{end}" for a, n in sorted(lines)), encoding="ascii")
+    registry = load_registry(str(path), load_rules("fr"), default_region="FR")
+    assert registry.keys.to_list() == sorted(int(f"1{a}{n}") for a, n in lines)
+    assert registry.region == "US"
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    numbers=st.sets(
+        st.tuples(st.sampled_from(["0207", "0161"]), st.integers(4960000, 4969999)),
+        min_size=1,
+        max_size=40,
+    ),
+    spaced=st.booleans(),
+)
+def test_every_tps_line_is_its_plus_44_number(
+    tmp_path_factory: pytest.TempPathFactory, numbers: set[tuple[str, int]], spaced: bool
+) -> None:
+    """TPS fixed width, with or without the inner space, CRLF: exactly its numbers as +44."""
+    from callscrub.io.registries import load_registry
+    from callscrub.rules.load import load_rules
+
+    cells = [f"{c} {n}" if spaced else f"{c}{n} " for c, n in sorted(numbers)]
+    assert all(len(cell) == 12 for cell in cells)
+    path = tmp_path_factory.mktemp("tps") / "tps.txt"
+    path.write_bytes("".join(f"{cell}\r\n" for cell in cells).encode("ascii"))
+    registry = load_registry(str(path), load_rules("fr"), default_region="FR")
+    assert registry.keys.to_list() == sorted(int(f"44{c[1:]}{n}") for c, n in numbers)

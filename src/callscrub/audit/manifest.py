@@ -220,6 +220,8 @@ def describe(manifest: dict[str, Any], path: str = "MANIFEST") -> list[tuple[str
         if i["role"] == "registry":
             age = i.get("age_days")
             extra = f", exported {i.get('export_date')} ({age} day{'' if age == 1 else 's'} old)"
+            if i.get("date_source"):  # a file time makes a copied old export look fresh
+                extra += f", date from {i['date_source']}"
         rows.append(
             (
                 i["role"],

@@ -191,7 +191,8 @@ def unusable_error(exc: UnusableNumbers, *, column_option: str | None) -> InputE
     (--default-region, `column_option` when the command has one for the
     number column, --max-unusable)."""
     region_fix = (
-        f"they read as {exc.region} numbers: pass --default-region {exc.region}"
+        f"they read as {exc.region} numbers: give the file its region"
+        f" (FILE::region={exc.region}), or pass --default-region {exc.region}"
         if exc.region
         else f"numbers without a country code are read as {exc.default_region}:"
         " pass --default-region for their country, or write them with their country code"
