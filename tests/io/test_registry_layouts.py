@@ -359,3 +359,73 @@ def test_every_tps_line_is_its_plus_44_number(
     path.write_bytes("".join(f"{cell}\r\n" for cell in cells).encode("ascii"))
     registry = load_registry(str(path), load_rules("fr"), default_region="FR")
     assert registry.keys.to_list() == sorted(int(f"44{c[1:]}{n}") for c, n in numbers)
+
+
+def test_history_and_campaign_files_take_their_own_region(tmp_path: Path) -> None:
+    """A Spanish-first run (national numbers read as Spanish) with a French
+    dialer's history: its `region=FR` reads 06... as French, so the refusal
+    locks the French number out (the campaign's own `region=FR` reads it too);
+    without it the history cannot be read."""
+    campaign = write_csv(
+        tmp_path / "campaign.csv", f"phone,call_at\n06 12 34 56 78,{SLOT}\n612345678,{SLOT}\n"
+    )
+    history = write_csv(
+        tmp_path / "history.csv", "phone,called_at,outcome\n0612345678,2026-11-20T11:00:00,refus\n"
+    )
+    res = scrub(
+        campaign,
+        tmp_path,
+        "--rules",
+        "es,fr",
+        "--no-registry",
+        "--history",
+        f"{history}::region=FR",
+        "--consent",
+        str(write_csv(tmp_path / "c.csv", "phone,consent_at\n+33612345678,2020-01-01\n")),
+        "--quiet",
+        summary=True,
+    )
+    _, rejects = assert_no_row_lost(res, 2)
+    # The campaign is read as Spanish (the first pack's): 06 12 34 56 78 is no Spanish number.
+    assert rejects.select("source_row", "reason").rows() == [("1", "invalid_number")]
+    assert res.summary["checks"]["regions"] == {
+        "campaign": "ES",
+        "history.csv": "FR",
+        "c.csv": "ES",
+    }
+    fr_campaign = write_csv(tmp_path / "fr_campaign.csv", f"phone,call_at\n06 12 34 56 78,{SLOT}\n")
+    res = scrub(
+        Path(f"{fr_campaign}::region=fr"),
+        tmp_path,
+        "--rules",
+        "es,fr",
+        "--no-registry",
+        "--history",
+        f"{history}::region=FR",
+        "--consent",
+        str(tmp_path / "c.csv"),
+        "--quiet",
+    )
+    assert res.code == 0, res.err
+    _, rejects = assert_no_row_lost(res, 1)
+    assert rejects["reason"].to_list() == ["refusal_lockout"]
+    res = scrub(
+        Path(f"{fr_campaign}::region=fr"),
+        tmp_path,
+        "--rules",
+        "es,fr",
+        "--no-registry",
+        "--history",
+        str(history),
+        "--consent",
+        str(tmp_path / "c.csv"),
+    )
+    assert res.code == 3 and "history.csv" in res.err
+
+
+def test_a_return_kind_refuses_settings_it_would_ignore(tmp_path: Path) -> None:
+    returned = write_csv(tmp_path / "retour.txt", "0612345678\n")
+    res = _run(tmp_path, FR, "--registry", f"{returned}::kind=return,date=2026-11-22")
+    assert res.code == 2 and "kind=return" in res.err  # type: ignore[attr-defined]
+    res = _run(tmp_path, FR, "--registry", f"{returned}::kind=block")
+    assert res.code == 2 and "kind=suppress" in res.err  # type: ignore[attr-defined]

@@ -721,6 +721,14 @@ def _check_file_settings(args: ScrubArgs) -> None:
             if region is not None:
                 parse_region(region, f"{option} {spec.path}::region=")
             kind = spec.get("kind")
+            # A return is read as --screened, which has no number column
+            # option and no date: a setting it would ignore is refused.
+            ignored = [k for k in ("phone", "date") if spec.get(k) is not None]
+            if kind is not None and kind.lower() == RETURN and ignored:
+                raise UsageError(
+                    f"{option} {spec.path}: kind=return is read as a screened file, which takes"
+                    f" no {ignored[0]}= setting; leave it out."
+                )
             if kind is not None and kind.lower() not in KINDS:
                 raise UsageError(
                     f"{option} {spec.path}::kind={kind}: not a kind of registry; write"
