@@ -148,3 +148,33 @@ def test_build_reads_exports_in_the_rules_country_or_their_own(tmp_path: Path) -
     robinson = write_csv(tmp_path / "robinson.txt", "612345678\n")
     code, out = _build(tmp_path, "--from", f"{robinson}::region=ES", name="es.parquet")
     assert code == 0 and _keys(out) == [34612345678]
+
+
+def test_build_reads_a_zip_of_full_lists_and_a_zip_of_change_lists(tmp_path: Path) -> None:
+    """CRTC downloads are zip archives, one file per area code."""
+    import zipfile
+
+    full = tmp_path / "dncl_full.zip"
+    with zipfile.ZipFile(full, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("416.txt", "416,3661234\n416,3661235\n")
+        z.writestr("905.txt", "905,3661234\n")
+    changes = tmp_path / "dncl_changes.zip"
+    with zipfile.ZipFile(changes, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("416_deletions.txt", "416,3661234\n")
+        z.writestr("416_additions.txt", "416,3661236\n")
+    code, out = _build(
+        tmp_path, "--rules", "ca-crtc", "--from", str(full), "--changes", str(changes)
+    )
+    assert code == 0
+    assert _keys(out) == [14163661235, 14163661236, 19053661234]
+    meta = snapshot_metadata(str(out))
+    assert meta is not None
+    files = [s["file"] for s in meta["sources"]]
+    assert files == [
+        "dncl_full.zip:416.txt",
+        "dncl_full.zip:905.txt",
+        "dncl_full.zip",
+        "dncl_changes.zip:416_deletions.txt",
+        "dncl_changes.zip:416_additions.txt",
+    ]
+    assert all(len(s["sha256"]) == 64 for s in meta["sources"])

@@ -209,7 +209,8 @@ def _part_actions(
     part: NumberTable, change: SourceFile, numbering: RuleSet, max_unusable: float | None
 ) -> tuple[pl.Series, pl.Series, dict[str, Any]]:
     frame, col = part.frame, part.column
-    name = Path(part.name).name if part.name == change.path else part.name
+    # The file's name (an archive member's: `archive.zip:member`), as other records give it.
+    name = Path(change.path).name + part.name[len(change.path) :]
     keys = usable_keys(
         part.name,
         frame,
@@ -344,7 +345,7 @@ def build_snapshot(
             parts.append(keys.drop_nulls().unique())  # distinct: the file's count of numbers
             records.append(
                 {
-                    "file": Path(source).name if table.name == source else table.name,
+                    "file": Path(source).name + table.name[len(source) :],
                     "sha256": table.sha256,
                     "rows": table.frame.height,
                     "numbers": len(parts[-1]),
