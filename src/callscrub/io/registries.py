@@ -16,7 +16,7 @@ from pathlib import Path
 
 import polars as pl
 
-from callscrub.core.checks.registry import Registry
+from callscrub.core.checks.registry import OPPOSITION, Registry
 from callscrub.errors import InputError, UnusableNumbers, describe_columns, shape_of
 from callscrub.io import archives, layouts
 from callscrub.io.readers import (
@@ -398,7 +398,7 @@ def load_registry(
     column: str | None = None,
     encoding: str | None = None,
     max_unusable: float | None = MAX_UNUSABLE_PCT,
-    kind: str = "opposition",
+    kind: str = OPPOSITION,
     max_ratio: float = archives.MAX_RATIO,
     max_bytes: int = archives.MAX_BYTES,
 ) -> Registry:
@@ -410,7 +410,9 @@ def load_registry(
     file (an archive member) without any usable number, or with more than
     `max_unusable` percent of its rows unusable, raises UnusableNumbers
     (`None`: only count them). A file with a status column (a screened return,
-    an allow-list) raises ReturnFile unless `kind` says it is one."""
+    an allow-list) raises ReturnFile: read as a block-list it would reject
+    every number it lets through. `kind` is recorded (core.checks.registry:
+    opposition or suppress)."""
     default_region = default_region.upper()
     region = region.upper() if region else None
     parts = read_numbers(
