@@ -69,16 +69,16 @@ def test_registry_of_plain_text_is_an_input_error(tmp_path: Path) -> None:
     assert "AAAAAA" in line  # the first value's shape: letters as A
 
 
-def test_ftc_style_split_numbers_read_as_french_are_an_input_error(tmp_path: Path) -> None:
-    """An FTC export (`area code,number`, no header) read under the default FR
-    region: today "0 numbers, N unusable rows", exit 0, every listed number kept."""
+def test_split_numbers_in_no_known_layout_are_an_input_error(tmp_path: Path) -> None:
+    """A number split over two columns without a header, in no registry's
+    layout (FTC and CRTC's `AAA,NNNNNNN` is one, read as +1: tests/io/
+    test_registry_layouts.py): once "0 numbers, N unusable rows", exit 0."""
     registry = write_csv(
-        tmp_path / "ftc_dnc.txt", "".join(f"212,{7360000 + i}\n" for i in range(299))
+        tmp_path / "split.txt", "".join(f"06,{12345600 + i}\n" for i in range(299))
     )
     res = _registry_run(tmp_path, registry)
-    line = assert_input_error(res, registry, "299 rows", "999,9999999")
-    assert "7360000" not in _digits_of(line)
-    assert "--registry-column" in line or "--default-region" in line
+    line = assert_input_error(res, registry, "layout not recognised", "99,99999999", "AAA,NNNNNNN")
+    assert "12345600" not in _digits_of(line)
 
 
 def test_other_country_national_numbers_name_the_region_to_use(tmp_path: Path) -> None:
@@ -116,9 +116,13 @@ def test_max_unusable_allows_the_junk_and_the_summary_counts_it(tmp_path: Path) 
     res = _registry_run(tmp_path, registry, "--max-unusable", "2")
     _, rejects = assert_no_row_lost(res, 3)
     assert row(rejects, 2)["reason"] == "registry"
-    assert res.summary["registries"] == [
-        {"file": "bloctel.csv", "rows": 100, "numbers": 98, "invalid_rows": 2}
-    ]
+    (listed,) = res.summary["registries"]
+    assert {k: listed[k] for k in ("file", "rows", "numbers", "invalid_rows")} == {
+        "file": "bloctel.csv",
+        "rows": 100,
+        "numbers": 98,
+        "invalid_rows": 2,
+    }
 
 
 def test_one_percent_of_junk_is_allowed_by_default(tmp_path: Path) -> None:
@@ -185,12 +189,11 @@ def _build(tmp_path: Path, *args: str) -> tuple[int, Path]:
 def test_build_refuses_a_source_without_any_usable_number(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    src = write_csv(tmp_path / "ftc_dnc.txt", "".join(f"212,{7360000 + i}\n" for i in range(50)))
+    src = write_csv(tmp_path / "dnc.txt", "".join(f"client {i}\n" for i in range(50)))
     code, out = _build(tmp_path, "--from", str(src))
     err = capsys.readouterr().err
     assert code == 3 and not out.exists()
-    assert str(src) in err and "50 rows" in err and "999,9999999" in err
-    assert "7360000" not in _digits_of(err)
+    assert str(src) in err and "no usable phone number" in err and "AAAAAA 9" in err
 
 
 def test_build_refuses_a_source_with_too_many_unusable_rows(

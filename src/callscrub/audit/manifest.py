@@ -97,9 +97,10 @@ def replay_args(
     The n-th value of an input option is that role's n-th input."""
     options = {"--registry": "registry", "--history": "history", "--consent": "consent"}
     options["--screened"] = "screened"
+    options["--suppress"] = "suppress"
     dropped_with_value = {"--summary-json", "--manifest", "--now", "--registry-date"}
     dropped_flags = {"--no-manifest", "--quiet", "-q", "--traceback", "--verbose"}
-    roles = ("campaign", "registry", "history", "consent", "screened")
+    roles = ("campaign", "registry", "history", "consent", "screened", "suppress")
     first: dict[str, int] = {}
     for role in roles:
         first[role] = sum(len(inputs.get(r, [])) for r in roles[: roles.index(role)])
@@ -222,6 +223,8 @@ def describe(manifest: dict[str, Any], path: str = "MANIFEST") -> list[tuple[str
         if i["role"] == "registry":
             age = i.get("age_days")
             extra = f", exported {i.get('export_date')} ({age} day{'' if age == 1 else 's'} old)"
+            if i.get("date_source"):  # a file time makes a copied old export look fresh
+                extra += f", date from {i['date_source']}"
         rows.append(
             (
                 i["role"],

@@ -47,7 +47,17 @@ def _lines(s: dict[str, Any]) -> list[tuple[str, str]]:
     else:
         for r in s["registries"]:
             bad = f", {r['invalid_rows']:,} unusable rows" if r["invalid_rows"] else ""
-            rows.append(("registry", f"{r['file']}: {r['numbers']:,} numbers{bad}"))
+            # How the file was read and where its date came from (a file time
+            # makes a copied old export look fresh).
+            read = f", {r['layout']}" if r.get("layout") else ""
+            read += f", region {r['region']}" if r.get("region") else ""
+            dated = (
+                f", dated {r['export_date']} ({r['date_source']})"
+                if r.get("date_source") and r.get("kind") != "suppress"
+                else ""
+            )
+            label = "do-not-call list" if r.get("kind") == "suppress" else "registry"
+            rows.append((label, f"{r['file']}: {r['numbers']:,} numbers{bad}{read}{dated}"))
     if s["history"] is not None:
         h = s["history"]
         skipped = sum(int(f["bad_rows_skipped"]) for f in h["files"])

@@ -43,18 +43,22 @@ KEYS: dict[str, str] = {
     "source": "the consent source column (consent)",
     "status": "the status column (screened return file)",
     "date": "the day the registry was obtained, YYYY-MM-DD",
-    "kind": "what the file is (registry: opposition, suppress, return)",
+    "kind": "what a --registry file is: opposition (default), suppress or return",
     "action": "a change list's action when its rows carry no flag: add or delete",
 }
 
 # The keys each kind of input accepts: only keys whose setting is applied (a
 # key listed here and then ignored would be a silent wrong scrub).
 ACCEPTED: dict[str, tuple[str, ...]] = {
-    "campaign": ("encoding", "sheet"),
-    "registry": ("encoding", "phone", "date", "sheet"),
-    "screened": ("encoding", "sheet"),
-    "history": ("encoding", "sheet", "phone", "time", "outcome"),
-    "consent": ("encoding", "sheet", "phone", "consent", "revoked", "source"),
+    "campaign": ("encoding", "sheet", "region"),
+    "registry": ("encoding", "phone", "date", "sheet", "region", "kind"),
+    "screened": ("encoding", "sheet", "region"),
+    "history": ("encoding", "sheet", "region", "phone", "time", "outcome"),
+    "consent": ("encoding", "sheet", "region", "phone", "consent", "revoked", "source"),
+    "suppress": ("encoding", "sheet", "phone", "region"),
+    # registry build: an export (--from) and a change list (--changes)
+    "source": ("encoding", "region"),
+    "changes": ("encoding", "region", "action"),
 }
 
 

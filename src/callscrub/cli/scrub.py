@@ -31,14 +31,17 @@ from callscrub.cli.file_settings import FileSpec, parse_spec, parse_specs
 from callscrub.cli.invocation import invoked_argv
 from callscrub.cli.summary import summary_dict, to_json
 from callscrub.cli.values import (
-    DefaultRegion,
     Encoding,
     LocalHolidays,
     MaxUnusable,
     OnIllegal,
+    OptionalRegion,
     Quiet,
     UnknownTerritory,
     UnknownTerritoryOption,
+    ZipMaxMib,
+    ZipMaxRatio,
+    pack_region,
     parse_day,
     parse_horizon,
     parse_now,
@@ -53,7 +56,7 @@ from callscrub.core.checks.consent import (
     caller_id_in_ranges,
     may_need_consent,
 )
-from callscrub.core.checks.registry import Registry, stale_registries
+from callscrub.core.checks.registry import OPPOSITION, SUPPRESS, Registry, stale_registries
 from callscrub.core.history import DECLARABLE, History, OutcomeConflict
 from callscrub.core.quality import quality_gate, shown
 from callscrub.core.scrub import (
@@ -75,6 +78,7 @@ from callscrub.errors import (
     describe_columns,
     rows_needing,
 )
+from callscrub.io import archives
 from callscrub.io.consent_files import (
     CALLABLE_STATUSES,
     NOT_CALLABLE_STATUSES,
@@ -89,7 +93,7 @@ from callscrub.io.history import HistoryColumns, load_history, vocabulary_for
 from callscrub.io.locks import output_lock
 from callscrub.io.parts import Swept, sweep_parts
 from callscrub.io.readers import Table, read_table, reading_of
-from callscrub.io.registries import MAX_UNUSABLE_PCT, load_registry
+from callscrub.io.registries import MAX_UNUSABLE_PCT, ReturnFile, load_registry
 from callscrub.io.signals import pause_point
 from callscrub.io.snapshot import load_snapshot, snapshot_metadata
 from callscrub.io.workbooks import check_cells, check_sheet_rows
@@ -136,6 +140,11 @@ OPTIONAL_COLUMN_DEFAULTS = {
     "offer_column": "offer",
 }
 
+# A --registry file's kind= setting: a national opposition registry, the
+# company's own do-not-call list, or a return file (an allow-list, read as --screened).
+RETURN = "return"
+KINDS = (OPPOSITION, SUPPRESS, RETURN)
+
 CONSENT_HELP = (
     "Pass --consent FILE (phone, consent_at, optional revoked_at and source), "
     "or --consent-column NAME for consent dates in the campaign; rows under a current contract "
@@ -159,7 +168,7 @@ class ScrubArgs:
     phone_column: str
     time_column: str
     postal_code_column: str | None
-    default_region: str
+    default_region: str | None  # None until validate: the first rule pack's country
     on_illegal: OnIllegal
     horizon: str
     local_holidays: bool
@@ -198,12 +207,47 @@ class ScrubArgs:
     # --abandoned-outcome, --other-outcome) and files of (outcome, class) rows.
     declared_outcomes: tuple[tuple[str, str], ...] = ()
     outcome_files: tuple[str, ...] = ()
+    suppress: tuple[FileSpec, ...] = ()  # the company's own do-not-call lists
+    zip_max_ratio: float = archives.MAX_RATIO
+    zip_max_mib: int = archives.MAX_BYTES >> 20
 
     @property
     def inputs(self) -> list[str]:
         """Every input path, in the order the manifest numbers them."""
-        specs = [self.campaign, *self.registries, *self.history, *self.consent, *self.screened]
+        specs = [
+            self.campaign,
+            *self.registries,
+            *self.history,
+            *self.consent,
+            *self.screened,
+            *self.suppress,
+        ]
         return [s.path for s in specs]
+
+    @property
+    def region(self) -> str:
+        """The region of national numbers without a setting of their own
+        (--default-region, else the first rule pack's; set by validate)."""
+        assert self.default_region is not None
+        return self.default_region
+
+    def block_lists(self) -> list[tuple[FileSpec, str]]:
+        """(spec, kind) of every block-list, in the order they are loaded:
+        each --registry that is not a return (its kind= setting, else an
+        opposition registry), then each --suppress list."""
+        registries = [(r, _kind(r)) for r in self.registries]
+        return [(r, k) for r, k in registries if k != RETURN] + [
+            (s, SUPPRESS) for s in self.suppress
+        ]
+
+    def screened_files(self) -> list[FileSpec]:
+        """Every allow-list: each --screened file, then each --registry of kind=return."""
+        return [*self.screened, *(r for r in self.registries if _kind(r) == RETURN)]
+
+
+def _kind(spec: FileSpec) -> str:
+    """A --registry file's kind (its kind= setting in any case; opposition by default)."""
+    return (spec.get("kind") or OPPOSITION).lower()
 
 
 @dataclass(frozen=True)
@@ -310,7 +354,7 @@ def scrub_command(
             help="Postal code column (default: postal_code when present).",
         ),
     ] = None,
-    default_region: DefaultRegion = "FR",
+    default_region: OptionalRegion = None,
     on_illegal: Annotated[
         OnIllegal,
         typer.Option(
@@ -609,6 +653,17 @@ def scrub_command(
         ),
     ] = None,
     quiet: Quiet = False,
+    suppress: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--suppress",
+            metavar="FILE",
+            help="The company's own do-not-call list (repeatable): rejected do_not_call in"
+            " every pack, whatever the contract, with no maximum age.",
+        ),
+    ] = None,
+    zip_max_ratio: ZipMaxRatio = archives.MAX_RATIO,
+    zip_max_mib: ZipMaxMib = archives.MAX_BYTES >> 20,
     max_invalid: Annotated[
         float,
         typer.Option(
@@ -697,6 +752,9 @@ def scrub_command(
         sheet=sheet,
         csv_style=_csv_style(csv_style),
         phone_columns=tuple(phone_column or ()),
+        suppress=parse_specs(suppress, "suppress", "--suppress"),
+        zip_max_ratio=zip_max_ratio,
+        zip_max_mib=zip_max_mib,
     )
     run_scrub(args)
 
@@ -768,10 +826,14 @@ def validate(args: ScrubArgs) -> Plan:
             f"--max-invalid {args.max_invalid:g}: a percentage from 0 to 100 (100 turns the"
             " data-quality check off)."
         )
-    args = dataclasses.replace(args, default_region=parse_region(args.default_region))
+    given_region = parse_region(args.default_region) if args.default_region else None
+    _check_file_settings(args)
     _check_statuses(args)
     packs = load_packs(args.rules)
     args = dataclasses.replace(args, declared_outcomes=_declared_outcomes(args, packs))
+    # National numbers without a region of their own are read in the first
+    # pack's country: an it-assocontact run reads 3xx... as Italian mobiles.
+    args = dataclasses.replace(args, default_region=given_region or pack_region(packs[0]))
     numbering = numbering_pack(packs)
     zone = args.campaign_tz or packs[0].default_campaign_tz
     try:
@@ -869,6 +931,37 @@ def _declared_outcomes(args: ScrubArgs, packs: list[RuleSet]) -> tuple[tuple[str
     return tuple(pairs)
 
 
+def _check_file_settings(args: ScrubArgs) -> None:
+    """Each input's region= and each registry's kind=, checked before any file is read."""
+    for option, specs in (
+        ("CAMPAIGN", [args.campaign]),
+        ("--registry", args.registries),
+        ("--history", args.history),
+        ("--consent", args.consent),
+        ("--screened", args.screened),
+        ("--suppress", args.suppress),
+    ):
+        for spec in specs:
+            region = spec.get("region")
+            if region is not None:
+                parse_region(region, f"{option} {spec.path}::region=")
+            kind = spec.get("kind")
+            # A return is read as --screened, which has no number column
+            # option and no date: a setting it would ignore is refused.
+            ignored = [k for k in ("phone", "date") if spec.get(k) is not None]
+            if kind is not None and kind.lower() == RETURN and ignored:
+                raise UsageError(
+                    f"{option} {spec.path}: kind=return is read as a screened file, which takes"
+                    f" no {ignored[0]}= setting; leave it out."
+                )
+            if kind is not None and kind.lower() not in KINDS:
+                raise UsageError(
+                    f"{option} {spec.path}::kind={kind}: not a kind of registry; write"
+                    " kind=opposition (a national registry), kind=suppress (the company's own"
+                    " do-not-call list) or kind=return (a returned allow-list, as --screened)."
+                )
+
+
 def _check_statuses(args: ScrubArgs) -> None:
     """--callable-status and --not-callable-status may not contradict each
     other nor the built-in words (io.consent_files.status_words): checked
@@ -964,7 +1057,7 @@ def load(plan: Plan, phase: Callable[[str], None]) -> Loaded:
         other_phone_columns=chosen.phone[1:],
         time_column=chosen.time,
         postal_code_column=chosen.postal_code,
-        default_region=args.default_region,
+        default_region=(args.campaign.get("region") or args.region).upper(),
         on_illegal=args.on_illegal.value,
         horizon=plan.horizon,
         local_holidays=args.local_holidays,
@@ -987,7 +1080,9 @@ def load(plan: Plan, phase: Callable[[str], None]) -> Loaded:
         except InputError as exc:
             raise command_line_error(exc, args.campaign.path) from None
         registries_job = begun(_load_registries, plan)
-    registries = _reworded(registries_job, "--registry-column") if args.registries else None
+    registries = (
+        _reworded(registries_job, "--registry-column") if args.block_lists() or None else None
+    )
     if registries:
         registries = _with_export_dates(registries, args, plan.zone)
         _check_freshness(plan, registries)
@@ -1042,22 +1137,38 @@ def _read_campaign(
 
 
 def _load_registries(plan: Plan) -> list[Registry]:
-    """Each --registry: a compiled snapshot as it is, an export normalised."""
+    """Each block-list (ScrubArgs.block_lists): a compiled snapshot as it is,
+    an export (or a zip of exports) normalised, each in its own region."""
     args = plan.args
-    return [
-        load_snapshot(r.path)
-        if snapshot_metadata(r.path) is not None
-        else load_registry(
-            r.path,
-            plan.numbering,
-            default_region=args.default_region,
-            column=r.get("phone") or args.registry_column,
-            encoding=_encoding(args, r),
-            max_unusable=args.max_unusable,
-            sheet=_sheet(args, r),
-        )
-        for r in args.registries
-    ]
+    out = []
+    for r, kind in args.block_lists():
+        if snapshot_metadata(r.path) is not None:
+            out.append(dataclasses.replace(load_snapshot(r.path), kind=kind))
+            continue
+        try:
+            out.append(
+                load_registry(
+                    r.path,
+                    plan.numbering,
+                    default_region=args.region,
+                    region=r.get("region"),
+                    column=r.get("phone") or args.registry_column,
+                    encoding=_encoding(args, r),
+                    max_unusable=args.max_unusable,
+                    kind=kind,
+                    sheet=_sheet(args, r),
+                    max_ratio=args.zip_max_ratio,
+                    max_bytes=args.zip_max_mib << 20,
+                )
+            )
+        except ReturnFile as exc:
+            option = "--suppress" if kind == SUPPRESS else "--registry"
+            raise UsageError(
+                f"{option} {exc.path}: column {exc.column!r} holds screening statuses (OK, KO...):"
+                " a returned file, the allow-list of numbers you may call, not a block-list."
+                " Give it with --screened FILE."
+            ) from None
+    return out
 
 
 def _load_history(plan: Plan) -> History | None:
@@ -1071,12 +1182,13 @@ def _load_history(plan: Plan) -> History | None:
             [h.path for h in args.history],
             plan.packs,
             zone=plan.zone,
-            default_region=args.default_region,
+            default_region=args.region,
             columns=run_wide,
             skip_bad=args.skip_bad_history,
             encodings=[_encoding(args, h) for h in args.history],
             sheets=[_sheet(args, h) for h in args.history],
             declared_outcomes=args.declared_outcomes,
+            regions=[_region(h) for h in args.history],
             # Each file's own phone=, time=, outcome=, else the --history-*-column options.
             file_columns=[
                 HistoryColumns(
@@ -1114,10 +1226,11 @@ def _load_consent(plan: Plan) -> tuple[pl.DataFrame | None, list[ConsentFile]]:
             [c.path for c in args.consent],
             plan.numbering,
             zone=plan.zone,
-            default_region=args.default_region,
+            default_region=args.region,
             columns=default,
             encodings=[_encoding(args, c) for c in args.consent],
             sheets=[_sheet(args, c) for c in args.consent],
+            regions=[_region(c) for c in args.consent],
             # Each file's own phone=, consent=, revoked=, source=.
             file_columns=[
                 ConsentColumns(
@@ -1134,21 +1247,29 @@ def _load_consent(plan: Plan) -> tuple[pl.DataFrame | None, list[ConsentFile]]:
 
 
 def _load_screened(plan: Plan) -> list[Screened]:
-    """Each --screened Bloctel return file as an allow-list."""
+    """Each --screened return file (and --registry of kind=return) as an
+    allow-list, in its own region."""
     args = plan.args
     return [
         load_screened(
             f.path,
             plan.numbering,
-            default_region=args.default_region,
+            default_region=args.region,
             encoding=_encoding(args, f),
             callable_statuses=args.callable_statuses,
             not_callable_statuses=args.not_callable_statuses,
             max_unusable=args.max_unusable,
             sheet=_sheet(args, f),
+            region=_region(f),
         )
-        for f in args.screened
+        for f in args.screened_files()
     ]
+
+
+def _region(spec: FileSpec) -> str | None:
+    """An input's own region= setting (checked by validate), upper case; None without one."""
+    region = spec.get("region")
+    return region.upper() if region else None
 
 
 def _encoding(args: ScrubArgs, spec: FileSpec) -> str | None:
@@ -1192,17 +1313,20 @@ def _with_export_dates(registries: list[Registry], args: ScrubArgs, zone: str) -
     --registry-date, else a snapshot's recorded date, else the file's
     modification date in the campaign's zone."""
     out = []
-    for spec, r in zip(args.registries, registries, strict=True):
+    for (spec, _), r in zip(args.block_lists(), registries, strict=True):
         own = spec.get("date")
         if own is not None:
-            d = parse_day(own, f"--registry {spec.path}::date")
+            d, source = parse_day(own, f"--registry {spec.path}::date"), "setting date="
         elif args.registry_date is not None:
-            d = parse_day(args.registry_date, "--registry-date")
+            d, source = parse_day(args.registry_date, "--registry-date"), "--registry-date"
         elif r.export_date is not None:
-            d = r.export_date
+            d, source = r.export_date, r.date_source or "snapshot metadata"
         else:
+            # A plain copy makes an old export look fresh: the summary and the
+            # manifest say the date is the file's own time.
             d = datetime.fromtimestamp(Path(r.path).stat().st_mtime, ZoneInfo(zone)).date()
-        out.append(dataclasses.replace(r, export_date=d))
+            source = "file time"
+        out.append(dataclasses.replace(r, export_date=d, date_source=source))
     return out
 
 
@@ -1294,8 +1418,7 @@ def _quality_message(plan: Plan, exc: DataQualityError) -> str:
     causes = {
         "invalid_number": (
             "invalid_number {}",
-            f"numbers without a country code are read in region {args.default_region}"
-            " (--default-region)",
+            f"numbers without a country code are read in region {args.region} (--default-region)",
         ),
         "invalid_call_time": (
             "invalid_call_time {}" + (f" (e.g. {examples})" if examples else ""),
@@ -1374,6 +1497,15 @@ def summarise(plan: Plan, loaded: Loaded, result: ScrubResult) -> dict[str, Any]
             "consent_column_unreadable": result.unreadable_consent_values,
             "contract_column": loaded.options.contract_column,
             "relationships": result.relationships,
+            # The region each file's national numbers were read in (a registry's
+            # is in its own entry: its layout may name its country).
+            "regions": {
+                "campaign": loaded.options.default_region,
+                **{
+                    Path(spec.path).name: _region(spec) or args.region
+                    for spec in (*args.history, *args.consent, *args.screened_files())
+                },
+            },
             "screened_files": [
                 {
                     "file": f.name,
@@ -1463,24 +1595,14 @@ def _manifest(
             },
         )
     ]
-    for r in loaded.registries or []:
-        digest, size = sha256_file(r.path)
-        inputs.append(
-            InputRecord(
-                "registry",
-                r.path,
-                digest,
-                size,
-                r.rows,
-                {
-                    "export_date": r.export_date.isoformat() if r.export_date else None,
-                    "age_days": (today - r.export_date).days if r.export_date else None,
-                    "numbers": r.numbers,
-                    "unusable_rows": r.invalid_rows,
-                    **(reading_of(r.path) or {}),
-                },
-            )
-        )
+    blocks = iter(loaded.registries or [])
+    returns = iter(loaded.screened[len(args.screened) :])
+    for spec in args.registries:
+        if _kind(spec) == RETURN:  # read as an allow-list: recorded with the screened files
+            inputs.append(_screened_record("registry", spec.path, next(returns)))
+        else:
+            inputs.append(_registry_record("registry", next(blocks), today))
+    suppress_records = [_registry_record("suppress", r, today) for r in blocks]
     history_files = loaded.history.files if loaded.history else []
     for path, f in zip([h.path for h in args.history], history_files, strict=False):
         rows = f["rows"]
@@ -1515,21 +1637,8 @@ def _manifest(
             )
         )
     for path, screened in zip([s.path for s in args.screened], loaded.screened, strict=False):
-        inputs.append(
-            InputRecord(
-                "screened",
-                path,
-                *sha256_file(path),
-                screened.rows,
-                {
-                    "numbers": screened.numbers,
-                    "unusable_rows": screened.unusable_rows,
-                    "status_column": screened.status_column,
-                    "statuses": dict(screened.statuses),
-                    **(reading_of(path) or {}),
-                },
-            )
-        )
+        inputs.append(_screened_record("screened", path, screened))
+    inputs += suppress_records
     outputs = []
     for role, target, rows in (
         ("clean", args.out, result.kept),
@@ -1559,14 +1668,15 @@ def _manifest(
                         # Each registry's date is replayed as its own setting: the
                         # file's modification date, which a copy changes, is not.
                         spec.with_setting("date", r.export_date.isoformat())
-                        if r.export_date
+                        if r is not None and r.export_date
                         else spec
-                        for spec, r in zip(args.registries, loaded.registries or [], strict=True)
+                        for spec, r in _registry_pairs(args, loaded)
                     ],
                 ),
                 ("history", args.history),
                 ("consent", args.consent),
                 ("screened", args.screened),
+                ("suppress", args.suppress),
             )
         },
         {"clean": args.out, "rejects": args.rejects},
@@ -1599,4 +1709,50 @@ def _manifest(
         started=plan.started_at,
         finished=datetime.now(UTC),
         swept=figures.get("swept"),
+    )
+
+
+def _registry_pairs(args: ScrubArgs, loaded: Loaded) -> list[tuple[FileSpec, Registry | None]]:
+    """Each --registry with the block-list loaded from it (None for a return file)."""
+    blocks = iter(loaded.registries or [])
+    return [(spec, None if _kind(spec) == RETURN else next(blocks)) for spec in args.registries]
+
+
+def _registry_record(role: str, r: Registry, today: date) -> InputRecord:
+    """A block-list's manifest record: the file's (an archive's) hash, its
+    export date and where that date came from, its layout and region, and
+    each archive member's name and hash."""
+    digest, size = sha256_file(r.path)
+    extra: dict[str, Any] = {
+        "kind": r.kind,
+        "export_date": r.export_date.isoformat() if r.export_date else None,
+        "date_source": r.date_source,
+        "age_days": (today - r.export_date).days if r.export_date else None,
+        "numbers": r.numbers,
+        "unusable_rows": r.invalid_rows,
+        "layout": r.layout,
+        "region": r.region,
+        **(reading_of(r.path) or {}),
+    }
+    if r.members:
+        extra["members"] = [
+            {"name": name, "sha256": sha, "rows": rows} for name, sha, rows in r.members
+        ]
+    return InputRecord(role, r.path, digest, size, r.rows, extra)
+
+
+def _screened_record(role: str, path: str, screened: Screened) -> InputRecord:
+    """An allow-list's manifest record."""
+    return InputRecord(
+        role,
+        path,
+        *sha256_file(path),
+        screened.rows,
+        {
+            "numbers": screened.numbers,
+            "unusable_rows": screened.unusable_rows,
+            "status_column": screened.status_column,
+            "statuses": dict(screened.statuses),
+            **(reading_of(path) or {}),
+        },
     )

@@ -8,7 +8,7 @@ import json
 from datetime import date
 from typing import Any
 
-from callscrub.core.checks.registry import Registry
+from callscrub.core.checks.registry import SUPPRESS, Registry
 from callscrub.core.history import History
 from callscrub.core.scrub import ScrubResult
 from callscrub.rules.model import RuleSet
@@ -64,10 +64,26 @@ def summary_dict(
         "registries": None
         if registries is None
         else [
-            {"file": r.name, "rows": r.rows, "numbers": r.numbers, "invalid_rows": r.invalid_rows}
+            {
+                "file": r.name,
+                "rows": r.rows,
+                "numbers": r.numbers,
+                "invalid_rows": r.invalid_rows,
+                # What kind of list, how it was read, and where its date came from.
+                "kind": r.kind,
+                "layout": r.layout,
+                "region": r.region,
+                "export_date": r.export_date.isoformat() if r.export_date else None,
+                "date_source": r.date_source,
+                **({"members": [name for name, _, _ in r.members]} if r.members else {}),
+            }
             for r in registries
         ],
-        "registry_check": "skipped (--no-registry)" if registries is None else "done",
+        "registry_check": "skipped (--no-registry)"
+        if registries is None
+        else "done"
+        if any(r.kind != SUPPRESS for r in registries)
+        else "skipped (no opposition registry; do-not-call lists applied)",
         "history": None
         if history is None
         else {

@@ -16,6 +16,7 @@ import phonenumbers
 import typer
 
 from callscrub.errors import InputError, UnusableNumbers, UsageError
+from callscrub.rules.model import RuleSet
 
 # Every command's help is click's plain help, not typer's rich panels: the
 # panels cut option names to fit 80 columns (`--postal-code-…`); the plain
@@ -129,16 +130,59 @@ def parse_day(text: str | None, option: str = "--at") -> date:
         raise UsageError(f"{option} {text!r}: expected a date YYYY-MM-DD.") from None
 
 
-def parse_region(text: str) -> str:
-    """--default-region: a region code in any case ("us" is US), one that
-    phone numbers are known for."""
+def parse_region(text: str, option: str = "--default-region") -> str:
+    """--default-region (or a file's `region=`, named by `option`): a region
+    code in any case ("us" is US), one that phone numbers are known for."""
     region = text.strip().upper()
     if region not in phonenumbers.SUPPORTED_REGIONS:
         raise UsageError(
-            f"--default-region {text!r}: not a region code phone numbers are known for;"
+            f"{option} {text!r}: not a region code phone numbers are known for;"
             " give a two-letter country code such as FR, US or GB."
         )
     return region
+
+
+def pack_region(pack: RuleSet) -> str:
+    """The region a rule pack's national numbers are read in when no region is
+    given: its one region (it-assocontact: IT), else that of its holidays'
+    country, else of its first country code (fr: FR, not an overseas one)."""
+    if len(pack.regions) == 1:
+        return next(iter(pack.regions))
+    if pack.holiday_country and pack.holiday_country.upper() in phonenumbers.SUPPORTED_REGIONS:
+        return pack.holiday_country.upper()
+    return phonenumbers.region_code_for_country_code(min(pack.country_codes))
+
+
+# The region of numbers without a country code, where a command reads it from
+# the rule packs when not given.
+OptionalRegion = Annotated[
+    str | None,
+    typer.Option(
+        "--default-region",
+        metavar="REGION",
+        help="Region for numbers without a country code (default: the first rule pack's"
+        " country; a file's own region= and a registry layout's country come first).",
+    ),
+]
+# Limits on a zip archive's members (io.archives): a decompression bomb is refused.
+ZipMaxRatio = Annotated[
+    float,
+    typer.Option(
+        "--zip-max-ratio",
+        min=1.0,
+        metavar="RATIO",
+        help="Largest expansion of a zip member over its compressed size (default 100).",
+    ),
+]
+ZipMaxMib = Annotated[
+    int,
+    typer.Option(
+        "--zip-max-mib",
+        min=1,
+        metavar="MIB",
+        help="Largest size of a zip member once expanded, in MiB (default 4096).",
+    ),
+]
 
 
 def unusable_error(exc: UnusableNumbers, *, column_option: str | None) -> InputError:
@@ -147,7 +191,8 @@ def unusable_error(exc: UnusableNumbers, *, column_option: str | None) -> InputE
     (--default-region, `column_option` when the command has one for the
     number column, --max-unusable)."""
     region_fix = (
-        f"they read as {exc.region} numbers: pass --default-region {exc.region}"
+        f"they read as {exc.region} numbers: give the file its region"
+        f" (FILE::region={exc.region}), or pass --default-region {exc.region}"
         if exc.region
         else f"numbers without a country code are read as {exc.default_region}:"
         " pass --default-region for their country, or write them with their country code"

@@ -136,6 +136,12 @@ REGISTRY = _declare(
     "the first registry listing the number (an Enum of the registries' names), else null",
     "registry lookup",
 )
+SUPPRESSED = _declare(
+    "_suppressed",
+    pl.Enum,
+    "the first company do-not-call list (kind suppress) listing the number, else null",
+    "registry lookup",
+)
 SCREEN_REFUSED = _declare(
     "_screen_refused",
     pl.String,

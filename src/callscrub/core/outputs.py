@@ -35,6 +35,7 @@ from callscrub.core.columns import (
     SLOT,
     SLOT_DETAIL,
     SOURCE_ROW,
+    SUPPRESSED,
     T0,
     TERRITORY,
     TIME_KIND,
@@ -84,6 +85,7 @@ DETAIL_SCHEMA: dict[str, pl.DataType] = {
     REGION: pl.String(),
     REGISTRY: pl.String(),
     SCREEN_REFUSED: pl.String(),
+    SUPPRESSED: pl.String(),
     FIRST_ROW: pl.Int64(),
     SLOT_DETAIL: pl.String(),
     LIMIT_DETAIL: pl.String(),
@@ -441,7 +443,16 @@ def rejects_frame(
                 "not screened, so not known to be callable"
             )
         ),
-        reasons.DO_NOT_CALL: pl.col(DNC_DETAIL),
+        # The company's list, when the number is on it; else the history's request.
+        reasons.DO_NOT_CALL: pl.when(pl.col(SUPPRESSED).is_not_null())
+        .then(
+            pl.format(
+                "on the company's do-not-call list {} (a request not to be called again;"
+                " no contract lifts it)",
+                pl.col(SUPPRESSED),
+            )
+        )
+        .otherwise(pl.col(DNC_DETAIL)),
         reasons.BANNED_SECTOR: pl.col(SLOT_DETAIL),
         reasons.NO_CONSENT: pl.col(SLOT_DETAIL),
         reasons.REGISTRY_EXPIRED: pl.col(SLOT_DETAIL),
@@ -467,6 +478,7 @@ def rejects_frame(
         ORIGINAL,
         REGISTRY,
         SCREEN_REFUSED,
+        SUPPRESSED,
         SLOT_DETAIL,
         WINDOW_DETAIL,
         T0,

@@ -46,7 +46,7 @@ from callscrub.core.checks.opt_outs import (
 )
 from callscrub.core.checks.pre_slot import pre_slot_reasons
 from callscrub.core.checks.pressure import apply_limits
-from callscrub.core.checks.registry import Registry, registry_of
+from callscrub.core.checks.registry import SUPPRESS, Registry, registry_of
 from callscrub.core.checks.relationship import (
     mark_listed,
     relationships_at_slot,
@@ -73,6 +73,7 @@ from callscrub.core.columns import (
     REL_UNTIL,
     SLOT,
     SOURCE_ROW,
+    SUPPRESSED,
     T0,
     TERRITORY,
     TIME_KIND,
@@ -216,7 +217,9 @@ def scrub(
     # step stands in the order below, so errors surface in that order.
     on_phase("normalising numbers")
     df, times = _normalise_numbers(campaign, own_cols, numbering, options)
-    listed = begun(registry_of, df[E164], registries or [])
+    listed = begun(registry_of, df[E164], [r for r in registries or [] if r.kind != SUPPRESS])
+    # The company's own do-not-call lists, looked up apart: no contract lifts them.
+    suppressed = begun(registry_of, df[E164], [r for r in registries or [] if r.kind == SUPPRESS])
     df = route(
         df,
         juris,
@@ -245,7 +248,9 @@ def scrub(
     on_phase("joining registries")
     requests = history_do_not_call(history)
     df = with_do_not_call(df, requests)
-    df = with_screening(df.with_columns(listed().alias(REGISTRY)), screened)
+    df = with_screening(
+        df.with_columns(listed().alias(REGISTRY), suppressed().alias(SUPPRESSED)), screened
+    )
     df = mark_listed(df)
     df, pre_details = pre_slot_reasons(df, packs, now_s)
     dnc_details = do_not_call_details(df, requests, options.campaign_tz)

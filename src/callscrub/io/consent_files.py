@@ -126,6 +126,7 @@ def load_consent(
     encodings: Sequence[str | None] | None = None,
     sheets: Sequence[str | None] | None = None,
     file_columns: Sequence[ConsentColumns | None] | None = None,
+    regions: Sequence[str | None] | None = None,
 ) -> tuple[pl.DataFrame, list[ConsentFile]]:
     """All records of the files, sorted by key (stably: a number's records
     keep the files' order), and each file's figures.
@@ -145,9 +146,13 @@ def load_consent(
     own = list(encodings) if encodings is not None else [None] * len(sources)
     own_sheets = list(sheets) if sheets is not None else [None] * len(sources)  # None: the first
     own_columns = list(file_columns) if file_columns is not None else [None] * len(sources)
+    own_regions = list(regions) if regions is not None else [None] * len(sources)
     given_columns = columns
-    # Each file's own encoding, sheet and columns, else `encoding` and `columns`.
-    for s, file_encoding, sheet, named in zip(sources, own, own_sheets, own_columns, strict=True):
+    # Each file's own encoding, sheet, columns and region of national numbers,
+    # else `encoding`, the first sheet, `columns` and `default_region`.
+    for s, file_encoding, sheet, named, region in zip(
+        sources, own, own_sheets, own_columns, own_regions, strict=True
+    ):
         frame = read_table(s, encoding=file_encoding or encoding, sheet=sheet).frame
         name = Path(s).name
         columns, found = consent_columns(frame.columns, named or given_columns, s)
@@ -155,7 +160,7 @@ def load_consent(
             frame,
             numbering,
             zone=zone,
-            default_region=default_region,
+            default_region=region or default_region,
             columns=columns,
             name=name,
         )
@@ -165,7 +170,7 @@ def load_consent(
                 " or leave the file out."
             )
         if bad.height == frame.height:
-            raise InputError(_no_usable_row(s, frame, bad, columns, default_region))
+            raise InputError(_no_usable_row(s, frame, bad, columns, region or default_region))
         parts.append(records)
         read = (
             ("phone", columns.phone),
@@ -250,6 +255,7 @@ def load_screened(
     not_callable_statuses: tuple[str, ...] = (),
     max_unusable: float | None = MAX_UNUSABLE_PCT,
     sheet: str | None = None,
+    region: str | None = None,
 ) -> Screened:
     """The screened (Bloctel return) file `source`: its numbers marked callable
     by their status column (every number, without one), and the others.
@@ -259,10 +265,16 @@ def load_screened(
     (NOT_CALLABLE_STATUSES and `not_callable_statuses`) raises UnknownStatuses;
     a file without any usable number, or with more than `max_unusable` percent
     of its rows unusable, raises UnusableNumbers (io.registries.usable_keys)."""
-    default_region = default_region.upper()
+    # The file's own region (a Robinson return is Spanish whatever the run's), else the run's.
+    default_region = (region or default_region).upper()
     callable_words, refused_words = status_words(callable_statuses, not_callable_statuses)
     frame, col, _ = read_number_table(
-        source, numbering, default_region=default_region, encoding=encoding, sheet=sheet
+        source,
+        numbering,
+        default_region=default_region,
+        encoding=encoding,
+        sheet=sheet,
+        region=region,
     )
     name = Path(source).name
     empty = pl.Series("key", [], pl.Int64)

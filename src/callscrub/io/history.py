@@ -154,6 +154,7 @@ def load_history(
     sheets: Sequence[str | None] | None = None,
     file_columns: Sequence[HistoryColumns | None] | None = None,
     declared_outcomes: tuple[tuple[str, str], ...] = (),
+    regions: Sequence[str | None] | None = None,
 ) -> History:
     """The attempts of every history file in `sources`, read as --history reads
     them. InputError for a file with unreadable rows, unless `skip_bad` (then
@@ -161,7 +162,8 @@ def load_history(
     gives each file's own encoding (None: `encoding`), `sheets` each workbook's
     sheet (None: the first), `file_columns` each file's own column names
     (None: `columns`); a default name the file lacks is looked for under the
-    headers dialers write (history_columns). `declared_outcomes`: (word,
+    headers dialers write (history_columns). `regions` each file's own region
+    of national numbers (None: `default_region`). `declared_outcomes`: (word,
     class) pairs added to the outcome vocabulary."""
     vocabulary = vocabulary_for(rules, declared_outcomes)
     parts = []
@@ -170,8 +172,9 @@ def load_history(
     own = list(encodings) if encodings is not None else [None] * len(sources)
     own_sheets = list(sheets) if sheets is not None else [None] * len(sources)
     own_columns = list(file_columns) if file_columns is not None else [None] * len(sources)
-    for source, file_encoding, sheet, named in zip(
-        sources, own, own_sheets, own_columns, strict=True
+    own_regions = list(regions) if regions is not None else [None] * len(sources)
+    for source, file_encoding, sheet, named, region in zip(
+        sources, own, own_sheets, own_columns, own_regions, strict=True
     ):
         table = read_table(source, encoding=file_encoding or encoding, sheet=sheet)
         name = Path(source).name
@@ -181,7 +184,7 @@ def load_history(
             table.frame,
             rules,
             zone=zone,
-            default_region=default_region,
+            default_region=region or default_region,
             columns=cols,
             name=name,
             vocabulary=vocabulary,

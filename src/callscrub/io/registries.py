@@ -8,14 +8,26 @@ A registry snapshot (io.snapshot) is read elsewhere: its keys stay on disk.
 
 from __future__ import annotations
 
+import hashlib
+import io
 import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
-from callscrub.core.checks.registry import Registry
+from callscrub.core.checks.registry import OPPOSITION, Registry
 from callscrub.errors import InputError, UnusableNumbers, describe_columns, shape_of
-from callscrub.io.readers import read_table
+from callscrub.io import archives, layouts
+from callscrub.io.readers import (
+    GZIP_MAGIC,
+    PARQUET_MAGIC,
+    _csv_frame,
+    _gunzip,
+    read_bytes,
+    read_table,
+    utf8_text,
+)
 from callscrub.io.workbooks import WORKBOOK_FORMATS
 from callscrub.phone import normalise as numbers
 from callscrub.rules.model import RuleSet
@@ -78,6 +90,163 @@ def _pick_column(columns: list[str], forced: str | None, name: str) -> str:
     return columns[0]
 
 
+@dataclass(frozen=True)
+class NumberTable:
+    """A file of numbers read (or one member of a zip archive): its frame,
+    number column, layout and the region its national numbers are read in."""
+
+    frame: pl.DataFrame
+    column: str | None
+    sha256: str  # of the file's bytes (a member's, in an archive), when asked
+    layout: str
+    region: str
+    name: str  # as messages show it: the path, or `archive.zip:member`
+
+
+def read_numbers(
+    source: str,
+    rules: RuleSet,
+    *,
+    default_region: str,
+    region: str | None = None,
+    column: str | None = None,
+    encoding: str | None = None,
+    digest: bool = False,
+    max_ratio: float = archives.MAX_RATIO,
+    max_bytes: int = archives.MAX_BYTES,
+    sheet: str | None = None,
+) -> list[NumberTable]:
+    """The numbers of file `source`: one table, or one per member of a zip archive.
+
+    The layout is recognised from the content (io.layouts); the region of
+    national numbers is, in order, `region` (the file's own setting), the
+    layout's country (FTC/CRTC +1, TPS +44), then `default_region`."""
+    if source != "-" and archives.is_archive(source):
+        return [
+            _numbers_of(
+                _bytes_table(m.data, f"{source}:{m.name}", encoding),
+                m.sha256,
+                f"{source}:{m.name}",
+                rules,
+                default_region=default_region,
+                region=region,
+                column=column,
+            )
+            for m in archives.members(source, max_ratio=max_ratio, max_bytes=max_bytes)
+        ]
+    if source != "-" and _starts_xml(source):
+        data = read_bytes(source)
+        sha = hashlib.sha256(data).hexdigest() if digest else ""
+        return [
+            _numbers_of(
+                (layouts.xml_numbers(data, source), "xml"),
+                sha,
+                source,
+                rules,
+                default_region=default_region,
+                region=region,
+                column=column,
+            )
+        ]
+    table = read_table(source, encoding=encoding, header=False, digest=digest, sheet=sheet)
+    return [
+        _numbers_of(
+            (table.frame, table.format),
+            table.sha256,
+            source,
+            rules,
+            default_region=default_region,
+            region=region,
+            column=column,
+        )
+    ]
+
+
+def _starts_xml(source: str) -> bool:
+    try:
+        with open(source, "rb") as fh:
+            return layouts.is_xml(fh.read(256))
+    except OSError:
+        return False  # read_table words the error
+
+
+def _bytes_table(data: bytes, name: str, encoding: str | None) -> tuple[pl.DataFrame, str]:
+    """(frame without header, format) of a file's bytes (an archive member's),
+    read as read_table reads a file: gzip, Parquet, CRTC XML or CSV text."""
+    if data.startswith(GZIP_MAGIC):
+        data = _gunzip(data, name)
+    if data.startswith(PARQUET_MAGIC):
+        try:
+            return pl.read_parquet(io.BytesIO(data)), "parquet"
+        except pl.exceptions.PolarsError:
+            raise InputError(f"{name}: not a readable Parquet file.") from None
+    if layouts.is_xml(data[:256]):
+        return layouts.xml_numbers(data, name), "xml"
+    text, start = utf8_text(data, name, encoding)
+    return _csv_frame(text, start, name, header=False, encoding=encoding), "csv"
+
+
+def _numbers_of(
+    read: tuple[pl.DataFrame, str],
+    sha256: str,
+    name: str,
+    rules: RuleSet,
+    *,
+    default_region: str,
+    region: str | None,
+    column: str | None,
+) -> NumberTable:
+    """The number table of a frame read without a header (`read`: frame, format).
+
+    Header or data? A first row whose number cell is a valid number, or looks
+    like one (6+ digits: a malformed number is a bad row, counted), is data;
+    headerless columns are named column_1, column_2... and their layout is
+    recognised (io.layouts.headerless_layout)."""
+    frame, fmt = read
+    first_region = region or default_region
+    if fmt == "xml":
+        layout = layouts.XML
+        return NumberTable(
+            frame, "number", sha256, layout, region or layouts.LAYOUT_REGIONS[layout], name
+        )
+    if fmt not in ("csv", *WORKBOOK_FORMATS) or not frame.height:
+        layout = layouts.PARQUET if fmt == "parquet" else layouts.ONE_PER_LINE
+        col = _pick_column(frame.columns, column, name) if frame.width else None
+        return NumberTable(frame, col, sha256, layout, first_region, name)
+    first = frame.row(0)
+    header_names = [str(v) if v is not None else f"column_{i + 1}" for i, v in enumerate(first)]
+    probe_col = _pick_column(header_names, None, name) if column is None else None
+    probe_idx = header_names.index(probe_col) if probe_col else 0
+    probe = numbers.normalise(pl.Series([first[probe_idx]], dtype=pl.String), rules, first_region)
+    cell = first[probe_idx] or ""
+    # 6+ digits in the number cell or in any cell (`A,0612345678`: a change
+    # flag first), or digits and no letter in the whole row (`212,7360000`):
+    # no header is spelled so.
+    looks_numeric = any(sum(ch.isdigit() for ch in v or "") >= 6 for v in (cell, *first)) or (
+        any(ch.isdigit() for v in first if v for ch in v)
+        and not any(ch.isalpha() for v in first if v for ch in v)
+    )
+    if column is not None or not (bool(probe[numbers.VALID][0]) or looks_numeric):
+        if len(set(header_names)) != len(header_names):
+            raise InputError(
+                f"{name}: the header names a column twice. Rename it or remove the header."
+            )
+        frame = frame.slice(1).rename(dict(zip(frame.columns, header_names, strict=True)))
+        col = _pick_column(frame.columns, column, name) if frame.width else None
+        return NumberTable(frame, col, sha256, layouts.HEADER, first_region, name)
+    frame = frame.rename({c: f"column_{i + 1}" for i, c in enumerate(frame.columns)})
+    frame, col, layout = layouts.headerless_layout(frame, name)
+    if layout == layouts.ONE_PER_LINE and region is None and layouts.looks_nanp(frame, col):
+        # Older FTC downloads: 10 digits a line. Read as +1 only when the run's
+        # region does not read them (10-digit Italian mobiles start with 3 too).
+        sample = frame[col].head(layouts.SAMPLE_ROWS)
+        readable = len(sample) - numbers.e164_keys(sample, rules, default_region).null_count()
+        if readable * 2 < len(sample):
+            layout = layouts.NANP_DIGITS
+    found = region or layouts.LAYOUT_REGIONS.get(layout) or default_region
+    return NumberTable(frame, col, sha256, layout, found, name)
+
+
 def read_number_table(
     source: str,
     rules: RuleSet,
@@ -86,42 +255,28 @@ def read_number_table(
     column: str | None = None,
     encoding: str | None = None,
     digest: bool = False,
+    region: str | None = None,
     sheet: str | None = None,
 ) -> tuple[pl.DataFrame, str | None, str]:
     """A list of numbers with or without a header, its number column and (when
-    asked by `digest`) the SHA-256 of the file.
-
-    Header or data? A first row whose number cell is a valid number, or looks
-    like one (6+ digits: a malformed number is a bad row, counted), is data;
-    headerless columns are named column_1, column_2...
-    """
-    table = read_table(source, encoding=encoding, header=False, digest=digest, sheet=sheet)
-    frame = table.frame
-    name = Path(source).name
-    if table.format in ("csv", *WORKBOOK_FORMATS) and frame.height:
-        first = frame.row(0)
-        header_names = [str(v) if v is not None else f"column_{i + 1}" for i, v in enumerate(first)]
-        probe_col = _pick_column(header_names, None, name) if column is None else None
-        probe_idx = header_names.index(probe_col) if probe_col else 0
-        probe = numbers.normalise(
-            pl.Series([first[probe_idx]], dtype=pl.String), rules, default_region
+    asked by `digest`) the SHA-256 of the file: read_numbers for a file that
+    is not an archive (a screened file's numbers are read so)."""
+    if source != "-" and archives.is_archive(source):
+        raise InputError(
+            f"{source}: a zip archive; only --registry, --suppress and `registry build` read"
+            " archives. Unzip it and give the file itself."
         )
-        cell = first[probe_idx] or ""
-        # 6+ digits in the number cell, or digits and no letter in the whole
-        # row (`212,7360000`): no header is spelled so.
-        looks_numeric = sum(ch.isdigit() for ch in cell) >= 6 or (
-            any(ch.isdigit() for v in first if v for ch in v)
-            and not any(ch.isalpha() for v in first if v for ch in v)
-        )
-        if column is not None or not (bool(probe[numbers.VALID][0]) or looks_numeric):
-            if len(set(header_names)) != len(header_names):
-                raise InputError(
-                    f"{name}: the header names a column twice. Rename it or remove the header."
-                )
-            frame = frame.slice(1).rename(dict(zip(frame.columns, header_names, strict=True)))
-        else:
-            frame = frame.rename({c: f"column_{i + 1}" for i, c in enumerate(frame.columns)})
-    return frame, (_pick_column(frame.columns, column, name) if frame.width else None), table.sha256
+    (table,) = read_numbers(
+        source,
+        rules,
+        default_region=default_region,
+        region=region,
+        column=column,
+        encoding=encoding,
+        digest=digest,
+        sheet=sheet,
+    )
+    return table.frame, table.column, table.sha256
 
 
 def usable_keys(
@@ -243,38 +398,107 @@ def load_registry(
     rules: RuleSet,
     *,
     default_region: str,
+    region: str | None = None,
     column: str | None = None,
     encoding: str | None = None,
     max_unusable: float | None = MAX_UNUSABLE_PCT,
+    kind: str = OPPOSITION,
+    max_ratio: float = archives.MAX_RATIO,
+    max_bytes: int = archives.MAX_BYTES,
     sheet: str | None = None,
 ) -> Registry:
-    """The registry in file `source` (any format `read_table` reads), its
-    numbers normalised to distinct sorted E.164 keys held in memory. Rows
-    whose number cannot be normalised are counted; a file without any usable
-    number, or with more than `max_unusable` percent of its rows unusable,
-    raises UnusableNumbers (`None`: only count them)."""
+    """The registry in file `source` (any format `read_table` reads, any layout
+    io.layouts recognises, or a zip archive of them), its numbers normalised
+    to distinct sorted E.164 keys held in memory. National numbers are read in
+    `region` (the file's own setting), else the layout's country, else
+    `default_region`. Rows whose number cannot be normalised are counted; a
+    file (an archive member) without any usable number, or with more than
+    `max_unusable` percent of its rows unusable, raises UnusableNumbers
+    (`None`: only count them). A file with a status column (a screened return,
+    an allow-list) raises ReturnFile: read as a block-list it would reject
+    every number it lets through. `kind` is recorded (core.checks.registry:
+    opposition or suppress)."""
     default_region = default_region.upper()
-    frame, col, _ = read_number_table(
-        source, rules, default_region=default_region, column=column, encoding=encoding, sheet=sheet
+    region = region.upper() if region else None
+    parts = read_numbers(
+        source,
+        rules,
+        default_region=default_region,
+        region=region,
+        column=column,
+        encoding=encoding,
+        max_ratio=max_ratio,
+        max_bytes=max_bytes,
+        sheet=sheet,
     )
     name = Path(source).name
-    keys = usable_keys(
-        source,
-        frame,
-        col,
-        rules,
-        kind="registry",
-        default_region=default_region,
-        max_unusable=max_unusable,
+    all_keys: list[pl.Series] = []
+    rows = invalid = 0
+    bad_rows: list[int] = []
+    members: list[tuple[str, str, int]] = []
+    for part in parts:
+        _refuse_return(part)
+        keys = usable_keys(
+            part.name,
+            part.frame,
+            part.column,
+            rules,
+            kind="registry",
+            default_region=part.region,
+            max_unusable=max_unusable,
+        )
+        bad = keys.to_frame().with_row_index("row", offset=rows + 1)
+        bad_rows += bad.filter(pl.col(bad.columns[-1]).is_null())["row"].head(5).to_list()
+        all_keys.append(keys.drop_nulls())
+        rows += part.frame.height
+        invalid += int(keys.null_count())
+        if part.name != source:
+            members.append((part.name[len(source) + 1 :], part.sha256, part.frame.height))
+    keys = (
+        pl.concat(all_keys).unique().sort().rename("key")
+        if all_keys
+        else pl.Series("key", [], pl.Int64)
     )
-    if col is None:
-        return Registry(name, source, keys, 0, 0, ())
-    bad = keys.to_frame().with_row_index("row", offset=1).filter(pl.col(numbers.E164).is_null())
+    regions = sorted({p.region for p in parts})
     return Registry(
         name=name,
         path=source,
-        keys=keys.drop_nulls().unique().sort().rename("key"),
-        rows=frame.height,
-        invalid_rows=bad.height,
-        invalid_row_numbers=tuple(bad["row"].head(5).to_list()),
+        keys=keys,
+        rows=rows,
+        invalid_rows=invalid,
+        invalid_row_numbers=tuple(bad_rows[:5]),
+        kind=kind,
+        region=",".join(regions),
+        layout="; ".join(dict.fromkeys(p.layout for p in parts)),
+        members=tuple(members),
     )
+
+
+class ReturnFile(InputError):
+    """A screened return (an allow-list, with a status column) given as a block-list."""
+
+    def __init__(self, path: str, column: str) -> None:
+        super().__init__(path)
+        self.path, self.column = path, column
+
+
+def _refuse_return(part: NumberTable) -> None:
+    """Raise ReturnFile when a column besides the numbers holds screening
+    statuses (Bloctel's `number;id;OK|KO`): such a file lists the numbers the
+    professional may call; read as a block-list it would reject them all."""
+    from callscrub.io.consent_files import (  # consent_files imports this module
+        CALLABLE_STATUSES,
+        NOT_CALLABLE_STATUSES,
+        fold_status,
+    )
+
+    callable_words = {fold_status(w) for w in CALLABLE_STATUSES}
+    known = callable_words | {fold_status(w) for w in NOT_CALLABLE_STATUSES}
+    for c in part.frame.columns:
+        if c == part.column or part.frame[c].dtype != pl.String:
+            continue
+        values = part.frame[c].head(layouts.SAMPLE_ROWS).drop_nulls().str.strip_chars()
+        folded = {fold_status(v) for v in values.filter(values != "").unique().to_list()}
+        # A callable word among them: a reason column of a company list ("dnc") is no return.
+        if folded and folded <= known and folded & callable_words:
+            raise ReturnFile(part.name, c)

@@ -26,6 +26,7 @@ from callscrub.core.columns import (
     REGISTRY,
     SCREEN_REFUSED,
     SOURCE_ROW,
+    SUPPRESSED,
     T0,
     TERRITORY,
     TIME_KIND,
@@ -41,7 +42,7 @@ MAX_LEAD = timedelta(days=366)
 
 # The columns only the wording of these rejections reads: kept, for the
 # rejected rows alone, in a side table (PRE_SLOT_DETAILS).
-NOTED = [TYPE, CC, REGION, REGISTRY, SCREEN_REFUSED]
+NOTED = [TYPE, CC, REGION, REGISTRY, SCREEN_REFUSED, SUPPRESSED]
 
 
 def pre_slot_reasons(
@@ -49,7 +50,7 @@ def pre_slot_reasons(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Set REASON for the rows rejected before any slot (null on the others).
 
-    Reads VALID, TYPE, PACK, TERRITORY, TIME_KIND, T0, REGISTRY,
+    Reads VALID, TYPE, PACK, TERRITORY, TIME_KIND, T0, SUPPRESSED, REGISTRY,
     SCREEN_REFUSED, UNSCREENED and CONTRACT. Returns `df` without the
     columns no later stage reads (each costs ~160 MB at 10 M rows), and the
     side table (SOURCE_ROW and NOTED) of the rows whose rejection wording
@@ -64,8 +65,13 @@ def pre_slot_reasons(
         .then(reasons.code(reasons.OUT_OF_JURISDICTION))
         .when((pl.col(TIME_KIND) != "ok") | too_far)
         .then(reasons.code(reasons.INVALID_CALL_TIME))
-        # A do-not-call request: permanent, never lifted by a contract.
-        .when(pl.col(DO_NOT_CALL) if DO_NOT_CALL in df.columns else pl.lit(False))
+        # A person's own request not to be called again: on the company's
+        # do-not-call list, or a do-not-call outcome in the history. Permanent,
+        # and no contract lifts it.
+        .when(
+            pl.col(SUPPRESSED).is_not_null()
+            | (pl.col(DO_NOT_CALL) if DO_NOT_CALL in df.columns else pl.lit(False))
+        )
         .then(reasons.code(reasons.DO_NOT_CALL))
         .when(pl.col(REGISTRY).is_not_null() & ~pl.col(CONTRACT))
         .then(reasons.code(reasons.REGISTRY))
@@ -81,7 +87,12 @@ def pre_slot_reasons(
         df.select(SOURCE_ROW, *NOTED, REASON)
         .filter(
             pl.col(REASON).is_in(
-                [reasons.NON_DIALABLE_TYPE, reasons.OUT_OF_JURISDICTION, reasons.REGISTRY]
+                [
+                    reasons.NON_DIALABLE_TYPE,
+                    reasons.OUT_OF_JURISDICTION,
+                    reasons.DO_NOT_CALL,
+                    reasons.REGISTRY,
+                ]
             )
         )
         .drop(REASON)

@@ -15,6 +15,12 @@ from datetime import date
 
 import polars as pl
 
+# Registry kinds: a national opposition registry, and a company's own
+# do-not-call list (a person's request: every pack, whatever the contract, no
+# maximum age: 47 CFR 64.1200(d)(3); PECR reg. 21(1)(a); L.221-16).
+OPPOSITION = "opposition"
+SUPPRESS = "suppress"
+
 KeySource = Callable[[], Iterator[pl.Series]]
 """Called once per lookup: the registry's keys (Int64, unique) as consecutive
 batches in ascending order. It raises InputError when its data cannot be read
@@ -34,6 +40,14 @@ class Registry:
     invalid_row_numbers: tuple[int, ...]  # first few, 1-based data rows
     export_date: date | None = None  # when the list was obtained (its validity)
     key_source: KeySource | None = None  # the keys in ascending batches, instead of `keys`
+    # "opposition": a national registry (a current contract exempts where the
+    # pack says); "suppress": the company's own do-not-call list (nothing
+    # lifts it); "return": a screened return read as the numbers it lists.
+    kind: str = "opposition"
+    region: str | None = None  # region(s) the file's national numbers were read in
+    layout: str | None = None  # the download layout recognised (io.layouts)
+    members: tuple[tuple[str, str, int], ...] = ()  # a zip's files: (name, SHA-256, rows)
+    date_source: str | None = None  # where export_date came from (setting, option, metadata...)
 
     def __post_init__(self) -> None:
         # Lookups merge with the sorted keys (registry_of): whoever built this
@@ -104,11 +118,12 @@ def _listed(wanted: pl.Series, keys: pl.Series) -> pl.Series:
 def stale_registries(
     registries: list[Registry], max_age_days: int | None, today: date
 ) -> list[tuple[Registry, int]]:
-    """(registry, age in days) for each registry older than the maximum age on `today`."""
+    """(registry, age in days) for each registry older than the maximum age on
+    `today`; a company do-not-call list has no maximum age."""
     if max_age_days is None:
         return []
     return [
         (r, (today - r.export_date).days)
         for r in registries
-        if r.export_date and (today - r.export_date).days > max_age_days
+        if r.kind != SUPPRESS and r.export_date and (today - r.export_date).days > max_age_days
     ]

@@ -19,7 +19,7 @@ import polars as pl
 
 from callscrub.core import reasons
 from callscrub.core.checks.consent import valid_consent, why_no_consent
-from callscrub.core.checks.registry import Registry
+from callscrub.core.checks.registry import SUPPRESS, Registry
 from callscrub.core.checks.windows import Calendar, with_offset
 from callscrub.core.columns import (
     CONSENT_OK,
@@ -60,7 +60,10 @@ def check_slot_rules(
     are the consent records (None: no consent data), `campaign_sector` the
     campaign's sector. Returns `df` and the side table of the rejected rows'
     wording (SOURCE_ROW, SLOT_DETAIL)."""
-    dated = [r.export_date for r in registries or [] if r.export_date is not None]
+    # A company do-not-call list never expires: only opposition registries date the run.
+    dated = [
+        r.export_date for r in registries or [] if r.export_date is not None and r.kind != SUPPRESS
+    ]
     oldest = min(dated) if dated else None
     live = (
         df.select(
