@@ -29,6 +29,7 @@ from callscrub.cli.console import progress, show
 from callscrub.cli.invocation import invoked_argv
 from callscrub.cli.summary import summary_dict, to_json
 from callscrub.cli.values import (
+    DateOrder,
     DefaultRegion,
     Encoding,
     LocalHolidays,
@@ -64,6 +65,7 @@ from callscrub.core.scrub import (
 from callscrub.errors import (
     ConsentRequired,
     DataQualityError,
+    DateOrderNeeded,
     InputError,
     MissingColumn,
     StaleRegistry,
@@ -95,7 +97,7 @@ from callscrub.io.writers import (
     sha256_file,
     write_outputs,
 )
-from callscrub.rules.load import load_packs, numbering_pack
+from callscrub.rules.load import load_packs, numbering_pack, packs_date_order
 from callscrub.rules.model import RuleSet
 
 # The option that names each campaign column ScrubOptions reads: the library's
@@ -172,6 +174,8 @@ class ScrubArgs:
     max_unusable: float = MAX_UNUSABLE_PCT  # percent of unusable rows a registry may hold
     callable_statuses: tuple[str, ...] = ()  # screened statuses declared callable
     not_callable_statuses: tuple[str, ...] = ()  # and declared not callable
+    date_order: str | None = None  # --date-order; None follows the rule packs
+    time_format: str | None = None  # --time-format (strftime)
 
     @property
     def inputs(self) -> list[str]:
@@ -193,6 +197,8 @@ class Plan:
     caller_id_check: str  # what the summary says about --caller-id
     started: float  # time.monotonic() when the run began
     started_at: datetime
+    date_order: str | None = None  # how dates with separators are read; None: ISO 8601 only
+    date_order_from: str = ""  # where that order comes from, as the summary says it
 
 
 @dataclass(frozen=True)
@@ -465,6 +471,24 @@ def scrub_command(
             " oppose... (repeatable).",
         ),
     ] = None,
+    date_order: Annotated[
+        DateOrder | None,
+        typer.Option(
+            "--date-order",
+            help="How dates such as 03/12/2026 are read in every input: day first (dmy),"
+            " month first (mdy) or year first (ymd). Default: the rule packs' (dmy for fr, it,"
+            " es, uk-pecr; mdy for us-tcpa, ca-crtc). ISO 8601 is always read.",
+        ),
+    ] = None,
+    time_format: Annotated[
+        str | None,
+        typer.Option(
+            "--time-format",
+            metavar="STRFTIME",
+            help="Read dates of any other shape with this format (e.g. '%Y%m%d %H%M'),"
+            " tried after ISO 8601 and before --date-order.",
+        ),
+    ] = None,
     quiet: Quiet = False,
     max_invalid: Annotated[
         float,
@@ -535,6 +559,8 @@ def scrub_command(
         max_unusable=max_unusable,
         callable_statuses=tuple(callable_status or ()),
         not_callable_statuses=tuple(not_callable_status or ()),
+        date_order=date_order.value if date_order else None,
+        time_format=time_format,
     )
     run_scrub(args)
 
@@ -608,6 +634,7 @@ def validate(args: ScrubArgs) -> Plan:
             f"--sector {args.sector!r}: not a sector the rule packs know"
             f" (banned sectors: {', '.join(sectors) or 'none'}). Leave it out for other sectors."
         )
+    order, order_from = _date_order(args, packs)
     return Plan(
         args=args,
         manifest=manifest_path,
@@ -619,6 +646,46 @@ def validate(args: ScrubArgs) -> Plan:
         caller_id_check=caller_id_check,
         started=started,
         started_at=started_at,
+        date_order=order,
+        date_order_from=order_from,
+    )
+
+
+def _date_order(args: ScrubArgs, packs: list[RuleSet]) -> tuple[str | None, str]:
+    """How dates with separators are read in every input, and where that
+    order comes from (the summary's words): --date-order, else the order the
+    packs agree on; when they disagree (or none gives one), None: ISO 8601
+    dates only, and a file holding another shape stops the run (exit 2)."""
+    if args.time_format is not None and "%" not in args.time_format:
+        raise UsageError(
+            f"--time-format {args.time_format!r}: a strftime format such as '%d/%m/%Y %H:%M'."
+        )
+    if args.date_order is not None:
+        return args.date_order, "--date-order"
+    order = packs_date_order(packs)
+    names = ", ".join(p.name for p in packs)
+    if order is not None:
+        return order, f"rule packs ({names})"
+    return None, f"rule packs disagree ({_pack_orders(packs)}): ISO 8601 only"
+
+
+def _pack_orders(packs: list[RuleSet]) -> str:
+    """Each pack's date order, as messages show them: "fr: dmy, us-tcpa: mdy"."""
+    return ", ".join(f"{p.name}: {p.date_order or 'none'}" for p in packs)
+
+
+def date_order_error(exc: DateOrderNeeded, plan: Plan, source: str) -> UsageError:
+    """DateOrderNeeded as the command line words it: the file, the column, the
+    value's shape, why no order applies and the options that give one."""
+    why = (
+        f"the rule packs disagree on the order ({_pack_orders(plan.packs)})"
+        if len(plan.packs) > 1
+        else f"rule pack {plan.packs[0].name} gives no date order"
+    )
+    return UsageError(
+        f"{exc.source or source}: column {exc.column!r} holds dates written day or month first"
+        f" (shaped {exc.shape!r}) and {why}. Pass --date-order dmy (03/12/2026 is 3 December),"
+        " mdy (12 March) or ymd, or --time-format FORMAT."
     )
 
 
@@ -743,19 +810,26 @@ def load(plan: Plan, phase: Callable[[str], None]) -> Loaded:
         consent_column=found["consent_column"],
         consent_revoked_column=found["consent_revoked_column"],
         sector=args.sector,
+        date_order=plan.date_order,
+        time_format=args.time_format,
     )
     if registries_job is None:
         try:
             check_consent_data(frame, plan.packs, options)
         except InputError as exc:
             raise command_line_error(exc, args.campaign) from None
+        except DateOrderNeeded as exc:
+            raise date_order_error(exc, plan, args.campaign) from None
         registries_job = begun(_load_registries, plan)
     registries = _reworded(registries_job, "--registry-column") if args.registries else None
     if registries:
         registries = _with_export_dates(registries, args.registry_dates, plan.zone)
         _check_freshness(plan, registries)
-    history = history_job()
-    consent, consent_files = consent_job()
+    try:
+        history = history_job()
+        consent, consent_files = consent_job()
+    except DateOrderNeeded as exc:
+        raise date_order_error(exc, plan, "") from None
     screened = _reworded(screened_job, None)
     return Loaded(table, carried, registries, history, consent, consent_files, screened, options)
 
@@ -818,6 +892,8 @@ def _load_history(plan: Plan) -> History | None:
         columns=args.history_columns,
         skip_bad=args.skip_bad_history,
         encoding=args.encoding,
+        date_order=plan.date_order,
+        time_format=args.time_format,
     )
 
 
@@ -834,6 +910,8 @@ def _load_consent(plan: Plan) -> tuple[pl.DataFrame | None, list[ConsentFile]]:
         default_region=args.default_region,
         columns=ConsentColumns(),
         encoding=args.encoding,
+        date_order=plan.date_order,
+        time_format=args.time_format,
     )
 
 
@@ -923,6 +1001,8 @@ def scrub_loaded(plan: Plan, loaded: Loaded, phase: Callable[[str], None]) -> Sc
         )
     except InputError as exc:
         raise command_line_error(exc, plan.args.campaign) from None
+    except DateOrderNeeded as exc:
+        raise date_order_error(exc, plan, plan.args.campaign) from None
 
 
 def command_line_error(exc: InputError, campaign: str) -> InputError:
@@ -1013,6 +1093,11 @@ def summarise(plan: Plan, loaded: Loaded, result: ScrubResult) -> dict[str, Any]
             "consent_column": loaded.options.consent_column,
             "consent_column_unreadable": result.unreadable_consent_values,
             "contract_column": loaded.options.contract_column,
+            "dates": {
+                "order": plan.date_order,
+                "from": plan.date_order_from,
+                "time_format": args.time_format,
+            },
             "screened_files": [
                 {
                     "file": f.name,
@@ -1185,7 +1270,7 @@ def _manifest(
             "allow_stale_registry": args.allow_stale_registry,
             "max_unusable_pct": args.max_unusable,
             "registry_check": figures["registry_check"],
-            **{k: v for k, v in figures["checks"].items() if k in ("caller_id", "sector")},
+            **{k: v for k, v in figures["checks"].items() if k in ("caller_id", "sector", "dates")},
         },
         replay=replay,
         started=plan.started_at,

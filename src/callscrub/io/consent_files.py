@@ -10,13 +10,14 @@ opposed numbers marked or removed: an allow-list.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
 from callscrub.core.checks.consent import SCHEMA, ConsentColumns, Screened, records_from_frame
-from callscrub.errors import InputError, UnknownStatuses, shape_of
+from callscrub.errors import DateOrderNeeded, InputError, UnknownStatuses, shape_of
 from callscrub.io.readers import read_table
 from callscrub.io.registries import MAX_UNUSABLE_PCT, fold_name, read_number_table, usable_keys
 from callscrub.rules.model import RuleSet
@@ -111,9 +112,15 @@ def load_consent(
     default_region: str,
     columns: ConsentColumns,
     encoding: str | None,
+    date_order: str | None = None,
+    time_format: str | None = None,
+    date_orders: Sequence[str | None] | None = None,
 ) -> tuple[pl.DataFrame, list[ConsentFile]]:
     """All records of the files, sorted by key (stably: a number's records
     keep the files' order), and each file's figures.
+
+    Dates with separators are read in `date_order` (None: ISO 8601 alone), or
+    in `date_orders[i]` for `sources[i]` where that is given and not None.
 
     A row that cannot be read is counted and kept as "no proof" for its
     number (records_from_frame); a file with rows none of which is usable
@@ -123,17 +130,23 @@ def load_consent(
     them sorted and copies nothing (a second copy of 7.8 M records would hold 0.3 GiB
     through the scrub)."""
     parts, files = [], []
-    for s in sources:
+    for i, s in enumerate(sources):
         frame = read_table(s, encoding=encoding).frame
         name = Path(s).name
-        records, bad = records_from_frame(
-            frame,
-            numbering,
-            zone=zone,
-            default_region=default_region,
-            columns=columns,
-            name=name,
-        )
+        order = date_orders[i] if date_orders and date_orders[i] is not None else date_order
+        try:
+            records, bad = records_from_frame(
+                frame,
+                numbering,
+                zone=zone,
+                default_region=default_region,
+                columns=columns,
+                name=name,
+                date_order=order,
+                time_format=time_format,
+            )
+        except DateOrderNeeded as exc:
+            raise DateOrderNeeded(exc.column, exc.shape, name) from None
         if frame.height == 0:  # an export cut short would make every row no_consent
             raise InputError(
                 f"{s}: the consent file has no record (0 rows). Check the export,"

@@ -9,6 +9,7 @@ skips bad rows (--skip-bad-history).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +17,7 @@ import polars as pl
 
 from callscrub.core.call_times import parse_times
 from callscrub.core.history import SCHEMA, History
-from callscrub.errors import InputError, describe_columns
+from callscrub.errors import DateOrderNeeded, InputError, describe_columns
 from callscrub.io.readers import read_table
 from callscrub.phone import normalise as numbers
 from callscrub.rules.load import numbering_pack
@@ -50,11 +51,15 @@ def attempts_from_frame(
     default_region: str,
     columns: HistoryColumns,
     name: str,
+    date_order: str | None = None,
+    time_format: str | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(attempts in SCHEMA, bad rows): the attempts of a history frame, and the
     rows whose number or time cannot be read, with their 1-based data row
     number (`source_row`) and what is wrong (`what`: "number" or "time").
-    `name` is the file's, for errors; `zone` is that of times written without an offset."""
+    `name` is the file's, for errors; `zone` is that of times written without an offset;
+    times are read as call times are (core.call_times.parse_times: `date_order`,
+    `time_format`; None reads ISO 8601 alone)."""
     numbering, outcomes = _numbering_and_outcomes(rules)
     for col, flag in (
         (columns.phone, "--history-phone-column"),
@@ -68,7 +73,10 @@ def attempts_from_frame(
         pl.col("source_row").cast(pl.Int64)
     )
     df = df.with_columns(numbers.e164_keys(df[columns.phone], numbering, default_region))
-    df = parse_times(df, columns.time, zone)
+    try:
+        df = parse_times(df, columns.time, zone, date_order=date_order, time_format=time_format)
+    except DateOrderNeeded as exc:
+        raise DateOrderNeeded(exc.column, exc.shape, name) from None
     if columns.outcome in frame.columns:
         refused = (
             pl.col(columns.outcome)
@@ -102,17 +110,32 @@ def load_history(
     columns: HistoryColumns = HistoryColumns(),
     skip_bad: bool = False,
     encoding: str | None = None,
+    date_order: str | None = None,
+    time_format: str | None = None,
+    date_orders: Sequence[str | None] | None = None,
 ) -> History:
     """The attempts of every history file in `sources`, read as --history reads
     them. InputError for a file with unreadable rows, unless `skip_bad` (then
-    they are left out and counted per file in `History.files`)."""
+    they are left out and counted per file in `History.files`).
+
+    Dates with separators are read in `date_order` (None: ISO 8601 alone), or
+    in `date_orders[i]` for `sources[i]` where that is given and not None (a
+    file from another country's system)."""
     parts = []
     files: list[dict[str, object]] = []
-    for source in sources:
+    for i, source in enumerate(sources):
+        order = date_orders[i] if date_orders and date_orders[i] is not None else date_order
         table = read_table(source, encoding=encoding)
         name = Path(source).name
         good, bad = attempts_from_frame(
-            table.frame, rules, zone=zone, default_region=default_region, columns=columns, name=name
+            table.frame,
+            rules,
+            zone=zone,
+            default_region=default_region,
+            columns=columns,
+            name=name,
+            date_order=order,
+            time_format=time_format,
         )
         if bad.height and not skip_bad:
             first = ", ".join(str(r) for r in bad["source_row"].head(5).to_list())

@@ -23,6 +23,7 @@ import holidays as holidays_pkg
 
 from callscrub.errors import RulesError
 from callscrub.rules.model import (
+    DATE_ORDERS,
     WEEKDAYS,
     BannedSector,
     Cap,
@@ -367,6 +368,7 @@ def parse_rules(text: str, where: str) -> RuleSet:
             "postal_codes",
             "banned_sectors",
             "caller_id",
+            "date_order",
         },
         where,
         "",
@@ -481,7 +483,12 @@ def parse_rules(text: str, where: str) -> RuleSet:
             where, "caller_id.prefixes", 'must list national-format digit prefixes such as "0162"'
         )
 
+    date_order = data.get("date_order")
+    if date_order is not None and date_order not in DATE_ORDERS:
+        raise _fail(where, "date_order", f"must be one of {', '.join(DATE_ORDERS)}")
+
     return RuleSet(
+        date_order=date_order,
         banned_sectors=sectors,
         caller_id_prefixes=tuple(prefixes),
         caller_id_source=str(caller.get("source", "")),
@@ -566,3 +573,11 @@ def numbering_pack(packs: list[RuleSet]) -> RuleSet:
     whatever packs apply, since where a number rings is a fact, not a rule
     (docs/overseas-numbers.md)."""
     return next((p for p in packs if p.blocks), None) or load_rules("fr")
+
+
+def packs_date_order(packs: list[RuleSet]) -> str | None:
+    """The date order the packs agree on (their `date_order`, those that state
+    one), or None when they disagree or none states one: then only ISO 8601
+    dates can be read without an order given by the caller."""
+    orders = {p.date_order for p in packs if p.date_order is not None}
+    return orders.pop() if len(orders) == 1 else None
