@@ -8,9 +8,10 @@ earlier outputs stay, and the run exits 6 with one line: the counts per reason
 and up to 3 examples of the unreadable call times (a text that looks like a
 phone number is shown by its shape: digits as 9, letters as A).
 
-The campaigns are CRM exports written by hand: day-first French dates and
-free text (`demain matin`) in the call-time column stay junk whatever date
-formats the tool learns, since the gate is about text that is not a date.
+The campaigns are CRM exports written by hand: free text (`demain matin`) and
+dates in another country's order (12/31/2026, month first, under fr which
+reads dates day first) in the call-time column stay junk whatever date formats
+the tool learns, since the gate is about text that is not a date.
 """
 
 from __future__ import annotations

@@ -45,6 +45,7 @@ from callscrub.cli.values import (
     unusable_error,
 )
 from callscrub.core.background import begun
+from callscrub.core.call_times import ORDER_EXAMPLES
 from callscrub.core.carried import Carried
 from callscrub.core.checks.consent import (
     ConsentColumns,
@@ -1050,11 +1051,13 @@ def _quality_message(plan: Plan, exc: DataQualityError) -> str:
         ),
         "invalid_call_time": (
             "invalid_call_time {}" + (f" (e.g. {examples})" if examples else ""),
-            f"call times in {args.time_column} must be ISO 8601 (2026-12-03T14:30:00)",
+            f"call times in {args.time_column} must be ISO 8601 (2026-12-03T14:30:00)"
+            + (f" or written {ORDER_EXAMPLES[plan.date_order]}" if plan.date_order else "")
+            + (f" or in --time-format {args.time_format}" if args.time_format else ""),
         ),
         "unreadable_consent": (
             "unreadable consent {}",
-            "consent dates must be ISO 8601 too",
+            "consent dates must be dates too",
         ),
     }
     found = [(causes[k], n) for k, n in exc.counts.items() if n]

@@ -28,6 +28,13 @@ _TIME_RE = (
 # What became of a time's text: an Enum holds it in a byte per row (text took 16).
 TIME_KINDS = pl.Enum(["ok", "empty", "unparseable", "nonexistent"])
 
+# Each order in words, with 1 December 2026 at 10:30 written in it (messages).
+ORDER_EXAMPLES = {
+    "dmy": "day first (01/12/2026 10:30)",
+    "mdy": "month first (12/01/2026 10:30)",
+    "ymd": "year first (2026/12/01 10:30)",
+}
+
 # A date as spreadsheets write it: three numeric fields separated by / - or .
 # (the same separator twice: checked after the match, the regex
 # engine has no back-references), then optionally a time: 14:30, 14h30, 14:30:00,

@@ -16,6 +16,7 @@ from datetime import time, timedelta
 import polars as pl
 
 from callscrub.core import reasons
+from callscrub.core.call_times import ORDER_EXAMPLES
 from callscrub.core.carried import Carried
 from callscrub.core.checks.pre_slot import MAX_LEAD
 from callscrub.core.checks.windows import Calendar, iso_local, with_offset, with_zone_offsets
@@ -365,7 +366,12 @@ def rejects_frame(
         .then(
             pl.format(
                 "{} is not an ISO 8601 date-time "
-                "(e.g. 2026-12-01T10:30:00 or 2026-12-01T10:30:00+01:00)",
+                "(e.g. 2026-12-01T10:30:00 or 2026-12-01T10:30:00+01:00)"
+                + (
+                    f" nor a date-time {ORDER_EXAMPLES[options.date_order]}"
+                    if options.date_order
+                    else ""
+                ),
                 time_txt,
             )
         )
