@@ -43,8 +43,9 @@ from callscrub.core.columns import (
 from callscrub.core.keys import instant_offset, slot_key
 from callscrub.core.options import ScrubOptions
 from callscrub.core.positions import subset_index
-from callscrub.phone.normalise import e164_text
+from callscrub.phone.normalise import e164_text, why_invalid
 from callscrub.rules.jurisdiction import Jurisdictions
+from callscrub.rules.load import numbering_pack
 
 # Columns the scrub adds. An input that already has them (a clean list scrubbed
 # again) has them replaced, so re-scrubbing keeps the same shape.
@@ -338,6 +339,8 @@ def rejects_frame(
             pl.col(options.phone_column).cast(pl.String).fill_null("").str.strip_chars() == ""
         )
         .then(pl.lit("the phone number is empty"))
+        .when(pl.col("_why").is_not_null())
+        .then(pl.format("not a valid phone number: {}", pl.col("_why")))
         .otherwise(
             pl.lit(f"not a valid phone number (read with default region {options.default_region})")
         ),
@@ -433,6 +436,14 @@ def rejects_frame(
                 out="_campaign_off",
             )
             rows = rows.with_columns(iso_by_distinct(rows, T0, "_campaign_off").alias("_iso_t0"))
+        if value == reasons.INVALID_NUMBER:  # why, where a spreadsheet mangled the number
+            rows = rows.with_columns(
+                why_invalid(
+                    rows[options.phone_column],
+                    numbering_pack(list(juris.packs.values())),
+                    options.default_region,
+                ).alias("_why")
+            )
         # with_columns, not select: a literal detail (UNSCREENED) is one text for every row.
         texts.append(
             rows.with_columns(
