@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from callscrub.io.registries import load_registry
 from callscrub.phone import normalise as numbers
@@ -140,3 +142,24 @@ def test_a_mangled_registry_blocks_the_numbers(fr, tmp_path) -> None:
     )
     result = run(fr, frame, [loaded])
     assert result.rejects["reason"].to_list() == ["registry"] * 4
+
+
+# --- a property: every spelling a spreadsheet gives a valid French number is that number ----
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sampled_from(["6", "7", "1", "2", "3", "4", "5", "9"]),
+    st.integers(0, 10**8 - 1),
+)
+def test_spreadsheet_spellings_of_a_number_are_that_number(first: str, rest: int) -> None:
+    nsn = f"{first}{rest:08d}"
+    (key,) = _keys([f"0{nsn}"])
+    if key is None:  # not a valid French number: nothing to compare
+        return
+    digits = str(key)  # the E.164 digits (+33, or the overseas code for an overseas block)
+    national = nsn if digits.startswith("33") else None
+    spellings = [f"{digits}.0", f"{digits[0]}.{digits[1:]}E+{len(digits) - 1:02d}", digits]
+    if national is not None:  # metropolitan: the national number without its 0, too
+        spellings += [national, f"{national}.0", f"{national[0]}.{national[1:]}E+08"]
+    assert _keys(spellings) == [key] * len(spellings), spellings
