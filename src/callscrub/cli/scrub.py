@@ -1057,7 +1057,7 @@ def _quality_message(plan: Plan, exc: DataQualityError) -> str:
         ),
         "unreadable_consent": (
             "unreadable consent {}",
-            "consent dates must be dates too",
+            "consent dates in the same formats",
         ),
     }
     found = [(causes[k], n) for k, n in exc.counts.items() if n]

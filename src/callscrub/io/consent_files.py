@@ -175,8 +175,9 @@ def _no_usable_row(
         f"{source}: none of its {frame.height} rows is a usable consent record"
         f" (data row {row}: {what} cannot be read; its {column} is {shown})."
         f" A consent file needs {columns.phone} (numbers without a country code are read"
-        f" in region {region}) and {columns.given} as ISO 8601 (2026-03-01 or"
-        " 2026-03-01T10:30:00): fix the export, or leave the file out."
+        f" in region {region}) and {columns.given} as a date: ISO 8601 (2026-03-01 or"
+        " 2026-03-01T10:30:00), or in the run's date order (01/03/2026 day first):"
+        " fix the export, or leave the file out."
     )
 
 
