@@ -37,6 +37,7 @@ def _keys(values: list[str | None], region: str = "FR") -> list[int | None]:
         ("612345678", 33612345678),  # leading zero lost: a French mobile
         ("612345678.0", 33612345678),  # ... and written as a float
         ("612345678,0", 33612345678),  # the French decimal comma
+        ("612345678.00", 33612345678),
         ("0612345678.0", 33612345678),
         ("33612345683.0", 33612345683),  # country code without + and a float
         ("33612345678", 33612345678),

@@ -516,7 +516,12 @@ def _excel_fixed(raw: pl.Series, cleaned: pl.DataFrame) -> tuple[pl.Series, pl.D
     rewritten as digits (an unreadable one as empty: invalid). Looked at on
     the values that are not digits once cleaned (scientific notation) or that
     end as a float does: a few, or none, in most files."""
-    floaty = (raw.str.ends_with(".0") | raw.str.ends_with(",0")).fill_null(False)
+    floaty = (
+        raw.str.ends_with(".0")
+        | raw.str.ends_with(",0")
+        | raw.str.ends_with(".00")
+        | raw.str.ends_with(",00")
+    ).fill_null(False)
     at = (floaty | ~cleaned["_digits"]).arg_true()
     if not len(at):
         return raw, cleaned
