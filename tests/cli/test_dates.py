@@ -216,3 +216,22 @@ def test_day_first_consent_dates(tmp_path: Path, capsys) -> None:
     assert (reject["source_row"], reject["reason"]) == ("2", "no_consent")
     assert "revoked" in reject["detail"]
     assert _summary(tmp_path)["checks"]["consent_records"][0]["unreadable_rows"] == 0
+
+
+def test_a_pack_without_a_date_order_reads_iso_only(tmp_path: Path, capsys) -> None:
+    # A copy of fr without its date_order line: day-first dates need the option.
+    from importlib import resources
+
+    text = resources.files("callscrub").joinpath("rules/rulesets/fr.toml").read_text("utf-8")
+    pack = tmp_path / "mine.toml"
+    pack.write_text(
+        "\n".join(line for line in text.splitlines() if not line.startswith("date_order")),
+        encoding="utf-8",
+    )
+    rows = [("06 12 34 56 01", "03/12/2026 10:30")]
+    argv = _argv(tmp_path, _campaign(tmp_path, rows), "--rules", str(pack))
+    assert cli.run(argv) == 2
+    err = capsys.readouterr().err
+    assert "rule pack(s) fr give no date order" in err and "--date-order" in err
+    assert cli.run([*argv, "--date-order", "dmy"]) == 0, capsys.readouterr().err
+    assert _summary(tmp_path)["checks"]["dates"]["from"] == "--date-order"

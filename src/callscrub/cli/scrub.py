@@ -667,6 +667,8 @@ def _date_order(args: ScrubArgs, packs: list[RuleSet]) -> tuple[str | None, str]
     names = ", ".join(p.name for p in packs)
     if order is not None:
         return order, f"rule packs ({names})"
+    if all(p.date_order is None for p in packs):
+        return None, f"no date order in rule packs ({names}): ISO 8601 only"
     return None, f"rule packs disagree ({_pack_orders(packs)}): ISO 8601 only"
 
 
@@ -678,10 +680,11 @@ def _pack_orders(packs: list[RuleSet]) -> str:
 def date_order_error(exc: DateOrderNeeded, plan: Plan, source: str) -> UsageError:
     """DateOrderNeeded as the command line words it: the file, the column, the
     value's shape, why no order applies and the options that give one."""
+    stated = [p for p in plan.packs if p.date_order is not None]
     why = (
         f"the rule packs disagree on the order ({_pack_orders(plan.packs)})"
-        if len(plan.packs) > 1
-        else f"rule pack {plan.packs[0].name} gives no date order"
+        if stated
+        else f"rule pack(s) {', '.join(p.name for p in plan.packs)} give no date order"
     )
     return UsageError(
         f"{exc.source or source}: column {exc.column!r} holds dates written day or month first"

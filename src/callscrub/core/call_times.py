@@ -49,6 +49,11 @@ _SHEET_RE = (
 )
 
 
+# The start of a spreadsheet's date, whatever its fields hold (messages); a
+# year first with dashes is ISO 8601's shape, worded as such.
+SHEET_SHAPE = r"^\s*(?:\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}|\d{4}[/.]\d{1,2}[/.]\d{1,2})"
+
+
 def with_call_times(lf: pl.LazyFrame, text: pl.Expr, campaign_tz: str) -> pl.LazyFrame:
     """Add `_proposed` (epoch seconds, rounded up) and `_time_kind` from ISO 8601 text.
 

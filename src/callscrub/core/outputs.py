@@ -16,7 +16,7 @@ from datetime import time, timedelta
 import polars as pl
 
 from callscrub.core import reasons
-from callscrub.core.call_times import ORDER_EXAMPLES
+from callscrub.core.call_times import ORDER_EXAMPLES, SHEET_SHAPE
 from callscrub.core.carried import Carried
 from callscrub.core.checks.pre_slot import MAX_LEAD
 from callscrub.core.checks.windows import Calendar, iso_local, with_offset, with_zone_offsets
@@ -365,16 +365,26 @@ def rejects_frame(
                 pl.lit(options.campaign_tz),
             )
         )
-        .when(pl.col(TIME_KIND) == "unparseable")
+        .when(
+            # A text shaped as a spreadsheet's date (31/11/2026) that is no date
+            # in the run's order: the detail says which order it was read in.
+            (pl.col(TIME_KIND) == "unparseable")
+            & pl.lit(options.date_order is not None)
+            & time_txt.str.contains(SHEET_SHAPE)
+        )
         .then(
             pl.format(
                 "{} is not an ISO 8601 date-time "
                 "(e.g. 2026-12-01T10:30:00 or 2026-12-01T10:30:00+01:00)"
-                + (
-                    f" nor a date-time {ORDER_EXAMPLES[options.date_order]}"
-                    if options.date_order
-                    else ""
-                ),
+                f" nor a date-time {ORDER_EXAMPLES.get(options.date_order or '', '')}",
+                time_txt,
+            )
+        )
+        .when(pl.col(TIME_KIND) == "unparseable")
+        .then(
+            pl.format(
+                "{} is not an ISO 8601 date-time "
+                "(e.g. 2026-12-01T10:30:00 or 2026-12-01T10:30:00+01:00)",
                 time_txt,
             )
         )
