@@ -4,7 +4,7 @@ script).
     python bench/run.py --rows N --registry M [--runs 3] [--formats csv,parquet]
                         [--json bench/results.json] [--workdir DIR] [--seed 1]
                         [--handwritten [--handwritten-rows K] [--handwritten-limit S]]
-                        [--snapshot] [--profile]
+                        [--snapshot] [--day-first] [--profile]
 
 1. Generates the data with bench/generate.py into --workdir (default
    bench/data/r{N}_m{M}_s{seed}) unless a complete set for the same parameters is there.
@@ -18,6 +18,11 @@ script).
 --snapshot also times the scrub against a registry snapshot (`callscrub registry build`,
 built once, outside the timings) instead of registry.csv: the same scrub without
 normalising the registry on every run.
+
+--day-first also times the same scrub on the campaign with its call_at written as French
+Excel writes it (`14/12/2026 10:05`, read day first by the fr pack): campaign_dmy.csv /
+.parquet, made once from the campaign (outside the timings), same rows and instants, so the
+outputs must count the same; the table's ratio to the ISO scrub is the cost of day-first dates.
 
 --handwritten also times bench/handwritten.py (csv + phonenumbers per row) once on the
 first min(N, 1 000 000) CSV rows, within --handwritten-limit seconds; its rate is rows
@@ -112,6 +117,39 @@ def scrub_cmd(data: Path, fmt: str, out: Path, registry: str = "registry.csv") -
 
 def snapshot_cmd(data: Path, fmt: str, out: Path) -> list[str]:
     return scrub_cmd(data, fmt, out, SNAPSHOT)
+
+
+def day_first_cmd(data: Path, fmt: str, out: Path) -> list[str]:
+    cmd = scrub_cmd(data, fmt, out)
+    cmd[2] = str(data / f"campaign_dmy.{EXT[fmt]}")
+    return cmd
+
+
+def write_day_first(data: Path) -> None:
+    """campaign_dmy.csv / .parquet: the campaign with call_at as French Excel writes it
+    (2026-12-14T10:05:00 -> 14/12/2026 10:05), every other byte of a row the same."""
+    import polars as pl
+
+    t = pl.col("call_at")
+    dmy = pl.concat_str(
+        t.str.slice(8, 2),
+        pl.lit("/"),
+        t.str.slice(5, 2),
+        pl.lit("/"),
+        t.str.slice(0, 4),
+        pl.lit(" "),
+        t.str.slice(11, 5),
+    ).alias("call_at")
+    for fmt in EXT:
+        target = data / f"campaign_dmy.{EXT[fmt]}"
+        if target.exists():
+            continue
+        if fmt == "csv":
+            lf = pl.scan_csv(data / "campaign.csv", infer_schema=False)
+            lf.with_columns(dmy).sink_csv(target)
+        else:
+            lf = pl.scan_parquet(data / "campaign.parquet")
+            lf.with_columns(dmy).sink_parquet(target)
 
 
 def build_snapshot(data: Path, runs_dir: Path) -> dict:
@@ -350,6 +388,11 @@ def main(argv: list[str] | None = None) -> int:
         "--profile", action="store_true", help="also profile one CSV scrub with cProfile"
     )
     ap.add_argument(
+        "--day-first",
+        action="store_true",
+        help="also time the scrub on the campaign with day-first call times (14/12/2026 10:05)",
+    )
+    ap.add_argument(
         "--keep-outputs", action="store_true", help="keep the scrub and reference outputs"
     )
     args = ap.parse_args(argv)
@@ -362,10 +405,13 @@ def main(argv: list[str] | None = None) -> int:
     shutil.rmtree(runs_dir, ignore_errors=True)
     runs_dir.mkdir(parents=True)
     snapshot_build = build_snapshot(data, runs_dir) if args.snapshot else None
+    if args.day_first:
+        write_day_first(data)
     code_before = git_state()
     variants = (
         [("callscrub", scrub_cmd)]
         + ([("callscrub+snapshot", snapshot_cmd)] if args.snapshot else [])
+        + ([("callscrub day-first", day_first_cmd)] if args.day_first else [])
         + [("reference", reference_cmd)]
     )
 
@@ -510,6 +556,9 @@ def main(argv: list[str] | None = None) -> int:
         snap = counts.get(("callscrub+snapshot", fmt))
         if snap is not None and snap != c:
             print(f"NOTE: with the snapshot, callscrub {fmt} gave other counts: {snap}")
+        dmy = counts.get(("callscrub day-first", fmt))
+        if dmy is not None and dmy != c:
+            print(f"NOTE: with day-first dates, callscrub {fmt} gave other counts: {dmy}")
 
     profile = profile_scrub(data, runs_dir) if args.profile else None
     if profile:

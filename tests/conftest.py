@@ -139,7 +139,7 @@ def _consent_after_refusals(argv: list[str]) -> pl.DataFrame:
     refused number held back by its lock-out, not by a missing consent."""
     from callscrub.errors import CallscrubError
     from callscrub.io.history import HistoryColumns, load_history
-    from callscrub.rules.load import load_packs
+    from callscrub.rules.load import load_packs, packs_date_order
 
     def flag(name: str, default: str) -> str:
         return argv[argv.index(name) + 1] if name in argv else default
@@ -149,9 +149,10 @@ def _consent_after_refusals(argv: list[str]) -> pl.DataFrame:
     if not files:
         return empty
     try:
+        packs = load_packs(flag("--rules", "fr"))
         history = load_history(
             files,
-            load_packs(flag("--rules", "fr")),
+            packs,
             zone="Europe/Paris",
             default_region=flag("--default-region", "FR").upper(),
             columns=HistoryColumns(
@@ -160,6 +161,7 @@ def _consent_after_refusals(argv: list[str]) -> pl.DataFrame:
                 flag("--history-outcome-column", "outcome"),
             ),
             skip_bad=True,
+            date_order=flag("--date-order", "") or packs_date_order(packs),
         )
     except (CallscrubError, ValueError):
         return empty  # the test is about a broken history: let the CLI say so

@@ -226,6 +226,24 @@ class OutputError(InputError):
     """An output path cannot be written."""
 
 
+class DateOrderNeeded(UsageError):
+    """A date written day or month first (03/12/2026: 3 December or 12 March?)
+    and no date order to read it: the rule packs of the run disagree on the
+    order, or none states one. `column` is the column holding it, `shape` the
+    first such value's shape (shape_of: it may sit beside personal data),
+    `source` the file when known. A caller words the fix (the option or
+    setting that gives the order)."""
+
+    def __init__(self, column: str, shape: str, source: str | None = None) -> None:
+        self.column, self.shape, self.source = column, shape, source
+        super().__init__(
+            (f"{source}: " if source else "")
+            + f"column {column!r} holds dates written day or month first (shaped {shape!r})"
+            " and no date order was given to read them: give the order (dmy, mdy or ymd),"
+            " or write the dates as ISO 8601 (2026-12-03T14:30:00)."
+        )
+
+
 def shape_of(value: str | None, limit: int = 30) -> str:
     """A value as it may appear in a message when it could be personal data
     (a phone number): digits as 9, letters as A, other characters as they

@@ -240,7 +240,7 @@ def test_one_unreadable_consent_value_in_twenty_is_no_consent(tmp_path, capsys):
 
 @pytest.mark.no_auto_consent
 def test_unreadable_consent_values_count_toward_the_gate(tmp_path, capsys):
-    path = _campaign(tmp_path, 20, {3: "mars dernier", 7: "01/02/2026", 9: "oui"})
+    path = _campaign(tmp_path, 20, {3: "mars dernier", 7: "31/02/2026", 9: "oui"})
     assert cli.run(_argv(tmp_path, path, "--quiet")) == 6
     err = capsys.readouterr().err
     assert "3 of 20" in err and "unreadable consent 3" in err

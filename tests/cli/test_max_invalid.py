@@ -8,9 +8,10 @@ earlier outputs stay, and the run exits 6 with one line: the counts per reason
 and up to 3 examples of the unreadable call times (a text that looks like a
 phone number is shown by its shape: digits as 9, letters as A).
 
-The campaigns are CRM exports written by hand: day-first French dates and
-free text (`demain matin`) in the call-time column stay junk whatever date
-formats the tool learns, since the gate is about text that is not a date.
+The campaigns are CRM exports written by hand: free text (`demain matin`) and
+dates in another country's order (12/31/2026, month first, under fr which
+reads dates day first) in the call-time column stay junk whatever date formats
+the tool learns, since the gate is about text that is not a date.
 """
 
 from __future__ import annotations
@@ -60,15 +61,15 @@ def _argv(tmp_path: Path, campaign: Path, *extra: str) -> list[str]:
     ]
 
 
-# 60 % of the rows: free text and day-first French dates (ISO 8601 is the format read).
+# 60 % of the rows: free text and month-first US dates (no date read day first, as fr reads them).
 SIXTY_PERCENT = [
     "demain matin",
     GOOD_TIME,
-    "03/12/2026 14:30",
+    "12/31/2026 14:30",
     "demain matin",
     GOOD_TIME,
-    "03/12/2026 14:30",
-    "04/12/2026 10:00",
+    "12/31/2026 14:30",
+    "12/30/2026 10:00",
     GOOD_TIME,
     "demain matin",
     GOOD_TIME,
@@ -105,7 +106,7 @@ def test_mostly_unreadable_call_times_exit_6_and_nothing_is_written(tmp_path, ca
     assert "campaign.csv" in line
     assert "6 of 10" in line
     assert "invalid_call_time 6" in line
-    assert "'demain matin'" in line and "'03/12/2026 14:30'" in line
+    assert "'demain matin'" in line and "'12/31/2026 14:30'" in line
     assert "--max-invalid" in line
     assert "34 56 78" not in line and "345678" not in line
 
@@ -115,7 +116,7 @@ def test_examples_are_at_most_three_distinct_texts(tmp_path, capsys):
     assert cli.run(_argv(tmp_path, campaign, "--quiet")) == 6
     line = capsys.readouterr().err
     assert line.count("'demain matin'") == 1
-    assert "'04/12/2026 10:00'" in line  # the third distinct text, in row order
+    assert "'12/30/2026 10:00'" in line  # the third distinct text, in row order
     assert line.count("', '") == 2
 
 

@@ -371,8 +371,14 @@ TIMES = {
         "2026-11-24",
         ("kept", "2026-11-24T10:00:00+01:00", "true"),
     ),  # midnight, moved to the first legal minute
-    "french-dd/mm/yyyy": ("01/12/2026", ("rejected", "invalid_call_time")),
-    "french-with-time": ("24/11/2026 10:30", ("rejected", "invalid_call_time")),
+    # Day first, as the fr pack reads dates written with separators.
+    "french-dd/mm/yyyy": (
+        "24/11/2026",
+        ("kept", "2026-11-24T10:00:00+01:00", "true"),
+    ),  # midnight, moved to the first legal minute
+    "french-with-time": ("24/11/2026 10:30", ("kept", SLOT_OUT, "false")),
+    "french-14h30": ("24/11/2026 10h30", ("kept", SLOT_OUT, "false")),
+    "french-no-such-day": ("31/11/2026 10:30", ("rejected", "invalid_call_time")),
     "us-mm/dd/yyyy": ("11/24/2026 10:30 AM", ("rejected", "invalid_call_time")),
     "far-past": (
         "1990-01-01T10:00:00",
@@ -588,7 +594,7 @@ SLOTS = st.builds(
 BAD_TIMES = st.sampled_from(
     [
         "",
-        "01/12/2026",
+        "31/11/2026",
         "1990-01-01T10:00:00",
         "2099-01-01T10:00:00",
         "2026-03-29T02:30:00",
@@ -808,7 +814,7 @@ def test_summary_names_rows_never_numbers(tmp_path: Path) -> None:
     other, short, late, listed = "0687412358", "06 87 41 23 5", "0687412357", "0687412356"
     text = (
         HEADER + f"{SECRET},{SLOT}\n{SECRET},{SLOT}\n{short},{SLOT}\n"
-        f"{late},01/12/2026\n{listed},{SLOT}\n{other},{SLOT}\n"
+        f"{late},31/11/2026\n{listed},{SLOT}\n{other},{SLOT}\n"
     )
     campaign = write_csv(tmp_path / "campaign.csv", text)
     registry = write_csv(tmp_path / "dnc.csv", f"numero\n{listed}\nn/a\n")

@@ -17,6 +17,9 @@ from typing import Any, TextIO
 from rich.console import Console
 from rich.table import Table
 
+# How the summary names a date order (checks.dates.order).
+_ORDER_WORDS = {"dmy": "day first (dmy)", "mdy": "month first (mdy)", "ymd": "year first (ymd)"}
+
 
 def _lines(s: dict[str, Any]) -> list[tuple[str, str]]:
     """The summary's figures as (label, value) rows, in the order shown."""
@@ -118,6 +121,19 @@ def _lines(s: dict[str, Any]) -> list[tuple[str, str]]:
             )
         )
     rows.extend(_relationship_lines(checks.get("relationships") or {}))
+    if checks.get("dates"):
+        dates = checks["dates"]
+        rows.append(
+            (
+                "dates",
+                (
+                    f"{_ORDER_WORDS[dates['order']]}, from {dates['from']}"
+                    if dates["order"]
+                    else dates["from"]
+                )
+                + (f"; --time-format {dates['time_format']}" if dates.get("time_format") else ""),
+            )
+        )
     if checks.get("sector"):
         rows.append(("sector", checks["sector"]))
     if checks.get("caller_id"):

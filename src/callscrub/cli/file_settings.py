@@ -50,11 +50,11 @@ KEYS: dict[str, str] = {
 # The keys each kind of input accepts: only keys whose setting is applied (a
 # key listed here and then ignored would be a silent wrong scrub).
 ACCEPTED: dict[str, tuple[str, ...]] = {
-    "campaign": ("encoding", "sheet", "region"),
+    "campaign": ("encoding", "sheet", "region", "dates"),
     "registry": ("encoding", "phone", "date", "sheet", "region", "kind"),
     "screened": ("encoding", "sheet", "region"),
-    "history": ("encoding", "sheet", "region", "phone", "time", "outcome"),
-    "consent": ("encoding", "sheet", "region", "phone", "consent", "revoked", "source"),
+    "history": ("encoding", "sheet", "region", "dates", "phone", "time", "outcome"),
+    "consent": ("encoding", "sheet", "region", "dates", "phone", "consent", "revoked", "source"),
     "suppress": ("encoding", "sheet", "phone", "region"),
     # registry build: an export (--from) and a change list (--changes)
     "source": ("encoding", "region"),

@@ -31,6 +31,7 @@ from callscrub.cli.file_settings import FileSpec, parse_spec, parse_specs
 from callscrub.cli.invocation import invoked_argv
 from callscrub.cli.summary import summary_dict, to_json
 from callscrub.cli.values import (
+    DateOrder,
     Encoding,
     LocalHolidays,
     MaxUnusable,
@@ -49,6 +50,7 @@ from callscrub.cli.values import (
     unusable_error,
 )
 from callscrub.core.background import begun
+from callscrub.core.call_times import ORDER_EXAMPLES
 from callscrub.core.carried import Carried
 from callscrub.core.checks.consent import (
     ConsentColumns,
@@ -69,6 +71,7 @@ from callscrub.core.scrub import (
 from callscrub.errors import (
     ConsentRequired,
     DataQualityError,
+    DateOrderNeeded,
     InputError,
     MissingColumn,
     StaleRegistry,
@@ -106,7 +109,7 @@ from callscrub.io.writers import (
     sha256_file,
     write_outputs,
 )
-from callscrub.rules.load import load_packs, numbering_pack
+from callscrub.rules.load import load_packs, numbering_pack, packs_date_order
 from callscrub.rules.model import RuleSet
 
 # The option that names each campaign column ScrubOptions reads: the library's
@@ -210,6 +213,8 @@ class ScrubArgs:
     suppress: tuple[FileSpec, ...] = ()  # the company's own do-not-call lists
     zip_max_ratio: float = archives.MAX_RATIO
     zip_max_mib: int = archives.MAX_BYTES >> 20
+    date_order: str | None = None  # --date-order; None follows the rule packs
+    time_format: str | None = None  # --time-format (strftime)
 
     @property
     def inputs(self) -> list[str]:
@@ -264,6 +269,8 @@ class Plan:
     caller_id_check: str  # what the summary says about --caller-id
     started: float  # time.monotonic() when the run began
     started_at: datetime
+    date_order: str | None = None  # how dates with separators are read; None: ISO 8601 only
+    date_order_from: str = ""  # where that order comes from, as the summary says it
 
 
 @dataclass(frozen=True)
@@ -652,6 +659,24 @@ def scrub_command(
             " oppose... (repeatable).",
         ),
     ] = None,
+    date_order: Annotated[
+        DateOrder | None,
+        typer.Option(
+            "--date-order",
+            help="How dates such as 03/12/2026 are read in every input: day first (dmy),"
+            " month first (mdy) or year first (ymd). Default: the rule packs' (dmy for fr, it,"
+            " es, uk-pecr; mdy for us-tcpa, ca-crtc). ISO 8601 is always read.",
+        ),
+    ] = None,
+    time_format: Annotated[
+        str | None,
+        typer.Option(
+            "--time-format",
+            metavar="STRFTIME",
+            help="Read dates of any other shape with this format (e.g. '%Y%m%d %H%M'),"
+            " tried after ISO 8601 and before --date-order.",
+        ),
+    ] = None,
     quiet: Quiet = False,
     suppress: Annotated[
         list[str] | None,
@@ -755,6 +780,8 @@ def scrub_command(
         suppress=parse_specs(suppress, "suppress", "--suppress"),
         zip_max_ratio=zip_max_ratio,
         zip_max_mib=zip_max_mib,
+        date_order=date_order.value if date_order else None,
+        time_format=time_format,
     )
     run_scrub(args)
 
@@ -850,6 +877,7 @@ def validate(args: ScrubArgs) -> Plan:
             f"--sector {args.sector!r}: not a sector the rule packs know"
             f" (sectors: {', '.join(sectors) or 'none'}). Leave it out for other sectors."
         )
+    order, order_from = _date_order(args, packs)
     return Plan(
         args=args,
         manifest=manifest_path,
@@ -861,6 +889,50 @@ def validate(args: ScrubArgs) -> Plan:
         caller_id_check=caller_id_check,
         started=started,
         started_at=started_at,
+        date_order=order,
+        date_order_from=order_from,
+    )
+
+
+def _date_order(args: ScrubArgs, packs: list[RuleSet]) -> tuple[str | None, str]:
+    """How dates with separators are read in every input, and where that
+    order comes from (the summary's words): --date-order, else the order the
+    packs agree on; when they disagree (or none gives one), None: ISO 8601
+    dates only, and a file holding another shape stops the run (exit 2)."""
+    if args.time_format is not None and "%" not in args.time_format:
+        raise UsageError(
+            f"--time-format {args.time_format!r}: a strftime format such as '%d/%m/%Y %H:%M'."
+        )
+    if args.date_order is not None:
+        return args.date_order, "--date-order"
+    order = packs_date_order(packs)
+    names = ", ".join(p.name for p in packs)
+    if order is not None:
+        return order, f"rule packs ({names})"
+    if all(p.date_order is None for p in packs):
+        return None, f"no date order in rule packs ({names}): ISO 8601 only"
+    return None, f"rule packs disagree ({_pack_orders(packs)}): ISO 8601 only"
+
+
+def _pack_orders(packs: list[RuleSet]) -> str:
+    """Each pack's date order, as messages show them: "fr: dmy, us-tcpa: mdy"."""
+    return ", ".join(f"{p.name}: {p.date_order or 'none'}" for p in packs)
+
+
+def date_order_error(exc: DateOrderNeeded, plan: Plan, source: str) -> UsageError:
+    """DateOrderNeeded as the command line words it: the file, the column, the
+    value's shape, why no order applies and the options that give one."""
+    stated = [p for p in plan.packs if p.date_order is not None]
+    why = (
+        f"the rule packs disagree on the order ({_pack_orders(plan.packs)})"
+        if stated
+        else f"rule pack(s) {', '.join(p.name for p in plan.packs)} give no date order"
+    )
+    return UsageError(
+        f"{exc.source or source}: column {exc.column!r} holds dates written day or month first"
+        f" (shaped {exc.shape!r}) and {why}. Pass --date-order dmy (03/12/2026 is 3 December),"
+        " mdy (12 March) or ymd for every file, or that file's own FILE::dates=dmy,"
+        " or --time-format FORMAT."
     )
 
 
@@ -945,6 +1017,12 @@ def _check_file_settings(args: ScrubArgs) -> None:
             region = spec.get("region")
             if region is not None:
                 parse_region(region, f"{option} {spec.path}::region=")
+            order = spec.get("dates")
+            if order is not None and order.lower() not in ("dmy", "mdy", "ymd"):
+                raise UsageError(
+                    f"{option} {spec.path}::dates={order}: write dates=dmy (03/12/2026 is"
+                    " 3 December), dates=mdy (12 March) or dates=ymd."
+                )
             kind = spec.get("kind")
             # A return is read as --screened, which has no number column
             # option and no date: a setting it would ignore is refused.
@@ -1073,12 +1151,16 @@ def load(plan: Plan, phase: Callable[[str], None]) -> Loaded:
         relationship_column=found["relationship_column"],
         relationship_date_column=found["relationship_date_column"],
         offer_column=found["offer_column"],
+        date_order=_own_date_order(args.campaign) or plan.date_order,
+        time_format=args.time_format,
     )
     if registries_job is None:
         try:
             check_consent_data(frame, plan.packs, options)
         except InputError as exc:
             raise command_line_error(exc, args.campaign.path) from None
+        except DateOrderNeeded as exc:
+            raise date_order_error(exc, plan, args.campaign.path) from None
         registries_job = begun(_load_registries, plan)
     registries = (
         _reworded(registries_job, "--registry-column") if args.block_lists() or None else None
@@ -1086,8 +1168,11 @@ def load(plan: Plan, phase: Callable[[str], None]) -> Loaded:
     if registries:
         registries = _with_export_dates(registries, args, plan.zone)
         _check_freshness(plan, registries)
-    history = history_job()
-    consent, consent_files = consent_job()
+    try:
+        history = history_job()
+        consent, consent_files = consent_job()
+    except DateOrderNeeded as exc:
+        raise date_order_error(exc, plan, "") from None
     screened = _reworded(screened_job, None)
     return Loaded(
         table,
@@ -1189,6 +1274,9 @@ def _load_history(plan: Plan) -> History | None:
             sheets=[_sheet(args, h) for h in args.history],
             declared_outcomes=args.declared_outcomes,
             regions=[_region(h) for h in args.history],
+            date_order=plan.date_order,
+            time_format=args.time_format,
+            date_orders=[_own_date_order(h) for h in args.history],
             # Each file's own phone=, time=, outcome=, else the --history-*-column options.
             file_columns=[
                 HistoryColumns(
@@ -1231,6 +1319,9 @@ def _load_consent(plan: Plan) -> tuple[pl.DataFrame | None, list[ConsentFile]]:
             encodings=[_encoding(args, c) for c in args.consent],
             sheets=[_sheet(args, c) for c in args.consent],
             regions=[_region(c) for c in args.consent],
+            date_order=plan.date_order,
+            time_format=args.time_format,
+            date_orders=[_own_date_order(c) for c in args.consent],
             # Each file's own phone=, consent=, revoked=, source=.
             file_columns=[
                 ConsentColumns(
@@ -1264,6 +1355,12 @@ def _load_screened(plan: Plan) -> list[Screened]:
         )
         for f in args.screened_files()
     ]
+
+
+def _own_date_order(spec: FileSpec) -> str | None:
+    """An input's own dates= setting (checked by validate), lower case; None without one."""
+    order = spec.get("dates")
+    return order.lower() if order else None
 
 
 def _region(spec: FileSpec) -> str | None:
@@ -1376,6 +1473,8 @@ def scrub_loaded(plan: Plan, loaded: Loaded, phase: Callable[[str], None]) -> Sc
         )
     except InputError as exc:
         raise command_line_error(exc, plan.args.campaign.path) from None
+    except DateOrderNeeded as exc:
+        raise date_order_error(exc, plan, plan.args.campaign.path) from None
 
 
 def command_line_error(exc: InputError, campaign: str) -> InputError:
@@ -1422,11 +1521,13 @@ def _quality_message(plan: Plan, exc: DataQualityError) -> str:
         ),
         "invalid_call_time": (
             "invalid_call_time {}" + (f" (e.g. {examples})" if examples else ""),
-            f"call times in {args.time_column} must be ISO 8601 (2026-12-03T14:30:00)",
+            f"call times in {args.time_column} must be ISO 8601 (2026-12-03T14:30:00)"
+            + (f" or written {ORDER_EXAMPLES[plan.date_order]}" if plan.date_order else "")
+            + (f" or in --time-format {args.time_format}" if args.time_format else ""),
         ),
         "unreadable_consent": (
             "unreadable consent {}",
-            "consent dates must be ISO 8601 too",
+            "consent dates in the same formats",
         ),
     }
     found = [(causes[k], n) for k, n in exc.counts.items() if n]
@@ -1505,6 +1606,11 @@ def summarise(plan: Plan, loaded: Loaded, result: ScrubResult) -> dict[str, Any]
                     Path(spec.path).name: _region(spec) or args.region
                     for spec in (*args.history, *args.consent, *args.screened_files())
                 },
+            },
+            "dates": {
+                "order": plan.date_order,
+                "from": plan.date_order_from,
+                "time_format": args.time_format,
             },
             "screened_files": [
                 {
@@ -1703,7 +1809,7 @@ def _manifest(
             "allow_stale_registry": args.allow_stale_registry,
             "max_unusable_pct": args.max_unusable,
             "registry_check": figures["registry_check"],
-            **{k: v for k, v in figures["checks"].items() if k in ("caller_id", "sector")},
+            **{k: v for k, v in figures["checks"].items() if k in ("caller_id", "sector", "dates")},
         },
         replay=replay,
         started=plan.started_at,

@@ -37,6 +37,15 @@ class OnIllegal(StrEnum):
     drop = "drop"
 
 
+class DateOrder(StrEnum):
+    """How a date written with separators is read (--date-order): 03/12/2026 is
+    3 December day first (dmy), 12 March month first (mdy); ymd is year first."""
+
+    dmy = "dmy"
+    mdy = "mdy"
+    ymd = "ymd"
+
+
 class UnknownTerritory(StrEnum):
     """A metropolitan number without postal code: the union of the metropolitan
     calendars (strict) or the national one."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from callscrub.rules.model import DATE_ORDERS
+
 
 @dataclass(frozen=True)
 class ScrubOptions:
@@ -42,6 +44,11 @@ class ScrubOptions:
     relationship_column: str | None = None
     relationship_date_column: str | None = None
     offer_column: str | None = None  # the offer a row is about (caps "for the same offer")
+    # How dates written with separators (03/12/2026) are read: "dmy", "mdy" or
+    # "ymd"; None follows the rule packs (rules.load.packs_date_order). ISO 8601
+    # is always read. `time_format` (strftime) reads any other shape first.
+    date_order: str | None = None
+    time_format: str | None = None
 
     def __post_init__(self) -> None:
         if self.now.tzinfo is None:
@@ -54,6 +61,8 @@ class ScrubOptions:
             raise ValueError("unknown_territory must be 'strict' or 'national'")
         if self.horizon <= timedelta(0):
             raise ValueError("horizon must be positive")
+        if self.date_order is not None and self.date_order not in DATE_ORDERS:
+            raise ValueError(f"date_order must be one of {', '.join(DATE_ORDERS)}")
 
     @property
     def phone_columns(self) -> tuple[str, ...]:

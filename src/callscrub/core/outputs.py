@@ -16,6 +16,7 @@ from datetime import time, timedelta
 import polars as pl
 
 from callscrub.core import reasons
+from callscrub.core.call_times import ORDER_EXAMPLES, SHEET_SHAPE
 from callscrub.core.carried import Carried
 from callscrub.core.checks.pre_slot import MAX_LEAD
 from callscrub.core.checks.windows import Calendar, iso_local, with_offset, with_zone_offsets
@@ -45,8 +46,9 @@ from callscrub.core.columns import (
 from callscrub.core.keys import instant_offset, slot_key
 from callscrub.core.options import ScrubOptions
 from callscrub.core.positions import subset_index
-from callscrub.phone.normalise import e164_text
+from callscrub.phone.normalise import e164_text, why_invalid
 from callscrub.rules.jurisdiction import Jurisdictions
+from callscrub.rules.load import numbering_pack
 
 # Columns the scrub adds. An input that already has them (a clean list scrubbed
 # again) has them replaced, so re-scrubbing keeps the same shape.
@@ -390,6 +392,8 @@ def rejects_frame(
                 else f"every phone column is empty ({', '.join(options.phone_columns)})"
             )
         )
+        .when(pl.col("_why").is_not_null())
+        .then(pl.format("not a valid phone number: {}", pl.col("_why")))
         .otherwise(
             pl.lit(f"not a valid phone number (read with default region {options.default_region})")
         ),
@@ -412,6 +416,21 @@ def rejects_frame(
                 "{} does not exist in {} (skipped by the DST change)",
                 time_txt,
                 pl.lit(options.campaign_tz),
+            )
+        )
+        .when(
+            # A text shaped as a spreadsheet's date (31/11/2026) that is no date
+            # in the run's order: the detail says which order it was read in.
+            (pl.col(TIME_KIND) == "unparseable")
+            & pl.lit(options.date_order is not None)
+            & time_txt.str.contains(SHEET_SHAPE)
+        )
+        .then(
+            pl.format(
+                "{} is not an ISO 8601 date-time "
+                "(e.g. 2026-12-01T10:30:00 or 2026-12-01T10:30:00+01:00)"
+                f" nor a date-time {ORDER_EXAMPLES.get(options.date_order or '', '')}",
+                time_txt,
             )
         )
         .when(pl.col(TIME_KIND) == "unparseable")
@@ -500,6 +519,14 @@ def rejects_frame(
                 out="_campaign_off",
             )
             rows = rows.with_columns(iso_by_distinct(rows, T0, "_campaign_off").alias("_iso_t0"))
+        if value == reasons.INVALID_NUMBER:  # why, where a spreadsheet mangled the number
+            rows = rows.with_columns(
+                why_invalid(
+                    rows[options.phone_column],
+                    numbering_pack(list(juris.packs.values())),
+                    options.default_region,
+                ).alias("_why")
+            )
         # with_columns, not select: a literal detail (UNSCREENED) is one text for every row.
         texts.append(
             rows.with_columns(

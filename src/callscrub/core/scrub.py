@@ -15,9 +15,9 @@ few full-height columns as it can.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from functools import cached_property
+from functools import cached_property, partial
 from zoneinfo import ZoneInfo
 
 import polars as pl
@@ -84,7 +84,7 @@ from callscrub.core.positions import attach
 from callscrub.errors import InputError, MissingColumn
 from callscrub.phone import normalise as numbers
 from callscrub.rules.jurisdiction import Jurisdictions, route
-from callscrub.rules.load import numbering_pack
+from callscrub.rules.load import numbering_pack, packs_date_order
 from callscrub.rules.model import RuleSet
 
 __all__ = [
@@ -208,6 +208,7 @@ def scrub(
     own_cols = [c for c in input_cols if c in campaign.columns]  # the others are carried
     now_s = _ceil_epoch(options.now)
     packs = [rules] if isinstance(rules, RuleSet) else list(rules)
+    options = with_date_order(options, packs)
     juris = Jurisdictions(packs)
     numbering = numbering_pack(packs)
 
@@ -238,6 +239,8 @@ def scrub(
         consent_column=options.consent_column,
         revoked_column=options.consent_revoked_column,
         zone=options.campaign_tz,
+        date_order=options.date_order,
+        time_format=options.time_format,
     )
     require_consent_data(df, juris, records, now_s, int(options.horizon.total_seconds()))
     # Where a refusal revokes consent (fr from 2026-08-11), a consent given
@@ -356,9 +359,14 @@ def check_consent_data(
     if first is None or not rows.height:
         return
     earliest = int(datetime(first.year, first.month, first.day, tzinfo=UTC).timestamp())
-    rows = parse_times(rows, options.time_column, options.campaign_tz).with_columns(
-        pl.max_horizontal(pl.col(PROPOSED), pl.lit(now_s, pl.Int64)).alias(T0)
-    )
+    options = with_date_order(options, packs)
+    rows = parse_times(
+        rows,
+        options.time_column,
+        options.campaign_tz,
+        date_order=options.date_order,
+        time_format=options.time_format,
+    ).with_columns(pl.max_horizontal(pl.col(PROPOSED), pl.lit(now_s, pl.Int64)).alias(T0))
     rows = rows.filter(
         (pl.col(TIME_KIND) == "ok") & (pl.col(T0) + horizon_s >= earliest - EARLIEST_OFFSET_S)
     )
@@ -377,6 +385,14 @@ def check_consent_data(
         unknown_territory=options.unknown_territory,
     )
     require_consent_data(routed, juris, None, now_s, horizon_s)
+
+
+def with_date_order(options: ScrubOptions, packs: list[RuleSet]) -> ScrubOptions:
+    """`options` with the date order its dates are read in: its own, else the
+    one the packs agree on (None when they disagree: ISO 8601 dates only)."""
+    if options.date_order is not None:
+        return options
+    return replace(options, date_order=packs_date_order(packs))
 
 
 def split_campaign(
@@ -446,7 +462,7 @@ def _normalise_numbers(
         .with_columns(pl.col(SOURCE_ROW).cast(pl.Int64))
     )
     times = begun(
-        parse_times,
+        partial(parse_times, date_order=options.date_order, time_format=options.time_format),
         base.select(SOURCE_ROW, options.time_column),
         options.time_column,
         options.campaign_tz,

@@ -17,7 +17,13 @@ from pathlib import Path
 import polars as pl
 
 from callscrub.core.checks.consent import SCHEMA, ConsentColumns, Screened, records_from_frame
-from callscrub.errors import InputError, UnknownStatuses, describe_columns, shape_of
+from callscrub.errors import (
+    DateOrderNeeded,
+    InputError,
+    UnknownStatuses,
+    describe_columns,
+    shape_of,
+)
 from callscrub.io.headers import (
     CONSENT_GIVEN_NAMES,
     CONSENT_PHONE_NAMES,
@@ -127,9 +133,15 @@ def load_consent(
     sheets: Sequence[str | None] | None = None,
     file_columns: Sequence[ConsentColumns | None] | None = None,
     regions: Sequence[str | None] | None = None,
+    date_order: str | None = None,
+    time_format: str | None = None,
+    date_orders: Sequence[str | None] | None = None,
 ) -> tuple[pl.DataFrame, list[ConsentFile]]:
     """All records of the files, sorted by key (stably: a number's records
     keep the files' order), and each file's figures.
+
+    Dates with separators are read in `date_order` (None: ISO 8601 alone), or
+    in `date_orders[i]` for `sources[i]` where that is given and not None.
 
     A row that cannot be read is counted and kept as "no proof" for its
     number (records_from_frame); a file with rows none of which is usable
@@ -147,23 +159,30 @@ def load_consent(
     own_sheets = list(sheets) if sheets is not None else [None] * len(sources)  # None: the first
     own_columns = list(file_columns) if file_columns is not None else [None] * len(sources)
     own_regions = list(regions) if regions is not None else [None] * len(sources)
+    own_orders = list(date_orders) if date_orders is not None else [None] * len(sources)
     given_columns = columns
-    # Each file's own encoding, sheet, columns and region of national numbers,
-    # else `encoding`, the first sheet, `columns` and `default_region`.
-    for s, file_encoding, sheet, named, region in zip(
-        sources, own, own_sheets, own_columns, own_regions, strict=True
+    # Each file's own encoding, sheet, columns, region of national numbers and
+    # date order, else `encoding`, the first sheet, `columns`, `default_region`
+    # and `date_order`.
+    for s, file_encoding, sheet, named, region, own_order in zip(
+        sources, own, own_sheets, own_columns, own_regions, own_orders, strict=True
     ):
         frame = read_table(s, encoding=file_encoding or encoding, sheet=sheet).frame
         name = Path(s).name
         columns, found = consent_columns(frame.columns, named or given_columns, s)
-        records, bad = records_from_frame(
-            frame,
-            numbering,
-            zone=zone,
-            default_region=region or default_region,
-            columns=columns,
-            name=name,
-        )
+        try:
+            records, bad = records_from_frame(
+                frame,
+                numbering,
+                zone=zone,
+                default_region=region or default_region,
+                columns=columns,
+                name=name,
+                date_order=own_order or date_order,
+                time_format=time_format,
+            )
+        except DateOrderNeeded as exc:
+            raise DateOrderNeeded(exc.column, exc.shape, name) from None
         if frame.height == 0:  # an export cut short would make every row no_consent
             raise InputError(
                 f"{s}: the consent file has no record (0 rows). Check the export,"
@@ -234,8 +253,9 @@ def _no_usable_row(
         f"{source}: none of its {frame.height} rows is a usable consent record"
         f" (data row {row}: {what} cannot be read; its {column} is {shown})."
         f" A consent file needs {columns.phone} (numbers without a country code are read"
-        f" in region {region}) and {columns.given} as ISO 8601 (2026-03-01 or"
-        " 2026-03-01T10:30:00): fix the export, or leave the file out."
+        f" in region {region}) and {columns.given} as a date: ISO 8601 (2026-03-01 or"
+        " 2026-03-01T10:30:00), or in the run's date order (01/03/2026 day first):"
+        " fix the export, or leave the file out."
     )
 
 

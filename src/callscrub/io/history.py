@@ -29,7 +29,7 @@ from callscrub.core.history import (
     fold_outcome,
     shape,
 )
-from callscrub.errors import InputError, describe_columns
+from callscrub.errors import DateOrderNeeded, InputError, describe_columns
 from callscrub.io.headers import (
     HISTORY_OUTCOME_NAMES,
     HISTORY_PHONE_NAMES,
@@ -102,12 +102,16 @@ def attempts_from_frame(
     columns: HistoryColumns,
     name: str,
     vocabulary: OutcomeVocabulary | None = None,
+    date_order: str | None = None,
+    time_format: str | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(attempts in SCHEMA, bad rows): the attempts of a history frame, and the
     rows whose number or time cannot be read, with their 1-based data row
     number (`source_row`) and what is wrong (`what`: "number" or "time").
-    `name` is the file's, for errors; `zone` is that of times written without an offset.
-    Outcomes are classified by `vocabulary` (default: vocabulary_for(rules))."""
+    `name` is the file's, for errors; `zone` is that of times written without an offset;
+    times are read as call times are (core.call_times.parse_times: `date_order`,
+    `time_format`; None reads ISO 8601 alone). Outcomes are classified by
+    `vocabulary` (default: vocabulary_for(rules))."""
     numbering, _ = _numbering_and_outcomes(rules)
     vocab = vocabulary if vocabulary is not None else vocabulary_for(rules)
     for col, flag in (
@@ -122,7 +126,10 @@ def attempts_from_frame(
         pl.col("source_row").cast(pl.Int64)
     )
     df = df.with_columns(numbers.e164_keys(df[columns.phone], numbering, default_region))
-    df = parse_times(df, columns.time, zone)
+    try:
+        df = parse_times(df, columns.time, zone, date_order=date_order, time_format=time_format)
+    except DateOrderNeeded as exc:
+        raise DateOrderNeeded(exc.column, exc.shape, name) from None
     if columns.outcome in frame.columns:
         outcome = vocab.classify(df[columns.outcome])
     else:
@@ -155,6 +162,9 @@ def load_history(
     file_columns: Sequence[HistoryColumns | None] | None = None,
     declared_outcomes: tuple[tuple[str, str], ...] = (),
     regions: Sequence[str | None] | None = None,
+    date_order: str | None = None,
+    time_format: str | None = None,
+    date_orders: Sequence[str | None] | None = None,
 ) -> History:
     """The attempts of every history file in `sources`, read as --history reads
     them. InputError for a file with unreadable rows, unless `skip_bad` (then
@@ -164,7 +174,10 @@ def load_history(
     (None: `columns`); a default name the file lacks is looked for under the
     headers dialers write (history_columns). `regions` each file's own region
     of national numbers (None: `default_region`). `declared_outcomes`: (word,
-    class) pairs added to the outcome vocabulary."""
+    class) pairs added to the outcome vocabulary. Dates with separators are
+    read in `date_order` (None: ISO 8601 alone), or in `date_orders[i]` for
+    `sources[i]` where that is given and not None (a file from another
+    country's system)."""
     vocabulary = vocabulary_for(rules, declared_outcomes)
     parts = []
     unrecognised: dict[str, int] = {}
@@ -173,9 +186,11 @@ def load_history(
     own_sheets = list(sheets) if sheets is not None else [None] * len(sources)
     own_columns = list(file_columns) if file_columns is not None else [None] * len(sources)
     own_regions = list(regions) if regions is not None else [None] * len(sources)
-    for source, file_encoding, sheet, named, region in zip(
-        sources, own, own_sheets, own_columns, own_regions, strict=True
+    own_orders = list(date_orders) if date_orders is not None else [None] * len(sources)
+    for source, file_encoding, sheet, named, region, own_order in zip(
+        sources, own, own_sheets, own_columns, own_regions, own_orders, strict=True
     ):
+        order = own_order or date_order
         table = read_table(source, encoding=file_encoding or encoding, sheet=sheet)
         name = Path(source).name
         columns_given = named or columns
@@ -188,6 +203,8 @@ def load_history(
             columns=cols,
             name=name,
             vocabulary=vocabulary,
+            date_order=order,
+            time_format=time_format,
         )
         if cols.outcome in table.frame.columns:
             for word, n in unrecognised_outcomes(table.frame[cols.outcome], vocabulary).items():

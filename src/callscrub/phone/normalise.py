@@ -451,6 +451,223 @@ def _cleaned(raw: pl.Series) -> pl.DataFrame:
     return pl.DataFrame({"_clean": quick, "_digits": digits, "_letters": letters})
 
 
+# --- Numbers a spreadsheet has turned into numbers ------------------------------------------
+#
+# Excel (or pandas) reading a phone column as numbers writes 612345678 (the
+# leading zero lost), 33612345678 (the + lost), 612345678.0 (a float) or
+# 6.12345678E+08 (scientific notation). Each is read as the number it stands
+# for when that is unambiguous, never completed with guessed digits:
+# - a float whose decimals are all zeros is its integer part;
+# - scientific notation is read only when its mantissa holds every digit
+#   (as many decimals as the exponent): 6.12346E+08 is 612346000 only because
+#   digits were rounded away, and 6.1234567E+08 may be 612345670 or a number
+#   whose last digit was lost; both are invalid_number ("digits lost");
+# - digits without a leading 0 or + that start with a country code of the
+#   French numbering (33, 262, 508, 590, 594, 596, the numbering pack's) or of
+#   the default region are read both ways: as a national number of the
+#   default region, and as that country code followed by the rest. The valid
+#   reading wins; when both are valid and differ (under IT, 33612345678 is an
+#   Italian number and, with +, a French mobile) the value is invalid_number
+#   ("ambiguous"); when neither is, it is read as before (phonenumbers).
+# The same rules read the campaign, registries, history and consent, so both
+# sides of every join agree.
+
+_EXCEL_FLOAT = r"^(?<int>\+?\d+)[.,](?<zeros>\d+)$"
+_EXCEL_SCIENTIFIC = r"^(?<lead>\d)(?:[.,](?<frac>\d*))?[eE](?<sign>[+-]?)(?<exp>\d{1,2})$"
+
+
+def _excel_texts(texts: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """For each text, (digits, why): the digits of a float or scientific
+    notation that stands for a whole number with every digit written (else
+    null), and why a text of such a shape cannot be read (else null)."""
+    t = pl.col("t").str.strip_chars()
+    flo = t.str.extract_groups(_EXCEL_FLOAT)
+    sci = t.str.extract_groups(_EXCEL_SCIENTIFIC)
+    frame = pl.DataFrame({"t": texts}).with_columns(flo.alias("_f"), sci.alias("_e"))
+    f_int, f_dec = pl.col("_f").struct.field("int"), pl.col("_f").struct.field("zeros")
+    lead, frac = pl.col("_e").struct.field("lead"), pl.col("_e").struct.field("frac").fill_null("")
+    sign, exp = pl.col("_e").struct.field("sign"), pl.col("_e").struct.field("exp")
+    decimals = frac.str.len_chars().cast(pl.Int32)
+    power = pl.when(sign == "-").then(-exp.cast(pl.Int32)).otherwise(exp.cast(pl.Int32))
+    # Only a trailing ".0" (or ",0", any number of zeros) is a float: 06.12.34.56.7 is not.
+    is_float = f_int.is_not_null() & ~f_dec.str.contains("[1-9]")
+    fraction = f_int.is_not_null() & f_dec.str.contains("[1-9]") & (f_dec.str.len_chars() <= 3)
+    exact = lead.is_not_null() & (decimals == power)
+    lost = lead.is_not_null() & (power > decimals)
+    partial = lead.is_not_null() & (power < decimals)
+    out = frame.select(
+        pl.when(is_float).then(f_int).when(exact).then(lead + frac).alias("digits"),
+        pl.when(lost)
+        .then(
+            pl.lit(
+                "written in scientific notation with digits lost (Excel rounds long numbers):"
+                " export the column as text"
+            )
+        )
+        .when(partial | fraction)
+        .then(pl.lit("not a whole number (a spreadsheet's decimal value)"))
+        .alias("why"),
+    )
+    return out["digits"], out["why"]
+
+
+def _excel_fixed(raw: pl.Series, cleaned: pl.DataFrame) -> tuple[pl.Series, pl.DataFrame]:
+    """`raw` and its `_cleaned` frame with floats and scientific notation
+    rewritten as digits (an unreadable one as empty: invalid). Looked at on
+    the values that are not digits once cleaned (scientific notation) or that
+    end as a float does: a few, or none, in most files."""
+    floaty = (
+        raw.str.ends_with(".0")
+        | raw.str.ends_with(",0")
+        | raw.str.ends_with(".00")
+        | raw.str.ends_with(",00")
+    ).fill_null(False)
+    at = (floaty | ~cleaned["_digits"]).arg_true()
+    if not len(at):
+        return raw, cleaned
+    digits, why = _excel_texts(raw.gather(at))
+    hit = digits.is_not_null() | why.is_not_null()
+    if not hit.any():
+        return raw, cleaned
+    at, fixed = at.filter(hit), digits.filter(hit).fill_null("")
+    raw = _replaced(raw, at, fixed)
+    sub = _cleaned(fixed)
+    return raw, pl.DataFrame(
+        {
+            "_clean": _replaced(cleaned["_clean"], at, sub["_clean"]),
+            "_digits": cleaned["_digits"].scatter(at, sub["_digits"]),
+            "_letters": cleaned["_letters"].scatter(at, sub["_letters"]),
+        }
+    )
+
+
+def _intl_codes(rules: RuleSet, region: str) -> list[str]:
+    """The country codes a value without + may start with (see above): the
+    numbering pack's and the default region's."""
+    codes = set(rules.country_codes)
+    own = phonenumbers.country_code_for_region(region)
+    if own:
+        codes.add(own)
+    return sorted(str(c) for c in codes)
+
+
+def _readings(clean: pl.Series, rules: RuleSet, region: str) -> pl.DataFrame:
+    """For digit strings without 0 or + that start with one of `_intl_codes`:
+    `_national` (the E.164 key read as a national number of `region`, null
+    when invalid) and `_intl` (read with + in front, null when invalid)."""
+    codes = _intl_codes(rules, region)
+    own = phonenumbers.country_code_for_region(region)
+    cc = pl.coalesce(
+        [pl.when(pl.col("c").str.starts_with(code)).then(pl.lit(code)) for code in codes]
+    )
+    frame = pl.DataFrame({"c": clean}).with_columns(cc.alias("_code"))
+    pairs = pl.concat(
+        [
+            frame.select(pl.lit(own or None, pl.Int32).alias("_cc0"), pl.col("c").alias("_nsn0")),
+            frame.select(
+                pl.col("_code").cast(pl.Int32).alias("_cc0"),
+                pl.col("c").str.slice(pl.col("_code").str.len_bytes()).alias("_nsn0"),
+            ),
+        ]
+    )
+    keys = _canonicalise_and_classify(pairs, rules, keys_only=True)[E164]
+    return pl.DataFrame({"_national": keys.head(len(clean)), "_intl": keys.tail(len(clean))})
+
+
+def _country_code_first(
+    raw: pl.Series, cleaned: pl.DataFrame, rules: RuleSet, region: str
+) -> tuple[pl.Series, pl.DataFrame]:
+    """`raw` and `cleaned` with each value that starts with a country code
+    but no + written as its one valid reading ("+" and the E.164 digits), or
+    as empty (invalid) when both readings are valid and differ; the others
+    as they are. See the rules above."""
+    at = _cc_candidates(cleaned, rules, region)
+    if not len(at):
+        return raw, cleaned
+    clean = cleaned["_clean"].gather(at)
+    read = _readings(clean, rules, region)
+    nat, intl = read["_national"], read["_intl"]
+    text = pl.select(
+        pl.when(nat.is_not_null() & intl.is_not_null() & (nat != intl))
+        .then(pl.lit(""))
+        .when(nat.is_not_null() & intl.is_null())
+        .then(pl.lit("+") + nat.cast(pl.String))
+        .when(nat.is_null() & intl.is_not_null())
+        .then(pl.lit("+") + intl.cast(pl.String))
+    ).to_series()
+    hit = text.is_not_null()
+    if not hit.any():
+        return raw, cleaned
+    at, text = at.filter(hit), text.filter(hit)
+    raw = _replaced(raw, at, text)
+    return raw, pl.DataFrame(
+        {
+            "_clean": _replaced(cleaned["_clean"], at, text),
+            "_digits": cleaned["_digits"].scatter(at, text != ""),
+            "_letters": cleaned["_letters"],
+        }
+    )
+
+
+def _cc_candidates(cleaned: pl.DataFrame, rules: RuleSet, region: str) -> pl.Series:
+    """Positions of the digit values without 0 or + that start with one of
+    `_intl_codes` (few in most files: the usual shapes start with 0 or +)."""
+    clean = pl.col("_clean")
+    starts = pl.any_horizontal([clean.str.starts_with(code) for code in _intl_codes(rules, region)])
+    return (
+        cleaned.lazy()
+        .select(
+            (
+                pl.col("_digits")
+                & ~clean.str.starts_with("+")
+                & ~clean.str.starts_with("0")
+                & starts
+            ).fill_null(False)
+        )
+        .collect()
+        .to_series()
+        .arg_true()
+    )
+
+
+def why_invalid(raw: pl.Series, rules: RuleSet, default_region: str = "FR") -> pl.Series:
+    """For values that are not valid numbers, why, when a rule above says so
+    (a spreadsheet's number with digits lost or decimals, or a country code
+    without + that reads two ways); null otherwise. Words only: never the
+    number. Meant for the few rejected values, not whole columns."""
+    default_region = default_region.upper()
+    raw = raw.cast(pl.String)
+    cleaned = _cleaned(raw)
+    _, excel_why = _excel_texts(raw)
+    fixed, cleaned = _excel_fixed(raw, cleaned)
+    at = _cc_candidates(cleaned, rules, default_region)
+    why = excel_why
+    if len(at):
+        read = _readings(cleaned["_clean"].gather(at), rules, default_region)
+        cc = cleaned["_clean"].gather(at)
+        codes = _intl_codes(rules, default_region)
+        code = pl.select(
+            pl.coalesce([pl.when(cc.str.starts_with(c)).then(pl.lit(c)) for c in codes])
+        ).to_series()
+        both = pl.select(
+            pl.when(
+                read["_national"].is_not_null()
+                & read["_intl"].is_not_null()
+                & (read["_national"] != read["_intl"])
+            ).then(
+                pl.format(
+                    "ambiguous: a national number of {} or, with +, a +{} number;"
+                    " write it with its country code and +, or in national format",
+                    pl.lit(default_region),
+                    code,
+                )
+            )
+        ).to_series()
+        why = _replaced(why, at, pl.select(pl.coalesce(why.gather(at), both)).to_series())
+    del fixed
+    return why.alias("why")
+
+
 def _replaced(base: pl.Series, at: pl.Series, values: pl.Series) -> pl.Series:
     """`base` with the values at positions `at` replaced by `values`. Done by a
     gather from both: scattering into a string column can leave polars'
@@ -523,6 +740,9 @@ def _normalise(
         ).to_series()
     raw = raw.cast(pl.String)
     cleaned = _cleaned(raw)
+    # Numbers a spreadsheet turned into numbers, read as the number they stand for.
+    raw, cleaned = _excel_fixed(raw, cleaned)
+    raw, cleaned = _country_code_first(raw, cleaned, rules, default_region)
     # Metropolitan French numbers in their usual shapes, most of any list here,
     # are read from one integer by two table lookups; the others take the
     # general path on their own rows.

@@ -24,6 +24,7 @@ import holidays as holidays_pkg
 from callscrub.errors import RulesError
 from callscrub.rules.holiday_rules import check_rule
 from callscrub.rules.model import (
+    DATE_ORDERS,
     WEEKDAYS,
     BannedSector,
     Cap,
@@ -484,6 +485,7 @@ def parse_rules(text: str, where: str) -> RuleSet:
             "sectors",
             "caller_id",
             "relationship",
+            "date_order",
         },
         where,
         "",
@@ -629,8 +631,13 @@ def parse_rules(text: str, where: str) -> RuleSet:
             where, "caller_id.prefixes", 'must list national-format digit prefixes such as "0162"'
         )
 
+    date_order = data.get("date_order")
+    if date_order is not None and date_order not in DATE_ORDERS:
+        raise _fail(where, "date_order", f"must be one of {', '.join(DATE_ORDERS)}")
+
     return RuleSet(
         relationship=_relationship(data.get("relationship"), where),
+        date_order=date_order,
         banned_sectors=sectors,
         caller_id_prefixes=tuple(prefixes),
         place_subdivisions=place_subdivisions,
@@ -756,3 +763,11 @@ def numbering_pack(packs: list[RuleSet]) -> RuleSet:
     whatever packs apply, since where a number rings is a fact, not a rule
     (docs/overseas-numbers.md)."""
     return next((p for p in packs if p.blocks), None) or load_rules("fr")
+
+
+def packs_date_order(packs: list[RuleSet]) -> str | None:
+    """The date order the packs agree on (their `date_order`, those that state
+    one), or None when they disagree or none states one: then only ISO 8601
+    dates can be read without an order given by the caller."""
+    orders = {p.date_order for p in packs if p.date_order is not None}
+    return orders.pop() if len(orders) == 1 else None

@@ -14,6 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, time
 
+# The orders a date written with separators may have: day first (France,
+# Italy, Spain, the UK: 03/12/2026 is 3 December), month first (the US and
+# Canada: 12 March), year first (2026/12/03).
+DATE_ORDERS = ("dmy", "mdy", "ymd")
+
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 # The legal call-start intervals of each weekday (index 0 is Monday): half-open
@@ -251,6 +256,9 @@ class RuleSet:
     # Business relationships ([relationship]); None: the contract column
     # exempts as it always has, and dated relationships are not recognised.
     relationship: Relationships | None = None
+    # How the country's files write a date with separators: "dmy" (03/12/2026 is
+    # 3 December), "mdy" (12 March) or "ymd"; None when the pack does not say.
+    date_order: str | None = None
 
     @property
     def needs_consent_from(self) -> date | None:

@@ -89,9 +89,13 @@ def records_from_frame(
     default_region: str,
     columns: ConsentColumns,
     name: str,
+    date_order: str | None = None,
+    time_format: str | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Consent records (SCHEMA) from a table, and its rows that cannot be
-    read (SOURCE_ROW and `what`: the columns that cannot be read).
+    read (SOURCE_ROW and `what`: the columns that cannot be read). Dates
+    are read as call times are (core.call_times.parse_times, `date_order`
+    and `time_format`).
 
     An unreadable row can only mean "no proof": one whose number can be read
     but whose consent_at (missing or not a date) or revoked_at (not a date)
@@ -107,13 +111,13 @@ def records_from_frame(
     df = frame.with_row_index(SOURCE_ROW, offset=1).with_columns(pl.col(SOURCE_ROW).cast(pl.Int64))
     df = df.with_columns(numbers.e164_keys(df[columns.phone], numbering, default_region))
     df = (
-        parse_times(df, columns.given, zone)
+        parse_times(df, columns.given, zone, date_order=date_order, time_format=time_format)
         .rename({PROPOSED: "_given", TIME_KIND: "_given_kind"})
         .drop(ORIGINAL)
     )
     if columns.revoked in frame.columns:
         df = (
-            parse_times(df, columns.revoked, zone)
+            parse_times(df, columns.revoked, zone, date_order=date_order, time_format=time_format)
             .rename({PROPOSED: "_revoked", TIME_KIND: "_revoked_kind"})
             .drop(ORIGINAL)
         )
@@ -364,6 +368,8 @@ def consent_records(
     consent_column: str | None,
     revoked_column: str | None,
     zone: str,
+    date_order: str | None = None,
+    time_format: str | None = None,
 ) -> tuple[pl.DataFrame | None, int | None]:
     """Consent records (SCHEMA) from `consent` (read from files) and from the
     campaign's own consent columns (`df`'s SOURCE_ROW, E164 and those
@@ -378,7 +384,13 @@ def consent_records(
     parts = [consent] if consent is not None else []
     unreadable_values = None
     if consent_column:
-        given = parse_times(df.select(SOURCE_ROW, pl.col(consent_column).alias("_c")), "_c", zone)
+        given = parse_times(
+            df.select(SOURCE_ROW, pl.col(consent_column).alias("_c")),
+            "_c",
+            zone,
+            date_order=date_order,
+            time_format=time_format,
+        )
         given = given.select(
             SOURCE_ROW,
             pl.col(PROPOSED).alias("consent_at"),
@@ -386,7 +398,11 @@ def consent_records(
         )
         if revoked_column:
             revoked = parse_times(
-                df.select(SOURCE_ROW, pl.col(revoked_column).alias("_r")), "_r", zone
+                df.select(SOURCE_ROW, pl.col(revoked_column).alias("_r")),
+                "_r",
+                zone,
+                date_order=date_order,
+                time_format=time_format,
             )
             given = given.join(
                 revoked.select(
