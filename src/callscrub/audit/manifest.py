@@ -93,7 +93,7 @@ def replay_args(
     """The arguments to run the same scrub again, with inputs and outputs as
     tokens (@input:N, @output:clean) that `verify` fills in."""
     input_options = {"--registry", "--history", "--consent", "--screened"}
-    dropped_with_value = {"--summary-json", "--manifest", "--now", "--registry-date"}
+    dropped_with_value = {"--summary-json", "--manifest", "--now", "--registry-date", "--report"}
     dropped_flags = {"--no-manifest", "--quiet", "-q", "--traceback", "--verbose"}
     order = [
         p
@@ -151,12 +151,14 @@ def build_manifest(
     replay: list[str],
     started: datetime,
     finished: datetime,
+    report: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The manifest of a finished scrub, as a JSON-ready dict; `replay` is
-    replay_args' answer."""
+    replay_args' answer. `report` (core.aggregates.report_aggregates) is
+    what the HTML report needs beyond the outputs: counts only, no number."""
     from callscrub import __version__
 
-    return {
+    manifest = {
         "manifest_version": MANIFEST_VERSION,
         "tool": {"name": "callscrub", "version": __version__},
         "argv": argv,
@@ -171,6 +173,9 @@ def build_manifest(
         "started_at": started.isoformat(),
         "finished_at": finished.isoformat(),
     }
+    if report is not None:
+        manifest["report"] = report
+    return manifest
 
 
 def to_bytes(manifest: dict[str, Any]) -> bytes:

@@ -18,11 +18,13 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import polars as pl
 
 from callscrub.core import reasons
+from callscrub.core.aggregates import report_aggregates
 from callscrub.core.background import begun
 from callscrub.core.call_times import parse_times
 from callscrub.core.carried import Carried
@@ -104,6 +106,14 @@ class ScrubResult:
     unreadable_consent_values: int | None = None
     # Up to 3 distinct call-time texts of invalid_call_time rows, in row order.
     unreadable_time_examples: tuple[str, ...] = ()
+    # Computes what a report needs beyond the outputs (core.aggregates), on demand.
+    _aggregates: Callable[[], dict[str, Any]] | None = field(default=None, repr=False)
+
+    def aggregates(self) -> dict[str, Any]:
+        """The report's aggregates of this scrub (core.aggregates.report_aggregates)."""
+        if self._aggregates is None:
+            raise ValueError("this ScrubResult holds figures only, not its aggregates")
+        return self._aggregates()
 
     @property
     def rejected(self) -> int:
@@ -236,7 +246,7 @@ def scrub(
         for d in (pre_details, first_rows, pl.concat([slot_details, moved_details]), limit_details)
         if d.height
     ]
-    return _result(
+    result = _result(
         final,
         campaign.height,
         records,
@@ -252,6 +262,8 @@ def scrub(
             calendar=calendar,
         ),
     )
+    result._aggregates = lambda: report_aggregates(final, juris, options, history)
+    return result
 
 
 def check_consent_data(

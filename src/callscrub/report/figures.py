@@ -1,0 +1,201 @@
+"""The report's figures from the outputs, and the outputs' check against the manifest.
+
+The outputs are counted by `Tally` a frame at a time: during a scrub, as its
+writer builds each slice of the outputs (so the report costs no second pass
+over millions of rows), and for `callscrub report` from the files, by a
+streaming polars query. Both give the same figures: rejected rows per reason
+and per detail (the details most often given), kept calls per hour of the
+campaign's zone. The rest of the page comes from the manifest.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from callscrub.audit.verify import stored_output_problem
+from callscrub.errors import InputError, shape_of
+
+TOP_DETAILS = 3  # the details shown per reason, most frequent first
+# A value shaped like a phone number (8 digits or more, with separators) in a
+# detail: the rejects quote the call time as written, and a CRM may have put a
+# number there. Dates (2026-12-01) are not numbers.
+_PHONE_LIKE = re.compile(r"\+?\d[\d .\-/()]{6,}\d")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def masked(text: str) -> str:
+    """`text` with every phone-number-like value shown by its shape (digits
+    as 9): the page holds no phone number unless the caller asks."""
+
+    def one(m: re.Match[str]) -> str:
+        value = m.group(0)
+        if sum(c.isdigit() for c in value) < 8 or _DATE.fullmatch(value.strip()):
+            return value
+        return shape_of(value, limit=40)
+
+    return _PHONE_LIKE.sub(one, text)
+
+
+@dataclass(frozen=True)
+class OutputFigures:
+    """What the page shows from the outputs: `per_hour` (kept calls per hour
+    of the campaign's zone, "YYYY-MM-DDTHH", sorted), `per_reason` (rejected
+    rows per reason) and `details` (per reason, its most frequent details
+    with their rows: most rows first, then in text order)."""
+
+    per_hour: list[tuple[str, int]]
+    per_reason: dict[str, int]
+    details: dict[str, list[tuple[str, int]]]
+
+
+class Tally:
+    """Counts of the outputs, fed a frame at a time (`add_clean`, `add_rejects`)."""
+
+    def __init__(self, time_column: str) -> None:
+        self.time_column = time_column
+        self._hours: list[pl.DataFrame] = []
+        self._details: list[pl.DataFrame] = []
+
+    def add_clean(self, frame: pl.DataFrame | pl.LazyFrame) -> None:
+        """Count a part of the clean list: its calls per hour. A slot is
+        written with its offset in the campaign's zone, so its first 13
+        characters are the campaign's wall-clock hour."""
+        self._hours.append(
+            frame.lazy()
+            .group_by(pl.col(self.time_column).cast(pl.String).str.slice(0, 13).alias("hour"))
+            .agg(pl.len().cast(pl.Int64).alias("n"))
+            .collect(engine="streaming")
+        )
+
+    def add_rejects(self, frame: pl.DataFrame | pl.LazyFrame) -> None:
+        """Count a part of the rejects: its rows per reason and detail."""
+        self._details.append(
+            frame.lazy()
+            .group_by(
+                pl.col("reason").cast(pl.String),
+                pl.col("detail").cast(pl.String).fill_null(""),
+            )
+            .agg(pl.len().cast(pl.Int64).alias("n"))
+            .collect(engine="streaming")
+        )
+
+    def tapped(
+        self, parts: Callable[[], Iterator[pl.DataFrame]], which: str
+    ) -> Callable[[], Iterator[pl.DataFrame]]:
+        """`parts` (an output's frames) counted as they are taken: the output
+        writer's frames are the ones counted. Counts start afresh each time
+        the parts are taken."""
+        add = self.add_clean if which == "clean" else self.add_rejects
+        held = self._hours if which == "clean" else self._details
+
+        def counted() -> Iterator[pl.DataFrame]:
+            held.clear()
+            for part in parts():
+                add(part)
+                yield part
+
+        return counted
+
+    def figures(self) -> OutputFigures:
+        """The counts so far."""
+        hours = (
+            pl.concat(self._hours)
+            .group_by("hour")
+            .agg(pl.col("n").sum())
+            .filter(pl.col("hour").is_not_null())
+            .sort("hour")
+            if self._hours
+            else pl.DataFrame(schema={"hour": pl.String, "n": pl.Int64})
+        )
+        details = (
+            pl.concat(self._details).group_by("reason", "detail").agg(pl.col("n").sum())
+            if self._details
+            else pl.DataFrame(schema={"reason": pl.String, "detail": pl.String, "n": pl.Int64})
+        )
+        per_reason = {
+            r: int(n)
+            for r, n in details.group_by("reason").agg(pl.col("n").sum()).sort("reason").iter_rows()
+        }
+        top = (
+            details.sort(["reason", "n", "detail"], descending=[False, True, False])
+            .group_by("reason", maintain_order=True)
+            .head(TOP_DETAILS)
+        )
+        out: dict[str, list[tuple[str, int]]] = {}
+        for reason, detail, n in top.iter_rows():
+            out.setdefault(reason, []).append((detail, int(n)))
+        return OutputFigures(
+            per_hour=[(h, int(n)) for h, n in hours.iter_rows()],
+            per_reason=per_reason,
+            details=out,
+        )
+
+
+@dataclass(frozen=True)
+class OutputCheck:
+    """One output of a manifest as found on disk: `problem` is None when its
+    SHA-256 matches the manifest's, else what is wrong; `found` says whether
+    the file is there to read."""
+
+    role: str
+    path: str
+    resolved: str
+    fmt: str
+    problem: str | None
+    found: bool
+
+
+def check_outputs(manifest: dict[str, Any]) -> list[OutputCheck]:
+    """Each output the manifest names, hashed (in threads: hashing lets go of
+    the GIL) and compared with its recorded SHA-256 (audit.verify)."""
+    outputs = manifest["outputs"]
+    # An output written to standard output has no file: nothing to check or read.
+    on_file = [o for o in outputs if o["path"] != "-"]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        found = dict(
+            zip((id(o) for o in on_file), pool.map(stored_output_problem, on_file), strict=True)
+        )
+    problems = [found.get(id(o)) for o in outputs]
+    return [
+        OutputCheck(
+            o["role"],
+            o["path"],
+            o["resolved"],
+            o["format"],
+            problem,
+            o["path"] != "-" and Path(o["resolved"]).is_file(),
+        )
+        for o, problem in zip(outputs, problems, strict=True)
+    ]
+
+
+def tally_files(checks: list[OutputCheck], time_column: str) -> OutputFigures:
+    """The outputs' figures read from their files (a streaming query each:
+    only the columns counted are parsed, and only the counts are held)."""
+    tally = Tally(time_column)
+    for c in checks:
+        if not c.found:
+            raise InputError(f"{c.path}: the {c.role} output is not there to read.")
+        frame = (
+            pl.scan_parquet(c.resolved)
+            if c.fmt == "parquet"
+            else pl.scan_csv(c.resolved, infer_schema=False)
+        )
+        try:
+            if c.role == "clean":
+                tally.add_clean(frame.select(time_column))
+            else:
+                tally.add_rejects(frame.select("reason", "detail"))
+        except (pl.exceptions.PolarsError, OSError) as exc:
+            first = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
+            raise InputError(
+                f"{c.path}: the {c.role} output cannot be read as the manifest says ({first})."
+            ) from None
+    return tally.figures()
