@@ -13,7 +13,6 @@ import tempfile
 from pathlib import Path
 
 import pytest
-
 from tests.report.conftest import Sample
 
 CHROMIUM = "/usr/bin/chromium"
