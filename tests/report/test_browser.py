@@ -13,7 +13,8 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from tests.report.conftest import Sample
+
+from ._support import Sample
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = [

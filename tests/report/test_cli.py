@@ -11,11 +11,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from tests.report.conftest import Sample, scrub_sample, tables
 
 from callscrub.cli.main import run
 from callscrub.errors import ExitStatus
 from callscrub.report.figures import masked
+
+from ._support import Sample, scrub_sample, tables
 
 
 @contextmanager

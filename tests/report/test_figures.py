@@ -11,9 +11,10 @@ from __future__ import annotations
 import json
 
 import polars as pl
-from tests.report.conftest import Sample, number, tables
 
 from callscrub.core.reasons import ALL_REASONS
+
+from ._support import Sample, number, tables
 
 
 def test_rows_per_reason_equal_the_rejects(sample: Sample) -> None:

@@ -178,6 +178,7 @@ def _local_hour_section(charts: _Charts, agg: dict[str, Any]) -> dict[str, Any]:
             ),
             x2="x1:Q",
             y=alt.Y("calls:Q", title="kept calls"),
+            y2=alt.datum(0),
             color=alt.Color("when:N", sort=["proposed", "final slot"], title=None),
             tooltip=["hour:Q", "when:N", "calls:Q"],
         )
@@ -281,29 +282,52 @@ def _registries_section(charts: _Charts, m: dict[str, Any], agg: dict[str, Any])
                 "covers_last_slot": None if until is None or last is None else last[:10] <= until,
             }
         )
-    layers: list[Any] = [
-        alt.Chart(_data(rows))
-        .mark_bar()
-        .encode(
-            y=alt.Y("file:N", title=None, sort=None),
-            x=alt.X("age_days:Q", title="age at the run (days)"),
-            tooltip=["file:N", "export_date:N", "age_days:Q", "valid_until:N"],
-        )
+    # Each registry from the day it was obtained to the end of its validity
+    # (the pack's maximum age), against the run's day and the last kept slot:
+    # a kept call after the end would be unlawful (registry_expired rejects it).
+    spans = [
+        {**r, "from": r["export_date"], "to": r["valid_until"] or r["export_date"]}
+        for r in rows
+        if r["export_date"]
     ]
-    if limit is not None:
-        layers.append(
-            alt.Chart(_data([{"limit": limit}]))
-            .mark_rule(color="#e45756", strokeWidth=2)
-            .encode(x="limit:Q")
-        )
+    marks = [{"mark": "run", "day": m["now"][:10]}]
+    if last:
+        marks.append({"mark": "last kept slot", "day": last[:10]})
+    utc_day = alt.Scale(type="utc")
+    layers: list[Any] = [
+        alt.Chart(_data(spans))
+        .mark_bar(height=14)
+        .encode(
+            y=alt.Y("file:N", title=None, sort=None, axis=alt.Axis(labelLimit=220)),
+            x=alt.X(
+                "from:T",
+                title="date",
+                scale=utc_day,
+                axis=alt.Axis(format="%d %b", labelOverlap=True),
+            ),
+            x2="to:T",
+            tooltip=["file:N", "export_date:N", "age_days:Q", "valid_until:N"],
+        ),
+        alt.Chart(_data(marks))
+        .mark_rule(strokeWidth=2)
+        .encode(
+            x=alt.X("day:T", scale=utc_day),
+            color=alt.Color(
+                "mark:N",
+                scale=alt.Scale(domain=["run", "last kept slot"], range=["#888888", "#e45756"]),
+                title=None,
+            ),
+            tooltip=["mark:N", "day:N"],
+        ),
+    ]
     chart = alt.layer(*layers).properties(
         width=WIDTH,
-        title=f"Registry age at the run (maximum {limit} days)"
+        title=f"Registries: obtained, valid until (+{limit} days), against the last kept slot"
         if limit
-        else "Registry age at the run",
+        else "Registries: obtained, against the last kept slot",
     )
     return {
-        "chart": charts.add(chart) if rows else None,
+        "chart": charts.add(chart) if spans else None,
         "table": rows,
         "limit": limit,
         "last_slot": last,
