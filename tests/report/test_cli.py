@@ -221,3 +221,21 @@ def test_verify_replays_a_scrub_that_wrote_a_report(sample: Sample) -> None:
     with inside(sample.root):
         assert run(["verify", "out/clean.csv.manifest.json"]) == 0
     assert sample.page.read_bytes() == before
+
+
+def test_cached_vega_bundle_gives_the_same_page(
+    sample: Sample, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from callscrub.report import page
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    pages = []
+    for name in ("first.html", "cached.html"):
+        page._vega_bundle.cache_clear()
+        assert (
+            report(sample.root, "out/clean.csv.manifest.json", "--out", str(tmp_path / name)) == 0
+        )
+        pages.append((tmp_path / name).read_bytes())
+    assert len(list((tmp_path / "cache" / "callscrub").glob("vega-embed-*.js"))) == 1
+    assert pages[0] == pages[1] == sample.page.read_bytes()
+    page._vega_bundle.cache_clear()

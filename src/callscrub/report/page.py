@@ -12,10 +12,13 @@ figures, datasets named by altair from their content's hash.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
 from importlib import resources
+from importlib.metadata import version
+from pathlib import Path
 from typing import Any
 
 import altair as alt
@@ -49,15 +52,30 @@ def _data(values: list[dict[str, Any]]) -> Any:
 @cache
 def _vega_bundle() -> str:
     """vega, vega-lite and vega-embed as one script, from vl-convert (offline),
-    for the Vega-Lite version altair writes."""
+    for the Vega-Lite version altair writes. Bundling them takes vl-convert
+    a second or more of CPU, so the bundle is kept in the user's cache
+    directory, named by both versions (the same versions give the same bytes)."""
     import vl_convert
     from altair.utils._importers import vl_version_for_vl_convert
 
+    vl_version = vl_version_for_vl_convert()
+    cache_dir = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "callscrub"
+    cached = cache_dir / f"vega-embed-vlc{version('vl-convert-python')}-{vl_version}.js"
+    try:
+        return cached.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        pass
     # vl-convert's stub requires `snippet`; it defaults to None (the bundle alone).
-    bundle: str = vl_convert.javascript_bundle(  # type: ignore[call-arg]
-        vl_version=vl_version_for_vl_convert()
-    )
-    return bundle.replace("</script", "<\\/script")
+    bundle: str = vl_convert.javascript_bundle(vl_version=vl_version)  # type: ignore[call-arg]
+    bundle = bundle.replace("</script", "<\\/script")  # inlined in a <script> element
+    try:  # written whole, then renamed: a reader never sees half a bundle
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        part = cached.with_name(f".{cached.name}.{os.getpid()}.part")
+        part.write_text(bundle, encoding="utf-8")
+        os.replace(part, cached)
+    except OSError:  # no writable cache: bundle again next time
+        pass
+    return bundle
 
 
 class _Charts:
