@@ -239,3 +239,12 @@ def test_cached_vega_bundle_gives_the_same_page(
     assert len(list((tmp_path / "cache" / "callscrub").glob("vega-embed-*.js"))) == 1
     assert pages[0] == pages[1] == sample.page.read_bytes()
     page._vega_bundle.cache_clear()
+
+
+def test_scrub_report_without_a_manifest_says_it_cannot_be_replayed(tmp_path: Path) -> None:
+    s = scrub_sample(tmp_path, "--no-manifest")
+    html = s.page.read_text(encoding="utf-8")
+    assert not s.manifest.exists()
+    assert "No manifest was written for this run" in html
+    assert "callscrub verify" in html and "Replay it" not in html
+    assert tables(s.page)["t-reasons"][-1][:2] == ["kept", "1,276"]

@@ -1115,7 +1115,7 @@ def _write_with_report(
             OutputCheck(o["role"], o["path"], o["resolved"], o["format"], None, True)
             for o in data["outputs"]
         ]
-        night = Night(manifest or "MANIFEST", data, checks, tally.figures())
+        night = Night(manifest or "", data, checks, tally.figures())
         page = (render([night]), report)
         return [(manifest_bytes(data), manifest), page] if manifest else [page]
 

@@ -35,8 +35,9 @@ WIDTH = 520
 
 @dataclass(frozen=True)
 class Night:
-    """One manifest of the report: its path as given, its content, its
-    outputs' check, and the outputs' figures (None when they were not read)."""
+    """One manifest of the report: its path as given ("" when the run wrote
+    none), its content, its outputs' check, and the outputs' figures (None
+    when they were not read)."""
 
     path: str
     manifest: dict[str, Any]
@@ -477,7 +478,7 @@ def _proof_section(night: Night, verbose: bool) -> dict[str, Any]:
             for o in m["outputs"]
         ],
         "options": sorted((k, v) for k, v in m.get("options", {}).items()),
-        "verify": f"callscrub verify {night.path}",
+        "verify": f"callscrub verify {night.path}" if night.path else None,
     }
 
 
