@@ -58,7 +58,10 @@ def report_aggregates(
     its places (`juris`), options and call `history` (key, at, refused)."""
     zone = options.campaign_tz
     now = options.now.astimezone(ZoneInfo(zone))
-    kept = final.filter(pl.col(REASON).is_null())
+    # The columns counted only: filtering `final` whole would copy the
+    # campaign's columns of every kept row.
+    final = final.select(E164, TERRITORY, PROPOSED, SLOT, REASON)
+    kept = final.filter(pl.col(REASON).is_null()).drop(REASON, E164)
     return {
         "version": AGGREGATES_VERSION,
         "campaign_tz": zone,
@@ -199,7 +202,11 @@ def _attempts(
     longest = max(caps, key=lambda c: (c.length, -c.count), default=None)
     days = longest.length if longest else DEFAULT_PRESSURE_DAYS
     numbers = (
-        final.filter(pl.col(TERRITORY).is_not_null()).select(pl.col(E164).alias("key")).unique()
+        final.lazy()
+        .filter(pl.col(TERRITORY).is_not_null())
+        .select(pl.col(E164).alias("key"))
+        .unique()
+        .collect()
     )
     since = int((now - timedelta(days=days)).timestamp())
     if history is None or history.height == 0:
