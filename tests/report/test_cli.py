@@ -187,6 +187,8 @@ def test_masked_hides_number_shapes_and_keeps_dates() -> None:
     kept = "attempt 5 in 2026-11-05 to 2026-12-04; first allowed 2026-12-10, source_row 2101"
     assert masked(kept) == kept
     assert masked("2026-13-01T10:00:00 is not valid") == "2026-13-01T10:00:00 is not valid"
+    named = "listed in opposition registry bloctel_20261122.csv (export 20261122-01)"
+    assert masked(named) == named.replace("20261122-01", "99999999-99")
 
 
 @pytest.mark.parametrize(
@@ -248,3 +250,15 @@ def test_scrub_report_without_a_manifest_says_it_cannot_be_replayed(tmp_path: Pa
     assert "No manifest was written for this run" in html
     assert "callscrub verify" in html and "Replay it" not in html
     assert tables(s.page)["t-reasons"][-1][:2] == ["kept", "1,276"]
+
+
+def test_caller_id_in_the_arguments_is_shown_by_its_shape(sample: Sample) -> None:
+    from callscrub.report.page import Night, _proof_section
+
+    manifest = json.loads(sample.manifest.read_text(encoding="utf-8"))
+    manifest["argv"] = [*manifest["argv"], "--caller-id=0162000000", "--caller-id", "0163000000"]
+    night = Night("m.json", manifest, [], None)
+    shown = _proof_section(night, verbose=False)["argv"]
+    assert shown[-3:] == ["--caller-id=9999999999", "--caller-id", "9999999999"]
+    assert "sample_data/campaign.csv" in shown
+    assert _proof_section(night, verbose=True)["argv"][-1] == "0163000000"

@@ -25,8 +25,9 @@ from callscrub.errors import InputError, shape_of
 TOP_DETAILS = 3  # the details shown per reason, most frequent first
 # A value shaped like a phone number (8 digits or more, with separators) in a
 # detail: the rejects quote the call time as written, and a CRM may have put a
-# number there. Dates (2026-12-01) are not numbers.
-_PHONE_LIKE = re.compile(r"\+?\d[\d .\-/()]{6,}\d")
+# number there. Dates (2026-12-01) are not numbers, nor digits inside a word
+# (a file name such as bloctel_20261122.csv).
+_PHONE_LIKE = re.compile(r"(?<![\w.])\+?\d[\d .\-/()]{6,}\d(?![\w])")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 

@@ -451,14 +451,12 @@ def _proof_section(night: Night, verbose: bool) -> dict[str, Any]:
     argv = list(m["argv"])
     if not verbose:  # the caller ID is a phone number: shown by its shape
         argv = [
-            shape_of(a) if i and argv[i - 1] == "--caller-id" else masked(a)
-            for i, a in enumerate(argv)
-        ]
-        argv = [
-            a.split("=", 1)[0] + "=" + shape_of(a.split("=", 1)[1])
+            shape_of(a)
+            if i and argv[i - 1] == "--caller-id"
+            else f"--caller-id={shape_of(a.partition('=')[2])}"
             if a.startswith("--caller-id=")
             else a
-            for a in argv
+            for i, a in enumerate(argv)
         ]
     checks = {c.role: c for c in night.checks}
     return {
