@@ -2,7 +2,8 @@
 
 Debian's chromium (/usr/bin/chromium; .ci/run installs it when missing),
 driven by playwright: no console error, no request leaving the file, every
-chart drawn with marks and a size, and a screenshot (in a temporary folder).
+chart drawn with marks and a size, a screenshot (in a temporary folder), and
+the page printed to PDF (print CSS: every chart there, the tables whole).
 """
 
 from __future__ import annotations
@@ -73,9 +74,17 @@ def open_in_chromium(page_file: Path, screenshot: Path) -> dict[str, object]:
                 })"""
             )
             page.screenshot(path=str(screenshot), full_page=True)
+            # Printed (print CSS): every chart still there, the tables whole.
+            page.emulate_media(media="print")
+            printed = page.evaluate(
+                """[document.querySelectorAll('.chart svg').length,
+                    Array.from(document.querySelectorAll('.numbers')).every(
+                        d => d.scrollHeight <= d.clientHeight + 1)]"""
+            )
+            pdf = page.pdf(format="A4", print_background=True)
         finally:
             context.close()
-    return {**seen, "charts": charts}
+    return {**seen, "charts": charts, "printed": printed, "pdf": pdf}
 
 
 def _browser_or_skip() -> None:
@@ -98,3 +107,6 @@ def test_sample_report_renders_offline_without_errors(sample: Sample, tmp_path: 
     for c in charts:
         assert c["width"] > 100 and c["height"] > 50 and c["marks"] > 5, c
     assert shot.stat().st_size > 50_000 and shot.read_bytes()[:4] == b"\x89PNG"
+    assert seen["printed"] == [7, True]
+    pdf = seen["pdf"]
+    assert isinstance(pdf, bytes) and pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page") >= 3

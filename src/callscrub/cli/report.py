@@ -25,7 +25,7 @@ def report_command(
     manifests: Annotated[
         list[str],
         typer.Argument(
-            metavar="MANIFEST...",
+            metavar="MANIFEST",
             help="Manifests written by callscrub scrub (several: one campaign's nightly runs).",
         ),
     ],
