@@ -9,10 +9,12 @@ hour of the campaign's zone, kept rows per zone, and the totals.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import polars as pl
 
 from callscrub.core.reasons import ALL_REASONS
+from callscrub.report.figures import OutputCheck, tally_files
 
 from ._support import Sample, number, tables
 
@@ -96,3 +98,22 @@ def test_manifest_report_section_holds_counts_only(sample: Sample) -> None:
     clean = pl.read_csv(sample.clean, infer_schema=False)
     for phone in clean["phone_e164"].head(200):
         assert phone not in text and phone[3:] not in text
+
+
+def test_outputs_written_for_a_spreadsheet_read_the_same(sample: Sample, tmp_path: Path) -> None:
+    """A CSV spelled as French Excel writes it (`;`, UTF-8 BOM, CRLF) gives the same figures."""
+    checks = []
+    for role, path in (("clean", sample.clean), ("rejects", sample.rejects)):
+        frame = pl.read_csv(path, infer_schema=False)
+        excel = tmp_path / path.name
+        text = frame.write_csv(separator=";", line_terminator="\r\n")
+        excel.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+        checks.append(
+            (
+                OutputCheck(role, path.name, str(path), "csv", None, True),
+                OutputCheck(role, excel.name, str(excel), "csv", None, True),
+            )
+        )
+    plain = tally_files([c for c, _ in checks], "call_at")
+    assert tally_files([e for _, e in checks], "call_at") == plain
+    assert sum(plain.per_reason.values()) == pl.read_csv(sample.rejects, infer_schema=False).height

@@ -184,11 +184,15 @@ def tally_files(checks: list[OutputCheck], time_column: str) -> OutputFigures:
     for c in checks:
         if not c.found:
             raise InputError(f"{c.path}: the {c.role} output is not there to read.")
-        frame = (
-            pl.scan_parquet(c.resolved)
-            if c.fmt == "parquet"
-            else pl.scan_csv(c.resolved, infer_schema=False)
-        )
+        if c.fmt == "parquet":
+            frame = pl.scan_parquet(c.resolved)
+        elif c.fmt == "csv":
+            frame = pl.scan_csv(c.resolved, infer_schema=False, separator=_separator(c.resolved))
+        else:
+            raise InputError(
+                f"{c.path}: the report reads CSV and Parquet outputs, not {c.fmt}."
+                " Scrub with --report to write the page with the outputs."
+            )
         try:
             if c.role == "clean":
                 tally.add_clean(frame.select(time_column))
@@ -200,3 +204,12 @@ def tally_files(checks: list[OutputCheck], time_column: str) -> OutputFigures:
                 f"{c.path}: the {c.role} output cannot be read as the manifest says ({first})."
             ) from None
     return tally.figures()
+
+
+def _separator(path: str) -> str:
+    """The separator of a CSV output, from its header line: `;` when the
+    header has more of them than commas (a spreadsheet-style CSV, as French
+    Excel writes it), else `,`."""
+    with open(path, "rb") as fh:
+        header = fh.readline()
+    return ";" if header.count(b";") > header.count(b",") else ","
