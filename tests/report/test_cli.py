@@ -109,6 +109,21 @@ def test_several_manifests_give_the_trend_per_run(tmp_path: Path) -> None:
     manifest = json.loads((later / "out/clean.csv.manifest.json").read_text(encoding="utf-8"))
     kept_pct = round(100 * manifest["counts"]["kept"] / manifest["counts"]["rows_in"], 2)
     assert rows[2][2] == str(kept_pct)
+    # The older run's outputs rotated away: its manifest still gives its night.
+    first.clean.unlink()
+    first.rejects.unlink()
+    again = tmp_path / "rotated.html"
+    code = report(
+        tmp_path,
+        "out/clean.csv.manifest.json",
+        "later/out/clean.csv.manifest.json",
+        "--out",
+        str(again),
+    )
+    assert code == 0
+    assert len(tables(again)["t-trend"]) == 3
+    html = again.read_text(encoding="utf-8")
+    assert "Not found, so not checked" in html and "out/rejects.csv (2026-11-23T08" in html
 
 
 SAMPLE_TAIL = [

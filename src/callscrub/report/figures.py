@@ -141,9 +141,9 @@ class Tally:
 
 @dataclass(frozen=True)
 class OutputCheck:
-    """One output of a manifest as found on disk: `problem` is None when its
-    SHA-256 matches the manifest's, else what is wrong; `found` says whether
-    the file is there to read."""
+    """One output of a manifest as found on disk: `found` says whether the
+    file is there to read; `problem` is None when it is not there or has the
+    manifest's SHA-256, else says it was changed after the scrub."""
 
     role: str
     path: str
@@ -155,25 +155,19 @@ class OutputCheck:
 
 def check_outputs(manifest: dict[str, Any]) -> list[OutputCheck]:
     """Each output the manifest names, hashed (in threads: hashing lets go of
-    the GIL) and compared with its recorded SHA-256 (audit.verify)."""
+    the GIL) and compared with its recorded SHA-256 (audit.verify). An output
+    that is not there (rotated away, or written to standard output) is not
+    found, and has nothing to compare: the caller decides what that means."""
     outputs = manifest["outputs"]
-    # An output written to standard output has no file: nothing to check or read.
-    on_file = [o for o in outputs if o["path"] != "-"]
+    there = [o["path"] != "-" and Path(o["resolved"]).is_file() for o in outputs]
+    on_file = [o for o, t in zip(outputs, there, strict=True) if t]
     with ThreadPoolExecutor(max_workers=2) as pool:
-        found = dict(
-            zip((id(o) for o in on_file), pool.map(stored_output_problem, on_file), strict=True)
-        )
-    problems = [found.get(id(o)) for o in outputs]
+        problems = iter(list(pool.map(stored_output_problem, on_file)))
     return [
         OutputCheck(
-            o["role"],
-            o["path"],
-            o["resolved"],
-            o["format"],
-            problem,
-            o["path"] != "-" and Path(o["resolved"]).is_file(),
+            o["role"], o["path"], o["resolved"], o["format"], next(problems) if t else None, t
         )
-        for o, problem in zip(outputs, problems, strict=True)
+        for o, t in zip(outputs, there, strict=True)
     ]
 
 

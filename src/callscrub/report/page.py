@@ -445,6 +445,15 @@ def _trend_section(charts: _Charts, nights: list[Night]) -> dict[str, Any]:
     }
 
 
+def _check_text(check: OutputCheck | None) -> str:
+    """What the check of one output found, for the proof's table."""
+    if check is None:
+        return "not checked"
+    if check.problem:
+        return check.problem
+    return "matches its SHA-256" if check.found else "not found: not checked"
+
+
 def _proof_section(night: Night, verbose: bool) -> dict[str, Any]:
     """Versions, arguments, inputs and outputs with hashes, rule packs, the replay command."""
     m = night.manifest
@@ -469,9 +478,7 @@ def _proof_section(night: Night, verbose: bool) -> dict[str, Any]:
         "outputs": [
             {
                 **o,
-                "check": (checks[o["role"]].problem or "matches its SHA-256")
-                if o["role"] in checks
-                else "not checked",
+                "check": _check_text(checks.get(o["role"])),
             }
             for o in m["outputs"]
         ],
@@ -504,6 +511,9 @@ def render(nights: list[Night], *, verbose: bool = False) -> bytes:
             f" {m['counts']['rejected']:,} rejected."
         ),
         "problems": [c.problem for n in nights for c in n.checks if c.problem],
+        "unchecked": [
+            f"{c.path} ({n.manifest['now']})" for n in nights for c in n.checks if not c.found
+        ],
         "nights": nights,
         "latest": latest,
         "trend": trend,
