@@ -44,7 +44,7 @@ def report_command(
     happen, where the called parties are, the registries, and the proof."""
     # Imported here: altair takes a while to import, and other commands do not need it.
     from callscrub.report.figures import check_outputs, tally_files
-    from callscrub.report.page import Night, render
+    from callscrub.report.page import Night, render, run_order
 
     if not out.lower().endswith((".html", ".htm")):
         raise UsageError(f"--out {out}: the report is an HTML page; name it .html.")
@@ -55,7 +55,7 @@ def report_command(
         manifest = load_manifest(path)
         checks = check_outputs(manifest)
         nights.append(Night(path, manifest, checks, None))
-    nights.sort(key=lambda n: (n.manifest["now"], n.path))
+    nights.sort(key=run_order)
     latest = nights[-1]
     missing = [c for c in latest.checks if not c.found]
     if missing:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache
 from importlib import resources
 from importlib.metadata import version
@@ -375,6 +375,12 @@ def _attempts_section(charts: _Charts, agg: dict[str, Any]) -> dict[str, Any]:
     return {"chart": charts.add(chart), "table": values, "days": a["days"], "cap": a["cap"]}
 
 
+def _run_label(now: str) -> str:
+    """A run on the trend's axis: its `now` to the minute, as written (in
+    the campaign's zone), so that the browser's own zone changes nothing."""
+    return now[:16].replace("T", " ")
+
+
 def _trend_section(charts: _Charts, nights: list[Night]) -> dict[str, Any]:
     """Per night: rows in, kept rate, each reason's rate, the oldest registry's age."""
     rows = []
@@ -396,7 +402,7 @@ def _trend_section(charts: _Charts, nights: list[Night]) -> dict[str, Any]:
         )
     used = [r for r in ALL_REASONS if any(row["reasons"].get(r) for row in rows)]
     rates = [
-        {"night": row["night"], "series": s, "pct": v}
+        {"run": _run_label(row["night"]), "series": s, "pct": v}
         for row in rows
         for s, v in [("kept", row["kept_pct"]), *((r, row["reasons"].get(r, 0.0)) for r in used)]
     ]
@@ -404,26 +410,28 @@ def _trend_section(charts: _Charts, nights: list[Night]) -> dict[str, Any]:
     rate_chart = (
         base.mark_line(point=True)
         .encode(
-            x=alt.X("night:T", title="run (now)"),
+            x=alt.X("run:O", title="run (now, the campaign's zone)", sort=None),
             y=alt.Y("pct:Q", title="% of rows in"),
             color=alt.Color("series:N", sort=["kept", *used], title=None),
-            tooltip=["night:T", "series:N", "pct:Q"],
+            tooltip=["run:O", "series:N", "pct:Q"],
         )
         .properties(width=WIDTH, title="Kept rate and each reason's rate, per run")
     )
-    volume = [{"night": r["night"], "measure": "rows in", "value": r["rows_in"]} for r in rows]
+    volume = [
+        {"run": _run_label(r["night"]), "measure": "rows in", "value": r["rows_in"]} for r in rows
+    ]
     volume_chart = (
         alt.Chart(_data(volume))
         .mark_line(point=True)
         .encode(
-            x=alt.X("night:T", title="run (now)"),
+            x=alt.X("run:O", title="run (now, the campaign's zone)", sort=None),
             y=alt.Y("value:Q", title="rows in"),
-            tooltip=["night:T", "value:Q"],
+            tooltip=["run:O", "value:Q"],
         )
         .properties(width=WIDTH, title="Rows in per run")
     )
     ages = [
-        {"night": r["night"], "age": r["registry_age"]}
+        {"run": _run_label(r["night"]), "age": r["registry_age"]}
         for r in rows
         if r["registry_age"] is not None
     ]
@@ -431,9 +439,9 @@ def _trend_section(charts: _Charts, nights: list[Night]) -> dict[str, Any]:
         alt.Chart(_data(ages))
         .mark_line(point=True)
         .encode(
-            x=alt.X("night:T", title="run (now)"),
+            x=alt.X("run:O", title="run (now, the campaign's zone)", sort=None),
             y=alt.Y("age:Q", title="oldest registry's age (days)"),
-            tooltip=["night:T", "age:Q"],
+            tooltip=["run:O", "age:Q"],
         )
         .properties(width=WIDTH, title="Oldest registry's age at each run")
     )
@@ -491,10 +499,16 @@ def _proof_section(night: Night, verbose: bool) -> dict[str, Any]:
 _TEMPLATE = "page.html.j2"
 
 
+def run_order(night: Night) -> tuple[datetime, str]:
+    """The order of runs: by their instant `now` (offsets differ across a
+    DST change, so not by its text), then by manifest path."""
+    return datetime.fromisoformat(night.manifest["now"]), night.path
+
+
 def render(nights: list[Night], *, verbose: bool = False) -> bytes:
     """The page for `nights` (sorted by their run's `now`; the last is shown
     in detail, all of them in the trend when there are several)."""
-    nights = sorted(nights, key=lambda n: (n.manifest["now"], n.path))
+    nights = sorted(nights, key=run_order)
     latest = nights[-1]
     m = latest.manifest
     agg = m.get("report")
