@@ -277,3 +277,14 @@ def test_caller_id_in_the_arguments_is_shown_by_its_shape(sample: Sample) -> Non
     assert shown[-3:] == ["--caller-id=9999999999", "--caller-id", "9999999999"]
     assert "sample_data/campaign.csv" in shown
     assert _proof_section(night, verbose=True)["argv"][-1] == "0163000000"
+
+
+def test_an_empty_campaign_gives_a_page_without_empty_charts(tmp_path: Path) -> None:
+    (tmp_path / "campaign.csv").write_text("phone,call_at\n", encoding="utf-8")
+    args = ["scrub", "campaign.csv", "--no-registry", "--now", "2026-11-23T08:00:00+01:00"]
+    with inside(tmp_path):
+        assert run([*args, "--out", "c.csv", "--rejects", "r.csv", "--report", "p.html"]) == 0
+        html = Path("p.html").read_text(encoding="utf-8")
+    specs = json.loads(re.search(r'id="specs">(.*?)</script>', html, re.DOTALL).group(1))  # type: ignore[union-attr]
+    assert list(specs) == ["chart-1"]  # the rows' chart: rows in 0, kept 0
+    assert html.count("Nothing to draw: no row.") == 5

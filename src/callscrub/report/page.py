@@ -162,7 +162,7 @@ def _hours_section(
         )
         .properties(width=WIDTH)
     )
-    return {"chart": charts.add(chart), "table": values, "zone": zone}
+    return {"chart": charts.add(chart) if values else None, "table": values, "zone": zone}
 
 
 def _local_hour_section(charts: _Charts, agg: dict[str, Any]) -> dict[str, Any]:
@@ -218,7 +218,7 @@ def _local_hour_section(charts: _Charts, agg: dict[str, Any]) -> dict[str, Any]:
     for w in agg["windows"]:
         windows.setdefault((w["pack"], f"{w['from']}-{w['to']}"), []).append(w["weekday"])
     return {
-        "chart": charts.add(chart),
+        "chart": charts.add(chart) if sum(before) else None,
         "table": table,
         "windows": [
             {"pack": p, "span": s, "days": ", ".join(d)} for (p, s), d in sorted(windows.items())
@@ -239,7 +239,8 @@ def _shift_section(charts: _Charts, agg: dict[str, Any]) -> dict[str, Any]:
         )
         .properties(width=WIDTH)
     )
-    return {"chart": charts.add(chart), "table": agg["shifts"]}
+    kept = sum(v["rows"] for v in values)
+    return {"chart": charts.add(chart) if kept else None, "table": agg["shifts"]}
 
 
 def _places_section(charts: _Charts, agg: dict[str, Any]) -> dict[str, Any]:
@@ -273,7 +274,7 @@ def _places_section(charts: _Charts, agg: dict[str, Any]) -> dict[str, Any]:
         {**p, "reasons": ", ".join(f"{r} {n:,}" for r, n in p["by_reason"].items())}
         for p in agg["places"]
     ]
-    return {"chart": charts.add(chart), "table": table}
+    return {"chart": charts.add(chart) if values else None, "table": table}
 
 
 def _registries_section(charts: _Charts, m: dict[str, Any], agg: dict[str, Any]) -> dict[str, Any]:
@@ -372,7 +373,8 @@ def _attempts_section(charts: _Charts, agg: dict[str, Any]) -> dict[str, Any]:
         if a["cap"]
         else "Attempts per number",
     )
-    return {"chart": charts.add(chart), "table": values, "days": a["days"], "cap": a["cap"]}
+    chart_id = charts.add(chart) if values else None
+    return {"chart": chart_id, "table": values, "days": a["days"], "cap": a["cap"]}
 
 
 def _run_label(now: str) -> str:
