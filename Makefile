@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast lint venv clean fuzz bench
+.PHONY: demo test test-fast lint venv clean fuzz bench report-screenshot
 
 FUZZ_SECONDS ?= 60
 BENCH_ROWS ?= 1000000
@@ -30,6 +30,12 @@ demo: $(STAMP)
 		--out out/clean.csv --rejects out/rejects.csv \
 		--summary-json out/summary.json
 
+# The sample scrub's HTML report, and the small screenshot of it in the README
+# (Debian's chromium: apt-get install chromium).
+report-screenshot: demo
+	$(BIN)/callscrub report out/clean.csv.manifest.json --out out/report.html
+	$(BIN)/python docs/report_screenshot.py out/report.html docs/report.png
+
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
@@ -39,8 +45,8 @@ test-fast: $(STAMP)
 
 # ruff (format and lint) and mypy --strict, as CI runs them.
 lint: $(STAMP)
-	$(BIN)/ruff format --check src tests bench sample_data
-	$(BIN)/ruff check src tests bench sample_data
+	$(BIN)/ruff format --check src tests bench sample_data docs
+	$(BIN)/ruff check src tests bench sample_data docs
 	$(BIN)/mypy
 
 # Coverage-guided fuzzing of the number normaliser and the CSV reader, for a

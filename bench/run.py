@@ -4,7 +4,7 @@ script).
     python bench/run.py --rows N --registry M [--runs 3] [--formats csv,parquet]
                         [--json bench/results.json] [--workdir DIR] [--seed 1]
                         [--handwritten [--handwritten-rows K] [--handwritten-limit S]]
-                        [--snapshot] [--day-first] [--profile]
+                        [--snapshot] [--day-first] [--profile] [--report]
 
 1. Generates the data with bench/generate.py into --workdir (default
    bench/data/r{N}_m{M}_s{seed}) unless a complete set for the same parameters is there.
@@ -23,6 +23,11 @@ normalising the registry on every run.
 Excel writes it (`14/12/2026 10:05`, read day first by the fr pack): campaign_dmy.csv /
 .parquet, made once from the campaign (outside the timings), same rows and instants, so the
 outputs must count the same; the table's ratio to the ISO scrub is the cost of day-first dates.
+
+--report also times `callscrub report MANIFEST --out report.html` (the HTML report:
+hashing both outputs, counting them with polars, rendering the page) on the outputs
+of one more scrub per format, run with a manifest and not timed itself; the
+target is at most 10 s and 1 GiB for a 10 M-row scrub.
 
 --handwritten also times bench/handwritten.py (csv + phonenumbers per row) once on the
 first min(N, 1 000 000) CSV rows, within --handwritten-limit seconds; its rate is rows
@@ -113,6 +118,45 @@ def scrub_cmd(data: Path, fmt: str, out: Path, registry: str = "registry.csv") -
         "--quiet",
         "--no-manifest",
     ]
+
+
+def report_setup_cmd(data: Path, fmt: str, out: Path) -> list[str]:
+    """The scrub whose outputs the report reads: the benchmark's, with its manifest."""
+    return [*scrub_cmd(data, fmt, out)[:-1], "--manifest", str(out / "manifest.json")]
+
+
+def report_cmd(out: Path) -> list[str]:
+    return [CALLSCRUB, "report", str(out / "manifest.json"), "--out", str(out / "report.html")]
+
+
+def time_report(data: Path, formats: list[str], runs: int, runs_dir: Path) -> list[dict]:
+    """`callscrub report` timed `runs` times per format, on one scrub's outputs each."""
+    rows = []
+    for fmt in formats:
+        out = runs_dir / f"report_{fmt}"
+        shutil.rmtree(out, ignore_errors=True)
+        out.mkdir(parents=True)
+        measure(report_setup_cmd(data, fmt, out), runs_dir / f"report_setup_{fmt}.log")
+        timed = []
+        for run in range(1, runs + 1):
+            result = measure(report_cmd(out), runs_dir / f"report_{fmt}_{run}.log")
+            timed.append(result)
+            print(
+                f"run {run}/{runs} {'callscrub report':18} {fmt:7}: {result['wall_s']:7.2f} s"
+                f" wall, {result['cpu_s']:7.1f} s CPU, {result['peak_rss_mib']:7.0f} MiB"
+                f" (load {result['load_before']})",
+                file=sys.stderr,
+            )
+        rows.append(
+            {
+                "what": "callscrub report",
+                "format": f"{fmt} outputs",
+                **summarise(timed),
+                "page_bytes": (out / "report.html").stat().st_size,
+                "runs": timed,
+            }
+        )
+    return rows
 
 
 def snapshot_cmd(data: Path, fmt: str, out: Path) -> list[str]:
@@ -393,6 +437,9 @@ def main(argv: list[str] | None = None) -> int:
         help="also time the scrub on the campaign with day-first call times (14/12/2026 10:05)",
     )
     ap.add_argument(
+        "--report", action="store_true", help="also time callscrub report on a scrub's outputs"
+    )
+    ap.add_argument(
         "--keep-outputs", action="store_true", help="keep the scrub and reference outputs"
     )
     args = ap.parse_args(argv)
@@ -507,6 +554,7 @@ def main(argv: list[str] | None = None) -> int:
             hand["rss_ratio"] = hand["peak_rss_mib"] / ref["peak_rss_mib"]
         rows.append(hand)
 
+    reports = time_report(data, formats, args.runs, runs_dir) if args.report else []
     code_after = git_state()
     if code_after != code_before:
         print(
@@ -560,6 +608,13 @@ def main(argv: list[str] | None = None) -> int:
         if dmy is not None and dmy != c:
             print(f"NOTE: with day-first dates, callscrub {fmt} gave other counts: {dmy}")
 
+    for r in reports:
+        print(
+            f"callscrub report ({r['format']}): {r['wall_s']:.2f} s wall"
+            f" ({r['wall_min_s']:.2f}-{r['wall_max_s']:.2f}), {r['cpu_s']:.1f} s CPU,"
+            f" {r['peak_rss_mib']:.0f} MiB peak RSS, page {r['page_bytes'] / 1e6:.2f} MB"
+        )
+
     profile = profile_scrub(data, runs_dir) if args.profile else None
     if profile:
         print("\ncProfile of one CSV scrub (callscrub functions, cumulative):")
@@ -588,6 +643,7 @@ def main(argv: list[str] | None = None) -> int:
         "results": rows,
         "snapshot_build": snapshot_build and {"registry": args.registry, **snapshot_build},
         "profile": profile,
+        "report": reports or None,
     }
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(doc, indent=2) + "\n")

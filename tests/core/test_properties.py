@@ -1047,3 +1047,42 @@ def test_clean_list_respects_the_attempt_cap(sc: Scenario) -> None:
         assert rows_of_number > CAP_CALLS, (
             f"row {rec['source_row']} capped with {rows_of_number} campaign rows: {rec['detail']}"
         )
+
+
+# ---------------------------------------------------------------------------
+# The report's figures agree with the outputs, however the outputs are sliced
+
+
+@settings(max_examples=examples(40), **PROPERTY)
+@given(scenarios(max_rows=10), st.integers(1, 4))
+def test_report_figures_agree_with_the_outputs(sc: Scenario, slice_rows: int) -> None:
+    from callscrub.report.figures import Tally
+
+    res = run_scrub(sc)
+    agg = res.aggregates()
+    kept, rejects = res.clean, res.rejects
+    assert sum(p["kept"] for p in agg["places"]) == kept.height
+    per_reason: dict[str, int] = {}
+    for p in agg["places"]:
+        for r, n in p["by_reason"].items():
+            per_reason[r] = per_reason.get(r, 0) + n
+    assert per_reason == {r: n for r, n in res.reason_counts.items() if n}
+    assert sum(s["rows"] for s in agg["shifts"]) == kept.height
+    assert sum(s["rows"] for s in agg["shifts"][1:]) == res.rescheduled
+    # The final slot's local hour is the one the clean list writes (first zone).
+    after = [0] * 24
+    for local in kept["callee_local_time"].to_list():
+        after[int(local.split("|")[0][11:13])] += 1
+    assert agg["local_hour"]["after"] == after
+    assert sum(agg["local_hour"]["before"]) == kept.height
+    # Counting the outputs a slice at a time gives the figures of the whole.
+    whole, sliced = Tally("call_at"), Tally("call_at")
+    whole.add_clean(kept)
+    whole.add_rejects(rejects)
+    for part in res.clean_parts(slice_rows):
+        sliced.add_clean(part)
+    for part in res.rejects_parts(slice_rows):
+        sliced.add_rejects(part)
+    assert sliced.figures() == whole.figures()
+    assert whole.figures().per_reason == per_reason
+    assert sum(n for _, n in whole.figures().per_hour) == kept.height

@@ -98,7 +98,7 @@ def replay_args(
     options = {"--registry": "registry", "--history": "history", "--consent": "consent"}
     options["--screened"] = "screened"
     options["--suppress"] = "suppress"
-    dropped_with_value = {"--summary-json", "--manifest", "--now", "--registry-date"}
+    dropped_with_value = {"--summary-json", "--manifest", "--now", "--registry-date", "--report"}
     dropped_flags = {"--no-manifest", "--quiet", "-q", "--traceback", "--verbose"}
     roles = ("campaign", "registry", "history", "consent", "screened", "suppress")
     first: dict[str, int] = {}
@@ -156,13 +156,16 @@ def build_manifest(
     started: datetime,
     finished: datetime,
     swept: dict[str, Any] | None = None,
+    report: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The manifest of a finished scrub, as a JSON-ready dict; `replay` is
     replay_args' answer. `swept`: what the run cleaned up before it began
-    (stale temporary parts, an interrupted set completed), only when it did."""
+    (stale temporary parts, an interrupted set completed), only when it did.
+    `report` (core.aggregates.report_aggregates) is what the HTML report
+    needs beyond the outputs: counts only, no number."""
     from callscrub import __version__
 
-    return {
+    manifest = {
         "manifest_version": MANIFEST_VERSION,
         "tool": {"name": "callscrub", "version": __version__},
         "argv": argv,
@@ -178,6 +181,9 @@ def build_manifest(
         "finished_at": finished.isoformat(),
         **({"swept": swept} if swept else {}),
     }
+    if report is not None:
+        manifest["report"] = report
+    return manifest
 
 
 def to_bytes(manifest: dict[str, Any]) -> bytes:

@@ -177,3 +177,22 @@ def verify(
                 )
             )
     return checked
+
+
+def stored_output_problem(output: dict[str, Any]) -> str | None:
+    """What is wrong with a stored output of a manifest (its `outputs` entry),
+    without replaying: None when the file at its resolved path has the
+    recorded SHA-256; else one line saying it was changed after the scrub,
+    is missing, or was written to standard output (nothing to compare)."""
+    if output["path"] == "-":
+        return f"the {output['role']} output went to standard output: there is no file to check."
+    stored = Path(output["resolved"])
+    if not stored.is_file():
+        return f"{output['path']}: the {output['role']} output is missing (looked at {stored})."
+    digest, _ = sha256_file(stored)
+    if digest != output["sha256"]:
+        return (
+            f"{output['path']}: the stored {output['role']} file was changed after the scrub"
+            f" (its SHA-256 {digest[:12]}... is not the manifest's {output['sha256'][:12]}...)."
+        )
+    return None

@@ -20,6 +20,7 @@ from callscrub.cli.explain import explain_command
 from callscrub.cli.invocation import RecordingGroup
 from callscrub.cli.manifest import manifest_app
 from callscrub.cli.registry import registry_app
+from callscrub.cli.report import report_command
 from callscrub.cli.rules import rules_app
 from callscrub.cli.scrub import scrub_command
 from callscrub.cli.sweep import sweep_command
@@ -64,6 +65,7 @@ app.command("scrub")(scrub_command)
 app.add_typer(rules_app, name="rules")
 app.command("explain")(explain_command)
 app.command("verify")(verify_command)
+app.command("report")(report_command)
 app.add_typer(registry_app, name="registry")
 app.add_typer(manifest_app, name="manifest")
 app.command("sweep")(sweep_command)

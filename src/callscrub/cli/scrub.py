@@ -215,6 +215,7 @@ class ScrubArgs:
     zip_max_mib: int = archives.MAX_BYTES >> 20
     date_order: str | None = None  # --date-order; None follows the rule packs
     time_format: str | None = None  # --time-format (strftime)
+    report: str | None = None  # the HTML report written with the outputs (--report)
 
     @property
     def inputs(self) -> list[str]:
@@ -703,6 +704,14 @@ def scrub_command(
     verbose: Annotated[
         bool, typer.Option("--verbose", help="Allow phone numbers in messages.")
     ] = False,
+    report: Annotated[
+        str | None,
+        typer.Option(
+            "--report",
+            metavar="FILE",
+            help="Also write the HTML report (.html) of this run, with the outputs.",
+        ),
+    ] = None,
     # Read by callscrub.cli.run, which prints unexpected errors.
     traceback_: Annotated[
         bool, typer.Option("--traceback", help="Show a traceback on unexpected errors.")
@@ -782,6 +791,7 @@ def scrub_command(
         zip_max_mib=zip_max_mib,
         date_order=date_order.value if date_order else None,
         time_format=time_format,
+        report=report,
     )
     run_scrub(args)
 
@@ -845,6 +855,7 @@ def validate(args: ScrubArgs) -> Plan:
     if args.registries and args.no_registry:
         raise UsageError("--registry and --no-registry exclude each other.")
     _check_destinations(args, manifest_path)
+    _check_report(args, manifest_path)
     for target in (args.out, args.rejects):
         output_format(target)
     horizon = parse_horizon(args.horizon)
@@ -1038,6 +1049,20 @@ def _check_file_settings(args: ScrubArgs) -> None:
                     " kind=opposition (a national registry), kind=suppress (the company's own"
                     " do-not-call list) or kind=return (a returned allow-list, as --screened)."
                 )
+
+
+def _check_report(args: ScrubArgs, manifest_path: str | None) -> None:
+    """--report names an .html file that is none of the other outputs nor an input."""
+    if args.report is None:
+        return
+    if not args.report.lower().endswith((".html", ".htm")):
+        raise UsageError(f"--report {args.report}: the report is an HTML page; name it .html.")
+    others = [t for t in (args.out, args.rejects, args.summary_json, manifest_path) if t]
+    for path in [*others, *args.inputs]:
+        if path != "-" and Path(path).resolve() == Path(args.report).resolve():
+            raise UsageError(
+                f"--report {args.report}: would overwrite {path}; choose another path."
+            )
 
 
 def _check_statuses(args: ScrubArgs) -> None:
@@ -1653,14 +1678,64 @@ def write(plan: Plan, loaded: Loaded, result: ScrubResult, figures: dict[str, An
     if args.summary_json:
         outputs.append((to_json(figures).encode("utf-8"), args.summary_json))
     manifest = plan.manifest
+    if args.report:
+        _write_with_report(plan, loaded, result, figures, outputs)
+        return
     if manifest is None:
         write_outputs(outputs, None, [])
         return
+    aggregates = begun(result.aggregates)  # beside the writing of the outputs
 
     def with_manifest(digests: dict[str, tuple[str, int]]) -> list[tuple[bytes, str]]:
-        return [(manifest_bytes(_manifest(plan, loaded, result, figures, digests)), manifest)]
+        data = _manifest(plan, loaded, result, figures, digests, aggregates())
+        return [(manifest_bytes(data), manifest)]
 
     write_outputs(outputs, with_manifest, [manifest])
+
+
+def _write_with_report(
+    plan: Plan,
+    loaded: Loaded,
+    result: ScrubResult,
+    figures: dict[str, Any],
+    outputs: list[tuple[Payload, str]],
+) -> None:
+    """write() with --report: the outputs are counted (report.figures.Tally)
+    as the writer takes each part, and the page (report.page) is written with
+    the manifest, once the outputs' hashes are known, in the same all or
+    nothing step. Without a manifest file the page still shows the manifest
+    the run would have written."""
+    from callscrub.report.figures import OutputCheck, Tally
+    from callscrub.report.page import Night, render
+
+    args = plan.args
+    report = args.report
+    assert report is not None
+    tally = Tally(loaded.options.time_column)
+    for k, which in ((0, "clean"), (1, "rejects")):
+        payload, target = outputs[k]
+        assert isinstance(payload, Parts)
+        # The wrapped output keeps its CSV spelling (--csv-style).
+        outputs[k] = (Parts(tally.tapped(_frames_of(payload), which), payload.csv), target)
+    aggregates = begun(result.aggregates)
+    manifest = plan.manifest
+
+    def finalize(digests: dict[str, tuple[str, int]]) -> list[tuple[bytes, str]]:
+        data = _manifest(plan, loaded, result, figures, digests, aggregates())
+        checks = [
+            OutputCheck(o["role"], o["path"], o["resolved"], o["format"], None, True)
+            for o in data["outputs"]
+        ]
+        night = Night(manifest or "", data, checks, tally.figures())
+        page = (render([night]), report)
+        return [(manifest_bytes(data), manifest), page] if manifest else [page]
+
+    write_outputs(outputs, finalize, [manifest, report] if manifest else [report])
+
+
+def _frames_of(payload: Parts) -> Callable[[], Iterator[pl.DataFrame]]:
+    """The frames of an output, as written (after --excel-safe)."""
+    return lambda: iter(payload)
 
 
 def _payload(
@@ -1683,9 +1758,11 @@ def _manifest(
     result: ScrubResult,
     figures: dict[str, Any],
     digests: dict[str, tuple[str, int]],
+    report: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The audit manifest: every input's hash, the outputs' (`digests`), the
-    counts, and the arguments that replay the run (`callscrub verify`)."""
+    counts, and the arguments that replay the run (`callscrub verify`);
+    `report` is its report section (core.aggregates)."""
     args = plan.args
     today = _today(plan)
     inputs = [
@@ -1815,6 +1892,7 @@ def _manifest(
         started=plan.started_at,
         finished=datetime.now(UTC),
         swept=figures.get("swept"),
+        report=report,
     )
 
 

@@ -18,11 +18,13 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cached_property, partial
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import polars as pl
 
 from callscrub.core import reasons
+from callscrub.core.aggregates import report_aggregates
 from callscrub.core.background import begun
 from callscrub.core.call_times import parse_times
 from callscrub.core.carried import Carried
@@ -125,6 +127,14 @@ class ScrubResult:
     # Rows a contract assertion or a business relationship exempted, or did not
     # (core.checks.relationship.RelationshipCounts.as_dict).
     relationships: dict[str, object] = field(default_factory=dict)
+    # Computes what a report needs beyond the outputs (core.aggregates), on demand.
+    _aggregates: Callable[[], dict[str, Any]] | None = field(default=None, repr=False)
+
+    def aggregates(self) -> dict[str, Any]:
+        """The report's aggregates of this scrub (core.aggregates.report_aggregates)."""
+        if self._aggregates is None:
+            raise ValueError("this ScrubResult holds figures only, not its aggregates")
+        return self._aggregates()
 
     @property
     def rejected(self) -> int:
@@ -309,6 +319,7 @@ def scrub(
         ),
     )
     result.relationships = relationship_counts.as_dict()
+    result._aggregates = lambda: report_aggregates(final, juris, options, history)
     return result
 
 
