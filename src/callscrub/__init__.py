@@ -25,6 +25,7 @@ from callscrub.errors import (
     UsageError,
 )
 from callscrub.io.consent_files import load_consent, load_screened
+from callscrub.io.file_options import FileOptions
 from callscrub.io.history import HistoryColumns, load_history
 from callscrub.io.readers import Table, read_table
 from callscrub.io.registries import load_registry
@@ -40,6 +41,7 @@ __all__ = [
     "ConsentRequired",
     "DataQualityError",
     "ExitStatus",
+    "FileOptions",
     "History",
     "HistoryColumns",
     "InputError",

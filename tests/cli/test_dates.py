@@ -235,3 +235,49 @@ def test_a_pack_without_a_date_order_reads_iso_only(tmp_path: Path, capsys) -> N
     assert "rule pack(s) fr give no date order" in err and "--date-order" in err
     assert cli.run([*argv, "--date-order", "dmy"]) == 0, capsys.readouterr().err
     assert _summary(tmp_path)["checks"]["dates"]["from"] == "--date-order"
+
+
+def test_each_file_its_own_date_order(tmp_path: Path, capsys) -> None:
+    """A run of disagreeing packs (fr, us-tcpa): a French dialer's history is
+    read day first by its own `dates=dmy` setting, and a US one month first
+    by `dates=mdy`, in one run; the campaign's ISO dates need nothing."""
+    rows = [("06 12 34 56 01", "2026-12-03T10:30:00"), ("06 12 34 56 02", "2026-12-03T10:30:00")]
+    french = _write(
+        tmp_path / "historique.csv",
+        ["phone;called_at;outcome", "06 12 34 56 01;20/11/2026 15h12;refus"],
+    )
+    us = _write(
+        tmp_path / "us_log.csv", ["phone,called_at,outcome", "06 12 34 56 02,11/02/2026 10:00,NA"]
+    )
+    argv = _argv(
+        tmp_path,
+        _campaign(tmp_path, rows),
+        "--rules",
+        "fr,us-tcpa",
+        "--history",
+        f"{french}::dates=dmy",
+        "--history",
+        f"{us}::dates=mdy",
+        "--on-limit",
+        "drop",
+    )
+    assert cli.run(argv) == 0, capsys.readouterr().err
+    (reject,) = _csv(tmp_path / "rejects.csv")
+    assert reject["source_row"] == "1"  # 20 November, not a 20th month
+    # The refusal (read as 20 November) revokes the consent given before it
+    # (fr, from 2026-08-11); the US file's 2 November attempt is a plain one.
+    assert reject["reason"] == "no_consent"
+    assert _summary(tmp_path)["history"]["rows"] == 2
+
+    # Without the settings the run stops, naming the file, rather than guess.
+    argv[argv.index(f"{french}::dates=dmy")] = str(french)
+    assert cli.run(argv) == 2
+    assert "historique.csv" in capsys.readouterr().err
+
+
+def test_a_bad_dates_setting_is_a_usage_error(tmp_path: Path, capsys) -> None:
+    rows = [("06 12 34 56 01", "03/12/2026 10:30")]
+    argv = _argv(tmp_path, _campaign(tmp_path, rows))
+    argv[1] = f"{argv[1]}::dates=dd/mm"
+    assert cli.run(argv) == 2
+    assert "dates=dmy" in capsys.readouterr().err

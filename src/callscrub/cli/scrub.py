@@ -91,6 +91,7 @@ from callscrub.io.consent_files import (
     load_screened,
     status_words,
 )
+from callscrub.io.file_options import FileOptions
 from callscrub.io.headers import AmbiguousColumn
 from callscrub.io.history import HistoryColumns, load_history, vocabulary_for
 from callscrub.io.locks import output_lock
@@ -1295,13 +1296,10 @@ def _load_history(plan: Plan) -> History | None:
             default_region=args.region,
             columns=run_wide,
             skip_bad=args.skip_bad_history,
-            encodings=[_encoding(args, h) for h in args.history],
-            sheets=[_sheet(args, h) for h in args.history],
+            per_file=[_file_options(args, h) for h in args.history],
             declared_outcomes=args.declared_outcomes,
-            regions=[_region(h) for h in args.history],
             date_order=plan.date_order,
             time_format=args.time_format,
-            date_orders=[_own_date_order(h) for h in args.history],
             # Each file's own phone=, time=, outcome=, else the --history-*-column options.
             file_columns=[
                 HistoryColumns(
@@ -1341,12 +1339,9 @@ def _load_consent(plan: Plan) -> tuple[pl.DataFrame | None, list[ConsentFile]]:
             zone=plan.zone,
             default_region=args.region,
             columns=default,
-            encodings=[_encoding(args, c) for c in args.consent],
-            sheets=[_sheet(args, c) for c in args.consent],
-            regions=[_region(c) for c in args.consent],
+            per_file=[_file_options(args, c) for c in args.consent],
             date_order=plan.date_order,
             time_format=args.time_format,
-            date_orders=[_own_date_order(c) for c in args.consent],
             # Each file's own phone=, consent=, revoked=, source=.
             file_columns=[
                 ConsentColumns(
@@ -1380,6 +1375,16 @@ def _load_screened(plan: Plan) -> list[Screened]:
         )
         for f in args.screened_files()
     ]
+
+
+def _file_options(args: ScrubArgs, spec: FileSpec) -> FileOptions:
+    """How to read one input, from its own settings and the run-wide options."""
+    return FileOptions(
+        encoding=_encoding(args, spec),
+        sheet=_sheet(args, spec),
+        region=_region(spec),
+        date_order=_own_date_order(spec),
+    )
 
 
 def _own_date_order(spec: FileSpec) -> str | None:

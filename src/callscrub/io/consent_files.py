@@ -24,6 +24,7 @@ from callscrub.errors import (
     describe_columns,
     shape_of,
 )
+from callscrub.io.file_options import FileOptions, each_file
 from callscrub.io.headers import (
     CONSENT_GIVEN_NAMES,
     CONSENT_PHONE_NAMES,
@@ -129,19 +130,18 @@ def load_consent(
     default_region: str,
     columns: ConsentColumns,
     encoding: str | None = None,
-    encodings: Sequence[str | None] | None = None,
-    sheets: Sequence[str | None] | None = None,
     file_columns: Sequence[ConsentColumns | None] | None = None,
-    regions: Sequence[str | None] | None = None,
     date_order: str | None = None,
     time_format: str | None = None,
-    date_orders: Sequence[str | None] | None = None,
+    per_file: Sequence[FileOptions] | None = None,
 ) -> tuple[pl.DataFrame, list[ConsentFile]]:
     """All records of the files, sorted by key (stably: a number's records
     keep the files' order), and each file's figures.
 
-    Dates with separators are read in `date_order` (None: ISO 8601 alone), or
-    in `date_orders[i]` for `sources[i]` where that is given and not None.
+    `per_file` gives each file's own encoding, sheet, region of national
+    numbers and date order (io.file_options; None fields: `encoding`, the
+    first sheet, `default_region`, `date_order`: dates with separators are
+    read in that order, ISO 8601 alone when None).
 
     A row that cannot be read is counted and kept as "no proof" for its
     number (records_from_frame); a file with rows none of which is usable
@@ -155,19 +155,10 @@ def load_consent(
     default name a file lacks is looked for under the headers people write
     (consent_columns)."""
     parts, files = [], []
-    own = list(encodings) if encodings is not None else [None] * len(sources)
-    own_sheets = list(sheets) if sheets is not None else [None] * len(sources)  # None: the first
     own_columns = list(file_columns) if file_columns is not None else [None] * len(sources)
-    own_regions = list(regions) if regions is not None else [None] * len(sources)
-    own_orders = list(date_orders) if date_orders is not None else [None] * len(sources)
     given_columns = columns
-    # Each file's own encoding, sheet, columns, region of national numbers and
-    # date order, else `encoding`, the first sheet, `columns`, `default_region`
-    # and `date_order`.
-    for s, file_encoding, sheet, named, region, own_order in zip(
-        sources, own, own_sheets, own_columns, own_regions, own_orders, strict=True
-    ):
-        frame = read_table(s, encoding=file_encoding or encoding, sheet=sheet).frame
+    for s, own, named in zip(sources, each_file(per_file, len(sources)), own_columns, strict=True):
+        frame = read_table(s, encoding=own.encoding or encoding, sheet=own.sheet).frame
         name = Path(s).name
         columns, found = consent_columns(frame.columns, named or given_columns, s)
         try:
@@ -175,10 +166,10 @@ def load_consent(
                 frame,
                 numbering,
                 zone=zone,
-                default_region=region or default_region,
+                default_region=own.region or default_region,
                 columns=columns,
                 name=name,
-                date_order=own_order or date_order,
+                date_order=own.date_order or date_order,
                 time_format=time_format,
             )
         except DateOrderNeeded as exc:
@@ -189,7 +180,7 @@ def load_consent(
                 " or leave the file out."
             )
         if bad.height == frame.height:
-            raise InputError(_no_usable_row(s, frame, bad, columns, region or default_region))
+            raise InputError(_no_usable_row(s, frame, bad, columns, own.region or default_region))
         parts.append(records)
         read = (
             ("phone", columns.phone),

@@ -30,6 +30,7 @@ from callscrub.core.history import (
     shape,
 )
 from callscrub.errors import DateOrderNeeded, InputError, describe_columns
+from callscrub.io.file_options import FileOptions, each_file
 from callscrub.io.headers import (
     HISTORY_OUTCOME_NAMES,
     HISTORY_PHONE_NAMES,
@@ -157,41 +158,31 @@ def load_history(
     columns: HistoryColumns = HistoryColumns(),
     skip_bad: bool = False,
     encoding: str | None = None,
-    encodings: Sequence[str | None] | None = None,
-    sheets: Sequence[str | None] | None = None,
     file_columns: Sequence[HistoryColumns | None] | None = None,
     declared_outcomes: tuple[tuple[str, str], ...] = (),
-    regions: Sequence[str | None] | None = None,
     date_order: str | None = None,
     time_format: str | None = None,
-    date_orders: Sequence[str | None] | None = None,
+    per_file: Sequence[FileOptions] | None = None,
 ) -> History:
     """The attempts of every history file in `sources`, read as --history reads
     them. InputError for a file with unreadable rows, unless `skip_bad` (then
-    they are left out and counted per file in `History.files`). `encodings`
-    gives each file's own encoding (None: `encoding`), `sheets` each workbook's
-    sheet (None: the first), `file_columns` each file's own column names
-    (None: `columns`); a default name the file lacks is looked for under the
-    headers dialers write (history_columns). `regions` each file's own region
-    of national numbers (None: `default_region`). `declared_outcomes`: (word,
-    class) pairs added to the outcome vocabulary. Dates with separators are
-    read in `date_order` (None: ISO 8601 alone), or in `date_orders[i]` for
-    `sources[i]` where that is given and not None (a file from another
-    country's system)."""
+    they are left out and counted per file in `History.files`). `per_file`
+    gives each file's own encoding, sheet, region of national numbers and date
+    order (io.file_options; None fields: `encoding`, the first sheet,
+    `default_region`, `date_order`: dates with separators are read in that
+    order, ISO 8601 alone when None). `file_columns` gives each file's own
+    column names (None: `columns`); a default name the file lacks is looked
+    for under the headers dialers write (history_columns). `declared_outcomes`:
+    (word, class) pairs added to the outcome vocabulary."""
     vocabulary = vocabulary_for(rules, declared_outcomes)
     parts = []
     unrecognised: dict[str, int] = {}
     files: list[dict[str, object]] = []
-    own = list(encodings) if encodings is not None else [None] * len(sources)
-    own_sheets = list(sheets) if sheets is not None else [None] * len(sources)
     own_columns = list(file_columns) if file_columns is not None else [None] * len(sources)
-    own_regions = list(regions) if regions is not None else [None] * len(sources)
-    own_orders = list(date_orders) if date_orders is not None else [None] * len(sources)
-    for source, file_encoding, sheet, named, region, own_order in zip(
-        sources, own, own_sheets, own_columns, own_regions, own_orders, strict=True
+    for source, own, named in zip(
+        sources, each_file(per_file, len(sources)), own_columns, strict=True
     ):
-        order = own_order or date_order
-        table = read_table(source, encoding=file_encoding or encoding, sheet=sheet)
+        table = read_table(source, encoding=own.encoding or encoding, sheet=own.sheet)
         name = Path(source).name
         columns_given = named or columns
         cols, found = history_columns(table.frame.columns, columns_given, source)
@@ -199,11 +190,11 @@ def load_history(
             table.frame,
             rules,
             zone=zone,
-            default_region=region or default_region,
+            default_region=own.region or default_region,
             columns=cols,
             name=name,
             vocabulary=vocabulary,
-            date_order=order,
+            date_order=own.date_order or date_order,
             time_format=time_format,
         )
         if cols.outcome in table.frame.columns:
