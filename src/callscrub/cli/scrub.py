@@ -1272,6 +1272,9 @@ def _load_registries(plan: Plan) -> list[Registry]:
                     max_bytes=args.zip_max_mib << 20,
                 )
             )
+        except AmbiguousColumn as exc:
+            option = "--suppress" if r in args.suppress else "--registry"
+            raise _choose_registry_column(exc, r, option) from None
         except ReturnFile as exc:
             option = "--suppress" if kind == SUPPRESS else "--registry"
             raise UsageError(
@@ -1280,6 +1283,18 @@ def _load_registries(plan: Plan) -> list[Registry]:
                 " Give it with --screened FILE."
             ) from None
     return out
+
+
+def _choose_registry_column(exc: AmbiguousColumn, spec: FileSpec, option: str) -> UsageError:
+    """Two phone headers in a registry or --suppress file (a landline and a
+    mobile): reading one would ignore the other half of the list. The file's
+    phone= setting chooses one; the file given once per column reads both."""
+    names = " and ".join(repr(c) for c in exc.candidates)
+    return UsageError(
+        f"{exc.path}: columns {names} could each be the {exc.use} column; choose one:"
+        f" {option} '{spec.with_setting('phone', 'NAME').text()}', or give the file once"
+        " per column to read both."
+    )
 
 
 def _load_history(plan: Plan) -> History | None:
@@ -1921,6 +1936,7 @@ def _registry_record(role: str, r: Registry, today: date) -> InputRecord:
         "unusable_rows": r.invalid_rows,
         "layout": r.layout,
         "region": r.region,
+        **({"column": r.column} if r.column else {}),
         **(reading_of(r.path) or {}),
     }
     if r.members:

@@ -19,6 +19,7 @@ import polars as pl
 from callscrub.core.checks.registry import OPPOSITION, Registry
 from callscrub.errors import InputError, UnusableNumbers, describe_columns, shape_of
 from callscrub.io import archives, layouts
+from callscrub.io.headers import HISTORY_PHONE_NAMES, recognised
 from callscrub.io.readers import (
     GZIP_MAGIC,
     PARQUET_MAGIC,
@@ -32,22 +33,10 @@ from callscrub.io.workbooks import WORKBOOK_FORMATS
 from callscrub.phone import normalise as numbers
 from callscrub.rules.model import RuleSet
 
-NUMBER_COLUMN_NAMES = (
-    "phone",
-    "phone_number",
-    "telephone",
-    "tel",
-    "numero",
-    "numero_telephone",
-    "num",
-    "number",
-    "msisdn",
-    "e164",
-    "mobile",
-    "portable",
-    "ligne",
-    "phonenumber",
-)
+# The number column's headers: the shared lists of io.headers (whole names,
+# folded), so a registry and the campaign agree on what names a phone column
+# (`Numéro client` is an id, not a number), plus the names registry exports use.
+NUMBER_COLUMN_NAMES = (*HISTORY_PHONE_NAMES, "e164", "phone_e164", "num", "ligne")
 
 # The share of rows without a usable number a file may hold, in percent, unless
 # the caller allows more: a registry read with the wrong region or column
@@ -70,24 +59,18 @@ def fold_name(name: str) -> str:
 
 def _pick_column(columns: list[str], forced: str | None, name: str) -> str:
     """The number column of file `name`: `forced` when given (it must exist),
-    else the first of NUMBER_COLUMN_NAMES present, else a column whose name
-    holds a number word, else the first column."""
+    else the one header among NUMBER_COLUMN_NAMES (whole names, folded), else
+    the first column. Two such headers (`Tél fixe;Tél portable`) raise
+    io.headers.AmbiguousColumn: reading one would ignore half the list."""
     if forced:
         if forced in columns:
             return forced
         raise InputError(
-            f"{name}: no column {forced!r} ({describe_columns(columns)}). Fix --registry-column."
+            f"{name}: no column {forced!r} ({describe_columns(columns)})."
+            " Fix the file's phone= setting (FILE::phone=NAME) or --registry-column."
         )
-    folded = {fold_name(c): c for c in columns}
-    for candidate in NUMBER_COLUMN_NAMES:
-        if candidate in folded:
-            return folded[candidate]
-    for f, original in folded.items():  # numero_de_telephone, tel_mobile, phone1...
-        if any(
-            word in f for word in ("phone", "tel", "numero", "msisdn", "e164", "mobile", "number")
-        ):
-            return original
-    return columns[0]
+    found = recognised(columns, NUMBER_COLUMN_NAMES, path=name, use="phone number", key="phone")
+    return found if found is not None else columns[0]
 
 
 @dataclass(frozen=True)
@@ -471,6 +454,7 @@ def load_registry(
         region=",".join(regions),
         layout="; ".join(dict.fromkeys(p.layout for p in parts)),
         members=tuple(members),
+        column="; ".join(dict.fromkeys(p.column for p in parts if p.column)) or None,
     )
 
 
