@@ -9,7 +9,6 @@ A registry snapshot (io.snapshot) is read elsewhere: its keys stay on disk.
 from __future__ import annotations
 
 import hashlib
-import io
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,12 +21,10 @@ from callscrub.io import archives, layouts
 from callscrub.io.headers import HISTORY_PHONE_NAMES, recognised
 from callscrub.io.readers import (
     GZIP_MAGIC,
-    PARQUET_MAGIC,
-    _csv_frame,
     _gunzip,
+    frame_of_bytes,
     read_bytes,
     read_table,
-    utf8_text,
 )
 from callscrub.io.workbooks import WORKBOOK_FORMATS
 from callscrub.phone import normalise as numbers
@@ -107,7 +104,7 @@ def read_numbers(
     if source != "-" and archives.is_archive(source):
         return [
             _numbers_of(
-                _bytes_table(m.data, f"{source}:{m.name}", encoding),
+                _bytes_table(m.data, f"{source}:{m.name}", encoding, sheet),
                 m.sha256,
                 f"{source}:{m.name}",
                 rules,
@@ -153,20 +150,20 @@ def _starts_xml(source: str) -> bool:
         return False  # read_table words the error
 
 
-def _bytes_table(data: bytes, name: str, encoding: str | None) -> tuple[pl.DataFrame, str]:
-    """(frame without header, format) of a file's bytes (an archive member's),
-    read as read_table reads a file: gzip, Parquet, CRTC XML or CSV text."""
+def _bytes_table(
+    data: bytes, name: str, encoding: str | None, sheet: str | None
+) -> tuple[pl.DataFrame, str]:
+    """(frame without header, format) of an archive member's bytes, read as a
+    file outside the archive is (readers.frame_of_bytes: gzip, Parquet, a
+    workbook, text with its encoding detected), or as CRTC XML. `encoding`
+    applies to text members only and `sheet` to workbook members only, so a
+    zip mixing a cp1252 list and a workbook reads both."""
     if data.startswith(GZIP_MAGIC):
         data = _gunzip(data, name)
-    if data.startswith(PARQUET_MAGIC):
-        try:
-            return pl.read_parquet(io.BytesIO(data)), "parquet"
-        except pl.exceptions.PolarsError:
-            raise InputError(f"{name}: not a readable Parquet file.") from None
     if layouts.is_xml(data[:256]):
         return layouts.xml_numbers(data, name), "xml"
-    text, start = utf8_text(data, name, encoding)
-    return _csv_frame(text, start, name, header=False, encoding=encoding), "csv"
+    frame, fmt, _, _, _ = frame_of_bytes(data, name, encoding=encoding, header=False, sheet=sheet)
+    return frame, fmt
 
 
 def _numbers_of(
@@ -216,7 +213,8 @@ def _numbers_of(
             )
         frame = frame.slice(1).rename(dict(zip(frame.columns, header_names, strict=True)))
         col = _pick_column(frame.columns, column, name) if frame.width else None
-        return NumberTable(frame, col, sha256, layouts.HEADER, first_region, name)
+        layout = layouts.WORKBOOK_HEADER if fmt in WORKBOOK_FORMATS else layouts.HEADER
+        return NumberTable(frame, col, sha256, layout, first_region, name)
     frame = frame.rename({c: f"column_{i + 1}" for i, c in enumerate(frame.columns)})
     frame, col, layout = layouts.headerless_layout(frame, name)
     if layout == layouts.ONE_PER_LINE and region is None and layouts.looks_nanp(frame, col):
@@ -245,9 +243,11 @@ def read_number_table(
     asked by `digest`) the SHA-256 of the file: read_numbers for a file that
     is not an archive (a screened file's numbers are read so)."""
     if source != "-" and archives.is_archive(source):
+        # Screened returns (--screened, --registry FILE::kind=return) are read
+        # unzipped: a return's statuses are read per file, not per member.
         raise InputError(
-            f"{source}: a zip archive; only --registry, --suppress and `registry build` read"
-            " archives. Unzip it and give the file itself."
+            f"{source}: a zip archive; a returned file is read unzipped: unzip it and give"
+            " the file itself with --screened FILE."
         )
     (table,) = read_numbers(
         source,
