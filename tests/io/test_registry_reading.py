@@ -189,3 +189,29 @@ def test_a_workbook_registry_is_labelled_a_workbook(tmp_path: Path) -> None:
     res = _run(tmp_path, FR, "--registry", str(registry))
     assert _listed(res, FR) == {FR[0]}
     assert res.summary["registries"][0]["layout"] == "workbook with a header"  # type: ignore[attr-defined]
+
+
+# --------------------------------------------------------------------------- messages
+
+
+def test_a_wrong_column_points_to_the_file_phone_setting(tmp_path: Path) -> None:
+    registry = write_csv(tmp_path / "liste.csv", "Client;Ref\nDupont;AB12\nMartin;CD34\n")
+    res = _run(tmp_path, FR, "--registry", str(registry))
+    assert_input_error(res, registry, f"{registry}::phone=NAME")  # type: ignore[arg-type]
+
+
+def test_french_numbers_read_with_another_region_suggest_dropping_it(tmp_path: Path) -> None:
+    """region=IT on a French list whose leading 0 Excel dropped (612345678):
+    the hint once guessed ES (Spanish mobiles read them too); the run reads FR."""
+    registry = write_csv(tmp_path / "liste.txt", "".join(f"{612345670 + i}\n" for i in range(10)))
+    res = _run(tmp_path, FR, "--registry", f"{registry}::region=IT", rules="fr,it-assocontact")
+    line = assert_input_error(res, registry, "region=")  # type: ignore[arg-type]
+    assert "ES" not in line and "FR" in line and "remove" in line, line
+
+
+def test_an_encoding_error_in_a_member_points_to_the_archive_setting(tmp_path: Path) -> None:
+    text = "Nom;Téléphone\nGérard;0612345678\n".encode("cp1252")
+    archive = _zip(tmp_path / "listes.zip", {"societe.csv": text})
+    res = _run(tmp_path, FR, "--registry", f"{archive}::encoding=utf-8")
+    line = assert_input_error(res, archive, f"{archive}::encoding=")  # type: ignore[arg-type]
+    assert "--encoding" not in line and "societe.csv::" not in line, line

@@ -104,7 +104,7 @@ def read_numbers(
     if source != "-" and archives.is_archive(source):
         return [
             _numbers_of(
-                _bytes_table(m.data, f"{source}:{m.name}", encoding, sheet),
+                _bytes_table(m.data, source, m.name, encoding, sheet),
                 m.sha256,
                 f"{source}:{m.name}",
                 rules,
@@ -151,19 +151,38 @@ def _starts_xml(source: str) -> bool:
 
 
 def _bytes_table(
-    data: bytes, name: str, encoding: str | None, sheet: str | None
+    data: bytes, archive: str, member: str, encoding: str | None, sheet: str | None
 ) -> tuple[pl.DataFrame, str]:
     """(frame without header, format) of an archive member's bytes, read as a
     file outside the archive is (readers.frame_of_bytes: gzip, Parquet, a
     workbook, text with its encoding detected), or as CRTC XML. `encoding`
     applies to text members only and `sheet` to workbook members only, so a
     zip mixing a cp1252 list and a workbook reads both."""
+    name = f"{archive}:{member}"
     if data.startswith(GZIP_MAGIC):
         data = _gunzip(data, name)
     if layouts.is_xml(data[:256]):
         return layouts.xml_numbers(data, name), "xml"
-    frame, fmt, _, _, _ = frame_of_bytes(data, name, encoding=encoding, header=False, sheet=sheet)
+    try:
+        frame, fmt, _, _, _ = frame_of_bytes(
+            data, name, encoding=encoding, header=False, sheet=sheet
+        )
+    except InputError as exc:
+        raise InputError(_archive_fix(str(exc), name, archive)) from None
     return frame, fmt
+
+
+def _archive_fix(message: str, name: str, archive: str) -> str:
+    """A member's reading error with its fix written for the archive: the
+    settings a member takes are the archive's own (`archive.zip::encoding=`),
+    which apply to its text members only; `member::encoding=` names no file."""
+    setting = f"{archive}::encoding=NAME (it applies to the archive's text members)"
+    return (
+        message.replace(f"{name}::encoding=NAME", f"{archive}::encoding=NAME")
+        .replace("pass --encoding cp1252.", f"give {setting}.")
+        .replace("Check --encoding.", f"Check the archive's encoding: {setting}.")
+        .replace(" or --encoding cp1252 for every input.", " or leave encoding= out to detect it.")
+    )
 
 
 def _numbers_of(
@@ -272,6 +291,8 @@ def usable_keys(
     default_region: str,
     max_unusable: float | None,
     allow_empty: bool = False,
+    run_region: str | None = None,
+    own_region: bool = False,
 ) -> pl.Series:
     """The E.164 keys of the numbers in `frame[column]` (null where a row's
     number is unusable; empty without a column), once `check_usable` has
@@ -290,6 +311,8 @@ def usable_keys(
         default_region=default_region,
         max_unusable=max_unusable,
         allow_empty=allow_empty,
+        run_region=run_region,
+        own_region=own_region,
     )
     return keys
 
@@ -305,12 +328,17 @@ def check_usable(
     default_region: str,
     max_unusable: float | None,
     allow_empty: bool = False,
+    run_region: str | None = None,
+    own_region: bool = False,
 ) -> None:
     """Raise UnusableNumbers when file `source` (read as `frame`, its numbers in
     `column`, their keys `keys`: null where unusable) gives no usable number,
     or more unusable rows than `max_unusable` percent of its rows. A file
     without rows passes only when `allow_empty` (a change list with no change).
-    `max_unusable=None` checks nothing (the counts are the caller's to judge)."""
+    `max_unusable=None` checks nothing (the counts are the caller's to judge).
+    `run_region`: the region the run reads other files in, tried first when
+    guessing the file's (`own_region`: the file's region= setting chose
+    `default_region`)."""
     if max_unusable is None:
         return
     rows, unusable = frame.height, int(keys.null_count())
@@ -333,7 +361,8 @@ def check_usable(
         row_shape = (
             ",".join(shape_of(v, 20) if v else "" for v in cells) if frame.width > 1 else None
         )
-        hint, region = _hint(value, cells, raw.filter(nonempty).head(50), rules, default_region)
+        sample = raw.filter(nonempty).head(50)
+        hint, region = _hint(value, cells, sample, rules, default_region, run_region)
     raise UnusableNumbers(
         source,
         kind=kind,
@@ -347,6 +376,8 @@ def check_usable(
         default_region=default_region,
         hint=hint,
         region=region,
+        own_region=own_region,
+        run_region=run_region,
     )
 
 
@@ -356,9 +387,12 @@ def _hint(
     sample: pl.Series,
     rules: RuleSet,
     default_region: str,
+    run_region: str | None = None,
 ) -> tuple[str, str | None]:
     """What the first unusable value suggests (UnusableNumbers.hint), and the
-    region that reads most of `sample` (unusable values) when one reads 80 %."""
+    region that reads most of `sample` (unusable values) when one reads 80 %.
+    The run's region is tried first and wins a tie: 612345678 reads as a
+    French and as a Spanish mobile, and in a French run it is French."""
     text = value or ""
     digits = sum(ch.isdigit() for ch in text)
     if digits < 6:
@@ -367,7 +401,7 @@ def _hint(
             return "split", None
         return "text", None
     best, best_count = None, 0
-    for region in GUESSED_REGIONS:
+    for region in dict.fromkeys((*((run_region,) if run_region else ()), *GUESSED_REGIONS)):
         if region == default_region or len(sample) == 0:
             continue
         count = len(sample) - numbers.e164_keys(sample, rules, region).null_count()
@@ -429,6 +463,8 @@ def load_registry(
             kind="registry",
             default_region=part.region,
             max_unusable=max_unusable,
+            run_region=default_region,
+            own_region=region is not None,
         )
         bad = keys.to_frame().with_row_index("row", offset=rows + 1)
         bad_rows += bad.filter(pl.col(bad.columns[-1]).is_null())["row"].head(5).to_list()
