@@ -215,3 +215,26 @@ def test_an_encoding_error_in_a_member_points_to_the_archive_setting(tmp_path: P
     res = _run(tmp_path, FR, "--registry", f"{archive}::encoding=utf-8")
     line = assert_input_error(res, archive, f"{archive}::encoding=")  # type: ignore[arg-type]
     assert "--encoding" not in line and "societe.csv::" not in line, line
+
+
+@pytest.mark.parametrize("given", ["--screened", "kind=return"])
+def test_a_return_with_two_phone_columns_names_its_phone_setting(
+    tmp_path: Path, given: str
+) -> None:
+    """A screened return with a landline and a mobile column: once no setting
+    could choose; its phone= does, as a registry's."""
+    screened = write_csv(
+        tmp_path / "retour.csv",
+        "Tél fixe;Tél portable;Statut\n0140000000;0612345678;OK\n0140000001;0612345679;OK\n",
+    )
+    args = (
+        ("--no-registry", "--screened", str(screened))
+        if given == "--screened"
+        else ("--registry", f"{screened}::kind=return")
+    )
+    res = _run(tmp_path, FR, *args)
+    assert res.code == 2 and "phone=NAME" in res.err, res.err  # type: ignore[attr-defined]
+    option = args[-2]
+    chosen = f"{screened}::phone=Tél portable" + ("" if given == "--screened" else ",kind=return")
+    res = _run(tmp_path, FR, *args[:-2], option, chosen)
+    assert _listed(res, FR, "unscreened") == {FR[2]}

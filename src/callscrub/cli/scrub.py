@@ -1036,9 +1036,9 @@ def _check_file_settings(args: ScrubArgs) -> None:
                     " 3 December), dates=mdy (12 March) or dates=ymd."
                 )
             kind = spec.get("kind")
-            # A return is read as --screened, which has no number column
-            # option and no date: a setting it would ignore is refused.
-            ignored = [k for k in ("phone", "date") if spec.get(k) is not None]
+            # A return is read as --screened, which has no date: a setting
+            # it would ignore is refused.
+            ignored = [k for k in ("date",) if spec.get(k) is not None]
             if kind is not None and kind.lower() == RETURN and ignored:
                 raise UsageError(
                     f"{option} {spec.path}: kind=return is read as a screened file, which takes"
@@ -1376,6 +1376,16 @@ def _load_screened(plan: Plan) -> list[Screened]:
     """Each --screened return file (and --registry of kind=return) as an
     allow-list, in its own region."""
     args = plan.args
+    try:
+        return _screened_files(plan)
+    except AmbiguousColumn as exc:
+        spec = next((f for f in args.screened_files() if f.path == exc.path), None)
+        option = "--registry" if spec is not None and spec in args.registries else "--screened"
+        raise _choose_registry_column(exc, spec or FileSpec(exc.path), option) from None
+
+
+def _screened_files(plan: Plan) -> list[Screened]:
+    args = plan.args
     return [
         load_screened(
             f.path,
@@ -1387,6 +1397,7 @@ def _load_screened(plan: Plan) -> list[Screened]:
             max_unusable=args.max_unusable,
             sheet=_sheet(args, f),
             region=_region(f),
+            column=f.get("phone"),
         )
         for f in args.screened_files()
     ]
