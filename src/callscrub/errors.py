@@ -163,7 +163,12 @@ class UnusableNumbers(InputError):
         default_region: str,
         hint: str,
         region: str | None,
+        own_region: bool = False,
+        run_region: str | None = None,
     ) -> None:
+        # own_region: the file's region= setting set `default_region`;
+        # run_region: the region the run reads other files in (when known).
+        self.own_region, self.run_region = own_region, run_region
         self.path, self.kind, self.column = path, kind, column
         self.rows, self.unusable, self.first_row = rows, unusable, first_row
         self.shape, self.row_shape, self.max_unusable = shape, row_shape, max_unusable

@@ -52,7 +52,7 @@ KEYS: dict[str, str] = {
 ACCEPTED: dict[str, tuple[str, ...]] = {
     "campaign": ("encoding", "sheet", "region", "dates"),
     "registry": ("encoding", "phone", "date", "sheet", "region", "kind"),
-    "screened": ("encoding", "sheet", "region"),
+    "screened": ("encoding", "sheet", "region", "phone"),
     "history": ("encoding", "sheet", "region", "dates", "phone", "time", "outcome"),
     "consent": ("encoding", "sheet", "region", "dates", "phone", "consent", "revoked", "source"),
     "suppress": ("encoding", "sheet", "phone", "region"),

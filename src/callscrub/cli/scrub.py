@@ -1036,9 +1036,9 @@ def _check_file_settings(args: ScrubArgs) -> None:
                     " 3 December), dates=mdy (12 March) or dates=ymd."
                 )
             kind = spec.get("kind")
-            # A return is read as --screened, which has no number column
-            # option and no date: a setting it would ignore is refused.
-            ignored = [k for k in ("phone", "date") if spec.get(k) is not None]
+            # A return is read as --screened, which has no date: a setting
+            # it would ignore is refused.
+            ignored = [k for k in ("date",) if spec.get(k) is not None]
             if kind is not None and kind.lower() == RETURN and ignored:
                 raise UsageError(
                     f"{option} {spec.path}: kind=return is read as a screened file, which takes"
@@ -1272,6 +1272,9 @@ def _load_registries(plan: Plan) -> list[Registry]:
                     max_bytes=args.zip_max_mib << 20,
                 )
             )
+        except AmbiguousColumn as exc:
+            option = "--suppress" if r in args.suppress else "--registry"
+            raise _choose_registry_column(exc, r, option) from None
         except ReturnFile as exc:
             option = "--suppress" if kind == SUPPRESS else "--registry"
             raise UsageError(
@@ -1280,6 +1283,18 @@ def _load_registries(plan: Plan) -> list[Registry]:
                 " Give it with --screened FILE."
             ) from None
     return out
+
+
+def _choose_registry_column(exc: AmbiguousColumn, spec: FileSpec, option: str) -> UsageError:
+    """Two phone headers in a registry or --suppress file (a landline and a
+    mobile): reading one would ignore the other half of the list. The file's
+    phone= setting chooses one; the file given once per column reads both."""
+    names = " and ".join(repr(c) for c in exc.candidates)
+    return UsageError(
+        f"{exc.path}: columns {names} could each be the {exc.use} column; choose one:"
+        f" {option} '{spec.with_setting('phone', 'NAME').text()}', or give the file once"
+        " per column to read both."
+    )
 
 
 def _load_history(plan: Plan) -> History | None:
@@ -1361,6 +1376,16 @@ def _load_screened(plan: Plan) -> list[Screened]:
     """Each --screened return file (and --registry of kind=return) as an
     allow-list, in its own region."""
     args = plan.args
+    try:
+        return _screened_files(plan)
+    except AmbiguousColumn as exc:
+        spec = next((f for f in args.screened_files() if f.path == exc.path), None)
+        option = "--registry" if spec is not None and spec in args.registries else "--screened"
+        raise _choose_registry_column(exc, spec or FileSpec(exc.path), option) from None
+
+
+def _screened_files(plan: Plan) -> list[Screened]:
+    args = plan.args
     return [
         load_screened(
             f.path,
@@ -1372,6 +1397,7 @@ def _load_screened(plan: Plan) -> list[Screened]:
             max_unusable=args.max_unusable,
             sheet=_sheet(args, f),
             region=_region(f),
+            column=f.get("phone"),
         )
         for f in args.screened_files()
     ]
@@ -1921,6 +1947,7 @@ def _registry_record(role: str, r: Registry, today: date) -> InputRecord:
         "unusable_rows": r.invalid_rows,
         "layout": r.layout,
         "region": r.region,
+        **({"column": r.column} if r.column else {}),
         **(reading_of(r.path) or {}),
     }
     if r.members:

@@ -75,6 +75,7 @@ def summary_dict(
                 "region": r.region,
                 "export_date": r.export_date.isoformat() if r.export_date else None,
                 "date_source": r.date_source,
+                **({"column": r.column} if r.column else {}),
                 **({"members": [name for name, _, _ in r.members]} if r.members else {}),
             }
             for r in registries

@@ -6,6 +6,7 @@ an example of a valid value.
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
@@ -194,18 +195,44 @@ ZipMaxMib = Annotated[
 ]
 
 
+def _file_of(path: str) -> str:
+    """The file a table was read from: `path`, or the archive of a zip member
+    named `archive.zip:member` (a file whose own name holds `:` is itself)."""
+    if os.path.exists(path):
+        return path
+    cut = path.rfind(":")
+    while cut > 0:
+        if os.path.isfile(path[:cut]):
+            return path[:cut]
+        cut = path.rfind(":", 0, cut)
+    return path
+
+
 def unusable_error(exc: UnusableNumbers, *, column_option: str | None) -> InputError:
     """UnusableNumbers as the command line words it: the file, its counts, the
     first unusable value's shape, and the fix in terms of options
     (--default-region, `column_option` when the command has one for the
     number column, --max-unusable)."""
     region_fix = (
-        f"they read as {exc.region} numbers: give the file its region"
+        # The file's own region= is what misreads them: reading in the run's
+        # region is leaving the setting out.
+        f"they read as {exc.region} numbers, the run's region: remove the file's"
+        f" region={exc.default_region} setting"
+        if exc.region and exc.own_region and exc.region == exc.run_region
+        else f"they read as {exc.region} numbers: give the file its region"
+        f" (FILE::region={exc.region})"
+        if exc.region and exc.own_region
+        else f"they read as {exc.region} numbers: give the file its region"
         f" (FILE::region={exc.region}), or pass --default-region {exc.region}"
         if exc.region
         else f"numbers without a country code are read as {exc.default_region}:"
         " pass --default-region for their country, or write them with their country code"
     )
+    column_fix = f"{column_option} NAME"
+    if column_option == "--registry-column":
+        # The file's own phone= setting first: it fixes this file alone when
+        # several are given (a zip's members share their archive's).
+        column_fix = f"{_file_of(exc.path)}::phone=NAME (or --registry-column NAME)"
     if exc.rows == 0:
         fix = (
             "Check the export (a download cut short?); if the list is really empty,"
@@ -221,10 +248,10 @@ def unusable_error(exc: UnusableNumbers, *, column_option: str | None) -> InputE
         fix = (
             "The number seems split over several columns (an area code and a number?):"
             " join them into one column, with the country code"
-            + (f", or name the number column with {column_option} NAME" if column_option else "")
+            + (f", or name the number column with {column_fix}" if column_option else "")
         )
     elif column_option and exc.row_shape is not None:  # several columns: another one?
-        fix = f"That is not a phone number: name the number column with {column_option} NAME"
+        fix = f"That is not a phone number: name the number column with {column_fix}"
     else:
         fix = "That is not a phone number: check it is the right file and its number column"
     return InputError(f"{exc.path}: {exc.what()} {fix}.")

@@ -267,6 +267,7 @@ def load_screened(
     max_unusable: float | None = MAX_UNUSABLE_PCT,
     sheet: str | None = None,
     region: str | None = None,
+    column: str | None = None,
 ) -> Screened:
     """The screened (Bloctel return) file `source`: its numbers marked callable
     by their status column (every number, without one), and the others.
@@ -286,6 +287,7 @@ def load_screened(
         encoding=encoding,
         sheet=sheet,
         region=region,
+        column=column,  # the file's phone= setting; else found by name
     )
     name = Path(source).name
     empty = pl.Series("key", [], pl.Int64)

@@ -35,6 +35,7 @@ NANP_DIGITS = "10 digits per line (FTC)"
 FIXED_WIDTH = "12-character fixed width (TPS, CTPS)"
 FIRST_COLUMN = "numbers in the first column, no header"
 HEADER = "CSV with a header"
+WORKBOOK_HEADER = "workbook with a header"
 PARQUET = "Parquet"
 XML = "CRTC XML"
 
@@ -137,9 +138,12 @@ def looks_nanp(frame: pl.DataFrame, column: str) -> bool:
 def is_xml(head: bytes) -> bool:
     """Whether a file's first bytes are XML (a declaration or a tag)."""
     text = head.lstrip(b"\xef\xbb\xbf").lstrip()
-    return text.startswith(b"<?xml") or text.startswith(b"<list")
+    # A declaration, CRTC's <list> root, or straight away an area code element
+    # (`<ac val='416'>`, the shape CRTC documents): no list of numbers starts so.
+    return text.startswith((b"<?xml", b"<list")) or _AC_START.match(text) is not None
 
 
+_AC_START = re.compile(rb"<\s*ac[\s>/]")
 _XML_TOKEN = re.compile(rb"""<\s*(ac|ph)\s+val\s*=\s*['"]?(\d*)['"]?""")
 
 

@@ -35,6 +35,8 @@ from callscrub.io.writers import sha256_file
 
 PARQUET_MAGIC = b"PAR1"
 GZIP_MAGIC = b"\x1f\x8b"
+# The empty archive's end record: a zip without members starts with it.
+EMPTY_ZIP_MAGIC = b"PK\x05\x06"
 DELIMITERS = (",", ";", "\t")
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 ASCII_SPACE = re.compile(rb"[\t-\r\x1c- ]*")  # the ASCII characters str.isspace() accepts
@@ -584,36 +586,9 @@ def _read_bytes_table(
         hasher.start()
     try:
         name = "standard input" if source == "-" else source
-        if data.startswith(GZIP_MAGIC):
-            data = _gunzip(data, name)
-        codec, detected, sheet_read = "", False, ""
-        kind = workbook_kind(data)
-        if data.startswith(PARQUET_MAGIC):
-            try:
-                frame = pl.read_parquet(io.BytesIO(data))
-            except pl.exceptions.PolarsError as exc:
-                raise InputError(
-                    f"{name}: not a readable Parquet file ({_first_words(exc)})."
-                ) from None
-            fmt = "parquet"
-        elif kind is not None:
-            frame, sheet_read = workbook_frame(data, name, kind, sheet=sheet, header=header)
-            fmt = kind
-        else:
-            fmt = "csv"
-            try:
-                text, start = utf8_text(data, name, encoding)
-                frame = _csv_frame(text, start, name, header=header, encoding=encoding)
-                codec, detected = _codec_read(data, encoding), not encoding
-            except NotUtf8 as exc:
-                # Detected, not guessed: a file that is not UTF-8 (and has no
-                # UTF-8 BOM saying it should be) is read as Windows-1252 only
-                # when its bytes are those such exports hold.
-                if encoding or data.startswith(codecs.BOM_UTF8):
-                    raise
-                text = export_cp1252_text(data, name, exc).encode("utf-8")
-                frame = _csv_frame(text, 0, name, header=header)
-                codec, detected = "cp1252", True
+        frame, fmt, codec, detected, sheet_read = frame_of_bytes(
+            data, name, encoding=encoding, header=header, sheet=sheet
+        )
     finally:
         if hasher:
             hasher.join()
@@ -630,6 +605,51 @@ def _read_bytes_table(
     )
     _READINGS[source] = table.reading()
     return table
+
+
+def frame_of_bytes(
+    data: bytes, name: str, *, encoding: str | None, header: bool, sheet: str | None
+) -> tuple[pl.DataFrame, str, str, bool, str]:
+    """(frame, format, codec, whether the codec was detected, sheet read) of a
+    file's bytes, the format read from them: gzip, Parquet, a workbook, else
+    text (its encoding `encoding`, else detected). A file and a zip archive's
+    member are read by this one path. `encoding` applies to text only and
+    `sheet` to workbooks only. Any other zip archive is refused: only
+    registries read archives (io.archives)."""
+    if data.startswith(GZIP_MAGIC):
+        data = _gunzip(data, name)
+    codec, detected, sheet_read = "", False, ""
+    kind = workbook_kind(data)
+    if data.startswith(PARQUET_MAGIC):
+        try:
+            frame = pl.read_parquet(io.BytesIO(data))
+        except pl.exceptions.PolarsError as exc:
+            raise InputError(
+                f"{name}: not a readable Parquet file ({_first_words(exc)})."
+            ) from None
+        return frame, "parquet", codec, detected, sheet_read
+    if kind is not None:
+        frame, sheet_read = workbook_frame(data, name, kind, sheet=sheet, header=header)
+        return frame, kind, codec, detected, sheet_read
+    if data.startswith((ZIP_MAGIC, EMPTY_ZIP_MAGIC)):
+        raise InputError(
+            f"{name}: a zip archive: only --registry and --suppress read archives;"
+            " unzip it and give the file itself."
+        )
+    try:
+        text, start = utf8_text(data, name, encoding)
+        frame = _csv_frame(text, start, name, header=header, encoding=encoding)
+        codec, detected = _codec_read(data, encoding), not encoding
+    except NotUtf8 as exc:
+        # Detected, not guessed: a file that is not UTF-8 (and has no
+        # UTF-8 BOM saying it should be) is read as Windows-1252 only
+        # when its bytes are those such exports hold.
+        if encoding or data.startswith(codecs.BOM_UTF8):
+            raise
+        text = export_cp1252_text(data, name, exc).encode("utf-8")
+        frame = _csv_frame(text, 0, name, header=header)
+        codec, detected = "cp1252", True
+    return frame, "csv", codec, detected, sheet_read
 
 
 def _codec_read(data: bytes, encoding: str | None) -> str:

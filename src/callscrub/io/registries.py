@@ -9,7 +9,6 @@ A registry snapshot (io.snapshot) is read elsewhere: its keys stay on disk.
 from __future__ import annotations
 
 import hashlib
-import io
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,35 +18,22 @@ import polars as pl
 from callscrub.core.checks.registry import OPPOSITION, Registry
 from callscrub.errors import InputError, UnusableNumbers, describe_columns, shape_of
 from callscrub.io import archives, layouts
+from callscrub.io.headers import HISTORY_PHONE_NAMES, recognised
 from callscrub.io.readers import (
     GZIP_MAGIC,
-    PARQUET_MAGIC,
-    _csv_frame,
     _gunzip,
+    frame_of_bytes,
     read_bytes,
     read_table,
-    utf8_text,
 )
 from callscrub.io.workbooks import WORKBOOK_FORMATS
 from callscrub.phone import normalise as numbers
 from callscrub.rules.model import RuleSet
 
-NUMBER_COLUMN_NAMES = (
-    "phone",
-    "phone_number",
-    "telephone",
-    "tel",
-    "numero",
-    "numero_telephone",
-    "num",
-    "number",
-    "msisdn",
-    "e164",
-    "mobile",
-    "portable",
-    "ligne",
-    "phonenumber",
-)
+# The number column's headers: the shared lists of io.headers (whole names,
+# folded), so a registry and the campaign agree on what names a phone column
+# (`Numéro client` is an id, not a number), plus the names registry exports use.
+NUMBER_COLUMN_NAMES = (*HISTORY_PHONE_NAMES, "e164", "phone_e164", "num", "ligne")
 
 # The share of rows without a usable number a file may hold, in percent, unless
 # the caller allows more: a registry read with the wrong region or column
@@ -70,24 +56,18 @@ def fold_name(name: str) -> str:
 
 def _pick_column(columns: list[str], forced: str | None, name: str) -> str:
     """The number column of file `name`: `forced` when given (it must exist),
-    else the first of NUMBER_COLUMN_NAMES present, else a column whose name
-    holds a number word, else the first column."""
+    else the one header among NUMBER_COLUMN_NAMES (whole names, folded), else
+    the first column. Two such headers (`Tél fixe;Tél portable`) raise
+    io.headers.AmbiguousColumn: reading one would ignore half the list."""
     if forced:
         if forced in columns:
             return forced
         raise InputError(
-            f"{name}: no column {forced!r} ({describe_columns(columns)}). Fix --registry-column."
+            f"{name}: no column {forced!r} ({describe_columns(columns)})."
+            " Fix the file's phone= setting (FILE::phone=NAME) or --registry-column."
         )
-    folded = {fold_name(c): c for c in columns}
-    for candidate in NUMBER_COLUMN_NAMES:
-        if candidate in folded:
-            return folded[candidate]
-    for f, original in folded.items():  # numero_de_telephone, tel_mobile, phone1...
-        if any(
-            word in f for word in ("phone", "tel", "numero", "msisdn", "e164", "mobile", "number")
-        ):
-            return original
-    return columns[0]
+    found = recognised(columns, NUMBER_COLUMN_NAMES, path=name, use="phone number", key="phone")
+    return found if found is not None else columns[0]
 
 
 @dataclass(frozen=True)
@@ -124,7 +104,7 @@ def read_numbers(
     if source != "-" and archives.is_archive(source):
         return [
             _numbers_of(
-                _bytes_table(m.data, f"{source}:{m.name}", encoding),
+                _bytes_table(m.data, source, m.name, encoding, sheet),
                 m.sha256,
                 f"{source}:{m.name}",
                 rules,
@@ -170,20 +150,39 @@ def _starts_xml(source: str) -> bool:
         return False  # read_table words the error
 
 
-def _bytes_table(data: bytes, name: str, encoding: str | None) -> tuple[pl.DataFrame, str]:
-    """(frame without header, format) of a file's bytes (an archive member's),
-    read as read_table reads a file: gzip, Parquet, CRTC XML or CSV text."""
+def _bytes_table(
+    data: bytes, archive: str, member: str, encoding: str | None, sheet: str | None
+) -> tuple[pl.DataFrame, str]:
+    """(frame without header, format) of an archive member's bytes, read as a
+    file outside the archive is (readers.frame_of_bytes: gzip, Parquet, a
+    workbook, text with its encoding detected), or as CRTC XML. `encoding`
+    applies to text members only and `sheet` to workbook members only, so a
+    zip mixing a cp1252 list and a workbook reads both."""
+    name = f"{archive}:{member}"
     if data.startswith(GZIP_MAGIC):
         data = _gunzip(data, name)
-    if data.startswith(PARQUET_MAGIC):
-        try:
-            return pl.read_parquet(io.BytesIO(data)), "parquet"
-        except pl.exceptions.PolarsError:
-            raise InputError(f"{name}: not a readable Parquet file.") from None
     if layouts.is_xml(data[:256]):
         return layouts.xml_numbers(data, name), "xml"
-    text, start = utf8_text(data, name, encoding)
-    return _csv_frame(text, start, name, header=False, encoding=encoding), "csv"
+    try:
+        frame, fmt, _, _, _ = frame_of_bytes(
+            data, name, encoding=encoding, header=False, sheet=sheet
+        )
+    except InputError as exc:
+        raise InputError(_archive_fix(str(exc), name, archive)) from None
+    return frame, fmt
+
+
+def _archive_fix(message: str, name: str, archive: str) -> str:
+    """A member's reading error with its fix written for the archive: the
+    settings a member takes are the archive's own (`archive.zip::encoding=`),
+    which apply to its text members only; `member::encoding=` names no file."""
+    setting = f"{archive}::encoding=NAME (it applies to the archive's text members)"
+    return (
+        message.replace(f"{name}::encoding=NAME", f"{archive}::encoding=NAME")
+        .replace("pass --encoding cp1252.", f"give {setting}.")
+        .replace("Check --encoding.", f"Check the archive's encoding: {setting}.")
+        .replace(" or --encoding cp1252 for every input.", " or leave encoding= out to detect it.")
+    )
 
 
 def _numbers_of(
@@ -233,7 +232,8 @@ def _numbers_of(
             )
         frame = frame.slice(1).rename(dict(zip(frame.columns, header_names, strict=True)))
         col = _pick_column(frame.columns, column, name) if frame.width else None
-        return NumberTable(frame, col, sha256, layouts.HEADER, first_region, name)
+        layout = layouts.WORKBOOK_HEADER if fmt in WORKBOOK_FORMATS else layouts.HEADER
+        return NumberTable(frame, col, sha256, layout, first_region, name)
     frame = frame.rename({c: f"column_{i + 1}" for i, c in enumerate(frame.columns)})
     frame, col, layout = layouts.headerless_layout(frame, name)
     if layout == layouts.ONE_PER_LINE and region is None and layouts.looks_nanp(frame, col):
@@ -262,9 +262,11 @@ def read_number_table(
     asked by `digest`) the SHA-256 of the file: read_numbers for a file that
     is not an archive (a screened file's numbers are read so)."""
     if source != "-" and archives.is_archive(source):
+        # Screened returns (--screened, --registry FILE::kind=return) are read
+        # unzipped: a return's statuses are read per file, not per member.
         raise InputError(
-            f"{source}: a zip archive; only --registry, --suppress and `registry build` read"
-            " archives. Unzip it and give the file itself."
+            f"{source}: a zip archive; a returned file is read unzipped: unzip it and give"
+            " the file itself with --screened FILE."
         )
     (table,) = read_numbers(
         source,
@@ -289,6 +291,8 @@ def usable_keys(
     default_region: str,
     max_unusable: float | None,
     allow_empty: bool = False,
+    run_region: str | None = None,
+    own_region: bool = False,
 ) -> pl.Series:
     """The E.164 keys of the numbers in `frame[column]` (null where a row's
     number is unusable; empty without a column), once `check_usable` has
@@ -307,6 +311,8 @@ def usable_keys(
         default_region=default_region,
         max_unusable=max_unusable,
         allow_empty=allow_empty,
+        run_region=run_region,
+        own_region=own_region,
     )
     return keys
 
@@ -322,12 +328,17 @@ def check_usable(
     default_region: str,
     max_unusable: float | None,
     allow_empty: bool = False,
+    run_region: str | None = None,
+    own_region: bool = False,
 ) -> None:
     """Raise UnusableNumbers when file `source` (read as `frame`, its numbers in
     `column`, their keys `keys`: null where unusable) gives no usable number,
     or more unusable rows than `max_unusable` percent of its rows. A file
     without rows passes only when `allow_empty` (a change list with no change).
-    `max_unusable=None` checks nothing (the counts are the caller's to judge)."""
+    `max_unusable=None` checks nothing (the counts are the caller's to judge).
+    `run_region`: the region the run reads other files in, tried first when
+    guessing the file's (`own_region`: the file's region= setting chose
+    `default_region`)."""
     if max_unusable is None:
         return
     rows, unusable = frame.height, int(keys.null_count())
@@ -350,7 +361,8 @@ def check_usable(
         row_shape = (
             ",".join(shape_of(v, 20) if v else "" for v in cells) if frame.width > 1 else None
         )
-        hint, region = _hint(value, cells, raw.filter(nonempty).head(50), rules, default_region)
+        sample = raw.filter(nonempty).head(50)
+        hint, region = _hint(value, cells, sample, rules, default_region, run_region)
     raise UnusableNumbers(
         source,
         kind=kind,
@@ -364,6 +376,8 @@ def check_usable(
         default_region=default_region,
         hint=hint,
         region=region,
+        own_region=own_region,
+        run_region=run_region,
     )
 
 
@@ -373,9 +387,12 @@ def _hint(
     sample: pl.Series,
     rules: RuleSet,
     default_region: str,
+    run_region: str | None = None,
 ) -> tuple[str, str | None]:
     """What the first unusable value suggests (UnusableNumbers.hint), and the
-    region that reads most of `sample` (unusable values) when one reads 80 %."""
+    region that reads most of `sample` (unusable values) when one reads 80 %.
+    The run's region is tried first and wins a tie: 612345678 reads as a
+    French and as a Spanish mobile, and in a French run it is French."""
     text = value or ""
     digits = sum(ch.isdigit() for ch in text)
     if digits < 6:
@@ -384,7 +401,7 @@ def _hint(
             return "split", None
         return "text", None
     best, best_count = None, 0
-    for region in GUESSED_REGIONS:
+    for region in dict.fromkeys((*((run_region,) if run_region else ()), *GUESSED_REGIONS)):
         if region == default_region or len(sample) == 0:
             continue
         count = len(sample) - numbers.e164_keys(sample, rules, region).null_count()
@@ -446,6 +463,8 @@ def load_registry(
             kind="registry",
             default_region=part.region,
             max_unusable=max_unusable,
+            run_region=default_region,
+            own_region=region is not None,
         )
         bad = keys.to_frame().with_row_index("row", offset=rows + 1)
         bad_rows += bad.filter(pl.col(bad.columns[-1]).is_null())["row"].head(5).to_list()
@@ -471,6 +490,7 @@ def load_registry(
         region=",".join(regions),
         layout="; ".join(dict.fromkeys(p.layout for p in parts)),
         members=tuple(members),
+        column="; ".join(dict.fromkeys(p.column for p in parts if p.column)) or None,
     )
 
 

@@ -48,6 +48,7 @@ class Registry:
     layout: str | None = None  # the download layout recognised (io.layouts)
     members: tuple[tuple[str, str, int], ...] = ()  # a zip's files: (name, SHA-256, rows)
     date_source: str | None = None  # where export_date came from (setting, option, metadata...)
+    column: str | None = None  # the number column read (a zip's members': `; `-joined)
 
     def __post_init__(self) -> None:
         # Lookups merge with the sorted keys (registry_of): whoever built this
