@@ -23,7 +23,7 @@ demo: $(STAMP)
 	mkdir -p out
 	$(BIN)/callscrub scrub sample_data/campaign.csv \
 		--registry sample_data/bloctel_opposition.csv \
-		--registry sample_data/company_dnc.txt \
+		--suppress sample_data/company_dnc.txt \
 		--history sample_data/history.csv \
 		--consent sample_data/consent.csv \
 		--now 2026-11-23T08:00:00+01:00 --registry-date 2026-11-22 \
