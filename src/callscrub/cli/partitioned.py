@@ -105,7 +105,7 @@ class _Progress:
     phase: Callable[[str], None]
     partitions: int
     rows: int
-    started: float = dataclasses.field(default_factory=time.monotonic)
+    started: float = dataclasses.field(default_factory=lambda: time.monotonic())
     done_rows: int = 0
     done: int = 0
 

@@ -946,7 +946,7 @@ def validate(args: ScrubArgs) -> Plan:
             f" (sectors: {', '.join(sectors) or 'none'}). Leave it out for other sectors."
         )
     order, order_from = _date_order(args, packs)
-    budget = parse_size(args.memory_limit) if args.memory_limit else default_budget()
+    budget = parse_size(args.memory_limit) if args.memory_limit is not None else default_budget()
     if args.temp_dir is not None and not Path(args.temp_dir).is_dir():
         raise UsageError(f"--temp-dir {args.temp_dir}: not a folder; give an existing one.")
     return Plan(
