@@ -20,6 +20,8 @@ from typing import Any
 
 import polars as pl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import callscrub.cli
 from callscrub.cli import partitioned
@@ -393,3 +395,139 @@ def test_a_signal_while_partitioning_leaves_nothing(
     assert (out / "clean.csv").read_text() == "earlier\n"
     assert not (out / "rejects.csv").exists()
     assert "Traceback" not in rest
+
+
+# --------------------------------------------------------------------------- larger and generated
+
+
+@pytest.mark.slow
+def test_a_million_rows_in_partitions_is_byte_identical(tmp_path: Path) -> None:
+    # The benchmark's own generator (CRM columns, repeats, history, consent, a
+    # registry holding part of the campaign), then two runs of the console script.
+    data = tmp_path / "data"
+    subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "generate.py"),
+            "--rows",
+            "1000000",
+            "--registry",
+            "1000000",
+            "--out",
+            str(data),
+            "--format",
+            "csv",
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    outputs = {}
+    for name, extra in (("single", []), ("parts", ["--partitions", "5"])):
+        out = tmp_path / name
+        out.mkdir()
+        subprocess.run(
+            [
+                str(CONSOLE_SCRIPT),
+                "scrub",
+                str(data / "campaign.csv"),
+                "--registry",
+                str(data / "registry.csv"),
+                "--history",
+                str(data / "history.csv"),
+                "--consent",
+                str(data / "consent.csv"),
+                "--now",
+                "2026-12-13T08:00:00+01:00",
+                "--registry-date",
+                "2026-12-12",
+                "--out",
+                str(out / "clean.csv"),
+                "--rejects",
+                str(out / "rejects.csv"),
+                "--summary-json",
+                str(out / "summary.json"),
+                "--quiet",
+                *extra,
+            ],
+            check=True,
+        )
+        outputs[name] = out
+    _assert_same_scrub(outputs["single"], outputs["parts"])
+    summary = json.loads((outputs["parts"] / "summary.json").read_text())
+    assert summary["rows_in"] == 1_000_000 and summary["partitions"] == 5
+    assert not _leftovers(outputs["parts"])
+
+
+PHONES = st.sampled_from(
+    ["0612345678", "+33 6 12 34 56 78", "0611111111", "0622222222", "0633333333", "0800 123 456"]
+    + ["junk", "06 12", ""]
+)
+CALL_TIMES = st.sampled_from(
+    ["2026-11-24T10:30:00", "2026-11-24T21:00:00", "25/11/2026 10:30", "2026-12-25T10:00", "x", ""]
+)
+CRM = st.text(alphabet='ab,;"\n =+-é', max_size=6)
+
+
+@pytest.mark.slow
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    rows=st.lists(st.tuples(PHONES, PHONES, CALL_TIMES, CRM), min_size=1, max_size=25),
+    past=st.lists(st.tuples(PHONES, st.sampled_from(["", "refus", "NRP", "DNC"])), max_size=5),
+    consented=st.lists(PHONES, max_size=5),
+    n=st.integers(min_value=2, max_value=5),
+)
+def test_generated_campaigns_in_partitions_are_byte_identical(
+    tmp_path_factory: pytest.TempPathFactory,
+    rows: list[tuple[str, str, str, str]],
+    past: list[tuple[str, str]],
+    consented: list[str],
+    n: int,
+) -> None:
+    # Two phone columns (phone_source), a CRM column of awkward cells, the
+    # history (refusals, do-not-call requests) and consent of some numbers.
+    d = tmp_path_factory.mktemp("gen")
+    pl.DataFrame(
+        {
+            "fixe": [r[0] for r in rows],
+            "mobile": [r[1] for r in rows],
+            "call_at": [r[2] for r in rows],
+            "notes": [r[3] for r in rows],
+        }
+    ).write_csv(d / "campaign.csv")
+    # A number outside the campaign in each file: neither is ever empty.
+    past = [("0699999999", ""), *past]
+    consented = ["0699999999", *consented]
+    pl.DataFrame(
+        {
+            "phone": [p for p, _ in past],
+            "called_at": ["2026-11-20T10:00:00"] * len(past),
+            "outcome": [o for _, o in past],
+        },
+        schema={"phone": pl.String, "called_at": pl.String, "outcome": pl.String},
+    ).write_csv(d / "history.csv")
+    pl.DataFrame(
+        {"phone": consented, "consent_at": ["2026-01-01T00:00:00"] * len(consented)},
+        schema={"phone": pl.String, "consent_at": pl.String},
+    ).write_csv(d / "consent.csv")
+    argv = [
+        str(d / "campaign.csv"),
+        "--no-registry",
+        "--phone-column",
+        "fixe",
+        "--phone-column",
+        "mobile",
+        "--history",
+        str(d / "history.csv"),
+        "--consent",
+        str(d / "consent.csv"),
+        "--skip-bad-history",
+        "--max-invalid",
+        "100",
+        "--now",
+        "2026-11-23T08:00:00+01:00",
+    ]
+    assert _scrub(d / "single", campaign=argv) == 0
+    assert _scrub(d / "parts", "--partitions", str(n), campaign=argv) == 0
+    _assert_same_scrub(d / "single", d / "parts")

@@ -127,7 +127,7 @@ def _duration(seconds: float) -> str:
 
 
 def scrub_in_partitions(
-    loaded: Loaded,
+    handed: list[Loaded],
     n: int,
     folder: PartitionDir,
     scrub_part: Callable[[Loaded, pl.Series], ScrubResult],
@@ -135,10 +135,12 @@ def scrub_in_partitions(
     phase: Callable[[str], None],
     aggregates: bool,
 ) -> tuple[ScrubResult, Loaded]:
-    """Scrub `loaded` (cli.scrub.Loaded) in `n` partitions written to `folder`;
-    `scrub_part(loaded_part, source_rows)` scrubs one. Returns the merged
-    result (its outputs read from `folder`, which must outlive the writing)
-    and `loaded` without the campaign's rows (let go of)."""
+    """Scrub the loaded inputs `handed` over (a list of the one cli.scrub.Loaded,
+    taken from it so that nothing else holds the campaign's rows) in `n`
+    partitions written to `folder`; `scrub_part(loaded_part, source_rows)`
+    scrubs one. Returns the merged result (its outputs read from `folder`,
+    which must outlive the writing) and the inputs without the campaign's rows."""
+    loaded = handed.pop()
     table, carried = loaded.campaign, loaded.carried
     frame: pl.DataFrame = table.frame
     rows = frame.height
@@ -164,11 +166,10 @@ def scrub_in_partitions(
                 folder.write(rows_p.drop("_part"), f"in-{p}-{b}")
             )
         pause_point("partitioning")
-    del frame, part_of
     # The campaign's rows are on disk now: the run keeps only its file's figures.
-    bare = dataclasses.replace(
-        loaded, campaign=dataclasses.replace(table, frame=table.frame.clear()), carried=None
-    )
+    table = dataclasses.replace(table, frame=frame.clear())
+    bare = dataclasses.replace(loaded, campaign=table, carried=None)
+    del frame, part_of, carried, loaded, block, rows_p
     results: list[ScrubResult] = []
     aggregated: list[dict[str, Any]] = []
     outputs: dict[str, list[Path]] = {"clean": [], "rejects": []}
@@ -181,6 +182,7 @@ def scrub_in_partitions(
         )
         del campaign
         result = scrub_part(part, source_rows)
+        del part
         for which in ("clean", "rejects"):
             built = result.clean_parts() if which == "clean" else result.rejects_parts()
             for k, out in enumerate(built):

@@ -867,8 +867,12 @@ def run_scrub(args: ScrubArgs) -> None:
         n = _partitions(plan, loaded)
         if n > 1:
             folder = locks.enter_context(partition_dir(_temp_parent(args)))
+            # Handed over, not held here: the campaign's rows are let go of
+            # once written to the partitions.
+            handed = [loaded]
+            del loaded
             result, loaded = scrub_in_partitions(
-                loaded,
+                handed,
                 n,
                 folder,
                 lambda part, rows: scrub_loaded(plan, part, phase, source_rows=rows),
