@@ -314,10 +314,14 @@ def test_progress_says_partitions_rate_and_time_left(monkeypatch: pytest.MonkeyP
     clock = iter([100.0, 110.0, 120.0])
     monkeypatch.setattr(partitioned.time, "monotonic", lambda: next(clock))
     p = partitioned._Progress(said.append, 4, 4_000_000)
+    p.inner("normalising numbers")
     p.step(1_000_000)
+    p.inner("joining registries")
     p.step(1_000_000)
     assert said == [
+        "partition 1/4: normalising numbers",
         "partition 1/4 scrubbed, 100,000 rows/s, about 30 s left",
+        "partition 2/4: joining registries (100,000 rows/s, about 30 s left)",
         "partition 2/4 scrubbed, 100,000 rows/s, about 20 s left",
     ]
 

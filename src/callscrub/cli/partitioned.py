@@ -109,16 +109,21 @@ class _Progress:
     done_rows: int = 0
     done: int = 0
 
+    pace: str = ""  # the last rate and time left, shown with the phases that follow
+
     def step(self, rows: int) -> None:
         self.done += 1
         self.done_rows += rows
         elapsed = max(time.monotonic() - self.started, 1e-6)
         rate = self.done_rows / elapsed
         left = (self.rows - self.done_rows) / rate if rate else 0.0
-        self.phase(
-            f"partition {self.done}/{self.partitions} scrubbed, {rate:,.0f} rows/s,"
-            f" about {_duration(left)} left"
-        )
+        self.pace = f"{rate:,.0f} rows/s, about {_duration(left)} left"
+        self.phase(f"partition {self.done}/{self.partitions} scrubbed, {self.pace}")
+
+    def inner(self, name: str) -> None:
+        """A phase of the partition being scrubbed, with the pace so far."""
+        pace = f" ({self.pace})" if self.pace else ""
+        self.phase(f"partition {self.done + 1}/{self.partitions}: {name}{pace}")
 
 
 def _duration(seconds: float) -> str:
@@ -130,14 +135,14 @@ def scrub_in_partitions(
     handed: list[Loaded],
     n: int,
     folder: PartitionDir,
-    scrub_part: Callable[[Loaded, pl.Series], ScrubResult],
+    scrub_part: Callable[[Loaded, pl.Series, Callable[[str], None]], ScrubResult],
     packs: list[RuleSet],
     phase: Callable[[str], None],
     aggregates: bool,
 ) -> tuple[ScrubResult, Loaded]:
     """Scrub the loaded inputs `handed` over (a list of the one cli.scrub.Loaded,
     taken from it so that nothing else holds the campaign's rows) in `n`
-    partitions written to `folder`; `scrub_part(loaded_part, source_rows)`
+    partitions written to `folder`; `scrub_part(loaded_part, source_rows, phase)`
     scrubs one. Returns the merged result (its outputs read from `folder`,
     which must outlive the writing) and the inputs without the campaign's rows."""
     loaded = handed.pop()
@@ -181,7 +186,7 @@ def scrub_in_partitions(
             bare, campaign=dataclasses.replace(table, frame=campaign.drop(row_col)), carried=None
         )
         del campaign
-        result = scrub_part(part, source_rows)
+        result = scrub_part(part, source_rows, progress.inner)
         del part
         for which in ("clean", "rejects"):
             built = result.clean_parts() if which == "clean" else result.rejects_parts()

@@ -875,7 +875,7 @@ def run_scrub(args: ScrubArgs) -> None:
                 handed,
                 n,
                 folder,
-                lambda part, rows: scrub_loaded(plan, part, phase, source_rows=rows),
+                lambda part, rows, said: scrub_loaded(plan, part, said, source_rows=rows),
                 plan.packs,
                 phase,
                 aggregates=bool(plan.manifest or args.report),
