@@ -174,10 +174,36 @@ def test_a_temp_dir_that_is_no_folder_is_a_usage_error(
     assert "--temp-dir" in capsys.readouterr().err
 
 
-def test_the_default_budget_is_a_share_of_the_machine() -> None:
+def test_the_default_budget_is_a_share_of_the_machine(monkeypatch: pytest.MonkeyPatch) -> None:
     total = partitioned.machine_memory()
     assert total > 0
+    monkeypatch.setattr(partitioned, "cgroup_limit", lambda: 0)
     assert partitioned.default_budget() == int(total * partitioned.DEFAULT_SHARE)
+
+
+def test_the_default_budget_follows_a_lower_container_limit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(partitioned, "cgroup_limit", lambda: 2 << 30)
+    assert partitioned.default_budget() == 1 << 30
+
+
+@pytest.mark.parametrize(
+    ("v2", "v1", "limit"),
+    [
+        ("2147483648\n", None, 2 << 30),
+        ("max\n", None, 0),
+        (None, "1073741824\n", 1 << 30),
+        (None, "9223372036854771712\n", 0),  # v1's "no limit"
+        (None, None, 0),
+    ],
+)
+def test_cgroup_limits(tmp_path: Path, v2: str | None, v1: str | None, limit: int) -> None:
+    paths = (tmp_path / "memory.max", tmp_path / "memory.limit_in_bytes")
+    for path, text in zip(paths, (v2, v1), strict=True):
+        if text is not None:
+            path.write_text(text)
+    assert partitioned.cgroup_limit(paths) == limit
 
 
 # --------------------------------------------------------------------------- temporary folder

@@ -72,9 +72,31 @@ def machine_memory() -> int:
         return 0
 
 
+# A container's (or a systemd unit's) memory limit, cgroup v2 then v1: the
+# machine's RAM is not what a process in a container may use.
+CGROUP_LIMITS = (
+    Path("/sys/fs/cgroup/memory.max"),
+    Path("/sys/fs/cgroup/memory/memory.limit_in_bytes"),
+)
+
+
+def cgroup_limit(paths: tuple[Path, ...] = CGROUP_LIMITS) -> int:
+    """The process's cgroup memory limit in bytes, 0 when there is none
+    (`max`, or a figure past any real machine, as v1 writes "no limit")."""
+    for path in paths:
+        try:
+            text = path.read_text(encoding="ascii").strip()
+        except OSError:
+            continue
+        if text.isdigit() and int(text) < 1 << 60:
+            return int(text)
+    return 0
+
+
 def default_budget() -> int:
-    """DEFAULT_SHARE of the machine's memory (4 GiB when it cannot be known)."""
-    total = machine_memory()
+    """DEFAULT_SHARE of the memory the process may have: the machine's, or
+    its cgroup's limit when lower (4 GiB when neither can be known)."""
+    total = min((m for m in (machine_memory(), cgroup_limit()) if m), default=0)
     return int(total * DEFAULT_SHARE) if total else 4 << 30
 
 
