@@ -99,6 +99,9 @@ def replay_args(
     options["--screened"] = "screened"
     options["--suppress"] = "suppress"
     dropped_with_value = {"--summary-json", "--manifest", "--now", "--registry-date", "--report"}
+    # How the run used memory and disk, not what it wrote: a partitioned scrub
+    # has a single pass's outputs, and a temporary folder is the machine's own.
+    dropped_with_value |= {"--memory-limit", "--partitions", "--temp-dir"}
     dropped_flags = {"--no-manifest", "--quiet", "-q", "--traceback", "--verbose"}
     roles = ("campaign", "registry", "history", "consent", "screened", "suppress")
     first: dict[str, int] = {}

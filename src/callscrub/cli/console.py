@@ -160,6 +160,8 @@ def _lines(s: dict[str, Any]) -> list[tuple[str, str]]:
         )
     if swept and swept.get("completed"):
         rows.append(("completed", f"interrupted set: {', '.join(swept['completed'])}"))
+    if s.get("partitions"):
+        rows.append(("partitions", f"{s['partitions']} by number, merged in source_row order"))
     rows.append(("elapsed", f"{s['elapsed_seconds']:.2f} s"))
     return rows
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -29,6 +30,12 @@ from callscrub.cli.campaign_columns import CampaignColumns, choose_columns, unre
 from callscrub.cli.console import progress, show
 from callscrub.cli.file_settings import FileSpec, parse_spec, parse_specs
 from callscrub.cli.invocation import invoked_argv
+from callscrub.cli.partitioned import (
+    default_budget,
+    parse_size,
+    partitions_for,
+    scrub_in_partitions,
+)
 from callscrub.cli.summary import summary_dict, to_json
 from callscrub.cli.values import (
     DateOrder,
@@ -95,6 +102,7 @@ from callscrub.io.file_options import FileOptions
 from callscrub.io.headers import AmbiguousColumn
 from callscrub.io.history import HistoryColumns, load_history, vocabulary_for
 from callscrub.io.locks import output_lock
+from callscrub.io.partitions import partition_dir, sweep_partition_dirs
 from callscrub.io.parts import Swept, sweep_parts
 from callscrub.io.readers import Table, read_table, reading_of
 from callscrub.io.registries import MAX_UNUSABLE_PCT, ReturnFile, load_registry
@@ -217,6 +225,9 @@ class ScrubArgs:
     date_order: str | None = None  # --date-order; None follows the rule packs
     time_format: str | None = None  # --time-format (strftime)
     report: str | None = None  # the HTML report written with the outputs (--report)
+    memory_limit: str | None = None  # --memory-limit as given; None: a share of the RAM
+    partitions: int | None = None  # --partitions: forced (testing, tuning); None: from the budget
+    temp_dir: str | None = None  # --temp-dir: where a partitioned run's private folder goes
 
     @property
     def inputs(self) -> list[str]:
@@ -273,6 +284,7 @@ class Plan:
     started_at: datetime
     date_order: str | None = None  # how dates with separators are read; None: ISO 8601 only
     date_order_from: str = ""  # where that order comes from, as the summary says it
+    memory_budget: int = 0  # bytes the scrub may use (--memory-limit, else a share of the RAM)
 
 
 @dataclass(frozen=True)
@@ -713,6 +725,33 @@ def scrub_command(
             help="Also write the HTML report (.html) of this run, with the outputs.",
         ),
     ] = None,
+    memory_limit: Annotated[
+        str | None,
+        typer.Option(
+            "--memory-limit",
+            metavar="SIZE",
+            help="Memory the scrub may use (4G, 500M; default half the machine's RAM): a"
+            " larger campaign is scrubbed in partitions by number, with the same outputs.",
+        ),
+    ] = None,
+    partitions: Annotated[
+        int | None,
+        typer.Option(
+            "--partitions",
+            metavar="N",
+            min=1,
+            help="Scrub in N partitions by number whatever the memory (tuning, testing).",
+        ),
+    ] = None,
+    temp_dir: Annotated[
+        str | None,
+        typer.Option(
+            "--temp-dir",
+            metavar="DIR",
+            help="Where a partitioned scrub keeps its private temporary folder"
+            " (default: beside the clean list).",
+        ),
+    ] = None,
     # Read by callscrub.cli.run, which prints unexpected errors.
     traceback_: Annotated[
         bool, typer.Option("--traceback", help="Show a traceback on unexpected errors.")
@@ -793,6 +832,9 @@ def scrub_command(
         date_order=date_order.value if date_order else None,
         time_format=time_format,
         report=report,
+        memory_limit=memory_limit,
+        partitions=partitions,
+        temp_dir=temp_dir,
     )
     run_scrub(args)
 
@@ -823,12 +865,31 @@ def run_scrub(args: ScrubArgs) -> None:
         plan = dataclasses.replace(
             plan, args=dataclasses.replace(plan.args, time_column=loaded.options.time_column)
         )
-        result = scrub_loaded(plan, loaded, phase)
+        n = _partitions(plan, loaded)
+        if n > 1:
+            folder = locks.enter_context(partition_dir(_temp_parent(args)))
+            # Handed over, not held here: the campaign's rows are let go of
+            # once written to the partitions.
+            handed = [loaded]
+            del loaded
+            result, loaded = scrub_in_partitions(
+                handed,
+                n,
+                folder,
+                lambda part, rows, said: scrub_loaded(plan, part, said, source_rows=rows),
+                plan.packs,
+                phase,
+                aggregates=bool(plan.manifest or args.report),
+            )
+        else:
+            result = scrub_loaded(plan, loaded, phase)
         check_quality(plan, result)
         phase("writing outputs")
         figures = summarise(plan, loaded, result)
         if swept:
             figures["swept"] = swept.figures()
+        if n > 1:
+            figures["partitions"] = n
         write(plan, loaded, result, figures)
         if not args.quiet:
             show(figures)
@@ -890,6 +951,9 @@ def validate(args: ScrubArgs) -> Plan:
             f" (sectors: {', '.join(sectors) or 'none'}). Leave it out for other sectors."
         )
     order, order_from = _date_order(args, packs)
+    budget = parse_size(args.memory_limit) if args.memory_limit is not None else default_budget()
+    if args.temp_dir is not None and not Path(args.temp_dir).is_dir():
+        raise UsageError(f"--temp-dir {args.temp_dir}: not a folder; give an existing one.")
     return Plan(
         args=args,
         manifest=manifest_path,
@@ -903,6 +967,7 @@ def validate(args: ScrubArgs) -> Plan:
         started_at=started_at,
         date_order=order,
         date_order_from=order_from,
+        memory_budget=budget,
     )
 
 
@@ -1512,9 +1577,36 @@ def _today(plan: Plan) -> date:
 # --------------------------------------------------------------------------- scrub
 
 
-def scrub_loaded(plan: Plan, loaded: Loaded, phase: Callable[[str], None]) -> ScrubResult:
+def _partitions(plan: Plan, loaded: Loaded) -> int:
+    """How many partitions the scrub runs in: 1 (a single pass) unless the
+    campaign's estimated working size passes the memory budget, or --partitions."""
+    frame = loaded.campaign.frame
+    return partitions_for(
+        frame.height, int(frame.estimated_size()), plan.memory_budget, plan.args.partitions
+    )
+
+
+def _temp_parent(args: ScrubArgs) -> Path:
+    """Where a partitioned run makes its private folder: --temp-dir, else
+    beside the clean list (or the rejects; the system's temporary folder when
+    both go to stdout)."""
+    if args.temp_dir:
+        return Path(args.temp_dir)
+    for target in (args.out, args.rejects):
+        if target != "-":
+            return Path(target).parent.resolve()
+    return Path(tempfile.gettempdir())
+
+
+def scrub_loaded(
+    plan: Plan,
+    loaded: Loaded,
+    phase: Callable[[str], None],
+    source_rows: pl.Series | None = None,
+) -> ScrubResult:
     """The library's scrub over the loaded inputs; its input errors reworded
-    for the command line (command_line_error)."""
+    for the command line (command_line_error). `source_rows`: the rows'
+    numbers in the whole campaign, for a partition of it."""
     try:
         return scrub(
             loaded.campaign.frame,
@@ -1526,6 +1618,7 @@ def scrub_loaded(plan: Plan, loaded: Loaded, phase: Callable[[str], None]) -> Sc
             screened=loaded.screened or None,
             on_phase=phase,
             carried=loaded.carried,
+            source_rows=source_rows,
         )
     except InputError as exc:
         raise command_line_error(exc, plan.args.campaign.path) from None
@@ -1610,6 +1703,10 @@ def sweep_outputs(plan: Plan) -> Swept:
     args = plan.args
     targets = [t for t in (args.out, args.rejects, args.summary_json, plan.manifest) if t]
     swept = sweep_parts(targets)
+    # A partitioned run's private folders left by killed runs: beside the
+    # outputs (sweep_parts looks there too) and under --temp-dir.
+    if args.temp_dir:
+        swept.add(sweep_partition_dirs(Path(args.temp_dir)))
     if swept.completed:
         names = ", ".join(Path(p).name for p in swept.completed)
         sys.stderr.write(
@@ -1802,7 +1899,7 @@ def _manifest(
             args.campaign.path,
             loaded.campaign.sha256,
             loaded.campaign.size,
-            loaded.campaign.frame.height,
+            result.rows_in,
             {
                 **loaded.campaign.reading(),
                 **({"columns": loaded.columns.figures()} if loaded.columns else {}),

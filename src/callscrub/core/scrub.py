@@ -60,6 +60,7 @@ from callscrub.core.checks.windows import Calendar, build_calendar, next_legal
 from callscrub.core.columns import (
     CONTRACT,
     E164,
+    FIRST_ROW,
     KEY,
     LIMIT_DETAIL,
     LIMIT_REASON,
@@ -124,6 +125,9 @@ class ScrubResult:
     unreadable_consent_values: int | None = None
     # Up to 3 distinct call-time texts of invalid_call_time rows, in row order.
     unreadable_time_examples: tuple[str, ...] = ()
+    # The source_row of each example's first row (to merge the examples of the
+    # parts of a campaign scrubbed in partitions, in row order).
+    unreadable_time_example_rows: tuple[int, ...] = ()
     # Rows a contract assertion or a business relationship exempted, or did not
     # (core.checks.relationship.RelationshipCounts.as_dict).
     relationships: dict[str, object] = field(default_factory=dict)
@@ -190,6 +194,7 @@ def scrub(
     screened: list[Screened] | None = None,
     on_phase: Callable[[str], None] = lambda _phase: None,
     carried: Carried | None = None,
+    source_rows: pl.Series | None = None,
 ) -> ScrubResult:
     """Scrub a campaign frame.
 
@@ -207,8 +212,13 @@ def scrub(
     `carried` holds campaign columns the scrub does not read, kept out of its
     working memory and put back in the outputs (see split_campaign).
     `on_phase` is told the name of each phase as it starts.
+    `source_rows` numbers the rows in the outputs when the campaign is a part
+    of a larger one (its rows' 1-based numbers there, increasing); by default
+    1 to the campaign's height.
     """
     _check_inputs(campaign, options, carried)
+    if source_rows is not None and source_rows.len() != campaign.height:
+        raise ValueError("source_rows must number every row of the campaign")
     # With several phone columns the outputs gain phone_source: an input's own
     # (a clean list scrubbed again) is replaced, like the other added columns.
     added = DERIVED | ({PHONE_SOURCE_OUT} if options.other_phone_columns else set())
@@ -289,6 +299,23 @@ def scrub(
     on_phase("formatting outputs")
     final = final_frame(df, [*own_cols, *([PHONE_SOURCE] if options.other_phone_columns else [])])
     del df
+    if source_rows is not None:
+        # The checks number rows by position (core.positions); the outputs, the
+        # side tables' row references included, use the larger campaign's numbers.
+        final, pre_details, first_rows, slot_details, moved_details, limit_details, dnc_details = (
+            _renumbered(
+                [
+                    final,
+                    pre_details,
+                    first_rows,
+                    slot_details,
+                    moved_details,
+                    limit_details,
+                    dnc_details,
+                ],
+                source_rows,
+            )
+        )
     # The rejected rows' details, each table for its rows only (a row has one
     # slot detail: the second check judged rows the first did not reject).
     side = [
@@ -321,6 +348,21 @@ def scrub(
     result.relationships = relationship_counts.as_dict()
     result._aggregates = lambda: report_aggregates(final, juris, options, history)
     return result
+
+
+def _renumbered(frames: list[pl.DataFrame], source_rows: pl.Series) -> list[pl.DataFrame]:
+    """`frames` with SOURCE_ROW and FIRST_ROW (positions 1..n) read as the
+    numbers `source_rows` gives those positions."""
+    numbers = source_rows.cast(pl.Int64)
+    out = []
+    for frame in frames:
+        frame = frame.with_columns(
+            numbers.gather(frame[c] - 1).alias(c)
+            for c in (SOURCE_ROW, FIRST_ROW)
+            if c in frame.columns
+        )
+        out.append(frame)
+    return out
 
 
 def check_consent_data(
@@ -660,6 +702,15 @@ def _result(
     no_consent rows they leave without proof), `unreadable_values` the
     campaign's unreadable consent values."""
     counts = {r: int(n) for r, n in final.group_by(REASON).len().iter_rows() if r is not None}
+    example_rows = (
+        final.lazy()
+        .filter(pl.col(REASON) == reasons.INVALID_CALL_TIME)
+        .select(ORIGINAL, SOURCE_ROW)
+        .filter(pl.col(ORIGINAL).str.strip_chars().fill_null("") != "")
+        .unique(ORIGINAL, keep="first", maintain_order=True)
+        .head(3)
+        .collect()
+    )
     kept = final.select(pl.col(REASON).is_null().sum()).item()
     rescheduled = final.select(
         (pl.col(REASON).is_null() & (pl.col(PROPOSED) != pl.col(SLOT))).sum()
@@ -679,14 +730,6 @@ def _result(
             ).sum()
         ).item(),
         unreadable_consent_values=unreadable_values,
-        unreadable_time_examples=tuple(
-            final.lazy()
-            .filter(pl.col(REASON) == reasons.INVALID_CALL_TIME)
-            .select(pl.col(ORIGINAL))
-            .filter(pl.col(ORIGINAL).str.strip_chars().fill_null("") != "")
-            .unique(maintain_order=True)
-            .head(3)
-            .collect()[ORIGINAL]
-            .to_list()
-        ),
+        unreadable_time_examples=tuple(example_rows[ORIGINAL].to_list()),
+        unreadable_time_example_rows=tuple(example_rows[SOURCE_ROW].to_list()),
     )

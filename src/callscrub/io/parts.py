@@ -204,7 +204,15 @@ def sweep_parts(targets: Iterable[str], dry_run: bool = False) -> Swept:
         wanted = {p.name for p in here} | {record_path(p).name for p in here}
         paths = [directory / n for n in names if any(is_part_of(n, output) for output in wanted)]
         swept.add(_remove_stale(paths, dry_run))
+        swept.add(_stale_partition_dirs(directory, dry_run))
     return swept
+
+
+def _stale_partition_dirs(folder: Path, dry_run: bool) -> Swept:
+    """The private folders of partitioned runs killed in `folder` (io.partitions)."""
+    from callscrub.io.partitions import sweep_partition_dirs  # it builds on this module
+
+    return sweep_partition_dirs(folder, dry_run)
 
 
 def sweep_folder(folder: Path, dry_run: bool = False) -> Swept:
@@ -215,6 +223,7 @@ def sweep_folder(folder: Path, dry_run: bool = False) -> Swept:
         if name.startswith(".") and name.endswith(RECORD_SUFFIX):
             swept.add(complete_record(folder / name, None, dry_run))
     swept.add(_remove_stale([folder / n for n in _names(folder) if is_part_of(n)], dry_run))
+    swept.add(_stale_partition_dirs(folder, dry_run))
     return swept
 
 

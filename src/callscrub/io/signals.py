@@ -65,7 +65,9 @@ def signals_held() -> Iterator[None]:
 # Fault injection for the robustness suite: a run started with this variable
 # set to a point's name announces it on stderr and waits there, so that a test
 # can SIGKILL it at exactly that point. Points: reading, scrubbing (cli/scrub.py),
-# writing, renaming (between the first two renames), renamed (io/writers.py).
+# partitioning (cli/partitioned.py: after each block of rows written to the
+# private folder), writing, renaming (between the first two renames), renamed
+# (io/writers.py).
 PAUSE_VARIABLE = "CALLSCRUB_TEST_PAUSE_AT"
 
 
