@@ -123,11 +123,27 @@ def _lines(s: dict[str, Any]) -> list[tuple[str, str]]:
     rows.extend(_relationship_lines(checks.get("relationships") or {}))
     if checks.get("dates"):
         dates = checks["dates"]
+        files = dates.get("files") or []
+        # A file's own dates= setting makes the run-wide order untrue of it:
+        # then each file is named with the order it was read in.
+        per_file = any(f["from"] != dates["from"] for f in files)
         rows.append(
             (
                 "dates",
                 (
-                    f"{_ORDER_WORDS[dates['order']]}, from {dates['from']}"
+                    "per file: "
+                    + ", ".join(
+                        f"{f['file']} {f['order'] or 'ISO 8601 only'}"
+                        + (f" ({f['from']})" if f["from"] != dates["from"] else "")
+                        for f in files
+                    )
+                    + (
+                        f"; the others from {dates['from']}"
+                        if any(f["from"] == dates["from"] for f in files)
+                        else ""
+                    )
+                    if per_file
+                    else f"{_ORDER_WORDS[dates['order']]}, from {dates['from']}"
                     if dates["order"]
                     else dates["from"]
                 )

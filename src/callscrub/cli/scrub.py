@@ -1393,6 +1393,32 @@ def _own_date_order(spec: FileSpec) -> str | None:
     return order.lower() if order else None
 
 
+def _dates_read(plan: Plan, spec: FileSpec) -> dict[str, str | None]:
+    """How one input's non-ISO dates were read: its own dates= setting, else
+    the run's order (--date-order or the packs'), and where that came from."""
+    own = _own_date_order(spec)
+    if own is not None:
+        return {"date_order": own, "date_order_from": "dates= setting"}
+    return {"date_order": plan.date_order, "date_order_from": plan.date_order_from}
+
+
+def _dates_figures(plan: Plan) -> dict[str, Any]:
+    """checks.dates: the run-wide order and its source, and each input that
+    reads dates (campaign, history, consent) with the order it was read in,
+    so a file's own dates= is never hidden behind the run-wide words."""
+    args = plan.args
+    return {
+        "order": plan.date_order,
+        "from": plan.date_order_from,
+        "time_format": args.time_format,
+        "files": [
+            {"file": spec.path, "order": read["date_order"], "from": read["date_order_from"]}
+            for spec in (args.campaign, *args.history, *args.consent)
+            for read in (_dates_read(plan, spec),)
+        ],
+    }
+
+
 def _region(spec: FileSpec) -> str | None:
     """An input's own region= setting (checked by validate), upper case; None without one."""
     region = spec.get("region")
@@ -1410,17 +1436,34 @@ def _sheet(args: ScrubArgs, spec: FileSpec) -> str | None:
     return spec.get("sheet") or args.sheet
 
 
-def _readings(args: ScrubArgs, loaded: Loaded) -> list[dict[str, Any]]:
+def _readings(plan: Plan, loaded: Loaded) -> list[dict[str, Any]]:
     """How each input was read (format; a CSV file's encoding and whether it
-    was detected; a workbook's sheet), in the manifest's order."""
-    out = [{"role": "campaign", "file": args.campaign.path, **loaded.campaign.reading()}]
+    was detected; a workbook's sheet; the date order of a file that reads
+    dates), in the manifest's order."""
+    args = plan.args
+    out = [
+        {
+            "role": "campaign",
+            "file": args.campaign.path,
+            **loaded.campaign.reading(),
+            **_dates_read(plan, args.campaign),
+        }
+    ]
     for role, specs in (
         ("registry", args.registries),
         ("history", args.history),
         ("consent", args.consent),
         ("screened", args.screened),
     ):
-        out += [{"role": role, "file": s.path, **(reading_of(s.path) or {})} for s in specs]
+        out += [
+            {
+                "role": role,
+                "file": s.path,
+                **(reading_of(s.path) or {}),
+                **(_dates_read(plan, s) if role in ("history", "consent") else {}),
+            }
+            for s in specs
+        ]
     return out
 
 
@@ -1637,11 +1680,7 @@ def summarise(plan: Plan, loaded: Loaded, result: ScrubResult) -> dict[str, Any]
                     for spec in (*args.history, *args.consent, *args.screened_files())
                 },
             },
-            "dates": {
-                "order": plan.date_order,
-                "from": plan.date_order_from,
-                "time_format": args.time_format,
-            },
+            "dates": _dates_figures(plan),
             "screened_files": [
                 {
                     "file": f.name,
@@ -1655,7 +1694,7 @@ def summarise(plan: Plan, loaded: Loaded, result: ScrubResult) -> dict[str, Any]
             ],
         },
         now=plan.now.isoformat(),
-        inputs=_readings(args, loaded),
+        inputs=_readings(plan, loaded),
         max_invalid=args.max_invalid,
         elapsed=time.monotonic() - plan.started,
         outputs={"clean": args.out, "rejects": args.rejects},
@@ -1780,6 +1819,7 @@ def _manifest(
             {
                 **loaded.campaign.reading(),
                 **({"columns": loaded.columns.figures()} if loaded.columns else {}),
+                **_dates_read(plan, args.campaign),
             },
         )
     ]
@@ -1792,7 +1832,8 @@ def _manifest(
             inputs.append(_registry_record("registry", next(blocks), today))
     suppress_records = [_registry_record("suppress", r, today) for r in blocks]
     history_files = loaded.history.files if loaded.history else []
-    for path, f in zip([h.path for h in args.history], history_files, strict=False):
+    for spec, f in zip(args.history, history_files, strict=False):
+        path = spec.path
         rows = f["rows"]
         assert isinstance(rows, int)  # load_history records each file's row count
         inputs.append(
@@ -1806,10 +1847,12 @@ def _manifest(
                     "columns": f.get("columns"),
                     "recognised": f.get("recognised"),
                     **(reading_of(path) or {}),
+                    **_dates_read(plan, spec),
                 },
             )
         )
-    for path, c in zip([c.path for c in args.consent], loaded.consent_files, strict=False):
+    for spec, c in zip(args.consent, loaded.consent_files, strict=False):
+        path = spec.path
         inputs.append(
             InputRecord(
                 "consent",
@@ -1821,6 +1864,7 @@ def _manifest(
                     "columns": dict(c.columns),
                     "recognised": list(c.recognised),
                     **(reading_of(path) or {}),
+                    **_dates_read(plan, spec),
                 },
             )
         )

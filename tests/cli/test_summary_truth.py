@@ -1,0 +1,101 @@
+"""The summary and manifest say what the run did: each input's date order,
+which registries were checked, empty rows apart from invalid ones, every
+input listed, and one rounding of a share."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from callscrub.cli.main import run as cli_main
+
+NOW = "2026-07-01T08:00:00+02:00"
+
+
+def _us_campaign(path: Path, *, blank: bool = False, rows: int = 3) -> None:
+    """A campaign written month first (07/02/2026 is 2 July), as a US export."""
+    lines = ["customer_id,phone,call_at"] + [
+        f"C{i},+3361234567{i},07/02/2026 11:00" for i in range(rows)
+    ]
+    if blank:
+        lines.append(",,")
+    path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+
+
+def _run(tmp_path: Path, *extra: str) -> tuple[int, dict[str, object], dict[str, object]]:
+    summary = tmp_path / "summary.json"
+    code = cli_main(
+        [
+            *extra,
+            "--now",
+            NOW,
+            "--out",
+            str(tmp_path / "clean.csv"),
+            "--rejects",
+            str(tmp_path / "rejects.csv"),
+            "--summary-json",
+            str(summary),
+        ]
+    )
+    manifest_path = tmp_path / "clean.csv.manifest.json"
+    figures = json.loads(summary.read_text(encoding="utf-8")) if summary.exists() else {}
+    manifest = (
+        json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.exists() else {}
+    )
+    return code, figures, manifest
+
+
+def test_a_files_own_date_order_is_what_the_summary_and_manifest_say(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`camp.csv::dates=mdy` in an fr run (packs: day first): the campaign is
+    read month first, and no line claims day first for it."""
+    campaign = tmp_path / "camp.csv"
+    _us_campaign(campaign)
+    code, figures, manifest = _run(tmp_path, "scrub", f"{campaign}::dates=mdy", "--no-registry")
+    out = capsys.readouterr().err  # the summary goes to stderr
+    assert code == 0, out
+    read = {i["file"]: i for i in figures["inputs"]}  # type: ignore[union-attr]
+    assert read[str(campaign)]["date_order"] == "mdy"
+    assert read[str(campaign)]["date_order_from"] == "dates= setting"
+    dates = figures["checks"]["dates"]  # type: ignore[index]
+    assert dates["files"] == [{"file": str(campaign), "order": "mdy", "from": "dates= setting"}]
+    assert manifest["options"]["dates"] == dates  # type: ignore[index]
+    record = next(i for i in manifest["inputs"] if i["role"] == "campaign")  # type: ignore[union-attr]
+    assert record["date_order"] == "mdy"
+    line = next(x for x in out.splitlines() if x.strip().startswith("dates"))
+    assert f"{campaign} mdy (dates= setting)" in line
+    assert "day first" not in line
+
+
+def test_dates_setting_on_every_file_in_a_disagreeing_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """fr,us-tcpa disagree (ISO 8601 only run-wide) but each file has
+    dates=dmy: the summary must not say "ISO 8601 only" of them."""
+    campaign = tmp_path / "campaign.csv"
+    campaign.write_text(
+        "customer_id,phone,call_at\r\nC1,+33612345678,02/07/2026 11:00\r\n", encoding="utf-8"
+    )
+    history = tmp_path / "history.csv"
+    history.write_text(
+        "phone,called_at,outcome\r\n+33612345679,01/06/2026 10:00,busy\r\n", encoding="utf-8"
+    )
+    code, figures, _ = _run(
+        tmp_path,
+        "scrub",
+        f"{campaign}::dates=dmy",
+        "--history",
+        f"{history}::dates=dmy",
+        "--rules",
+        "fr,us-tcpa",
+        "--no-registry",
+    )
+    out = capsys.readouterr().err  # the summary goes to stderr
+    assert code == 0, out
+    files = figures["checks"]["dates"]["files"]  # type: ignore[index]
+    assert {f["file"]: f["order"] for f in files} == {str(campaign): "dmy", str(history): "dmy"}
+    line = next(x for x in out.splitlines() if x.strip().startswith("dates"))
+    assert "ISO 8601 only" not in line, line
