@@ -99,3 +99,66 @@ def test_dates_setting_on_every_file_in_a_disagreeing_run(
     assert {f["file"]: f["order"] for f in files} == {str(campaign): "dmy", str(history): "dmy"}
     line = next(x for x in out.splitlines() if x.strip().startswith("dates"))
     assert "ISO 8601 only" not in line, line
+
+
+def _fr_campaign(path: Path, *, blank: bool = False, rows: int = 3) -> None:
+    lines = ["customer_id,phone,call_at"] + [
+        f"C{i},+3361234567{i},2026-07-02T11:00:00" for i in range(rows)
+    ]
+    if blank:
+        lines.append(",,")
+    path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+
+
+def _company_list(path: Path) -> None:
+    path.write_text("phone\r\n+33612345670\r\n", encoding="utf-8")
+
+
+def _bloctel_return(path: Path) -> None:
+    path.write_text("0612345670;ID1;OK\n0612345671;ID2;KO\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "registry",
+    [
+        lambda d: (_company_list(d / "x.csv"), f"{d / 'x.csv'}::kind=suppress")[1],
+        lambda d: (_bloctel_return(d / "r.csv"), f"{d / 'r.csv'}::kind=return")[1],
+    ],
+    ids=["suppress", "return"],
+)
+def test_registries_that_are_no_opposition_registry_need_no_registry(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], registry: object
+) -> None:
+    """A forgotten national registry is never skipped silently: --registry
+    files that are all company lists or returns leave the run with no
+    opposition registry, which --no-registry must say on purpose; with it the
+    run goes on (as --suppress FILE --no-registry does) and says so."""
+    campaign = tmp_path / "camp.csv"
+    _fr_campaign(campaign)
+    given = registry(tmp_path)  # type: ignore[operator]
+    code, _, _ = _run(tmp_path, "scrub", str(campaign), "--registry", given)
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "no opposition registry" in err and "--no-registry" in err
+
+    code, figures, manifest = _run(
+        tmp_path, "scrub", str(campaign), "--registry", given, "--no-registry"
+    )
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert "registries: NONE" in err and "no opposition registry" in err
+    assert "no opposition registry" in figures["registry_check"]  # type: ignore[operator]
+    assert manifest["options"]["registry_check"] == figures["registry_check"]  # type: ignore[index]
+
+
+def test_an_opposition_registry_and_no_registry_exclude_each_other(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    campaign = tmp_path / "camp.csv"
+    _fr_campaign(campaign)
+    _company_list(tmp_path / "b.csv")
+    code, _, _ = _run(
+        tmp_path, "scrub", str(campaign), "--registry", str(tmp_path / "b.csv"), "--no-registry"
+    )
+    assert code == 2
+    assert "exclude each other" in capsys.readouterr().err

@@ -268,7 +268,7 @@ def test_a_return_of_callable_numbers_only_is_an_allow_list_by_its_kind(tmp_path
     """A return holding only callable numbers cannot be told from a
     block-list: read as one, it inverted the result. `kind=return` says so."""
     returned = write_csv(tmp_path / "retour.txt", "0612345678\n")
-    res = _run(tmp_path, FR, "--registry", f"{returned}::kind=return")
+    res = _run(tmp_path, FR, "--registry", f"{returned}::kind=return", "--no-registry")
     _, rejects = assert_no_row_lost(res, 2)
     assert rejects.select("phone", "reason").rows() == [(FR[1], "unscreened")]
 

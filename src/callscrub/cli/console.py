@@ -45,9 +45,17 @@ def _lines(s: dict[str, Any]) -> list[tuple[str, str]]:
                 ),
             )
         )
-    if s["registries"] is None:
-        rows.append(("registries", "NONE: registry check skipped (--no-registry)"))
-    else:
+    check = s.get("registry_check") or ""
+    if s["registries"] is None or check.startswith("skipped"):
+        # No opposition registry was read: said even when company lists were.
+        rows.append(
+            (
+                "registries",
+                "NONE: registry check skipped (--no-registry)"
+                + check[len("skipped (--no-registry)") :],
+            )
+        )
+    if s["registries"] is not None:
         for r in s["registries"]:
             bad = f", {r['invalid_rows']:,} unusable rows" if r["invalid_rows"] else ""
             # How the file was read and where its date came from (a file time

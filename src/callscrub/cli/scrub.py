@@ -848,12 +848,22 @@ def validate(args: ScrubArgs) -> Plan:
         if args.no_manifest
         else (args.manifest or (f"{args.out}.manifest.json" if args.out != "-" else None))
     )
+    # A forgotten national registry is never skipped silently: a run without
+    # an opposition registry (none given, or every --registry a company list
+    # or a return) says so with --no-registry, as one with no --registry does.
+    opposition = any(_kind(r) == OPPOSITION for r in args.registries)
     if not args.registries and not args.no_registry:
         raise UsageError(
             "no registry given: pass --registry FILE (repeatable),"
             " or --no-registry to skip the check on purpose."
         )
-    if args.registries and args.no_registry:
+    if args.registries and not opposition and not args.no_registry:
+        raise UsageError(
+            "no opposition registry given: every --registry file is kind=suppress or"
+            " kind=return. Add the national registry with --registry FILE, or pass"
+            " --no-registry to skip the national check on purpose."
+        )
+    if opposition and args.no_registry:
         raise UsageError("--registry and --no-registry exclude each other.")
     _check_destinations(args, manifest_path)
     _check_report(args, manifest_path)
@@ -1695,6 +1705,7 @@ def summarise(plan: Plan, loaded: Loaded, result: ScrubResult) -> dict[str, Any]
         },
         now=plan.now.isoformat(),
         inputs=_readings(plan, loaded),
+        returns=bool(args.registries),
         max_invalid=args.max_invalid,
         elapsed=time.monotonic() - plan.started,
         outputs={"clean": args.out, "rejects": args.rejects},

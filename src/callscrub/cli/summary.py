@@ -27,6 +27,7 @@ def summary_dict(
     elapsed: float,
     outputs: dict[str, str],
     inputs: list[dict[str, Any]] | None = None,
+    returns: bool = False,
 ) -> dict[str, Any]:
     """The run's figures as a JSON-ready dict, its keys in the order shown.
 
@@ -34,7 +35,8 @@ def summary_dict(
     the pack versions in force on `now`'s date (ISO 8601), the campaign-level
     `checks` and the output paths; `inputs`, how each input was read (format,
     encoding and whether detected, sheet). `registries=None` records that the registry
-    check was skipped on purpose. `data_quality` counts the rows whose data
+    check was skipped on purpose; `returns`, that --registry files were given,
+    all of them returns (so no opposition registry). `data_quality` counts the rows whose data
     cannot be read against the share `max_invalid` allows (core.quality).
     """
     return {
@@ -80,10 +82,12 @@ def summary_dict(
             for r in registries
         ],
         "registry_check": "skipped (--no-registry)"
+        if registries is None and not returns
+        else "skipped (--no-registry): no opposition registry"
         if registries is None
         else "done"
         if any(r.kind != SUPPRESS for r in registries)
-        else "skipped (no opposition registry; do-not-call lists applied)",
+        else "skipped (--no-registry): no opposition registry; do-not-call lists applied",
         "history": None
         if history is None
         else {
