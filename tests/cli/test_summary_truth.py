@@ -162,3 +162,59 @@ def test_an_opposition_registry_and_no_registry_exclude_each_other(
     )
     assert code == 2
     assert "exclude each other" in capsys.readouterr().err
+
+
+def test_an_empty_line_excel_wrote_is_rejected_but_not_counted_invalid(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """French Excel ends a CSV with `;;;;;;`: 7 good rows and that line are
+    not 12.5 % invalid. The empty row lands in the rejects (one output only),
+    --max-invalid does not count it, the summary does."""
+    campaign = tmp_path / "campagne.csv"
+    lines = ["Code client;Nom;phone;call_at;Code postal;Client actuel;"]
+    lines += [f"C{i};Zoé;+3361234567{i};2026-07-02T11:00:00;75001;Non;" for i in range(7)]
+    lines.append(";;;;;;")
+    campaign.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp1252"))
+    code, figures, _ = _run(tmp_path, "scrub", str(campaign), "--no-registry", "--max-invalid", "0")
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert figures["rows_in"] == 8 and figures["kept"] == 7
+    quality = figures["data_quality"]
+    assert quality["empty_rows"] == 1  # type: ignore[index]
+    assert quality["unreadable_rows"] == 0 and quality["invalid_number"] == 0  # type: ignore[index]
+    assert "1 empty row" in err
+    rejects = (tmp_path / "rejects.csv").read_text(encoding="utf-8").splitlines()
+    assert len(rejects) == 2 and "invalid_number" in rejects[1]
+
+
+def test_an_empty_row_beside_an_invalid_one_counts_only_the_invalid(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    campaign = tmp_path / "c.csv"
+    lines = ["customer_id,phone,call_at"]
+    lines += [f"C{i},+3361234567{i},2026-07-02T11:00:00" for i in range(3)]
+    lines += ["C9,12,2026-07-02T11:00:00", ",,"]
+    campaign.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+    code, _, _ = _run(tmp_path, "scrub", str(campaign), "--no-registry", "--max-invalid", "20")
+    err = capsys.readouterr().err
+    assert code == 6, err
+    assert "1 of 4 rows (25 %)" in err  # the empty row is in neither figure
+
+
+def test_one_rounding_of_the_unreadable_share(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """2 of 9 rows unreadable: 22.2 % in the exit-6 message and in the summary."""
+    campaign = tmp_path / "c.csv"
+    lines = ["customer_id,phone,call_at"]
+    lines += [f"C{i},+3361234567{i},2026-07-02T11:00:00" for i in range(7)]
+    lines += ["C8,12,2026-07-02T11:00:00", "C9,13,2026-07-02T11:00:00"]
+    campaign.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+    code, _, _ = _run(tmp_path, "scrub", str(campaign), "--no-registry", "--max-invalid", "20")
+    err = capsys.readouterr().err
+    assert code == 6 and "2 of 9 rows (22.2 %)" in err, err
+    code, figures, _ = _run(tmp_path, "scrub", str(campaign), "--no-registry", "--max-invalid", "30")
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert figures["data_quality"]["percent"] == 22.2  # type: ignore[index]
+    assert "2 rows (22.2 %;" in err

@@ -45,6 +45,14 @@ def _lines(s: dict[str, Any]) -> list[tuple[str, str]]:
                 ),
             )
         )
+    if quality.get("empty_rows"):
+        rows.append(
+            (
+                "empty rows",
+                f"{_counted(quality['empty_rows'], 'empty row')} (every cell empty):"
+                " rejected invalid_number, not counted as unreadable data",
+            )
+        )
     check = s.get("registry_check") or ""
     if s["registries"] is None or check.startswith("skipped"):
         # No opposition registry was read: said even when company lists were.

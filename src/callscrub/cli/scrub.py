@@ -60,7 +60,7 @@ from callscrub.core.checks.consent import (
 )
 from callscrub.core.checks.registry import OPPOSITION, SUPPRESS, Registry, stale_registries
 from callscrub.core.history import DECLARABLE, History, OutcomeConflict
-from callscrub.core.quality import quality_gate, shown
+from callscrub.core.quality import empty_rows, quality_gate, shown
 from callscrub.core.scrub import (
     ScrubOptions,
     ScrubResult,
@@ -289,6 +289,7 @@ class Loaded:
     options: ScrubOptions
     columns: CampaignColumns | None = None  # which campaign column was read for what
     contract_unreadable: int | None = None  # contract values neither yes nor no
+    empty_rows: int = 0  # campaign rows whose every cell is empty (core.quality.empty_rows)
 
 
 def scrub_command(
@@ -824,7 +825,7 @@ def run_scrub(args: ScrubArgs) -> None:
             plan, args=dataclasses.replace(plan.args, time_column=loaded.options.time_column)
         )
         result = scrub_loaded(plan, loaded, phase)
-        check_quality(plan, result)
+        check_quality(plan, result, loaded.empty_rows)
         phase("writing outputs")
         figures = summarise(plan, loaded, result)
         if swept:
@@ -1154,7 +1155,7 @@ def load(plan: Plan, phase: Callable[[str], None]) -> Loaded:
     consent_job = begun(_load_consent, plan)
     screened_job = begun(_load_screened, plan)
 
-    table, carried, chosen = campaign_job()
+    table, carried, chosen, empty = campaign_job()
     frame = table.frame
     found = dict(chosen.optional)
     if found["relationship_date_column"] and not found["relationship_column"]:
@@ -1221,6 +1222,7 @@ def load(plan: Plan, phase: Callable[[str], None]) -> Loaded:
         options,
         chosen,
         unreadable_yes_no(frame, options.contract_column),
+        empty,
     )
 
 
@@ -1246,15 +1248,16 @@ def _read_campaign(
     manifest: str | None,
     choose: Callable[[list[str]], CampaignColumns],
     sheet: str | None = None,
-) -> tuple[Table, Carried | None, CampaignColumns]:
-    """The campaign, hashed when a manifest is written, and the columns
-    `choose` picks from its header. The columns no check reads (CRM columns)
-    are held compressed from here to the outputs, not parsed through the
-    loads and the scrub."""
+) -> tuple[Table, Carried | None, CampaignColumns, int]:
+    """The campaign, hashed when a manifest is written, the columns `choose`
+    picks from its header, and its rows whose every cell is empty. The
+    columns no check reads (CRM columns) are held compressed from here to the
+    outputs, not parsed through the loads and the scrub."""
     table = read_table(source, encoding=encoding, digest=manifest is not None, sheet=sheet)
     chosen = choose(table.frame.columns)
+    empty = empty_rows(table.frame, chosen.phone)
     frame, carried = split_campaign(table.frame, chosen.read)
-    return dataclasses.replace(table, frame=frame), carried, chosen
+    return dataclasses.replace(table, frame=frame), carried, chosen, empty
 
 
 def _load_registries(plan: Plan) -> list[Registry]:
@@ -1580,12 +1583,12 @@ def command_line_error(exc: InputError, campaign: str) -> InputError:
     return InputError(f"{campaign}: {text}")
 
 
-def check_quality(plan: Plan, result: ScrubResult) -> None:
+def check_quality(plan: Plan, result: ScrubResult, empty: int = 0) -> None:
     """The data-quality gate (core.quality.quality_gate at --max-invalid),
     before anything is written: its error worded in one line for the command
     line, call-time examples shown unless they may be phone numbers."""
     try:
-        quality_gate(result, plan.args.max_invalid)
+        quality_gate(result, plan.args.max_invalid, empty)
     except DataQualityError as exc:
         raise DataQualityError(
             exc.counts, exc.rows, exc.max_invalid, exc.examples, _quality_message(plan, exc)
@@ -1706,6 +1709,7 @@ def summarise(plan: Plan, loaded: Loaded, result: ScrubResult) -> dict[str, Any]
         now=plan.now.isoformat(),
         inputs=_readings(plan, loaded),
         returns=bool(args.registries),
+        empty_rows=loaded.empty_rows,
         max_invalid=args.max_invalid,
         elapsed=time.monotonic() - plan.started,
         outputs={"clean": args.out, "rejects": args.rejects},
