@@ -213,7 +213,9 @@ def test_one_rounding_of_the_unreadable_share(
     code, _, _ = _run(tmp_path, "scrub", str(campaign), "--no-registry", "--max-invalid", "20")
     err = capsys.readouterr().err
     assert code == 6 and "2 of 9 rows (22.2 %)" in err, err
-    code, figures, _ = _run(tmp_path, "scrub", str(campaign), "--no-registry", "--max-invalid", "30")
+    code, figures, _ = _run(
+        tmp_path, "scrub", str(campaign), "--no-registry", "--max-invalid", "30"
+    )
     err = capsys.readouterr().err
     assert code == 0, err
     assert figures["data_quality"]["percent"] == 22.2  # type: ignore[index]
