@@ -220,3 +220,67 @@ def test_one_rounding_of_the_unreadable_share(
     assert code == 0, err
     assert figures["data_quality"]["percent"] == 22.2  # type: ignore[index]
     assert "2 rows (22.2 %;" in err
+
+
+def _xlsx_campaign(path: Path) -> None:
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("Feuil1")
+    for j, v in enumerate(("customer_id", "phone", "call_at")):
+        sheet.write(0, j, v)
+    for i in range(1, 4):
+        sheet.write_row(i, 0, (f"C{i}", f"+3361234567{i}", "2026-07-02T11:00:00"))
+    book.close()
+
+
+def _snapshot(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    export = tmp_path / "bloctel.csv"
+    export.write_text("numero\r\n0612345670\r\n", encoding="utf-8")
+    out = tmp_path / "snap.parquet"
+    code = cli_main(["registry", "build", str(out), "--from", str(export), "-q"])
+    assert code == 0, capsys.readouterr().err
+    capsys.readouterr()
+    return out
+
+
+@pytest.mark.parametrize(
+    ("setting", "words"),
+    [
+        ("campaign-sheet", ["sheet=", "not a workbook"]),
+        ("xlsx-encoding", ["encoding=", "workbook"]),
+        ("suppress-date", ["date=", "kind=suppress"]),
+        ("snapshot-region", ["region=", "snapshot"]),
+        ("snapshot-phone", ["phone=", "snapshot"]),
+        ("snapshot-encoding", ["encoding=", "snapshot"]),
+    ],
+)
+def test_a_setting_that_cannot_apply_to_its_file_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], setting: str, words: list[str]
+) -> None:
+    """A setting is applied or refused (exit 2, naming the file and why),
+    never accepted and ignored."""
+    csv_campaign = tmp_path / "camp.csv"
+    _fr_campaign(csv_campaign)
+    xlsx = tmp_path / "camp.xlsx"
+    _xlsx_campaign(xlsx)
+    company = tmp_path / "x.csv"
+    _company_list(company)
+    campaign, registry = str(csv_campaign), ["--no-registry"]
+    if setting == "campaign-sheet":
+        campaign = f"{csv_campaign}::sheet=Nope"
+    elif setting == "xlsx-encoding":
+        campaign = f"{xlsx}::encoding=cp1252"
+    elif setting == "suppress-date":
+        registry = ["--registry", f"{company}::kind=suppress,date=2020-01-01", "--no-registry"]
+    else:
+        key = {"region": "region=IT", "phone": "phone=numero", "encoding": "encoding=cp1252"}[
+            setting.split("-")[1]
+        ]
+        registry = ["--registry", f"{_snapshot(tmp_path, capsys)}::{key}"]
+    code, _, _ = _run(tmp_path, "scrub", campaign, *registry)
+    err = capsys.readouterr().err
+    assert code == 2, err
+    for w in words:
+        assert w in err, err
+    assert not (tmp_path / "clean.csv").exists()

@@ -100,7 +100,7 @@ from callscrub.io.readers import Table, read_table, reading_of
 from callscrub.io.registries import MAX_UNUSABLE_PCT, ReturnFile, load_registry
 from callscrub.io.signals import pause_point
 from callscrub.io.snapshot import load_snapshot, snapshot_metadata
-from callscrub.io.workbooks import check_cells, check_sheet_rows
+from callscrub.io.workbooks import WORKBOOK_FORMATS, check_cells, check_sheet_rows
 from callscrub.io.writers import (
     CSV_STYLES,
     Parts,
@@ -1047,6 +1047,13 @@ def _check_file_settings(args: ScrubArgs) -> None:
                     " 3 December), dates=mdy (12 March) or dates=ymd."
                 )
             kind = spec.get("kind")
+            # A company's do-not-call list has no export date (its requests
+            # never expire, nothing checks its age): a date= would be ignored.
+            if kind is not None and kind.lower() == SUPPRESS and spec.get("date") is not None:
+                raise UsageError(
+                    f"{option} {spec.path}: kind=suppress is the company's own do-not-call list,"
+                    " which has no export date and no maximum age; leave date= out."
+                )
             # A return is read as --screened, which has no number column
             # option and no date: a setting it would ignore is refused.
             ignored = [k for k in ("phone", "date") if spec.get(k) is not None]
@@ -1211,6 +1218,7 @@ def load(plan: Plan, phase: Callable[[str], None]) -> Loaded:
     except DateOrderNeeded as exc:
         raise date_order_error(exc, plan, "") from None
     screened = _reworded(screened_job, None)
+    _check_settings_applied(args, table.reading())
     return Loaded(
         table,
         carried,
@@ -1224,6 +1232,58 @@ def load(plan: Plan, phase: Callable[[str], None]) -> Loaded:
         unreadable_yes_no(frame, options.contract_column),
         empty,
     )
+
+
+# Settings that apply only to some formats: a setting a file's format has no
+# use for is refused, never ignored (the README's per-file settings table).
+_TEXT_ONLY = ("encoding",)
+_WORKBOOK_ONLY = ("sheet",)
+# A compiled snapshot (registry build) holds E.164 numbers in its own column.
+_NOT_FOR_SNAPSHOTS = ("encoding", "sheet", "region", "phone")
+
+
+def _check_settings_applied(args: ScrubArgs, campaign_reading: dict[str, Any]) -> None:
+    """Once the inputs are read and their formats known: a per-file setting
+    its file's format cannot apply (sheet= on a CSV, encoding= on a workbook
+    or Parquet file, region=, phone=, sheet= or encoding= on a compiled
+    registry snapshot) is a usage error naming the file, the setting and why."""
+    for option, specs in (
+        ("CAMPAIGN", [args.campaign]),
+        ("--registry", args.registries),
+        ("--history", args.history),
+        ("--consent", args.consent),
+        ("--screened", args.screened),
+        ("--suppress", args.suppress),
+    ):
+        for spec in specs:
+            given = [k for k, _ in spec.settings]
+            if not given:
+                continue
+            if option in ("--registry", "--suppress") and snapshot_metadata(spec.path):
+                bad = [k for k in given if k in _NOT_FOR_SNAPSHOTS]
+                if bad:
+                    raise UsageError(
+                        f"{option} {spec.path}: {bad[0]}= does not apply to a compiled registry"
+                        " snapshot (callscrub registry build), whose numbers are E.164 already;"
+                        f" leave it out, or give it to the export when building the snapshot."
+                    )
+                continue
+            reading = campaign_reading if option == "CAMPAIGN" else reading_of(spec.path)
+            fmt = (reading or {}).get("format")
+            if fmt is None:  # not read as one table (an archive): its members say
+                continue
+            for key in given:
+                if key in _WORKBOOK_ONLY and fmt not in WORKBOOK_FORMATS:
+                    raise UsageError(
+                        f"{option} {spec.path}: {key}= applies to workbooks (.xlsx, .xls, .ods)"
+                        f" and this file is not a workbook (read as {fmt}); leave {key}= out."
+                    )
+                if key in _TEXT_ONLY and fmt != "csv":
+                    what = "a workbook" if fmt in WORKBOOK_FORMATS else f"a {fmt} file"
+                    raise UsageError(
+                        f"{option} {spec.path}: {key}= applies to text (CSV) files and this"
+                        f" file is {what}, which records its own text; leave {key}= out."
+                    )
 
 
 def _reworded(job: Callable[[], Any], column_option: str | None) -> Any:
