@@ -284,3 +284,61 @@ def test_a_setting_that_cannot_apply_to_its_file_is_refused(
     for w in words:
         assert w in err, err
     assert not (tmp_path / "clean.csv").exists()
+
+
+def test_every_input_is_listed_by_the_path_given_and_its_kind(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--suppress files are in `inputs` (and the console's read: lines when
+    not UTF-8); two histories named alike keep a region each; a kind=return
+    file says what it is; the consent columns line lists only the columns
+    found by their headers, not one named by a setting."""
+    campaign = tmp_path / "camp.csv"
+    _fr_campaign(campaign)
+    (tmp_path / "jan").mkdir()
+    (tmp_path / "feb").mkdir()
+    jan, feb = tmp_path / "jan" / "vicidial_log.csv", tmp_path / "feb" / "vicidial_log.csv"
+    for f in (jan, feb):
+        f.write_text(
+            "phone_number,call_date,status\r\n0612345679,2026-06-20 10:00:00,NA\r\n",
+            encoding="utf-8",
+        )
+    company = tmp_path / "société.csv"
+    company.write_bytes("Téléphone;Motif\r\n0612345678;Ne plus appeler\r\n".encode("cp1252"))
+    returned = tmp_path / "retour.csv"
+    _bloctel_return(returned)
+    consent = tmp_path / "consent.csv"
+    consent.write_text(
+        "Tel perso;date_consentement\r\n"
+        + "".join(f"+3361234567{i};2026-06-01T10:00:00\r\n" for i in range(3)),
+        encoding="utf-8",
+    )
+    code, figures, manifest = _run(
+        tmp_path,
+        "scrub",
+        str(campaign),
+        "--registry",
+        f"{returned}::kind=return",
+        "--no-registry",
+        "--suppress",
+        str(company),
+        "--history",
+        str(jan),
+        "--history",
+        f"{feb}::region=IT",
+        "--consent",
+        f"{consent}::phone=Tel perso",
+    )
+    err = capsys.readouterr().err
+    assert code == 0, err
+    inputs = {i["file"]: i for i in figures["inputs"]}  # type: ignore[union-attr]
+    assert inputs[str(company)]["role"] == "suppress"
+    assert inputs[str(company)]["encoding"] == "cp1252"
+    assert f"read: {company}: cp1252 (detected)" in err
+    assert inputs[str(returned)]["kind"] == "return"
+    record = next(i for i in manifest["inputs"] if i["path"] == str(returned))  # type: ignore[union-attr]
+    assert record["kind"] == "return"
+    regions = figures["checks"]["regions"]  # type: ignore[index]
+    assert regions[str(jan)] == "FR" and regions[str(feb)] == "IT"
+    line = next(x for x in err.splitlines() if x.startswith("consent columns"))
+    assert "date_consentement" in line and "Tel perso" not in line, line

@@ -122,7 +122,13 @@ def _lines(s: dict[str, Any]) -> list[tuple[str, str]]:
     for label, files in (("history", history_files), ("consent", checks.get("consent_records"))):
         for f in files or []:
             if f.get("recognised"):
-                named = ", ".join(f"{k} {v}" for k, v in (f.get("columns") or {}).items() if v)
+                # Only the columns found by a header: one named by a setting
+                # or option was not "found".
+                named = ", ".join(
+                    f"{k} {v}"
+                    for k, v in (f.get("columns") or {}).items()
+                    if v and k in f["recognised"]
+                )
                 rows.append((f"{label} columns", f"{f['file']}: {named} (found by their headers)"))
     for f in checks.get("screened_files") or []:
         bad = f", {f['unusable_rows']:,} unusable rows" if f.get("unusable_rows") else ""

@@ -1527,11 +1527,14 @@ def _readings(plan: Plan, loaded: Loaded) -> list[dict[str, Any]]:
         ("history", args.history),
         ("consent", args.consent),
         ("screened", args.screened),
+        ("suppress", args.suppress),
     ):
         out += [
             {
                 "role": role,
                 "file": s.path,
+                # What a --registry file is: opposition, suppress or return.
+                **({"kind": _kind(s)} if role == "registry" else {}),
                 **(reading_of(s.path) or {}),
                 **(_dates_read(plan, s) if role in ("history", "consent") else {}),
             }
@@ -1745,11 +1748,12 @@ def summarise(plan: Plan, loaded: Loaded, result: ScrubResult) -> dict[str, Any]
             "contract_column": loaded.options.contract_column,
             "relationships": result.relationships,
             # The region each file's national numbers were read in (a registry's
-            # is in its own entry: its layout may name its country).
+            # is in its own entry: its layout may name its country), keyed by
+            # the path as given: two files of one name in two folders stay two.
             "regions": {
                 "campaign": loaded.options.default_region,
                 **{
-                    Path(spec.path).name: _region(spec) or args.region
+                    spec.path: _region(spec) or args.region
                     for spec in (*args.history, *args.consent, *args.screened_files())
                 },
             },
@@ -1902,7 +1906,9 @@ def _manifest(
     returns = iter(loaded.screened[len(args.screened) :])
     for spec in args.registries:
         if _kind(spec) == RETURN:  # read as an allow-list: recorded with the screened files
-            inputs.append(_screened_record("registry", spec.path, next(returns)))
+            record = _screened_record("registry", spec.path, next(returns))
+            record.extra["kind"] = RETURN  # an allow-list given as --registry FILE::kind=return
+            inputs.append(record)
         else:
             inputs.append(_registry_record("registry", next(blocks), today))
     suppress_records = [_registry_record("suppress", r, today) for r in blocks]
