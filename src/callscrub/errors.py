@@ -8,7 +8,6 @@ attributes (MissingColumn, ConsentRequired).
 
 from __future__ import annotations
 
-import math
 from datetime import date
 from enum import IntEnum
 
@@ -126,9 +125,24 @@ class DataQualityError(CallscrubError):
 
     @property
     def percent(self) -> float:
-        """The share of the campaign that cannot be read, in percent, rounded up
-        to 1 decimal: a share just over the limit never reads as the limit."""
-        return math.ceil(1000 * self.unreadable / self.rows) / 10 if self.rows else 0.0
+        """The share of the campaign that cannot be read, in percent, as the
+        summary shows it (percent_of)."""
+        return percent_of(self.unreadable, self.rows, self.max_invalid)
+
+
+def percent_of(part: int, whole: int, limit: float | None = None) -> float:
+    """`part` of `whole` in percent, rounded to 1 decimal (2 of 9 is 22.2):
+    the one rounding every message and summary shows. A share over `limit`
+    that would round to it or below gets the decimals that show it over
+    (22.22 against a limit of 22.2), never reading as allowed."""
+    if not whole:
+        return 0.0
+    exact = 100 * part / whole
+    for digits in range(1, 6):
+        shown = round(exact, digits)
+        if limit is None or exact <= limit or shown > limit:
+            return shown
+    return exact
 
 
 class UnusableNumbers(InputError):

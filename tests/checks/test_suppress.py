@@ -57,7 +57,10 @@ def test_the_same_list_as_an_opposition_registry_is_lifted_by_the_contract(
 
 def test_kind_suppress_on_a_registry_is_the_same_list(tmp_path: Path) -> None:
     company = write_csv(tmp_path / "dnc.txt", "06 12 34 56 78\n")
-    res = scrub(_campaign(tmp_path), tmp_path, "--registry", f"{company}::kind=suppress")
+    # No opposition registry in the run: --no-registry says it on purpose.
+    res = scrub(
+        _campaign(tmp_path), tmp_path, "--registry", f"{company}::kind=suppress", "--no-registry"
+    )
     _, rejects = assert_no_row_lost(res, 2)
     assert rejects.select("phone", "reason").rows() == [(CUSTOMER, "do_not_call")]
 

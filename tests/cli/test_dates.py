@@ -77,11 +77,13 @@ def test_a_french_campaign_is_read_day_first(tmp_path: Path, capsys) -> None:
     assert [r["original_call_at"] for r in clean] == FR_SHAPES
     assert all(r["rescheduled"] == "false" for r in clean)
     dates = _summary(tmp_path)["checks"]["dates"]
+    files = dates.pop("files")
     assert dates == {"order": "dmy", "from": "rule packs (fr)", "time_format": None}
+    assert {f["order"] for f in files} == {"dmy"}
     err = capsys.readouterr().err
     assert "dates: day first (dmy), from rule packs (fr)" in err
     manifest = json.loads((tmp_path / "clean.csv.manifest.json").read_text(encoding="utf-8"))
-    assert manifest["options"]["dates"] == dates
+    assert manifest["options"]["dates"] == {**dates, "files": files}
 
 
 def test_the_evening_window_edge_in_a_day_first_time(tmp_path: Path, capsys) -> None:

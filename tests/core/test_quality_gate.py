@@ -70,6 +70,9 @@ def test_examples_that_may_be_phone_numbers_are_shown_by_shape():
 
 def test_a_share_just_over_the_limit_never_reads_as_the_limit():
     error = DataQualityError({"invalid_call_time": 1004}, 10_000, 10, ())
-    assert error.percent == 10.1
-    assert DataQualityError({"invalid_number": 1}, 3, 10, ()).percent == 33.4
+    assert error.percent == 10.04  # over 10, though 10.0 at one decimal
+    assert DataQualityError({"invalid_number": 1}, 3, 10, ()).percent == 33.3
+    # 2 of 9 is 22.2 % as the summary says it; against a 22.2 % limit, 22.22.
+    assert DataQualityError({"invalid_number": 2}, 9, 10, ()).percent == 22.2
+    assert DataQualityError({"invalid_number": 2}, 9, 22.2, ()).percent == 22.22
     assert DataQualityError({"invalid_number": 0}, 0, 10, ()).percent == 0.0

@@ -268,7 +268,7 @@ def test_a_return_of_callable_numbers_only_is_an_allow_list_by_its_kind(tmp_path
     """A return holding only callable numbers cannot be told from a
     block-list: read as one, it inverted the result. `kind=return` says so."""
     returned = write_csv(tmp_path / "retour.txt", "0612345678\n")
-    res = _run(tmp_path, FR, "--registry", f"{returned}::kind=return")
+    res = _run(tmp_path, FR, "--registry", f"{returned}::kind=return", "--no-registry")
     _, rejects = assert_no_row_lost(res, 2)
     assert rejects.select("phone", "reason").rows() == [(FR[1], "unscreened")]
 
@@ -306,7 +306,7 @@ def test_returns_are_screened_in_their_own_country(
     assert clean["phone_e164"].to_list() == [numbers[0]]
     assert rejects["reason"].to_list() == ["registry" if name == "bloctel.csv" else "unscreened"]
     if region:
-        assert res.summary["checks"]["regions"][name] == region
+        assert res.summary["checks"]["regions"][str(returned)] == region
 
 
 # --------------------------------------------------------------------------- properties
@@ -395,10 +395,10 @@ def test_history_and_campaign_files_take_their_own_region(tmp_path: Path) -> Non
     _, rejects = assert_no_row_lost(res, 2)
     # The campaign is read as Spanish (the first pack's): 06 12 34 56 78 is no Spanish number.
     assert rejects.select("source_row", "reason").rows() == [("1", "invalid_number")]
-    assert res.summary["checks"]["regions"] == {
+    assert res.summary["checks"]["regions"] == {  # keyed by the paths as given
         "campaign": "ES",
-        "history.csv": "FR",
-        "c.csv": "ES",
+        str(history): "FR",
+        str(tmp_path / "c.csv"): "ES",
     }
     fr_campaign = write_csv(tmp_path / "fr_campaign.csv", f"phone,call_at\n06 12 34 56 78,{SLOT}\n")
     res = scrub(

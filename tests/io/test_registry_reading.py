@@ -164,7 +164,8 @@ def test_a_zip_where_archives_are_not_read_says_so(tmp_path: Path, role: str) ->
 
 def test_a_return_in_a_zip_points_to_the_unzipped_return(tmp_path: Path) -> None:
     archive = _zip(tmp_path / "retour.zip", {"r.csv": b"0612345678;C1;OK\n"})
-    res = _run(tmp_path, FR, "--registry", f"{archive}::kind=return")
+    # A return alone is no opposition registry: --no-registry says so.
+    res = _run(tmp_path, FR, "--no-registry", "--registry", f"{archive}::kind=return")
     line = assert_input_error(res, archive, "zip archive", "--screened")  # type: ignore[arg-type]
     assert "only --registry" not in line
 
@@ -230,7 +231,7 @@ def test_a_return_with_two_phone_columns_names_its_phone_setting(
     args = (
         ("--no-registry", "--screened", str(screened))
         if given == "--screened"
-        else ("--registry", f"{screened}::kind=return")
+        else ("--no-registry", "--registry", f"{screened}::kind=return")
     )
     res = _run(tmp_path, FR, *args)
     assert res.code == 2 and "phone=NAME" in res.err, res.err  # type: ignore[attr-defined]

@@ -45,9 +45,25 @@ def _lines(s: dict[str, Any]) -> list[tuple[str, str]]:
                 ),
             )
         )
-    if s["registries"] is None:
-        rows.append(("registries", "NONE: registry check skipped (--no-registry)"))
-    else:
+    if quality.get("empty_rows"):
+        rows.append(
+            (
+                "empty rows",
+                f"{_counted(quality['empty_rows'], 'empty row')} (every cell empty):"
+                " rejected invalid_number, not counted as unreadable data",
+            )
+        )
+    check = s.get("registry_check") or ""
+    if s["registries"] is None or check.startswith("skipped"):
+        # No opposition registry was read: said even when company lists were.
+        rows.append(
+            (
+                "registries",
+                "NONE: registry check skipped (--no-registry)"
+                + check[len("skipped (--no-registry)") :],
+            )
+        )
+    if s["registries"] is not None:
         for r in s["registries"]:
             bad = f", {r['invalid_rows']:,} unusable rows" if r["invalid_rows"] else ""
             # How the file was read and where its date came from (a file time
@@ -106,7 +122,13 @@ def _lines(s: dict[str, Any]) -> list[tuple[str, str]]:
     for label, files in (("history", history_files), ("consent", checks.get("consent_records"))):
         for f in files or []:
             if f.get("recognised"):
-                named = ", ".join(f"{k} {v}" for k, v in (f.get("columns") or {}).items() if v)
+                # Only the columns found by a header: one named by a setting
+                # or option was not "found".
+                named = ", ".join(
+                    f"{k} {v}"
+                    for k, v in (f.get("columns") or {}).items()
+                    if v and k in f["recognised"]
+                )
                 rows.append((f"{label} columns", f"{f['file']}: {named} (found by their headers)"))
     for f in checks.get("screened_files") or []:
         bad = f", {f['unusable_rows']:,} unusable rows" if f.get("unusable_rows") else ""
@@ -123,11 +145,27 @@ def _lines(s: dict[str, Any]) -> list[tuple[str, str]]:
     rows.extend(_relationship_lines(checks.get("relationships") or {}))
     if checks.get("dates"):
         dates = checks["dates"]
+        files = dates.get("files") or []
+        # A file's own dates= setting makes the run-wide order untrue of it:
+        # then each file is named with the order it was read in.
+        per_file = any(f["from"] != dates["from"] for f in files)
         rows.append(
             (
                 "dates",
                 (
-                    f"{_ORDER_WORDS[dates['order']]}, from {dates['from']}"
+                    "per file: "
+                    + ", ".join(
+                        f"{f['file']} {f['order'] or 'ISO 8601 only'}"
+                        + (f" ({f['from']})" if f["from"] != dates["from"] else "")
+                        for f in files
+                    )
+                    + (
+                        f"; the others from {dates['from']}"
+                        if any(f["from"] == dates["from"] for f in files)
+                        else ""
+                    )
+                    if per_file
+                    else f"{_ORDER_WORDS[dates['order']]}, from {dates['from']}"
                     if dates["order"]
                     else dates["from"]
                 )

@@ -67,7 +67,7 @@ from callscrub.core.checks.consent import (
 )
 from callscrub.core.checks.registry import OPPOSITION, SUPPRESS, Registry, stale_registries
 from callscrub.core.history import DECLARABLE, History, OutcomeConflict
-from callscrub.core.quality import quality_gate, shown
+from callscrub.core.quality import empty_rows, quality_gate, shown
 from callscrub.core.scrub import (
     ScrubOptions,
     ScrubResult,
@@ -108,7 +108,7 @@ from callscrub.io.readers import Table, read_table, reading_of
 from callscrub.io.registries import MAX_UNUSABLE_PCT, ReturnFile, load_registry
 from callscrub.io.signals import pause_point
 from callscrub.io.snapshot import load_snapshot, snapshot_metadata
-from callscrub.io.workbooks import check_cells, check_sheet_rows
+from callscrub.io.workbooks import WORKBOOK_FORMATS, check_cells, check_sheet_rows
 from callscrub.io.writers import (
     CSV_STYLES,
     Parts,
@@ -301,6 +301,7 @@ class Loaded:
     options: ScrubOptions
     columns: CampaignColumns | None = None  # which campaign column was read for what
     contract_unreadable: int | None = None  # contract values neither yes nor no
+    empty_rows: int = 0  # campaign rows whose every cell is empty (core.quality.empty_rows)
 
 
 def scrub_command(
@@ -883,7 +884,7 @@ def run_scrub(args: ScrubArgs) -> None:
             )
         else:
             result = scrub_loaded(plan, loaded, phase)
-        check_quality(plan, result)
+        check_quality(plan, result, loaded.empty_rows)
         phase("writing outputs")
         figures = summarise(plan, loaded, result)
         if swept:
@@ -909,12 +910,22 @@ def validate(args: ScrubArgs) -> Plan:
         if args.no_manifest
         else (args.manifest or (f"{args.out}.manifest.json" if args.out != "-" else None))
     )
+    # A forgotten national registry is never skipped silently: a run without
+    # an opposition registry (none given, or every --registry a company list
+    # or a return) says so with --no-registry, as one with no --registry does.
+    opposition = any(_kind(r) == OPPOSITION for r in args.registries)
     if not args.registries and not args.no_registry:
         raise UsageError(
             "no registry given: pass --registry FILE (repeatable),"
             " or --no-registry to skip the check on purpose."
         )
-    if args.registries and args.no_registry:
+    if args.registries and not opposition and not args.no_registry:
+        raise UsageError(
+            "no opposition registry given: every --registry file is kind=suppress or"
+            " kind=return. Add the national registry with --registry FILE, or pass"
+            " --no-registry to skip the national check on purpose."
+        )
+    if opposition and args.no_registry:
         raise UsageError("--registry and --no-registry exclude each other.")
     _check_destinations(args, manifest_path)
     _check_report(args, manifest_path)
@@ -1101,6 +1112,13 @@ def _check_file_settings(args: ScrubArgs) -> None:
                     " 3 December), dates=mdy (12 March) or dates=ymd."
                 )
             kind = spec.get("kind")
+            # A company's do-not-call list has no export date (its requests
+            # never expire, nothing checks its age): a date= would be ignored.
+            if kind is not None and kind.lower() == SUPPRESS and spec.get("date") is not None:
+                raise UsageError(
+                    f"{option} {spec.path}: kind=suppress is the company's own do-not-call list,"
+                    " which has no export date and no maximum age; leave date= out."
+                )
             # A return is read as --screened, which has no date: a setting
             # it would ignore is refused.
             ignored = [k for k in ("date",) if spec.get(k) is not None]
@@ -1209,7 +1227,7 @@ def load(plan: Plan, phase: Callable[[str], None]) -> Loaded:
     consent_job = begun(_load_consent, plan)
     screened_job = begun(_load_screened, plan)
 
-    table, carried, chosen = campaign_job()
+    table, carried, chosen, empty = campaign_job()
     frame = table.frame
     found = dict(chosen.optional)
     if found["relationship_date_column"] and not found["relationship_column"]:
@@ -1265,6 +1283,7 @@ def load(plan: Plan, phase: Callable[[str], None]) -> Loaded:
     except DateOrderNeeded as exc:
         raise date_order_error(exc, plan, "") from None
     screened = _reworded(screened_job, None)
+    _check_settings_applied(args, table.reading())
     return Loaded(
         table,
         carried,
@@ -1276,7 +1295,60 @@ def load(plan: Plan, phase: Callable[[str], None]) -> Loaded:
         options,
         chosen,
         unreadable_yes_no(frame, options.contract_column),
+        empty,
     )
+
+
+# Settings that apply only to some formats: a setting a file's format has no
+# use for is refused, never ignored (the README's per-file settings table).
+_TEXT_ONLY = ("encoding",)
+_WORKBOOK_ONLY = ("sheet",)
+# A compiled snapshot (registry build) holds E.164 numbers in its own column.
+_NOT_FOR_SNAPSHOTS = ("encoding", "sheet", "region", "phone")
+
+
+def _check_settings_applied(args: ScrubArgs, campaign_reading: dict[str, Any]) -> None:
+    """Once the inputs are read and their formats known: a per-file setting
+    its file's format cannot apply (sheet= on a CSV, encoding= on a workbook
+    or Parquet file, region=, phone=, sheet= or encoding= on a compiled
+    registry snapshot) is a usage error naming the file, the setting and why."""
+    for option, specs in (
+        ("CAMPAIGN", [args.campaign]),
+        ("--registry", args.registries),
+        ("--history", args.history),
+        ("--consent", args.consent),
+        ("--screened", args.screened),
+        ("--suppress", args.suppress),
+    ):
+        for spec in specs:
+            given = [k for k, _ in spec.settings]
+            if not given:
+                continue
+            if option in ("--registry", "--suppress") and snapshot_metadata(spec.path):
+                bad = [k for k in given if k in _NOT_FOR_SNAPSHOTS]
+                if bad:
+                    raise UsageError(
+                        f"{option} {spec.path}: {bad[0]}= does not apply to a compiled registry"
+                        " snapshot (callscrub registry build), whose numbers are E.164 already;"
+                        f" leave it out, or give it to the export when building the snapshot."
+                    )
+                continue
+            reading = campaign_reading if option == "CAMPAIGN" else reading_of(spec.path)
+            fmt = (reading or {}).get("format")
+            if fmt is None:  # not read as one table (an archive): its members say
+                continue
+            for key in given:
+                if key in _WORKBOOK_ONLY and fmt not in WORKBOOK_FORMATS:
+                    raise UsageError(
+                        f"{option} {spec.path}: {key}= applies to workbooks (.xlsx, .xls, .ods)"
+                        f" and this file is not a workbook (read as {fmt}); leave {key}= out."
+                    )
+                if key in _TEXT_ONLY and fmt != "csv":
+                    what = "a workbook" if fmt in WORKBOOK_FORMATS else f"a {fmt} file"
+                    raise UsageError(
+                        f"{option} {spec.path}: {key}= applies to text (CSV) files and this"
+                        f" file is {what}, which records its own text; leave {key}= out."
+                    )
 
 
 def _reworded(job: Callable[[], Any], column_option: str | None) -> Any:
@@ -1301,15 +1373,16 @@ def _read_campaign(
     manifest: str | None,
     choose: Callable[[list[str]], CampaignColumns],
     sheet: str | None = None,
-) -> tuple[Table, Carried | None, CampaignColumns]:
-    """The campaign, hashed when a manifest is written, and the columns
-    `choose` picks from its header. The columns no check reads (CRM columns)
-    are held compressed from here to the outputs, not parsed through the
-    loads and the scrub."""
+) -> tuple[Table, Carried | None, CampaignColumns, int]:
+    """The campaign, hashed when a manifest is written, the columns `choose`
+    picks from its header, and its rows whose every cell is empty. The
+    columns no check reads (CRM columns) are held compressed from here to the
+    outputs, not parsed through the loads and the scrub."""
     table = read_table(source, encoding=encoding, digest=manifest is not None, sheet=sheet)
     chosen = choose(table.frame.columns)
+    empty = empty_rows(table.frame, chosen.phone)
     frame, carried = split_campaign(table.frame, chosen.read)
-    return dataclasses.replace(table, frame=frame), carried, chosen
+    return dataclasses.replace(table, frame=frame), carried, chosen, empty
 
 
 def _load_registries(plan: Plan) -> list[Registry]:
@@ -1484,6 +1557,32 @@ def _own_date_order(spec: FileSpec) -> str | None:
     return order.lower() if order else None
 
 
+def _dates_read(plan: Plan, spec: FileSpec) -> dict[str, str | None]:
+    """How one input's non-ISO dates were read: its own dates= setting, else
+    the run's order (--date-order or the packs'), and where that came from."""
+    own = _own_date_order(spec)
+    if own is not None:
+        return {"date_order": own, "date_order_from": "dates= setting"}
+    return {"date_order": plan.date_order, "date_order_from": plan.date_order_from}
+
+
+def _dates_figures(plan: Plan) -> dict[str, Any]:
+    """checks.dates: the run-wide order and its source, and each input that
+    reads dates (campaign, history, consent) with the order it was read in,
+    so a file's own dates= is never hidden behind the run-wide words."""
+    args = plan.args
+    return {
+        "order": plan.date_order,
+        "from": plan.date_order_from,
+        "time_format": args.time_format,
+        "files": [
+            {"file": spec.path, "order": read["date_order"], "from": read["date_order_from"]}
+            for spec in (args.campaign, *args.history, *args.consent)
+            for read in (_dates_read(plan, spec),)
+        ],
+    }
+
+
 def _region(spec: FileSpec) -> str | None:
     """An input's own region= setting (checked by validate), upper case; None without one."""
     region = spec.get("region")
@@ -1501,17 +1600,37 @@ def _sheet(args: ScrubArgs, spec: FileSpec) -> str | None:
     return spec.get("sheet") or args.sheet
 
 
-def _readings(args: ScrubArgs, loaded: Loaded) -> list[dict[str, Any]]:
+def _readings(plan: Plan, loaded: Loaded) -> list[dict[str, Any]]:
     """How each input was read (format; a CSV file's encoding and whether it
-    was detected; a workbook's sheet), in the manifest's order."""
-    out = [{"role": "campaign", "file": args.campaign.path, **loaded.campaign.reading()}]
+    was detected; a workbook's sheet; the date order of a file that reads
+    dates), in the manifest's order."""
+    args = plan.args
+    out = [
+        {
+            "role": "campaign",
+            "file": args.campaign.path,
+            **loaded.campaign.reading(),
+            **_dates_read(plan, args.campaign),
+        }
+    ]
     for role, specs in (
         ("registry", args.registries),
         ("history", args.history),
         ("consent", args.consent),
         ("screened", args.screened),
+        ("suppress", args.suppress),
     ):
-        out += [{"role": role, "file": s.path, **(reading_of(s.path) or {})} for s in specs]
+        out += [
+            {
+                "role": role,
+                "file": s.path,
+                # What a --registry file is: opposition, suppress or return.
+                **({"kind": _kind(s)} if role == "registry" else {}),
+                **(reading_of(s.path) or {}),
+                **(_dates_read(plan, s) if role in ("history", "consent") else {}),
+            }
+            for s in specs
+        ]
     return out
 
 
@@ -1646,12 +1765,12 @@ def command_line_error(exc: InputError, campaign: str) -> InputError:
     return InputError(f"{campaign}: {text}")
 
 
-def check_quality(plan: Plan, result: ScrubResult) -> None:
+def check_quality(plan: Plan, result: ScrubResult, empty: int = 0) -> None:
     """The data-quality gate (core.quality.quality_gate at --max-invalid),
     before anything is written: its error worded in one line for the command
     line, call-time examples shown unless they may be phone numbers."""
     try:
-        quality_gate(result, plan.args.max_invalid)
+        quality_gate(result, plan.args.max_invalid, empty)
     except DataQualityError as exc:
         raise DataQualityError(
             exc.counts, exc.rows, exc.max_invalid, exc.examples, _quality_message(plan, exc)
@@ -1752,19 +1871,16 @@ def summarise(plan: Plan, loaded: Loaded, result: ScrubResult) -> dict[str, Any]
             "contract_column": loaded.options.contract_column,
             "relationships": result.relationships,
             # The region each file's national numbers were read in (a registry's
-            # is in its own entry: its layout may name its country).
+            # is in its own entry: its layout may name its country), keyed by
+            # the path as given: two files of one name in two folders stay two.
             "regions": {
                 "campaign": loaded.options.default_region,
                 **{
-                    Path(spec.path).name: _region(spec) or args.region
+                    spec.path: _region(spec) or args.region
                     for spec in (*args.history, *args.consent, *args.screened_files())
                 },
             },
-            "dates": {
-                "order": plan.date_order,
-                "from": plan.date_order_from,
-                "time_format": args.time_format,
-            },
+            "dates": _dates_figures(plan),
             "screened_files": [
                 {
                     "file": f.name,
@@ -1778,7 +1894,9 @@ def summarise(plan: Plan, loaded: Loaded, result: ScrubResult) -> dict[str, Any]
             ],
         },
         now=plan.now.isoformat(),
-        inputs=_readings(args, loaded),
+        inputs=_readings(plan, loaded),
+        returns=bool(args.registries),
+        empty_rows=loaded.empty_rows,
         max_invalid=args.max_invalid,
         elapsed=time.monotonic() - plan.started,
         outputs={"clean": args.out, "rejects": args.rejects},
@@ -1903,6 +2021,7 @@ def _manifest(
             {
                 **loaded.campaign.reading(),
                 **({"columns": loaded.columns.figures()} if loaded.columns else {}),
+                **_dates_read(plan, args.campaign),
             },
         )
     ]
@@ -1910,12 +2029,15 @@ def _manifest(
     returns = iter(loaded.screened[len(args.screened) :])
     for spec in args.registries:
         if _kind(spec) == RETURN:  # read as an allow-list: recorded with the screened files
-            inputs.append(_screened_record("registry", spec.path, next(returns)))
+            record = _screened_record("registry", spec.path, next(returns))
+            record.extra["kind"] = RETURN  # an allow-list given as --registry FILE::kind=return
+            inputs.append(record)
         else:
             inputs.append(_registry_record("registry", next(blocks), today))
     suppress_records = [_registry_record("suppress", r, today) for r in blocks]
     history_files = loaded.history.files if loaded.history else []
-    for path, f in zip([h.path for h in args.history], history_files, strict=False):
+    for spec, f in zip(args.history, history_files, strict=False):
+        path = spec.path
         rows = f["rows"]
         assert isinstance(rows, int)  # load_history records each file's row count
         inputs.append(
@@ -1929,10 +2051,12 @@ def _manifest(
                     "columns": f.get("columns"),
                     "recognised": f.get("recognised"),
                     **(reading_of(path) or {}),
+                    **_dates_read(plan, spec),
                 },
             )
         )
-    for path, c in zip([c.path for c in args.consent], loaded.consent_files, strict=False):
+    for spec, c in zip(args.consent, loaded.consent_files, strict=False):
+        path = spec.path
         inputs.append(
             InputRecord(
                 "consent",
@@ -1944,6 +2068,7 @@ def _manifest(
                     "columns": dict(c.columns),
                     "recognised": list(c.recognised),
                     **(reading_of(path) or {}),
+                    **_dates_read(plan, spec),
                 },
             )
         )

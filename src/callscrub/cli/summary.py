@@ -10,7 +10,9 @@ from typing import Any
 
 from callscrub.core.checks.registry import SUPPRESS, Registry
 from callscrub.core.history import History
+from callscrub.core.quality import readable_counts
 from callscrub.core.scrub import ScrubResult
+from callscrub.errors import percent_of
 from callscrub.rules.model import RuleSet
 
 
@@ -27,6 +29,8 @@ def summary_dict(
     elapsed: float,
     outputs: dict[str, str],
     inputs: list[dict[str, Any]] | None = None,
+    returns: bool = False,
+    empty_rows: int = 0,
 ) -> dict[str, Any]:
     """The run's figures as a JSON-ready dict, its keys in the order shown.
 
@@ -34,9 +38,14 @@ def summary_dict(
     the pack versions in force on `now`'s date (ISO 8601), the campaign-level
     `checks` and the output paths; `inputs`, how each input was read (format,
     encoding and whether detected, sheet). `registries=None` records that the registry
-    check was skipped on purpose. `data_quality` counts the rows whose data
+    check was skipped on purpose; `returns`, that --registry files were given,
+    all of them returns (so no opposition registry). `data_quality` counts the rows whose data
     cannot be read against the share `max_invalid` allows (core.quality).
     """
+    # Empty rows (every cell empty) are rejected invalid_number but are no
+    # unreadable data: out of the counts and the share, counted apart.
+    counts, rows = readable_counts(result, empty_rows)
+    unreadable = sum(counts.values())
     return {
         "campaign": campaign,
         "rules": [
@@ -54,12 +63,11 @@ def summary_dict(
         "rejected": result.rejected,
         "rejected_by_reason": result.reason_counts,
         "data_quality": {
-            **result.unreadable_counts,
-            "unreadable_rows": result.unreadable_rows,
-            "percent": round(100 * result.unreadable_rows / result.rows_in, 2)
-            if result.rows_in
-            else 0.0,
+            **counts,
+            "unreadable_rows": unreadable,
+            "percent": percent_of(unreadable, rows, max_invalid),
             "max_invalid_percent": float(max_invalid),
+            "empty_rows": empty_rows,
         },
         "registries": None
         if registries is None
@@ -81,10 +89,12 @@ def summary_dict(
             for r in registries
         ],
         "registry_check": "skipped (--no-registry)"
+        if registries is None and not returns
+        else "skipped (--no-registry): no opposition registry"
         if registries is None
         else "done"
         if any(r.kind != SUPPRESS for r in registries)
-        else "skipped (no opposition registry; do-not-call lists applied)",
+        else "skipped (--no-registry): no opposition registry; do-not-call lists applied",
         "history": None
         if history is None
         else {

@@ -12,7 +12,11 @@ should stop rather than write.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
+import polars as pl
+
+from callscrub.core.reasons import INVALID_NUMBER
 from callscrub.core.scrub import ScrubResult
 from callscrub.errors import DataQualityError, shape_of
 
@@ -24,16 +28,46 @@ _ISO_PREFIX = re.compile(
 )
 
 
-def quality_gate(result: ScrubResult, max_invalid: float) -> None:
+def empty_rows(frame: pl.DataFrame, phone_columns: Sequence[str]) -> int:
+    """The rows of `frame` whose every cell is empty (null or blank): the
+    line `;;;;;;` Excel writes after the last row it saved. Such a row is
+    rejected invalid_number (it has no number) but holds no data to misread.
+    Only rows without a number are looked at whole, so a large campaign pays
+    one pass over its phone columns."""
+    if frame.height == 0 or not frame.columns:
+        return 0
+
+    def blank(c: str) -> pl.Expr:
+        return pl.col(c).cast(pl.String).str.strip_chars().fill_null("") == ""
+
+    phones = [c for c in phone_columns if c in frame.columns] or frame.columns[:1]
+    no_number = frame.filter(pl.all_horizontal(blank(c) for c in phones))
+    if no_number.height == 0:
+        return 0
+    return int(no_number.select(pl.all_horizontal(blank(c) for c in frame.columns).sum()).item())
+
+
+def readable_counts(result: ScrubResult, empty: int = 0) -> tuple[dict[str, int], int]:
+    """The rows whose data cannot be read per cause, and the campaign's rows
+    of data, with its `empty` rows (empty_rows) out of both: an empty row is
+    rejected invalid_number, but there is nothing in it to read wrong."""
+    counts = dict(result.unreadable_counts)
+    counts[INVALID_NUMBER] = max(0, counts.get(INVALID_NUMBER, 0) - empty)
+    return counts, max(0, result.rows_in - empty)
+
+
+def quality_gate(result: ScrubResult, max_invalid: float, empty: int = 0) -> None:
     """Raise DataQualityError when the rows of `result` whose data cannot be
     read are more than `max_invalid` percent of the campaign (0 to 100; 100
-    never raises). An empty campaign (0 of 0) passes."""
+    never raises), its `empty` rows (every cell empty) left out of both.
+    An empty campaign (0 of 0) passes."""
     if not 0 <= max_invalid <= 100:
         raise ValueError(f"max_invalid is a percentage from 0 to 100, not {max_invalid}")
-    if result.rows_in and 100 * result.unreadable_rows > max_invalid * result.rows_in:
+    counts, rows = readable_counts(result, empty)
+    if rows and 100 * sum(counts.values()) > max_invalid * rows:
         raise DataQualityError(
-            result.unreadable_counts,
-            result.rows_in,
+            counts,
+            rows,
             max_invalid,
             result.unreadable_time_examples,
         )
