@@ -1009,3 +1009,29 @@ def test_manifest_show_and_verify_reject_a_non_manifest(
     bogus.write_text('{"hello": 1}', encoding="utf-8")
     assert run_cli(["manifest", "show", str(bogus)], capsys)[0] == 3
     assert run_cli(["verify", str(tmp_path / "absent.json")], capsys)[0] == 3
+
+
+def test_an_outcome_file_is_an_input_verify_finds_by_hash(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--outcome-file changes what the history's words mean: the manifest
+    hashes it like any input, and verify finds it (moved, by --inputs-dir)."""
+    inp = copy_inputs(tmp_path / "in", rows=SMALL)
+    words = tmp_path / "in" / "dialer_words.csv"
+    words.write_text("outcome,class\nBlacklist,do_not_call\n", encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    argv = scrub_argv(inp, out / "c.csv", out / "r.csv", "--outcome-file", str(words))
+    code, _, err = run_cli(argv, capsys)
+    assert code == 0, err
+    m = load(out / "c.csv.manifest.json")
+    (record,) = [i for i in m["inputs"] if i["role"] == "outcomes"]
+    assert record["sha256"] == hashlib.sha256(words.read_bytes()).hexdigest()
+    assert record["rows"] == 1
+    assert m["replay"][m["replay"].index("--outcome-file") + 1].startswith("@input:")
+    moved = tmp_path / "archive"
+    (tmp_path / "in").rename(moved)
+    code, _, err = run_cli(
+        ["verify", str(out / "c.csv.manifest.json"), "--inputs-dir", str(moved)], capsys
+    )
+    assert code == 0, err

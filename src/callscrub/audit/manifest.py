@@ -98,12 +98,13 @@ def replay_args(
     options = {"--registry": "registry", "--history": "history", "--consent": "consent"}
     options["--screened"] = "screened"
     options["--suppress"] = "suppress"
+    options["--outcome-file"] = "outcomes"
     dropped_with_value = {"--summary-json", "--manifest", "--now", "--registry-date", "--report"}
     # How the run used memory and disk, not what it wrote: a partitioned scrub
     # has a single pass's outputs, and a temporary folder is the machine's own.
     dropped_with_value |= {"--memory-limit", "--partitions", "--temp-dir"}
     dropped_flags = {"--no-manifest", "--quiet", "-q", "--traceback", "--verbose"}
-    roles = ("campaign", "registry", "history", "consent", "screened", "suppress")
+    roles = ("campaign", "registry", "history", "consent", "screened", "suppress", "outcomes")
     first: dict[str, int] = {}
     for role in roles:
         first[role] = sum(len(inputs.get(r, [])) for r in roles[: roles.index(role)])

@@ -240,7 +240,8 @@ class ScrubArgs:
             *self.screened,
             *self.suppress,
         ]
-        return [s.path for s in specs]
+        # --outcome-file words change what the history means: inputs too.
+        return [s.path for s in specs] + list(self.outcome_files)
 
     @property
     def region(self) -> str:
@@ -2075,6 +2076,10 @@ def _manifest(
     for path, screened in zip([s.path for s in args.screened], loaded.screened, strict=False):
         inputs.append(_screened_record("screened", path, screened))
     inputs += suppress_records
+    for path in args.outcome_files:  # read at validate; recorded so verify finds them by hash
+        inputs.append(
+            InputRecord("outcomes", path, *sha256_file(path), read_table(path).frame.height, {})
+        )
     outputs = []
     for role, target, rows in (
         ("clean", args.out, result.kept),
@@ -2113,6 +2118,7 @@ def _manifest(
                 ("consent", args.consent),
                 ("screened", args.screened),
                 ("suppress", args.suppress),
+                ("outcomes", [FileSpec(p, given=p) for p in args.outcome_files]),
             )
         },
         {"clean": args.out, "rejects": args.rejects},
