@@ -41,7 +41,6 @@ KEYS: dict[str, str] = {
     "consent": "the consent date column (consent)",
     "revoked": "the revocation date column (consent)",
     "source": "the consent source column (consent)",
-    "status": "the status column (screened return file)",
     "date": "the day the registry was obtained, YYYY-MM-DD",
     "kind": "what a --registry file is: opposition (default), suppress or return",
     "action": "a change list's action when its rows carry no flag: add or delete",
