@@ -31,9 +31,10 @@ from callscrub.io.headers import (
     CONSENT_REVOKED_NAMES,
     CONSENT_SOURCE_NAMES,
     column_for,
+    fold_header,
 )
 from callscrub.io.readers import read_table
-from callscrub.io.registries import MAX_UNUSABLE_PCT, fold_name, read_number_table, usable_keys
+from callscrub.io.registries import MAX_UNUSABLE_PCT, read_number_table, usable_keys
 from callscrub.rules.model import RuleSet
 
 # A screened file's status column, by name (a folded name, or one of its
@@ -329,8 +330,8 @@ def load_screened(
             for c in frame.columns
             if c != col
             and (
-                fold_name(c) in STATUS_COLUMNS
-                or any(w in STATUS_COLUMN_WORDS for w in fold_name(c).split("_"))
+                fold_header(c) in STATUS_COLUMNS
+                or any(w in STATUS_COLUMN_WORDS for w in fold_header(c).split("_"))
             )
         ),
         None,

@@ -9,7 +9,6 @@ A registry snapshot (io.snapshot) is read elsewhere: its keys stay on disk.
 from __future__ import annotations
 
 import hashlib
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,14 +43,6 @@ MAX_UNUSABLE_PCT = 1.0
 # (national numbers of the countries whose rules callscrub ships, and France's
 # neighbours). +1 numbers read the same in the US and Canada: US comes first.
 GUESSED_REGIONS = ("US", "CA", "GB", "IT", "ES", "FR", "BE", "CH", "DE", "LU", "NL", "PT", "MC")
-
-
-def fold_name(name: str) -> str:
-    """A column name folded for matching: accents dropped, lower case, every
-    other character an underscore, none at the ends ("Numéro de téléphone"
-    is numero_de_telephone)."""
-    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower().strip()
-    return "".join(ch if ch.isalnum() else "_" for ch in text).strip("_")
 
 
 def _pick_column(columns: list[str], forced: str | None, name: str) -> str:
