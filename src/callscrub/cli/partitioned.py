@@ -1,15 +1,17 @@
 """A scrub in partitions by number, when the campaign would not fit --memory-limit.
 
-The loaded campaign (the columns the checks read, the CRM columns held
-compressed) is split by number (core.partitions.partition_of) and written, a
-block of rows at a time, to the run's private folder (io.partitions); the
-campaign in memory is then let go of. Each partition is read back, scrubbed
-against the inputs loaded once for the run (registries, history, consent,
-screened files: shared, never reloaded), and its outputs written to the
-folder; its figures and report aggregates are kept. The outputs are the
-partitions' merged back in source_row order, a slice of source rows at a time
-(the slices a single pass writes, so every output is byte for byte the same),
-read from the folder as the writer asks for them.
+The campaign is split by number (core.partitions.partition_of) and written,
+a block of rows at a time, to the run's private folder (io.partitions): read
+from the file a batch at a time (io.streams) when it is a plain CSV or
+Parquet file, so that it is never held whole, else from the campaign loaded
+whole (its CRM columns held compressed), which is then let go of. Each
+partition is read back, scrubbed against the inputs loaded once for the run
+(registries, history, consent, screened files: shared, never reloaded), and
+its outputs written to the folder; its figures and report aggregates are
+kept. The outputs are the partitions' merged back in source_row order, a
+slice of source rows at a time (the slices a single pass writes, so every
+output is byte for byte the same), read from the folder as the writer asks
+for them.
 """
 
 from __future__ import annotations
@@ -18,12 +20,14 @@ import dataclasses
 import math
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from callscrub.cli.campaign_columns import CampaignColumns, unreadable_yes_no
+from callscrub.core.options import ScrubOptions
 from callscrub.core.outputs import CLEAN_EXTRA
 from callscrub.core.partitions import (
     merged_aggregates,
@@ -32,10 +36,18 @@ from callscrub.core.partitions import (
     partitions_needed,
     working_bytes,
 )
-from callscrub.core.scrub import OUTPUT_SLICE_ROWS, ScrubResult
-from callscrub.errors import UsageError
+from callscrub.core.quality import empty_rows
+from callscrub.core.scrub import (
+    OUTPUT_SLICE_ROWS,
+    ScrubResult,
+    check_consent_data,
+    split_campaign,
+)
+from callscrub.errors import ConsentRequired, UsageError
 from callscrub.io.partitions import PartitionDir
+from callscrub.io.readers import Table
 from callscrub.io.signals import pause_point
+from callscrub.io.streams import Stream, StreamRefused, open_stream
 from callscrub.rules.model import RuleSet
 
 if TYPE_CHECKING:
@@ -153,59 +165,101 @@ def _duration(seconds: float) -> str:
     return f"{s // 60} min {s % 60:02d} s" if s >= 60 else f"{s} s"
 
 
-def scrub_in_partitions(
-    handed: list[Loaded],
+@dataclasses.dataclass
+class Partitions:
+    """A campaign written to a run's private folder in partitions by number
+    (write_partitions): each partition's files, every row numbered by its
+    place in the whole campaign (column `row_col`)."""
+
+    n: int
+    files: dict[int, list[Path]]
+    rows: int
+    row_col: str
+
+
+def row_column(columns: list[str]) -> str:
+    """The name of the column numbering the rows, one the campaign does not have."""
+    name = "_callscrub_row"
+    while name in columns:
+        name += "_"
+    return name
+
+
+def write_partitions(
+    blocks: Iterable[pl.DataFrame],
     n: int,
     folder: PartitionDir,
-    scrub_part: Callable[[Loaded, pl.Series, Callable[[str], None]], ScrubResult],
-    packs: list[RuleSet],
+    partition: Callable[[pl.DataFrame, int], pl.Series],
+    row_col: str,
     phase: Callable[[str], None],
-    aggregates: bool,
-) -> tuple[ScrubResult, Loaded]:
-    """Scrub the loaded inputs `handed` over (a list of the one cli.scrub.Loaded,
-    taken from it so that nothing else holds the campaign's rows) in `n`
-    partitions written to `folder`; `scrub_part(loaded_part, source_rows, phase)`
-    scrubs one. Returns the merged result (its outputs read from `folder`,
-    which must outlive the writing) and the inputs without the campaign's rows."""
-    loaded = handed.pop()
-    table, carried = loaded.campaign, loaded.carried
-    frame: pl.DataFrame = table.frame
-    rows = frame.height
-    order = carried.order if carried is not None else frame.columns
-    row_col = "_callscrub_row"
-    while row_col in order:
-        row_col += "_"
-    phase(f"partitioning {rows:,} rows into {n}")
-    part_of = partition_of(frame, packs, loaded.options, n)
+) -> Partitions:
+    """The campaign's rows, `blocks` of them in the file's order (every
+    column, as read), written to `folder` in `n` partitions:
+    `partition(block, first_row)` gives each row's (first_row: the 0-based
+    place of the block's first row in the campaign)."""
     files: dict[int, list[Path]] = {}
-    for b, start in enumerate(range(0, rows, OUTPUT_SLICE_ROWS)):
+    start = 0
+    try:
+        for b, block in enumerate(blocks):
+            phase(f"partitioning the campaign: {start:,} rows written in {n} partitions")
+            part_of = partition(block, start)
+            numbered = block.with_columns(
+                pl.int_range(start + 1, start + 1 + block.height, dtype=pl.Int64).alias(row_col),
+                part_of.alias("_part"),
+            )
+            for (p,), rows_p in numbered.partition_by("_part", as_dict=True).items():
+                files.setdefault(int(str(p)), []).append(
+                    folder.write(rows_p.drop("_part"), f"in-{p}-{b}")
+                )
+            start += block.height
+            del numbered, part_of
+            pause_point("partitioning")
+    except BaseException:
+        # The files written so far go at once (the folder itself goes when the run ends).
+        for path in (path for paths in files.values() for path in paths):
+            path.unlink(missing_ok=True)
+        raise
+    return Partitions(n, files, start, row_col)
+
+
+def loaded_blocks(loaded: Loaded) -> Iterator[pl.DataFrame]:
+    """The loaded campaign's rows, OUTPUT_SLICE_ROWS at a time, every column
+    in the file's order (the carried columns put back)."""
+    frame, carried = loaded.campaign.frame, loaded.carried
+    order = carried.order if carried is not None else frame.columns
+    for start in range(0, frame.height, OUTPUT_SLICE_ROWS):
         block = frame.slice(start, OUTPUT_SLICE_ROWS)
         if carried is not None:
             block = pl.concat(
                 [block, carried.slice(start, OUTPUT_SLICE_ROWS)], how="horizontal"
             ).select(order)
-        block = block.with_columns(
-            pl.int_range(start + 1, start + 1 + block.height, dtype=pl.Int64).alias(row_col),
-            part_of.slice(start, block.height).alias("_part"),
-        )
-        for (p,), rows_p in block.partition_by("_part", as_dict=True).items():
-            files.setdefault(int(str(p)), []).append(
-                folder.write(rows_p.drop("_part"), f"in-{p}-{b}")
-            )
-        pause_point("partitioning")
-    # The campaign's rows are on disk now: the run keeps only its file's figures.
-    table = dataclasses.replace(table, frame=frame.clear())
-    bare = dataclasses.replace(loaded, campaign=table, carried=None)
-    del frame, part_of, carried, loaded, block, rows_p
+        yield block
+
+
+def scrub_partitions(
+    parts: Partitions,
+    bare: Loaded,
+    scrub_part: Callable[[Loaded, pl.Series, Callable[[str], None]], ScrubResult],
+    folder: PartitionDir,
+    phase: Callable[[str], None],
+    aggregates: bool,
+) -> ScrubResult:
+    """Scrub the partitions written by write_partitions, one at a time, with
+    the inputs `bare` holds (no campaign rows of its own): `scrub_part(
+    loaded_part, source_rows, phase)` scrubs one. Returns the merged result,
+    its outputs read from `folder` (which must outlive the writing)."""
+    table = bare.campaign
     results: list[ScrubResult] = []
     aggregated: list[dict[str, Any]] = []
     outputs: dict[str, list[Path]] = {"clean": [], "rejects": []}
-    progress = _Progress(phase, len(files), rows)
-    for p in sorted(files):
-        campaign = pl.read_parquet(files[p])
-        source_rows = campaign[row_col]
+    progress = _Progress(phase, len(parts.files), parts.rows)
+    for p in sorted(parts.files):
+        campaign = pl.read_parquet(parts.files[p])
+        source_rows = campaign[parts.row_col]
         part = dataclasses.replace(
-            bare, campaign=dataclasses.replace(table, frame=campaign.drop(row_col)), carried=None
+            bare,
+            campaign=dataclasses.replace(table, frame=campaign.drop(parts.row_col)),
+            carried=None,
         )
         del campaign
         result = scrub_part(part, source_rows, progress.inner)
@@ -219,15 +273,15 @@ def scrub_in_partitions(
         # The figures only: the partition's frames are let go of.
         result._parts = result._aggregates = None
         results.append(result)
-        for path in files[p]:
+        for path in parts.files[p]:
             path.unlink()
         progress.step(source_rows.len())
     merged = merged_figures(results)
-    merged.rows_in = rows
-    merged._parts = _merged_parts(outputs, rows)
+    merged.rows_in = parts.rows
+    merged._parts = _merged_parts(outputs, parts.rows)
     if aggregates:
         merged._aggregates = lambda: merged_aggregates(aggregated)
-    return merged, bare
+    return merged
 
 
 def _merged_parts(
@@ -248,3 +302,104 @@ def _merged_parts(
             )
 
     return parts
+
+
+# Rows read to estimate a streamed campaign's size before it is read.
+SAMPLE_ROWS = 20_000
+
+
+def campaign_stream(
+    source: str,
+    *,
+    digest: bool,
+    forced: int | None,
+    budget: int,
+    read_columns: Callable[[list[str]], Iterable[str | None]],
+) -> tuple[Stream, int] | None:
+    """The campaign's stream (io.streams) when it will be scrubbed in
+    partitions: --partitions over 1, or its estimated working size (its
+    rows, and its `read_columns` at the size of a sample of its first rows)
+    over what `budget` leaves; with that estimate of its rows' read bytes.
+    None when it will be read whole: a single pass, or a file that does not
+    stream (which, over the budget, is partitioned once loaded)."""
+    if forced is not None and forced <= 1:
+        return None
+    stream = open_stream(source, digest=digest)
+    if stream is None:
+        return None
+    try:
+        sample = stream.sample(SAMPLE_ROWS)
+    except StreamRefused:
+        return None
+    read = [c for c in dict.fromkeys(read_columns(stream.columns)) if c in sample.columns]
+    per_row = sample.select(read).estimated_size() / max(sample.height, 1)
+    read_bytes = int(per_row * stream.rows_estimate)
+    if partitions_for(stream.rows_estimate, read_bytes, budget, forced) <= 1:
+        return None
+    return stream, read_bytes
+
+
+@dataclasses.dataclass
+class _BatchFigures:
+    """What a campaign loaded whole is asked for, summed over its batches."""
+
+    empty: int = 0
+    contract_unreadable: int | None = None
+    # ConsentRequired by pack name: the first raised, its rows summed.
+    consent: dict[str, ConsentRequired] = dataclasses.field(default_factory=dict)
+
+
+def stream_campaign(
+    stream: Stream,
+    chosen: CampaignColumns,
+    options: ScrubOptions,
+    packs: list[RuleSet],
+    n: int,
+    folder: PartitionDir,
+    phase: Callable[[str], None],
+    check_consent: bool,
+) -> tuple[Table, Partitions, int, int | None]:
+    """The campaign read from `stream` a batch at a time and written to `n`
+    partitions in `folder`: its Table (the columns the checks read, without
+    rows), the partitions, its empty rows and unreadable contract values,
+    each counted as the whole campaign's would be. `check_consent`: raise
+    the ConsentRequired the whole campaign would (check_consent_data), once
+    every batch is seen. StreamRefused when polars refuses the file part
+    way, or it holds no row (the caller then reads it whole)."""
+    figures = _BatchFigures()
+
+    def blocks() -> Iterator[pl.DataFrame]:
+        for batch in stream.batches():
+            figures.empty += empty_rows(batch, chosen.phone)
+            unreadable = unreadable_yes_no(batch, options.contract_column)
+            if unreadable is not None:
+                figures.contract_unreadable = (figures.contract_unreadable or 0) + unreadable
+            if check_consent:
+                try:
+                    check_consent_data(batch, packs, options)
+                except ConsentRequired as exc:
+                    first = figures.consent.setdefault(exc.pack, exc)
+                    if first is not exc:
+                        first.rows += exc.rows
+            yield batch
+
+    parts = write_partitions(
+        blocks(),
+        n,
+        folder,
+        lambda block, first: partition_of(block, packs, options, n, first),
+        row_column(stream.columns),
+        phase,
+    )
+    if parts.rows == 0:
+        raise StreamRefused
+    if figures.consent:
+        # The pack a whole campaign's check names: the first in the packs' order
+        # among those a batch named. A batch that named a later pack had no
+        # row under this one, so this one's rows are all counted.
+        order = [p.name for p in packs]
+        name = min(figures.consent, key=lambda k: order.index(k) if k in order else len(order))
+        exc = figures.consent[name]
+        raise ConsentRequired(exc.pack, exc.since, exc.source, exc.rows)
+    frame, _ = split_campaign(stream.schema(), chosen.read)
+    return stream.table(frame), parts, figures.empty, figures.contract_unreadable

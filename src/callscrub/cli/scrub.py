@@ -31,10 +31,16 @@ from callscrub.cli.console import progress, show
 from callscrub.cli.file_settings import FileSpec, parse_spec, parse_specs
 from callscrub.cli.invocation import invoked_argv
 from callscrub.cli.partitioned import (
+    Partitions,
+    campaign_stream,
     default_budget,
+    loaded_blocks,
     parse_size,
     partitions_for,
-    scrub_in_partitions,
+    row_column,
+    scrub_partitions,
+    stream_campaign,
+    write_partitions,
 )
 from callscrub.cli.summary import summary_dict, to_json
 from callscrub.cli.values import (
@@ -67,6 +73,7 @@ from callscrub.core.checks.consent import (
 )
 from callscrub.core.checks.registry import OPPOSITION, SUPPRESS, Registry, stale_registries
 from callscrub.core.history import DECLARABLE, History, OutcomeConflict
+from callscrub.core.partitions import partition_of
 from callscrub.core.quality import empty_rows, quality_gate, shown
 from callscrub.core.scrub import (
     ScrubOptions,
@@ -102,12 +109,13 @@ from callscrub.io.file_options import FileOptions
 from callscrub.io.headers import AmbiguousColumn
 from callscrub.io.history import HistoryColumns, load_history, vocabulary_for
 from callscrub.io.locks import output_lock
-from callscrub.io.partitions import partition_dir, sweep_partition_dirs
+from callscrub.io.partitions import PartitionDir, partition_dir, sweep_partition_dirs
 from callscrub.io.parts import Swept, sweep_parts
 from callscrub.io.readers import Table, read_table, reading_of
 from callscrub.io.registries import MAX_UNUSABLE_PCT, ReturnFile, load_registry
 from callscrub.io.signals import pause_point
 from callscrub.io.snapshot import load_snapshot, snapshot_metadata
+from callscrub.io.streams import StreamRefused
 from callscrub.io.workbooks import WORKBOOK_FORMATS, check_cells, check_sheet_rows
 from callscrub.io.writers import (
     CSV_STYLES,
@@ -303,6 +311,9 @@ class Loaded:
     columns: CampaignColumns | None = None  # which campaign column was read for what
     contract_unreadable: int | None = None  # contract values neither yes nor no
     empty_rows: int = 0  # campaign rows whose every cell is empty (core.quality.empty_rows)
+    # A campaign streamed to its partitions while it was read (campaign: its
+    # columns without rows): cli.partitioned scrubs them.
+    partitions: Partitions | None = None
 
 
 def scrub_command(
@@ -861,25 +872,44 @@ def run_scrub(args: ScrubArgs) -> None:
         swept = sweep_outputs(plan)
         phase = locks.enter_context(progress(sys.stderr.isatty() and not args.quiet))
         pause_point("reading")
-        loaded = load(plan, phase)
+        folder: list[PartitionDir] = []
+
+        def private_folder() -> PartitionDir:
+            """The run's private folder for partitions, made when first asked for."""
+            if not folder:
+                folder.append(locks.enter_context(partition_dir(_temp_parent(args))))
+            return folder[0]
+
+        loaded = load(plan, phase, private_folder)
         pause_point("scrubbing")
         # Messages name the call-time column read, which may be a recognised header.
         plan = dataclasses.replace(
             plan, args=dataclasses.replace(plan.args, time_column=loaded.options.time_column)
         )
-        n = _partitions(plan, loaded)
-        if n > 1:
-            folder = locks.enter_context(partition_dir(_temp_parent(args)))
-            # Handed over, not held here: the campaign's rows are let go of
-            # once written to the partitions.
-            handed = [loaded]
-            del loaded
-            result, loaded = scrub_in_partitions(
-                handed,
+        parts = loaded.partitions
+        if parts is None and (n := _partitions(plan, loaded)) > 1:
+            # A campaign loaded whole, over the budget: written to its
+            # partitions, then let go of (only its file's figures are kept).
+            options, packs = loaded.options, plan.packs
+            parts = write_partitions(
+                loaded_blocks(loaded),
                 n,
-                folder,
+                private_folder(),
+                lambda block, first: partition_of(block, packs, options, n, first),
+                row_column(_file_columns(loaded)),
+                phase,
+            )
+            table = loaded.campaign
+            loaded = dataclasses.replace(
+                loaded, campaign=dataclasses.replace(table, frame=table.frame.clear()), carried=None
+            )
+            del table
+        if parts is not None:
+            result = scrub_partitions(
+                parts,
+                loaded,
                 lambda part, rows, said: scrub_loaded(plan, part, said, source_rows=rows),
-                plan.packs,
+                private_folder(),
                 phase,
                 aggregates=bool(plan.manifest or args.report),
             )
@@ -890,8 +920,8 @@ def run_scrub(args: ScrubArgs) -> None:
         figures = summarise(plan, loaded, result)
         if swept:
             figures["swept"] = swept.figures()
-        if n > 1:
-            figures["partitions"] = n
+        if parts is not None:
+            figures["partitions"] = parts.n
         write(plan, loaded, result, figures)
         if not args.quiet:
             show(figures)
@@ -1191,11 +1221,20 @@ def _check_caller_id(args: ScrubArgs, packs: list[RuleSet], numbering: RuleSet) 
 # --------------------------------------------------------------------------- load
 
 
-def load(plan: Plan, phase: Callable[[str], None]) -> Loaded:
+def load(
+    plan: Plan,
+    phase: Callable[[str], None],
+    private_folder: Callable[[], PartitionDir] | None = None,
+) -> Loaded:
     """Read every input, each in its own thread (polars work lets go of the GIL),
     and take them in the order a run reading one file after another would: so
     the first error reported is that order's. Checks the registries' age and
-    the optional columns the options name."""
+    the optional columns the options name.
+
+    A campaign that will be scrubbed in partitions (over the memory budget,
+    or --partitions) and can be read in batches (io.streams: a plain CSV or
+    Parquet file) is written to its partitions in `private_folder()` as it
+    is read, never held whole: Loaded.partitions holds them."""
     args = plan.args
     phase("reading the campaign")
 
@@ -1211,14 +1250,31 @@ def load(plan: Plan, phase: Callable[[str], None]) -> Loaded:
             option_names=COLUMN_OPTIONS,
         )
 
-    campaign_job = begun(
-        _read_campaign,
-        args.campaign.path,
-        _encoding(args, args.campaign),
-        plan.manifest,
-        choose,
-        _sheet(args, args.campaign),
+    streamed = (
+        campaign_stream(
+            args.campaign.path,
+            digest=plan.manifest is not None,
+            forced=args.partitions,
+            budget=plan.memory_budget,
+            read_columns=lambda names: choose(names).read,
+        )
+        if private_folder is not None and not _encoding(args, args.campaign)
+        else None
     )
+    stream = streamed[0] if streamed else None
+    if stream is not None:
+        columns = stream.columns
+        chosen = choose(columns)
+        campaign_job = None
+    else:
+        campaign_job = begun(
+            _read_campaign,
+            args.campaign.path,
+            _encoding(args, args.campaign),
+            plan.manifest,
+            choose,
+            _sheet(args, args.campaign),
+        )
     # Without consent data, the campaign alone may show that the run cannot go
     # on (ConsentRequired): the registries, the largest inputs, are then read
     # only once it has been checked.
@@ -1228,17 +1284,83 @@ def load(plan: Plan, phase: Callable[[str], None]) -> Loaded:
     consent_job = begun(_load_consent, plan)
     screened_job = begun(_load_screened, plan)
 
-    table, carried, chosen, empty = campaign_job()
-    frame = table.frame
+    carried: Carried | None = None
+    if campaign_job is not None:
+        table, carried, chosen, empty = campaign_job()
+        columns = carried.order if carried is not None else table.frame.columns  # the file's
+    options = _scrub_options(plan, chosen, columns)
+    parts: Partitions | None = None
+    contract_unreadable: int | None = None
+    inputs = None
+    if stream is not None:
+        assert private_folder is not None  # campaign_stream gives none without it
+        # Awaited first: what they hold counts in the memory the partitions are sized to.
+        inputs = _loaded_inputs(plan, registries_job, history_job, consent_job, screened_job)
+        assert streamed is not None
+        n = max(
+            2,
+            partitions_for(stream.rows_estimate, streamed[1], plan.memory_budget, args.partitions),
+        )
+        try:
+            table, parts, empty, contract_unreadable = stream_campaign(
+                stream,
+                chosen,
+                options,
+                plan.packs,
+                n,
+                private_folder(),
+                phase,
+                check_consent=registries_job is None,
+            )
+        except InputError as exc:
+            raise command_line_error(exc, args.campaign.path) from None
+        except DateOrderNeeded as exc:
+            raise date_order_error(exc, plan, args.campaign.path) from None
+        except StreamRefused:
+            # polars refused the file part way: read whole, which words the error.
+            table, carried, chosen, empty = _read_campaign(
+                args.campaign.path, None, plan.manifest, choose, None
+            )
+    if parts is None:
+        contract_unreadable = unreadable_yes_no(table.frame, options.contract_column)
+    if registries_job is None:
+        if parts is None:  # a streamed campaign was checked batch by batch
+            try:
+                check_consent_data(table.frame, plan.packs, options)
+            except InputError as exc:
+                raise command_line_error(exc, args.campaign.path) from None
+            except DateOrderNeeded as exc:
+                raise date_order_error(exc, plan, args.campaign.path) from None
+        registries_job = begun(_load_registries, plan)
+        if inputs is not None:
+            inputs = (_registries(plan, registries_job), *inputs[1:])
+    if inputs is None:
+        inputs = _loaded_inputs(plan, registries_job, history_job, consent_job, screened_job)
+    _check_settings_applied(args, table.reading())
+    return Loaded(
+        table,
+        carried,
+        *inputs,
+        options,
+        chosen,
+        contract_unreadable,
+        empty,
+        parts,
+    )
+
+
+def _scrub_options(plan: Plan, chosen: CampaignColumns, columns: list[str]) -> ScrubOptions:
+    """The scrub's options: the run's, with the campaign columns `chosen`
+    among the file's `columns`."""
+    args = plan.args
     found = dict(chosen.optional)
     if found["relationship_date_column"] and not found["relationship_column"]:
-        columns = carried.order if carried is not None else frame.columns  # the file's
         raise InputError(
             f"{args.campaign.path}: relationship dates ({found['relationship_date_column']!r})"
             " but no relationship kind column: name it with --relationship-column (purchase,"
             f" inquiry, contract...) ({describe_columns(columns)})."
         )
-    options = ScrubOptions(
+    return ScrubOptions(
         now=plan.now,
         campaign_tz=plan.zone,
         phone_column=chosen.phone[0],
@@ -1264,40 +1386,42 @@ def load(plan: Plan, phase: Callable[[str], None]) -> Loaded:
         date_order=_own_date_order(args.campaign) or plan.date_order,
         time_format=args.time_format,
     )
-    if registries_job is None:
-        try:
-            check_consent_data(frame, plan.packs, options)
-        except InputError as exc:
-            raise command_line_error(exc, args.campaign.path) from None
-        except DateOrderNeeded as exc:
-            raise date_order_error(exc, plan, args.campaign.path) from None
-        registries_job = begun(_load_registries, plan)
-    registries = (
-        _reworded(registries_job, "--registry-column") if args.block_lists() or None else None
-    )
+
+
+def _registries(plan: Plan, job: Callable[[], Any]) -> list[Registry] | None:
+    """The block-lists a loading job read, dated and checked for age (None
+    with --no-registry and no --suppress)."""
+    args = plan.args
+    registries = _reworded(job, "--registry-column") if args.block_lists() or None else None
     if registries:
         registries = _with_export_dates(registries, args, plan.zone)
         _check_freshness(plan, registries)
+    return registries
+
+
+def _loaded_inputs(
+    plan: Plan,
+    registries_job: Callable[[], Any] | None,
+    history_job: Callable[[], Any],
+    consent_job: Callable[[], Any],
+    screened_job: Callable[[], Any],
+) -> tuple[
+    list[Registry] | None,
+    History | None,
+    pl.DataFrame | None,
+    list[ConsentFile],
+    list[Screened],
+]:
+    """The inputs other than the campaign, awaited in the order a run reading
+    one file after another reads them (registries: None while not begun)."""
+    registries = _registries(plan, registries_job) if registries_job is not None else None
     try:
         history = history_job()
         consent, consent_files = consent_job()
     except DateOrderNeeded as exc:
         raise date_order_error(exc, plan, "") from None
     screened = _reworded(screened_job, None)
-    _check_settings_applied(args, table.reading())
-    return Loaded(
-        table,
-        carried,
-        registries,
-        history,
-        consent,
-        consent_files,
-        screened,
-        options,
-        chosen,
-        unreadable_yes_no(frame, options.contract_column),
-        empty,
-    )
+    return registries, history, consent, consent_files, screened
 
 
 # Settings that apply only to some formats: a setting a file's format has no
@@ -1704,6 +1828,12 @@ def _partitions(plan: Plan, loaded: Loaded) -> int:
     return partitions_for(
         frame.height, int(frame.estimated_size()), plan.memory_budget, plan.args.partitions
     )
+
+
+def _file_columns(loaded: Loaded) -> list[str]:
+    """The campaign file's columns, in its order (the carried ones among them)."""
+    carried = loaded.carried
+    return list(carried.order) if carried is not None else loaded.campaign.frame.columns
 
 
 def _temp_parent(args: ScrubArgs) -> Path:

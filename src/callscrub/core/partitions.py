@@ -61,16 +61,28 @@ def partitions_needed(working: int, budget: int) -> int:
 
 
 def partition_of(
-    campaign: pl.DataFrame, packs: list[RuleSet], options: ScrubOptions, n: int
+    campaign: pl.DataFrame,
+    packs: list[RuleSet],
+    options: ScrubOptions,
+    n: int,
+    first_row: int = 0,
 ) -> pl.Series:
     """Each row's partition (0 .. n-1, UInt32): by the called number's E.164
     key, so that every row of one number is in the same partition; a row
-    without a valid number by its row number."""
+    without a valid number by its row number (`first_row`: the 0-based place
+    of the frame's first row in the campaign, for a block of it)."""
     called = campaign.select(called_number(options))[options.phone_column]
     key = numbers.normalise(called, numbering_pack(packs), options.default_region, compact=True)[
         E164
     ]
-    position = pl.int_range(0, pl.len(), dtype=pl.Int64)
+    return key_partition(key, n, first_row)
+
+
+def key_partition(key: pl.Series, n: int, first_row: int = 0) -> pl.Series:
+    """The partition (0 .. n-1, UInt32) of each E.164 `key` (Int64): the same
+    for the same key in every input (campaign, consent records); a null key
+    by its place (`first_row` + its 0-based index)."""
+    position = pl.int_range(first_row, first_row + pl.len(), dtype=pl.Int64)
     return (
         pl.DataFrame({"k": key})
         .select(

@@ -91,6 +91,11 @@ class Table:
 _READINGS: dict[str, dict[str, Any]] = {}
 
 
+def record_reading(table: Table) -> None:
+    """Record how `table`'s source was read (reading_of)."""
+    _READINGS[table.name] = table.reading()
+
+
 def reading_of(source: str) -> dict[str, Any] | None:
     """How read_table last read `source` (format, encoding, whether detected,
     sheet), None if it has not."""
@@ -293,7 +298,7 @@ def _header_names(data: bytes, start: int, sep: str, name: str, whole: bool = Tr
         size *= 4
 
 
-def _named(frame: pl.DataFrame, names: list[str]) -> pl.DataFrame:
+def named(frame: pl.DataFrame, names: list[str]) -> pl.DataFrame:
     """The frame with the header's names as the csv module reads them:
     polars renames duplicate names and keeps doubled quotes in names."""
     if len(names) != frame.width or names == frame.columns:
@@ -350,6 +355,21 @@ def _polars_csv(source: bytes | str | Path, sep: str, *, header: bool) -> pl.Dat
     )
 
 
+def csv_scan(path: Path, sep: str, *, header: bool) -> pl.LazyFrame:
+    """_polars_csv's reading of the file at `path`, as a lazy scan: the same
+    parser and options, so what it collects is that frame."""
+    return pl.scan_csv(
+        path,
+        separator=sep,
+        has_header=header,
+        infer_schema=False,
+        quote_char='"',
+        truncate_ragged_lines=False,
+        raise_if_empty=False,
+        glob=False,
+    )
+
+
 def _parse_csv(data: bytes, start: int, name: str, *, header: bool) -> pl.DataFrame:
     """The frame of data[start:] (UTF-8 CSV, every column text); InputError
     saying where and why when it is blank, binary or not a readable CSV."""
@@ -379,7 +399,7 @@ def _parse_csv(data: bytes, start: int, name: str, *, header: bool) -> pl.DataFr
         # header is read again with the csv module, which does neither.
         names = unnamed_named(_header_names(data, start, sep, name))
         _check_header(names, name)
-        frame = _named(frame, names)
+        frame = named(frame, names)
     return frame
 
 
@@ -440,7 +460,7 @@ def read_table(
     if source != "-" and not encoding:
         table = _read_csv_file(source, header=header, digest=digest)
         if table is not None:
-            _READINGS[source] = table.reading()
+            record_reading(table)
             return table
     return _read_bytes_table(source, encoding=encoding, header=header, digest=digest, sheet=sheet)
 
@@ -449,27 +469,32 @@ HEAD = 1 << 20  # bytes read first from a file, to sniff its format and header
 SCAN = 1 << 24  # bytes read at a time to look for NULs
 
 
-def _file_state(path: Path) -> tuple[int, int, int]:
+def file_state(path: Path) -> tuple[int, int, int]:
     """(inode, size, modification time): what changes when a file is replaced or written."""
     st = path.stat()
     return st.st_ino, st.st_size, st.st_mtime_ns
 
 
-def _read_csv_file(source: str, *, header: bool, digest: bool) -> Table | None:
-    """A UTF-8 CSV file parsed by polars from the file itself, or None when
-    the file is not plainly such a file, or anything refuses it.
+@dataclass(frozen=True)
+class CsvHead:
+    """What the first bytes of a plain UTF-8 CSV file say (plain_csv_head)."""
 
-    Read whole as bytes, a 900 MB campaign would be held beside its frame (a
-    peak of 2.4 GiB where polars reading the file takes 1.75). The bytes
-    path's checks are made here as well: the format and BOM from the first HEAD
-    bytes, NULs by a scan of the file in chunks (no copy of it is kept), the
-    header with the csv module; on any refusal (including polars' own UTF-8
-    check) None sends the file down the bytes path, which words the error.
-    A file that changes while it is read is an error: the hash and the
-    frame must be of the same bytes."""
+    state: tuple[int, int, int]  # _file_state when first seen
+    sep: str
+    names: list[str]  # the header's names as the csv module reads them ([] without a header)
+    start: int  # 3 past a UTF-8 BOM, else 0
+    whole: bool  # the head read is the whole file
+    head: bytes
+
+
+def plain_csv_head(source: str, *, header: bool) -> CsvHead | None:
+    """The separator and header of a file polars may read as it is: a plain
+    UTF-8 CSV file (no gzip, Parquet, zip, OLE or UTF-16 magic, no doubled
+    BOM, not blank, a first line within HEAD bytes, a header the csv module
+    reads); None for anything else, which the bytes path reads and words."""
     path = Path(source)
     try:
-        state = _file_state(path)
+        state = file_state(path)
         if not path.is_file():
             return None
         with open(path, "rb") as fh:
@@ -487,15 +512,45 @@ def _read_csv_file(source: str, *, header: bool, digest: bool) -> Table | None:
     blank_end = _space_end(head, start)
     if blank_end == len(head) or head[blank_end] >= 0x80:
         return None  # blank so far, or starting with a non-ASCII character: the bytes path decides
-    name = source
     if not whole and head.find(b"\n", start) < 0:
         # A first line longer than the head: the bytes path sniffs the separator from all of it.
         return None
     try:
         sep = sniff_delimiter(_first_line(head, start))
-        names = _header_names(head, start, sep, name, whole=whole) if header else []
+        names = _header_names(head, start, sep, source, whole=whole) if header else []
     except (UnicodeDecodeError, _PastHead, InputError):
         return None  # the bytes path words the error, after those it finds first (NUL, parse)
+    return CsvHead(state, sep, names, start, whole, head)
+
+
+def csv_holds_nul(source: str, head: CsvHead) -> bool:
+    """Whether the file of `head` holds a NUL byte (the bytes path refuses it)."""
+    return b"\x00" in head.head if head.whole else _has_nul(Path(source))
+
+
+def header_names(head: CsvHead) -> list[str] | None:
+    """The names a frame read from the file of `head` takes (empty names as
+    column_N); None when a name is there twice (the bytes path words it)."""
+    names = unnamed_named(head.names)
+    return names if len(set(names)) == len(names) else None
+
+
+def _read_csv_file(source: str, *, header: bool, digest: bool) -> Table | None:
+    """A UTF-8 CSV file parsed by polars from the file itself, or None when
+    the file is not plainly such a file, or anything refuses it.
+
+    Read whole as bytes, a 900 MB campaign would be held beside its frame (a
+    peak of 2.4 GiB where polars reading the file takes 1.75). The bytes
+    path's checks are made here as well: the format and BOM from the first HEAD
+    bytes, NULs by a scan of the file in chunks (no copy of it is kept), the
+    header with the csv module; on any refusal (including polars' own UTF-8
+    check) None sends the file down the bytes path, which words the error.
+    A file that changes while it is read is an error: the hash and the
+    frame must be of the same bytes."""
+    head = plain_csv_head(source, header=header)
+    if head is None:
+        return None
+    path, name, state = Path(source), source, head.state
     hashed: list[tuple[str, int]] = []
     hasher = (
         threading.Thread(target=lambda: hashed.append(sha256_file(path)), daemon=True)
@@ -505,26 +560,26 @@ def _read_csv_file(source: str, *, header: bool, digest: bool) -> Table | None:
     if hasher:
         hasher.start()
     try:
-        if not whole and _has_nul(path) or whole and b"\x00" in head:
+        if csv_holds_nul(source, head):
             return None
         try:
-            frame = _polars_csv(path, sep, header=header)
+            frame = _polars_csv(path, head.sep, header=header)
         except pl.exceptions.PolarsError:
-            _same_file(path, state, name)  # a refusal caused by a change is that change
+            same_file(path, state, name)  # a refusal caused by a change is that change
             return None
     except OSError:
         return None
     finally:
         if hasher:
             hasher.join()
-    _same_file(path, state, name)
+    same_file(path, state, name)
     if hashed and hashed[0][1] != state[1]:
-        raise _changed(name)
+        raise changed_error(name)
     if header:
-        names = unnamed_named(names)
-        if len(set(names)) != len(names):
+        names = header_names(head)
+        if names is None:
             return None  # a name twice: the bytes path words it
-        frame = _named(frame, names)
+        frame = named(frame, names)
     return Table(
         frame,
         source,
@@ -532,24 +587,24 @@ def _read_csv_file(source: str, *, header: bool, digest: bool) -> Table | None:
         header,
         hashed[0][0] if digest else "",
         state[1],
-        "utf-8-sig" if start else "utf-8",
+        "utf-8-sig" if head.start else "utf-8",
         True,
     )
 
 
-def _changed(name: str) -> InputError:
+def changed_error(name: str) -> InputError:
     """The error for an input that changed while it was read."""
     return InputError(f"{name}: the file changed while it was read. Run again once it is complete.")
 
 
-def _same_file(path: Path, state: tuple[int, int, int], name: str) -> None:
+def same_file(path: Path, state: tuple[int, int, int], name: str) -> None:
     """Raise when the file is no longer as it was first seen."""
     try:
-        same = _file_state(path) == state
+        same = file_state(path) == state
     except OSError:
         same = False
     if not same:
-        raise _changed(name)
+        raise changed_error(name)
 
 
 def _has_nul(path: Path) -> bool:
@@ -603,7 +658,7 @@ def _read_bytes_table(
         detected,
         sheet_read,
     )
-    _READINGS[source] = table.reading()
+    record_reading(table)
     return table
 
 
