@@ -15,6 +15,7 @@ import pytest
 
 import callscrub.cli
 from callscrub.cli import scrub as scrub_module
+from callscrub.cli.partitioned import PartitionedRecords
 from callscrub.io import streams
 from callscrub.io.partitions import DIR_PREFIX
 from callscrub.io.readers import read_table
@@ -131,8 +132,17 @@ def never_whole(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
 def test_a_campaign_in_batches_gives_the_single_pass_outputs(
-    tmp_path: Path, fmt: str, small_batches: None, never_whole: list[str]
+    tmp_path: Path,
+    fmt: str,
+    small_batches: None,
+    never_whole: list[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # The consent records are written by partition as read, never held whole.
+    def whole(self: PartitionedRecords) -> pl.DataFrame:
+        raise AssertionError("the consent records were gathered whole")
+
+    monkeypatch.setattr(PartitionedRecords, "records", whole)
     campaign = _write_campaign(tmp_path / "campagne.csv")
     if fmt == "parquet":
         frame = pl.read_csv(campaign, separator=";", infer_schema=False)

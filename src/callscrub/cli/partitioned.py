@@ -27,9 +27,11 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from callscrub.cli.campaign_columns import CampaignColumns, unreadable_yes_no
+from callscrub.core.checks.consent import SCHEMA as CONSENT_SCHEMA
 from callscrub.core.options import ScrubOptions
 from callscrub.core.outputs import CLEAN_EXTRA
 from callscrub.core.partitions import (
+    key_partition,
     merged_aggregates,
     merged_figures,
     partition_of,
@@ -44,6 +46,7 @@ from callscrub.core.scrub import (
     split_campaign,
 )
 from callscrub.errors import ConsentRequired, UsageError
+from callscrub.io.consent_files import RecordSink
 from callscrub.io.partitions import PartitionDir
 from callscrub.io.readers import Table
 from callscrub.io.signals import pause_point
@@ -175,6 +178,54 @@ class Partitions:
     files: dict[int, list[Path]]
     rows: int
     row_col: str
+    # The consent records, written by the partition of their number while
+    # they were read (None: held whole, in Loaded.consent).
+    consent: PartitionedRecords | None = None
+
+
+class PartitionedRecords(RecordSink):
+    """Consent records (io.consent_files.load_consent's sink) written to the
+    run's private folder by the partition of their number (the campaign's:
+    core.partitions.key_partition), so that a partition's scrub reads its
+    numbers' records alone and no more than a partition's are ever held."""
+
+    def __init__(self, folder: PartitionDir, n: int) -> None:
+        super().__init__()
+        self.folder, self.n = folder, n
+        self._files: dict[int, list[tuple[tuple[int, int, int], Path]]] = {}
+
+    def add(self, place: tuple[int, int, int], records: pl.DataFrame) -> None:
+        if not records.height:
+            return
+        tagged = records.with_columns(key_partition(records["key"], self.n).alias("_part"))
+        for (p,), rows in tagged.partition_by("_part", as_dict=True).items():
+            name = "consent-{}-{}-{}-{}".format(p, *place)
+            self._files.setdefault(int(str(p)), []).append(
+                (place, self.folder.write(rows.drop("_part"), name))
+            )
+
+    def drop(self, file: int) -> None:
+        for p, written in self._files.items():
+            for place, path in written:
+                if place[0] == file:
+                    path.unlink(missing_ok=True)
+            self._files[p] = [(place, path) for place, path in written if place[0] != file]
+
+    def partition(self, p: int) -> pl.DataFrame:
+        """Partition `p`'s records, in the order a whole load gives them."""
+        written = sorted(self._files.get(p, []))
+        if not written:
+            return pl.DataFrame(schema=CONSENT_SCHEMA)
+        return pl.read_parquet([path for _, path in written]).sort("key", maintain_order=True)
+
+    def records(self) -> pl.DataFrame:
+        """Every record, as a whole load gives them (a campaign read whole after all)."""
+        for written in self._files.values():
+            for place, path in written:
+                super().add(place, pl.read_parquet(path))
+                path.unlink()
+        self._files = {}
+        return super().records()
 
 
 def row_column(columns: list[str]) -> str:
@@ -260,6 +311,7 @@ def scrub_partitions(
             bare,
             campaign=dataclasses.replace(table, frame=campaign.drop(parts.row_col)),
             carried=None,
+            consent=parts.consent.partition(p) if parts.consent is not None else bare.consent,
         )
         del campaign
         result = scrub_part(part, source_rows, progress.inner)
@@ -358,6 +410,7 @@ def stream_campaign(
     folder: PartitionDir,
     phase: Callable[[str], None],
     check_consent: bool,
+    consent: PartitionedRecords | None = None,
 ) -> tuple[Table, Partitions, int, int | None]:
     """The campaign read from `stream` a batch at a time and written to `n`
     partitions in `folder`: its Table (the columns the checks read, without
@@ -365,7 +418,8 @@ def stream_campaign(
     each counted as the whole campaign's would be. `check_consent`: raise
     the ConsentRequired the whole campaign would (check_consent_data), once
     every batch is seen. StreamRefused when polars refuses the file part
-    way, or it holds no row (the caller then reads it whole)."""
+    way, or it holds no row (the caller then reads it whole). `consent`:
+    the consent records, written in the same `n` partitions."""
     figures = _BatchFigures()
 
     def blocks() -> Iterator[pl.DataFrame]:
@@ -391,6 +445,7 @@ def stream_campaign(
         row_column(stream.columns),
         phase,
     )
+    parts.consent = consent
     if parts.rows == 0:
         raise StreamRefused
     if figures.consent:

@@ -31,6 +31,7 @@ from callscrub.cli.console import progress, show
 from callscrub.cli.file_settings import FileSpec, parse_spec, parse_specs
 from callscrub.cli.invocation import invoked_argv
 from callscrub.cli.partitioned import (
+    PartitionedRecords,
     Partitions,
     campaign_stream,
     default_budget,
@@ -100,6 +101,7 @@ from callscrub.io.consent_files import (
     CALLABLE_STATUSES,
     NOT_CALLABLE_STATUSES,
     ConsentFile,
+    RecordSink,
     StatusConflict,
     load_consent,
     load_screened,
@@ -115,7 +117,7 @@ from callscrub.io.readers import Table, read_table, reading_of
 from callscrub.io.registries import MAX_UNUSABLE_PCT, ReturnFile, load_registry
 from callscrub.io.signals import pause_point
 from callscrub.io.snapshot import load_snapshot, snapshot_metadata
-from callscrub.io.streams import StreamRefused
+from callscrub.io.streams import Stream, StreamRefused
 from callscrub.io.workbooks import WORKBOOK_FORMATS, check_cells, check_sheet_rows
 from callscrub.io.writers import (
     CSV_STYLES,
@@ -1234,7 +1236,7 @@ def load(
     A campaign that will be scrubbed in partitions (over the memory budget,
     or --partitions) and can be read in batches (io.streams: a plain CSV or
     Parquet file) is written to its partitions in `private_folder()` as it
-    is read, never held whole: Loaded.partitions holds them."""
+    is read, never held whole (_load_streamed): Loaded.partitions holds them."""
     args = plan.args
     phase("reading the campaign")
 
@@ -1250,97 +1252,171 @@ def load(
             option_names=COLUMN_OPTIONS,
         )
 
-    streamed = (
-        campaign_stream(
+    if private_folder is not None and not _encoding(args, args.campaign):
+        streamed = campaign_stream(
             args.campaign.path,
             digest=plan.manifest is not None,
             forced=args.partitions,
             budget=plan.memory_budget,
             read_columns=lambda names: choose(names).read,
         )
-        if private_folder is not None and not _encoding(args, args.campaign)
-        else None
+        if streamed is not None:
+            return _load_streamed(plan, phase, *streamed, choose, private_folder)
+    campaign_job = begun(
+        _read_campaign,
+        args.campaign.path,
+        _encoding(args, args.campaign),
+        plan.manifest,
+        choose,
+        _sheet(args, args.campaign),
     )
-    stream = streamed[0] if streamed else None
-    if stream is not None:
-        columns = stream.columns
-        chosen = choose(columns)
-        campaign_job = None
-    else:
-        campaign_job = begun(
-            _read_campaign,
-            args.campaign.path,
-            _encoding(args, args.campaign),
-            plan.manifest,
-            choose,
-            _sheet(args, args.campaign),
-        )
     # Without consent data, the campaign alone may show that the run cannot go
     # on (ConsentRequired): the registries, the largest inputs, are then read
     # only once it has been checked.
-    consent_first = not args.consent and may_need_consent(plan.packs, int(plan.now.timestamp()))
-    registries_job = None if consent_first else begun(_load_registries, plan)
-    history_job = begun(_load_history, plan)
-    consent_job = begun(_load_consent, plan)
-    screened_job = begun(_load_screened, plan)
+    registries_job = None if _consent_first(plan) else begun(_load_registries, plan)
+    jobs = _Jobs(
+        registries_job,
+        begun(_load_history, plan),
+        begun(_load_consent, plan),
+        begun(_load_screened, plan),
+    )
+    return _load_whole(plan, campaign_job(), jobs)
 
-    carried: Carried | None = None
-    if campaign_job is not None:
-        table, carried, chosen, empty = campaign_job()
-        columns = carried.order if carried is not None else table.frame.columns  # the file's
+
+def _consent_first(plan: Plan) -> bool:
+    """Whether the campaign is checked for consent data before the registries
+    are read: no --consent, and a pack that may require consent."""
+    return not plan.args.consent and may_need_consent(plan.packs, int(plan.now.timestamp()))
+
+
+@dataclass
+class _Jobs:
+    """The inputs other than the campaign, being loaded (core.background.begun)."""
+
+    registries: Callable[[], Any] | None  # None: begun once the campaign's consent is checked
+    history: Callable[[], Any]
+    consent: Callable[[], Any]
+    screened: Callable[[], Any]
+
+
+def _load_whole(
+    plan: Plan,
+    campaign: tuple[Table, Carried | None, CampaignColumns, int],
+    jobs: _Jobs,
+) -> Loaded:
+    """The inputs, with the campaign read whole (`campaign`: _read_campaign's)."""
+    args = plan.args
+    table, carried, chosen, empty = campaign
+    frame = table.frame
+    columns = carried.order if carried is not None else frame.columns  # the file's
     options = _scrub_options(plan, chosen, columns)
-    parts: Partitions | None = None
-    contract_unreadable: int | None = None
-    inputs = None
-    if stream is not None:
-        assert private_folder is not None  # campaign_stream gives none without it
-        # Awaited first: what they hold counts in the memory the partitions are sized to.
-        inputs = _loaded_inputs(plan, registries_job, history_job, consent_job, screened_job)
-        assert streamed is not None
-        n = max(
-            2,
-            partitions_for(stream.rows_estimate, streamed[1], plan.memory_budget, args.partitions),
-        )
+    registries_job = jobs.registries
+    if registries_job is None:
         try:
-            table, parts, empty, contract_unreadable = stream_campaign(
-                stream,
-                chosen,
-                options,
-                plan.packs,
-                n,
-                private_folder(),
-                phase,
-                check_consent=registries_job is None,
-            )
+            check_consent_data(frame, plan.packs, options)
         except InputError as exc:
             raise command_line_error(exc, args.campaign.path) from None
         except DateOrderNeeded as exc:
             raise date_order_error(exc, plan, args.campaign.path) from None
-        except StreamRefused:
-            # polars refused the file part way: read whole, which words the error.
-            table, carried, chosen, empty = _read_campaign(
-                args.campaign.path, None, plan.manifest, choose, None
-            )
-    if parts is None:
-        contract_unreadable = unreadable_yes_no(table.frame, options.contract_column)
-    if registries_job is None:
-        if parts is None:  # a streamed campaign was checked batch by batch
-            try:
-                check_consent_data(table.frame, plan.packs, options)
-            except InputError as exc:
-                raise command_line_error(exc, args.campaign.path) from None
-            except DateOrderNeeded as exc:
-                raise date_order_error(exc, plan, args.campaign.path) from None
         registries_job = begun(_load_registries, plan)
-        if inputs is not None:
-            inputs = (_registries(plan, registries_job), *inputs[1:])
-    if inputs is None:
-        inputs = _loaded_inputs(plan, registries_job, history_job, consent_job, screened_job)
+    registries = _registries(plan, registries_job)
+    try:
+        history = jobs.history()
+        consent, consent_files = jobs.consent()
+    except DateOrderNeeded as exc:
+        raise date_order_error(exc, plan, "") from None
+    screened = _reworded(jobs.screened, None)
     _check_settings_applied(args, table.reading())
     return Loaded(
         table,
         carried,
-        *inputs,
+        registries,
+        history,
+        consent,
+        consent_files,
+        screened,
+        options,
+        chosen,
+        unreadable_yes_no(frame, options.contract_column),
+        empty,
+    )
+
+
+def _load_streamed(
+    plan: Plan,
+    phase: Callable[[str], None],
+    stream: Stream,
+    read_bytes: int,
+    choose: Callable[[list[str]], CampaignColumns],
+    private_folder: Callable[[], PartitionDir],
+) -> Loaded:
+    """The inputs, the campaign written to its partitions as it is read
+    (cli.partitioned.stream_campaign), and the consent records with it.
+
+    The registries, history and screened files are loaded first: the
+    partitions are sized to what the budget leaves once they are held. The
+    consent records, which grow with the campaign, are then read while the
+    campaign is, each written to its number's partition. A campaign polars
+    refuses part way is read whole (_load_whole), which words the error."""
+    args = plan.args
+    chosen = choose(stream.columns)
+    consent_first = _consent_first(plan)
+    registries_job = None if consent_first else begun(_load_registries, plan)
+    history_job = begun(_load_history, plan)
+    screened_job = begun(_load_screened, plan)
+    options = _scrub_options(plan, chosen, stream.columns)
+    registries = _registries(plan, registries_job) if registries_job is not None else None
+    try:
+        history_job()
+    except DateOrderNeeded as exc:
+        raise date_order_error(exc, plan, "") from None
+    _reworded(screened_job, None)
+    n = max(
+        2, partitions_for(stream.rows_estimate, read_bytes, plan.memory_budget, args.partitions)
+    )
+    consent_parts = PartitionedRecords(private_folder(), n) if args.consent else None
+    consent_job = begun(_load_consent, plan, consent_parts)
+    try:
+        table, parts, empty, contract_unreadable = stream_campaign(
+            stream,
+            chosen,
+            options,
+            plan.packs,
+            n,
+            private_folder(),
+            phase,
+            check_consent=consent_first,
+            consent=consent_parts,
+        )
+    except InputError as exc:
+        raise command_line_error(exc, args.campaign.path) from None
+    except DateOrderNeeded as exc:
+        raise date_order_error(exc, plan, args.campaign.path) from None
+    except StreamRefused:
+        # polars refused the file part way: read whole, which words the error;
+        # the consent records are then held whole too.
+        def consent_whole() -> tuple[pl.DataFrame | None, list[ConsentFile]]:
+            records, files = consent_job()
+            return (consent_parts.records() if consent_parts else records), files
+
+        campaign = _read_campaign(args.campaign.path, None, plan.manifest, choose, None)
+        jobs = _Jobs(registries_job, history_job, consent_whole, screened_job)
+        return _load_whole(plan, campaign, jobs)
+    if consent_first:
+        registries = _registries(plan, begun(_load_registries, plan))
+    try:
+        consent, consent_files = consent_job()
+    except DateOrderNeeded as exc:
+        raise date_order_error(exc, plan, "") from None
+    _check_settings_applied(args, table.reading())
+    return Loaded(
+        table,
+        None,
+        registries,
+        history_job(),
+        consent,
+        consent_files,
+        _reworded(screened_job, None),
         options,
         chosen,
         contract_unreadable,
@@ -1397,31 +1473,6 @@ def _registries(plan: Plan, job: Callable[[], Any]) -> list[Registry] | None:
         registries = _with_export_dates(registries, args, plan.zone)
         _check_freshness(plan, registries)
     return registries
-
-
-def _loaded_inputs(
-    plan: Plan,
-    registries_job: Callable[[], Any] | None,
-    history_job: Callable[[], Any],
-    consent_job: Callable[[], Any],
-    screened_job: Callable[[], Any],
-) -> tuple[
-    list[Registry] | None,
-    History | None,
-    pl.DataFrame | None,
-    list[ConsentFile],
-    list[Screened],
-]:
-    """The inputs other than the campaign, awaited in the order a run reading
-    one file after another reads them (registries: None while not begun)."""
-    registries = _registries(plan, registries_job) if registries_job is not None else None
-    try:
-        history = history_job()
-        consent, consent_files = consent_job()
-    except DateOrderNeeded as exc:
-        raise date_order_error(exc, plan, "") from None
-    screened = _reworded(screened_job, None)
-    return registries, history, consent, consent_files, screened
 
 
 # Settings that apply only to some formats: a setting a file's format has no
@@ -1603,9 +1654,12 @@ def _choose_column(exc: AmbiguousColumn, option: str, specs: tuple[FileSpec, ...
     )
 
 
-def _load_consent(plan: Plan) -> tuple[pl.DataFrame | None, list[ConsentFile]]:
+def _load_consent(
+    plan: Plan, sink: RecordSink | None = None
+) -> tuple[pl.DataFrame | None, list[ConsentFile]]:
     """Consent records from every --consent file and each file's figures;
-    (None, []) without any."""
+    (None, []) without any. `sink`: where the records go instead (a
+    partitioned run's; the frame is then empty)."""
     args = plan.args
     if not args.consent:
         return None, []
@@ -1620,6 +1674,7 @@ def _load_consent(plan: Plan) -> tuple[pl.DataFrame | None, list[ConsentFile]]:
             per_file=[_file_options(args, c) for c in args.consent],
             date_order=plan.date_order,
             time_format=args.time_format,
+            sink=sink,
             # Each file's own phone=, consent=, revoked=, source=.
             file_columns=[
                 ConsentColumns(

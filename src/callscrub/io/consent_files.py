@@ -10,7 +10,7 @@ opposed numbers marked or removed: an allow-list.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +35,7 @@ from callscrub.io.headers import (
 )
 from callscrub.io.readers import read_table
 from callscrub.io.registries import MAX_UNUSABLE_PCT, read_number_table, usable_keys
+from callscrub.io.streams import Stream, StreamRefused, open_stream
 from callscrub.rules.model import RuleSet
 
 # A screened file's status column, by name (a folded name, or one of its
@@ -123,6 +124,42 @@ class ConsentFile:
     recognised: tuple[str, ...] = ()
 
 
+class RecordSink:
+    """Where load_consent puts the records it reads, a batch at a time: each
+    under its place (file, kind, batch), kind 0 for records with a consent
+    date and 1 for those without (unreadable rows of a readable number), the
+    order records_from_frame gives a whole file's. This one keeps them, and
+    `records()` gives them as one frame sorted by key, stably (a number's
+    records keep that order)."""
+
+    def __init__(self) -> None:
+        self._held: dict[tuple[int, int, int], pl.DataFrame] = {}
+
+    def add(self, place: tuple[int, int, int], records: pl.DataFrame) -> None:
+        self._held[place] = records
+
+    def drop(self, file: int) -> None:
+        """Let go of what file `file` gave (it is read again, whole)."""
+        self._held = {k: v for k, v in self._held.items() if k[0] != file}
+
+    def records(self) -> pl.DataFrame:
+        parts = [self._held[k] for k in sorted(self._held)]
+        self._held = {}
+        if not parts:
+            return pl.DataFrame(schema=SCHEMA)
+        return pl.concat(parts).sort("key", maintain_order=True)
+
+
+@dataclass
+class _FileRead:
+    """What one consent file gave, counted over its batches."""
+
+    rows: int = 0
+    unreadable: int = 0
+    # The first unreadable row: (data row, columns unreadable, its value), for the message.
+    first_bad: tuple[int, str, str | None] | None = None
+
+
 def load_consent(
     sources: list[str],
     numbering: RuleSet,
@@ -135,6 +172,7 @@ def load_consent(
     date_order: str | None = None,
     time_format: str | None = None,
     per_file: Sequence[FileOptions] | None = None,
+    sink: RecordSink | None = None,
 ) -> tuple[pl.DataFrame, list[ConsentFile]]:
     """All records of the files, sorted by key (stably: a number's records
     keep the files' order), and each file's figures.
@@ -148,52 +186,171 @@ def load_consent(
     number (records_from_frame); a file with rows none of which is usable
     stops the run (InputError): it is not a consent file of these numbers.
 
-    Sorted here, in the loading thread: the scrub's own sort by key then finds
-    them sorted and copies nothing (a second copy of 7.8 M records would hold 0.3 GiB
-    through the scrub).
+    A plain CSV or Parquet file is read a batch of rows at a time
+    (io.streams): only its records, a few bytes each, are held, not its
+    text. They go to `sink` (default: a RecordSink, whose sorted records are
+    returned); a caller's own sink (a partitioned run's) keeps them where it
+    likes, and the frame returned is then empty. Sorted here, in the loading
+    thread: the scrub's own sort by key then finds them sorted and copies
+    nothing.
 
     `file_columns` gives each file's own column names (None: `columns`); a
     default name a file lacks is looked for under the headers people write
     (consent_columns)."""
-    parts, files = [], []
+    kept = sink if sink is not None else RecordSink()
+    files = []
     own_columns = list(file_columns) if file_columns is not None else [None] * len(sources)
     given_columns = columns
-    for s, own, named in zip(sources, each_file(per_file, len(sources)), own_columns, strict=True):
-        frame = read_table(s, encoding=own.encoding or encoding, sheet=own.sheet).frame
+    for f, (s, own, named) in enumerate(
+        zip(sources, each_file(per_file, len(sources)), own_columns, strict=True)
+    ):
         name = Path(s).name
-        columns, found = consent_columns(frame.columns, named or given_columns, s)
+        region = own.region or default_region
+        stream = None if own.encoding or encoding else open_stream(s)
         try:
-            records, bad = records_from_frame(
-                frame,
+            read, columns, found, present = _read_consent_file(
+                f,
+                s,
+                stream,
+                kept,
                 numbering,
-                zone=zone,
-                default_region=own.region or default_region,
-                columns=columns,
-                name=name,
-                date_order=own.date_order or date_order,
-                time_format=time_format,
+                zone,
+                region,
+                named or given_columns,
+                own.date_order or date_order,
+                time_format,
+                own.encoding or encoding,
+                own.sheet,
             )
-        except DateOrderNeeded as exc:
-            raise DateOrderNeeded(exc.column, exc.shape, name) from None
-        if frame.height == 0:  # an export cut short would make every row no_consent
+        except StreamRefused:
+            kept.drop(f)  # polars refused it part way: read whole, which words any error
+            read, columns, found, present = _read_consent_file(
+                f,
+                s,
+                None,
+                kept,
+                numbering,
+                zone,
+                region,
+                named or given_columns,
+                own.date_order or date_order,
+                time_format,
+                own.encoding or encoding,
+                own.sheet,
+            )
+        if read.rows == 0:  # an export cut short would make every row no_consent
             raise InputError(
                 f"{s}: the consent file has no record (0 rows). Check the export,"
                 " or leave the file out."
             )
-        if bad.height == frame.height:
-            raise InputError(_no_usable_row(s, frame, bad, columns, own.region or default_region))
-        parts.append(records)
-        read = (
+        if read.unreadable == read.rows:
+            assert read.first_bad is not None
+            raise InputError(_no_usable_row(s, read.rows, read.first_bad, columns, region))
+        used = (
             ("phone", columns.phone),
             ("consent", columns.given),
-            ("revoked", columns.revoked if columns.revoked in frame.columns else None),
-            ("source", columns.source if columns.source in frame.columns else None),
+            ("revoked", columns.revoked if columns.revoked in present else None),
+            ("source", columns.source if columns.source in present else None),
         )
-        files.append(ConsentFile(name, frame.height, bad.height, read, found))
-    records = (
-        pl.concat(parts).sort("key", maintain_order=True) if parts else pl.DataFrame(schema=SCHEMA)
-    )
+        files.append(ConsentFile(name, read.rows, read.unreadable, used, found))
+    records = kept.records() if sink is None else pl.DataFrame(schema=SCHEMA)
     return records, files
+
+
+def _read_consent_file(
+    f: int,
+    source: str,
+    stream: Stream | None,
+    sink: RecordSink,
+    numbering: RuleSet,
+    zone: str,
+    region: str,
+    wanted: ConsentColumns,
+    date_order: str | None,
+    time_format: str | None,
+    encoding: str | None,
+    sheet: str | None,
+) -> tuple[_FileRead, ConsentColumns, tuple[str, ...], list[str]]:
+    """Consent file number `f` read into `sink`, from `stream` a batch at a
+    time, else whole; its figures, the columns read, those found by a
+    recognised header, and the file's columns."""
+    name = Path(source).name
+    if stream is not None:
+        header = stream.columns
+        batches: Iterator[pl.DataFrame] = stream.batches()
+    else:
+        frame = read_table(source, encoding=encoding, sheet=sheet).frame
+        header = frame.columns
+        batches = iter([frame])
+    columns, found = consent_columns(header, wanted, source)
+    read = _FileRead()
+    seen = False
+    for b, batch in enumerate(batches):
+        seen = True
+        _add_batch(
+            f, b, batch, read, sink, numbering, zone, region, columns, name, date_order, time_format
+        )
+    if not seen and stream is not None:
+        # No row: the missing-column error an empty frame gives, then "0 rows".
+        _add_batch(
+            f,
+            0,
+            stream.schema(),
+            read,
+            sink,
+            numbering,
+            zone,
+            region,
+            columns,
+            name,
+            date_order,
+            time_format,
+        )
+    if stream is not None:
+        stream.table(stream.schema())  # how it was read, for the summary (reading_of)
+    return read, columns, found, header
+
+
+def _add_batch(
+    f: int,
+    b: int,
+    batch: pl.DataFrame,
+    read: _FileRead,
+    sink: RecordSink,
+    numbering: RuleSet,
+    zone: str,
+    region: str,
+    columns: ConsentColumns,
+    name: str,
+    date_order: str | None,
+    time_format: str | None,
+) -> None:
+    """The records of one batch of a consent file's rows into `sink`, its figures into `read`."""
+    try:
+        records, bad = records_from_frame(
+            batch,
+            numbering,
+            zone=zone,
+            default_region=region,
+            columns=columns,
+            name=name,
+            date_order=date_order,
+            time_format=time_format,
+            first_row=read.rows,
+        )
+    except DateOrderNeeded as exc:
+        raise DateOrderNeeded(exc.column, exc.shape, name) from None
+    if bad.height and read.first_bad is None:
+        row, what = bad.row(0)
+        column = what.split(", ")[0]
+        value = batch[column].cast(pl.String)[row - 1 - read.rows]
+        read.first_bad = (row, what, value)
+    read.rows += batch.height
+    read.unreadable += bad.height
+    # records_from_frame puts the records with a consent date first, then the others.
+    dated = records["consent_at"].is_not_null()
+    sink.add((f, 0, b), records.filter(dated))
+    sink.add((f, 1, b), records.filter(~dated))
 
 
 def consent_columns(
@@ -233,16 +390,19 @@ def consent_columns(
 
 
 def _no_usable_row(
-    source: str, frame: pl.DataFrame, bad: pl.DataFrame, columns: ConsentColumns, region: str
+    source: str,
+    rows: int,
+    first_bad: tuple[int, str, str | None],
+    columns: ConsentColumns,
+    region: str,
 ) -> str:
     """The message for a consent file of which no row can be read: the file,
     its row count, the first row's unreadable column and value by its shape."""
-    row, what = bad.row(0)
+    row, what, value = first_bad
     column = what.split(", ")[0]
-    value = frame[column].cast(pl.String)[row - 1]
     shown = "empty" if value is None or not value.strip() else f"shaped {shape_of(value)!r}"
     return (
-        f"{source}: none of its {frame.height} rows is a usable consent record"
+        f"{source}: none of its {rows} rows is a usable consent record"
         f" (data row {row}: {what} cannot be read; its {column} is {shown})."
         f" A consent file needs {columns.phone} (numbers without a country code are read"
         f" in region {region}) and {columns.given} as a date: ISO 8601 (2026-03-01 or"

@@ -91,11 +91,13 @@ def records_from_frame(
     name: str,
     date_order: str | None = None,
     time_format: str | None = None,
+    first_row: int = 0,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Consent records (SCHEMA) from a table, and its rows that cannot be
     read (SOURCE_ROW and `what`: the columns that cannot be read). Dates
     are read as call times are (core.call_times.parse_times, `date_order`
-    and `time_format`).
+    and `time_format`). `first_row`: the rows before the table's in its
+    file, for a batch of the file's rows (data rows are numbered in the file).
 
     An unreadable row can only mean "no proof": one whose number can be read
     but whose consent_at (missing or not a date) or revoked_at (not a date)
@@ -108,7 +110,9 @@ def records_from_frame(
                 f"{name}: no column {col!r} ({describe_columns(frame.columns)}). "
                 f"A consent file needs {columns.phone} and {columns.given}."
             )
-    df = frame.with_row_index(SOURCE_ROW, offset=1).with_columns(pl.col(SOURCE_ROW).cast(pl.Int64))
+    df = frame.with_row_index(SOURCE_ROW, offset=1 + first_row).with_columns(
+        pl.col(SOURCE_ROW).cast(pl.Int64)
+    )
     df = df.with_columns(numbers.e164_keys(df[columns.phone], numbering, default_region))
     df = (
         parse_times(df, columns.given, zone, date_order=date_order, time_format=time_format)
