@@ -30,14 +30,23 @@ def _partitioned(
     **inputs: object,
 ) -> tuple[pl.DataFrame, pl.DataFrame, ScrubResult, dict]:
     """The outputs, figures and aggregates of `frame` scrubbed in `n` partitions."""
-    part = partition_of(frame, [fr], options, n)
+    # The numbers normalised while splitting are the ones each partition's scrub reads.
+    part, read = partition_of(frame, [fr], options, n)
     results, cleans, rejects, aggregates = [], [], [], []
     for p in range(n):
         mine = part == p
         rows = pl.Series(range(1, frame.height + 1), dtype=pl.Int64).filter(mine)
         if not rows.len():
             continue
-        r = scrub(frame.filter(mine), None, fr, options, source_rows=rows, **inputs)  # type: ignore[arg-type]
+        r = scrub(
+            frame.filter(mine),
+            None,
+            fr,
+            options,
+            source_rows=rows,
+            numbers_read=read.filter(mine),
+            **inputs,  # type: ignore[arg-type]
+        )
         cleans.append(r.clean)
         rejects.append(r.rejects)
         aggregates.append(r.aggregates())
@@ -81,7 +90,7 @@ def test_every_spelling_of_a_number_is_in_one_partition(fr: RuleSet) -> None:
     frame = campaign([(p, "2026-11-24T10:30:00") for p in SPELLINGS * 3])
     options = ScrubOptions(now=NOW)
     for n in (2, 3, 7, 64):
-        part = partition_of(frame, [fr], options, n)
+        part, _ = partition_of(frame, [fr], options, n)
         assert part.n_unique() == 1
         assert part.dtype == pl.UInt32
 
@@ -89,7 +98,8 @@ def test_every_spelling_of_a_number_is_in_one_partition(fr: RuleSet) -> None:
 def test_every_row_is_in_exactly_one_partition_in_range(fr: RuleSet) -> None:
     phones = [f"06{i:08d}" for i in range(500)] + ["not a number", None, "06 12"] * 10
     frame = campaign([(p, "2026-11-24T10:30:00") for p in phones])
-    part = partition_of(frame, [fr], ScrubOptions(now=NOW), 8)
+    part, read = partition_of(frame, [fr], ScrubOptions(now=NOW), 8)
+    assert read.height == frame.height
     assert part.len() == frame.height and part.null_count() == 0
     assert part.min() >= 0 and part.max() < 8  # type: ignore[operator]
     # Numbers spread over every partition (500 numbers in 8: none empty).
@@ -102,7 +112,7 @@ def test_invalid_numbers_are_spread_by_row() -> None:
 
     fr = load_rules("fr")
     frame = campaign([("junk", "2026-11-24T10:30:00")] * 40)
-    assert partition_of(frame, [fr], ScrubOptions(now=NOW), 4).n_unique() == 4
+    assert partition_of(frame, [fr], ScrubOptions(now=NOW), 4)[0].n_unique() == 4
 
 
 def test_partitions_needed_from_the_budget() -> None:

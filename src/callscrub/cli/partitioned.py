@@ -229,9 +229,10 @@ class PartitionedRecords(RecordSink):
 
 
 def row_column(columns: list[str]) -> str:
-    """The name of the column numbering the rows, one the campaign does not have."""
+    """The name of the column numbering the rows, a prefix no campaign
+    column starts with (the partitions' working columns are named after it)."""
     name = "_callscrub_row"
-    while name in columns:
+    while any(c.startswith(name) for c in columns):
         name += "_"
     return name
 
@@ -240,30 +241,34 @@ def write_partitions(
     blocks: Iterable[pl.DataFrame],
     n: int,
     folder: PartitionDir,
-    partition: Callable[[pl.DataFrame, int], pl.Series],
+    partition: Callable[[pl.DataFrame, int], tuple[pl.Series, pl.DataFrame]],
     row_col: str,
     phase: Callable[[str], None],
 ) -> Partitions:
     """The campaign's rows, `blocks` of them in the file's order (every
     column, as read), written to `folder` in `n` partitions:
     `partition(block, first_row)` gives each row's (first_row: the 0-based
-    place of the block's first row in the campaign)."""
+    place of the block's first row in the campaign) and its called number
+    normalised (core.partitions.partition_of), kept beside the row."""
     files: dict[int, list[Path]] = {}
     start = 0
     try:
         for b, block in enumerate(blocks):
             phase(f"partitioning the campaign: {start:,} rows written in {n} partitions")
-            part_of = partition(block, start)
-            numbered = block.with_columns(
+            part_of, read = partition(block, start)
+            numbered = pl.concat(
+                [block, read.rename(lambda c: f"{row_col}:{c}")], how="horizontal"
+            ).with_columns(
                 pl.int_range(start + 1, start + 1 + block.height, dtype=pl.Int64).alias(row_col),
-                part_of.alias("_part"),
+                part_of.alias(f"{row_col}:part"),
             )
-            for (p,), rows_p in numbered.partition_by("_part", as_dict=True).items():
+            by = f"{row_col}:part"
+            for (p,), rows_p in numbered.partition_by(by, as_dict=True).items():
                 files.setdefault(int(str(p)), []).append(
-                    folder.write(rows_p.drop("_part"), f"in-{p}-{b}")
+                    folder.write(rows_p.drop(by), f"in-{p}-{b}")
                 )
             start += block.height
-            del numbered, part_of
+            del numbered, part_of, read
             pause_point("partitioning")
     except BaseException:
         # The files written so far go at once (the folder itself goes when the run ends).
@@ -290,7 +295,7 @@ def loaded_blocks(loaded: Loaded) -> Iterator[pl.DataFrame]:
 def scrub_partitions(
     parts: Partitions,
     bare: Loaded,
-    scrub_part: Callable[[Loaded, pl.Series, Callable[[str], None]], ScrubResult],
+    scrub_part: Callable[[Loaded, pl.Series, pl.DataFrame, Callable[[str], None]], ScrubResult],
     folder: PartitionDir,
     phase: Callable[[str], None],
     aggregates: bool,
@@ -298,7 +303,8 @@ def scrub_partitions(
     """Scrub the partitions written by write_partitions, one at a time, with
     the inputs `bare` holds (no campaign rows of its own): `scrub_part(
     loaded_part, source_rows, phase)` scrubs one. Returns the merged result,
-    its outputs read from `folder` (which must outlive the writing)."""
+    its outputs read from `folder` (which must outlive the writing).
+    `scrub_part(loaded_part, source_rows, numbers_read, phase)` scrubs one."""
     table = bare.campaign
     results: list[ScrubResult] = []
     aggregated: list[dict[str, Any]] = []
@@ -307,14 +313,17 @@ def scrub_partitions(
     for p in sorted(parts.files):
         campaign = pl.read_parquet(parts.files[p])
         source_rows = campaign[parts.row_col]
+        working = [c for c in campaign.columns if c.startswith(f"{parts.row_col}:")]
+        numbers_read = campaign.select(working).rename(lambda c: c.split(":", 1)[1])
         part = dataclasses.replace(
             bare,
-            campaign=dataclasses.replace(table, frame=campaign.drop(parts.row_col)),
+            campaign=dataclasses.replace(table, frame=campaign.drop(parts.row_col, *working)),
             carried=None,
             consent=parts.consent.partition(p) if parts.consent is not None else bare.consent,
         )
         del campaign
-        result = scrub_part(part, source_rows, progress.inner)
+        result = scrub_part(part, source_rows, numbers_read, progress.inner)
+        del numbers_read
         del part
         for which in ("clean", "rejects"):
             built = result.clean_parts() if which == "clean" else result.rejects_parts()

@@ -910,7 +910,9 @@ def run_scrub(args: ScrubArgs) -> None:
             result = scrub_partitions(
                 parts,
                 loaded,
-                lambda part, rows, said: scrub_loaded(plan, part, said, source_rows=rows),
+                lambda part, rows, read, said: scrub_loaded(
+                    plan, part, said, source_rows=rows, numbers_read=read
+                ),
                 private_folder(),
                 phase,
                 aggregates=bool(plan.manifest or args.report),
@@ -1388,7 +1390,7 @@ def _load_streamed(
             check_consent=consent_first,
             consent=consent_parts,
         )
-    except InputError as exc:
+    except (ConsentRequired, MissingColumn) as exc:  # the consent check's, worded as a whole run's
         raise command_line_error(exc, args.campaign.path) from None
     except DateOrderNeeded as exc:
         raise date_order_error(exc, plan, args.campaign.path) from None
@@ -1908,6 +1910,7 @@ def scrub_loaded(
     loaded: Loaded,
     phase: Callable[[str], None],
     source_rows: pl.Series | None = None,
+    numbers_read: pl.DataFrame | None = None,
 ) -> ScrubResult:
     """The library's scrub over the loaded inputs; its input errors reworded
     for the command line (command_line_error). `source_rows`: the rows'
@@ -1924,6 +1927,7 @@ def scrub_loaded(
             on_phase=phase,
             carried=loaded.carried,
             source_rows=source_rows,
+            numbers_read=numbers_read,
         )
     except InputError as exc:
         raise command_line_error(exc, plan.args.campaign.path) from None

@@ -25,8 +25,7 @@ import polars as pl
 from callscrub.core import reasons
 from callscrub.core.columns import E164
 from callscrub.core.options import ScrubOptions
-from callscrub.core.scrub import ScrubResult, called_number
-from callscrub.phone import normalise as numbers
+from callscrub.core.scrub import ScrubResult, called_numbers
 from callscrub.rules.load import numbering_pack
 from callscrub.rules.model import RuleSet
 
@@ -66,16 +65,15 @@ def partition_of(
     options: ScrubOptions,
     n: int,
     first_row: int = 0,
-) -> pl.Series:
+) -> tuple[pl.Series, pl.DataFrame]:
     """Each row's partition (0 .. n-1, UInt32): by the called number's E.164
     key, so that every row of one number is in the same partition; a row
     without a valid number by its row number (`first_row`: the 0-based place
-    of the frame's first row in the campaign, for a block of it)."""
-    called = campaign.select(called_number(options))[options.phone_column]
-    key = numbers.normalise(called, numbering_pack(packs), options.default_region, compact=True)[
-        E164
-    ]
-    return key_partition(key, n, first_row)
+    of the frame's first row in the campaign, for a block of it). With the
+    called numbers normalised (core.scrub.called_numbers), which the scrub
+    of the partition takes (`numbers_read`) rather than normalise them again."""
+    read = called_numbers(campaign, numbering_pack(packs), options)
+    return key_partition(read[E164], n, first_row), read
 
 
 def key_partition(key: pl.Series, n: int, first_row: int = 0) -> pl.Series:

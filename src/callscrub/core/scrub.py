@@ -195,6 +195,7 @@ def scrub(
     on_phase: Callable[[str], None] = lambda _phase: None,
     carried: Carried | None = None,
     source_rows: pl.Series | None = None,
+    numbers_read: pl.DataFrame | None = None,
 ) -> ScrubResult:
     """Scrub a campaign frame.
 
@@ -214,7 +215,9 @@ def scrub(
     `on_phase` is told the name of each phase as it starts.
     `source_rows` numbers the rows in the outputs when the campaign is a part
     of a larger one (its rows' 1-based numbers there, increasing); by default
-    1 to the campaign's height.
+    1 to the campaign's height. `numbers_read`: the called numbers already
+    normalised (`called_numbers` of this campaign), as a partitioned run has
+    them from splitting it; else they are normalised here.
     """
     _check_inputs(campaign, options, carried)
     if source_rows is not None and source_rows.len() != campaign.height:
@@ -237,7 +240,7 @@ def scrub(
     # lookup runs while the rows are routed. Each result is taken where the
     # step stands in the order below, so errors surface in that order.
     on_phase("normalising numbers")
-    df, times = _normalise_numbers(campaign, own_cols, numbering, options)
+    df, times = _normalise_numbers(campaign, own_cols, numbering, options, numbers_read)
     listed = begun(registry_of, df[E164], [r for r in registries or [] if r.kind != SUPPRESS])
     # The company's own do-not-call lists, looked up apart: no contract lifts them.
     suppressed = begun(registry_of, df[E164], [r for r in registries or [] if r.kind == SUPPRESS])
@@ -504,11 +507,16 @@ def _ceil_epoch(now: datetime) -> int:
 
 
 def _normalise_numbers(
-    campaign: pl.DataFrame, own_cols: list[str], numbering: RuleSet, options: ScrubOptions
+    campaign: pl.DataFrame,
+    own_cols: list[str],
+    numbering: RuleSet,
+    options: ScrubOptions,
+    numbers_read: pl.DataFrame | None = None,
 ) -> tuple[pl.DataFrame, Callable[[], pl.DataFrame]]:
     """Stage 1: the campaign's `own_cols` with SOURCE_ROW and the phone
-    columns of `phone.normalise` (compact form); and the call times' parse
-    (`parse_times` of the time column), started in a thread beside it."""
+    columns of `phone.normalise` (compact form: called_numbers, or
+    `numbers_read` when given); and the call times' parse (`parse_times` of
+    the time column), started in a thread beside it."""
     base = (
         campaign.select(own_cols)
         .with_row_index(SOURCE_ROW, offset=1)
@@ -522,13 +530,21 @@ def _normalise_numbers(
     )
     if options.other_phone_columns:
         base = base.with_columns(phone_source(options).alias(PHONE_SOURCE))
-    norm = numbers.normalise(
-        base.select(called_number(options))[options.phone_column],
+    norm = numbers_read if numbers_read is not None else called_numbers(base, numbering, options)
+    return pl.concat([base, norm], how="horizontal"), times
+
+
+def called_numbers(
+    campaign: pl.DataFrame, numbering: RuleSet, options: ScrubOptions
+) -> pl.DataFrame:
+    """The number each row calls (called_number), normalised by `numbering`
+    (phone.normalise's compact form): what the scrub reads of it."""
+    return numbers.normalise(
+        campaign.select(called_number(options))[options.phone_column],
         numbering,
         options.default_region,
         compact=True,
     )
-    return pl.concat([base, norm], how="horizontal"), times
 
 
 def _filled(column: str) -> pl.Expr:
