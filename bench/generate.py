@@ -50,6 +50,9 @@ import polars as pl
 U64 = pl.UInt64
 MASK = (1 << 64) - 1
 S = TypeVar("S", pl.Series, pl.DataFrame)
+# Registry numbers drawn (and campaign numbers sampled) this many at a time: a bound on the
+# generator's memory, not a parameter of the data.
+DRAW_BATCH = 10_000_000
 
 CAMPAIGN_COLUMNS = ["customer_id", "phone", "call_at", "postal_code", "crm_note", "offer"]
 CAMPAIGN_START = date(2026, 12, 14)  # a Monday; 14 days, so 2026-12-25 and two weekends are in
@@ -459,10 +462,16 @@ def registry_order(
     The listed campaign numbers are ~20 % of `dialable`; the others are distinct random
     mobiles taken along an affine permutation of the 14 x 10^7 mobile numbers (distinct
     by construction, so no `unique` over M values), minus any in the campaign. Rows are
-    shuffled with another affine permutation (a gather, not a sort).
+    shuffled with another affine permutation (a gather, not a sort). `all_keys` must be
+    sorted: a key is looked up by binary search (no hash set of the campaign's numbers), and
+    the keys are drawn and tested DRAW_BATCH at a time, which bounds the memory and leaves
+    the result as it is (the first `need` permuted numbers not in the campaign, in order).
     """
     rng = Rng(stream_seed(seed, 1001))
-    listed = keyed(dialable).filter(rng.uniform() < 0.20).select("key").head(m)
+    chosen = rng.uniform() < 0.20  # one stream, indexed by the key: the same in any slice
+    listed = pl.concat(
+        [keyed(part).filter(chosen).select("key") for _, part in key_slices(dialable, DRAW_BATCH)]
+    ).head(m)
     need = m - listed.height
     prefixes = pl.Series(sorted({int(p) for p in MOBILE_PREFIXES}), dtype=pl.Int64)
     space = len(prefixes) * 10_000_000
@@ -471,17 +480,20 @@ def registry_order(
             f"--registry {m}: at most {space // 2 + listed.height} numbers can be drawn"
         )
     a, b = affine_permutation(space, stream_seed(seed, 1002))
-    taken = all_keys.implode()
+    if not all_keys.is_sorted():
+        raise ValueError("registry_order: all_keys must be sorted")
     parts, have, start = [], 0, 0
-    while have < need:  # collisions with the campaign are a few %: one or two batches
-        count = min(space - start, int((need - have) * 1.1) + 1000)
+    while have < need:  # collisions with the campaign: a few % at 10 M rows, 40 % at 100 M
+        count = min(space - start, int((need - have) * 1.1) + 1000, DRAW_BATCH)
+        if count <= 0:
+            raise SystemExit(f"--registry {m}: the campaign leaves too few mobiles to draw")
         x = (pl.int_range(start, start + count, dtype=pl.Int64) * a + b) % space
         batch = pl.select(
             (
                 33_000_000_000 + lookup(prefixes, x // 10_000_000) * 10_000_000 + x % 10_000_000
             ).alias("key")
         )
-        batch = batch.filter(~pl.col("key").is_in(taken)).head(need - have)
+        batch = batch.filter(not_in_sorted(batch["key"], all_keys)).head(need - have)
         parts.append(batch)
         have += batch.height
         start += count
@@ -491,6 +503,15 @@ def registry_order(
         reg[pl.select((pl.int_range(0, m, dtype=pl.Int64) * a2 + b2) % m).to_series()] if m else reg
     )
     return reg, listed.height
+
+
+def not_in_sorted(keys: pl.Series, sorted_keys: pl.Series) -> pl.Series:
+    """Whether each of `keys` is absent from `sorted_keys` (ascending, no nulls)."""
+    if sorted_keys.is_empty():
+        return pl.Series([True] * len(keys), dtype=pl.Boolean)
+    pos = sorted_keys.search_sorted(keys).clip(0, len(sorted_keys) - 1)
+    assert isinstance(pos, pl.Series)
+    return sorted_keys.gather(pos) != keys
 
 
 def registry_rows(reg: pl.DataFrame, offset: int, seed: int) -> pl.DataFrame:

@@ -5,7 +5,9 @@ script).
                         [--json bench/results.json] [--workdir DIR] [--seed 1]
                         [--handwritten [--handwritten-rows K] [--handwritten-limit S]]
                         [--snapshot] [--day-first] [--profile] [--report]
-                        [--large ROWS [--large-registry N] [--large-memory-limit SIZE]]
+                        [--large ROWS [--large-registry N] [--large-memory-limit SIZE]
+                                      [--large-workdir DIR] [--large-chunk-rows K]
+                                      [--large-prepare]]
 
 1. Generates the data with bench/generate.py into --workdir (default
    bench/data/r{N}_m{M}_s{seed}) unless a complete set for the same parameters is there.
@@ -33,11 +35,14 @@ target is at most 10 s and 1 GiB for a 10 M-row scrub.
 --large ROWS (with --snapshot) also times one campaign of ROWS rows (100 000 000: a large
 US dialer's day) against a registry snapshot of --large-registry numbers (default 250 M, the
 US national list), with `--memory-limit` --large-memory-limit (default 4G): generated into
-bench/data/r{ROWS}_m{M}_s{seed} (not committed; the generator's own memory is not the
-scrub's), the snapshot built from its export and grown by bench/big_snapshot.py. Its peak
-RSS is the bounded-memory target (under 4 GiB) and its rows per second are compared with
-the snapshot run's at --rows, measured in the same invocation (target: at least 80 %).
-Do not run it on a shared machine: generating 100 M rows takes tens of GiB.
+--large-workdir (default bench/data/r{ROWS}_m{M}_s{seed}, not committed) by
+`generate.py --chunk-rows` --large-chunk-rows (default 10 M: the generator's memory is one
+chunk's, about 3 GiB, whatever ROWS; CSV only, no reference files), the snapshot built from
+its export and grown by bench/big_snapshot.py, each once. Its peak RSS is the
+bounded-memory target (under 4 GiB) and its rows per second are compared with the
+snapshot run's at --rows, measured in the same invocation (target: at least 80 %).
+--large-prepare only makes that data (nothing timed) and prints the large run's scrub
+command; the data is then found in place by the timed invocation.
 
 --handwritten also times bench/handwritten.py (csv + phonenumbers per row) once on the
 first min(N, 1 000 000) CSV rows, within --handwritten-limit seconds; its rate is rows
