@@ -1,6 +1,7 @@
 """Deterministic benchmark data for `callscrub scrub` (French campaign, Bloctel-style registry).
 
     python bench/generate.py --rows N --registry M --seed S --out DIR [--format csv|parquet|both]
+                             [--chunk-rows K]
 
 Writes into DIR:
 
@@ -31,6 +32,10 @@ table lookups. Randomness is counter-based: stream k of seed S is
 `row_index.hash(splitmix64(S, k))`, so columns are independent of each other and of the
 thread count, and the same seed gives the same bytes (for a given polars version: polars
 does not promise its hash stable across versions).
+
+--chunk-rows K builds and appends the campaign K rows at a time, for campaigns larger than
+memory (`generate_chunked`): repeats of a number stay within their chunk, there are no
+reference files, and with one chunk every file is the same as without it.
 """
 
 from __future__ import annotations
@@ -654,6 +659,13 @@ def key_slices(keys: S, size: int) -> Iterator[tuple[int, S]]:
         yield offset, keys.slice(offset, size)
 
 
+def distinct_sorted(keys_dir: Path, name: str) -> pl.Series:
+    """The distinct keys of every chunk's {name}_*.parquet, sorted (a sort, then each key
+    that differs from the one before it: no hash table of every key)."""
+    keys = pl.read_parquet(sorted(keys_dir.glob(f"{name}_*.parquet")))["_key"].sort()
+    return keys.filter(keys.ne_missing(keys.shift(1))).rename("_key")
+
+
 def generate_chunked(
     rows: int,
     registry: int,
@@ -693,9 +705,11 @@ def generate_chunked(
 
     parts_dir = out / "campaign.parts"
     shutil.rmtree(parts_dir, ignore_errors=True)
+    # Each chunk's distinct keys wait on disk, not in memory, until the last chunk is done.
+    keys_dir = out / "keys.parts"
+    shutil.rmtree(keys_dir, ignore_errors=True)
+    keys_dir.mkdir()
     categories: dict[int, int] = {}
-    dialable_parts: list[pl.Series] = []
-    key_parts: list[pl.Series] = []
     csv = open(out / "campaign.csv", "wb") if fmt in ("csv", "both") else None
     try:
         for k, start in enumerate(range(0, rows, chunk_rows)):
@@ -708,12 +722,13 @@ def generate_chunked(
                 campaign.write_parquet(parts_dir / f"{k:06d}.parquet", compression="zstd")
             for cat, count in df.group_by("_cat").len().iter_rows():
                 categories[cat] = categories.get(cat, 0) + count
-            dialable_parts.append(
-                df.filter(pl.col("_cat").is_in(SUBSCRIBER) | (pl.col("_cat") == REPEAT))[
-                    "_key"
-                ].unique()
+            dialable = pl.col("_cat").is_in(SUBSCRIBER) | (pl.col("_cat") == REPEAT)
+            df.filter(dialable).select(pl.col("_key").unique()).write_parquet(
+                keys_dir / f"dialable_{k:06d}.parquet"
             )
-            key_parts.append(df["_key"].drop_nulls().unique())
+            df.select(pl.col("_key").drop_nulls().unique()).write_parquet(
+                keys_dir / f"all_{k:06d}.parquet"
+            )
             del df, campaign
             phase(f"campaign rows {start:,}-{start + chunk_rows:,}")
     finally:
@@ -726,9 +741,9 @@ def generate_chunked(
         shutil.rmtree(parts_dir)
         phase("campaign.parquet")
 
-    dialable_intended = pl.concat(dialable_parts).unique().sort()
-    all_intended = pl.concat(key_parts).unique().sort()
-    del dialable_parts, key_parts
+    dialable_intended = distinct_sorted(keys_dir, "dialable")
+    all_intended = distinct_sorted(keys_dir, "all")
+    shutil.rmtree(keys_dir)
     all_intended.to_frame("key").write_parquet(
         out / "campaign_keys.parquet", compression="zstd", statistics=True
     )
