@@ -663,7 +663,9 @@ def distinct_sorted(keys_dir: Path, name: str) -> pl.Series:
     """The distinct keys of every chunk's {name}_*.parquet, sorted (a sort, then each key
     that differs from the one before it: no hash table of every key)."""
     keys = pl.read_parquet(sorted(keys_dir.glob(f"{name}_*.parquet")))["_key"].sort()
-    return keys.filter(keys.ne_missing(keys.shift(1))).rename("_key")
+    return keys.filter(
+        keys.ne_missing(keys.shift(1))
+    ).rechunk()  # one chunk: the same Parquet pages
 
 
 def generate_chunked(
