@@ -29,6 +29,17 @@ KEY = "e164"
 FIRST_EXTRA = 12_000_000_000  # +1 200 000 0000
 
 
+def campaign_keys(data: Path) -> pl.Series:
+    """The campaign's E.164 keys: callscrub's own (reference_keys.parquet), or for a set
+    generated with --chunk-rows, which has no reference files, the generator's intended
+    keys (campaign_keys.parquet); the generator checks they are callscrub's on the sets
+    it normalises (`keys_differing_from_intended`: 0)."""
+    reference = data / "reference_keys.parquet"
+    if reference.exists():
+        return pl.read_parquet(reference, columns=["e164"])["e164"]
+    return pl.read_parquet(data / "campaign_keys.parquet", columns=["key"])["key"]
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument(
@@ -50,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit(
             f"{base_path}: its keys start at {base[0]}, below the added ones' last ({last_extra})"
         )
-    campaign = pl.read_parquet(args.data / "reference_keys.parquet", columns=["e164"])["e164"]
+    campaign = campaign_keys(args.data)
     if campaign.is_between(FIRST_EXTRA, last_extra).any():
         raise SystemExit("the campaign holds numbers among the ones to add: pick another range")
     # The added keys are all below the base's: the concatenation is sorted and unique.

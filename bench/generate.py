@@ -1,6 +1,7 @@
 """Deterministic benchmark data for `callscrub scrub` (French campaign, Bloctel-style registry).
 
     python bench/generate.py --rows N --registry M --seed S --out DIR [--format csv|parquet|both]
+                             [--chunk-rows K]
 
 Writes into DIR:
 
@@ -31,21 +32,32 @@ table lookups. Randomness is counter-based: stream k of seed S is
 `row_index.hash(splitmix64(S, k))`, so columns are independent of each other and of the
 thread count, and the same seed gives the same bytes (for a given polars version: polars
 does not promise its hash stable across versions).
+
+--chunk-rows K builds and appends the campaign K rows at a time, for campaigns larger than
+memory (`generate_chunked`): repeats of a number stay within their chunk, there are no
+reference files, and with one chunk every file is the same as without it.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 import time
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 import polars as pl
 
 U64 = pl.UInt64
 MASK = (1 << 64) - 1
+S = TypeVar("S", pl.Series, pl.DataFrame)
+# Registry numbers drawn (and campaign numbers sampled) this many at a time: a bound on the
+# generator's memory, not a parameter of the data.
+DRAW_BATCH = 10_000_000
 
 CAMPAIGN_COLUMNS = ["customer_id", "phone", "call_at", "postal_code", "crm_note", "offer"]
 CAMPAIGN_START = date(2026, 12, 14)  # a Monday; 14 days, so 2026-12-25 and two weekends are in
@@ -236,10 +248,14 @@ def e164_text(key: pl.Expr) -> pl.Expr:
     return pl.lit("+") + key.cast(pl.String)
 
 
-def campaign_frame(n: int, seed: int) -> pl.DataFrame:
-    """Campaign rows with helper columns (`_cat`, `_key` = intended E.164 key, `_src`)."""
+def campaign_frame(n: int, seed: int, start: int = 0, total: int | None = None) -> pl.DataFrame:
+    """Campaign rows with helper columns (`_cat`, `_key` = intended E.164 key, `_src`).
+
+    Rows `start` to `start + n` of a campaign of `total` rows (default n): every column is
+    drawn from the row's own index, so a slice holds the same rows as the whole campaign,
+    except that a repeat copies an earlier row of its own slice (`_repeats`)."""
     rng = Rng(seed)
-    df = pl.DataFrame({"i": pl.int_range(0, n, dtype=U64, eager=True)})
+    df = pl.DataFrame({"i": pl.int_range(start, start + n, dtype=U64, eager=True)})
 
     # 1. Integers: category, number block, national number, style, slot, postal code.
     u = rng.uniform()
@@ -301,7 +317,7 @@ def campaign_frame(n: int, seed: int) -> pl.DataFrame:
     )
 
     # 2. Repeats take an earlier subscriber row's number (and half the time its slot).
-    df = _repeats(df, rng)
+    df = _repeats(df, rng, start)
 
     # 3. Text.
     nat, style = pl.col("_nat"), pl.col("_style")
@@ -331,7 +347,7 @@ def campaign_frame(n: int, seed: int) -> pl.DataFrame:
             pl.lit(":00"),
         ]
     )
-    groups = max(2, -(-len(str(n)) // 4))  # C + 8, 12, ... digits
+    groups = max(2, -(-len(str(total or n)) // 4))  # C + 8, 12, ... digits
     number = pl.col("i").cast(pl.Int64) + 1
     customer_id = pl.concat_str(
         [pl.lit("C")]
@@ -351,8 +367,9 @@ def campaign_frame(n: int, seed: int) -> pl.DataFrame:
     return df.select("i", *CAMPAIGN_COLUMNS, "_cat", "_key", "_src")
 
 
-def _repeats(df: pl.DataFrame, rng: Rng) -> pl.DataFrame:
-    """Repeat rows copy the number of an earlier subscriber row, chosen uniformly.
+def _repeats(df: pl.DataFrame, rng: Rng, start: int = 0) -> pl.DataFrame:
+    """Repeat rows copy the number of an earlier subscriber row of `df`, chosen uniformly
+    (`_src` is its row index `i`; `df` starts at row `start`).
 
     Half keep the source's text (same style), half get another style (national formats or
     E.164); half keep the source's slot (a true duplicate), half keep their own; all take
@@ -380,7 +397,7 @@ def _repeats(df: pl.DataFrame, rng: Rng) -> pl.DataFrame:
     df = df.with_columns(
         pl.when(is_rep).then(lookup(sources, pl.when(is_rep).then(src).otherwise(0))).alias("_src")
     )
-    s = pl.col("_src").fill_null(0)
+    s = (pl.col("_src") - start).fill_null(0)  # the source's position in df
     same_text, same_slot = pl.col("_u_text") < 0.5, pl.col("_u_slot") < 0.5
     src_style = pl.col("_style").gather(s)
     return df.with_columns(
@@ -437,15 +454,29 @@ def affine_permutation(size: int, seed: int) -> tuple[int, int]:
 def registry_frames(
     dialable: pl.Series, all_keys: pl.Series, m: int, seed: int
 ) -> tuple[pl.DataFrame, pl.DataFrame, int]:
-    """(registry.csv rows, sorted distinct keys, how many campaign numbers are listed).
+    """(registry.csv rows, sorted distinct keys, how many campaign numbers are listed)."""
+    reg, listed = registry_order(dialable, all_keys, m, seed)
+    return registry_rows(reg, 0, seed), reg.select(pl.col("key").sort()), listed
+
+
+def registry_order(
+    dialable: pl.Series, all_keys: pl.Series, m: int, seed: int
+) -> tuple[pl.DataFrame, int]:
+    """(the registry's keys in registry.csv's order, how many campaign numbers are listed).
 
     The listed campaign numbers are ~20 % of `dialable`; the others are distinct random
     mobiles taken along an affine permutation of the 14 x 10^7 mobile numbers (distinct
     by construction, so no `unique` over M values), minus any in the campaign. Rows are
-    shuffled with another affine permutation (a gather, not a sort).
+    shuffled with another affine permutation (a gather, not a sort). `all_keys` must be
+    sorted: a key is looked up by binary search (no hash set of the campaign's numbers), and
+    the keys are drawn and tested DRAW_BATCH at a time, which bounds the memory and leaves
+    the result as it is (the first `need` permuted numbers not in the campaign, in order).
     """
     rng = Rng(stream_seed(seed, 1001))
-    listed = keyed(dialable).filter(rng.uniform() < 0.20).select("key").head(m)
+    chosen = rng.uniform() < 0.20  # one stream, indexed by the key: the same in any slice
+    listed = pl.concat(
+        [keyed(part).filter(chosen).select("key") for _, part in key_slices(dialable, DRAW_BATCH)]
+    ).head(m)
     need = m - listed.height
     prefixes = pl.Series(sorted({int(p) for p in MOBILE_PREFIXES}), dtype=pl.Int64)
     space = len(prefixes) * 10_000_000
@@ -454,17 +485,20 @@ def registry_frames(
             f"--registry {m}: at most {space // 2 + listed.height} numbers can be drawn"
         )
     a, b = affine_permutation(space, stream_seed(seed, 1002))
-    taken = all_keys.implode()
+    if not all_keys.is_sorted():
+        raise ValueError("registry_order: all_keys must be sorted")
     parts, have, start = [], 0, 0
-    while have < need:  # collisions with the campaign are a few %: one or two batches
-        count = min(space - start, int((need - have) * 1.1) + 1000)
+    while have < need:  # collisions with the campaign: a few % at 10 M rows, 40 % at 100 M
+        count = min(space - start, int((need - have) * 1.1) + 1000, DRAW_BATCH)
+        if count <= 0:
+            raise SystemExit(f"--registry {m}: the campaign leaves too few mobiles to draw")
         x = (pl.int_range(start, start + count, dtype=pl.Int64) * a + b) % space
         batch = pl.select(
             (
                 33_000_000_000 + lookup(prefixes, x // 10_000_000) * 10_000_000 + x % 10_000_000
             ).alias("key")
         )
-        batch = batch.filter(~pl.col("key").is_in(taken)).head(need - have)
+        batch = batch.filter(not_in_sorted(batch["key"], all_keys)).head(need - have)
         parts.append(batch)
         have += batch.height
         start += count
@@ -473,13 +507,26 @@ def registry_frames(
     reg = (
         reg[pl.select((pl.int_range(0, m, dtype=pl.Int64) * a2 + b2) % m).to_series()] if m else reg
     )
+    return reg, listed.height
+
+
+def not_in_sorted(keys: pl.Series, sorted_keys: pl.Series) -> pl.Series:
+    """Whether each of `keys` is absent from `sorted_keys` (ascending, no nulls)."""
+    if sorted_keys.is_empty():
+        return pl.Series([True] * len(keys), dtype=pl.Boolean)
+    pos = sorted_keys.search_sorted(keys).clip(0, len(sorted_keys) - 1)
+    assert isinstance(pos, pl.Series)
+    return sorted_keys.gather(pos) != keys
+
+
+def registry_rows(reg: pl.DataFrame, offset: int, seed: int) -> pl.DataFrame:
+    """registry.csv's rows for `reg`, the keys from line `offset` on (a date per line)."""
     r = Rng(stream_seed(seed, 1000))
     first, last = date(2016, 6, 1), date(2026, 8, 10)  # Bloctel's lifetime (as in sample_data)
     days = day_texts(first, (last - first).days + 1)
-    rows = reg.with_columns(pl.int_range(0, pl.len(), dtype=U64).alias("i")).select(
+    return reg.with_columns(pl.int_range(offset, offset + pl.len(), dtype=U64).alias("i")).select(
         national_text(pl.col("key")).alias("numero"), r.pick(days).alias("date_inscription")
     )
-    return rows, reg.select(pl.col("key").sort()), listed.height
 
 
 def history_frame(dialable: pl.Series, seed: int) -> pl.DataFrame:
@@ -596,6 +643,152 @@ def generate(rows: int, registry: int, seed: int, out: Path, fmt: str = "both", 
     return {**info, "seconds": timings}
 
 
+def write_csv_slices(path: Path, parts: Iterator[pl.DataFrame], separator: str = ",") -> int:
+    """Write the frames one after the other as one CSV file (a header once); their rows."""
+    rows = 0
+    with open(path, "wb") as f:
+        for k, part in enumerate(parts):
+            part.write_csv(f, include_header=k == 0, separator=separator, line_terminator="\n")
+            rows += part.height
+    return rows
+
+
+def key_slices(keys: S, size: int) -> Iterator[tuple[int, S]]:
+    """(offset, slice) over `keys` in slices of `size`; an empty input gives one empty slice."""
+    for offset in range(0, max(len(keys), 1), size):
+        yield offset, keys.slice(offset, size)
+
+
+def distinct_sorted(keys_dir: Path, name: str) -> pl.Series:
+    """The distinct keys of every chunk's {name}_*.parquet, sorted (a sort, then each key
+    that differs from the one before it: no hash table of every key)."""
+    keys = pl.read_parquet(sorted(keys_dir.glob(f"{name}_*.parquet")))["_key"].sort()
+    return keys.filter(
+        keys.ne_missing(keys.shift(1))
+    ).rechunk()  # one chunk: the same Parquet pages
+
+
+def generate_chunked(
+    rows: int,
+    registry: int,
+    seed: int,
+    out: Path,
+    chunk_rows: int,
+    fmt: str = "csv",
+    log: Callable[[str], None] | None = None,
+) -> dict:
+    """The campaign, registry, history and consent of `generate`, built `chunk_rows` at a
+    time so that memory is that of one chunk whatever `rows`: a campaign larger than memory.
+
+    Chunk k holds rows k * chunk_rows onwards, drawn as `generate` draws them, except that
+    a repeat copies an earlier row of its own chunk (in one pass: any earlier row), so
+    repeats of a number stay within a chunk; with one chunk (chunk_rows >= rows) every file
+    is byte for byte `generate`'s. Numbers drawn again by chance in other chunks are
+    repeats across chunks, as in one pass. The registry, history and consent are drawn
+    from the distinct numbers of the whole campaign (8 bytes a row kept per chunk), and
+    written in slices. No reference files (they need callscrub's normalisation of every
+    row, the costly part): `campaign_keys.parquet` holds the campaign's distinct intended
+    E.164 keys instead (`key`, sorted), for bench/big_snapshot.py. Parquet (fmt "parquet"
+    or "both") is written per chunk into a temporary directory, then streamed into one
+    campaign.parquet (polars cannot append to a Parquet file).
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "generated.json").unlink(missing_ok=True)
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def phase(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[name] = round(now - clock, 2)
+        clock = now
+        if log:
+            log(f"  {name}: {timings[name]:.1f} s")
+
+    parts_dir = out / "campaign.parts"
+    shutil.rmtree(parts_dir, ignore_errors=True)
+    # Each chunk's distinct keys wait on disk, not in memory, until the last chunk is done.
+    keys_dir = out / "keys.parts"
+    shutil.rmtree(keys_dir, ignore_errors=True)
+    keys_dir.mkdir()
+    categories: dict[int, int] = {}
+    csv = open(out / "campaign.csv", "wb") if fmt in ("csv", "both") else None
+    try:
+        for k, start in enumerate(range(0, rows, chunk_rows)):
+            df = campaign_frame(min(chunk_rows, rows - start), seed, start, rows)
+            campaign = df.select(CAMPAIGN_COLUMNS)
+            if csv:
+                campaign.write_csv(csv, include_header=k == 0, line_terminator="\n")
+            if fmt in ("parquet", "both"):
+                parts_dir.mkdir(exist_ok=True)
+                campaign.write_parquet(parts_dir / f"{k:06d}.parquet", compression="zstd")
+            for cat, count in df.group_by("_cat").len().iter_rows():
+                categories[cat] = categories.get(cat, 0) + count
+            dialable = pl.col("_cat").is_in(SUBSCRIBER) | (pl.col("_cat") == REPEAT)
+            df.filter(dialable).select(pl.col("_key").unique()).write_parquet(
+                keys_dir / f"dialable_{k:06d}.parquet"
+            )
+            df.select(pl.col("_key").drop_nulls().unique()).write_parquet(
+                keys_dir / f"all_{k:06d}.parquet"
+            )
+            del df, campaign
+            phase(f"campaign rows {start:,}-{start + chunk_rows:,}")
+    finally:
+        if csv:
+            csv.close()
+    if fmt in ("parquet", "both"):
+        pl.scan_parquet(sorted(parts_dir.glob("*.parquet"))).sink_parquet(
+            out / "campaign.parquet", compression="zstd", statistics=True
+        )
+        shutil.rmtree(parts_dir)
+        phase("campaign.parquet")
+
+    dialable_intended = distinct_sorted(keys_dir, "dialable")
+    all_intended = distinct_sorted(keys_dir, "all")
+    shutil.rmtree(keys_dir)
+    all_intended.to_frame("key").write_parquet(
+        out / "campaign_keys.parquet", compression="zstd", statistics=True
+    )
+    reg, listed = registry_order(dialable_intended, all_intended, registry, seed)
+    del all_intended
+    registry_lines = write_csv_slices(
+        out / "registry.csv",
+        (registry_rows(part, offset, seed) for offset, part in key_slices(reg, chunk_rows)),
+        separator=";",
+    )
+    reg.select(pl.col("key").sort()).write_parquet(
+        out / "registry_keys.parquet", compression="zstd", statistics=True
+    )
+    del reg
+    phase("registry")
+    hist = history_frame(dialable_intended, seed)
+    hist.write_csv(out / "history.csv", line_terminator="\n")
+    history_rows = hist.height
+    del hist
+    consent_rows = write_csv_slices(
+        out / "consent.csv",
+        (consent_frame(part, seed) for _, part in key_slices(dialable_intended, chunk_rows)),
+    )
+    phase("history, consent")
+
+    info = {
+        "rows": rows,
+        "registry": registry,
+        "seed": seed,
+        "format": fmt,
+        "chunk_rows": chunk_rows,
+        "polars": pl.__version__,
+        "categories": {CATEGORY_NAMES[k]: v for k, v in sorted(categories.items())},
+        "distinct_dialable_numbers": dialable_intended.len(),
+        "registry_lines": registry_lines,
+        "registry_from_campaign": listed,
+        "history_rows": history_rows,
+        "consent_rows": consent_rows,
+    }
+    (out / "generated.json").write_text(json.dumps(info, indent=2) + "\n")
+    return {**info, "seconds": timings}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
@@ -610,17 +803,25 @@ def main(argv: list[str] | None = None) -> int:
         default="both",
         help="campaign file format(s)",
     )
+    ap.add_argument(
+        "--chunk-rows",
+        type=int,
+        default=None,
+        help="build the campaign this many rows at a time (memory of one chunk; repeats of a"
+        " number within a chunk; no reference files): for campaigns larger than memory",
+    )
     args = ap.parse_args(argv)
     if args.rows < 1 or args.registry < 0:
         ap.error("--rows must be positive and --registry not negative")
-    info = generate(
-        args.rows,
-        args.registry,
-        args.seed,
-        args.out,
-        args.format,
-        log=lambda s: print(s, file=sys.stderr),
-    )
+    if args.chunk_rows is not None and args.chunk_rows < 1:
+        ap.error("--chunk-rows must be positive")
+    log = lambda s: print(s, file=sys.stderr)  # noqa: E731
+    if args.chunk_rows:
+        info = generate_chunked(
+            args.rows, args.registry, args.seed, args.out, args.chunk_rows, args.format, log
+        )
+    else:
+        info = generate(args.rows, args.registry, args.seed, args.out, args.format, log=log)
     json.dump(info, sys.stdout, indent=2)
     sys.stdout.write("\n")
     return 0

@@ -5,7 +5,9 @@ script).
                         [--json bench/results.json] [--workdir DIR] [--seed 1]
                         [--handwritten [--handwritten-rows K] [--handwritten-limit S]]
                         [--snapshot] [--day-first] [--profile] [--report]
-                        [--large ROWS [--large-registry N] [--large-memory-limit SIZE]]
+                        [--large ROWS [--large-registry N] [--large-memory-limit SIZE]
+                                      [--large-workdir DIR] [--large-chunk-rows K]
+                                      [--large-prepare]]
 
 1. Generates the data with bench/generate.py into --workdir (default
    bench/data/r{N}_m{M}_s{seed}) unless a complete set for the same parameters is there.
@@ -33,11 +35,14 @@ target is at most 10 s and 1 GiB for a 10 M-row scrub.
 --large ROWS (with --snapshot) also times one campaign of ROWS rows (100 000 000: a large
 US dialer's day) against a registry snapshot of --large-registry numbers (default 250 M, the
 US national list), with `--memory-limit` --large-memory-limit (default 4G): generated into
-bench/data/r{ROWS}_m{M}_s{seed} (not committed; the generator's own memory is not the
-scrub's), the snapshot built from its export and grown by bench/big_snapshot.py. Its peak
-RSS is the bounded-memory target (under 4 GiB) and its rows per second are compared with
-the snapshot run's at --rows, measured in the same invocation (target: at least 80 %).
-Do not run it on a shared machine: generating 100 M rows takes tens of GiB.
+--large-workdir (default bench/data/r{ROWS}_m{M}_s{seed}, not committed) by
+`generate.py --chunk-rows` --large-chunk-rows (default 10 M: the generator's memory is one
+chunk's, about 3 GiB, whatever ROWS; CSV only, no reference files), the snapshot built from
+its export and grown by bench/big_snapshot.py, each once. Its peak RSS is the
+bounded-memory target (under 4 GiB) and its rows per second are compared with the
+snapshot run's at --rows, measured in the same invocation (target: at least 80 %).
+--large-prepare only makes that data (nothing timed) and prints the large run's scrub
+command; the data is then found in place by the timed invocation.
 
 --handwritten also times bench/handwritten.py (csv + phonenumbers per row) once on the
 first min(N, 1 000 000) CSV rows, within --handwritten-limit seconds; its rate is rows
@@ -206,7 +211,7 @@ def write_day_first(data: Path) -> None:
             lf.with_columns(dmy).sink_parquet(target)
 
 
-def build_snapshot(data: Path, runs_dir: Path) -> dict:
+def build_snapshot(data: Path, runs_dir: Path, log_name: str = "registry_build.log") -> dict:
     """Build the registry snapshot from the national-format export, timed like a scrub."""
     snap = data / SNAPSHOT
     result = measure(
@@ -221,7 +226,7 @@ def build_snapshot(data: Path, runs_dir: Path) -> dict:
             REGISTRY_DATE,
             "--quiet",
         ],
-        runs_dir / "registry_build.log",
+        runs_dir / log_name,
     )
     print(
         f"snapshot: built {snap.name} in {result['wall_s']:.1f} s, "
@@ -231,14 +236,33 @@ def build_snapshot(data: Path, runs_dir: Path) -> dict:
     return result
 
 
-def time_large(args: argparse.Namespace, snapshot_rate: float, runs_dir: Path) -> dict:
-    """The --large run: ROWS campaign rows against a --large-registry snapshot,
-    with --memory-limit; its rows per second against `snapshot_rate`."""
-    data = (HERE / "data" / f"r{args.large}_m{args.registry}_s{args.seed}").resolve()
-    ensure_data(data, args.large, args.registry, args.seed)
+def large_data(args: argparse.Namespace) -> Path:
+    """The --large run's data directory: --large-workdir, or bench/data/r{ROWS}_m{M}_s{seed}."""
+    return (
+        args.large_workdir or HERE / "data" / f"r{args.large}_m{args.registry}_s{args.seed}"
+    ).resolve()
+
+
+def large_cmd(args: argparse.Namespace, out: Path) -> list[str]:
+    """The --large run's scrub: the CSV campaign against the big snapshot, --memory-limit."""
+    return [
+        *scrub_cmd(large_data(args), "csv", out, f"big/{SNAPSHOT}"),
+        "--memory-limit",
+        args.large_memory_limit,
+    ]
+
+
+def prepare_large(args: argparse.Namespace, runs_dir: Path) -> dict:
+    """Generate the --large campaign (CSV only, --large-chunk-rows at a time: the generator's
+    memory is one chunk's), build its snapshot and grow it into big/ with
+    bench/big_snapshot.py, each unless already there; the generator's counts."""
+    data = large_data(args)
+    info = ensure_data(
+        data, args.large, args.registry, args.seed, fmt="csv", chunk_rows=args.large_chunk_rows
+    )
     big = data / "big" / SNAPSHOT
     if not big.exists():
-        build_snapshot(data, runs_dir)
+        build_snapshot(data, runs_dir, "large_registry_build.log")
         subprocess.run(
             [
                 PYTHON,
@@ -250,20 +274,23 @@ def time_large(args: argparse.Namespace, snapshot_rate: float, runs_dir: Path) -
             ],
             check=True,
         )
+    return info
+
+
+def time_large(args: argparse.Namespace, snapshot_rate: float, runs_dir: Path) -> dict:
+    """The --large run: ROWS campaign rows against a --large-registry snapshot,
+    with --memory-limit; its rows per second against `snapshot_rate`."""
+    prepare_large(args, runs_dir)
     out = runs_dir / "large"
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
-    cmd = [
-        *scrub_cmd(data, "csv", out, f"big/{SNAPSHOT}"),
-        "--memory-limit",
-        args.large_memory_limit,
-    ]
-    result = measure(cmd, runs_dir / "large.log")
+    result = measure(large_cmd(args, out), runs_dir / "large.log")
     rate = args.large / result["wall_s"]
     large = {
         "rows": args.large,
         "registry_numbers": args.large_registry,
         "memory_limit": args.large_memory_limit,
+        "workdir": str(large_data(args)),
         **result,
         "rows_per_s": rate,
         "rows_per_s_vs_snapshot_run": rate / snapshot_rate,
@@ -322,16 +349,26 @@ def handwritten_cmd(data: Path, out: Path, rows: int, limit: float) -> list[str]
     ]
 
 
-def ensure_data(data: Path, rows: int, registry: int, seed: int) -> dict:
+def ensure_data(
+    data: Path,
+    rows: int,
+    registry: int,
+    seed: int,
+    fmt: str = "both",
+    chunk_rows: int | None = None,
+) -> dict:
+    """Generate the data unless a complete set for the same parameters is in `data`;
+    `chunk_rows`: bench/generate.py --chunk-rows (a campaign larger than memory)."""
     stamp = data / "generated.json"
     if stamp.exists():
         info = json.loads(stamp.read_text())
-        if (info.get("rows"), info.get("registry"), info.get("seed"), info.get("format")) == (
-            rows,
-            registry,
-            seed,
-            "both",
-        ):
+        if (
+            info.get("rows"),
+            info.get("registry"),
+            info.get("seed"),
+            info.get("format"),
+            info.get("chunk_rows"),
+        ) == (rows, registry, seed, fmt, chunk_rows):
             print(f"data: {data} (already generated)", file=sys.stderr)
             return info
     print(
@@ -351,7 +388,8 @@ def ensure_data(data: Path, rows: int, registry: int, seed: int) -> dict:
             "--out",
             str(data),
             "--format",
-            "both",
+            fmt,
+            *(["--chunk-rows", str(chunk_rows)] if chunk_rows else []),
         ],
         check=True,
         stdout=subprocess.DEVNULL,
@@ -509,7 +547,33 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--large-registry", type=int, default=250_000_000)
     ap.add_argument("--large-memory-limit", default="4G")
+    ap.add_argument(
+        "--large-workdir",
+        type=Path,
+        default=None,
+        help="the --large run's data (default bench/data/r{ROWS}_m{M}_s{seed})",
+    )
+    ap.add_argument(
+        "--large-chunk-rows",
+        type=int,
+        default=10_000_000,
+        help="the --large campaign is generated this many rows at a time",
+    )
+    ap.add_argument(
+        "--large-prepare",
+        action="store_true",
+        help="only generate the --large data and snapshots (nothing timed), print its scrub",
+    )
     args = ap.parse_args(argv)
+    if args.large_prepare:
+        if not args.large:
+            ap.error("--large-prepare prepares the --large run: add --large ROWS")
+        runs_dir = large_data(args) / "runs"
+        runs_dir.mkdir(parents=True, exist_ok=True)
+        info = prepare_large(args, runs_dir)
+        print(json.dumps(info, indent=2))
+        print(" ".join(large_cmd(args, Path("OUT"))))
+        return 0
     if args.large and not args.snapshot:
         ap.error("--large compares with the snapshot run: add --snapshot")
     formats = [f.strip() for f in args.formats.split(",") if f.strip()]
