@@ -2,7 +2,7 @@
 figures, keys and errors of the whole read.
 
 io.registries.streamed_numbers reads a UTF-8 CSV export a block of rows at a
-time (KEY_SLICE_ROWS, made small here so that a few thousand rows span many
+time (BLOCK_ROWS, made small here so that a few thousand rows span many
 blocks) and keeps only its distinct keys: a 50 M-line export's text is never
 held. Each case is read both ways (the whole read forced by switching the
 streamed path off) and compared; files the blocks cannot read as the whole
@@ -21,7 +21,6 @@ from callscrub.core.checks.registry import Registry, registry_of
 from callscrub.errors import UnusableNumbers
 from callscrub.io import readers, registries
 from callscrub.io.snapshot import build_snapshot
-from callscrub.phone import normalise
 from callscrub.rules.load import load_rules
 
 FR = load_rules("fr")
@@ -35,7 +34,7 @@ def _both(
     monkeypatch: pytest.MonkeyPatch, path: Path, **kw: object
 ) -> tuple[Registry | Exception, Registry | Exception]:
     """(streamed, whole) load_registry of `path`: each its Registry or its error."""
-    monkeypatch.setattr(normalise, "KEY_SLICE_ROWS", 1500)
+    monkeypatch.setattr(registries, "BLOCK_ROWS", 1500)
 
     def load() -> Registry | Exception:
         try:
@@ -187,7 +186,7 @@ def test_snapshot_build_reads_an_export_in_blocks_with_the_same_snapshot(
     path = tmp_path / "export.csv"
     lines = [f"{v};2024-01-01" for v in _mobiles(6000)] + ["bad;2024-01-01"]
     path.write_text("numero;date\n" + "\n".join(lines + lines[:100]) + "\n")
-    monkeypatch.setattr(normalise, "KEY_SLICE_ROWS", 1500)
+    monkeypatch.setattr(registries, "BLOCK_ROWS", 1500)
 
     def build() -> dict[str, object]:
         return build_snapshot(
@@ -221,3 +220,33 @@ def test_keys_in_memory_are_looked_up_in_batches(monkeypatch: pytest.MonkeyPatch
     assert len(batches) == 13 and pl.concat(batches).equals(keys)
     assert registry_of(wanted, [reg]).equals(whole)
     assert whole.to_list() == ["r", "r", "r", None, None]
+
+
+def test_compact_keys_give_back_the_same_keys_and_figures(monkeypatch: pytest.MonkeyPatch) -> None:
+    from callscrub.core.checks import registry as module
+
+    monkeypatch.setattr(module, "KEY_BATCH", 1000)
+    monkeypatch.setattr(registries, "KEY_BATCH", 1000)
+    # Dense runs, steps of exactly the two-byte limit and past it, other countries.
+    values = sorted(
+        {
+            *range(33612000000, 33612002500, 3),
+            33612002500 + registries.STEP_MAX,
+            33612002500 + 2 * registries.STEP_MAX + 1,
+            *range(447700900000, 447700901200),
+            12127360000,
+            999999999999999,
+        }
+    )
+    keys = pl.Series("key", values, pl.Int64)
+    reg = Registry("r", "r", keys, 5000, 7, (1, 2))
+    packed = registries.compact(reg)
+    assert len(packed.keys) == 0 and packed.key_source is not None
+    assert packed.numbers == reg.numbers == len(values) and packed.rows == 5000
+    batches = list(packed.key_batches())
+    assert [len(b) for b in batches] == [1000] * (len(values) // 1000) + [len(values) % 1000]
+    assert pl.concat(batches).equals(keys)
+    assert all(b.dtype == pl.Int64 and b.is_sorted() for b in batches)
+    wanted = pl.Series("key", [values[0], values[1] + 1, 12127360000, values[-1], None])
+    assert registry_of(wanted, [packed]).equals(registry_of(wanted, [reg]))
+    assert registries.compact(packed) is packed

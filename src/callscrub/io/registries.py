@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
-from callscrub.core.checks.registry import OPPOSITION, Registry
+from callscrub.core.checks.registry import KEY_BATCH, OPPOSITION, Registry
 from callscrub.errors import InputError, UnusableNumbers, describe_columns, shape_of
 from callscrub.io import archives, layouts
 from callscrub.io.headers import HISTORY_PHONE_NAMES, recognised
@@ -450,6 +451,12 @@ def _hint(
     return "region", best if best_count * 5 >= 4 * len(sample) and best_count else None
 
 
+# Rows read and normalised at a time by streamed_numbers: polars' streaming
+# reader holds a few blocks ahead; 1 M rows cost no more CPU than 2 M and held
+# 0.1 GiB less beside the other inputs being read.
+BLOCK_ROWS = 1_000_000
+
+
 @dataclass(frozen=True)
 class StreamedNumbers:
     """A file's numbers read block by block (streamed_numbers): its first
@@ -493,7 +500,7 @@ def streamed_numbers(
     blocks = csv_blocks(source, digest=digest)
     if blocks is None:
         return None
-    frames = blocks.frames(numbers.KEY_SLICE_ROWS)
+    frames = blocks.frames(BLOCK_ROWS)
     try:
         first = next(frames, None)
         while first is not None and first.height <= layouts.SAMPLE_ROWS:
@@ -583,7 +590,9 @@ def streamed_numbers(
             run_region=run_region,
             own_region=own_region,
         )
-    keys = pl.concat(parts).unique() if parts else pl.Series("key", [], pl.Int64)
+    keys = pl.concat(parts) if parts else pl.Series("key", [], pl.Int64)
+    parts.clear()  # before the hashing: only the keys and their distinct values held
+    keys = keys.unique()
     return StreamedNumbers(
         dataclasses.replace(table, sha256=blocks.sha256),
         keys,
@@ -707,6 +716,51 @@ def load_registry(
         members=tuple(members),
         column="; ".join(dict.fromkeys(p.column for p in parts if p.column)) or None,
     )
+
+
+# The largest step between consecutive keys held in two bytes (compact); the
+# few larger steps (from one number range or country to the next) are kept apart.
+STEP_MAX = (1 << 16) - 1
+
+
+@dataclass(frozen=True)
+class _PackedKeys:
+    """A batch of sorted distinct keys as the steps between consecutive keys:
+    UInt16 (larger steps clipped), and exact where they are larger or first
+    (the first key itself), so that the keys are the sum of the steps so far."""
+
+    steps: pl.Series  # UInt16
+    exact_at: pl.Series  # UInt32 positions of the first key and of the larger steps
+    exact: pl.Series  # Int64, their values
+
+    @staticmethod
+    def of(keys: pl.Series) -> _PackedKeys:
+        steps = keys.diff().fill_null(keys[0])
+        exact_at = ((steps > STEP_MAX) | (pl.int_range(len(steps), eager=True) == 0)).arg_true()
+        return _PackedKeys(
+            steps.clip(0, STEP_MAX).cast(pl.UInt16), exact_at, steps.gather(exact_at)
+        )
+
+    def keys(self) -> pl.Series:
+        steps = self.steps.cast(pl.Int64).scatter(self.exact_at, self.exact)
+        return steps.cum_sum().rename("key").set_sorted()
+
+
+def compact(registry: Registry) -> Registry:
+    """The registry with its keys in memory held as a key source of packed
+    batches (KEY_BATCH keys each, 2 bytes a key where 8 were, unpacked a batch
+    at a time when looked up): a 50 M-number export's keys take 0.1 GiB
+    instead of 0.4 through the scrub. Its figures (`numbers`) are unchanged."""
+    keys = registry.keys
+    if registry.key_source is not None or len(keys) == 0:
+        return registry
+    packed = [_PackedKeys.of(keys.slice(s, KEY_BATCH)) for s in range(0, len(keys), KEY_BATCH)]
+
+    def batches() -> Iterator[pl.Series]:
+        for batch in packed:
+            yield batch.keys()
+
+    return dataclasses.replace(registry, keys=keys.clear(), key_source=batches, key_count=len(keys))
 
 
 class ReturnFile(InputError):

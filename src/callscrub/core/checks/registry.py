@@ -53,6 +53,9 @@ class Registry:
     members: tuple[tuple[str, str, int], ...] = ()  # a zip's files: (name, SHA-256, rows)
     date_source: str | None = None  # where export_date came from (setting, option, metadata...)
     column: str | None = None  # the number column read (a zip's members': `; `-joined)
+    # The distinct keys of a key source whose `rows` are an export's lines
+    # (io.registries.compact): None when `rows` counts the keys (a snapshot).
+    key_count: int | None = None
 
     def __post_init__(self) -> None:
         # Lookups merge with the sorted keys (registry_of): whoever built this
@@ -63,7 +66,9 @@ class Registry:
     @property
     def numbers(self) -> int:
         """Distinct numbers listed (the rows of a key source are its distinct keys)."""
-        return self.rows if self.key_source is not None else len(self.keys)
+        if self.key_source is None:
+            return len(self.keys)
+        return self.rows if self.key_count is None else self.key_count
 
     def key_batches(self) -> Iterator[pl.Series]:
         """The keys in ascending order, a batch at a time (KEY_BATCH keys of
