@@ -250,3 +250,15 @@ def test_compact_keys_give_back_the_same_keys_and_figures(monkeypatch: pytest.Mo
     wanted = pl.Series("key", [values[0], values[1] + 1, 12127360000, values[-1], None])
     assert registry_of(wanted, [packed]).equals(registry_of(wanted, [reg]))
     assert registries.compact(packed) is packed
+
+
+def test_an_export_with_two_phone_columns_raises_the_whole_read_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "two.csv"
+    path.write_text(
+        "tel_fixe;tel_portable\n" + "\n".join(f"0140000000;{v}" for v in _mobiles(3000)) + "\n"
+    )
+    streamed, whole = _both(monkeypatch, path)
+    assert isinstance(whole, Exception)
+    _same(streamed, whole)

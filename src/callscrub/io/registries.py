@@ -17,7 +17,13 @@ from pathlib import Path
 import polars as pl
 
 from callscrub.core.checks.registry import KEY_BATCH, OPPOSITION, Registry
-from callscrub.errors import InputError, UnusableNumbers, describe_columns, shape_of
+from callscrub.errors import (
+    CallscrubError,
+    InputError,
+    UnusableNumbers,
+    describe_columns,
+    shape_of,
+)
 from callscrub.io import archives, layouts
 from callscrub.io.headers import HISTORY_PHONE_NAMES, recognised
 from callscrub.io.readers import (
@@ -520,8 +526,10 @@ def streamed_numbers(
                 region=region,
                 column=column,
             )
-        except InputError:
-            return None  # read whole, the file's error comes after any its later lines make
+        except CallscrubError:
+            # Read whole, the file's error (its header, layout or column) comes
+            # after any parse error of its later lines, as it always did.
+            return None
         if table.frame.width != first.width or table.column is None:
             return None
         # Raised once every block has parsed, as it is after the whole file is read.
