@@ -28,7 +28,13 @@ from callscrub.errors import InputError, UsageError
 from callscrub.io import archives
 from callscrub.io.layouts import ADD_FLAGS, DELETE_FLAGS, is_flag_column
 from callscrub.io.readers import PARQUET_MAGIC
-from callscrub.io.registries import MAX_UNUSABLE_PCT, NumberTable, read_numbers, usable_keys
+from callscrub.io.registries import (
+    MAX_UNUSABLE_PCT,
+    NumberTable,
+    read_numbers,
+    streamed_numbers,
+    usable_keys,
+)
 from callscrub.io.writers import sha256_file
 from callscrub.rules.model import RuleSet
 
@@ -323,6 +329,32 @@ def build_snapshot(
                 dates.append(date.fromisoformat(meta["export_date"]))
             continue
         modified = datetime.fromtimestamp(Path(source).stat().st_mtime).date()
+        streamed = streamed_numbers(
+            source,
+            numbering,
+            default_region=default_region,
+            region=src.region,
+            encoding=src.encoding or encoding,
+            digest=True,
+            kind="registry",
+            max_unusable=max_unusable,
+        )
+        if streamed is not None:
+            parts.append(streamed.keys)
+            records.append(
+                {
+                    "file": Path(source).name,
+                    "sha256": streamed.table.sha256,
+                    "rows": streamed.rows,
+                    "numbers": len(streamed.keys),
+                    "invalid_rows": streamed.invalid_rows,
+                    "modified": modified.isoformat(),
+                    "layout": streamed.table.layout,
+                    "region": streamed.table.region,
+                }
+            )
+            dates.append(export_date or modified)
+            continue
         for table in read_numbers(
             source,
             numbering,

@@ -101,7 +101,13 @@ def refusals_revoke_consent(
         if first is None:
             continue
         since = local_day_bounds(juris, name, first)[0]
-        keys = df.filter(pl.col(PACK).cast(pl.String) == name).select(pl.col(E164).alias("key"))
+        # The two columns read, then filtered: filtering the campaign first
+        # copied each of its columns (1.2 GiB at 10 M rows) to keep one.
+        keys = (
+            df.select(PACK, E164)
+            .filter(pl.col(PACK).cast(pl.String) == name)
+            .select(pl.col(E164).alias("key"))
+        )
         parts.append(
             history.filter((pl.col("outcome") == REFUSAL) & (pl.col("at") >= since))
             .join(keys.unique(), on="key", how="semi")

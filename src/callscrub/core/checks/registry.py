@@ -21,6 +21,10 @@ import polars as pl
 OPPOSITION = "opposition"
 SUPPRESS = "suppress"
 
+# Keys of a registry in memory merged at a time with a campaign's (registry_of):
+# zero-copy slices, the size of a snapshot's batches (io.snapshot).
+KEY_BATCH = 5_000_000
+
 KeySource = Callable[[], Iterator[pl.Series]]
 """Called once per lookup: the registry's keys (Int64, unique) as consecutive
 batches in ascending order. It raises InputError when its data cannot be read
@@ -49,6 +53,9 @@ class Registry:
     members: tuple[tuple[str, str, int], ...] = ()  # a zip's files: (name, SHA-256, rows)
     date_source: str | None = None  # where export_date came from (setting, option, metadata...)
     column: str | None = None  # the number column read (a zip's members': `; `-joined)
+    # The distinct keys of a key source whose `rows` are an export's lines
+    # (io.registries.compact): None when `rows` counts the keys (a snapshot).
+    key_count: int | None = None
 
     def __post_init__(self) -> None:
         # Lookups merge with the sorted keys (registry_of): whoever built this
@@ -59,12 +66,19 @@ class Registry:
     @property
     def numbers(self) -> int:
         """Distinct numbers listed (the rows of a key source are its distinct keys)."""
-        return self.rows if self.key_source is not None else len(self.keys)
+        if self.key_source is None:
+            return len(self.keys)
+        return self.rows if self.key_count is None else self.key_count
 
     def key_batches(self) -> Iterator[pl.Series]:
-        """The keys in ascending order, a batch at a time (one batch when in memory)."""
+        """The keys in ascending order, a batch at a time (KEY_BATCH keys of
+        those in memory, as a snapshot's are read: merged with a campaign's
+        keys in one piece, the 50 M keys of an export took 0.25 GiB more and
+        more time than in batches)."""
         if self.key_source is None:
-            yield self.keys
+            yield self.keys.slice(0, KEY_BATCH)
+            for start in range(KEY_BATCH, len(self.keys), KEY_BATCH):
+                yield self.keys.slice(start, KEY_BATCH)
             return
         yield from self.key_source()
 
