@@ -17,7 +17,6 @@ import re
 import sys
 import threading
 import zlib
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -480,7 +479,7 @@ def file_state(path: Path) -> tuple[int, int, int]:
 class CsvHead:
     """What the first bytes of a plain UTF-8 CSV file say (plain_csv_head)."""
 
-    state: tuple[int, int, int]  # _file_state when first seen
+    state: tuple[int, int, int]  # file_state when first seen
     sep: str
     names: list[str]  # the header's names as the csv module reads them ([] without a header)
     start: int  # 3 past a UTF-8 BOM, else 0
@@ -715,112 +714,3 @@ def _codec_read(data: bytes, encoding: str | None) -> str:
     if data.startswith(UTF16_BOMS):
         return "utf-16"
     return "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"
-
-
-class NotPlain(Exception):
-    """A file CsvBlocks cannot read block by block as read_table reads it
-    whole (a NUL byte, anything polars refuses): the caller reads the file
-    whole instead, and that path words any error."""
-
-
-def _polars_csv_batches(path: Path, sep: str, rows: int) -> Iterator[pl.DataFrame]:
-    """polars' parse of the CSV file at `path` without a header, `rows` rows
-    at a time, in order: the parse of _polars_csv (read_csv is scan_csv
-    collected whole: the options must stay the same as there)."""
-    scan = pl.scan_csv(
-        path,
-        separator=sep,
-        has_header=False,
-        infer_schema=False,
-        quote_char='"',
-        truncate_ragged_lines=False,
-        raise_if_empty=False,
-        glob=False,
-    )
-    return iter(scan.collect_batches(chunk_size=rows, maintain_order=True))
-
-
-class CsvBlocks:
-    """A UTF-8 CSV file without a header, parsed by polars' streaming engine
-    block by block of rows (`frames`), so that a 50 M-line registry export is
-    never held whole; read_table's checks are made as on the whole file (the
-    format and BOM from the first HEAD bytes, NULs by a scan, the file the
-    same at the end)."""
-
-    def __init__(
-        self, name: str, state: tuple[int, int, int], start: int, sep: str, digest: bool
-    ) -> None:
-        self.name, self.path, self.state, self.start, self.sep = name, Path(name), state, start, sep
-        self.digest = digest
-        self.sha256 = ""
-
-    def frames(self, rows: int) -> Iterator[pl.DataFrame]:
-        """The file's rows in order, in frames of about `rows` rows. Raises
-        NotPlain, before or between frames, when the file must be read whole;
-        InputError when it changed while it was read."""
-        name = self.name
-        hashed: list[tuple[str, int]] = []
-        hasher = (
-            threading.Thread(target=lambda: hashed.append(sha256_file(self.path)), daemon=True)
-            if self.digest
-            else None
-        )
-        if hasher:
-            hasher.start()
-        try:
-            if _has_nul(self.path):
-                raise NotPlain(name)
-            batches = _polars_csv_batches(self.path, self.sep, rows)
-            try:
-                yield from batches
-            except pl.exceptions.PolarsError:
-                _same_file(self.path, self.state, name)  # a refusal caused by a change is that
-                raise NotPlain(name) from None
-        except OSError:
-            raise NotPlain(name) from None
-        finally:
-            if hasher:
-                hasher.join()
-        _same_file(self.path, self.state, name)
-        if hashed:
-            if hashed[0][1] != self.state[1]:
-                raise _changed(name)
-            self.sha256 = hashed[0][0]
-        _READINGS[name] = Table(
-            pl.DataFrame(), name, "csv", False, "", 0, "utf-8-sig" if self.start else "utf-8", True
-        ).reading()
-
-
-def csv_blocks(source: str, *, digest: bool = False) -> CsvBlocks | None:
-    """CsvBlocks for a file read_table would parse as a UTF-8 CSV file with
-    polars (_read_csv_file's checks of its first HEAD bytes), or None: any
-    other file is read whole by read_table."""
-    if source == "-":
-        return None
-    path = Path(source)
-    try:
-        state = _file_state(path)
-        if not path.is_file():
-            return None
-        with open(path, "rb") as fh:
-            head = fh.read(HEAD)
-            whole = len(head) < HEAD and not fh.read(1)
-    except OSError:
-        return None
-    if head.startswith((GZIP_MAGIC, PARQUET_MAGIC, ZIP_MAGIC, OLE_MAGIC)) or head.startswith(
-        UTF16_BOMS
-    ):
-        return None
-    start = 3 if head.startswith(codecs.BOM_UTF8) else 0
-    if start and head.startswith(codecs.BOM_UTF8, start):
-        return None
-    blank_end = _space_end(head, start)
-    if blank_end == len(head) or head[blank_end] >= 0x80:
-        return None
-    if not whole and head.find(b"\n", start) < 0:
-        return None
-    try:
-        sep = sniff_delimiter(_first_line(head, start))
-    except UnicodeDecodeError:
-        return None
-    return CsvBlocks(source, state, start, sep, digest)

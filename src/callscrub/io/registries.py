@@ -28,13 +28,12 @@ from callscrub.io import archives, layouts
 from callscrub.io.headers import HISTORY_PHONE_NAMES, recognised
 from callscrub.io.readers import (
     GZIP_MAGIC,
-    NotPlain,
     _gunzip,
-    csv_blocks,
     frame_of_bytes,
     read_bytes,
     read_table,
 )
+from callscrub.io.streams import StreamRefused, open_stream
 from callscrub.io.workbooks import WORKBOOK_FORMATS
 from callscrub.phone import normalise as numbers
 from callscrub.rules.model import RuleSet
@@ -491,7 +490,7 @@ def streamed_numbers(
     refuse_return: bool = False,
 ) -> StreamedNumbers | None:
     """The keys and figures of file `source` read as read_numbers and
-    usable_keys read it, but block by block (io.readers.CsvBlocks): a 50 M-line
+    usable_keys read it, but block by block (io.streams): a 50 M-line
     export's text is never held whole, only its distinct Int64 keys. None
     when the file is not a plain UTF-8 CSV file (an archive, XML, a workbook,
     an `encoding=`, quotes...) or its layout derives the number column (an
@@ -503,10 +502,10 @@ def streamed_numbers(
     block, which holds at least layouts.SAMPLE_ROWS rows past a header."""
     if encoding or archives.is_archive(source) or _starts_xml(source):
         return None
-    blocks = csv_blocks(source, digest=digest)
+    blocks = open_stream(source, header=False, digest=digest)
     if blocks is None:
         return None
-    frames = blocks.frames(BLOCK_ROWS)
+    frames = blocks.batches(BLOCK_ROWS)
     try:
         first = next(frames, None)
         while first is not None and first.height <= layouts.SAMPLE_ROWS:
@@ -578,7 +577,7 @@ def streamed_numbers(
                 if block is None
                 else block.rename(dict(zip(block.columns, names, strict=True)))
             )
-    except NotPlain:
+    except StreamRefused:
         return None
     if returned is not None:
         raise returned
@@ -601,6 +600,7 @@ def streamed_numbers(
     keys = pl.concat(parts) if parts else pl.Series("key", [], pl.Int64)
     parts.clear()  # before the hashing: only the keys and their distinct values held
     keys = keys.unique()
+    blocks.table(pl.DataFrame())  # how it was read, for the summary (reading_of)
     return StreamedNumbers(
         dataclasses.replace(table, sha256=blocks.sha256),
         keys,

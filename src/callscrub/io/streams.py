@@ -55,7 +55,7 @@ class Stream:
     path: Path
     format: str  # "csv" or "parquet"
     header: bool
-    columns: list[str]
+    columns: list[str]  # as read_table names them (empty without a header: polars' column_N)
     size: int  # bytes on disk
     encoding: str  # the codec CSV text is read in ("" for Parquet)
     digest: bool
@@ -93,6 +93,11 @@ class Stream:
         if self._hashed and self._hashed[0][1] != self._state[1]:
             raise changed_error(self.name)
 
+    @property
+    def sha256(self) -> str:
+        """The file's hash, once its batches are all read (when asked for)."""
+        return self._hashed[0][0] if self._hashed else ""
+
     def _scan(self) -> pl.LazyFrame:
         if self.format == "parquet":
             return pl.scan_parquet(self.path, glob=False)
@@ -118,7 +123,7 @@ class Stream:
             self.name,
             self.format,
             self.header if self.format == "csv" else True,
-            self._hashed[0][0] if self._hashed else "",
+            self.sha256,
             self._state[1],
             self.encoding,
             bool(self.encoding),
@@ -149,9 +154,10 @@ def open_stream(source: str, *, header: bool = True, digest: bool = False) -> St
     head = plain_csv_head(source, header=header)
     if head is None or csv_holds_nul(source, head):
         return None
-    names = header_names(head) if header else None
+    # Without a header, polars names the columns column_1, column_2... as it reads them.
+    names = header_names(head) if header else []
     if names is None:
-        return None  # a file without a header, or naming a column twice: read whole
+        return None  # a header naming a column twice: read whole, which words it
     return Stream(
         source,
         path,
