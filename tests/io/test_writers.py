@@ -9,6 +9,7 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
@@ -153,7 +154,19 @@ def test_parts_are_written_whole_and_in_order(tmp_path: Path):
     assert rejects.read_text() == "part\nb0\nb1\n"
 
 
-def test_signals_are_held_whichever_thread_receives_them():
+@pytest.fixture
+def sigint_raises() -> Iterator[None]:
+    """SIGINT raising KeyboardInterrupt, as in a shell's foreground: pytest
+    started in the background by a shell without job control inherits it
+    ignored, and Python then installs no handler."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def test_signals_are_held_whichever_thread_receives_them(sigint_raises: None) -> None:
     """A process signal may be handed to any thread (polars keeps a pool);
     Python then runs the handler in the main thread. Inside the held block
     it must not run; it runs once the block ends."""
@@ -172,7 +185,7 @@ def test_signals_are_held_whichever_thread_receives_them():
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
-def test_signals_arrive_from_another_thread_while_held():
+def test_signals_arrive_from_another_thread_while_held(sigint_raises: None) -> None:
     from callscrub.io.signals import signals_held
 
     seen: list[str] = []
