@@ -40,6 +40,12 @@ def test_factorize_codes_point_at_each_value(values):
     assert distinct.n_unique() == len(distinct)
 
 
+def test_factorize_keeps_the_values_in_order_of_first_row():
+    codes, distinct = factorize(pl.Series(["b", "a", "b", None, "a", "c"]))
+    assert distinct.to_list() == ["b", "a", None, "c"]
+    assert codes.to_list() == [0, 1, 0, 2, 1, 3]
+
+
 @settings(max_examples=200, deadline=None)
 @given(
     st.lists(

@@ -17,14 +17,18 @@ from callscrub.core.columns import SOURCE_ROW
 
 
 def factorize(values: pl.Series) -> tuple[pl.Series, pl.Series]:
-    """(codes, distinct) with distinct[codes[i]] == values[i] (nulls included).
+    """(codes, distinct) with distinct[codes[i]] == values[i] (nulls included),
+    the distinct values in the order of their first row.
 
     Values are told apart by their 64-bit hash, an integer key much cheaper
     than the text; the result is checked row by row, and on a hash collision
     the values themselves are the key.
     """
     hashes = values.hash()
-    table = pl.DataFrame({"value": values, "hash": hashes}).unique("hash", keep="any")
+    # Each distinct hash's first row, found on the hashes alone: a unique() of
+    # the (value, hash) rows carried the text through the hash table (7x slower).
+    first = hashes.arg_unique()
+    table = pl.DataFrame({"value": values.gather(first), "hash": hashes.gather(first)})
     codes = hashes.replace_strict(
         table["hash"],
         pl.int_range(0, table.height, dtype=pl.UInt32, eager=True),
@@ -32,7 +36,7 @@ def factorize(values: pl.Series) -> tuple[pl.Series, pl.Series]:
     )
     if table["value"].gather(codes).eq_missing(values).all():
         return codes, table["value"]
-    table = pl.DataFrame({"value": values.unique()}).with_row_index("code")
+    table = pl.DataFrame({"value": values.unique(maintain_order=True)}).with_row_index("code")
     codes = pl.DataFrame({"value": values}).join(
         table, on="value", how="left", maintain_order="left", nulls_equal=True
     )["code"]

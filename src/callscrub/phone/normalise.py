@@ -418,6 +418,29 @@ def _block_lookup(rules: RuleSet) -> pl.Expr:
     return pl.coalesce(tries) if tries else pl.lit(None, pl.Int32)
 
 
+# Values looked at first by `_all_plain`: a column of another shape shows it here.
+_PLAIN_SAMPLE = 1000
+
+
+def _all_plain(raw: pl.Series) -> bool:
+    """Whether every value is digits after an optional "+" (no null): `_cleaned`
+    leaves such values as they are (`_digits` true, `_letters` false), and
+    `_excel_fixed` finds nothing in them. A few values are looked at first, so
+    that a column of other shapes (a campaign's spaced numbers) costs no pass."""
+    if len(raw) == 0:
+        return False
+
+    def plain(values: pl.Series) -> bool:
+        return bool(
+            pl.LazyFrame({"v": values})
+            .select(pl.col("v").str.contains(r"^\+?\d+$").fill_null(False).all())
+            .collect()
+            .item()
+        )
+
+    return plain(raw.head(_PLAIN_SAMPLE)) and plain(raw)
+
+
 def _cleaned(raw: pl.Series) -> pl.DataFrame:
     """`_clean`: `raw` without spaces, separators, the written trunk prefix "(0)"
     and an extension; `_digits`: whether that is digits after an optional "+";
@@ -739,9 +762,21 @@ def _normalise(
             pl.when(raw == raw.round(0)).then(raw.cast(pl.Int64, strict=False))
         ).to_series()
     raw = raw.cast(pl.String)
-    cleaned = _cleaned(raw)
-    # Numbers a spreadsheet turned into numbers, read as the number they stand for.
-    raw, cleaned = _excel_fixed(raw, cleaned)
+    if _all_plain(raw):
+        # Nothing to clean and no spreadsheet's number (those hold a separator,
+        # a decimal point or an exponent): a file of E.164 or bare digits, as
+        # consent, history and registry exports usually are.
+        cleaned = pl.DataFrame(
+            {
+                "_clean": raw,
+                "_digits": pl.repeat(True, len(raw), dtype=pl.Boolean, eager=True),
+                "_letters": pl.repeat(False, len(raw), dtype=pl.Boolean, eager=True),
+            }
+        )
+    else:
+        cleaned = _cleaned(raw)
+        # Numbers a spreadsheet turned into numbers, read as the number they stand for.
+        raw, cleaned = _excel_fixed(raw, cleaned)
     raw, cleaned = _country_code_first(raw, cleaned, rules, default_region)
     # Metropolitan French numbers in their usual shapes, most of any list here,
     # are read from one integer by two table lookups; the others take the

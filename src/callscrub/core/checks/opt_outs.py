@@ -101,17 +101,23 @@ def refusals_revoke_consent(
         if first is None:
             continue
         since = local_day_bounds(juris, name, first)[0]
-        # The two columns read, then filtered: filtering the campaign first
-        # copied each of its columns (1.2 GiB at 10 M rows) to keep one.
+        refused = history.filter((pl.col("outcome") == REFUSAL) & (pl.col("at") >= since))
+        # The campaign's numbers are looked up among the refused ones (a few
+        # thousand, hashed), not hashed whole: only rows of a refused number
+        # can keep a refusal, and only their pack is read.
         keys = (
-            df.select(PACK, E164)
+            df.lazy()
+            .select(pl.col(E164).alias("key"), PACK)
+            .filter(pl.col("key").is_in(refused["key"].unique().implode()))
             .filter(pl.col(PACK).cast(pl.String) == name)
-            .select(pl.col(E164).alias("key"))
+            .select("key")
+            .unique()
+            .collect()
         )
         parts.append(
-            history.filter((pl.col("outcome") == REFUSAL) & (pl.col("at") >= since))
-            .join(keys.unique(), on="key", how="semi")
-            .select("key", pl.col("at").alias("_refusal_at"))
+            refused.join(keys, on="key", how="semi").select(
+                "key", pl.col("at").alias("_refusal_at")
+            )
         )
     if not parts:
         return records
