@@ -7,6 +7,7 @@ error."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ import pytest
 import callscrub.cli
 from callscrub.cli import scrub as scrub_module
 from callscrub.cli.partitioned import PartitionedRecords
+from callscrub.core.checks.registry import Registry
 from callscrub.io import streams
 from callscrub.io.partitions import DIR_PREFIX
 from callscrub.io.readers import read_table
@@ -24,7 +26,9 @@ from callscrub.io.streams import open_stream
 NOW = "2026-11-23T08:00:00+01:00"  # fr: consent needed for slots from 2026-08-11
 
 
-def _run(outdir: Path, campaign: Path, *extra: str, consent: bool = True) -> int:
+def _run(
+    outdir: Path, campaign: Path, *extra: str, consent: bool = True, registry: bool = False
+) -> int:
     outdir.mkdir(exist_ok=True)
     if consent:
         # Consent for every other number of _campaign_rows (fr requires it since 2026-08-11).
@@ -41,7 +45,7 @@ def _run(outdir: Path, campaign: Path, *extra: str, consent: bool = True) -> int
             [
                 "scrub",
                 str(campaign),
-                "--no-registry",
+                *([] if registry else ["--no-registry"]),
                 "--now",
                 NOW,
                 "--out",
@@ -234,3 +238,46 @@ def test_batches_put_end_to_end_are_the_whole_frame(tmp_path: Path) -> None:
     assert got.equals(whole.frame)
     assert stream.columns == whole.frame.columns == ["phone", "column_2", 'na"me']
     assert stream.table(got.clear()).sha256 == whole.sha256
+
+
+def test_a_snapshot_is_read_once_for_every_partition(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The sample campaign against a compiled snapshot: the same outputs in
+    # partitions, the snapshot's keys read in one pass, not one a partition.
+    sample = Path(__file__).resolve().parents[2] / "sample_data"
+    snapshot = tmp_path / "bloctel.parquet"
+    build = [
+        "registry",
+        "build",
+        str(snapshot),
+        "--from",
+        str(sample / "bloctel_opposition.csv"),
+        "--export-date",
+        "2026-11-22",
+        "--quiet",
+    ]
+    assert callscrub.cli.run(build) == 0
+    passes: list[int] = []
+    whole = Registry.key_batches
+
+    def counted(self: Registry) -> Iterator[pl.Series]:
+        if self.key_source is not None:  # the snapshot's file read
+            passes.append(1)
+        yield from whole(self)
+
+    monkeypatch.setattr(Registry, "key_batches", counted)
+    argv = [
+        "--registry",
+        str(snapshot),
+        "--history",
+        str(sample / "history.csv"),
+        "--consent",
+        str(sample / "consent.csv"),
+    ]
+    campaign = sample / "campaign.csv"
+    kw = {"consent": False, "registry": True}
+    assert _run(tmp_path / "single", campaign, *argv, **kw) == 0
+    assert _run(tmp_path / "parts", campaign, *argv, "--partitions", "4", **kw) == 0
+    assert len(passes) == 2  # once in each run (4 times in parts, before)
+    _same(tmp_path / "single", tmp_path / "parts")

@@ -28,6 +28,8 @@ import polars as pl
 
 from callscrub.cli.campaign_columns import CampaignColumns, unreadable_yes_no
 from callscrub.core.checks.consent import SCHEMA as CONSENT_SCHEMA
+from callscrub.core.checks.registry import narrowed
+from callscrub.core.columns import E164
 from callscrub.core.options import ScrubOptions
 from callscrub.core.outputs import CLEAN_EXTRA
 from callscrub.core.partitions import (
@@ -181,6 +183,9 @@ class Partitions:
     # The consent records, written by the partition of their number while
     # they were read (None: held whole, in Loaded.consent).
     consent: PartitionedRecords | None = None
+    # The campaign's distinct called numbers (E.164 keys, sorted), until the
+    # registries are narrowed to them (scrub_partitions).
+    keys: pl.Series | None = None
 
 
 class PartitionedRecords(RecordSink):
@@ -251,6 +256,7 @@ def write_partitions(
     place of the block's first row in the campaign) and its called number
     normalised (core.partitions.partition_of), kept beside the row."""
     files: dict[int, list[Path]] = {}
+    keys: list[pl.Series] = []
     start = 0
     try:
         for b, block in enumerate(blocks):
@@ -267,6 +273,7 @@ def write_partitions(
                 files.setdefault(int(str(p)), []).append(
                     folder.write(rows_p.drop(by), f"in-{p}-{b}")
                 )
+            keys.append(read[E164].drop_nulls().unique())
             start += block.height
             del numbered, part_of, read
             pause_point("partitioning")
@@ -275,7 +282,8 @@ def write_partitions(
         for path in (path for paths in files.values() for path in paths):
             path.unlink(missing_ok=True)
         raise
-    return Partitions(n, files, start, row_col)
+    distinct = pl.concat(keys).unique().sort() if keys else pl.Series(E164, [], pl.Int64)
+    return Partitions(n, files, start, row_col, keys=distinct)
 
 
 def loaded_blocks(loaded: Loaded) -> Iterator[pl.DataFrame]:
@@ -306,6 +314,14 @@ def scrub_partitions(
     its outputs read from `folder` (which must outlive the writing).
     `scrub_part(loaded_part, source_rows, numbers_read, phase)` scrubs one."""
     table = bare.campaign
+    if bare.registries and parts.keys is not None:
+        # Each registry read once, for the whole campaign's numbers, rather
+        # than once a partition (a 250 M-number snapshot read n times).
+        phase("looking the campaign's numbers up in the registries")
+        bare = dataclasses.replace(
+            bare, registries=[narrowed(r, parts.keys) for r in bare.registries]
+        )
+    parts.keys = None
     results: list[ScrubResult] = []
     aggregated: list[dict[str, Any]] = []
     outputs: dict[str, list[Path]] = {"clean": [], "rejects": []}

@@ -10,7 +10,7 @@ is io's work (io.registries, io.snapshot).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import polars as pl
@@ -53,8 +53,9 @@ class Registry:
     members: tuple[tuple[str, str, int], ...] = ()  # a zip's files: (name, SHA-256, rows)
     date_source: str | None = None  # where export_date came from (setting, option, metadata...)
     column: str | None = None  # the number column read (a zip's members': `; `-joined)
-    # The distinct keys of a key source whose `rows` are an export's lines
-    # (io.registries.compact): None when `rows` counts the keys (a snapshot).
+    # The distinct keys listed, when neither `keys` nor `rows` count them: a
+    # key source whose `rows` are an export's lines (io.registries.compact),
+    # a registry narrowed to a campaign's numbers (narrowed). None otherwise.
     key_count: int | None = None
 
     def __post_init__(self) -> None:
@@ -66,9 +67,9 @@ class Registry:
     @property
     def numbers(self) -> int:
         """Distinct numbers listed (the rows of a key source are its distinct keys)."""
-        if self.key_source is None:
-            return len(self.keys)
-        return self.rows if self.key_count is None else self.key_count
+        if self.key_count is not None:
+            return self.key_count
+        return len(self.keys) if self.key_source is None else self.rows
 
     def key_batches(self) -> Iterator[pl.Series]:
         """The keys in ascending order, a batch at a time (KEY_BATCH keys of
@@ -108,6 +109,18 @@ def registry_of(keys: pl.Series, registries: list[Registry]) -> pl.Series:
             .otherwise(name)
         )
     return pl.DataFrame({"key": keys}).select(name.alias("registry")).to_series()
+
+
+def narrowed(registry: Registry, wanted: pl.Series) -> Registry:
+    """`registry` holding, in memory, only those of its keys that are among
+    `wanted` (sorted, distinct: the keys of a campaign): for those keys its
+    lookups (registry_of) are the same, and it keeps its name, dates and
+    figures (`numbers` the whole registry's). A campaign scrubbed in parts
+    then reads a 250 M-number snapshot once, not once a part."""
+    listed = pl.concat(
+        [_listed(wanted, batch) for batch in registry.key_batches()] or [wanted.clear()]
+    )
+    return replace(registry, keys=listed.sort(), key_source=None, key_count=registry.numbers)
 
 
 def _listed(wanted: pl.Series, keys: pl.Series) -> pl.Series:
