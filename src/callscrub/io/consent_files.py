@@ -207,37 +207,21 @@ def load_consent(
         name = Path(s).name
         region = own.region or default_region
         stream = None if own.encoding or encoding else open_stream(s)
+        how = (
+            numbering,
+            zone,
+            region,
+            named or given_columns,
+            own.date_order or date_order,
+            time_format,
+            own.encoding or encoding,
+            own.sheet,
+        )
         try:
-            read, columns, found, present = _read_consent_file(
-                f,
-                s,
-                stream,
-                kept,
-                numbering,
-                zone,
-                region,
-                named or given_columns,
-                own.date_order or date_order,
-                time_format,
-                own.encoding or encoding,
-                own.sheet,
-            )
+            read, columns, found, present = _read_consent_file(f, s, stream, kept, *how)
         except StreamRefused:
             kept.drop(f)  # polars refused it part way: read whole, which words any error
-            read, columns, found, present = _read_consent_file(
-                f,
-                s,
-                None,
-                kept,
-                numbering,
-                zone,
-                region,
-                named or given_columns,
-                own.date_order or date_order,
-                time_format,
-                own.encoding or encoding,
-                own.sheet,
-            )
+            read, columns, found, present = _read_consent_file(f, s, None, kept, *how)
         if read.rows == 0:  # an export cut short would make every row no_consent
             raise InputError(
                 f"{s}: the consent file has no record (0 rows). Check the export,"

@@ -338,36 +338,29 @@ def _csv_frame(
         raise
 
 
+# How every CSV file is parsed, whole or a batch at a time: every column
+# text, `"` quotes, a ragged line refused, an empty source an empty frame; a
+# path is a file's name, never a pattern (else campaign[1].csv would read
+# campaign1.csv).
+_CSV_OPTIONS: dict[str, Any] = {
+    "infer_schema": False,
+    "quote_char": '"',
+    "truncate_ragged_lines": False,
+    "raise_if_empty": False,
+    "glob": False,
+}
+
+
 def _polars_csv(source: bytes | str | Path, sep: str, *, header: bool) -> pl.DataFrame:
     """polars' parse of a CSV file's bytes, or of the file at path `source`,
-    the same way on both paths: every column text, `"` quotes, a ragged line
-    refused, an empty source an empty frame. A path is a file's name, never a
-    pattern (glob=False: else campaign[1].csv would read campaign1.csv)."""
-    return pl.read_csv(
-        source,
-        separator=sep,
-        has_header=header,
-        infer_schema=False,
-        quote_char='"',
-        truncate_ragged_lines=False,
-        raise_if_empty=False,
-        glob=False,
-    )
+    the same way on both paths (_CSV_OPTIONS)."""
+    return pl.read_csv(source, separator=sep, has_header=header, **_CSV_OPTIONS)
 
 
 def csv_scan(path: Path, sep: str, *, header: bool) -> pl.LazyFrame:
     """_polars_csv's reading of the file at `path`, as a lazy scan: the same
     parser and options, so what it collects is that frame."""
-    return pl.scan_csv(
-        path,
-        separator=sep,
-        has_header=header,
-        infer_schema=False,
-        quote_char='"',
-        truncate_ragged_lines=False,
-        raise_if_empty=False,
-        glob=False,
-    )
+    return pl.scan_csv(path, separator=sep, has_header=header, **_CSV_OPTIONS)
 
 
 def _parse_csv(data: bytes, start: int, name: str, *, header: bool) -> pl.DataFrame:
