@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -223,3 +225,14 @@ def history_of(
     )
     assert bad.height == 0, bad
     return good
+
+
+@contextlib.contextmanager
+def child_sigint_default() -> Iterator[None]:
+    """A child inherits an ignored SIGINT (e.g. pytest started in the background);
+    a handled one becomes SIG_DFL at exec, so Python installs KeyboardInterrupt."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)

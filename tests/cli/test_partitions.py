@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 import callscrub.cli
 from callscrub.cli import partitioned
 from callscrub.io.partitions import DIR_PREFIX, LOCK_NAME
+from conftest import child_sigint_default
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "sample_data"
@@ -397,13 +398,14 @@ def test_a_signal_while_partitioning_leaves_nothing(
         str(temp),
         "-q",
     ]
-    proc = subprocess.Popen(
-        argv,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "CALLSCRUB_TEST_PAUSE_AT": "partitioning"},
-    )
+    with child_sigint_default():
+        proc = subprocess.Popen(
+            argv,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "CALLSCRUB_TEST_PAUSE_AT": "partitioning"},
+        )
     try:
         assert proc.stderr is not None
         line = proc.stderr.readline()

@@ -29,6 +29,7 @@ import pytest
 from callscrub.cli import scrub as cli_scrub
 from callscrub.io import writers
 from callscrub.io.signals import Terminated, install_signal_handlers
+from conftest import child_sigint_default
 
 from ._support import (
     CONSOLE_SCRIPT,
@@ -85,17 +86,6 @@ def earlier_outputs(outdir: Path) -> dict[Path, bytes]:
 
 
 @contextlib.contextmanager
-def _child_sigint_default() -> Iterator[None]:
-    """A child inherits an ignored SIGINT (e.g. pytest started in the background);
-    a handled one becomes SIG_DFL at exec, so Python installs KeyboardInterrupt."""
-    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
-@contextlib.contextmanager
 def console_script(campaign: Path, outdir: Path, *extra: str) -> Iterator[subprocess.Popen]:
     """The real `callscrub scrub` in a subprocess; killed if a test leaves it running.
     It waits for its locks (--wait-lock 60) so that `lock_held` probes never make it fail."""
@@ -115,7 +105,7 @@ def console_script(campaign: Path, outdir: Path, *extra: str) -> Iterator[subpro
         "60",
         *extra,
     ]
-    with _child_sigint_default():
+    with child_sigint_default():
         proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         yield proc
