@@ -281,3 +281,20 @@ def test_a_snapshot_is_read_once_for_every_partition(
     assert _run(tmp_path / "parts", campaign, *argv, "--partitions", "4", **kw) == 0
     assert len(passes) == 2  # once in each run (4 times in parts, before)
     _same(tmp_path / "single", tmp_path / "parts")
+
+
+def test_a_nul_byte_far_down_is_the_single_pass_error(
+    tmp_path: Path, small_batches: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = "\n".join(f"C{i},06{i:08d},2026-12-14T10:00:00" for i in range(40))
+    campaign = tmp_path / "export.csv"
+    campaign.write_bytes(
+        f"id,phone,call_at\n{rows}\nC99,06\x0011111111,2026-12-14T10:00\n".encode()
+    )
+    codes, errors = [], []
+    for name, extra in (("single", ()), ("parts", ("--partitions", "2"))):
+        codes.append(_run(tmp_path / name, campaign, *extra))
+        errors.append(capsys.readouterr().err)
+    assert codes == [3, 3]
+    assert "NUL byte" in errors[0]
+    assert errors[1] == errors[0]

@@ -62,12 +62,18 @@ class Stream:
     rows_estimate: int  # exact for Parquet; for CSV, from the lines of its first MiB
     _state: tuple[int, int, int] = (0, 0, 0)
     _sep: str = ","
+    _head: CsvHead | None = None  # a CSV file's, whose NULs are looked for before its batches
     _hashed: list[tuple[str, int]] = field(default_factory=list)
 
     def batches(self, rows: int | None = None) -> Iterator[pl.DataFrame]:
         """The file's rows, `rows` (else BATCH_ROWS) at a time, named as read_table names them.
         Raises StreamRefused when polars refuses the file part way (and the
         file's change, when that is the cause)."""
+        # A NUL byte, which the whole read refuses, is looked for when the
+        # batches are asked for, not before (a file read whole after all
+        # would be scanned twice).
+        if self._head is not None and csv_holds_nul(self.name, self._head):
+            raise StreamRefused
         hasher = (
             threading.Thread(
                 target=lambda: self._hashed.append(sha256_file(self.path)), daemon=True
@@ -152,7 +158,7 @@ def open_stream(source: str, *, header: bool = True, digest: bool = False) -> St
             return None
         return Stream(source, path, "parquet", True, columns, state[1], "", digest, rows, state)
     head = plain_csv_head(source, header=header)
-    if head is None or csv_holds_nul(source, head):
+    if head is None:
         return None
     # Without a header, polars names the columns column_1, column_2... as it reads them.
     names = header_names(head) if header else []
@@ -170,6 +176,7 @@ def open_stream(source: str, *, header: bool = True, digest: bool = False) -> St
         _csv_rows(head),
         head.state,
         head.sep,
+        _head=head,
     )
 
 
