@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import signal
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -236,3 +237,23 @@ def child_sigint_default() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def assert_same_scrub(single: Path, parts: Path, ext: str = "csv") -> None:
+    """Two scrubs of one campaign (one pass, and in partitions) wrote the same
+    outputs byte for byte, and the same summary and manifest but for times,
+    command line and the partitions' count."""
+    for name in (f"clean.{ext}", f"rejects.{ext}"):
+        assert (parts / name).read_bytes() == (single / name).read_bytes(), name
+    summaries, manifests = [], []
+    for d in (single, parts):
+        s = json.loads((d / "summary.json").read_text())
+        m = json.loads((d / f"clean.{ext}.manifest.json").read_text())
+        for k in ("elapsed_seconds", "outputs", "partitions"):
+            s.pop(k, None)
+        for k in ("started_at", "finished_at", "argv", "outputs"):
+            m.pop(k)
+        summaries.append(s)
+        manifests.append(m)
+    assert summaries[0] == summaries[1]
+    assert manifests[0] == manifests[1]

@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 import callscrub.cli
 from callscrub.cli import partitioned
 from callscrub.io.partitions import DIR_PREFIX, LOCK_NAME
-from conftest import child_sigint_default
+from conftest import assert_same_scrub, child_sigint_default
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "sample_data"
@@ -68,36 +68,15 @@ def _scrub(outdir: Path, *extra: str, campaign: list[str] = DEMO, ext: str = "cs
     )
 
 
-def _summary(outdir: Path) -> dict[str, Any]:
-    s = json.loads((outdir / "summary.json").read_text())
-    for k in ("elapsed_seconds", "outputs", "partitions"):
-        s.pop(k, None)
-    return s
-
-
-def _manifest(outdir: Path, ext: str = "csv") -> dict[str, Any]:
-    m = json.loads((outdir / f"clean.{ext}.manifest.json").read_text())
-    for k in ("started_at", "finished_at", "argv", "outputs"):
-        m.pop(k)
-    return m
-
-
 def _leftovers(*folders: Path) -> list[Path]:
     return [p for f in folders for p in f.iterdir() if p.name.startswith(DIR_PREFIX)]
-
-
-def _assert_same_scrub(single: Path, parts: Path, ext: str = "csv") -> None:
-    for name in (f"clean.{ext}", f"rejects.{ext}"):
-        assert (parts / name).read_bytes() == (single / name).read_bytes(), name
-    assert _summary(parts) == _summary(single)
-    assert _manifest(parts, ext) == _manifest(single, ext)
 
 
 @pytest.mark.parametrize("n", [2, 3, 8])
 def test_sample_campaign_in_partitions_is_byte_identical(tmp_path: Path, n: int) -> None:
     assert _scrub(tmp_path / "single") == 0
     assert _scrub(tmp_path / "parts", "--partitions", str(n)) == 0
-    _assert_same_scrub(tmp_path / "single", tmp_path / "parts")
+    assert_same_scrub(tmp_path / "single", tmp_path / "parts")
     summary = json.loads((tmp_path / "parts" / "summary.json").read_text())
     assert summary["partitions"] == n
     assert "partitions" not in json.loads((tmp_path / "single" / "summary.json").read_text())
@@ -108,7 +87,7 @@ def test_sample_campaign_in_partitions_is_byte_identical(tmp_path: Path, n: int)
 def test_other_output_formats_in_partitions_are_byte_identical(tmp_path: Path, ext: str) -> None:
     assert _scrub(tmp_path / "single", ext=ext) == 0
     assert _scrub(tmp_path / "parts", "--partitions", "3", ext=ext) == 0
-    _assert_same_scrub(tmp_path / "single", tmp_path / "parts", ext)
+    assert_same_scrub(tmp_path / "single", tmp_path / "parts", ext)
 
 
 def test_report_of_a_partitioned_scrub_is_the_single_pass_one(tmp_path: Path) -> None:
@@ -132,7 +111,7 @@ def test_a_small_memory_limit_partitions_the_run(tmp_path: Path) -> None:
     assert _scrub(tmp_path / "parts", "--memory-limit", "200K") == 0
     summary = json.loads((tmp_path / "parts" / "summary.json").read_text())
     assert summary["partitions"] > 1
-    _assert_same_scrub(tmp_path / "single", tmp_path / "parts")
+    assert_same_scrub(tmp_path / "single", tmp_path / "parts")
 
 
 def test_a_large_memory_limit_is_a_single_pass(tmp_path: Path) -> None:
@@ -484,7 +463,7 @@ def test_a_million_rows_in_partitions_is_byte_identical(tmp_path: Path) -> None:
             check=True,
         )
         outputs[name] = out
-    _assert_same_scrub(outputs["single"], outputs["parts"])
+    assert_same_scrub(outputs["single"], outputs["parts"])
     summary = json.loads((outputs["parts"] / "summary.json").read_text())
     assert summary["rows_in"] == 1_000_000 and summary["partitions"] == 5
     assert not _leftovers(outputs["parts"])
@@ -562,4 +541,4 @@ def test_generated_campaigns_in_partitions_are_byte_identical(
     ]
     assert _scrub(d / "single", campaign=argv) == 0
     assert _scrub(d / "parts", "--partitions", str(n), campaign=argv) == 0
-    _assert_same_scrub(d / "single", d / "parts")
+    assert_same_scrub(d / "single", d / "parts")

@@ -22,6 +22,7 @@ from callscrub.io import streams
 from callscrub.io.partitions import DIR_PREFIX
 from callscrub.io.readers import read_table
 from callscrub.io.streams import open_stream
+from conftest import assert_same_scrub
 
 NOW = "2026-11-23T08:00:00+01:00"  # fr: consent needed for slots from 2026-08-11
 
@@ -61,24 +62,6 @@ def _run(
             ]
         )
     )
-
-
-def _summary(outdir: Path) -> dict[str, Any]:
-    s = json.loads((outdir / "summary.json").read_text())
-    for k in ("elapsed_seconds", "outputs", "partitions"):
-        s.pop(k, None)
-    return s
-
-
-def _same(single: Path, parts: Path) -> None:
-    for name in ("clean.csv", "rejects.csv"):
-        assert (parts / name).read_bytes() == (single / name).read_bytes(), name
-    assert _summary(parts) == _summary(single)
-    manifests = [json.loads((d / "clean.csv.manifest.json").read_text()) for d in (single, parts)]
-    for m in manifests:
-        for k in ("started_at", "finished_at", "argv", "outputs"):
-            m.pop(k)
-    assert manifests[0] == manifests[1]
 
 
 def _campaign_rows(n: int) -> list[list[str]]:
@@ -156,7 +139,7 @@ def test_a_campaign_in_batches_gives_the_single_pass_outputs(
     assert never_whole == [str(campaign)]
     assert _run(tmp_path / "parts", campaign, "--partitions", "3") == 0
     assert never_whole == [str(campaign)], "the partitioned run read the campaign whole"
-    _same(tmp_path / "single", tmp_path / "parts")
+    assert_same_scrub(tmp_path / "single", tmp_path / "parts")
     summary = json.loads((tmp_path / "parts" / "summary.json").read_text())
     assert summary["partitions"] == 3
     # Counted over the whole campaign, summed over the batches: 15 rows
@@ -172,7 +155,7 @@ def test_a_memory_limit_streams_the_campaign(
     assert _run(tmp_path / "parts", campaign, "--memory-limit", "100K") == 0
     assert never_whole == [str(campaign)]
     assert json.loads((tmp_path / "parts" / "summary.json").read_text())["partitions"] > 1
-    _same(tmp_path / "single", tmp_path / "parts")
+    assert_same_scrub(tmp_path / "single", tmp_path / "parts")
 
 
 def test_a_windows_1252_campaign_is_read_whole_with_the_same_outputs(
@@ -188,7 +171,7 @@ def test_a_windows_1252_campaign_is_read_whole_with_the_same_outputs(
     assert _run(tmp_path / "single", campaign) == 0
     assert _run(tmp_path / "parts", campaign, "--partitions", "2") == 0
     assert never_whole == [str(campaign)] * 2
-    _same(tmp_path / "single", tmp_path / "parts")
+    assert_same_scrub(tmp_path / "single", tmp_path / "parts")
     summary = json.loads((tmp_path / "parts" / "summary.json").read_text())
     assert summary["inputs"][0]["encoding"] == "cp1252"
     assert not [p for p in tmp_path.joinpath("parts").iterdir() if p.name.startswith(DIR_PREFIX)]
@@ -280,7 +263,7 @@ def test_a_snapshot_is_read_once_for_every_partition(
     assert _run(tmp_path / "single", campaign, *argv, **kw) == 0
     assert _run(tmp_path / "parts", campaign, *argv, "--partitions", "4", **kw) == 0
     assert len(passes) == 2  # once in each run (4 times in parts, before)
-    _same(tmp_path / "single", tmp_path / "parts")
+    assert_same_scrub(tmp_path / "single", tmp_path / "parts")
 
 
 def test_a_nul_byte_far_down_is_the_single_pass_error(

@@ -310,9 +310,9 @@ def scrub_partitions(
 ) -> ScrubResult:
     """Scrub the partitions written by write_partitions, one at a time, with
     the inputs `bare` holds (no campaign rows of its own): `scrub_part(
-    loaded_part, source_rows, phase)` scrubs one. Returns the merged result,
-    its outputs read from `folder` (which must outlive the writing).
-    `scrub_part(loaded_part, source_rows, numbers_read, phase)` scrubs one."""
+    loaded_part, source_rows, numbers_read, phase)` scrubs one. Returns the
+    merged result, its outputs read from `folder` (which must outlive the
+    writing)."""
     table = bare.campaign
     if bare.registries and parts.keys is not None:
         # Each registry read once, for the whole campaign's numbers, rather

@@ -428,12 +428,7 @@ def check_consent_data(
     )
     if not rows.height:
         return
-    norm = numbers.normalise(
-        rows.select(called_number(options))[options.phone_column],
-        numbering_pack(packs),
-        options.default_region,
-        compact=True,
-    )
+    norm = called_numbers(rows, numbering_pack(packs), options)
     routed = route(
         pl.concat([rows, norm], how="horizontal"),
         juris,

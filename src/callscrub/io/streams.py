@@ -56,7 +56,6 @@ class Stream:
     format: str  # "csv" or "parquet"
     header: bool
     columns: list[str]  # as read_table names them (empty without a header: polars' column_N)
-    size: int  # bytes on disk
     encoding: str  # the codec CSV text is read in ("" for Parquet)
     digest: bool
     rows_estimate: int  # exact for Parquet; for CSV, from the lines of its first MiB
@@ -130,7 +129,7 @@ class Stream:
             self.format,
             self.header if self.format == "csv" else True,
             self.sha256,
-            self._state[1],
+            self._state[1],  # the size when first seen, as read_table records it
             self.encoding,
             bool(self.encoding),
         )
@@ -156,7 +155,7 @@ def open_stream(source: str, *, header: bool = True, digest: bool = False) -> St
             rows = pl.scan_parquet(path, glob=False).select(pl.len()).collect().item()
         except (pl.exceptions.PolarsError, OSError):
             return None
-        return Stream(source, path, "parquet", True, columns, state[1], "", digest, rows, state)
+        return Stream(source, path, "parquet", True, columns, "", digest, rows, state)
     head = plain_csv_head(source, header=header)
     if head is None:
         return None
@@ -170,7 +169,6 @@ def open_stream(source: str, *, header: bool = True, digest: bool = False) -> St
         "csv",
         header,
         names,
-        head.state[1],
         "utf-8-sig" if head.start else "utf-8",
         digest,
         _csv_rows(head),
