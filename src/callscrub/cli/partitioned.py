@@ -383,11 +383,12 @@ def _merged_parts(
     def parts(which: str, size: int) -> Iterator[pl.DataFrame]:
         scan = pl.scan_parquet(outputs[which])
         for start in range(0, max(rows, 1), size):
+            # Sorted once collected: the same sort planned in the query took
+            # 1.5-3x its time (6.6 M rows of a 10 M scrub's clean list, 3 partitions).
             yield (
                 scan.filter(pl.col(SOURCE_ROW_OUT).is_between(start + 1, start + size))
-                .sort(SOURCE_ROW_OUT)
                 .collect()
-                .rechunk()
+                .sort(SOURCE_ROW_OUT)
             )
 
     return parts
