@@ -356,7 +356,7 @@ def scrub_partitions(
         for which in ("clean", "rejects"):
             built = result.clean_parts() if which == "clean" else result.rejects_parts()
             for k, out in enumerate(built):
-                outputs[which].append(folder.write(out, f"{which}-{p}-{k}"))
+                outputs[which].append(folder.write(out, f"{which}-{p}-{k}", sliced=True))
         if aggregates:
             aggregated.append(result.aggregates())
         # The figures only: the partition's frames are let go of.
