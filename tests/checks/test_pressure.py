@@ -1140,3 +1140,27 @@ def test_a_state_cap_in_a_dated_version_alone_is_applied(tmp_path) -> None:
         campaign_tz="America/New_York",
     )
     assert result.reason_counts["attempt_cap"] == 1
+
+
+@pytest.mark.slow
+@settings(max_examples=40, **PROPERTY)
+@given(pressure_cases(), st.sampled_from(["drop", "reschedule"]))
+def test_property_walk_one_number_at_a_time_changes_nothing(fr, case, on_limit):
+    """The walk goes WALK_NUMBERS numbers at a time; walking them one at a
+    time (each with its own rows and history) gives the same slots, reasons
+    and details as walking them all at once."""
+    rows, history = case
+    frame, h = _frames(rows, history)
+    real_clear, real_chunk = pressure._clearly_within_limits, pressure.WALK_NUMBERS
+    # Every number with several rows is walked, not cleared without a walk.
+    pressure._clearly_within_limits = lambda multi, h, sig_id: multi.clear().select(
+        "source_row", "_slot"
+    )
+    try:
+        together = run(fr, frame, history=h, on_limit=on_limit)
+        pressure.WALK_NUMBERS = 1
+        apart = run(fr, frame, history=h, on_limit=on_limit)
+    finally:
+        pressure._clearly_within_limits, pressure.WALK_NUMBERS = real_clear, real_chunk
+    assert together.clean.equals(apart.clean)
+    assert together.rejects.equals(apart.rejects)

@@ -34,6 +34,8 @@ from callscrub.rules.jurisdiction import Jurisdictions, Limits
 from callscrub.rules.model import Cap
 
 DAY = 86400
+# The numbers walked at a time (apply_limits): their rows as Python objects.
+WALK_NUMBERS = 50_000
 _EPOCH_DAY = date(1970, 1, 1)
 
 
@@ -130,6 +132,52 @@ class _Walker:
         day = self.day_of(at)
         self.kept_days.insert(bisect_right(self.kept_days, day), day)
         self.kept_secs.insert(bisect_right(self.kept_secs, at), at)
+
+
+def _walk_numbers(
+    ordered: pl.DataFrame,
+    agg: pl.DataFrame,
+    juris: Jurisdictions,
+    zone0: dict[str, str],
+    intervals: dict[str, tuple[list[int], list[int]]],
+    reschedule: bool,
+    horizon_s: int,
+    schema: dict[str, type[pl.DataType]],
+) -> pl.DataFrame:
+    """The outcomes (apply_limits' schema) of the rows `ordered` (key,
+    source_row, territory, t0, slot; sorted by key, slot, source_row), walked
+    number by number with their history lists `agg` (key, day, at, refusals,
+    abandoned)."""
+    hist_by_key: dict[int, tuple[list[int], list[int], list[int], list[int]]] = (
+        {
+            k: (d, a, r, ab)
+            for k, d, a, r, ab in agg.select(
+                "key", "day", "at", "refusals", "abandoned"
+            ).iter_rows()
+        }
+        if agg.height
+        else {}
+    )
+    results: list[tuple[int, int | None, str | None, str | None]] = []
+    for key, group in itertools.groupby(ordered.iter_rows(), key=lambda row: row[0]):
+        rows = [r[1:] for r in group]
+        territory = rows[0][1]  # days of one number are counted in one zone
+        days, ats, refusals, abandoned = hist_by_key.get(key, ([], [], [], []))
+        walker = _Walker(
+            juris=juris,
+            territory=territory,
+            zone=ZoneInfo(zone0[territory]),
+            hist_days=list(days),
+            hist_secs=list(ats),
+            refusal_days=list(refusals),
+            kept_days=[],
+            kept_secs=[],
+            abandoned_secs=list(abandoned),
+        )
+        results.extend(
+            _walk_number(walker, rows, intervals, reschedule=reschedule, horizon_s=horizon_s)
+        )
+    return pl.DataFrame(results, schema=schema, orient="row")
 
 
 def _next_legal(ends: list[int], starts: list[int], at: int) -> int | None:
@@ -454,7 +502,7 @@ def apply_limits(
     passed = pl.concat(passed_parts)
     walk = rest.join(passed.select(SOURCE_ROW), on=SOURCE_ROW, how="anti")
 
-    results: list[tuple[int, int | None, str | None, str | None]] = []
+    walked_parts = [nothing]
     if walk.height:
         intervals = {
             t: (g["end"].to_list(), g["start"].to_list())
@@ -464,7 +512,7 @@ def apply_limits(
         }
         # Per-number lists built once by polars; the walk itself touches only Python lists
         # (a polars call per number costs more than the walk).
-        hist_by_key: dict[int, tuple[list[int], list[int], list[int], list[int]]] = {}
+        agg = pl.DataFrame(schema={"key": pl.Int64})
         if hist.height:
             walked_hist = hist.join(
                 walk.select(pl.col(KEY).alias("key")).unique(), on="key", how="semi"
@@ -479,32 +527,21 @@ def apply_limits(
                     pl.col("at").filter(pl.col("outcome") == ABANDONED).alias("abandoned"),
                 )
             )
-            hist_by_key = {
-                k: (d, a, r, ab)
-                for k, d, a, r, ab in agg.select(
-                    "key", "day", "at", "refusals", "abandoned"
-                ).iter_rows()
-            }
         ordered = walk.sort(KEY, SLOT, SOURCE_ROW).select(KEY, SOURCE_ROW, TERRITORY, T0, SLOT)
-        for key, group in itertools.groupby(ordered.iter_rows(), key=lambda row: row[0]):
-            rows = [r[1:] for r in group]
-            territory = rows[0][1]  # days of one number are counted in one zone
-            days, ats, refusals, abandoned = hist_by_key.get(key, ([], [], [], []))
-            walker = _Walker(
-                juris=juris,
-                territory=territory,
-                zone=ZoneInfo(zone0[territory]),
-                hist_days=list(days),
-                hist_secs=list(ats),
-                refusal_days=list(refusals),
-                kept_days=[],
-                kept_secs=[],
-                abandoned_secs=list(abandoned),
+        # WALK_NUMBERS numbers at a time: their rows and history as Python
+        # objects, and their outcomes, are let go of before the next ones (a
+        # campaign whose numbers repeat walks millions of rows).
+        numbered = ordered.with_columns((pl.col(KEY).rle_id() // WALK_NUMBERS).alias("_chunk"))
+        for rows_of in numbered.partition_by("_chunk", maintain_order=True, include_key=False):
+            hist_of = agg.join(
+                rows_of.select(pl.col(KEY).alias("key")).unique(), on="key", how="semi"
             )
-            results.extend(
-                _walk_number(walker, rows, intervals, reschedule=reschedule, horizon_s=horizon_s)
+            walked_parts.append(
+                _walk_numbers(
+                    rows_of, hist_of, juris, zone0, intervals, reschedule, horizon_s, schema
+                )
             )
-    walked = pl.DataFrame(results, schema=schema, orient="row")
+    walked = pl.concat(walked_parts)
     # Only the rows whose outcome differs from their window-legal slot.
     before = walk.select(SOURCE_ROW, pl.col(SLOT).alias("_was"))
     return (
