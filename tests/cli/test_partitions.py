@@ -83,6 +83,40 @@ def test_sample_campaign_in_partitions_is_byte_identical(tmp_path: Path, n: int)
     assert not _leftovers(tmp_path / "parts")
 
 
+@pytest.mark.parametrize("slice_rows", [50, 100])
+def test_merge_by_small_slices_reads_only_the_files_holding_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slice_rows: int
+) -> None:
+    """Outputs built and merged a few source rows at a time: each partition
+    writes several files, each slice's scan is given only the files holding
+    its rows, and the outputs are still the single pass's, byte for byte."""
+    from callscrub.core import scrub as scrub_module
+
+    assert _scrub(tmp_path / "single") == 0
+    monkeypatch.setattr(scrub_module, "OUTPUT_SLICE_ROWS", slice_rows)
+    scans: list[list[str]] = []
+    real_scan = pl.scan_parquet
+
+    def counting_scan(source: Any, *args: Any, **kwargs: Any) -> pl.LazyFrame:
+        if isinstance(source, list) and Path(source[0]).name.startswith("clean-"):
+            scans.append([Path(f).name for f in source])
+        return real_scan(source, *args, **kwargs)
+
+    monkeypatch.setattr(partitioned.pl, "scan_parquet", counting_scan)
+    assert _scrub(tmp_path / "parts", "--partitions", "3") == 0
+    assert_same_scrub(tmp_path / "single", tmp_path / "parts")
+    # One scan a slice of the campaign's rows; the partitions wrote a clean
+    # file a slice of their own rows; a slice's scan takes a few of them.
+    rows = sum(
+        pl.read_csv(tmp_path / "single" / f"{name}.csv", infer_schema=False).height
+        for name in ("clean", "rejects")
+    )
+    assert len(scans) == -(-rows // slice_rows)
+    files = {f for scan in scans for f in scan}
+    assert len(files) >= rows // slice_rows
+    assert max(len(scan) for scan in scans) <= len(files) // 3
+
+
 @pytest.mark.parametrize("ext", ["parquet", "xlsx"])
 def test_other_output_formats_in_partitions_are_byte_identical(tmp_path: Path, ext: str) -> None:
     assert _scrub(tmp_path / "single", ext=ext) == 0

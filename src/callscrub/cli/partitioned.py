@@ -333,7 +333,7 @@ def scrub_partitions(
     )
     results: list[ScrubResult] = []
     aggregated: list[dict[str, Any]] = []
-    outputs: dict[str, list[Path]] = {"clean": [], "rejects": []}
+    outputs: dict[str, list[_Written]] = {"clean": [], "rejects": []}
     progress = _Progress(phase, len(parts.files), parts.rows)
     for p in sorted(parts.files):
         campaign = pl.read_parquet(parts.files[p])
@@ -356,7 +356,12 @@ def scrub_partitions(
         for which in ("clean", "rejects"):
             built = result.clean_parts() if which == "clean" else result.rejects_parts()
             for k, out in enumerate(built):
-                outputs[which].append(folder.write(out, f"{which}-{p}-{k}", sliced=True))
+                first, last = out.select(
+                    pl.col(SOURCE_ROW_OUT).min().alias("first"),
+                    pl.col(SOURCE_ROW_OUT).max().alias("last"),
+                ).row(0)
+                path = folder.write(out, f"{which}-{p}-{k}", sliced=True)
+                outputs[which].append(_Written(path, first, last))
         if aggregates:
             aggregated.append(result.aggregates())
         # The figures only: the partition's frames are let go of.
@@ -373,20 +378,43 @@ def scrub_partitions(
     return merged
 
 
+@dataclasses.dataclass(frozen=True)
+class _Written:
+    """A partition's output file, and the first and last source rows it holds
+    (None: no rows)."""
+
+    path: Path
+    first: int | None
+    last: int | None
+
+
 def _merged_parts(
-    outputs: dict[str, list[Path]], rows: int
+    outputs: dict[str, list[_Written]], rows: int
 ) -> Callable[[str, int], Iterator[pl.DataFrame]]:
     """The outputs (core.outputs.Parts) merged from the partitions' files: for
     each slice of `rows` source rows, that slice's rows of every partition in
     source_row order."""
 
     def parts(which: str, size: int) -> Iterator[pl.DataFrame]:
-        scan = pl.scan_parquet(outputs[which])
+        written = outputs[which]
         for start in range(0, max(rows, 1), size):
+            # Only the files holding rows of the slice are scanned: a scan
+            # reads the metadata of every file it is given, and 100 slices
+            # over 100 files (100 M rows in 11 partitions) spent 18 s on it.
+            # The first file stands in for none (its schema, no rows).
+            files = [
+                w.path
+                for w in written
+                if w.first is not None
+                and w.last is not None
+                and w.first <= start + size
+                and w.last >= start + 1
+            ] or [written[0].path]
             # Sorted once collected: the same sort planned in the query took
             # 1.5-3x its time (6.6 M rows of a 10 M scrub's clean list, 3 partitions).
             yield (
-                scan.filter(pl.col(SOURCE_ROW_OUT).is_between(start + 1, start + size))
+                pl.scan_parquet(files)
+                .filter(pl.col(SOURCE_ROW_OUT).is_between(start + 1, start + size))
                 .collect()
                 .sort(SOURCE_ROW_OUT)
             )
