@@ -229,8 +229,8 @@ def folders_seen(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Path, int, list[
     seen: list[tuple[Path, int, list[str]]] = []
     real = partitioned._merged_parts
 
-    def spy(outputs: dict[str, list[Path]], rows: int) -> Any:
-        folder = outputs["clean"][0].parent
+    def spy(outputs: dict[str, list[Any]], rows: int) -> Any:
+        folder = outputs["clean"][0].path.parent
         seen.append(
             (folder, stat.S_IMODE(folder.stat().st_mode), sorted(p.name for p in folder.iterdir()))
         )
