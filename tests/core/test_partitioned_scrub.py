@@ -119,8 +119,9 @@ def test_partitions_needed_from_the_budget() -> None:
     assert partitions_needed(100, 100) == 1
     assert partitions_needed(101, 100) == 2
     assert partitions_needed(10**15, 1) == 1024  # at most MAX_PARTITIONS
-    # 100 M rows against 4 GiB: about 240 bytes a row beside the campaign's columns.
-    assert partitions_needed(working_bytes(100_000_000, 4 << 30), 4 << 30) == 8
+    # 100 M rows of 4 GiB of read columns against 4 GiB: 280 bytes a row
+    # beside twice the read columns, 36.6 GB, 8.5 budgets.
+    assert partitions_needed(working_bytes(100_000_000, 4 << 30), 4 << 30) == 9
 
 
 def test_duplicates_and_their_first_row_survive_partitions(fr: RuleSet) -> None:

@@ -31,9 +31,13 @@ from callscrub.rules.model import RuleSet
 
 # The working memory of a scrub per campaign row, beyond its inputs: the
 # 10 M-row benchmark grows by 0.12-0.22 GiB per million campaign rows (3
-# columns; CRM columns and consent), so 240 bytes a row, the upper figure with
-# a margin. The campaign's own columns are counted apart, at their size.
-BYTES_PER_ROW = 240
+# columns; CRM columns and consent); at 100 M rows, whose numbers repeat more
+# (0.5 M rows over a contact limit against 4.5 k at 10 M), a partition peaks
+# about 330 bytes a row above the resident size it was sized against (3 read
+# columns of 35 bytes a row among them). So 280 bytes a row, plus twice the
+# read columns: 350 bytes there, with a margin. The campaign's own columns
+# are counted apart, at their size.
+BYTES_PER_ROW = 280
 # The most partitions a run makes: a partition under a few thousand rows costs
 # more in fixed work (calendars, joins) than it saves.
 MAX_PARTITIONS = 1024
