@@ -24,10 +24,12 @@ Guadeloupe -04:00 (no DST).
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import re
 from collections import Counter
+from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -783,6 +785,21 @@ def test_property_reschedule_never_exceeds_limits(fr, case):
             assert any(resched[i][0] == "kept" for i, r in enumerate(rows, 1) if r[0] == k)
 
 
+@contextlib.contextmanager
+def walking_every_number(walk_numbers: int | None = None) -> Iterator[None]:
+    """Inside the block every number with several rows is walked (none is
+    cleared without a walk), `walk_numbers` numbers at a time when given."""
+    real_clear, real_chunk = pressure._clearly_within_limits, pressure.WALK_NUMBERS
+    pressure._clearly_within_limits = lambda multi, h, sig_id: multi.clear().select(
+        "source_row", "_slot"
+    )
+    pressure.WALK_NUMBERS = walk_numbers or real_chunk
+    try:
+        yield
+    finally:
+        pressure._clearly_within_limits, pressure.WALK_NUMBERS = real_clear, real_chunk
+
+
 @pytest.mark.slow
 @settings(max_examples=40, **PROPERTY)
 @given(pressure_cases(), st.sampled_from(["drop", "reschedule"]))
@@ -792,14 +809,8 @@ def test_property_vectorised_clearance_changes_nothing(fr, case, on_limit):
     rows, history = case
     frame, h = _frames(rows, history)
     fast = run(fr, frame, history=h, on_limit=on_limit)
-    real = pressure._clearly_within_limits
-    pressure._clearly_within_limits = lambda multi, h, sig_id: multi.clear().select(
-        "source_row", "_slot"
-    )
-    try:
+    with walking_every_number():
         walked = run(fr, frame, history=h, on_limit=on_limit)
-    finally:
-        pressure._clearly_within_limits = real
     assert fast.clean.equals(walked.clean)
     assert fast.rejects.equals(walked.rejects)
 
@@ -817,16 +828,27 @@ def test_property_vectorised_clearance_with_rows_in_several_places(fr, case, pos
     frame, h = _frames(rows, history)
     frame = frame.with_columns(pl.Series("postal_code", postals[: frame.height], dtype=pl.String))
     fast = run(fr, frame, history=h, on_limit="drop")
-    real = pressure._clearly_within_limits
-    pressure._clearly_within_limits = lambda multi, h, sig_id: multi.clear().select(
-        "source_row", "_slot"
-    )
-    try:
+    with walking_every_number():
         walked = run(fr, frame, history=h, on_limit="drop")
-    finally:
-        pressure._clearly_within_limits = real
     assert fast.clean.equals(walked.clean)
     assert fast.rejects.equals(walked.rejects)
+
+
+@pytest.mark.slow
+@settings(max_examples=40, **PROPERTY)
+@given(pressure_cases(), st.sampled_from(["drop", "reschedule"]))
+def test_property_walk_one_number_at_a_time_changes_nothing(fr, case, on_limit):
+    """The walk goes WALK_NUMBERS numbers at a time; walking them one at a
+    time (each with its own rows and history) gives the same slots, reasons
+    and details as walking them all at once."""
+    rows, history = case
+    frame, h = _frames(rows, history)
+    with walking_every_number():
+        together = run(fr, frame, history=h, on_limit=on_limit)
+    with walking_every_number(walk_numbers=1):
+        apart = run(fr, frame, history=h, on_limit=on_limit)
+    assert together.clean.equals(apart.clean)
+    assert together.rejects.equals(apart.rejects)
 
 
 # --------------------------------------------------------------------------- 7. CLI
@@ -1140,27 +1162,3 @@ def test_a_state_cap_in_a_dated_version_alone_is_applied(tmp_path) -> None:
         campaign_tz="America/New_York",
     )
     assert result.reason_counts["attempt_cap"] == 1
-
-
-@pytest.mark.slow
-@settings(max_examples=40, **PROPERTY)
-@given(pressure_cases(), st.sampled_from(["drop", "reschedule"]))
-def test_property_walk_one_number_at_a_time_changes_nothing(fr, case, on_limit):
-    """The walk goes WALK_NUMBERS numbers at a time; walking them one at a
-    time (each with its own rows and history) gives the same slots, reasons
-    and details as walking them all at once."""
-    rows, history = case
-    frame, h = _frames(rows, history)
-    real_clear, real_chunk = pressure._clearly_within_limits, pressure.WALK_NUMBERS
-    # Every number with several rows is walked, not cleared without a walk.
-    pressure._clearly_within_limits = lambda multi, h, sig_id: multi.clear().select(
-        "source_row", "_slot"
-    )
-    try:
-        together = run(fr, frame, history=h, on_limit=on_limit)
-        pressure.WALK_NUMBERS = 1
-        apart = run(fr, frame, history=h, on_limit=on_limit)
-    finally:
-        pressure._clearly_within_limits, pressure.WALK_NUMBERS = real_clear, real_chunk
-    assert together.clean.equals(apart.clean)
-    assert together.rejects.equals(apart.rejects)
