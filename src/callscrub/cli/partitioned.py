@@ -326,11 +326,7 @@ def scrub_partitions(
     # reads a number's history only at that number's rows, and the history
     # was read whole by every partition (7 M attempts 12 times at 100 M rows).
     history = bare.history
-    history_part = (
-        key_partition(history.attempts["key"], parts.n)
-        if history is not None and parts.n > 1
-        else None
-    )
+    history_part = None if history is None else key_partition(history.attempts["key"], parts.n)
     results: list[ScrubResult] = []
     aggregated: list[dict[str, Any]] = []
     outputs: dict[str, list[_Written]] = {"clean": [], "rejects": []}
