@@ -788,16 +788,21 @@ def test_property_reschedule_never_exceeds_limits(fr, case):
 @contextlib.contextmanager
 def walking_every_number(walk_numbers: int | None = None) -> Iterator[None]:
     """Inside the block every number with several rows is walked (none is
-    cleared without a walk), `walk_numbers` numbers at a time when given."""
-    real_clear, real_chunk = pressure._clearly_within_limits, pressure.WALK_NUMBERS
+    cleared or settled by ranks without a walk), `walk_numbers` numbers at a
+    time when given."""
+    real = pressure._clearly_within_limits, pressure._ranked_drops, pressure.WALK_NUMBERS
     pressure._clearly_within_limits = lambda multi, h, sig_id: multi.clear().select(
         "source_row", "_slot"
     )
-    pressure.WALK_NUMBERS = walk_numbers or real_chunk
+    pressure._ranked_drops = lambda walk, h, sig_id, horizon_s, schema: (
+        pl.DataFrame(schema=schema),
+        walk,
+    )
+    pressure.WALK_NUMBERS = walk_numbers or real[2]
     try:
         yield
     finally:
-        pressure._clearly_within_limits, pressure.WALK_NUMBERS = real_clear, real_chunk
+        pressure._clearly_within_limits, pressure._ranked_drops, pressure.WALK_NUMBERS = real
 
 
 @pytest.mark.slow
@@ -832,6 +837,112 @@ def test_property_vectorised_clearance_with_rows_in_several_places(fr, case, pos
         walked = run(fr, frame, history=h, on_limit="drop")
     assert fast.clean.equals(walked.clean)
     assert fast.rejects.equals(walked.rejects)
+
+
+@st.composite
+def crowded_cases(draw):
+    """Numbers called several times within two weeks, with attempts in the
+    40 days before: under on_limit "drop" most are settled by ranks
+    (pressure._ranked_drops), and a refusal now and then sends one to the walk."""
+    rows, history = [], []
+    n_numbers = draw(st.integers(1, 3))
+    for _ in range(draw(st.integers(1, 12))):
+        k = draw(st.integers(0, n_numbers - 1))
+        day = draw(st.sampled_from(LEGAL_DAYS[:10]))
+        t = draw(st.sampled_from(LEGAL_TIMES[::4]))
+        rows.append((k, POOL[k][draw(st.sampled_from([0, 2]))], datetime.combine(day, t)))
+    for k in range(n_numbers):
+        for _ in range(draw(st.integers(0, 6))):
+            day = date(2026, 11, 22) - timedelta(days=draw(st.integers(0, 40)))
+            t = time(draw(st.integers(0, 23)), draw(st.sampled_from([0, 30])))
+            outcome = draw(st.sampled_from(["answered", "no_answer", None] * 3 + ["refused"]))
+            history.append((k, datetime.combine(day, t), outcome))
+    return rows, history
+
+
+@contextlib.contextmanager
+def counting_ranked_drops() -> Iterator[list[int]]:
+    """The rows settled by ranks inside the block, one count a call."""
+    real, counts = pressure._ranked_drops, []
+
+    def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
+        settled, rest = real(*args, **kwargs)
+        counts.append(settled.height)
+        return settled, rest
+
+    pressure._ranked_drops = spy
+    try:
+        yield counts
+    finally:
+        pressure._ranked_drops = real
+
+
+def test_ranked_drops_keep_while_the_window_has_room(fr):
+    # M1: 2 attempts in history (Nov 2 and 3), then Tue 24 to Fri 27 at 10:00.
+    # Nov 24 and 25 make attempts 3 and 4 of the window ending there; Nov 26
+    # would be attempt 5 in [Oct 28, Nov 26] (2 in history, 2 kept). The
+    # oldest attempt, Nov 2, leaves the window ending Dec 2 (= Nov 2 + 30):
+    # first allowed Dec 2 (window [Nov 3, Dec 2] holds 3). Nov 27 likewise.
+    # M2: 4 attempts in history (Oct 27 x2, Oct 28 x2), then Nov 24, 26, 27.
+    # Nov 24 would be attempt 5 in [Oct 26, Nov 24]: dropped, first allowed
+    # Nov 26 (window [Oct 28, Nov 26] holds the two of Oct 28). Nov 26 is
+    # then attempt 3 of its window, Nov 27 attempt 2 of [Oct 29, Nov 27]:
+    # both kept once the history has left the window.
+    history = hist(
+        *attempts(M1, "2026-11-02T11:00:00", "2026-11-03T11:00:00"),
+        *attempts(M2, "2026-10-27T11:00:00", "2026-10-27T12:00:00"),
+        *attempts(M2, "2026-10-28T11:00:00", "2026-10-28T12:00:00"),
+    )
+    rows = [
+        (M1, "2026-11-24T10:00:00"),
+        (M1, "2026-11-25T10:00:00"),
+        (M1, "2026-11-26T10:00:00"),
+        (M1, "2026-11-27T10:00:00"),
+        (M2, "2026-11-24T10:00:00"),
+        (M2, "2026-11-26T10:00:00"),
+        (M2, "2026-11-27T10:00:00"),
+    ]
+    with counting_ranked_drops() as settled:
+        res = run(fr, campaign(rows), history=history, on_limit="drop")
+    assert settled == [7]  # every row settled by ranks, none walked
+    o = outcomes(res)
+    assert sorted(i for i, v in o.items() if v[0] == "kept") == [1, 2, 6, 7]
+    cap = "cap 4 attempts per 30 calendar days"
+    assert o[3] == (
+        "attempt_cap",
+        "attempt 5 in 2026-10-28 to 2026-11-26 (2 in history, 2 kept in this campaign); "
+        f"{cap}; first allowed 2026-12-02",
+    )
+    assert o[4][1].startswith("attempt 5 in 2026-10-29 to 2026-11-27 (2 in history, 2 kept")
+    assert cap_first_allowed(o[4][1]) == "2026-12-02"
+    assert o[5] == (
+        "attempt_cap",
+        "attempt 5 in 2026-10-26 to 2026-11-24 (4 in history, 0 kept in this campaign); "
+        f"{cap}; first allowed 2026-11-26",
+    )
+    with walking_every_number():
+        walked = run(fr, campaign(rows), history=history, on_limit="drop")
+    assert res.clean.equals(walked.clean)
+    assert res.rejects.equals(walked.rejects)
+
+
+@pytest.mark.slow
+@settings(max_examples=80, **PROPERTY)
+@given(crowded_cases())
+def test_property_ranked_drops_are_the_walks(fr, case):
+    """Rows settled by ranks get what the walk gives them, details word for
+    word, and what the rule by hand gives."""
+    rows, history = case
+    frame, h = _frames(rows, history)
+    with counting_ranked_drops() as settled:
+        fast = run(fr, frame, history=h, on_limit="drop")
+    with walking_every_number():
+        walked = run(fr, frame, history=h, on_limit="drop")
+    assert fast.clean.equals(walked.clean)
+    assert fast.rejects.equals(walked.rejects)
+    _check_invariants(rows, history, fast, "drop")
+    assert {i: v[0] for i, v in outcomes(fast).items()} == _reference_drop(rows, history)
+    assert len(settled) <= 1
 
 
 @pytest.mark.slow

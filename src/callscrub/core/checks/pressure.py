@@ -379,6 +379,171 @@ def _clearly_within_limits(
     return multi.join(keys, on=KEY, how="semi").select(SOURCE_ROW, SLOT)
 
 
+def _ranked_drops(
+    walk: pl.DataFrame,
+    h: pl.DataFrame,
+    sig_id: dict[Signature, int],
+    horizon_s: int,
+    schema: dict[str, type[pl.DataType]],
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """For on_limit "drop": the outcomes (apply_limits' schema) of the rows of
+    `walk` whose numbers the walk would settle by counting alone, and the rows
+    left to walk.
+
+    A number qualifies when its rows share one zone (their days and its
+    history's are then counted alike; places differing in holidays alone,
+    like a postal code on some rows only, do not matter when rows are not
+    moved) and one set of limits whose only cap counts calendar days, all
+    its rows lie within one window
+    of that cap, its history is all at or before its first row, and no
+    lock-out or abandoned-call wait reaches any row. Then each window holding
+    a row at day p also holds everything before p, so the fullest is the one
+    ending at p: row i (in slot order) is kept iff the history in
+    [p - n + 1, p] plus the rows kept before it stay under the cap. With
+    c_i = count - that history (never decreasing as the window slides past
+    the history), the kept count after row i is K_i = min(K_(i-1) + 1,
+    max(c_i, 0)), which unrolls to i + min(0, min over j <= i of
+    (max(c_j, 0) - j)): a running minimum, all numbers at once. The details
+    are the walk's (`_walk_number`), word for word.
+    """
+    caps = {
+        i: caps[0]
+        for (caps, _lockout, _wait), i in sig_id.items()
+        if len(caps) == 1 and caps[0].unit == "days"
+    }
+    if not caps:
+        return pl.DataFrame(schema=schema), walk
+    per_key = (
+        walk.group_by(KEY)
+        .agg(
+            pl.col("_zone").n_unique().alias("_zones"),
+            pl.col("_sig").n_unique().alias("_sigs"),
+            pl.col("_sig").first(),
+            pl.col("_day").min().alias("_day_lo"),
+            pl.col("_day").max().alias("_day_hi"),
+            pl.col(SLOT).min().alias("_at_lo"),
+            (pl.col(SLOT).n_unique() == pl.len()).alias("_distinct"),
+            ((pl.col(SLOT) - pl.col(T0)).max() <= horizon_s).alias("_in_horizon"),
+        )
+        .filter(
+            (pl.col("_zones") == 1)
+            & (pl.col("_sigs") == 1)
+            & pl.col("_distinct")
+            & pl.col("_in_horizon")
+            & pl.col("_sig").is_in(list(caps))
+        )
+        .join(h.group_by(KEY).agg(pl.col("at").max().alias("_hist_last")), on=KEY, how="left")
+        .filter(pl.col("_hist_last").is_null() | (pl.col("_hist_last") <= pl.col("_at_lo")))
+    )
+    settled = []
+    for (_caps, lockout, wait), i in sig_id.items():
+        if i not in caps:
+            continue
+        checks = per_key.filter(pl.col("_sig") == i)
+        ok = pl.col("_day_hi") - pl.col("_day_lo") < caps[i].length
+        if lockout is not None:
+            checks = checks.join(_last_refusal(h), on=KEY, how="left")
+            ok = ok & (
+                pl.col("_refusal_day").is_null()
+                | (pl.col("_day_lo") > pl.col("_refusal_day") + lockout)
+            )
+        if wait is not None:
+            checks = checks.join(_last_abandoned(h), on=KEY, how="left")
+            ok = ok & (
+                pl.col("_abandoned_at").is_null()
+                | (pl.col("_at_lo") >= pl.col("_abandoned_at") + wait * 3600)
+            )
+        settled.append(checks.filter(ok).select(KEY))
+    keys = pl.concat(settled)
+    if keys.height == 0:
+        return pl.DataFrame(schema=schema), walk
+    cap_of = pl.DataFrame(
+        [(i, c.count, c.length, c.describe()) for i, c in caps.items()],
+        schema={"_sig": pl.Int64, "_count": pl.Int64, "_n": pl.Int64, "_cap": pl.String},
+        orient="row",
+    )
+    rows = (
+        walk.join(keys, on=KEY, how="semi")
+        .select(KEY, SOURCE_ROW, SLOT, "_day", "_sig")
+        .join(cap_of, on="_sig", how="left")
+        .sort(KEY, SLOT, SOURCE_ROW)
+    )
+    hist = h.join(keys, on=KEY, how="semi").select(KEY, "day")
+    in_window = (
+        rows.select(SOURCE_ROW, KEY, (pl.col("_day") - pl.col("_n") + 1).alias("_w"))
+        .join(hist, on=KEY, how="inner")
+        .filter(pl.col("day") >= pl.col("_w"))
+        .group_by(SOURCE_ROW)
+        .len("_h")
+    )
+    rank = pl.int_range(1, pl.len() + 1).over(KEY)
+    room = pl.max_horizontal(pl.col("_count") - pl.col("_h"), pl.lit(0))
+    rows = (
+        rows.join(in_window, on=SOURCE_ROW, how="left", maintain_order="left")
+        .with_columns(pl.col("_h").fill_null(0).cast(pl.Int64), rank.alias("_i"))
+        .with_columns(
+            (
+                pl.col("_i")
+                + pl.min_horizontal((room - pl.col("_i")).cum_min().over(KEY), pl.lit(0))
+            ).alias("_kept")
+        )
+        .with_columns(pl.col("_kept").shift(1, fill_value=0).over(KEY).alias("_k"))
+        .with_columns((pl.col("_kept") > pl.col("_k")).alias("_keep"))
+    )
+    kept = rows.filter(pl.col("_keep"))
+    over = rows.filter(~pl.col("_keep"))
+    dropped = pl.DataFrame(schema=schema)
+    if over.height:
+        # The walk's first allowed day: once the window ending there has dropped
+        # the oldest h + k - count + 1 of the attempts in the row's window
+        # (its history, sorted, then the rows kept before it).
+        hist_days = hist.group_by(KEY).agg(pl.col("day").sort().alias("_hd"), pl.len().alias("_ht"))
+        kept_days = kept.group_by(KEY).agg(pl.col("_day").sort().alias("_kd"))
+        nth = pl.col("_h") + pl.col("_k") - pl.col("_count")
+        oldest = (
+            pl.when(nth < pl.col("_h"))
+            .then(pl.col("_hd").list.get(pl.col("_ht") - pl.col("_h") + nth, null_on_oob=True))
+            .otherwise(pl.col("_kd").list.get(nth - pl.col("_h"), null_on_oob=True))
+        )
+        escape = pl.max_horizontal(pl.col("_day") + 1, oldest + pl.col("_n"))
+
+        def text(day: pl.Expr) -> pl.Expr:
+            return day.cast(pl.Date).dt.to_string("%Y-%m-%d")
+
+        dropped = (
+            over.join(hist_days, on=KEY, how="left")
+            .join(kept_days, on=KEY, how="left")
+            .select(
+                SOURCE_ROW,
+                pl.lit(None, pl.Int64).alias(SLOT),
+                pl.lit(reasons.ATTEMPT_CAP).alias(LIMIT_REASON),
+                pl.format(
+                    "attempt {} in {} to {} ({} in history, {} kept in this campaign); "
+                    "cap {}; first allowed {}",
+                    pl.col("_h") + pl.col("_k") + 1,
+                    text(pl.col("_day") - pl.col("_n") + 1),
+                    text(pl.col("_day")),
+                    pl.col("_h"),
+                    pl.col("_k"),
+                    pl.col("_cap"),
+                    text(escape),
+                ).alias(LIMIT_DETAIL),
+            )
+        )
+    outcomes = pl.concat(
+        [
+            kept.select(
+                SOURCE_ROW,
+                SLOT,
+                pl.lit(None, pl.String).alias(LIMIT_REASON),
+                pl.lit(None, pl.String).alias(LIMIT_DETAIL),
+            ),
+            dropped,
+        ]
+    )
+    return outcomes.cast(schema), walk.join(keys, on=KEY, how="anti")  # type: ignore[arg-type]
+
+
 def apply_limits(
     cand: pl.DataFrame,
     history: pl.DataFrame | None,
@@ -502,7 +667,12 @@ def apply_limits(
     passed = pl.concat(passed_parts)
     walk = rest.join(passed.select(SOURCE_ROW), on=SOURCE_ROW, how="anti")
 
+    # Only the rows whose outcome differs from their window-legal slot are returned.
+    before = walk.select(SOURCE_ROW, pl.col(SLOT).alias("_was"))
     walked_parts = [nothing]
+    if not reschedule and walk.height:
+        ranked, walk = _ranked_drops(walk, h, sig_id, horizon_s, schema)
+        walked_parts.append(ranked)
     if walk.height:
         intervals = {
             t: (g["end"].to_list(), g["start"].to_list())
@@ -542,8 +712,6 @@ def apply_limits(
                 )
             )
     walked = pl.concat(walked_parts)
-    # Only the rows whose outcome differs from their window-legal slot.
-    before = walk.select(SOURCE_ROW, pl.col(SLOT).alias("_was"))
     return (
         walked.join(before, on=SOURCE_ROW, how="left")
         .filter(
