@@ -38,7 +38,7 @@ from callscrub.core.checks.consent import (
     unreadable_keys,
 )
 from callscrub.core.checks.duplicates import mark_duplicates
-from callscrub.core.checks.offers import keyed_by_offer
+from callscrub.core.checks.offers import keyed_by_offer, per_offer_places
 from callscrub.core.checks.opt_outs import (
     do_not_call_details,
     history_do_not_call,
@@ -651,7 +651,12 @@ def _contact_limits(
     per number. A row they reject gets its REASON; a row they move
     (on_limit "reschedule") its new SLOT and MOVED. Returns `df` and the side
     table of the limits' wording (SOURCE_ROW, LIMIT_DETAIL)."""
-    offer = options.offer_column if options.offer_column in df.columns else None
+    # The offers are copied only when a place of the run counts per offer.
+    offer = (
+        options.offer_column
+        if options.offer_column in df.columns and per_offer_places(juris, list(juris.places))
+        else None
+    )
     live = (
         df.select(
             SOURCE_ROW,

@@ -586,15 +586,16 @@ def apply_limits(
     rest = cand.filter(repeated(keys) | keys.is_in(hist["key"].unique().implode()))
     if rest.height == 0:
         return nothing
-    hist = hist.join(rest.select(pl.col(KEY).alias("key")).unique(), on="key", how="semi")
-    n_cand = rest.group_by(KEY).len("_n_cand")
-
     zone0 = {t: juris.zones(t)[0] for t in rest[TERRITORY].unique().to_list()}
     rest = rest.with_columns(
         pl.col(TERRITORY).replace_strict(zone0, return_dtype=pl.String).alias("_zone")
     )
-    key_zone = rest.group_by(KEY).agg(pl.col("_zone").first())
-    hist = hist.join(key_zone, left_on="key", right_on=KEY, how="inner")
+    # One pass over the keys: each number's rows in play, and the zone its
+    # history's days are counted in (the history of other numbers goes).
+    per_key = rest.group_by(KEY).agg(pl.len().alias("_n_cand"), pl.col("_zone").first())
+    n_cand = per_key.select(KEY, "_n_cand")
+    hist = hist.join(per_key.select(pl.col(KEY).alias("key"), "_zone"), on="key", how="inner")
+    del per_key
     hist_first, hist_last = hist["at"].min(), hist["at"].max()
     if isinstance(hist_first, int) and isinstance(hist_last, int):  # some history (never null)
         offs = offset_table(sorted(set(zone0.values())), hist_first, hist_last)
