@@ -216,3 +216,25 @@ def test_the_data_quality_message_names_the_recognised_time_column(
     err = capsys.readouterr().err
     assert "call times in Date d'appel must be" in err, err
     assert "read in region FR" in err, err
+
+
+def test_an_offer_column_is_read_only_by_packs_counting_per_offer(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # fr counts its cap per number: a CRM's `offer` column is carried to the
+    # outputs unread (the summary says so), unless --offer-column names it.
+    campaign = tmp_path / "campaign.csv"
+    campaign.write_text(
+        "phone,call_at,offer\n"
+        + "".join(f"06123456{i:02d},2026-11-24T11:00:00,Fibre {i}\n" for i in range(10, 14)),
+        encoding="utf-8",
+    )
+    assert cli_main(_scrub(tmp_path, campaign)) == 0, capsys.readouterr().err
+    summary = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
+    assert summary["checks"]["columns"]["offer"] is None
+    clean = pl.read_csv(tmp_path / "clean.csv", infer_schema=False)
+    assert clean["offer"].to_list() == [f"Fibre {i}" for i in range(10, 14)]
+    assert cli_main(_scrub(tmp_path, campaign, "--offer-column", "offer")) == 0
+    summary = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
+    assert summary["checks"]["columns"]["offer"] == "offer"
+    assert pl.read_csv(tmp_path / "clean.csv", infer_schema=False).equals(clean)

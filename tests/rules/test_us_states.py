@@ -19,6 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from callscrub.core.checks.offers import counts_per_offer
 from callscrub.core.history import SCHEMA as HISTORY_SCHEMA
 from callscrub.errors import RulesError
 from callscrub.rules.holiday_rules import check_rule, easter, rule_date, rule_dates
@@ -507,3 +508,11 @@ def test_a_campaign_state_never_makes_a_call_legal(cases) -> None:
     without = outcomes(us, [(p, t, "") for p, t, _ in rows], extra_names=["state"], **dict(opts))
     for a, b in zip(with_state, without, strict=True):
         assert not a["kept"] or b["kept"], (a, b)
+
+
+def test_only_packs_with_a_per_offer_cap_count_per_offer() -> None:
+    # British Columbia's 1 call per 30 days "for the same offer" (ca-crtc);
+    # fr's and the US states' caps count per number.
+    assert counts_per_offer([load_rules("ca-crtc")])
+    assert counts_per_offer([load_rules("fr"), load_rules("ca-crtc")])
+    assert not counts_per_offer([load_rules("fr"), load_rules("us-tcpa")])

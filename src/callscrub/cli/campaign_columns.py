@@ -98,13 +98,14 @@ def choose_columns(
     time: str,
     postal_code: str | None,
     optional: Sequence[tuple[str, str | None]],
-    optional_defaults: dict[str, str],
+    optional_defaults: dict[str, str | None],
     option_names: dict[str, str],
 ) -> CampaignColumns:
     """The campaign columns of a file with `columns`, from the options as
     given (`phone` empty and `postal_code` or an `optional` value None: not
     given; `time` the option's value, DEFAULT_TIME unless given).
-    `optional_defaults` holds each optional field's default name,
+    `optional_defaults` holds each optional field's default name (None: the
+    field is read only when its option names a column),
     `option_names` each field's option. Raises InputError for a named column
     the file lacks, UsageError for two recognised headers of one use."""
     found: list[str] = []
@@ -126,13 +127,13 @@ def choose_columns(
         return column
 
     def pick_optional(
-        given: str | None, default: str, use: str, names: Sequence[str]
+        given: str | None, default: str | None, use: str, names: Sequence[str]
     ) -> str | None:
         if given is not None:
             if given not in columns:
                 raise missing(given, USE_OPTIONS.get(use, use))
             return given
-        if default in columns:
+        if default is not None and default in columns:
             return default
         if not names:
             return None

@@ -72,6 +72,7 @@ from callscrub.core.checks.consent import (
     caller_id_in_ranges,
     may_need_consent,
 )
+from callscrub.core.checks.offers import counts_per_offer
 from callscrub.core.checks.registry import OPPOSITION, SUPPRESS, Registry, stale_registries
 from callscrub.core.history import DECLARABLE, History, OutcomeConflict
 from callscrub.core.partitions import partition_of
@@ -537,7 +538,8 @@ def scrub_command(
             "--offer-column",
             metavar="NAME",
             help="The offer a row is about: caps for the same offer (British Columbia) count"
-            " per number and offer (default: offer when present; without it, per number).",
+            " per number and offer (default: offer when present and a rule pack counts per"
+            " offer; without it, per number).",
         ),
     ] = None,
     state_column: Annotated[
@@ -1242,6 +1244,12 @@ def load(
     args = plan.args
     phase("reading the campaign")
 
+    # An `offer` column is read only by packs counting a cap per offer.
+    optional_defaults: dict[str, str | None] = {
+        **OPTIONAL_COLUMN_DEFAULTS,
+        **({} if counts_per_offer(plan.packs) else {"offer_column": None}),
+    }
+
     def choose(names: list[str]) -> CampaignColumns:
         return choose_columns(
             names,
@@ -1250,7 +1258,7 @@ def load(
             time=args.time_column,
             postal_code=args.postal_code_column,
             optional=args.optional_columns,
-            optional_defaults=OPTIONAL_COLUMN_DEFAULTS,
+            optional_defaults=optional_defaults,
             option_names=COLUMN_OPTIONS,
         )
 

@@ -199,9 +199,6 @@ KEY = _declare(
     "the E.164 key in the narrow frames handed to the consent and contact-limit checks",
     "slot rules, contact limits",
 )
-LIMIT_SLOT = _declare(
-    "_limit_slot", pl.Int64, "the slot the contact limits give the row", "contact limits"
-)
 LIMIT_REASON = _declare(
     "_limit_reason", pl.Enum, "the contact limits' rejection reason", "contact limits"
 )

@@ -10,15 +10,34 @@ any other place, a row counts per number, as every cap does.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import polars as pl
 
 from callscrub.core.columns import KEY, TERRITORY
 from callscrub.rules.jurisdiction import Jurisdictions
+from callscrub.rules.model import RuleSet
 
 # An E.164 key is below 10**15; a (number, offer) key is -(offer * 10**15 + number),
 # negative so that it is never a number, with room for 9,000 distinct offers.
 _SPAN = 10**15
 _MAX_OFFERS = 9_000
+
+
+def counts_per_offer(packs: Iterable[RuleSet]) -> bool:
+    """Whether some cap of `packs` (a version's or a state's) counts per offer:
+    else a campaign's offers are never read, and an `offer` column is carried
+    to the outputs like any CRM column."""
+    return any(
+        cap.per_offer
+        for pack in packs
+        for caps in (
+            *(v.caps for v in pack.versions),
+            *(sub.caps for sub in pack.subdivisions.values()),
+            *(v.caps for sub in pack.subdivisions.values() for v in sub.versions),
+        )
+        for cap in caps
+    )
 
 
 def per_offer_places(juris: Jurisdictions, territories: list[str]) -> list[str]:
