@@ -8,8 +8,11 @@ module only counts. History rows carry their outcome class (core.history).
 
 Most numbers have a single attempt in play and no history: nothing to
 check. Numbers with a few attempts that together stay clearly within every
-limit are settled with vectorised joins. The others (history near the cap, a
-refusal, rows in several places) are walked in Python one number at a time,
+limit are settled with vectorised joins. When rows over a limit are dropped,
+numbers whose rows all fall in one window of a calendar-day cap are settled
+by their rows' ranks, all at once (`_ranked_drops`). The others (a refusal or
+an abandoned call reaching the rows, hour caps, rows in several zones, rows
+moved by on_limit "reschedule") are walked in Python one number at a time,
 rows in final-slot order (ties by source_row), each kept row counting for the
 next.
 """
