@@ -305,6 +305,33 @@ def _last_abandoned(h: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _past_refusals(
+    checks: pl.DataFrame,
+    h: pl.DataFrame,
+    lockout: int | None,
+    wait: int | None,
+    *,
+    first_day: pl.Expr,
+    first_at: pl.Expr,
+) -> tuple[pl.DataFrame, pl.Expr]:
+    """`checks` (one line per KEY) with its numbers' latest refusal and
+    abandoned call from the attempts `h`, and the condition that no lock-out
+    of `lockout` days still holds on local day `first_day` and no wait of
+    `wait` hours after an abandoned call still holds at instant `first_at`."""
+    ok = pl.lit(True)
+    if lockout is not None:
+        checks = checks.join(_last_refusal(h), on=KEY, how="left")
+        ok = ok & (
+            pl.col("_refusal_day").is_null() | (first_day > pl.col("_refusal_day") + lockout)
+        )
+    if wait is not None:
+        checks = checks.join(_last_abandoned(h), on=KEY, how="left")
+        ok = ok & (
+            pl.col("_abandoned_at").is_null() | (first_at >= pl.col("_abandoned_at") + wait * 3600)
+        )
+    return checks, ok
+
+
 def _clearly_within_limits(
     multi: pl.DataFrame, h: pl.DataFrame, sig_id: dict[Signature, int]
 ) -> pl.DataFrame:
@@ -337,20 +364,14 @@ def _clearly_within_limits(
     )
     cleared = []
     for (caps, lockout, wait), i in sig_id.items():
-        checks = per_key.filter(pl.col("_sig") == i)
-        ok = pl.lit(True)
-        if lockout is not None:
-            checks = checks.join(_last_refusal(h), on=KEY, how="left")
-            ok = ok & (
-                pl.col("_refusal_day").is_null()
-                | (pl.col("_day_lo") - pl.col("_margin") > pl.col("_refusal_day") + lockout)
-            )
-        if wait is not None:
-            checks = checks.join(_last_abandoned(h), on=KEY, how="left")
-            ok = ok & (
-                pl.col("_abandoned_at").is_null()
-                | (pl.col("_at_lo") >= pl.col("_abandoned_at") + wait * 3600)
-            )
+        checks, ok = _past_refusals(
+            per_key.filter(pl.col("_sig") == i),
+            h,
+            lockout,
+            wait,
+            first_day=pl.col("_day_lo") - pl.col("_margin"),
+            first_at=pl.col("_at_lo"),
+        )
         for j, cap in enumerate(caps):
             # Any window holding a row lies within [lo - n + 1, hi + n - 1].
             pos, lo, hi, n, margin = (
@@ -442,21 +463,16 @@ def _ranked_drops(
     for (_caps, lockout, wait), i in sig_id.items():
         if i not in caps:
             continue
-        checks = per_key.filter(pl.col("_sig") == i)
-        ok = pl.col("_day_hi") - pl.col("_day_lo") < caps[i].length
-        if lockout is not None:
-            checks = checks.join(_last_refusal(h), on=KEY, how="left")
-            ok = ok & (
-                pl.col("_refusal_day").is_null()
-                | (pl.col("_day_lo") > pl.col("_refusal_day") + lockout)
-            )
-        if wait is not None:
-            checks = checks.join(_last_abandoned(h), on=KEY, how="left")
-            ok = ok & (
-                pl.col("_abandoned_at").is_null()
-                | (pl.col("_at_lo") >= pl.col("_abandoned_at") + wait * 3600)
-            )
-        settled.append(checks.filter(ok).select(KEY))
+        checks, ok = _past_refusals(
+            per_key.filter(pl.col("_sig") == i),
+            h,
+            lockout,
+            wait,
+            first_day=pl.col("_day_lo"),
+            first_at=pl.col("_at_lo"),
+        )
+        within = pl.col("_day_hi") - pl.col("_day_lo") < caps[i].length
+        settled.append(checks.filter(ok & within).select(KEY))
     keys = pl.concat(settled)
     if keys.height == 0:
         return pl.DataFrame(schema=schema), walk
@@ -633,20 +649,15 @@ def apply_limits(
     last_at = h.group_by(KEY).agg(pl.col("at").max().alias("_last_at"))
     passed_parts = []
     for (caps, lockout, wait), i in sig_id.items():
-        checks = single.filter(pl.col("_sig") == i).join(last_at, on=KEY, how="left")
-        ok = pl.col("_last_at").is_null() | (pl.col("_last_at") <= pl.col(SLOT))
-        if lockout is not None:
-            checks = checks.join(_last_refusal(h), on=KEY, how="left")
-            ok = ok & (
-                pl.col("_refusal_day").is_null()
-                | (pl.col("_day") > pl.col("_refusal_day") + lockout)
-            )
-        if wait is not None:
-            checks = checks.join(_last_abandoned(h), on=KEY, how="left")
-            ok = ok & (
-                pl.col("_abandoned_at").is_null()
-                | (pl.col(SLOT) >= pl.col("_abandoned_at") + wait * 3600)
-            )
+        checks, ok = _past_refusals(
+            single.filter(pl.col("_sig") == i).join(last_at, on=KEY, how="left"),
+            h,
+            lockout,
+            wait,
+            first_day=pl.col("_day"),
+            first_at=pl.col(SLOT),
+        )
+        ok = ok & (pl.col("_last_at").is_null() | (pl.col("_last_at") <= pl.col(SLOT)))
         for j, cap in enumerate(caps):
             pos, lo = (
                 ("day", pl.col("_day") - (cap.length - 1))
