@@ -418,11 +418,11 @@ def _ranked_drops(
     history's are then counted alike; places differing in holidays alone,
     like a postal code on some rows only, do not matter when rows are not
     moved) and one set of limits whose only cap counts calendar days, all
-    its rows lie within one window
-    of that cap, its history is all at or before its first row, and no
-    lock-out or abandoned-call wait reaches any row. Then each window holding
-    a row at day p also holds everything before p, so the fullest is the one
-    ending at p: row i (in slot order) is kept iff the history in
+    its rows lie within one window of that cap, its history is all at or
+    before its first row, its rows' slots are distinct and within the
+    horizon, and no lock-out or abandoned-call wait reaches any row. Then
+    each window holding a row at day p also holds everything before p, so
+    the fullest is the one ending at p: row i (in slot order) is kept iff the history in
     [p - n + 1, p] plus the rows kept before it stay under the cap. With
     c_i = count - that history (never decreasing as the window slides past
     the history), the kept count after row i is K_i = min(K_(i-1) + 1,
