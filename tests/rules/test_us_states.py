@@ -510,6 +510,30 @@ def test_a_campaign_state_never_makes_a_call_legal(cases) -> None:
         assert not a["kept"] or b["kept"], (a, b)
 
 
+def test_cli_reads_an_offer_column_by_default_under_ca_crtc(tmp_path) -> None:
+    # The command's default column: under ca-crtc (a cap per offer) an `offer`
+    # column is read without --offer-column, so British Columbia's rows count
+    # per offer as in test_british_columbia_cap_per_offer_when_the_campaign_names_it.
+    from callscrub import cli
+
+    camp = tmp_path / "c.csv"
+    camp.write_text(
+        "phone,call_at,offer\n"
+        "+16045550123,2026-12-01T10:00:00-08:00,fibre\n"
+        "+16045550123,2026-12-04T10:00:00-08:00,mobile\n"
+        "+16045550123,2026-12-07T10:00:00-08:00,fibre\n",
+        encoding="utf-8",
+    )
+    out, rej = tmp_path / "out.csv", tmp_path / "rej.csv"
+    argv = ["scrub", str(camp), "--no-registry", "--rules", "ca-crtc"]
+    argv += ["--now", "2026-10-01T00:00:00+00:00", "--out", str(out), "--rejects", str(rej)]
+    assert cli.run([*argv, "--quiet"]) == 0
+    assert pl.read_csv(out, infer_schema=False)["source_row"].to_list() == ["1", "2"]
+    rejects = pl.read_csv(rej, infer_schema=False)
+    assert rejects["source_row"].to_list() == ["3"]
+    assert "for the same offer" in rejects["detail"][0]
+
+
 def test_only_packs_with_a_per_offer_cap_count_per_offer() -> None:
     # British Columbia's 1 call per 30 days "for the same offer" (ca-crtc);
     # fr's and the US states' caps count per number.
