@@ -539,13 +539,14 @@ def _excel_fixed(raw: pl.Series, cleaned: pl.DataFrame) -> tuple[pl.Series, pl.D
     rewritten as digits (an unreadable one as empty: invalid). Looked at on
     the values that are not digits once cleaned (scientific notation) or that
     end as a float does: a few, or none, in most files."""
-    floaty = (
-        raw.str.ends_with(".0")
-        | raw.str.ends_with(",0")
-        | raw.str.ends_with(".00")
-        | raw.str.ends_with(",00")
-    ).fill_null(False)
-    at = (floaty | ~cleaned["_digits"]).arg_true()
+    # Lazy: the engine splits the columns between the cores.
+    floaty = pl.any_horizontal([pl.col("r").str.ends_with(e) for e in (".0", ",0", ".00", ",00")])
+    at = (
+        pl.LazyFrame({"r": raw, "d": cleaned["_digits"]})
+        .select(pl.arg_where(floaty.fill_null(False) | ~pl.col("d")))
+        .collect()
+        .to_series()
+    )
     if not len(at):
         return raw, cleaned
     digits, why = _excel_texts(raw.gather(at))
@@ -636,21 +637,23 @@ def _cc_candidates(cleaned: pl.DataFrame, rules: RuleSet, region: str) -> pl.Ser
     """Positions of the digit values without 0 or + that start with one of
     `_intl_codes` (few in most files: the usual shapes start with 0 or +)."""
     clean = pl.col("_clean")
-    starts = pl.any_horizontal([clean.str.starts_with(code) for code in _intl_codes(rules, region)])
-    return (
+    # The digit values without 0 or + first (lazy: split between the cores),
+    # then the country codes on those alone.
+    unsigned = (
         cleaned.lazy()
         .select(
-            (
-                pl.col("_digits")
-                & ~clean.str.starts_with("+")
-                & ~clean.str.starts_with("0")
-                & starts
-            ).fill_null(False)
+            pl.arg_where(
+                (
+                    pl.col("_digits") & ~clean.str.starts_with("+") & ~clean.str.starts_with("0")
+                ).fill_null(False)
+            )
         )
         .collect()
         .to_series()
-        .arg_true()
     )
+    values = cleaned["_clean"].gather(unsigned)
+    starts = pl.any_horizontal([values.str.starts_with(c) for c in _intl_codes(rules, region)])
+    return unsigned.filter(pl.select(starts.fill_null(False)).to_series())
 
 
 def why_invalid(raw: pl.Series, rules: RuleSet, default_region: str = "FR") -> pl.Series:
