@@ -16,7 +16,7 @@ import polars as pl
 import pytest
 
 from callscrub.errors import OutputError
-from callscrub.io.writers import Parts, _BuiltAhead, write_outputs
+from callscrub.io.writers import BuiltAhead, Parts, write_outputs
 
 
 def frames(tag: str, n: int, built: list[str] | None = None, fail_at: int | None = None):
@@ -33,19 +33,19 @@ def frames(tag: str, n: int, built: list[str] | None = None, fail_at: int | None
     return Parts(parts)
 
 
-def names(ahead: _BuiltAhead) -> list[str]:
+def names(ahead: BuiltAhead) -> list[str]:
     return [f"{i}:{'end' if frame is None else frame['part'][0]}" for i, frame in ahead]
 
 
 def test_parts_come_a_part_of_each_payload_in_turn():
-    ahead = _BuiltAhead([frames("a", 3), frames("b", 0), frames("c", 2)])
+    ahead = BuiltAhead([frames("a", 3), frames("b", 0), frames("c", 2)])
     got = names(ahead)
     ahead.close()
     assert got == ["0:a0", "1:end", "2:c0", "0:a1", "2:c1", "0:a2", "2:end", "0:end"]
 
 
 def test_or_payload_after_payload():
-    ahead = _BuiltAhead([frames("a", 2), frames("b", 0), frames("c", 1)], in_turn=False)
+    ahead = BuiltAhead([frames("a", 2), frames("b", 0), frames("c", 1)], in_turn=False)
     got = names(ahead)
     ahead.close()
     assert got == ["0:a0", "0:a1", "0:end", "1:end", "2:c0", "2:end"]
@@ -53,7 +53,7 @@ def test_or_payload_after_payload():
 
 def test_at_most_one_part_is_built_ahead_of_the_reader():
     built: list[str] = []
-    ahead = _BuiltAhead([frames("a", 4, built), frames("b", 3, built)])
+    ahead = BuiltAhead([frames("a", 4, built), frames("b", 3, built)])
     taken = 0
     for _, frame in ahead:
         taken += frame is not None
@@ -64,7 +64,7 @@ def test_at_most_one_part_is_built_ahead_of_the_reader():
 
 
 def test_a_part_that_cannot_be_built_raises_in_the_reader_after_the_parts_before_it():
-    ahead = _BuiltAhead([frames("a", 2), frames("b", 3, fail_at=1)])
+    ahead = BuiltAhead([frames("a", 2), frames("b", 3, fail_at=1)])
     got = []
     with pytest.raises(pl.exceptions.ComputeError, match="b part 1"):
         for _i, f in ahead:
@@ -76,7 +76,7 @@ def test_a_part_that_cannot_be_built_raises_in_the_reader_after_the_parts_before
 
 def test_a_closed_builder_stops_its_worker():
     built: list[str] = []
-    ahead = _BuiltAhead([frames("a", 5, built)])
+    ahead = BuiltAhead([frames("a", 5, built)])
     next(iter(ahead))
     ahead.close()
     ahead._worker.join(2)  # it sees the stop within 0.1 s

@@ -16,6 +16,7 @@ for them.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 import os
@@ -53,6 +54,7 @@ from callscrub.io.partitions import PartitionDir
 from callscrub.io.readers import Table
 from callscrub.io.signals import pause_point
 from callscrub.io.streams import Stream, StreamRefused, open_stream
+from callscrub.io.writers import BuiltAhead
 from callscrub.rules.model import RuleSet
 
 if TYPE_CHECKING:
@@ -349,14 +351,20 @@ def scrub_partitions(
         result = scrub_part(part, source_rows, numbers_read, progress.inner)
         del numbers_read
         del part
-        for which in ("clean", "rejects"):
-            built = result.clean_parts() if which == "clean" else result.rejects_parts()
-            for k, out in enumerate(built):
+        # Each part is built while the one before is written: at 100 M rows,
+        # building then writing a partition's parts one after the other was
+        # 40 % of its time.
+        built = BuiltAhead([result.clean_parts(), result.rejects_parts()], in_turn=False)
+        with contextlib.closing(built):
+            for j, out in built:
+                if out is None:  # that output has no more parts
+                    continue
+                which = ("clean", "rejects")[j]
                 first, last = out.select(
                     pl.col(SOURCE_ROW_OUT).min().alias("first"),
                     pl.col(SOURCE_ROW_OUT).max().alias("last"),
                 ).row(0)
-                path = folder.write(out, f"{which}-{p}-{k}", sliced=True)
+                path = folder.write(out, f"{which}-{p}-{len(outputs[which])}", sliced=True)
                 outputs[which].append(_Written(path, first, last))
         if aggregates:
             aggregated.append(result.aggregates())

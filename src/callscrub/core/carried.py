@@ -68,7 +68,7 @@ class Carried:
 
     def _block(self, blocks: list[bytes], i: int) -> pl.DataFrame:
         """Block i unpacked; the last one is kept, as the clean and rejects
-        parts of a slice are built one after the other (writers._BuiltAhead)."""
+        parts of a slice are built one after the other (writers.BuiltAhead)."""
         last = self._last
         if last is None or last[0] != i:
             last = self._last = (i, _unpack(blocks[i]))

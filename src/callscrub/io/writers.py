@@ -22,7 +22,7 @@ import stat
 import sys
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -195,10 +195,10 @@ class Parts:
 Payload = pl.DataFrame | bytes | Parts  # a frame or its parts (format by extension), or ready bytes
 
 
-class _BuiltAhead:
-    """The frames of several Parts, each built by a worker thread while the
-    caller writes the previous one: building and writing then share the
-    cores. One item at most is built ahead (a semaphore), so memory holds two
+class BuiltAhead:
+    """The frames of several Parts (or other iterables of frames), each built
+    by a worker thread while the caller writes the previous one: building and
+    writing then share the cores. One item at most is built ahead (a semaphore), so memory holds two
     frames, not the whole output.
 
     `in_turn`: a part of each payload in turn (the first part of every
@@ -216,7 +216,7 @@ class _BuiltAhead:
     _END = object()  # the item after a payload's last frame
     _DONE = object()  # the item after every payload's last frame
 
-    def __init__(self, payloads: list[Parts], in_turn: bool = True) -> None:
+    def __init__(self, payloads: list[Iterable[pl.DataFrame]], in_turn: bool = True) -> None:
         # (payload index, built, item): item is a frame, _END or _DONE when
         # built, else the exception that stopped the worker.
         self._queue: queue.Queue[tuple[int | None, bool, object]] = queue.Queue()
@@ -226,7 +226,7 @@ class _BuiltAhead:
         self._worker = threading.Thread(target=self._build, args=(payloads, in_turn), daemon=True)
         self._worker.start()
 
-    def _build(self, payloads: list[Parts], in_turn: bool) -> None:
+    def _build(self, payloads: list[Iterable[pl.DataFrame]], in_turn: bool) -> None:
         i = 0
         try:
             live = [(i, iter(payload)) for i, payload in enumerate(payloads)]
@@ -341,7 +341,7 @@ def write_outputs(
     later = list(finalize_targets or [])
     in_parts = [k for k, (p, _) in enumerate(files) if isinstance(p, Parts)]
     in_turn = all(output_format(files[k][1]) == "csv" for k in in_parts)
-    ahead = _BuiltAhead([p for p, _ in files if isinstance(p, Parts)], in_turn)
+    ahead = BuiltAhead([p for p, _ in files if isinstance(p, Parts)], in_turn)
     with contextlib.closing(ahead), _staged([t for _, t in files] + later) as temps:
         k: int | None = None
         try:
@@ -387,7 +387,7 @@ class _PartError(Exception):
 
 
 def _write_parts(
-    ahead: _BuiltAhead,
+    ahead: BuiltAhead,
     targets: list[tuple[int, str, Path]],
     styles: list[CsvStyle] | None = None,
 ) -> None:
