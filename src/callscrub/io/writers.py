@@ -198,8 +198,8 @@ Payload = pl.DataFrame | bytes | Parts  # a frame or its parts (format by extens
 class BuiltAhead:
     """The frames of several Parts (or other iterables of frames), each built
     by a worker thread while the caller writes the previous one: building and
-    writing then share the cores. One item at most is built ahead (a semaphore), so memory holds two
-    frames, not the whole output.
+    writing then share the cores. One item at most is built ahead (a
+    semaphore), so memory holds two frames, not the whole output.
 
     `in_turn`: a part of each payload in turn (the first part of every
     payload, then the second of every one, ...): a scrub's outputs are slices
