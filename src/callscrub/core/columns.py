@@ -189,8 +189,8 @@ SLOT_REASON = _declare(
 )
 SLOT_DETAIL = _declare(
     "_slot_detail",
-    pl.String,
-    "the wording of a slot-rule rejection (side table)",
+    pl.Categorical,
+    "the wording of a slot-rule rejection (side table; a few thousand distinct texts)",
     "slot rules",
 )
 KEY = _declare(

@@ -221,7 +221,7 @@ def relationships_at_slot(
     date (in the place's first zone) lose the exemption: REASON `registry`
     when listed (the side table's SLOT_DETAIL says why), CONTRACT false.
     Returns `df` and that side table (SOURCE_ROW, SLOT_DETAIL)."""
-    empty = pl.DataFrame(schema={SOURCE_ROW: pl.Int64, SLOT_DETAIL: pl.String})
+    empty = pl.DataFrame(schema={SOURCE_ROW: pl.Int64, SLOT_DETAIL: pl.Categorical})
     if REL_UNTIL not in df.columns:
         return df, empty
     live_rows = pl.col(REL_UNTIL).is_not_null() & pl.col(SLOT).is_not_null()
@@ -259,7 +259,9 @@ def relationships_at_slot(
             pl.col(REL_LISTED),
             last.dt.to_string("%Y-%m-%d"),
             pl.col(TERRITORY).replace_strict(sources, return_dtype=pl.String),
-        ).alias(SLOT_DETAIL),
+        )
+        .cast(pl.Categorical)
+        .alias(SLOT_DETAIL),
     )
     unscreened = listed.filter(pl.col(REL_LISTED) == _UNSCREENED)[SOURCE_ROW]
     hit = pl.col(SOURCE_ROW).is_in(ended[SOURCE_ROW].implode())
