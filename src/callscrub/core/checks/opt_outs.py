@@ -90,7 +90,8 @@ def refusals_revoke_consent(
     version requires consent, so the records are only read under it. The
     first day starts at its earliest midnight among the pack's routed zones
     (consent.local_day_bounds): a refusal that may fall on it counts. The
-    record's source says which refusal revoked it (its date in `zone`)."""
+    record's source says which refusal revoked it (its date in `zone`); the
+    sources are then a Categorical, not texts."""
     if records is None or history is None or records.height == 0:
         return records
     parts = []
@@ -165,8 +166,17 @@ def refusals_revoke_consent(
     )
     rows = at.gather(changed["_record"])
     revoked = records["revoked_at"].clone().scatter(rows, changed["_refusal_at"])
-    source = records["source"].cast(pl.String).clone().scatter(rows, changed["_source"])
-    return records.with_columns(revoked, source.cast(records.schema["source"]))
+    # The sources rewritten as a Categorical: a consent file's records share
+    # one source, held as a constant that takes no room; rewritten at a few
+    # rows as texts, they took 16 bytes a record (0.12 GiB for 7.8 M records),
+    # 4 as a Categorical.
+    source = (
+        records["source"]
+        .cast(pl.Categorical)
+        .clone()
+        .scatter(rows, changed["_source"].cast(pl.Categorical))
+    )
+    return records.with_columns(revoked, source)
 
 
 def require_sector_consent(
