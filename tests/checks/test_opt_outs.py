@@ -101,6 +101,35 @@ def test_refusal_from_2026_08_11_revokes_earlier_consent() -> None:
     assert "on 2026-08-11 00:00" in got[4][1]
 
 
+def test_revoked_records_word_rejections_of_numbers_with_one_or_several_records() -> None:
+    # A refusal rewrites the records' sources (core.checks.opt_outs); the
+    # words then read them for a number with one record (looked up) and one
+    # with several (grouped), each naming its last record.
+    history = history_of(
+        [(A, "2026-09-01T11:00:00", "Refus"), (B, "2026-09-01T11:00:00", "Refus")], FR
+    )
+    consent = consent_records(
+        (A, "2026-06-01T10:00:00"),
+        (B, "2026-06-01T10:00:00"),
+        (B, "2026-12-01T10:00:00"),  # after the slot
+    )
+    result = run(
+        FR,
+        campaign([(A, "2026-11-24T10:00:00"), (B, "2026-11-24T10:00:00")]),
+        history=history,
+        consent=consent,
+    )
+    got = by_row(result)
+    assert got[1][0] == got[2][0] == "no_consent"
+    assert got[1][1].startswith(
+        "its consent was revoked before the slot (record: consent.csv row 1; revoked by a"
+        " refusal in the call history on 2026-09-01 11:00); consent is required"
+    )
+    assert got[2][1].startswith(
+        "its consent was revoked before the slot (record: consent.csv row 3); consent is required"
+    )
+
+
 def test_refusal_before_2026_08_11_only_locks_60_days() -> None:
     # Refusal on Monday 10 August (D): no contact up to D + 60 = Friday 9 October.
     history = history_of(
