@@ -422,13 +422,14 @@ def _ranked_drops(
     before its first row, its rows' slots are distinct and within the
     horizon, and no lock-out or abandoned-call wait reaches any row. Then
     each window holding a row at day p also holds everything before p, so
-    the fullest is the one ending at p: row i (in slot order) is kept iff the history in
-    [p - n + 1, p] plus the rows kept before it stay under the cap. With
-    c_i = count - that history (never decreasing as the window slides past
-    the history), the kept count after row i is K_i = min(K_(i-1) + 1,
-    max(c_i, 0)), which unrolls to i + min(0, min over j <= i of
-    (max(c_j, 0) - j)): a running minimum, all numbers at once. The details
-    are the walk's (`_walk_number`), word for word.
+    the fullest is the one ending at p: row i (in slot order) is kept iff
+    the history in [p - n + 1, p] plus the rows kept before it stay under
+    the cap. With c_i = count - that history (never decreasing as the window
+    slides past the history), the kept count after row i is
+    K_i = min(K_(i-1) + 1, max(c_i, 0)), which unrolls to
+    i + min(0, min over j <= i of (max(c_j, 0) - j)): a running minimum, all
+    numbers at once. The details are the walk's (`_walk_number`), word for
+    word.
     """
     caps = {
         i: caps[0]
