@@ -6,6 +6,7 @@ error."""
 
 from __future__ import annotations
 
+import errno
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,8 +19,8 @@ import callscrub.cli
 from callscrub.cli import scrub as scrub_module
 from callscrub.cli.partitioned import PartitionedRecords
 from callscrub.core.checks.registry import Registry
-from callscrub.io import streams
-from callscrub.io.partitions import DIR_PREFIX
+from callscrub.io import readers, streams
+from callscrub.io.partitions import DIR_PREFIX, PartitionDir, disk_error
 from callscrub.io.readers import read_table
 from callscrub.io.streams import open_stream
 from conftest import assert_same_scrub
@@ -266,14 +267,52 @@ def test_a_snapshot_is_read_once_for_every_partition(
     assert_same_scrub(tmp_path / "single", tmp_path / "parts")
 
 
+@pytest.mark.parametrize("head", [None, 256])
 def test_a_nul_byte_far_down_is_the_single_pass_error(
-    tmp_path: Path, small_batches: None, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    small_batches: None,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    head: int | None,
 ) -> None:
+    """Also when the NUL is past the head read first (head 256), so that it
+    is found by the scan beside the batches, after they were partitioned."""
+    if head is not None:
+        monkeypatch.setattr(readers, "HEAD", head)
     rows = "\n".join(f"C{i},06{i:08d},2026-12-14T10:00:00" for i in range(40))
     campaign = tmp_path / "export.csv"
     campaign.write_bytes(
         f"id,phone,call_at\n{rows}\nC99,06\x0011111111,2026-12-14T10:00\n".encode()
     )
+    codes, errors = [], []
+    for name, extra in (("single", ()), ("parts", ("--partitions", "2"))):
+        codes.append(_run(tmp_path / name, campaign, *extra))
+        errors.append(capsys.readouterr().err)
+    assert codes == [3, 3]
+    assert "NUL byte" in errors[0]
+    assert errors[1] == errors[0]
+
+
+def test_a_nul_byte_far_down_is_worded_before_an_error_partitioning_raised(
+    tmp_path: Path,
+    small_batches: None,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A full disk while the batches are partitioned, in a file with a NUL
+    past the head: the single pass's NUL error, as the whole read finds the
+    NUL before anything is written."""
+    monkeypatch.setattr(readers, "HEAD", 256)
+    rows = "\n".join(f"C{i},06{i:08d},2026-12-14T10:00:00" for i in range(40))
+    campaign = tmp_path / "export.csv"
+    campaign.write_bytes(
+        f"id,phone,call_at\n{rows}\nC99,06\x0011111111,2026-12-14T10:00\n".encode()
+    )
+
+    def full(self: PartitionDir, frame: pl.DataFrame, name: str, *, sliced: bool = False) -> Path:
+        raise disk_error(self.path, OSError(errno.ENOSPC, "No space left on device"))
+
+    monkeypatch.setattr(PartitionDir, "write", full)
     codes, errors = [], []
     for name, extra in (("single", ()), ("parts", ("--partitions", "2"))):
         codes.append(_run(tmp_path / name, campaign, *extra))

@@ -12,7 +12,7 @@ import pytest
 
 from callscrub.core.checks.consent import ConsentColumns
 from callscrub.errors import InputError
-from callscrub.io import streams
+from callscrub.io import readers, streams
 from callscrub.io.consent_files import RecordSink, load_consent
 from callscrub.rules.load import load_packs
 
@@ -105,3 +105,25 @@ def test_a_parquet_file_streams_too(tmp_path: Path, small_batches: None) -> None
     from_csv, _ = _load([csv], whole=True)
     from_parquet, _ = _load([parquet], whole=False)
     assert from_parquet.drop("source").equals(from_csv.drop("source"))
+
+
+@pytest.mark.parametrize("whole", [True, False])
+def test_a_nul_far_down_is_worded_before_an_error_of_the_first_batch(
+    tmp_path: Path, small_batches: None, monkeypatch: pytest.MonkeyPatch, whole: bool
+) -> None:
+    """The NUL byte is looked for beside the batches, not before them: an
+    error the first batch raises (dates whose order cannot be told) gives
+    way to the NUL's, which the whole read words first."""
+    monkeypatch.setattr(readers, "HEAD", 256)  # the NUL is past the head
+    path = tmp_path / "c.csv"
+    rows = "".join(f"06{i:08d},03/04/2026\n" for i in range(60))
+    path.write_bytes(b"phone,consent_at\n" + rows.encode() + b"06\x0012345678,03/04/2026\n")
+    with pytest.raises(InputError, match="line 62 holds a NUL byte"):
+        load_consent(
+            [str(path)],
+            FR,
+            zone="Europe/Paris",
+            default_region="FR",
+            columns=ConsentColumns(),
+            encoding="utf-8" if whole else None,
+        )

@@ -206,3 +206,23 @@ def test_a_change_that_makes_the_parse_fail_is_a_change(tmp_path: Path, monkeypa
     monkeypatch.setattr(readers.pl, "read_csv", truncating)
     with pytest.raises(InputError, match="changed while it was read"):
         read_table(str(path))
+
+
+@pytest.mark.parametrize("digest", [True, False])
+def test_one_scan_hashes_the_file_and_finds_its_nul(
+    tmp_path: Path, monkeypatch, digest: bool
+) -> None:
+    monkeypatch.setattr(readers, "SCAN", 1000)
+    path = tmp_path / "campaign.csv"
+    data = usual_file(path)
+    at = data.index(b"C1500;")
+    path.write_bytes(data[:at] + b"\x00" + data[at:])
+    scan = readers.scan_file(path, digest=digest, nul=True)
+    assert scan.nul
+    if digest:  # read to the end, past the NUL
+        assert scan.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+        assert scan.size == len(data) + 1
+    else:  # no further than the chunk holding the NUL
+        assert scan.sha256 == "" and at < scan.size <= at + 1000
+    clean = readers.scan_file(tmp_path / "campaign.csv", digest=digest, nul=False)
+    assert not clean.nul

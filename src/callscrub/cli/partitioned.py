@@ -48,7 +48,7 @@ from callscrub.core.scrub import (
     check_consent_data,
     split_campaign,
 )
-from callscrub.errors import ConsentRequired, UsageError
+from callscrub.errors import CallscrubError, ConsentRequired, UsageError
 from callscrub.io.consent_files import RecordSink
 from callscrub.io.partitions import PartitionDir
 from callscrub.io.readers import Table
@@ -508,14 +508,19 @@ def stream_campaign(
                         first.rows += exc.rows
             yield batch
 
-    parts = write_partitions(
-        blocks(),
-        n,
-        folder,
-        lambda block, first: partition_of(block, packs, options, n, first),
-        row_column(stream.columns),
-        phase,
-    )
+    try:
+        parts = write_partitions(
+            blocks(),
+            n,
+            folder,
+            lambda block, first: partition_of(block, packs, options, n, first),
+            row_column(stream.columns),
+            phase,
+        )
+    except CallscrubError:
+        if stream.holds_nul():  # the whole read words it, before any error of the rows
+            raise StreamRefused from None
+        raise
     parts.consent = consent
     if parts.rows == 0:
         raise StreamRefused

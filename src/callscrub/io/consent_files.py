@@ -18,6 +18,7 @@ import polars as pl
 
 from callscrub.core.checks.consent import SCHEMA, ConsentColumns, Screened, records_from_frame
 from callscrub.errors import (
+    CallscrubError,
     DateOrderNeeded,
     InputError,
     UnknownStatuses,
@@ -269,11 +270,27 @@ def _read_consent_file(
     columns, found = consent_columns(header, wanted, source)
     read = _FileRead()
     seen = False
-    for b, batch in enumerate(batches):
-        seen = True
-        _add_batch(
-            f, b, batch, read, sink, numbering, zone, region, columns, name, date_order, time_format
-        )
+    try:
+        for b, batch in enumerate(batches):
+            seen = True
+            _add_batch(
+                f,
+                b,
+                batch,
+                read,
+                sink,
+                numbering,
+                zone,
+                region,
+                columns,
+                name,
+                date_order,
+                time_format,
+            )
+    except CallscrubError:
+        if stream is not None and stream.holds_nul():  # the whole read words it first
+            raise StreamRefused from None
+        raise
     if not seen and stream is not None:
         # No row: the missing-column error an empty frame gives, then "0 rows".
         _add_batch(

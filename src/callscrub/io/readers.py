@@ -17,7 +17,7 @@ import re
 import sys
 import threading
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,6 @@ from callscrub.io.workbooks import (
     workbook_frame,
     workbook_kind,
 )
-from callscrub.io.writers import sha256_file
 
 PARQUET_MAGIC = b"PAR1"
 GZIP_MAGIC = b"\x1f\x8b"
@@ -459,7 +458,7 @@ def read_table(
 
 
 HEAD = 1 << 20  # bytes read first from a file, to sniff its format and header
-SCAN = 1 << 24  # bytes read at a time to look for NULs
+SCAN = 1 << 24  # bytes read at a time to hash a file and look for NULs
 
 
 def file_state(path: Path) -> tuple[int, int, int]:
@@ -516,9 +515,73 @@ def plain_csv_head(source: str, *, header: bool) -> CsvHead | None:
     return CsvHead(state, sep, names, start, whole, head)
 
 
-def csv_holds_nul(source: str, head: CsvHead) -> bool:
-    """Whether the file of `head` holds a NUL byte (the bytes path refuses it)."""
-    return b"\x00" in head.head if head.whole else _has_nul(Path(source))
+@dataclass(frozen=True)
+class FileScan:
+    """What one read of a file found (scan_file)."""
+
+    sha256: str  # "" when not asked for
+    size: int  # the bytes read (those up to the first NUL when only NULs were looked for)
+    nul: bool  # a NUL byte is there (the bytes path refuses the file)
+
+
+def scan_file(path: Path, *, digest: bool, nul: bool) -> FileScan:
+    """One read of the file at `path`, SCAN bytes at a time: its SHA-256 when
+    `digest`, whether it holds a NUL byte when `nul` (the read stops at the
+    first when no hash is asked for)."""
+    h = hashlib.sha256() if digest else None
+    buf = bytearray(SCAN)
+    view = memoryview(buf)
+    size, found = 0, False
+    with open(path, "rb") as fh:
+        while n := fh.readinto(buf):
+            size += n
+            if nul and not found and buf.find(b"\x00", 0, n) >= 0:
+                found = True
+                if h is None:
+                    break
+            if h is not None:
+                h.update(view[:n])
+    return FileScan(h.hexdigest() if h is not None else "", size, found)
+
+
+class FileScanning:
+    """scan_file run in a thread beside the read of the same file (polars',
+    which never needs it first: a frame read from a file with a NUL is let go
+    of), so a large file is read once from the disk, the two reads in step,
+    not twice one after the other. Nothing to scan (no hash asked for, and
+    `head` the whole file): no thread."""
+
+    def __init__(self, path: Path, head: CsvHead | None, *, digest: bool) -> None:
+        self._nul_in_head = head is not None and head.whole and b"\x00" in head.head
+        nul = head is not None and not head.whole
+        self._box: list[FileScan | OSError] = []
+        self._thread = (
+            threading.Thread(target=self._run, args=(path, digest, nul), daemon=True)
+            if digest or nul
+            else None
+        )
+        if self._thread is not None:
+            self._thread.start()
+
+    def _run(self, path: Path, digest: bool, nul: bool) -> None:
+        try:
+            self._box.append(scan_file(path, digest=digest, nul=nul))
+        except OSError as exc:
+            self._box.append(exc)
+
+    def result(self) -> FileScan:
+        """The scan, once done; its OSError raised here."""
+        if self._thread is None:
+            return FileScan("", 0, self._nul_in_head)
+        self._thread.join()
+        got = self._box[0]
+        if isinstance(got, OSError):
+            raise got
+        return replace(got, nul=got.nul or self._nul_in_head)
+
+    def holds_nul(self) -> bool:
+        """Whether the file holds a NUL byte (the bytes path refuses it), waiting for the scan."""
+        return self._nul_in_head or self.result().nul
 
 
 def header_names(head: CsvHead) -> list[str] | None:
@@ -544,29 +607,22 @@ def _read_csv_file(source: str, *, header: bool, digest: bool) -> Table | None:
     if head is None:
         return None
     path, name, state = Path(source), source, head.state
-    hashed: list[tuple[str, int]] = []
-    hasher = (
-        threading.Thread(target=lambda: hashed.append(sha256_file(path)), daemon=True)
-        if digest
-        else None
-    )
-    if hasher:
-        hasher.start()
+    scanning = FileScanning(path, head, digest=digest)
     try:
-        if csv_holds_nul(source, head):
-            return None
         try:
-            frame = _polars_csv(path, head.sep, header=header)
+            frame: pl.DataFrame | None = _polars_csv(path, head.sep, header=header)
         except pl.exceptions.PolarsError:
-            same_file(path, state, name)  # a refusal caused by a change is that change
-            return None
+            frame = None
+        scan = scanning.result()
     except OSError:
         return None
-    finally:
-        if hasher:
-            hasher.join()
+    if scan.nul:
+        return None
+    if frame is None:
+        same_file(path, state, name)  # a refusal caused by a change is that change
+        return None
     same_file(path, state, name)
-    if hashed and hashed[0][1] != state[1]:
+    if digest and scan.size != state[1]:
         raise changed_error(name)
     if header:
         names = header_names(head)
@@ -578,7 +634,7 @@ def _read_csv_file(source: str, *, header: bool, digest: bool) -> Table | None:
         source,
         "csv",
         header,
-        hashed[0][0] if digest else "",
+        scan.sha256,
         state[1],
         "utf-8-sig" if head.start else "utf-8",
         True,
@@ -598,16 +654,6 @@ def same_file(path: Path, state: tuple[int, int, int], name: str) -> None:
         same = False
     if not same:
         raise changed_error(name)
-
-
-def _has_nul(path: Path) -> bool:
-    """Whether the file holds a NUL byte, read SCAN bytes at a time."""
-    buf = bytearray(SCAN)
-    with open(path, "rb") as fh:
-        while n := fh.readinto(buf):
-            if buf.find(b"\x00", 0, n) >= 0:
-                return True
-    return False
 
 
 def _read_bytes_table(

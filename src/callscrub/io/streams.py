@@ -10,15 +10,14 @@ polars refuses part way (StreamRefused): the caller lets go of what it made of
 the batches and reads the file whole, so a refused stream ends as the same
 error, or the same frame, as a run that never streamed.
 
-The file is hashed in a thread while it is read (as read_table does), and a
-file that changes while it is read is an error.
+The file is hashed, and looked at for NUL bytes, in a thread while it is read
+(as read_table does), and a file that changes while it is read is an error.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
@@ -26,9 +25,10 @@ import polars as pl
 from callscrub.io.readers import (
     PARQUET_MAGIC,
     CsvHead,
+    FileScan,
+    FileScanning,
     Table,
     changed_error,
-    csv_holds_nul,
     csv_scan,
     file_state,
     header_names,
@@ -37,7 +37,6 @@ from callscrub.io.readers import (
     record_reading,
     same_file,
 )
-from callscrub.io.writers import sha256_file
 
 BATCH_ROWS = 500_000  # rows read at a time: about 50 MB of a six-column campaign
 
@@ -61,27 +60,20 @@ class Stream:
     rows_estimate: int  # exact for Parquet; for CSV, from the lines of its first MiB
     _state: tuple[int, int, int] = (0, 0, 0)
     _sep: str = ","
-    _head: CsvHead | None = None  # a CSV file's, whose NULs are looked for before its batches
-    _hashed: list[tuple[str, int]] = field(default_factory=list)
+    _head: CsvHead | None = None  # a CSV file's, whose NULs are looked for beside its batches
+    _scanning: FileScanning | None = None  # once the batches are asked for
 
     def batches(self, rows: int | None = None) -> Iterator[pl.DataFrame]:
         """The file's rows, `rows` (else BATCH_ROWS) at a time, named as read_table names them.
         Raises StreamRefused when polars refuses the file part way (and the
         file's change, when that is the cause)."""
         # A NUL byte, which the whole read refuses, is looked for when the
-        # batches are asked for, not before (a file read whole after all
-        # would be scanned twice).
-        if self._head is not None and csv_holds_nul(self.name, self._head):
-            raise StreamRefused
-        hasher = (
-            threading.Thread(
-                target=lambda: self._hashed.append(sha256_file(self.path)), daemon=True
-            )
-            if self.digest
-            else None
-        )
-        if hasher:
-            hasher.start()
+        # batches are asked for (a file read whole after all would be
+        # scanned twice), in a thread beside polars' read: a file past the
+        # page cache (a 9 GB campaign) is read once from the disk, not once
+        # for the NULs then again for its rows (35 s at 100 M rows). What
+        # the batches made is let go of when a NUL is found (StreamRefused).
+        self._scanning = FileScanning(self.path, self._head, digest=self.digest)
         source = self._scan().collect_batches(
             chunk_size=rows or BATCH_ROWS, maintain_order=True, lazy=True
         )
@@ -89,19 +81,35 @@ class Stream:
             for batch in source:
                 yield named(batch, self.columns) if self.format == "csv" else batch
         except (pl.exceptions.PolarsError, OSError):
-            same_file(self.path, self._state, self.name)
+            if not self.holds_nul():
+                same_file(self.path, self._state, self.name)
             raise StreamRefused from None
-        # Not joined when the reading stops early: the thread ends on its own.
-        if hasher:
-            hasher.join()
+        # Not waited for when the reading stops early: the thread ends on its own.
+        if self.holds_nul():
+            raise StreamRefused
         same_file(self.path, self._state, self.name)
-        if self._hashed and self._hashed[0][1] != self._state[1]:
+        if self.digest and self._scanned().size != self._state[1]:
             raise changed_error(self.name)
+
+    def holds_nul(self) -> bool:
+        """Whether the file holds a NUL byte, once its batches were asked for
+        (waiting for the scan): an error raised by what the batches were
+        used for gives way to StreamRefused, so the whole read words the
+        NUL, as it does before any other error. A scan that could not read
+        the file counts as one (the whole read words that too)."""
+        try:
+            return self._scanning is not None and self._scanning.holds_nul()
+        except OSError:
+            return True
+
+    def _scanned(self) -> FileScan:
+        assert self._scanning is not None
+        return self._scanning.result()
 
     @property
     def sha256(self) -> str:
         """The file's hash, once its batches are all read (when asked for)."""
-        return self._hashed[0][0] if self._hashed else ""
+        return self._scanned().sha256 if self.digest and self._scanning is not None else ""
 
     def _scan(self) -> pl.LazyFrame:
         if self.format == "parquet":
