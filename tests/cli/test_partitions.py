@@ -229,12 +229,12 @@ def folders_seen(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Path, int, list[
     seen: list[tuple[Path, int, list[str]]] = []
     real = partitioned._merged_parts
 
-    def spy(outputs: dict[str, list[Any]], rows: int) -> Any:
+    def spy(outputs: dict[str, list[Any]], *args: Any) -> Any:
         folder = outputs["clean"][0].path.parent
         seen.append(
             (folder, stat.S_IMODE(folder.stat().st_mode), sorted(p.name for p in folder.iterdir()))
         )
-        return real(outputs, rows)
+        return real(outputs, *args)
 
     monkeypatch.setattr(partitioned, "_merged_parts", spy)
     return seen

@@ -320,3 +320,44 @@ def test_a_nul_byte_far_down_is_worded_before_an_error_partitioning_raised(
     assert codes == [3, 3]
     assert "NUL byte" in errors[0]
     assert errors[1] == errors[0]
+
+
+@pytest.mark.parametrize("slice_rows", [10, 1_000_000])
+def test_carried_columns_set_aside_come_back_in_the_files_order(
+    tmp_path: Path, small_batches: None, monkeypatch: pytest.MonkeyPatch, slice_rows: int
+) -> None:
+    """The columns no check reads are written aside in batches of 7 rows,
+    not partitioned, and put back by the merge in slices of `slice_rows`
+    (10: each slice spans two batches): among the columns read, as the file
+    orders them, an input's own source_row and phone_source replaced."""
+    from callscrub.core import scrub as core_scrub
+
+    monkeypatch.setattr(core_scrub, "OUTPUT_SLICE_ROWS", slice_rows)
+    rows = [
+        # The landline first when there is one; the mobiles of even rows have consent (_run).
+        [
+            f"C{i}",
+            str(1000 + i),
+            "" if i % 3 else f"01{i:08d}",
+            f"x{i}",
+            f"06{(i * 7919) % 10**8:08d}",
+            "a,b",
+        ]
+        for i in range(45)
+    ]
+    frame = pl.DataFrame(
+        rows,
+        schema=["id", "source_row", "fixe", "phone_source", "mobile", "note"],
+        orient="row",
+    ).with_columns(pl.lit("2026-12-14T10:00:00").alias("call_at"))
+    campaign = tmp_path / "campaign.csv"
+    frame.select("id", "source_row", "fixe", "call_at", "phone_source", "mobile", "note").write_csv(
+        campaign
+    )
+    argv = ("--phone-column", "fixe", "--phone-column", "mobile")
+    assert _run(tmp_path / "single", campaign, *argv) == 0
+    assert _run(tmp_path / "parts", campaign, *argv, "--partitions", "3") == 0
+    assert_same_scrub(tmp_path / "single", tmp_path / "parts")
+    clean = pl.read_csv(tmp_path / "parts" / "clean.csv", infer_schema=False)
+    assert clean.columns[:5] == ["id", "fixe", "call_at", "mobile", "note"]
+    assert clean.height > 10 and clean["note"].unique().to_list() == ["a,b"]

@@ -32,7 +32,7 @@ from callscrub.core.checks.consent import SCHEMA as CONSENT_SCHEMA
 from callscrub.core.checks.registry import narrowed
 from callscrub.core.columns import E164
 from callscrub.core.options import ScrubOptions
-from callscrub.core.outputs import CLEAN_EXTRA
+from callscrub.core.outputs import CLEAN_EXTRA, carried_columns, extra_columns, input_columns
 from callscrub.core.partitions import (
     key_partition,
     merged_aggregates,
@@ -188,6 +188,48 @@ class Partitions:
     # The campaign's distinct called numbers (E.164 keys, sorted), until the
     # registries are narrowed to them (scrub_partitions).
     keys: pl.Series | None = None
+    # The columns no check reads, written aside in the file's order (None: none).
+    carried: CarriedFiles | None = None
+    # The campaign file's columns, in its order (the carried ones among them).
+    order: list[str] = dataclasses.field(default_factory=list)
+
+
+class CarriedFiles:
+    """The carried columns (core.outputs.carried_columns) of a campaign
+    scrubbed in partitions, written to the run's private folder a block of
+    rows at a time in the file's order, never partitioned: no check reads
+    them, so they go from the file to the merge once, rather than into a
+    partition, back out of it and through its outputs (at 100 M rows, half
+    the campaign's bytes). `slice` gives any range of rows back."""
+
+    def __init__(self, columns: list[str]) -> None:
+        self.columns = columns
+        self._blocks: list[tuple[int, int, Path]] = []  # (first row, rows, file)
+        self._last: tuple[int, int, pl.DataFrame] | None = None
+
+    def add(self, path: Path, start: int, rows: int) -> None:
+        """The file holding rows start .. start + rows - 1 (0-based), the next ones."""
+        self._blocks.append((start, rows, path))
+
+    def paths(self) -> list[Path]:
+        return [path for _, _, path in self._blocks]
+
+    def slice(self, start: int, rows: int) -> pl.DataFrame:
+        """Rows start .. start + rows - 1 (fewer past the end), as
+        DataFrame.slice. The last slice is kept: the clean and rejects parts
+        of a slice are built one after the other (writers.BuiltAhead)."""
+        last = self._last
+        if last is not None and last[:2] == (start, rows):
+            return last[2]
+        end = start + rows
+        wanted = [(s, n, path) for s, n, path in self._blocks if s < end and s + n > start]
+        if not wanted:
+            frame = pl.read_parquet(self._blocks[0][2]).clear()
+        else:
+            first = wanted[0][0]
+            frame = pl.read_parquet([path for _, _, path in wanted]).slice(start - first, rows)
+        self._last = (start, rows, frame)
+        return frame
 
 
 class PartitionedRecords(RecordSink):
@@ -251,18 +293,26 @@ def write_partitions(
     partition: Callable[[pl.DataFrame, int], tuple[pl.Series, pl.DataFrame]],
     row_col: str,
     phase: Callable[[str], None],
+    carry: list[str],
 ) -> Partitions:
     """The campaign's rows, `blocks` of them in the file's order (every
     column, as read), written to `folder` in `n` partitions:
     `partition(block, first_row)` gives each row's (first_row: the 0-based
     place of the block's first row in the campaign) and its called number
-    normalised (core.partitions.partition_of), kept beside the row."""
+    normalised (core.partitions.partition_of), kept beside the row. The
+    columns in `carry` are written aside (CarriedFiles), not partitioned."""
     files: dict[int, list[Path]] = {}
     keys: list[pl.Series] = []
+    carried = CarriedFiles(carry) if carry else None
+    order: list[str] = []
     start = 0
     try:
         for b, block in enumerate(blocks):
             phase(f"partitioning the campaign: {start:,} rows written in {n} partitions")
+            order = order or block.columns
+            if carried is not None:
+                carried.add(folder.write(block.select(carry), f"carried-{b}"), start, block.height)
+                block = block.drop(carry)
             part_of, read = partition(block, start)
             numbered = pl.concat(
                 [block, read.rename(lambda c: f"{row_col}:{c}")], how="horizontal"
@@ -283,9 +333,11 @@ def write_partitions(
         # The files written so far go at once (the folder itself goes when the run ends).
         for path in (path for paths in files.values() for path in paths):
             path.unlink(missing_ok=True)
+        for path in carried.paths() if carried is not None else []:
+            path.unlink(missing_ok=True)
         raise
     distinct = pl.concat(keys).unique().sort() if keys else pl.Series(E164, [], pl.Int64)
-    return Partitions(n, files, start, row_col, keys=distinct)
+    return Partitions(n, files, start, row_col, keys=distinct, carried=carried, order=order)
 
 
 def loaded_blocks(loaded: Loaded) -> Iterator[pl.DataFrame]:
@@ -376,7 +428,7 @@ def scrub_partitions(
         progress.step(source_rows.len())
     merged = merged_figures(results)
     merged.rows_in = parts.rows
-    merged._parts = _merged_parts(outputs, parts.rows)
+    merged._parts = _merged_parts(outputs, parts.rows, parts.carried, parts.order, bare.options)
     if aggregates:
         merged._aggregates = lambda: merged_aggregates(aggregated)
     return merged
@@ -393,13 +445,30 @@ class _Written:
 
 
 def _merged_parts(
-    outputs: dict[str, list[_Written]], rows: int
+    outputs: dict[str, list[_Written]],
+    rows: int,
+    carried: CarriedFiles | None,
+    order: list[str],
+    options: ScrubOptions,
 ) -> Callable[[str, int], Iterator[pl.DataFrame]]:
     """The outputs (core.outputs.Parts) merged from the partitions' files: for
     each slice of `rows` source rows, that slice's rows of every partition in
-    source_row order."""
+    source_row order, with their `carried` columns, in the columns' `order`
+    (the file's) as core.outputs.output_parts puts them."""
+    keep = input_columns(order, options)
+    with_carried = [c for c in carried.columns if c in set(keep)] if carried is not None else []
 
     def parts(which: str, size: int) -> Iterator[pl.DataFrame]:
+        for start, out in _merged_slices(which, size):
+            if carried is not None:
+                more = carried.slice(start, size).select(with_carried)
+                more = more.gather(out[SOURCE_ROW_OUT] - (start + 1))
+                out = pl.concat([out, more], how="horizontal").select(
+                    *keep, *extra_columns(which, options)
+                )
+            yield out
+
+    def _merged_slices(which: str, size: int) -> Iterator[tuple[int, pl.DataFrame]]:
         written = outputs[which]
         for start in range(0, max(rows, 1), size):
             # Only the files holding rows of the slice are scanned: a scan
@@ -418,10 +487,11 @@ def _merged_parts(
             # Sorted once collected: the same sort planned in the query took
             # 1.5-3x its time (6.6 M rows of a 10 M scrub's clean list, 3 partitions).
             yield (
+                start,
                 pl.scan_parquet(files)
                 .filter(pl.col(SOURCE_ROW_OUT).is_between(start + 1, start + size))
                 .collect()
-                .sort(SOURCE_ROW_OUT)
+                .sort(SOURCE_ROW_OUT),
             )
 
     return parts
@@ -516,6 +586,7 @@ def stream_campaign(
             lambda block, first: partition_of(block, packs, options, n, first),
             row_column(stream.columns),
             phase,
+            carried_columns(stream.columns, chosen.read),
         )
     except CallscrubError:
         if stream.holds_nul():  # the whole read words it, before any error of the rows

@@ -902,6 +902,7 @@ def run_scrub(args: ScrubArgs) -> None:
                 lambda block, first: partition_of(block, packs, options, n, first),
                 row_column(_file_columns(loaded)),
                 phase,
+                loaded.carried.columns if loaded.carried is not None else [],
             )
             table = loaded.campaign
             loaded = dataclasses.replace(

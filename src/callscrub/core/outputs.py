@@ -10,7 +10,7 @@ distinct value and looked up by each row.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import time, timedelta
 
 import polars as pl
@@ -73,6 +73,23 @@ def extra_columns(which: str, options: ScrubOptions) -> tuple[str, ...]:
         return extra
     at = extra.index("phone_e164") + 1
     return (*extra[:at], PHONE_SOURCE_OUT, *extra[at:])
+
+
+def input_columns(order: list[str], options: ScrubOptions) -> list[str]:
+    """The campaign's columns (`order`: the file's) the outputs keep, in that
+    order: all but those the scrub adds (an input's own source_row or, with
+    several phone columns, phone_source is replaced, so re-scrubbing a clean
+    list keeps its shape)."""
+    added = DERIVED | ({PHONE_SOURCE_OUT} if options.other_phone_columns else set())
+    return [c for c in order if c not in added]
+
+
+def carried_columns(columns: list[str], read: Iterable[str | None]) -> list[str]:
+    """The campaign's `columns` no check reads (not in `read`): CRM columns,
+    passed through to the outputs unread (an added column is never carried:
+    the scrub's frame drops it)."""
+    wanted = set(read)
+    return [c for c in columns if c not in wanted and c not in DERIVED]
 
 
 # The working columns each output reads, besides the campaign's own.

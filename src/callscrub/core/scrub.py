@@ -81,7 +81,13 @@ from callscrub.core.columns import (
     TIME_KIND,
 )
 from callscrub.core.options import ScrubOptions
-from callscrub.core.outputs import DERIVED, PHONE_SOURCE_OUT, Parts, final_frame, output_parts
+from callscrub.core.outputs import (
+    Parts,
+    carried_columns,
+    final_frame,
+    input_columns,
+    output_parts,
+)
 from callscrub.core.positions import attach
 from callscrub.errors import InputError, MissingColumn
 from callscrub.phone import normalise as numbers
@@ -221,12 +227,7 @@ def scrub(
     _check_inputs(campaign, options, carried)
     if source_rows is not None and source_rows.len() != campaign.height:
         raise ValueError("source_rows must number every row of the campaign")
-    # With several phone columns the outputs gain phone_source: an input's own
-    # (a clean list scrubbed again) is replaced, like the other added columns.
-    added = DERIVED | ({PHONE_SOURCE_OUT} if options.other_phone_columns else set())
-    input_cols = [
-        c for c in (carried.order if carried is not None else campaign.columns) if c not in added
-    ]
+    input_cols = input_columns(carried.order if carried is not None else campaign.columns, options)
     own_cols = [c for c in input_cols if c in campaign.columns]  # the others are carried
     now_s = _ceil_epoch(options.now)
     packs = [rules] if isinstance(rules, RuleSet) else list(rules)
@@ -456,8 +457,7 @@ def split_campaign(
 
     The caller should let go of `campaign` (the carried columns are freed
     once compressed, unless it still holds them)."""
-    wanted = set(read)
-    others = [c for c in campaign.columns if c not in wanted and c not in DERIVED]
+    others = carried_columns(campaign.columns, read)
     if not others:
         return campaign, None
     return campaign.drop(others), Carried(
