@@ -4,8 +4,10 @@ The campaign is split by number (core.partitions.partition_of) and written,
 a block of rows at a time, to the run's private folder (io.partitions): read
 from the file a batch at a time (io.streams) when it is a plain CSV or
 Parquet file, so that it is never held whole, else from the campaign loaded
-whole (its CRM columns held compressed), which is then let go of. Each
-partition is read back, scrubbed against the inputs loaded once for the run
+whole (its CRM columns held compressed), which is then let go of. The
+columns no check reads are not partitioned: they are written aside in the
+file's order (CarriedFiles) and put back by the merge. Each partition is
+read back, scrubbed against the inputs loaded once for the run
 (registries, history, consent, screened files: shared, never reloaded), and
 its outputs written to the folder; its figures and report aggregates are
 kept. The outputs are the partitions' merged back in source_row order, a
