@@ -597,10 +597,12 @@ def _read_csv_file(source: str, *, header: bool, digest: bool) -> Table | None:
 
     Read whole as bytes, a 900 MB campaign would be held beside its frame (a
     peak of 2.4 GiB where polars reading the file takes 1.75). The bytes
-    path's checks are made here as well: the format and BOM from the first HEAD
-    bytes, NULs by a scan of the file in chunks (no copy of it is kept), the
-    header with the csv module; on any refusal (including polars' own UTF-8
-    check) None sends the file down the bytes path, which words the error.
+    path's checks are made here as well: the format and BOM from the first
+    HEAD bytes, NULs by a scan of the file in chunks beside polars' read of
+    it (FileScanning: no copy of it is kept; a frame read from a file with a
+    NUL is let go of), the header with the csv module; on any refusal
+    (including polars' own UTF-8 check) None sends the file down the bytes
+    path, which words the error.
     A file that changes while it is read is an error: the hash and the
     frame must be of the same bytes."""
     head = plain_csv_head(source, header=header)
