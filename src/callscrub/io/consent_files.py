@@ -269,44 +269,24 @@ def _read_consent_file(
         batches = iter([frame])
     columns, found = consent_columns(header, wanted, source)
     read = _FileRead()
+
+    def add(b: int, batch: pl.DataFrame) -> None:
+        _add_batch(
+            f, b, batch, read, sink, numbering, zone, region, columns, name, date_order, time_format
+        )
+
     seen = False
     try:
         for b, batch in enumerate(batches):
             seen = True
-            _add_batch(
-                f,
-                b,
-                batch,
-                read,
-                sink,
-                numbering,
-                zone,
-                region,
-                columns,
-                name,
-                date_order,
-                time_format,
-            )
+            add(b, batch)
     except CallscrubError:
         if stream is not None and stream.holds_nul():  # the whole read words it first
             raise StreamRefused from None
         raise
     if not seen and stream is not None:
         # No row: the missing-column error an empty frame gives, then "0 rows".
-        _add_batch(
-            f,
-            0,
-            stream.schema(),
-            read,
-            sink,
-            numbering,
-            zone,
-            region,
-            columns,
-            name,
-            date_order,
-            time_format,
-        )
+        add(0, stream.schema())
     if stream is not None:
         stream.table(stream.schema())  # how it was read, for the summary (reading_of)
     return read, columns, found, header
