@@ -178,16 +178,30 @@ def test_a_windows_1252_campaign_is_read_whole_with_the_same_outputs(
     assert not [p for p in tmp_path.joinpath("parts").iterdir() if p.name.startswith(DIR_PREFIX)]
 
 
-def test_a_ragged_row_far_down_is_the_single_pass_error(
-    tmp_path: Path, small_batches: None, capsys: pytest.CaptureFixture[str]
-) -> None:
+def _ending_in(tmp_path: Path, last: bytes) -> Path:
+    """A campaign of 40 good rows (several batches) whose last line is `last`."""
     rows = "\n".join(f"C{i},06{i:08d},2026-12-14T10:00:00" for i in range(40))
     campaign = tmp_path / "export.csv"
-    campaign.write_text(f"id,phone,call_at\n{rows}\nC99,0611111111,2026-12-14T10:00,extra\n")
+    campaign.write_bytes(f"id,phone,call_at\n{rows}\n".encode() + last)
+    return campaign
+
+
+def _single_and_parts(
+    tmp_path: Path, campaign: Path, capsys: pytest.CaptureFixture[str]
+) -> tuple[list[int], list[str]]:
+    """The exit codes and error output of a single pass and of 2 partitions."""
     codes, errors = [], []
     for name, extra in (("single", ()), ("parts", ("--partitions", "2"))):
         codes.append(_run(tmp_path / name, campaign, *extra))
         errors.append(capsys.readouterr().err)
+    return codes, errors
+
+
+def test_a_ragged_row_far_down_is_the_single_pass_error(
+    tmp_path: Path, small_batches: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    campaign = _ending_in(tmp_path, b"C99,0611111111,2026-12-14T10:00,extra\n")
+    codes, errors = _single_and_parts(tmp_path, campaign, capsys)
     assert codes == [3, 3]
     assert "line 42 (data row 41) has 4 fields" in errors[0]
     assert errors[1] == errors[0]
@@ -267,56 +281,31 @@ def test_a_snapshot_is_read_once_for_every_partition(
     assert_same_scrub(tmp_path / "single", tmp_path / "parts")
 
 
-@pytest.mark.parametrize("head", [None, 256])
+@pytest.mark.parametrize(("head", "disk_full"), [(None, False), (256, False), (256, True)])
 def test_a_nul_byte_far_down_is_the_single_pass_error(
     tmp_path: Path,
     small_batches: None,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
     head: int | None,
+    disk_full: bool,
 ) -> None:
     """Also when the NUL is past the head read first (head 256), so that it
-    is found by the scan beside the batches, after they were partitioned."""
+    is found by the scan beside the batches, after they were partitioned;
+    and when the disk is full while they are (the whole read finds the NUL
+    before anything is written, so its error comes first)."""
     if head is not None:
         monkeypatch.setattr(readers, "HEAD", head)
-    rows = "\n".join(f"C{i},06{i:08d},2026-12-14T10:00:00" for i in range(40))
-    campaign = tmp_path / "export.csv"
-    campaign.write_bytes(
-        f"id,phone,call_at\n{rows}\nC99,06\x0011111111,2026-12-14T10:00\n".encode()
-    )
-    codes, errors = [], []
-    for name, extra in (("single", ()), ("parts", ("--partitions", "2"))):
-        codes.append(_run(tmp_path / name, campaign, *extra))
-        errors.append(capsys.readouterr().err)
-    assert codes == [3, 3]
-    assert "NUL byte" in errors[0]
-    assert errors[1] == errors[0]
+    if disk_full:
 
+        def full(
+            self: PartitionDir, frame: pl.DataFrame, name: str, *, sliced: bool = False
+        ) -> Path:
+            raise disk_error(self.path, OSError(errno.ENOSPC, "No space left on device"))
 
-def test_a_nul_byte_far_down_is_worded_before_an_error_partitioning_raised(
-    tmp_path: Path,
-    small_batches: None,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """A full disk while the batches are partitioned, in a file with a NUL
-    past the head: the single pass's NUL error, as the whole read finds the
-    NUL before anything is written."""
-    monkeypatch.setattr(readers, "HEAD", 256)
-    rows = "\n".join(f"C{i},06{i:08d},2026-12-14T10:00:00" for i in range(40))
-    campaign = tmp_path / "export.csv"
-    campaign.write_bytes(
-        f"id,phone,call_at\n{rows}\nC99,06\x0011111111,2026-12-14T10:00\n".encode()
-    )
-
-    def full(self: PartitionDir, frame: pl.DataFrame, name: str, *, sliced: bool = False) -> Path:
-        raise disk_error(self.path, OSError(errno.ENOSPC, "No space left on device"))
-
-    monkeypatch.setattr(PartitionDir, "write", full)
-    codes, errors = [], []
-    for name, extra in (("single", ()), ("parts", ("--partitions", "2"))):
-        codes.append(_run(tmp_path / name, campaign, *extra))
-        errors.append(capsys.readouterr().err)
+        monkeypatch.setattr(PartitionDir, "write", full)
+    campaign = _ending_in(tmp_path, b"C99,06\x0011111111,2026-12-14T10:00\n")
+    codes, errors = _single_and_parts(tmp_path, campaign, capsys)
     assert codes == [3, 3]
     assert "NUL byte" in errors[0]
     assert errors[1] == errors[0]

@@ -458,7 +458,7 @@ def _merged_parts(
     source_row order, with their `carried` columns, in the columns' `order`
     (the file's) as core.outputs.output_parts puts them."""
     keep = input_columns(order, options)
-    with_carried = [c for c in carried.columns if c in set(keep)] if carried is not None else []
+    with_carried = [c for c in carried.columns if c in keep] if carried is not None else []
 
     def parts(which: str, size: int) -> Iterator[pl.DataFrame]:
         for start, out in _merged_slices(which, size):

@@ -581,7 +581,7 @@ class FileScanning:
 
     def holds_nul(self) -> bool:
         """Whether the file holds a NUL byte (the bytes path refuses it), waiting for the scan."""
-        return self._nul_in_head or self.result().nul
+        return self.result().nul
 
 
 def header_names(head: CsvHead) -> list[str] | None:
@@ -620,10 +620,9 @@ def _read_csv_file(source: str, *, header: bool, digest: bool) -> Table | None:
         return None
     if scan.nul:
         return None
+    same_file(path, state, name)  # a refusal caused by a change is that change
     if frame is None:
-        same_file(path, state, name)  # a refusal caused by a change is that change
         return None
-    same_file(path, state, name)
     if digest and scan.size != state[1]:
         raise changed_error(name)
     if header:
