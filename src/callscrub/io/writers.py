@@ -31,6 +31,7 @@ import polars as pl
 
 from callscrub.errors import OutputError
 from callscrub.io.parts import PART_SUFFIX, CommitRecord, lock_part, part_prefix, sync_directories
+from callscrub.io.readers import scan_file
 from callscrub.io.signals import pause_point, signals_held
 from callscrub.io.workbooks import write_xlsx
 
@@ -457,14 +458,9 @@ def _why(exc: BaseException) -> str:
 
 
 def sha256_file(path: str | Path) -> tuple[str, int]:
-    """(SHA-256 hex, size) of a file, read in chunks."""
-    h = hashlib.sha256()
-    size = 0
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-            size += len(chunk)
-    return h.hexdigest(), size
+    """(SHA-256 hex, size) of a file, read in chunks (readers.scan_file)."""
+    scan = scan_file(Path(path), digest=True, nul=False)
+    return scan.sha256, scan.size
 
 
 # A cell a spreadsheet evaluates as a formula: it starts with = + - @, or a
