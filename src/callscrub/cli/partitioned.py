@@ -50,7 +50,7 @@ from callscrub.core.scrub import (
     check_consent_data,
     split_campaign,
 )
-from callscrub.errors import CallscrubError, ConsentRequired, UsageError
+from callscrub.errors import ConsentRequired, UsageError
 from callscrub.io.consent_files import RecordSink
 from callscrub.io.partitions import PartitionDir
 from callscrub.io.readers import Table
@@ -580,7 +580,7 @@ def stream_campaign(
                         first.rows += exc.rows
             yield batch
 
-    try:
+    with stream.nul_first():
         parts = write_partitions(
             blocks(),
             n,
@@ -590,10 +590,6 @@ def stream_campaign(
             phase,
             carried_columns(stream.columns, chosen.read),
         )
-    except CallscrubError:
-        if stream.holds_nul():  # the whole read words it, before any error of the rows
-            raise StreamRefused from None
-        raise
     parts.consent = consent
     if parts.rows == 0:
         raise StreamRefused

@@ -9,6 +9,7 @@ opposed numbers marked or removed: an allow-list.
 
 from __future__ import annotations
 
+import contextlib
 import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -18,7 +19,6 @@ import polars as pl
 
 from callscrub.core.checks.consent import SCHEMA, ConsentColumns, Screened, records_from_frame
 from callscrub.errors import (
-    CallscrubError,
     DateOrderNeeded,
     InputError,
     UnknownStatuses,
@@ -276,14 +276,10 @@ def _read_consent_file(
         )
 
     seen = False
-    try:
+    with stream.nul_first() if stream is not None else contextlib.nullcontext():
         for b, batch in enumerate(batches):
             seen = True
             add(b, batch)
-    except CallscrubError:
-        if stream is not None and stream.holds_nul():  # the whole read words it first
-            raise StreamRefused from None
-        raise
     if not seen and stream is not None:
         # No row: the missing-column error an empty frame gives, then "0 rows".
         add(0, stream.schema())

@@ -16,12 +16,14 @@ The file is hashed, and looked at for NUL bytes, in a thread while it is read
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
+from callscrub.errors import CallscrubError
 from callscrub.io.readers import (
     PARQUET_MAGIC,
     CsvHead,
@@ -93,14 +95,24 @@ class Stream:
 
     def holds_nul(self) -> bool:
         """Whether the file holds a NUL byte, once its batches were asked for
-        (waiting for the scan): an error raised by what the batches were
-        used for gives way to StreamRefused, so the whole read words the
-        NUL, as it does before any other error. A scan that could not read
-        the file counts as one (the whole read words that too)."""
+        (waiting for the scan). A scan that could not read the file counts
+        as one (the whole read words that too)."""
         try:
             return self._scanning is not None and self._scanning.holds_nul()
         except OSError:
             return True
+
+    @contextlib.contextmanager
+    def nul_first(self) -> Iterator[None]:
+        """Around the use of the batches: an error it raises gives way to
+        StreamRefused when the file holds a NUL, so that the whole read
+        words the NUL, as it does before any error of the rows."""
+        try:
+            yield
+        except CallscrubError:
+            if self.holds_nul():
+                raise StreamRefused from None
+            raise
 
     def _scanned(self) -> FileScan:
         assert self._scanning is not None
