@@ -350,3 +350,28 @@ def test_carried_columns_set_aside_come_back_in_the_files_order(
     clean = pl.read_csv(tmp_path / "parts" / "clean.csv", infer_schema=False)
     assert clean.columns[:5] == ["id", "fixe", "call_at", "mobile", "note"]
     assert clean.height > 10 and clean["note"].unique().to_list() == ["a,b"]
+
+
+def test_a_partition_read_back_from_its_batches_is_one_chunk(
+    tmp_path: Path, small_batches: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A partition is written a file per batch read; the checks run over its
+    # frame in one chunk a column (about 200 chunks at 100 M rows slowed the
+    # joins, gathers and sorts by half).
+    chunks: list[list[int]] = []
+    scrub_partitions = scrub_module.scrub_partitions
+
+    def spy(parts: Any, bare: Any, scrub_part: Any, *args: Any, **kwargs: Any) -> Any:
+        assert max(len(files) for files in parts.files.values()) > 1, "one file a partition"
+
+        def counted(part: Any, *rest: Any) -> Any:
+            chunks.append([s.n_chunks() for s in part.campaign.frame.get_columns()])
+            return scrub_part(part, *rest)
+
+        return scrub_partitions(parts, bare, counted, *args, **kwargs)
+
+    monkeypatch.setattr(scrub_module, "scrub_partitions", spy)
+    campaign = _write_campaign(tmp_path / "campagne.csv")
+    assert _run(tmp_path / "parts", campaign, "--partitions", "3") == 0
+    assert len(chunks) == 3
+    assert {n for per_column in chunks for n in per_column} == {1}
