@@ -606,14 +606,19 @@ def apply_limits(
     rest = cand.filter(repeated(keys) | keys.is_in(hist["key"].unique().implode()))
     if rest.height == 0:
         return nothing
+    # Sorted by number once (stably: a number's rows stay in source-row
+    # order, so `first` below is its first row): every per-number group-by
+    # and window that follows reads runs of a sorted column, polars' sorted
+    # fast path, instead of hashing the keys (at 2.4 M rows in play, 0.3 s
+    # against 1.1 s for the one in _clearly_within_limits alone).
+    rest = rest.sort(KEY, maintain_order=True)
     zone0 = {t: juris.zones(t)[0] for t in rest[TERRITORY].unique().to_list()}
     rest = rest.with_columns(
         pl.col(TERRITORY).replace_strict(zone0, return_dtype=pl.String).alias("_zone")
     )
     # One pass over the keys: each number's rows in play, and the zone its
     # history's days are counted in (the history of other numbers goes).
-    per_key = rest.group_by(KEY).agg(pl.len().alias("_n_cand"), pl.col("_zone").first())
-    n_cand = per_key.select(KEY, "_n_cand")
+    per_key = rest.group_by(KEY).agg(pl.col("_zone").first())
     hist = hist.join(per_key.select(pl.col(KEY).alias("key"), "_zone"), on="key", how="inner")
     del per_key
     hist_first, hist_last = hist["at"].min(), hist["at"].max()
@@ -643,10 +648,12 @@ def apply_limits(
         ),
         on=[TERRITORY, "_day"],
         how="left",
+        maintain_order="left",
     )
     h = hist.rename({"key": KEY})
+    several = pl.len().over(KEY) > 1
     # One row in play, all history at or before its slot: exact.
-    single = rest.join(n_cand.filter(pl.col("_n_cand") == 1), on=KEY, how="semi")
+    single = rest.filter(~several)
     last_at = h.group_by(KEY).agg(pl.col("at").max().alias("_last_at"))
     passed_parts = []
     for (caps, lockout, wait), i in sig_id.items():
@@ -675,11 +682,7 @@ def apply_limits(
             checks = checks.join(counted, on=KEY, how="left")
             ok = ok & (pl.col(f"_count{j}").fill_null(0) + 1 <= cap.count)
         passed_parts.append(checks.filter(ok).select(SOURCE_ROW, SLOT))
-    passed_parts.append(
-        _clearly_within_limits(
-            rest.join(n_cand.filter(pl.col("_n_cand") > 1), on=KEY, how="semi"), h, sig_id
-        )
-    )
+    passed_parts.append(_clearly_within_limits(rest.filter(several), h, sig_id))
     passed = pl.concat(passed_parts)
     walk = rest.join(passed.select(SOURCE_ROW), on=SOURCE_ROW, how="anti")
 
