@@ -648,7 +648,7 @@ def apply_limits(
         ),
         on=[TERRITORY, "_day"],
         how="left",
-        maintain_order="left",
+        maintain_order="left",  # still sorted by number (the fast path above)
     )
     h = hist.rename({"key": KEY})
     several = pl.len().over(KEY) > 1
