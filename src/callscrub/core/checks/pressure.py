@@ -616,8 +616,8 @@ def apply_limits(
     rest = rest.with_columns(
         pl.col(TERRITORY).replace_strict(zone0, return_dtype=pl.String).alias("_zone")
     )
-    # One pass over the keys: each number's rows in play, and the zone its
-    # history's days are counted in (the history of other numbers goes).
+    # Each number's zone, the one its history's days are counted in (its first
+    # row's; the history of other numbers goes).
     per_key = rest.group_by(KEY).agg(pl.col("_zone").first())
     hist = hist.join(per_key.select(pl.col(KEY).alias("key"), "_zone"), on="key", how="inner")
     del per_key
