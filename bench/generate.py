@@ -12,8 +12,9 @@ Writes into DIR:
   format (0262, 0692, 0590 9, 0690, 0594 2, 0694 2, 0596 6, 0696, 0639 2, 0269 6), 3 % invalid,
   2 % toll-free / premium (0800, 0899), 5 % repeats of an earlier row's number (half with
   the same text, half rewritten in another format; half at the same slot, half at their
-  own). call_at: naive ISO times over the 14 days from Monday 2026-12-14 to 2026-12-27,
-  70 % in working hours, 30 % at any hour (nights, weekends and 2026-12-25 included).
+  own); no other number repeats until its block is used up (`_in_block`). call_at:
+  naive ISO times over the 14 days from Monday 2026-12-14 to 2026-12-27, 70 % in working
+  hours, 30 % at any hour (nights, weekends and 2026-12-25 included).
   postal_code on about half the rows (the territory's 97x code for overseas numbers).
 - registry.csv: `numero;date_inscription`, national 10-digit numbers, M lines (shuffled):
   about 20 % of the campaign's distinct dialable numbers, the rest random valid mobiles
@@ -131,6 +132,10 @@ PREM0 = OVS0 + len(OVERSEAS_BLOCKS)
 BLOCK_VALUE = pl.Series([int(p) for p, _ in BLOCKS], dtype=pl.Int64)  # "0612" -> 612
 BLOCK_SCALE = pl.Series([10 ** (10 - len(p)) for p, _ in BLOCKS], dtype=pl.Int64)
 BLOCK_CC = pl.Series([cc for _, cc in BLOCKS], dtype=pl.Int64)
+# A block's numbers are its prefix's (a prefix repeated in BLOCKS for its weight is one
+# set of numbers): each block's index among the distinct (prefix, country code) pairs.
+_SPACES = list(dict.fromkeys(BLOCKS))
+BLOCK_SPACE = pl.Series([_SPACES.index(b) for b in BLOCKS], dtype=pl.Int64)
 OVS_POSTAL = pl.Series([codes[j % len(codes)] for _, _, codes in OVERSEAS_BLOCKS for j in range(4)])
 
 TWO_DIGITS = pl.Series([f"{k:02d}" for k in range(100)])
@@ -248,16 +253,10 @@ def e164_text(key: pl.Expr) -> pl.Expr:
     return pl.lit("+") + key.cast(pl.String)
 
 
-def campaign_frame(n: int, seed: int, start: int = 0, total: int | None = None) -> pl.DataFrame:
-    """Campaign rows with helper columns (`_cat`, `_key` = intended E.164 key, `_src`).
-
-    Rows `start` to `start + n` of a campaign of `total` rows (default n): every column is
-    drawn from the row's own index, so a slice holds the same rows as the whole campaign,
-    except that a repeat copies an earlier row of its own slice (`_repeats`)."""
-    rng = Rng(seed)
+def _drawn_blocks(rng: Rng, start: int, n: int) -> pl.DataFrame:
+    """Rows `start` to `start + n`: index `i`, category `_cat`, `_u_land` and number block
+    `_b` (the first random streams of `rng`, a fresh Rng of the campaign's seed)."""
     df = pl.DataFrame({"i": pl.int_range(start, start + n, dtype=U64, eager=True)})
-
-    # 1. Integers: category, number block, national number, style, slot, postal code.
     u = rng.uniform()
     cat = pl.lit(0, pl.Int8)
     acc = 0.0
@@ -279,7 +278,62 @@ def campaign_frame(n: int, seed: int, start: int = 0, total: int | None = None) 
         .then(PREM0 + rng.below(len(PREMIUM_PREFIXES)))
         .otherwise(mobile_block)  # mobiles, E.164 mobiles; repeat and invalid rows: unused
     )
-    df = df.with_columns(block.alias("_b"))
+    return df.with_columns(block.alias("_b"))
+
+
+def _space_counts(seed: int, rows: int) -> pl.DataFrame:
+    """How many of rows 0 .. rows - 1 fall in each number space (`_space`, `_before`),
+    drawn again DRAW_BATCH rows at a time."""
+    counts = [
+        _drawn_blocks(Rng(seed), s, min(DRAW_BATCH, rows - s))
+        .group_by(lookup(BLOCK_SPACE, pl.col("_b")).alias("_space"))
+        .agg(pl.len().cast(pl.Int64).alias("_before"))
+        for s in range(0, rows, DRAW_BATCH)
+    ]
+    schema = {"_space": pl.Int64, "_before": pl.Int64}
+    return pl.concat([pl.DataFrame(schema=schema), *counts]).group_by("_space").sum()
+
+
+def _in_block(seed: int, start: int) -> pl.Expr:
+    """Each row's number within its block (0 .. scale - 1): the k-th row of the campaign
+    to fall in a number space takes the k-th number of a permutation of that space
+    (k -> (a * k + b) mod size), so numbers never repeat by chance until a space is used up
+    (the overseas sub-blocks of 10^5 numbers, past 20 M campaign rows). Drawn
+    at random instead, at 100 M rows a quarter of the dialable rows repeated another's
+    number (mobiles are 14 x 10^7 numbers), against 8 % at 10 M: the two sizes would not
+    be the same campaign. For rows `start` onwards: the rows before them are counted."""
+    params = pl.DataFrame(
+        [
+            (k, *affine_permutation(10 ** (10 - len(p)), stream_seed(seed, 4000 + k)))
+            for k, (p, _) in enumerate(_SPACES)
+        ],
+        schema={"_space": pl.Int64, "_a": pl.Int64, "_c": pl.Int64},
+        orient="row",
+    )
+    if start:
+        params = params.join(_space_counts(seed, start), on="_space", how="left")
+    else:
+        params = params.with_columns(pl.lit(0, pl.Int64).alias("_before"))
+    space = lookup(BLOCK_SPACE, pl.col("_b"))
+    k = pl.int_range(pl.len(), dtype=pl.Int64).over(space) + lookup(
+        params["_before"].fill_null(0), space
+    )
+    size = lookup(BLOCK_SCALE, pl.col("_b"))
+    return (lookup(params["_a"], space) * (k % size) + lookup(params["_c"], space)) % size
+
+
+def campaign_frame(n: int, seed: int, start: int = 0, total: int | None = None) -> pl.DataFrame:
+    """Campaign rows with helper columns (`_cat`, `_key` = intended E.164 key, `_src`).
+
+    Rows `start` to `start + n` of a campaign of `total` rows (default n): every column is
+    drawn from the row's own index (a number from the rows before it in its block,
+    `_in_block`), so a slice holds the same rows as the whole campaign, except that a
+    repeat copies an earlier row of its own slice (`_repeats`)."""
+    rng = Rng(seed)
+
+    # 1. Integers: category, number block, national number, style, slot, postal code.
+    df = _drawn_blocks(rng, start, n)
+    c = pl.col("_cat")
     scale = lookup(BLOCK_SCALE, pl.col("_b"))
     hour = (
         pl.when(rng.uniform() < 0.7)
@@ -297,7 +351,7 @@ def campaign_frame(n: int, seed: int, start: int = 0, total: int | None = None) 
         lookup(TWO_DIGITS, rng.below(95) + 1) + lookup(TWO_DIGITS, rng.below(100)) + pl.lit("0")
     )
     df = df.with_columns(
-        (lookup(BLOCK_VALUE, pl.col("_b")) * scale + rng.below(10**8) % scale).alias("_nat"),
+        (lookup(BLOCK_VALUE, pl.col("_b")) * scale + _in_block(seed, start)).alias("_nat"),
         lookup(BLOCK_CC, pl.col("_b")).alias("_cc"),
         pl.when(c == E164)
         .then(3)
@@ -683,8 +737,8 @@ def generate_chunked(
     Chunk k holds rows k * chunk_rows onwards, drawn as `generate` draws them, except that
     a repeat copies an earlier row of its own chunk (in one pass: any earlier row), so
     repeats of a number stay within a chunk; with one chunk (chunk_rows >= rows) every file
-    is byte for byte `generate`'s. Numbers drawn again by chance in other chunks are
-    repeats across chunks, as in one pass. The registry, history and consent are drawn
+    is byte for byte `generate`'s. A chunk's numbers follow on from the earlier chunks'
+    in each block (`_in_block`), as in one pass. The registry, history and consent are drawn
     from the distinct numbers of the whole campaign (8 bytes a row kept per chunk), and
     written in slices. No reference files (they need callscrub's normalisation of every
     row, the costly part): `campaign_keys.parquet` holds the campaign's distinct intended
