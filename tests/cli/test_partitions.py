@@ -163,6 +163,19 @@ def test_partition_options_are_not_replayed(tmp_path: Path) -> None:
     assert callscrub.cli.run(["verify", str(tmp_path / "o" / "clean.csv.manifest.json")]) == 0
 
 
+@given(st.lists(st.lists(st.integers(-(2**63), 2**63 - 1), max_size=30), max_size=8))
+def test_the_campaigns_numbers_are_its_batches_keys_sorted_and_distinct(
+    batches: list[list[int]],
+) -> None:
+    # The numbers the registries are looked up for, once for the whole campaign.
+    parts = [pl.Series("e164", b, pl.Int64) for b in batches]
+    whole = pl.Series("e164", [k for b in batches for k in b], pl.Int64)
+    empty = pl.Series("e164", [], pl.Int64)
+    distinct = partitioned.sorted_distinct(parts, empty)
+    assert distinct.to_list() == sorted(set(whole.to_list()))
+    assert parts == []  # let go of as they are merged
+
+
 @pytest.mark.parametrize(
     ("given", "size"),
     [("4G", 4 << 30), ("500M", 500 << 20), ("1.5g", 3 << 29), ("4GiB", 4 << 30), ("1000", 1000)],

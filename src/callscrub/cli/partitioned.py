@@ -338,8 +338,21 @@ def write_partitions(
         for path in carried.paths() if carried is not None else []:
             path.unlink(missing_ok=True)
         raise
-    distinct = pl.concat(keys).unique().sort() if keys else pl.Series(E164, [], pl.Int64)
+    distinct = sorted_distinct(keys, pl.Series(E164, [], pl.Int64))
     return Partitions(n, files, start, row_col, keys=distinct, carried=carried, order=order)
+
+
+def sorted_distinct(parts: list[pl.Series], empty: pl.Series) -> pl.Series:
+    """The distinct values of `parts` (no nulls), sorted, the list emptied: sorted whole,
+    then each value kept where it differs from the one before. A hash `unique` holds its
+    table beside the keys: for the 100 M-row campaign's 95 M batch keys, 0.7 GiB more
+    at the run's peak, which --memory-limit does not see coming."""
+    if not parts:
+        return empty
+    merged = pl.concat(parts)
+    parts.clear()
+    merged = merged.sort()
+    return merged.filter(merged.ne_missing(merged.shift(1)))
 
 
 def loaded_blocks(loaded: Loaded) -> Iterator[pl.DataFrame]:
