@@ -311,7 +311,9 @@ def _in_block(seed: int, start: int) -> pl.Expr:
         orient="row",
     )
     if start:
-        params = params.join(_space_counts(seed, start), on="_space", how="left")
+        params = params.join(
+            _space_counts(seed, start), on="_space", how="left", maintain_order="left"
+        )
     else:
         params = params.with_columns(pl.lit(0, pl.Int64).alias("_before"))
     space = lookup(BLOCK_SPACE, pl.col("_b"))
