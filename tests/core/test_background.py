@@ -1,12 +1,14 @@
-"""background.py: work started in a thread, its result or error taken later."""
+"""background.py: work started in a thread, its result or error taken later;
+a loop's items computed one ahead of it."""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 
 import pytest
 
-from callscrub.core.background import begun
+from callscrub.core.background import ahead, begun
 
 
 def test_results_and_errors_come_back_where_they_are_taken():
@@ -24,3 +26,69 @@ def test_work_runs_beside_the_caller():
     result = begun(lambda: started.set() or threading.current_thread().daemon)
     assert started.wait(5)  # running before the result is asked for
     assert result() is True  # a daemon: an error exit does not wait for it
+
+
+def test_ahead_gives_every_item_in_order_computed_in_another_thread():
+    threads: list[threading.Thread] = []
+
+    def items() -> Iterator[int]:
+        for i in range(50):
+            threads.append(threading.current_thread())
+            yield i
+
+    assert list(ahead(items())) == list(range(50))
+    assert threads and all(t is not threading.current_thread() for t in threads)
+
+
+def test_ahead_computes_the_next_item_while_the_caller_uses_one():
+    computed: list[int] = []
+    second = threading.Event()
+
+    def items() -> Iterator[int]:
+        for i in range(3):
+            computed.append(i)
+            if i == 1:
+                second.set()
+            yield i
+
+    loop = ahead(items())
+    assert next(loop) == 0
+    assert second.wait(5)  # item 1 computed while the caller holds item 0
+    assert computed[:2] == [0, 1]
+    assert list(loop) == [1, 2]
+
+
+def test_ahead_raises_an_error_at_its_item_after_the_items_before_it():
+    def items() -> Iterator[int]:
+        yield 1
+        yield 2
+        raise ValueError("item 3")
+
+    got = []
+    with pytest.raises(ValueError, match="item 3"):
+        for item in ahead(items()):
+            got.append(item)
+    assert got == [1, 2]
+
+
+def test_ahead_stops_its_thread_when_the_caller_stops_early():
+    finished = threading.Event()
+    computed: list[int] = []
+
+    def items() -> Iterator[int]:
+        try:
+            for i in range(1000):
+                computed.append(i)
+                yield i
+        finally:
+            finished.set()
+
+    loop = ahead(items())
+    with pytest.raises(RuntimeError):
+        for item in loop:
+            if item == 3:
+                raise RuntimeError("the caller fails")
+    loop.close()
+    # Waited for on close: the items' generator is over, one item ahead at most.
+    assert finished.is_set()
+    assert len(computed) <= 6
