@@ -323,7 +323,7 @@ def write_partitions(
                 pl.int_range(start + 1, start + 1 + block.height, dtype=pl.Int64).alias(row_col),
                 part_of.alias(by),
             )
-            yield _SplitBlock(
+            done = _SplitBlock(
                 start,
                 block.height,
                 columns,
@@ -335,6 +335,11 @@ def write_partitions(
                 read[E164].drop_nulls().unique(),
             )
             start += block.height
+            # Only the block's parts (copies) are held while they wait to be
+            # written, and not here once they are handed over.
+            del block, aside, numbered, part_of, read
+            yield done
+            del done
 
     rows = 0
     try:
