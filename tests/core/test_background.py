@@ -92,3 +92,23 @@ def test_ahead_stops_its_thread_when_the_caller_stops_early():
     # Waited for on close: the items' generator is over, one item ahead at most.
     assert finished.is_set()
     assert len(computed) <= 6
+
+
+def test_ahead_raises_an_iterable_that_cannot_be_iterated():
+    class Broken:
+        def __iter__(self) -> Iterator[int]:
+            raise OSError("cannot start")
+
+    raised: list[BaseException] = []
+
+    def consume() -> None:
+        try:
+            list(ahead(Broken()))
+        except OSError as exc:
+            raised.append(exc)
+
+    # In a thread of its own: a consumer left waiting for an item would hang the tests.
+    consumer = threading.Thread(target=consume, daemon=True)
+    consumer.start()
+    consumer.join(5)
+    assert [str(e) for e in raised] == ["cannot start"]

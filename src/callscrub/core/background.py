@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable, Generator, Iterable
+from collections.abc import Callable, Generator, Iterable, Iterator
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -47,12 +47,12 @@ _END = object()  # ahead(): after the last item
 
 def ahead(items: Iterable[T]) -> Generator[T, None, None]:
     """`items`, each computed in a daemon thread while the caller uses the one
-    before: besides the one in use, at most one item waits, computed, and
-    one is being computed. An
-    error computing an item is raised to the caller at that item. When the
-    caller stops early (an error, a signal, close), the thread stops after
-    the item it is computing and is waited for, so nothing it was given is
-    still in use once this generator is closed."""
+    before: besides the one in use, at most one item waits, computed, and one
+    is being computed. An error computing an item (or starting the
+    iteration) is raised to the caller at that item. When the caller stops
+    early (an error, a signal, close), the thread stops after the item it is
+    computing and is waited for, so nothing it was given is still in use once
+    this generator is closed."""
     box: queue.Queue[tuple[bool, object]] = queue.Queue(maxsize=1)
     stop = threading.Event()
 
@@ -66,8 +66,9 @@ def ahead(items: Iterable[T]) -> Generator[T, None, None]:
         return False
 
     def run() -> None:
-        source = iter(items)
+        source: Iterator[T] | None = None
         try:
+            source = iter(items)
             for item in source:
                 if not offer((True, item)):
                     break
