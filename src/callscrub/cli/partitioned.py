@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from callscrub.cli.campaign_columns import CampaignColumns, unreadable_yes_no
-from callscrub.core.background import ahead
+from callscrub.core.background import Ahead
 from callscrub.core.checks.consent import SCHEMA as CONSENT_SCHEMA
 from callscrub.core.checks.registry import narrowed
 from callscrub.core.columns import E164
@@ -346,7 +346,7 @@ def write_partitions(
         # Each block is read, its numbers normalised and split by partition
         # while the one before is written: at 100 M rows the writing was a
         # third of this phase, on the main thread alone.
-        with contextlib.closing(ahead(split())) as prepared:
+        with contextlib.closing(Ahead(split())) as prepared:
             for b, done in enumerate(prepared):
                 phase(f"partitioning the campaign: {done.start:,} rows written in {n} partitions")
                 order = order or done.columns

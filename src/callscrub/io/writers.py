@@ -17,11 +17,9 @@ import contextlib
 import hashlib
 import io
 import os
-import queue
 import stat
 import sys
 import tempfile
-import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +27,7 @@ from typing import BinaryIO
 
 import polars as pl
 
+from callscrub.core.background import Ahead
 from callscrub.errors import OutputError
 from callscrub.io.parts import PART_SUFFIX, CommitRecord, lock_part, part_prefix, sync_directories
 from callscrub.io.readers import scan_file
@@ -196,7 +195,7 @@ class Parts:
 Payload = pl.DataFrame | bytes | Parts  # a frame or its parts (format by extension), or ready bytes
 
 
-class BuiltAhead:
+class BuiltAhead(Ahead[tuple[int, pl.DataFrame | None]]):
     """The frames of several Parts (or other iterables of frames), each built
     by a worker thread while the caller writes the previous one: building and
     writing then share the cores. One item at most is built ahead (a
@@ -214,66 +213,33 @@ class BuiltAhead:
     before its next item). Iterate once; `failed` is the payload whose part
     could not be built, once that error is raised."""
 
-    _END = object()  # the item after a payload's last frame
-    _DONE = object()  # the item after every payload's last frame
-
     def __init__(self, payloads: list[Iterable[pl.DataFrame]], in_turn: bool = True) -> None:
-        # (payload index, built, item): item is a frame, _END or _DONE when
-        # built, else the exception that stopped the worker.
-        self._queue: queue.Queue[tuple[int | None, bool, object]] = queue.Queue()
-        self._room = threading.Semaphore(1)
-        self._stop = threading.Event()
         self.failed: int | None = None
-        self._worker = threading.Thread(target=self._build, args=(payloads, in_turn), daemon=True)
-        self._worker.start()
+        super().__init__(self._built(payloads, in_turn))
 
-    def _build(self, payloads: list[Iterable[pl.DataFrame]], in_turn: bool) -> None:
+    def _built(
+        self, payloads: list[Iterable[pl.DataFrame]], in_turn: bool
+    ) -> Iterator[tuple[int, pl.DataFrame | None]]:
+        """(payload index, frame) in the order built; (index, None) once a payload has no more."""
+        live: list[tuple[int, Iterator[pl.DataFrame]]] = []
         i = 0
         try:
-            live = [(i, iter(payload)) for i, payload in enumerate(payloads)]
+            for i, payload in enumerate(payloads):
+                live.append((i, iter(payload)))
             while live:
                 going = []
                 for i, frames in live:
-                    # Room is made when the caller takes the previous item.
-                    while self._wait_for_room():
-                        frame = next(frames, self._END)
-                        self._queue.put((i, True, frame))
-                        if frame is self._END:
-                            break
+                    while (frame := next(frames, None)) is not None:
+                        yield i, frame
                         if in_turn:
                             going.append((i, frames))
                             break
                     else:
-                        return
+                        yield i, None
                 live = going
-            self._queue.put((None, True, self._DONE))
-        except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
-            self._queue.put((i, False, exc))
-
-    def _wait_for_room(self) -> bool:
-        """Take the room for one item; False once the caller has closed the iteration."""
-        while not self._stop.is_set():
-            if self._room.acquire(timeout=0.1):
-                return True
-        return False
-
-    def __iter__(self) -> Iterator[tuple[int, pl.DataFrame | None]]:
-        """(payload index, frame) in the order built; (index, None) once a payload has no more."""
-        while True:
-            i, ok, item = self._queue.get()
-            if not ok:
-                assert isinstance(item, BaseException)
-                self.failed = i
-                raise item
-            if item is self._DONE:
-                return
-            assert i is not None and (item is self._END or isinstance(item, pl.DataFrame))
-            self._room.release()
-            yield i, item if isinstance(item, pl.DataFrame) else None
-
-    def close(self) -> None:
-        """Stop the worker before its next item (the caller stops iterating)."""
-        self._stop.set()
+        except Exception:
+            self.failed = i
+            raise
 
 
 def _open_temp(path: Path) -> BinaryIO:
