@@ -4,7 +4,7 @@ script).
     python bench/run.py --rows N --registry M [--runs 3] [--formats csv,parquet]
                         [--json bench/results.json] [--workdir DIR] [--seed 1]
                         [--handwritten [--handwritten-rows K] [--handwritten-limit S]]
-                        [--snapshot] [--day-first] [--profile] [--report]
+                        [--snapshot] [--day-first] [--profile] [--report] [--partitioned K]
                         [--large ROWS [--large-registry N] [--large-memory-limit SIZE]
                                       [--large-workdir DIR] [--large-chunk-rows K]
                                       [--large-prepare]]
@@ -44,6 +44,11 @@ snapshot run's at --rows, measured in the same invocation (target: at least 80 %
 --large-prepare only makes that data (nothing timed) and prints the large run's scrub
 command; the data is then found in place by the timed invocation.
 
+--partitioned K runs the CSV scrub once more in K partitions (`--partitions K`, against the
+snapshot with --snapshot), timed like the others, and compares its clean list and rejects
+byte for byte with the last one-pass run's: the partitioned run must write the same files.
+Outputs that differ are recorded as such and make the benchmark exit 1.
+
 --handwritten also times bench/handwritten.py (csv + phonenumbers per row) once on the
 first min(N, 1 000 000) CSV rows, within --handwritten-limit seconds; its rate is rows
 done / seconds. --profile runs one extra CSV scrub under cProfile and prints the top
@@ -58,6 +63,7 @@ The scrub command is the README's, with the benchmark's clock and registry date:
 from __future__ import annotations
 
 import argparse
+import filecmp
 import json
 import os
 import platform
@@ -67,6 +73,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -306,6 +313,41 @@ def time_large(args: argparse.Namespace, snapshot_rate: float, runs_dir: Path) -
     return large
 
 
+def same_outputs(one_pass: Path, partitioned: Path, fmt: str) -> dict[str, bool]:
+    """Whether each output of the partitioned run is byte for byte the one-pass run's."""
+    return {
+        name: filecmp.cmp(
+            one_pass / f"{name}.{EXT[fmt]}", partitioned / f"{name}.{EXT[fmt]}", shallow=False
+        )
+        for name in ("clean", "rejects")
+    }
+
+
+def time_partitioned(
+    data: Path, what: str, make: Callable[[Path, str, Path], list[str]], parts: int, runs_dir: Path
+) -> dict:
+    """The CSV scrub `what` run once more in `parts` partitions, timed; its outputs
+    against those of the last one-pass run of `what` (still in runs_dir)."""
+    out = runs_dir / f"{what}_csv_partitioned"
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    summary = out / "summary.json"
+    cmd = [*make(data, "csv", out), "--partitions", str(parts), "--summary-json", str(summary)]
+    result = measure(cmd, runs_dir / f"{what}_csv_partitioned.log")
+    done = json.loads(summary.read_text()).get("partitions")
+    if done != parts:
+        raise SystemExit(f"the scrub asked for {parts} partitions ran in {done}: {' '.join(cmd)}")
+    same = same_outputs(runs_dir / f"{what}_csv", out, "csv")
+    print(
+        f"partitioned: {what} csv in {parts} partitions: {result['wall_s']:.2f} s wall,"
+        f" {result['cpu_s']:.1f} s CPU, {result['peak_rss_mib']:.0f} MiB;"
+        + "".join(f" {name} {'byte-identical' if ok else 'DIFFERS'}" for name, ok in same.items())
+        + " to the one-pass run's",
+        file=sys.stderr,
+    )
+    return {"what": what, "format": "csv -> csv", "partitions": parts, **result, "identical": same}
+
+
 def git_state() -> dict:
     """The commit and uncommitted changes of the code under test (src/)."""
 
@@ -536,6 +578,13 @@ def main(argv: list[str] | None = None) -> int:
         "--report", action="store_true", help="also time callscrub report on a scrub's outputs"
     )
     ap.add_argument(
+        "--partitioned",
+        type=int,
+        default=None,
+        metavar="K",
+        help="also run the CSV scrub in K partitions and compare its outputs with one pass's",
+    )
+    ap.add_argument(
         "--keep-outputs", action="store_true", help="keep the scrub and reference outputs"
     )
     ap.add_argument(
@@ -579,6 +628,8 @@ def main(argv: list[str] | None = None) -> int:
     formats = [f.strip() for f in args.formats.split(",") if f.strip()]
     if not formats or any(f not in EXT for f in formats):
         ap.error("--formats takes csv and/or parquet")
+    if args.partitioned is not None and (args.partitioned < 2 or "csv" not in formats):
+        ap.error("--partitioned compares with the one-pass CSV runs: K of 2 or more, and csv")
     data = (args.workdir or HERE / "data" / f"r{args.rows}_m{args.registry}_s{args.seed}").resolve()
     info = ensure_data(data, args.rows, args.registry, args.seed)
     runs_dir = data / "runs"
@@ -688,6 +739,10 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(hand)
 
     reports = time_report(data, formats, args.runs, runs_dir) if args.report else []
+    partitioned = None
+    if args.partitioned:
+        what, make = variants[1] if args.snapshot else variants[0]
+        partitioned = time_partitioned(data, what, make, args.partitioned, runs_dir)
     large = None
     if args.large:
         snap = summarise(raw[("callscrub+snapshot", formats[0])])
@@ -781,6 +836,7 @@ def main(argv: list[str] | None = None) -> int:
         "snapshot_build": snapshot_build and {"registry": args.registry, **snapshot_build},
         "profile": profile,
         "report": reports or None,
+        "partitioned": partitioned,
         "large": large,
     }
     args.json.parent.mkdir(parents=True, exist_ok=True)
@@ -790,6 +846,13 @@ def main(argv: list[str] | None = None) -> int:
         for p in runs_dir.iterdir():
             if p.is_dir():
                 shutil.rmtree(p)
+    if partitioned and not all(partitioned["identical"].values()):
+        print(
+            f"FAILED: the scrub in {args.partitioned} partitions did not write the one-pass"
+            f" run's outputs: {partitioned['identical']}",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 
