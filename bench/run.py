@@ -313,12 +313,10 @@ def time_large(args: argparse.Namespace, snapshot_rate: float, runs_dir: Path) -
     return large
 
 
-def same_outputs(one_pass: Path, partitioned: Path, fmt: str) -> dict[str, bool]:
-    """Whether each output of the partitioned run is byte for byte the one-pass run's."""
+def same_outputs(one_pass: Path, partitioned: Path) -> dict[str, bool]:
+    """Whether each CSV output of the partitioned run is byte for byte the one-pass run's."""
     return {
-        name: filecmp.cmp(
-            one_pass / f"{name}.{EXT[fmt]}", partitioned / f"{name}.{EXT[fmt]}", shallow=False
-        )
+        name: filecmp.cmp(one_pass / f"{name}.csv", partitioned / f"{name}.csv", shallow=False)
         for name in ("clean", "rejects")
     }
 
@@ -337,7 +335,7 @@ def time_partitioned(
     done = json.loads(summary.read_text()).get("partitions")
     if done != parts:
         raise SystemExit(f"the scrub asked for {parts} partitions ran in {done}: {' '.join(cmd)}")
-    same = same_outputs(runs_dir / f"{what}_csv", out, "csv")
+    same = same_outputs(runs_dir / f"{what}_csv", out)
     print(
         f"partitioned: {what} csv in {parts} partitions: {result['wall_s']:.2f} s wall,"
         f" {result['cpu_s']:.1f} s CPU, {result['peak_rss_mib']:.0f} MiB;"

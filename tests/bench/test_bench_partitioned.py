@@ -74,8 +74,8 @@ def test_outputs_that_differ_are_told_apart(tmp_path: Path) -> None:
         (folder / "rejects.csv").write_bytes(b"phone,reason\n0612345678,registry\n")
     (one / "clean.csv").write_bytes(b"phone\n0612345678\n0698765432\n")
     (other / "clean.csv").write_bytes(b"phone\n0698765432\n0612345678\n")
-    assert bench.same_outputs(one, other, "csv") == {"clean": False, "rejects": True}
-    assert bench.same_outputs(one, one, "csv") == {"clean": True, "rejects": True}
+    assert bench.same_outputs(one, other) == {"clean": False, "rejects": True}
+    assert bench.same_outputs(one, one) == {"clean": True, "rejects": True}
 
 
 def test_partitioned_needs_the_csv_runs_and_two_partitions(tmp_path: Path) -> None:

@@ -329,8 +329,8 @@ def write_partitions(
                 columns,
                 aside,
                 {
-                    int(str(p)): rows.drop(by)
-                    for (p,), rows in numbered.partition_by(by, as_dict=True).items()
+                    int(str(p)): part_rows.drop(by)
+                    for (p,), part_rows in numbered.partition_by(by, as_dict=True).items()
                 },
                 read[E164].drop_nulls().unique(),
             )
